@@ -1,0 +1,84 @@
+/**
+ * Shared harness for every suite: tinybench in one process, switchyard and its peers side by
+ * side, results written to benchmarks/results/<suite>.json in the CONVENTIONS format.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Bench } from 'tinybench';
+
+export interface CaseResult {
+  readonly case: string;
+  readonly impl: string;
+  /** Mean nanoseconds per operation. */
+  readonly ns?: number;
+  /** Relative margin of error, percent. */
+  readonly rme?: number;
+  /** Extra figures a suite wants to record (bytes per key, keys moved, rps, p99Ms, …). */
+  readonly [extra: string]: unknown;
+}
+
+export interface SuiteResult {
+  readonly suite: string;
+  readonly node: string;
+  readonly date: string;
+  readonly cases: CaseResult[];
+  readonly notes?: string[];
+}
+
+/** One comparable task: `impl` doing `case`. `fn` must return its result so the JIT keeps it. */
+export interface Task {
+  readonly case: string;
+  readonly impl: string;
+  readonly fn: () => unknown;
+}
+
+/**
+ * Runs `tasks` with tinybench (sync bodies, warm-up included) and returns one row per task.
+ * Keep `time` small: the machine has 2 cores and suites run side by side in one process.
+ */
+export async function runTasks(tasks: readonly Task[], options: { time?: number; warmupTime?: number } = {}): Promise<CaseResult[]> {
+  const bench = new Bench({ time: options.time ?? 300, warmupTime: options.warmupTime ?? 100 });
+  let sink: unknown;
+  for (const t of tasks) {
+    bench.add(`${t.case}\u0000${t.impl}`, () => {
+      sink = t.fn();
+    });
+  }
+  await bench.run();
+  if (sink === Symbol.for('never')) console.log(sink);
+  return bench.tasks.map((task) => {
+    const [c, impl] = task.name.split('\u0000') as [string, string];
+    const r = task.result as unknown as { state?: string; latency?: { mean: number; rme: number }; error?: unknown };
+    if (r?.latency === undefined) throw new Error(`benchmark ${c} / ${impl} failed: ${String(r?.error ?? r?.state)}`);
+    // tinybench reports latency in milliseconds.
+    return { case: c, impl, ns: round(r.latency.mean * 1e6), rme: round(r.latency.rme) };
+  });
+}
+
+/** Writes benchmarks/results/<suite>.json and prints a table with ratios against `baseline`. */
+export function writeResults(suite: string, cases: CaseResult[], notes: string[] = []): SuiteResult {
+  const result: SuiteResult = { suite, node: process.version, date: new Date().toISOString(), cases, ...(notes.length ? { notes } : {}) };
+  const dir = new URL('../results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(new URL(`${suite}.json`, dir), JSON.stringify(result, null, 2) + '\n');
+  printTable(cases);
+  return result;
+}
+
+/** Prints rows grouped by case, with each impl's ns and its ratio to the switchyard row. */
+export function printTable(cases: readonly CaseResult[]): void {
+  const byCase = new Map<string, CaseResult[]>();
+  for (const c of cases) byCase.set(c.case, [...(byCase.get(c.case) ?? []), c]);
+  for (const [name, rows] of byCase) {
+    const ours = rows.find((r) => r.impl.startsWith('switchyard'));
+    console.log(`\n${name}`);
+    for (const r of rows) {
+      const ratio = ours?.ns && r.ns ? ` ${(r.ns / ours.ns).toFixed(2)}x switchyard` : '';
+      console.log(`  ${r.impl.padEnd(34)} ${r.ns !== undefined ? `${r.ns.toFixed(1).padStart(12)} ns` : ''}${r.rme !== undefined ? ` ±${r.rme.toFixed(1)}%` : ''}${ratio}`);
+    }
+  }
+}
+
+export function round(n: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

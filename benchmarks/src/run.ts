@@ -1,0 +1,25 @@
+/**
+ * `pnpm bench <suite>`: runs benchmarks/src/<suite>.ts, whose default export is
+ * `() => Promise<void>` and which writes benchmarks/results/<suite>.json.
+ */
+import { readdirSync } from 'node:fs';
+
+const suites = readdirSync(new URL('.', import.meta.url))
+  .filter((f) => f.endsWith('.ts') && !['run.ts', 'harness.ts'].includes(f) && !f.startsWith('_'))
+  .map((f) => f.slice(0, -3))
+  .sort();
+
+const wanted = process.argv.slice(2);
+if (wanted.length === 0) {
+  console.error(`usage: pnpm bench <suite> [<suite> …]\nsuites: ${suites.join(', ')}`);
+  process.exit(2);
+}
+for (const name of wanted) {
+  if (!suites.includes(name)) {
+    console.error(`unknown suite ${JSON.stringify(name)}; suites: ${suites.join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`\n### bench ${name} (node ${process.version})`);
+  const mod = (await import(`./${name}.ts`)) as { default: () => Promise<void> };
+  await mod.default();
+}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @switchyard/balancers — under construction.
+ */
+export {};

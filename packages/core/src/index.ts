@@ -1,0 +1,33 @@
+/**
+ * `@switchyard/core`: the contracts every switchyard package shares, and the few primitives
+ * they all need. Zero dependencies; runs on Node, Bun, Deno and edge workers.
+ *
+ * @packageDocumentation
+ */
+export type { Cancel, Clock } from './clock.js';
+export { systemClock } from './system-clock.js';
+export type { Rng } from './rng.js';
+export { randomInt, chance } from './rng.js';
+export { systemRng } from './system-rng.js';
+export type { AbortSignalLike, AbortControllerLike } from './abort.js';
+export { createAbortController, onAbort } from './abort.js';
+export type { RequestHeaders, ResponseHeaders, Body, Attributes, SyRequest, SyResponse, UpstreamRequest } from './http.js';
+export { isIdempotentMethod } from './http.js';
+export type { Endpoint, EndpointInput, Locality } from './endpoint.js';
+export { createEndpoint } from './endpoint.js';
+export type { Outcome, OutcomeErrorKind } from './outcome.js';
+export { isFailure } from './outcome.js';
+export type { Transport, TransportResult, TransportSendOptions } from './transport.js';
+export type { Handler, Layer } from './layer.js';
+export { compose } from './layer.js';
+export type { SwitchyardErrorCode } from './errors.js';
+export { ERROR_CODES, ERROR_STATUS, SwitchyardError, isSwitchyardError } from './errors.js';
+export type { ConfigIssue } from './config.js';
+export { ConfigError, IssueCollector, formatPath } from './config.js';
+export { murmur3, murmur3Bytes, hashToUnit, HASH_VERSION } from './hash.js';
+export type { EwmaState } from './ewma.js';
+export { createEwma, observeEwma, decayedEwma } from './ewma.js';
+export { parseRetryAfter, formatRetryAfter, formatHttpDate, parseHttpDate } from './retry-after.js';
+export type { IpAddress, Cidr } from './ip.js';
+export { parseIp, formatIp, parseCidr, cidrContains, maskIp } from './ip.js';
+export type { EmptyReason, PickResult, PickInput, LoadBalancer } from './balancer.js';

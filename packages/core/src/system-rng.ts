@@ -1,0 +1,8 @@
+import type { Rng } from './rng.js';
+
+/** `Math.random()` behind the {@link Rng} interface. Not for cryptographic use. */
+export const systemRng: Rng = Object.freeze({
+  next(): number {
+    return Math.random();
+  },
+});

@@ -1,0 +1,39 @@
+import type { AbortSignalLike } from './abort.js';
+import type { Endpoint } from './endpoint.js';
+import type { SyResponse, UpstreamRequest } from './http.js';
+import type { OutcomeErrorKind } from './outcome.js';
+
+/** Per-send options. */
+export interface TransportSendOptions {
+  /**
+   * Aborting it cancels the try: before headers the result is `{ kind: 'error', error: 'canceled' }`;
+   * after headers it destroys the response body stream and releases the connection.
+   * The gateway aborts it on per-try timeout, deadline, hedge loss and client abort.
+   */
+  readonly signal: AbortSignalLike;
+}
+
+/** What a send produced: a response (whatever its status), or an error kind. Never throws for network faults. */
+export type TransportResult =
+  | { readonly kind: 'response'; readonly response: SyResponse }
+  | {
+      readonly kind: 'error';
+      readonly error: OutcomeErrorKind;
+      /** A human explanation, e.g. `connect ECONNREFUSED 127.0.0.1:8081`. */
+      readonly message: string;
+      readonly cause?: unknown;
+    };
+
+/**
+ * Sends one request to one endpoint. `@switchyard/transport-undici` (Node) and
+ * `@switchyard/transport-fetch` (edge) implement it; `createMockTransport()` in
+ * `@switchyard/testing` fakes it.
+ *
+ * Contract: resolve with a value for every network outcome (reject only on bugs); honour
+ * `signal` both before and after headers; stream bodies both ways.
+ */
+export interface Transport {
+  send(request: UpstreamRequest, endpoint: Endpoint, options: TransportSendOptions): Promise<TransportResult>;
+  /** Closes pooled connections. */
+  close?(): Promise<void>;
+}

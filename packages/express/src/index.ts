@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @switchyard/express — under construction.
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @switchyard/fastify — under construction.
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @switchyard/gateway — under construction.
+ */
+export {};

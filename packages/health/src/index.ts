@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @switchyard/health — under construction.
+ */
+export {};

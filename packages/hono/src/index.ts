@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @switchyard/hono — under construction.
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @switchyard/limiter — under construction.
+ */
+export {};

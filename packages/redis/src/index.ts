@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @switchyard/redis — under construction.
+ */
+export {};

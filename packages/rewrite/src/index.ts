@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @switchyard/rewrite — under construction.
+ */
+export {};

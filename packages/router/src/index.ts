@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @switchyard/router — under construction.
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @switchyard/splitter — under construction.
+ */
+export {};

@@ -1,0 +1,162 @@
+import { SwitchyardError, type Cancel, type Clock } from '@switchyard/core';
+
+/** Options of {@link createTestClock}. */
+export interface TestClockOptions {
+  /** Initial monotonic time in ms (default 0). */
+  readonly now?: number;
+  /** Wall-clock epoch ms at the initial instant (default 2026-01-01T00:00:00Z). */
+  readonly wallNow?: number;
+}
+
+/** A {@link Clock} that only moves when a test tells it to. */
+export interface TestClock extends Clock {
+  /**
+   * Moves time forward by `ms`, firing every timer that falls due on the way, each at its own
+   * instant (so `now()` inside a callback is its due time). Timers due at the same instant fire
+   * in the order they were set; timers set by callbacks fire too if they fall within the window.
+   */
+  advance(ms: number): void;
+  /**
+   * Like {@link TestClock.advance}, but lets promise continuations run after each timer (and
+   * before the first), so async code that reacts to a timer and sets another one sees the
+   * right `now()`. Use it whenever the code under test awaits.
+   */
+  advanceAsync(ms: number): Promise<void>;
+  /** Moves time to the next due timer and fires it (and its same-instant peers); false if none. */
+  runNext(): boolean;
+  /**
+   * Fires timers until none are left, moving time forward as needed. Throws
+   * `SY_TIMER_LOOP` after `loopLimit` timers (default 10 000): a timer that re-arms forever.
+   */
+  runAll(options?: { loopLimit?: number }): void;
+  /** Number of timers waiting. */
+  pending(): number;
+}
+
+interface Timer {
+  readonly at: number;
+  readonly seq: number;
+  readonly fn: () => void;
+  cancelled: boolean;
+}
+
+/**
+ * Creates a test clock. Nothing global is patched: pass it where a `Clock` is expected.
+ *
+ * @example
+ * ```ts
+ * import { createTestClock } from '@switchyard/testing';
+ * const clock = createTestClock();
+ * const fired: number[] = [];
+ * clock.setTimer(100, () => fired.push(clock.now()));
+ * clock.advance(250);
+ * fired; // [100]
+ * clock.now(); // 250
+ * ```
+ */
+export function createTestClock(options: TestClockOptions = {}): TestClock {
+  let now = options.now ?? 0;
+  const origin = now;
+  const wallOrigin = options.wallNow ?? Date.UTC(2026, 0, 1);
+  let seq = 0;
+  // A binary min-heap ordered by (at, seq): same-instant timers fire in insertion order.
+  const heap: Timer[] = [];
+
+  const less = (a: Timer, b: Timer): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  const push = (t: Timer): void => {
+    heap.push(t);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(heap[i] as Timer, heap[p] as Timer)) break;
+      [heap[i], heap[p]] = [heap[p] as Timer, heap[i] as Timer];
+      i = p;
+    }
+  };
+  const pop = (): Timer | undefined => {
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length > 0 && last !== undefined) {
+      heap[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && less(heap[l] as Timer, heap[m] as Timer)) m = l;
+        if (r < heap.length && less(heap[r] as Timer, heap[m] as Timer)) m = r;
+        if (m === i) break;
+        [heap[i], heap[m]] = [heap[m] as Timer, heap[i] as Timer];
+        i = m;
+      }
+    }
+    return top;
+  };
+  const peek = (): Timer | undefined => {
+    while (heap.length > 0 && (heap[0] as Timer).cancelled) pop();
+    return heap[0];
+  };
+  const fireNextUpTo = (limit: number): boolean => {
+    const t = peek();
+    if (t === undefined || t.at > limit) return false;
+    pop();
+    if (t.at > now) now = t.at;
+    t.cancelled = true;
+    t.fn();
+    return true;
+  };
+  const checkMs = (ms: number): void => {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new SwitchyardError('SY_INVALID_ARGUMENT', `advance(ms): ms must be a finite number >= 0, got ${ms}`);
+  };
+  const flush = async (): Promise<void> => {
+    // Enough turns for a chain of awaits (transport → balancer → gateway → adapter) to settle.
+    for (let i = 0; i < 64; i++) await Promise.resolve();
+  };
+
+  const clock: TestClock = {
+    now: () => now,
+    wallNow: () => wallOrigin + (now - origin),
+    setTimer(ms: number, fn: () => void): Cancel {
+      const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+      const timer: Timer = { at: now + delay, seq: seq++, fn, cancelled: false };
+      push(timer);
+      return () => {
+        timer.cancelled = true;
+      };
+    },
+    advance(ms: number): void {
+      checkMs(ms);
+      const target = now + ms;
+      while (fireNextUpTo(target));
+      now = target;
+    },
+    async advanceAsync(ms: number): Promise<void> {
+      checkMs(ms);
+      const target = now + ms;
+      await flush();
+      while (fireNextUpTo(target)) await flush();
+      now = target;
+      await flush();
+    },
+    runNext(): boolean {
+      const t = peek();
+      if (t === undefined) return false;
+      const at = t.at;
+      while (fireNextUpTo(at));
+      return true;
+    },
+    runAll(opts: { loopLimit?: number } = {}): void {
+      const limit = opts.loopLimit ?? 10_000;
+      let fired = 0;
+      while (fireNextUpTo(Number.POSITIVE_INFINITY)) {
+        if (++fired > limit) throw new SwitchyardError('SY_TIMER_LOOP', `runAll: more than ${limit} timers fired; a timer keeps re-arming itself`);
+      }
+    },
+    pending(): number {
+      let n = 0;
+      for (const t of heap) if (!t.cancelled) n++;
+      return n;
+    },
+  };
+  return clock;
+}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @switchyard/transport-fetch — under construction.
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @switchyard/transport-undici — under construction.
+ */
+export {};

@@ -1,0 +1,31 @@
+// The dependency direction drawn in docs/architecture.md, as data: which @switchyard packages
+// each package may import. Read by eslint.config.js (imports) and scripts/check-deps.mjs
+// (package.json). Tests may also import @switchyard/testing.
+export const allowed = {
+  core: [],
+  router: ['core'],
+  balancers: ['core'],
+  health: ['core'],
+  limiter: ['core'],
+  splitter: ['core'],
+  rewrite: ['core'],
+  testing: ['core'],
+  gateway: ['core', 'router', 'balancers', 'health', 'limiter', 'splitter', 'rewrite'],
+  'transport-undici': ['core'],
+  'transport-fetch': ['core'],
+  redis: ['core', 'limiter'],
+  express: ['core', 'gateway', 'transport-undici', 'transport-fetch'],
+  fastify: ['core', 'gateway', 'transport-undici', 'transport-fetch'],
+  hono: ['core', 'gateway', 'transport-undici', 'transport-fetch'],
+};
+
+/** Extra packages a package's tests may import (integration tests over real transports). */
+export const allowedInTests = {
+  gateway: ['transport-undici', 'transport-fetch'],
+};
+
+/** Packages that must run unchanged on Node, Bun, Deno and edge workers. */
+export const runtimeNeutral = ['core', 'router', 'balancers', 'health', 'limiter', 'splitter', 'rewrite', 'gateway', 'testing'];
+
+/** Runtime-neutral too, but allowed `fetch` (it is their job) and no timers of their own. */
+export const edgeLeaves = ['transport-fetch', 'hono'];
