@@ -1,5 +1,19 @@
 /**
+ * `@switchyard/gateway`: one declarative config composing routing, limits, splits, balancing,
+ * health and rewrites into a handler that owns the request lifecycle (deadline, retries and
+ * budgets, hedging, mirroring, fault injection).
+ *
  * @packageDocumentation
- * @switchyard/gateway — under construction.
  */
-export {};
+export type { ForwardContext, ForwardEvent, ForwardPolicy, ForwardResult, HedgePolicy } from './forward.js';
+export { forward } from './forward.js';
+export type { RetryOn, RetryPolicy, TryResult } from './retry-policy.js';
+export { DEFAULT_RETRY_POLICY, RETRY_ON, backoffMs, isRetriable, tryResultOf } from './retry-policy.js';
+export type { RetryBudgetConfig, RetryBudgetState } from './retry-budget.js';
+export { availableRetries, createRetryBudget, depositRequest, withdrawRetry } from './retry-budget.js';
+export type { PreparedBody } from './body.js';
+export { discardBody, prepareBody } from './body.js';
+export type { FaultDecision, FaultPolicy } from './fault.js';
+export { NO_FAULT, decideFault } from './fault.js';
+export type { MirrorContext, MirrorPolicy } from './mirror.js';
+export { sendMirror, shadowHost, shouldMirror } from './mirror.js';
