@@ -17,3 +17,7 @@ export type { FaultDecision, FaultPolicy } from './fault.js';
 export { NO_FAULT, decideFault } from './fault.js';
 export type { MirrorContext, MirrorPolicy } from './mirror.js';
 export { sendMirror, shadowHost, shouldMirror } from './mirror.js';
+export type { FromNodeOptions, NodeRequestLike, NodeResponseLike } from './bridge/node.js';
+export { clientAbortSignal, fromNodeRequest, writeNodeResponse } from './bridge/node.js';
+export type { FetchRequestLike, FromFetchOptions } from './bridge/fetch.js';
+export { fromFetchRequest, toFetchResponse } from './bridge/fetch.js';

@@ -1,0 +1,147 @@
+/**
+ * Bridges between Node's `http` request/response objects and switchyard's shapes, typed
+ * structurally so the gateway stays free of Node types and runs wherever `node:http`-compatible
+ * servers exist (Node, Bun, Deno's compat layer). Express and Fastify (`request.raw`,
+ * `reply.raw`) hand these objects over as they are.
+ */
+import { createAbortController, type AbortSignalLike, type SyRequest, type SyResponse } from '@switchyard/core';
+
+/** The part of `http.IncomingMessage` the bridge reads. */
+export interface NodeRequestLike extends AsyncIterable<Uint8Array> {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly socket?: { readonly remoteAddress?: string | undefined; readonly encrypted?: boolean | undefined } | null | undefined;
+  /** True once the body has been read (e.g. by a body parser): it cannot be streamed again. */
+  readonly readableEnded?: boolean | undefined;
+}
+
+/** The part of `http.ServerResponse` the bridge writes. */
+export interface NodeResponseLike {
+  readonly headersSent: boolean;
+  readonly writableEnded: boolean;
+  readonly writableFinished?: boolean | undefined;
+  readonly destroyed?: boolean | undefined;
+  writeHead(status: number, headers: Record<string, string | string[]>): unknown;
+  write(chunk: Uint8Array | string): boolean;
+  end(chunk?: Uint8Array | string): unknown;
+  once(event: 'drain' | 'close' | 'error', listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: 'drain' | 'close' | 'error', listener: (...args: unknown[]) => void): unknown;
+  destroy(error?: unknown): unknown;
+}
+
+/** Options of {@link fromNodeRequest}. */
+export interface FromNodeOptions {
+  /** Request attributes to attach (identity, API-key metadata, geo). */
+  readonly attributes?: Readonly<Record<string, unknown>> | undefined;
+  /** Overrides the scheme (when TLS terminates in front of Node). */
+  readonly scheme?: 'http' | 'https' | undefined;
+}
+
+/**
+ * Converts a Node request into a {@link SyRequest}, without copying headers (Node already
+ * lower-cases them and joins repeats). The body streams from the request itself.
+ */
+export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions = {}): SyRequest {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const query = q < 0 ? '' : url.slice(q + 1);
+  const headers = req.headers as Record<string, string | readonly string[] | undefined>;
+  let flat: Record<string, string | undefined> | undefined;
+  for (const name in headers) {
+    const v = headers[name];
+    if (typeof v !== 'string' && v !== undefined) {
+      // Only set-cookie arrives as an array on requests in practice; join like the rest.
+      flat ??= { ...(headers as Record<string, string | undefined>) };
+      flat[name] = v.join(name === 'cookie' ? '; ' : ', ');
+    }
+  }
+  const method = (req.method ?? 'GET').toUpperCase();
+  const hasBody = headers['content-length'] !== undefined ? headers['content-length'] !== '0' : headers['transfer-encoding'] !== undefined;
+  return {
+    method,
+    scheme: options.scheme ?? (req.socket?.encrypted === true ? 'https' : 'http'),
+    authority: String(headers['host'] ?? headers[':authority'] ?? '').toLowerCase(),
+    path,
+    query,
+    headers: flat ?? (headers as Record<string, string | undefined>),
+    clientAddress: req.socket?.remoteAddress,
+    attributes: options.attributes ?? {},
+    body: hasBody && req.readableEnded !== true ? req : undefined,
+  };
+}
+
+/**
+ * An AbortSignal that fires if the client goes away before `res` has been fully written,
+ * so the upstream try is cancelled and its connection released (http-proxy-middleware #782).
+ */
+export function clientAbortSignal(res: NodeResponseLike): AbortSignalLike {
+  const controller = createAbortController();
+  res.once('close', () => {
+    if (res.writableFinished !== true) controller.abort();
+  });
+  return controller.signal;
+}
+
+/**
+ * Writes `response` to `res`, streaming the body with back-pressure. If the client goes away
+ * mid-body the upstream body is closed (its iterator's `return()`), releasing the upstream
+ * connection. If headers were already sent by someone else, the socket is destroyed rather than
+ * written twice (fast-gateway #69). Resolves when done; never rejects.
+ */
+export async function writeNodeResponse(res: NodeResponseLike, response: SyResponse): Promise<void> {
+  if (res.headersSent || res.writableEnded) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string | string[]> = {};
+  for (const name in response.headers) {
+    const v = response.headers[name];
+    if (v === undefined) continue;
+    headers[name] = typeof v === 'string' ? v : [...v];
+  }
+  res.writeHead(response.status, headers);
+  const body = response.body;
+  if (body === null) {
+    res.end();
+    return;
+  }
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    res.end(body);
+    return;
+  }
+  const iterator = body[Symbol.asyncIterator]();
+  let closed = false;
+  const onClose = (): void => {
+    closed = true;
+  };
+  res.once('close', onClose);
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) break;
+      if (closed || res.destroyed === true) break;
+      if (!res.write(next.value)) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            res.removeListener('drain', done);
+            res.removeListener('close', done);
+            resolve();
+          };
+          res.once('drain', done);
+          res.once('close', done);
+        });
+      }
+    }
+    if (!closed && res.destroyed !== true) res.end();
+    else await iterator.return?.();
+  } catch (err) {
+    // The upstream broke mid-body: the status is already sent, so the only honest signal left
+    // to the client is an aborted connection.
+    res.destroy(err);
+    await Promise.resolve(iterator.return?.()).catch(() => {});
+  } finally {
+    res.removeListener('close', onClose);
+  }
+}
