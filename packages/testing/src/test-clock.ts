@@ -25,6 +25,12 @@ export interface TestClock extends Clock {
   /** Moves time to the next due timer and fires it (and its same-instant peers); false if none. */
   runNext(): boolean;
   /**
+   * Moves time to the earliest timer and fires that one timer only; false if none. A driver
+   * that lets promises settle between timers (as `runLoad` does) uses it, so that two timers
+   * at the same instant each see the other's effects in order.
+   */
+  step(): boolean;
+  /**
    * Fires timers until none are left, moving time forward as needed. Throws
    * `SY_TIMER_LOOP` after `loopLimit` timers (default 10 000): a timer that re-arms forever.
    */
@@ -144,6 +150,10 @@ export function createTestClock(options: TestClockOptions = {}): TestClock {
       const at = t.at;
       while (fireNextUpTo(at));
       return true;
+    },
+    step(): boolean {
+      const t = peek();
+      return t !== undefined && fireNextUpTo(t.at);
     },
     runAll(opts: { loopLimit?: number } = {}): void {
       const limit = opts.loopLimit ?? 10_000;
