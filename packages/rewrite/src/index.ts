@@ -1,5 +1,24 @@
 /**
+ * `@switchyard/rewrite`: URL templates, prefix/full/regex path rewrites, query and header
+ * modifiers, redirects and forwarding-header hygiene, compiled once and applied as pure
+ * functions, with the safety guarantees listed in docs/guides/rewriting.md.
+ *
  * @packageDocumentation
- * @switchyard/rewrite — under construction.
  */
-export {};
+export type {
+  RewriteConfig,
+  PathRewriteConfig,
+  QueryRewriteConfig,
+  HeaderModifierConfig,
+  HostRewriteConfig,
+  ForwardedConfig,
+  RedirectConfig,
+} from './config.js';
+export type { RewriteInput, RewriteResult, RewriteRejectReason, RewritePlan, UpstreamTarget } from './rewrite.js';
+export { compileRewrite, applyRewrite, rewriteResponseHeaders, requestFromForward, FORWARDING_HEADERS } from './rewrite.js';
+export type { CompiledTemplate, TemplateContext, TemplateSource, TemplatePlaceholder, TemplateScope } from './template.js';
+export { compileTemplate, renderTemplate, parseQuery } from './template.js';
+export type { CompiledRegexRewrite } from './path-rewrite.js';
+export { replacePrefixMatch, replaceFullPath, prefixRewrite, compileRegexRewrite, regexRewrite } from './path-rewrite.js';
+export { HOP_BY_HOP_HEADERS, isHopByHop, connectionOptions } from './headers.js';
+export { normalizePath, isNormalizedPath } from './internal/path-check.js';

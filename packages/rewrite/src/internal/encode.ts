@@ -1,0 +1,65 @@
+/**
+ * Percent-encoding of request-derived values (RFC 3986 §2.1, §3.3, §3.4). A value encoded
+ * here can never add a path segment (`/` → `%2F`), start a query or fragment (`?`, `#`),
+ * split a query pair (`&`, `=`) or change the authority: only unreserved characters and
+ * `!'()*` pass through, which is exactly `encodeURIComponent`. Lone UTF-16 surrogates (which
+ * make `encodeURIComponent` throw) become U+FFFD first, so encoding never throws.
+ */
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const HAS_SURROGATE = /[\uD800-\uDFFF]/;
+
+/** The string with every lone surrogate replaced by U+FFFD (ES2024 `toWellFormed`). */
+export function wellFormed(value: string): string {
+  return HAS_SURROGATE.test(value) ? value.replace(LONE_SURROGATE, '\uFFFD') : value;
+}
+
+/** Encodes `value` as (part of) one path segment: it cannot contain `/`, `?` or `#` afterwards. */
+export function encodePathComponent(value: string): string {
+  return encodeURIComponent(wellFormed(value));
+}
+
+/** Encodes `value` as a query name or value: it cannot contain `&`, `=`, `+`, `#` afterwards. */
+export function encodeQueryComponent(value: string): string {
+  return encodeURIComponent(wellFormed(value));
+}
+
+/** Decodes a query component (`+` is a space, as in `application/x-www-form-urlencoded`); malformed escapes stay as they are. */
+export function decodeQueryComponent(raw: string): string {
+  const s = raw.indexOf('+') === -1 ? raw : raw.replace(/\+/g, ' ');
+  if (s.indexOf('%') === -1) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
+      const code = parseInt(hex, 16);
+      return code < 0x80 ? String.fromCharCode(code) : m;
+    });
+  }
+}
+
+/** Characters allowed unescaped in a query (RFC 3986 `query` = pchar / "/" / "?"). */
+const QUERY_UNSAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]|%(?![0-9A-Fa-f]{2})/g;
+const QUERY_UNSAFE_TEST = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]|%(?![0-9A-Fa-f]{2})/;
+
+/**
+ * Makes a raw query string (as received) safe to put on the request line: every character
+ * outside RFC 3986's `query` production, and every `%` not starting an escape, is
+ * percent-encoded. Valid queries come back unchanged (the common case costs one regex test).
+ */
+export function sanitizeRawQuery(raw: string): string {
+  if (!QUERY_UNSAFE_TEST.test(raw)) return raw;
+  return wellFormed(raw).replace(QUERY_UNSAFE, (c) => encodeURIComponent(c));
+}
+
+/** CR, LF and NUL: the characters that split or truncate a header (RFC 9110 §5.5). */
+export const HEADER_UNSAFE_TEST = /[\r\n\0]/;
+const HEADER_UNSAFE = /[\r\n\0]/g;
+
+/** `value` without CR, LF and NUL. */
+export function stripUnsafeHeaderChars(value: string): string {
+  return value.replace(HEADER_UNSAFE, '');
+}
+
+/** RFC 9110 §5.6.2 `token`: what a header name (and a `Connection` option) must be. */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

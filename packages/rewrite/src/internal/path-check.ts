@@ -1,0 +1,66 @@
+/**
+ * The invariant every upstream path satisfies: it is already in normal form, so a server
+ * (or the router) normalizing it again sees the same path. "Normal form" is the one a
+ * conforming normalizer produces (RFC 3986 §6.2.2 and §5.2.4, plus merged slashes as Envoy's
+ * `merge_slashes` does): starts with `/`, no empty segment but a trailing one, no `.` or
+ * `..` segment (also not as `%2E`), percent-escapes of unreserved characters decoded,
+ * remaining escapes in upper case, and only `pchar`s and `/`.
+ *
+ * Deliberately independent of `@switchyard/router`'s normalizer: it is the yardstick the
+ * rewriter and its property tests measure against.
+ */
+
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+const PCHAR_OR_SLASH = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
+
+/**
+ * A small, complete normalizer: decode escaped unreserved characters, upper-case the other
+ * escapes, merge repeated slashes and remove dot segments. Returns `null` for input that is
+ * not an origin-form path at all (no leading `/`, characters outside `pchar`, bad escapes).
+ */
+export function normalizePath(path: string): string | null {
+  if (path.length === 0 || path.charCodeAt(0) !== 47 /* / */) return null;
+  if (!PCHAR_OR_SLASH.test(path)) return null;
+  let decoded = '';
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i] as string;
+    if (c !== '%') {
+      decoded += c;
+      continue;
+    }
+    const hex = path.slice(i + 1, i + 3);
+    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return null;
+    const ch = String.fromCharCode(parseInt(hex, 16));
+    decoded += UNRESERVED.test(ch) ? ch : `%${hex.toUpperCase()}`;
+    i += 2;
+  }
+  const trailing = decoded.length > 1 && decoded.endsWith('/');
+  const out: string[] = [];
+  const segments = decoded.split('/');
+  for (let i = 1; i < segments.length; i++) {
+    const s = segments[i] as string;
+    if (s === '' || s === '.') continue;
+    if (s === '..') {
+      out.pop();
+      continue;
+    }
+    out.push(s);
+  }
+  const joined = `/${out.join('/')}`;
+  const last = segments[segments.length - 1];
+  // A path ending in `/.` or `/..` keeps its directory form, as RFC 3986 §5.2.4 does.
+  const dirForm = trailing || last === '.' || last === '..';
+  return dirForm && joined !== '/' ? `${joined}/` : joined;
+}
+
+/**
+ * True when `path` is already in normal form. The fast path (no `%`, no `//`, no `/.`)
+ * avoids the full normalizer for ordinary paths.
+ */
+export function isNormalizedPath(path: string): boolean {
+  if (path.length === 0 || path.charCodeAt(0) !== 47) return false;
+  if (path.indexOf('%') === -1 && path.indexOf('//') === -1 && path.indexOf('/.') === -1) {
+    return PCHAR_OR_SLASH.test(path);
+  }
+  return normalizePath(path) === path;
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { compileRegexRewrite, prefixRewrite, regexRewrite, replaceFullPath, replacePrefixMatch } from './path-rewrite.js';
+import type { CompiledRegexRewrite } from './path-rewrite.js';
+
+function regex(pattern: string, substitution: string): CompiledRegexRewrite {
+  const r = compileRegexRewrite(pattern, substitution);
+  if (typeof r === 'string') throw new Error(r);
+  return r;
+}
+
+describe('replacePrefixMatch (Gateway API HTTPPathModifier normative table)', () => {
+  it.each([
+    ['/foo/bar', '/foo', '/xyz', '/xyz/bar'],
+    ['/foo/bar', '/foo', '/xyz/', '/xyz/bar'],
+    ['/foo/bar', '/foo/', '/xyz', '/xyz/bar'],
+    ['/foo/bar', '/foo/', '/xyz/', '/xyz/bar'],
+    ['/foo', '/foo', '/xyz', '/xyz'],
+    ['/foo/', '/foo', '/xyz', '/xyz/'],
+    ['/foo/bar', '/foo', '', '/bar'],
+    ['/foo/', '/foo', '', '/'],
+    ['/foo', '/foo', '', '/'],
+    ['/foo/', '/foo', '/', '/'],
+    ['/foo', '/foo', '/', '/'],
+  ])('%s with prefix %s and replacement %j gives %s', (path, prefix, replacement, expected) => {
+    expect(replacePrefixMatch(path, prefix, replacement)).toBe(expected);
+  });
+
+  it('conformance HTTPRouteRewritePath - /prefix/one replaced by /one', () => {
+    expect(replacePrefixMatch('/prefix/one/two', '/prefix/one', '/one')).toBe('/one/two');
+    expect(replacePrefixMatch('/prefix/rewrite-path-and-modify-headers/one', '/prefix/rewrite-path-and-modify-headers', '/prefix')).toBe('/prefix/one');
+  });
+
+  it('strip-prefix with replacement / never yields // (envoyproxy/gateway #2976)', () => {
+    expect(replacePrefixMatch('/strip-prefix/three', '/strip-prefix', '/')).toBe('/three');
+    expect(replacePrefixMatch('/strip-prefix', '/strip-prefix', '/')).toBe('/');
+    expect(replacePrefixMatch('/api/foo/public/bar', '/api/foo/public/', '/')).toBe('/bar');
+  });
+
+  it('prefix / puts the replacement in front of every path (documented choice, gateway-api #4660)', () => {
+    expect(replacePrefixMatch('/foo', '/', '/xyz')).toBe('/xyz/foo');
+    expect(replacePrefixMatch('/foo/', '/', '/xyz')).toBe('/xyz/foo/');
+    expect(replacePrefixMatch('/foo', '/', '')).toBe('/foo');
+    expect(replacePrefixMatch('/', '/', '/xyz')).toBe('/xyz/');
+  });
+
+  it('is segment-aware - /foobar is not under /foo and is left unchanged', () => {
+    expect(replacePrefixMatch('/foobar', '/foo', '/xyz')).toBe('/foobar');
+  });
+});
+
+describe('replaceFullPath', () => {
+  it('conformance HTTPRouteRewritePath - /full/one/two becomes /one', () => {
+    expect(replaceFullPath('/full/one/two', '/one')).toBe('/one');
+    expect(replaceFullPath('/full/rewrite-path-and-modify-headers/test', '/test')).toBe('/test');
+  });
+});
+
+describe('prefixRewrite (Envoy prefix_rewrite, string replacement)', () => {
+  it('needs two routes to strip a prefix, as Envoy documents', () => {
+    expect(prefixRewrite('/prefix/etc', '/prefix/', '/')).toBe('/etc');
+    expect(prefixRewrite('/prefix', '/prefix', '/')).toBe('/');
+  });
+  it('is plain string replacement - /prefix to / leaves a double slash', () => {
+    expect(prefixRewrite('/prefix/etc', '/prefix', '/')).toBe('//etc');
+    expect(prefixRewrite('/v2example', '/v2', '/v3')).toBe('/v3example');
+  });
+  it('leaves a path that does not start with the prefix unchanged', () => {
+    expect(prefixRewrite('/other', '/prefix', '/')).toBe('/other');
+  });
+});
+
+describe('regex rewrite (Envoy RegexMatchAndSubstitute)', () => {
+  it('swaps capture groups', () => {
+    expect(regexRewrite('/service/foo/v1/api', regex('^/service/([^/]+)(/.*)$', '\\2/instance/\\1'))).toBe('/v1/api/instance/foo');
+    expect(regexRewrite('/service/foo/v1/api', regex('^/service/([^/]+)(/.*)$', '/customprefix/\\2/\\1'))).toBe('/customprefix//v1/api/foo');
+  });
+  it('replaces every match', () => {
+    expect(regexRewrite('/xxx/one/yyy/one/zzz', regex('one', 'two'))).toBe('/xxx/two/yyy/two/zzz');
+  });
+  it('honours a leading (?i)', () => {
+    expect(regexRewrite('/aaa/XxX/bbb', regex('(?i)/xxx/', '/yyy/'))).toBe('/aaa/yyy/bbb');
+  });
+  it('treats $ literally and \\0 as the whole match', () => {
+    expect(regexRewrite('/a', regex('a', '$1-\\0'))).toBe('/$1-a');
+  });
+  it('is reusable - the global regex state does not leak between calls', () => {
+    const r = regex('x', 'y');
+    expect(regexRewrite('/x/x', r)).toBe('/y/y');
+    expect(regexRewrite('/x/x', r)).toBe('/y/y');
+  });
+  it('reports invalid patterns and missing groups instead of throwing', () => {
+    expect(compileRegexRewrite('(', 'x')).toMatch(/invalid regex/);
+    expect(compileRegexRewrite('(a)', '\\2')).toMatch(/group \\2/);
+    expect(compileRegexRewrite('a', '\\x')).toMatch(/backslash/);
+  });
+});

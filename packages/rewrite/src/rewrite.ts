@@ -1,0 +1,730 @@
+/**
+ * Compile a rewrite rule once ({@link compileRewrite}), apply it to routed requests as a pure
+ * function ({@link applyRewrite}) and to upstream responses ({@link rewriteResponseHeaders}).
+ *
+ * Order of operations on a request (the Gateway API asks filters to run in listed order;
+ * this is the one fixed order switchyard uses):
+ * 1. check the path is normalized, headers are safe (CR/LF/NUL, token names);
+ * 2. strip hop-by-hop headers and those `Connection` names;
+ * 3. redirect, if the rule is one (then stop);
+ * 4. choose the upstream (config, or a request-derived host inside `allowedUpstreams`);
+ * 5. rewrite the path, prepend the upstream base path, verify the result is normalized;
+ * 6. query operations; 7. forwarding headers; 8. request header modifiers; 9. `Host`.
+ */
+import { IssueCollector, SwitchyardError } from '@switchyard/core';
+import type { RequestHeaders, ResponseHeaders, SyRequest, SyResponse, UpstreamRequest } from '@switchyard/core';
+import type { HeaderModifierConfig, RewriteConfig } from './config.js';
+import { connectionOptions, isHopByHop } from './headers.js';
+import {
+  HEADER_UNSAFE_TEST,
+  TOKEN,
+  decodeQueryComponent,
+  encodeQueryComponent,
+  sanitizeRawQuery,
+  stripUnsafeHeaderChars,
+} from './internal/encode.js';
+import { defaultPort, makeOrigin, parseAuthority, parseUpstream } from './internal/origin.js';
+import type { Origin, UpstreamBase } from './internal/origin.js';
+import { isNormalizedPath } from './internal/path-check.js';
+import { compileRegexRewrite, prefixRewrite, regexRewrite, replaceFullPath, replacePrefixMatch } from './path-rewrite.js';
+import type { CompiledRegexRewrite } from './path-rewrite.js';
+import { compileTemplate, renderTemplate } from './template.js';
+import type { CompiledTemplate, TemplateScope } from './template.js';
+
+/** What {@link applyRewrite} needs: the routed request and what the router found. */
+export interface RewriteInput {
+  /** The request; its `path` is the router-normalized path. */
+  readonly request: SyRequest;
+  /** Path parameters the route matched (decoded values). */
+  readonly params?: Readonly<Record<string, string | undefined>>;
+  /** The route's matched path prefix, for `ReplacePrefixMatch` / `PrefixRewrite` without their own `prefix`. */
+  readonly matchedPrefix?: string;
+  /** The configured upstream base URL, used unless the rule has its own `upstream` or `url`. */
+  readonly upstream?: string;
+  /** The port the request arrived on (the Gateway API "listener port"), for redirect port derivation. */
+  readonly listenerPort?: number;
+}
+
+/** The upstream a request is forwarded to. */
+export interface UpstreamTarget {
+  readonly scheme: 'http' | 'https';
+  readonly host: string;
+  readonly port: number;
+  /** `scheme://host[:port]` (default port omitted). */
+  readonly origin: string;
+}
+
+/** Why a request was refused. All but `no-upstream` (a wiring bug: 500) are the client's fault (400). */
+export type RewriteRejectReason =
+  | 'path-not-normalized'
+  | 'empty-path-value'
+  | 'unsafe-path'
+  | 'unsafe-header'
+  | 'invalid-connection-header'
+  | 'upstream-not-allowed'
+  | 'invalid-authority'
+  | 'no-upstream';
+
+/** The result of {@link applyRewrite}: a tagged union, never an exception. */
+export type RewriteResult =
+  | { readonly kind: 'forward'; readonly upstream: UpstreamTarget; readonly request: UpstreamRequest }
+  | { readonly kind: 'redirect'; readonly status: number; readonly location: string; readonly response: SyResponse }
+  | { readonly kind: 'rejected'; readonly reason: RewriteRejectReason; readonly error: SwitchyardError };
+
+type PathOp =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'full'; readonly path: string }
+  | { readonly kind: 'prefix-match'; readonly prefix: string | undefined; readonly replacement: string }
+  | { readonly kind: 'prefix-rewrite'; readonly prefix: string | undefined; readonly replacement: string }
+  | { readonly kind: 'regex'; readonly rewrite: CompiledRegexRewrite }
+  | { readonly kind: 'template'; readonly template: CompiledTemplate };
+
+interface CompiledModifier {
+  readonly set: readonly (readonly [string, CompiledTemplate])[];
+  readonly add: readonly (readonly [string, CompiledTemplate])[];
+  readonly remove: ReadonlySet<string>;
+}
+
+type HostOp =
+  | { readonly kind: 'preserve' }
+  | { readonly kind: 'upstream' }
+  | { readonly kind: 'literal'; readonly value: string }
+  | { readonly kind: 'dynamic'; readonly template: CompiledTemplate };
+
+interface CompiledRedirect {
+  readonly scheme: 'http' | 'https' | undefined;
+  readonly hostname: string | undefined;
+  readonly port: number | undefined;
+  readonly path: PathOp;
+  readonly status: number;
+  readonly stripQuery: boolean;
+}
+
+/**
+ * A compiled, frozen rewrite rule. Opaque: pass it to {@link applyRewrite} and
+ * {@link rewriteResponseHeaders}. `idempotent` is true when applying the rule to its own
+ * output changes nothing (the property tests hold it to that claim).
+ */
+export interface RewritePlan {
+  readonly idempotent: boolean;
+  /** @internal */ readonly upstream: UpstreamBase | undefined;
+  /** @internal */ readonly allowed: ReadonlyMap<string, Origin>;
+  /** @internal */ readonly url: { readonly upstreamPrefix: boolean; readonly origin: UpstreamBase | CompiledTemplate | undefined; readonly path: CompiledTemplate; readonly query: CompiledTemplate | undefined } | undefined;
+  /** @internal */ readonly path: PathOp;
+  /** @internal */ readonly mergeSlashes: boolean;
+  /** @internal */ readonly query: { readonly removeAll: boolean; readonly remove: ReadonlySet<string>; readonly rename: ReadonlyMap<string, string>; readonly set: readonly (readonly [string, CompiledTemplate])[]; readonly add: readonly (readonly [string, CompiledTemplate])[] } | undefined;
+  /** @internal */ readonly host: HostOp;
+  /** @internal */ readonly requestHeaders: CompiledModifier;
+  /** @internal */ readonly responseHeaders: CompiledModifier;
+  /** @internal */ readonly forwardedMode: 'append' | 'overwrite' | 'off';
+  /** @internal */ readonly xForwarded: boolean;
+  /** @internal */ readonly forwardedHeader: boolean;
+  /** @internal */ readonly strictConnection: boolean;
+  /** @internal */ readonly rejectUnsafe: boolean;
+  /** @internal */ readonly originalPathHeader: string | undefined;
+  /** @internal */ readonly redirect: CompiledRedirect | undefined;
+  /** @internal */ readonly usesTemplates: boolean;
+}
+
+const FORWARDED_NAMES = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded'] as const;
+const PATH_LITERAL = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
+const QUERY_LITERAL = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
+const NO_MODIFIER: CompiledModifier = Object.freeze({ set: [], add: [], remove: new Set<string>() });
+
+/**
+ * Validates `config` (every problem reported with its path, thrown together as a
+ * `ConfigError`) and compiles it into a frozen {@link RewritePlan}. Call once per config
+ * load, never per request.
+ *
+ * @example
+ * ```ts
+ * import { compileRewrite, applyRewrite } from '@switchyard/rewrite';
+ * const plan = compileRewrite({
+ *   url: 'https://orders.internal/orders/${params.id}',
+ * });
+ * const r = applyRewrite(plan, {
+ *   request: { method: 'GET', scheme: 'https', authority: 'api.example.com', path: '/api/v2/orders/42',
+ *              query: '', headers: {}, attributes: {} },
+ *   params: { id: '42' },
+ * });
+ * // r.kind === 'forward', r.upstream.origin === 'https://orders.internal', r.request.path === '/orders/42'
+ * ```
+ */
+export function compileRewrite(config: RewriteConfig): RewritePlan {
+  const issues = new IssueCollector();
+  let usesTemplates = false;
+  const tpl = (text: string, ctx: 'path' | 'query' | 'header' | 'host', at: string, allowUpstream = false): CompiledTemplate => {
+    const t = compileTemplate(text, ctx, issues, at, allowUpstream);
+    if (!t.literal) usesTemplates = true;
+    return t;
+  };
+
+  // Upstream and allow-list.
+  let upstream: UpstreamBase | undefined;
+  if (config.upstream !== undefined) {
+    upstream = parseUpstream(config.upstream) ?? undefined;
+    if (upstream === undefined) issues.add('upstream', `must be http(s)://host[:port][/path] without userinfo, query or fragment, got ${JSON.stringify(config.upstream)}`);
+    else if (upstream.basePath !== '' && !isNormalizedPath(upstream.basePath)) issues.add('upstream', 'base path must be a normalized path');
+  }
+  const allowed = new Map<string, Origin>();
+  (config.allowedUpstreams ?? []).forEach((a, i) => {
+    const o = parseUpstream(a);
+    if (o === null || o.basePath !== '') issues.add(`allowedUpstreams[${i}]`, `must be an origin http(s)://host[:port], got ${JSON.stringify(a)}`);
+    else {
+      allowed.set(o.origin, o);
+      allowed.set(o.authority, o);
+    }
+  });
+
+  // Full URL template.
+  let url: RewritePlan['url'];
+  if (config.url !== undefined) {
+    const text = config.url;
+    let rest: string;
+    let origin: UpstreamBase | CompiledTemplate | undefined;
+    let upstreamPrefix = false;
+    if (text.startsWith('${upstream}')) {
+      upstreamPrefix = true;
+      rest = text.slice('${upstream}'.length);
+      if (rest === '') rest = '/';
+    } else {
+      const m = /^([a-z]+:\/\/[^/?#]*)(.*)$/i.exec(text);
+      if (m === null) {
+        issues.add('url', 'must start with http(s)://host or ${upstream}');
+        rest = '/';
+      } else {
+        const originText = m[1] as string;
+        rest = m[2] === '' ? '/' : (m[2] as string);
+        if (originText.includes('${')) {
+          origin = tpl(originText, 'host', 'url');
+          if (allowed.size === 0) issues.add('url', 'a request-derived origin needs allowedUpstreams');
+        } else {
+          origin = parseUpstream(originText) ?? undefined;
+          if (origin === undefined) issues.add('url', `invalid origin ${JSON.stringify(originText)}`);
+        }
+      }
+    }
+    const q = rest.indexOf('?');
+    const pathText = q === -1 ? rest : rest.slice(0, q);
+    const queryText = q === -1 ? undefined : rest.slice(q + 1);
+    checkPathTemplate(pathText, 'url', issues);
+    if (queryText !== undefined && !QUERY_LITERAL.test(queryText.replace(/\$\{[^}]*\}/g, ''))) issues.add('url', 'query part has characters that must be percent-encoded');
+    url = Object.freeze({
+      upstreamPrefix,
+      origin,
+      path: tpl(pathText, 'path', 'url'),
+      query: queryText === undefined ? undefined : tpl(queryText, 'query', 'url'),
+    });
+    if (config.path !== undefined) issues.add('path', 'url and path are exclusive: put the path in the url template');
+  }
+
+  // Path rewrite.
+  const path = compilePathOp(config.path, 'path', issues, tpl);
+  const mergeSlashes = path.kind === 'prefix-rewrite' || path.kind === 'regex';
+
+  // Query.
+  let query: RewritePlan['query'];
+  if (config.query !== undefined) {
+    const q = config.query;
+    const rename = new Map<string, string>();
+    for (const [from, to] of Object.entries(q.rename ?? {})) {
+      if (to === '') issues.add(`query.rename[${JSON.stringify(from)}]`, 'new name must not be empty');
+      rename.set(from, encodeQueryComponent(to));
+    }
+    const pairs = (rec: Readonly<Record<string, string>> | undefined, at: string) =>
+      Object.entries(rec ?? {}).map(([name, value]) => {
+        if (name === '') issues.add(at, 'query parameter name must not be empty');
+        return [name, tpl(value, 'query', `${at}[${JSON.stringify(name)}]`)] as const;
+      });
+    query = Object.freeze({
+      removeAll: q.removeAll === true,
+      remove: new Set(q.remove ?? []),
+      rename,
+      set: pairs(q.set, 'query.set'),
+      add: pairs(q.add, 'query.add'),
+    });
+  }
+
+  // Host.
+  let host: HostOp = { kind: 'preserve' };
+  const h = config.host;
+  if (h === undefined || h === 'preserve') host = { kind: 'preserve' };
+  else if (h === 'upstream') host = { kind: 'upstream' };
+  else if ('literal' in h) {
+    if (parseAuthority(h.literal) === null) issues.add('host.literal', `must be host[:port], got ${JSON.stringify(h.literal)}`);
+    host = { kind: 'literal', value: h.literal.toLowerCase() };
+  } else if ('fromHeader' in h) {
+    if (!TOKEN.test(h.fromHeader)) issues.add('host.fromHeader', 'must be a header name');
+    host = { kind: 'dynamic', template: tpl(`\${headers.${h.fromHeader}}`, 'host', 'host.fromHeader') };
+  } else {
+    host = { kind: 'dynamic', template: tpl(h.template, 'host', 'host.template') };
+  }
+  if (host.kind === 'dynamic' && allowed.size === 0) issues.add('host', 'a request-derived host needs allowedUpstreams');
+
+  const requestHeaders = compileModifier(config.requestHeaders, 'requestHeaders', issues, tpl, true);
+  const responseHeaders = compileModifier(config.responseHeaders, 'responseHeaders', issues, tpl, false);
+
+  const fw = config.forwarded ?? { mode: 'append' as const };
+  if (!['append', 'overwrite', 'off'].includes(fw.mode)) issues.add('forwarded.mode', "must be 'append', 'overwrite' or 'off'");
+  const which = fw.headers ?? 'x-forwarded';
+  if (!['x-forwarded', 'forwarded', 'both'].includes(which)) issues.add('forwarded.headers', "must be 'x-forwarded', 'forwarded' or 'both'");
+  if (config.connectionHeader !== undefined && !['reject', 'ignore'].includes(config.connectionHeader)) issues.add('connectionHeader', "must be 'reject' or 'ignore'");
+  if (config.unsafeHeaders !== undefined && !['reject', 'strip'].includes(config.unsafeHeaders)) issues.add('unsafeHeaders', "must be 'reject' or 'strip'");
+  if (config.originalPathHeader !== undefined && (!TOKEN.test(config.originalPathHeader) || isHopByHop(config.originalPathHeader.toLowerCase())))
+    issues.add('originalPathHeader', 'must be a header name that is not hop-by-hop');
+
+  // Redirect.
+  let redirect: CompiledRedirect | undefined;
+  if (config.redirect !== undefined) {
+    const r = config.redirect;
+    for (const k of ['url', 'path', 'query', 'host', 'upstream'] as const) {
+      if (config[k] !== undefined) issues.add(k, 'a redirect rule cannot also rewrite the forwarded request (Gateway API: RequestRedirect and URLRewrite are exclusive)');
+    }
+    if (r.scheme !== undefined && r.scheme !== 'http' && r.scheme !== 'https') issues.add('redirect.scheme', "must be 'http' or 'https'");
+    if (r.hostname !== undefined && (parseAuthority(r.hostname) === null || r.hostname.includes(':') && !r.hostname.startsWith('[')))
+      issues.add('redirect.hostname', `must be a hostname without port, got ${JSON.stringify(r.hostname)}`);
+    if (r.port !== undefined && !(Number.isInteger(r.port) && r.port >= 1 && r.port <= 65535)) issues.add('redirect.port', 'must be an integer in 1..65535');
+    const status = r.statusCode ?? 302;
+    if (![301, 302, 303, 307, 308].includes(status)) issues.add('redirect.statusCode', 'must be 301, 302, 303, 307 or 308');
+    redirect = Object.freeze({
+      scheme: r.scheme,
+      hostname: r.hostname?.toLowerCase(),
+      port: r.port,
+      path: compilePathOp(r.path, 'redirect.path', issues, tpl),
+      status,
+      stripQuery: r.stripQuery === true,
+    });
+  }
+
+  issues.throwIfAny();
+
+  const literalOnly = (m: CompiledModifier) => m.add.length === 0 && m.set.every(([, t]) => t.literal);
+  const idempotent =
+    redirect === undefined &&
+    (path.kind === 'none' || path.kind === 'full' || (path.kind === 'template' && path.template.literal)) &&
+    (url === undefined || (url.path.literal && (url.query === undefined || url.query.literal))) &&
+    (query === undefined || (query.rename.size === 0 && query.add.length === 0 && query.set.every(([, t]) => t.literal))) &&
+    literalOnly(requestHeaders) &&
+    fw.mode !== 'append' &&
+    config.originalPathHeader === undefined;
+
+  return Object.freeze({
+    idempotent,
+    upstream,
+    allowed,
+    url,
+    path,
+    mergeSlashes,
+    query,
+    host,
+    requestHeaders,
+    responseHeaders,
+    forwardedMode: fw.mode,
+    xForwarded: which !== 'forwarded',
+    forwardedHeader: which !== 'x-forwarded',
+    strictConnection: config.connectionHeader !== 'ignore',
+    rejectUnsafe: config.unsafeHeaders !== 'strip',
+    originalPathHeader: config.originalPathHeader?.toLowerCase(),
+    redirect,
+    usesTemplates,
+  });
+}
+
+type Tpl = (text: string, ctx: 'path' | 'query' | 'header' | 'host', at: string) => CompiledTemplate;
+
+function checkPathTemplate(text: string, at: string, issues: IssueCollector): void {
+  const literal = text.replace(/\$\{[^}]*\}/g, 'x');
+  if (!literal.startsWith('/')) issues.add(at, `path must start with '/', got ${JSON.stringify(text)}`);
+  else if (!PATH_LITERAL.test(literal)) issues.add(at, 'path has characters that must be percent-encoded');
+  else if (!isNormalizedPath(literal)) issues.add(at, `path must be normalized (no '//', no '.' or '..' segments), got ${JSON.stringify(text)}`);
+}
+
+function checkLiteralPath(text: string, at: string, issues: IssueCollector, allowEmpty: boolean): void {
+  if (allowEmpty && text === '') return;
+  checkPathTemplate(text.replace(/\$\{/g, '$('), at, issues);
+}
+
+function compilePathOp(cfg: RewriteConfig['path'], at: string, issues: IssueCollector, tpl: Tpl): PathOp {
+  if (cfg === undefined) return { kind: 'none' };
+  switch (cfg.type) {
+    case 'ReplaceFullPath':
+      checkLiteralPath(cfg.replaceFullPath, `${at}.replaceFullPath`, issues, false);
+      return { kind: 'full', path: cfg.replaceFullPath };
+    case 'ReplacePrefixMatch':
+      checkLiteralPath(cfg.replacePrefixMatch, `${at}.replacePrefixMatch`, issues, true);
+      if (cfg.prefix !== undefined) checkLiteralPath(cfg.prefix, `${at}.prefix`, issues, false);
+      return { kind: 'prefix-match', prefix: cfg.prefix, replacement: cfg.replacePrefixMatch };
+    case 'StripPrefix':
+      checkLiteralPath(cfg.prefix, `${at}.prefix`, issues, false);
+      return { kind: 'prefix-match', prefix: cfg.prefix, replacement: '' };
+    case 'PrefixRewrite':
+      if (cfg.prefixRewrite !== '' && !PATH_LITERAL.test(cfg.prefixRewrite)) issues.add(`${at}.prefixRewrite`, 'has characters that must be percent-encoded');
+      if (cfg.prefix !== undefined && !cfg.prefix.startsWith('/')) issues.add(`${at}.prefix`, "must start with '/'");
+      return { kind: 'prefix-rewrite', prefix: cfg.prefix, replacement: cfg.prefixRewrite };
+    case 'RegexRewrite': {
+      const r = compileRegexRewrite(cfg.pattern, cfg.substitution);
+      if (typeof r === 'string') {
+        issues.add(`${at}.pattern`, r);
+        return { kind: 'none' };
+      }
+      return { kind: 'regex', rewrite: r };
+    }
+    case 'Template':
+      checkPathTemplate(cfg.template, `${at}.template`, issues);
+      return { kind: 'template', template: tpl(cfg.template, 'path', `${at}.template`) };
+    default:
+      issues.add(`${at}.type`, `unknown path rewrite type ${JSON.stringify((cfg as { type: unknown }).type)}`);
+      return { kind: 'none' };
+  }
+}
+
+function compileModifier(cfg: HeaderModifierConfig | undefined, at: string, issues: IssueCollector, tpl: Tpl, templates: boolean): CompiledModifier {
+  if (cfg === undefined) return NO_MODIFIER;
+  const seen = new Set<string>();
+  const name = (n: string, where: string): string => {
+    const lower = n.toLowerCase();
+    if (!TOKEN.test(n)) issues.add(where, 'header name must be a token (RFC 9110 §5.6.2)');
+    else if (isHopByHop(lower)) issues.add(where, 'hop-by-hop headers cannot be modified');
+    else if (lower === 'host') issues.add(where, "use the 'host' option to rewrite Host");
+    if (seen.has(lower)) issues.add(where, 'only one action per header name (Gateway API)');
+    seen.add(lower);
+    return lower;
+  };
+  const entries = (rec: Readonly<Record<string, string>> | undefined, kind: string) =>
+    Object.entries(rec ?? {}).map(([n, v]) => {
+      const where = `${at}.${kind}[${JSON.stringify(n)}]`;
+      const lower = name(n, where);
+      if (HEADER_UNSAFE_TEST.test(v)) issues.add(where, 'value must not contain CR, LF or NUL');
+      if (!templates && v.includes('${')) issues.add(where, 'response header values cannot be templates');
+      return [lower, tpl(v, 'header', where)] as const;
+    });
+  const set = entries(cfg.set, 'set');
+  const add = entries(cfg.add, 'add');
+  const remove = new Set((cfg.remove ?? []).map((n, i) => name(n, `${at}.remove[${i}]`)));
+  return Object.freeze({ set, add, remove });
+}
+
+function reject(reason: RewriteRejectReason, message: string): RewriteResult {
+  const code = reason === 'no-upstream' ? 'SY_INVALID_ARGUMENT' : 'SY_BAD_REQUEST';
+  return { kind: 'rejected', reason, error: new SwitchyardError(code, message) };
+}
+
+/**
+ * Applies a compiled rule to a routed request. Pure: same input, same output; never throws
+ * for any request (bad input is a `rejected` result).
+ *
+ * @example
+ * ```ts
+ * import { compileRewrite, applyRewrite } from '@switchyard/rewrite';
+ * const plan = compileRewrite({ path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } });
+ * const r = applyRewrite(plan, {
+ *   request: { method: 'GET', scheme: 'https', authority: 'api.example.com', path: '/v1/users',
+ *              query: 'page=2', headers: {}, attributes: {} },
+ *   matchedPrefix: '/v1', upstream: 'http://users.internal:8080',
+ * });
+ * // r.kind === 'forward' && r.request.path === '/users?page=2'
+ * ```
+ */
+export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteResult {
+  const req = input.request;
+  if (!isNormalizedPath(req.path)) return reject('path-not-normalized', 'request path is not normalized');
+
+  // 1-2. Headers as received: safety checks and hop-by-hop stripping.
+  // Null prototype: a header named `__proto__` is just a header.
+  const headers = Object.create(null) as Record<string, string>;
+  const inHeaders = req.headers;
+  let nominated: string[] | null = null;
+  const conn = inHeaders['connection'];
+  if (conn !== undefined) {
+    nominated = connectionOptions(conn);
+    if (nominated === null) {
+      if (plan.strictConnection) return reject('invalid-connection-header', 'Connection header option is not a token');
+      nominated = conn.split(',').map((s) => s.trim().toLowerCase()).filter((s) => TOKEN.test(s));
+    }
+  }
+  const overwrite = plan.forwardedMode === 'overwrite';
+  const rm = plan.requestHeaders.remove;
+  for (const name in inHeaders) {
+    let value = inHeaders[name];
+    if (typeof value !== 'string') continue;
+    if (!TOKEN.test(name)) {
+      if (plan.rejectUnsafe) return reject('unsafe-header', 'request header name is not a token');
+      continue;
+    }
+    if (HEADER_UNSAFE_TEST.test(value)) {
+      if (plan.rejectUnsafe) return reject('unsafe-header', `request header ${name} contains CR, LF or NUL`);
+      value = stripUnsafeHeaderChars(value);
+    }
+    const lower = name.toLowerCase();
+    if (isHopByHop(lower)) {
+      if (!(lower === 'te' && value.trim().toLowerCase() === 'trailers')) continue;
+    }
+    if (nominated !== null && nominated.includes(lower)) continue;
+    if (rm.size !== 0 && rm.has(lower)) continue;
+    if (overwrite && (lower === 'x-forwarded-for' || lower === 'x-forwarded-proto' || lower === 'x-forwarded-host' || lower === 'forwarded')) continue;
+    if (lower === 'host') continue; // decided in step 9
+    headers[lower] = value;
+  }
+
+  const scope: TemplateScope = { request: req, params: input.params, query: undefined, upstream: undefined };
+
+  // 3. Redirect.
+  if (plan.redirect !== undefined) return applyRedirect(plan, plan.redirect, input, scope);
+
+  // 4. Upstream.
+  let base: UpstreamBase | undefined = plan.upstream;
+  if (base === undefined && input.upstream !== undefined) {
+    base = parseUpstream(input.upstream) ?? undefined;
+    if (base === undefined) return reject('no-upstream', 'input.upstream is not an http(s) URL');
+  }
+  let target: Origin | undefined = base;
+  let basePath = base?.basePath ?? '';
+  const url = plan.url;
+  if (url !== undefined && !url.upstreamPrefix) {
+    const o = url.origin as UpstreamBase | CompiledTemplate;
+    if ('parts' in o) {
+      const rendered = renderTemplate(o, scope) ?? '';
+      const allowedOrigin = plan.allowed.get(rendered.toLowerCase());
+      if (allowedOrigin === undefined) return reject('upstream-not-allowed', 'request-derived upstream is not in allowedUpstreams');
+      target = allowedOrigin;
+      basePath = '';
+    } else {
+      target = o;
+      basePath = o.basePath;
+    }
+  }
+  let hostHeader: string | undefined;
+  if (plan.host.kind === 'dynamic') {
+    const v = renderTemplate(plan.host.template, scope);
+    if (v !== undefined && v !== '') {
+      const allowedOrigin = plan.allowed.get(v.toLowerCase());
+      if (allowedOrigin === undefined) return reject('upstream-not-allowed', 'request-derived host is not in allowedUpstreams');
+      target = allowedOrigin;
+      hostHeader = allowedOrigin.authority;
+    }
+  }
+  if (target === undefined) return reject('no-upstream', 'no upstream: set RewriteConfig.upstream or RewriteInput.upstream');
+
+  // 5. Path.
+  let path = req.path;
+  let queryRaw = req.query;
+  if (url !== undefined) {
+    const p = renderTemplate(url.path, scope);
+    if (p === undefined) return reject('empty-path-value', 'a path placeholder is missing or empty');
+    path = p;
+    if (url.query !== undefined) queryRaw = renderTemplate(url.query, scope) ?? '';
+  } else {
+    const p = rewritePath(plan.path, req.path, input.matchedPrefix, scope);
+    if (p === undefined) return reject('empty-path-value', 'a path placeholder is missing or empty');
+    path = p;
+  }
+  if (plan.mergeSlashes && path.includes('//')) path = path.replace(/\/{2,}/g, '/');
+  if (basePath !== '') path = basePath + path;
+  if (!isNormalizedPath(path)) return reject('unsafe-path', 'the rewritten path would not be normalized (dot segment, empty segment or bad escape)');
+
+  // 6. Query.
+  const query = plan.query === undefined ? sanitizeRawQuery(queryRaw) : rewriteQuery(plan.query, queryRaw, scope);
+
+  // 7. Forwarding headers.
+  if (plan.forwardedMode !== 'off') {
+    const r = addForwarded(plan, headers, req);
+    if (r !== undefined) return r;
+  }
+
+  // 8. Request header modifiers (remove was applied while copying).
+  for (const [name, t] of plan.requestHeaders.set) {
+    const v = renderTemplate(t, scope) ?? '';
+    const safe = checkValue(plan, name, v);
+    if (typeof safe !== 'string') return safe;
+    headers[name] = safe;
+  }
+  for (const [name, t] of plan.requestHeaders.add) {
+    const v = renderTemplate(t, scope) ?? '';
+    const safe = checkValue(plan, name, v);
+    if (typeof safe !== 'string') return safe;
+    const prev = headers[name];
+    headers[name] = prev === undefined ? safe : `${prev},${safe}`;
+  }
+  if (plan.originalPathHeader !== undefined && path !== req.path) headers[plan.originalPathHeader] = req.path;
+
+  // 9. Host.
+  if (hostHeader === undefined) {
+    switch (plan.host.kind) {
+      case 'literal':
+        hostHeader = plan.host.value;
+        break;
+      case 'upstream':
+        hostHeader = target.authority;
+        break;
+      default:
+        hostHeader = req.authority;
+    }
+  }
+  if (hostHeader !== '') {
+    const safe = checkValue(plan, 'host', hostHeader);
+    if (typeof safe !== 'string') return safe;
+    if (safe !== '') headers['host'] = safe;
+  }
+
+  const upstreamRequest: UpstreamRequest =
+    req.body === undefined
+      ? { method: req.method, path: query === '' ? path : `${path}?${query}`, headers }
+      : { method: req.method, path: query === '' ? path : `${path}?${query}`, headers, body: req.body };
+  return {
+    kind: 'forward',
+    upstream: { scheme: target.scheme, host: target.host, port: target.port, origin: target.origin },
+    request: upstreamRequest,
+  };
+}
+
+function checkValue(plan: RewritePlan, name: string, v: string): string | RewriteResult {
+  if (!HEADER_UNSAFE_TEST.test(v)) return v;
+  if (plan.rejectUnsafe) return reject('unsafe-header', `value for ${name} contains CR, LF or NUL`);
+  return stripUnsafeHeaderChars(v);
+}
+
+function rewritePath(op: PathOp, path: string, matchedPrefix: string | undefined, scope: TemplateScope): string | undefined {
+  switch (op.kind) {
+    case 'none':
+      return path;
+    case 'full':
+      return replaceFullPath(path, op.path);
+    case 'prefix-match': {
+      const prefix = op.prefix ?? matchedPrefix;
+      return prefix === undefined ? path : replacePrefixMatch(path, prefix, op.replacement);
+    }
+    case 'prefix-rewrite': {
+      const prefix = op.prefix ?? matchedPrefix;
+      return prefix === undefined ? path : prefixRewrite(path, prefix, op.replacement);
+    }
+    case 'regex':
+      return regexRewrite(path, op.rewrite);
+    case 'template':
+      return renderTemplate(op.template, scope);
+  }
+}
+
+function rewriteQuery(q: NonNullable<RewritePlan['query']>, raw: string, scope: TemplateScope): string {
+  const pairs: [string, string | undefined][] = [];
+  if (!q.removeAll && raw !== '') {
+    for (const pair of sanitizeRawQuery(raw).split('&')) {
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      const rawName = eq === -1 ? pair : pair.slice(0, eq);
+      const name = decodeQueryComponent(rawName);
+      if (q.remove.has(name)) continue;
+      const renamed = q.rename.get(name);
+      pairs.push([renamed ?? rawName, eq === -1 ? undefined : pair.slice(eq + 1)]);
+    }
+  }
+  for (const [name, t] of q.set) {
+    const encName = encodeQueryComponent(name);
+    const value = renderTemplate(t, scope) ?? '';
+    let placed = false;
+    for (let i = 0; i < pairs.length; i++) {
+      const p = pairs[i] as [string, string | undefined];
+      if (decodeQueryComponent(p[0]) !== name) continue;
+      if (!placed) {
+        pairs[i] = [encName, value];
+        placed = true;
+      } else {
+        pairs.splice(i, 1);
+        i--;
+      }
+    }
+    if (!placed) pairs.push([encName, value]);
+  }
+  for (const [name, t] of q.add) pairs.push([encodeQueryComponent(name), renderTemplate(t, scope) ?? '']);
+  let out = '';
+  for (const [n, v] of pairs) out += (out === '' ? '' : '&') + (v === undefined ? n : `${n}=${v}`);
+  return out;
+}
+
+function forwardedValue(v: string): string {
+  if (/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(v)) return v;
+  return `"${v.replace(/[\\"]/g, '\\$&')}"`;
+}
+
+function addForwarded(plan: RewritePlan, headers: Record<string, string>, req: SyRequest): RewriteResult | undefined {
+  const client = req.clientAddress;
+  for (const v of [client ?? '', req.authority]) {
+    if (HEADER_UNSAFE_TEST.test(v)) return reject('unsafe-header', 'client address or authority contains CR, LF or NUL');
+  }
+  const append = (name: string, value: string) => {
+    const prev = headers[name];
+    headers[name] = prev === undefined || prev === '' ? value : `${prev}, ${value}`;
+  };
+  if (plan.xForwarded) {
+    if (client !== undefined && client !== '') append('x-forwarded-for', client);
+    append('x-forwarded-proto', req.scheme);
+    if (req.authority !== '') append('x-forwarded-host', req.authority);
+  }
+  if (plan.forwardedHeader) {
+    // RFC 7239 §6: IPv6 is bracketed and quoted; an unknown client is `unknown`.
+    const forNode = client === undefined || client === '' ? 'unknown' : client.includes(':') ? `"[${client.replace(/[\\"]/g, '')}]"` : forwardedValue(client);
+    let element = `for=${forNode}`;
+    if (req.authority !== '') element += `;host=${forwardedValue(req.authority)}`;
+    element += `;proto=${req.scheme}`;
+    append('forwarded', element);
+  }
+  return undefined;
+}
+
+function applyRedirect(plan: RewritePlan, r: CompiledRedirect, input: RewriteInput, scope: TemplateScope): RewriteResult {
+  const req = input.request;
+  const auth = parseAuthority(req.authority);
+  if (r.hostname === undefined && auth === null) return reject('invalid-authority', 'request authority is not a valid host[:port]');
+  const scheme = r.scheme ?? req.scheme;
+  const host = r.hostname ?? (auth as { host: string }).host;
+  // Gateway API: unset port ⇒ the scheme's well-known port if the scheme is set, else the listener port.
+  const port = r.port ?? (r.scheme !== undefined ? defaultPort(r.scheme) : (input.listenerPort ?? auth?.port ?? defaultPort(req.scheme)));
+  const path = rewritePath(r.path, req.path, input.matchedPrefix, scope) ?? req.path;
+  if (!isNormalizedPath(path)) return reject('unsafe-path', 'the redirect path would not be normalized');
+  const query = r.stripQuery ? '' : sanitizeRawQuery(req.query);
+  const location = `${makeOrigin(scheme, host, port).origin}${path}${query === '' ? '' : `?${query}`}`;
+  const headers = rewriteResponseHeaders(plan, { location });
+  return { kind: 'redirect', status: r.status, location, response: { status: r.status, headers, body: null } };
+}
+
+/**
+ * Rewrites upstream response headers: strips hop-by-hop headers and those the response's
+ * `Connection` names (invalid options ignored), drops CR/LF/NUL, then applies the rule's
+ * `responseHeaders` modifier. Returns a new object.
+ *
+ * @example
+ * ```ts
+ * import { compileRewrite, rewriteResponseHeaders } from '@switchyard/rewrite';
+ * const plan = compileRewrite({ responseHeaders: { set: { 'x-served-by': 'switchyard' }, remove: ['server'] } });
+ * rewriteResponseHeaders(plan, { server: 'nginx', connection: 'close', 'content-type': 'text/plain' });
+ * // { 'content-type': 'text/plain', 'x-served-by': 'switchyard' }
+ * ```
+ */
+export function rewriteResponseHeaders(plan: RewritePlan, input: ResponseHeaders): ResponseHeaders {
+  const out = Object.create(null) as Record<string, string | readonly string[]>;
+  const conn = input['connection'];
+  const nominated = conn === undefined ? [] : (typeof conn === 'string' ? conn : conn.join(',')).split(',').map((s) => s.trim().toLowerCase()).filter((s) => TOKEN.test(s));
+  const rm = plan.responseHeaders.remove;
+  for (const name in input) {
+    const value = input[name];
+    if (value === undefined || typeof value !== 'string' && !Array.isArray(value) || !TOKEN.test(name)) continue;
+    const lower = name.toLowerCase();
+    if (isHopByHop(lower) || nominated.includes(lower) || rm.has(lower)) continue;
+    if (typeof value === 'string') out[lower] = HEADER_UNSAFE_TEST.test(value) ? stripUnsafeHeaderChars(value) : value;
+    else out[lower] = value.map((v) => (HEADER_UNSAFE_TEST.test(v) ? stripUnsafeHeaderChars(v) : v));
+  }
+  for (const [name, t] of plan.responseHeaders.set) out[name] = t.source;
+  for (const [name, t] of plan.responseHeaders.add) {
+    const prev = out[name];
+    out[name] = prev === undefined ? t.source : typeof prev === 'string' ? `${prev},${t.source}` : [...prev, t.source];
+  }
+  return out;
+}
+
+/** Re-exported for tests and the guide: which request headers the forwarding policy owns. */
+export const FORWARDING_HEADERS: readonly string[] = FORWARDED_NAMES;
+
+/** Turns a rewrite's output back into a request, to apply the rule again (used by idempotence checks). */
+export function requestFromForward(original: SyRequest, out: UpstreamRequest): SyRequest {
+  const q = out.path.indexOf('?');
+  return { ...original, path: q === -1 ? out.path : out.path.slice(0, q), query: q === -1 ? '' : out.path.slice(q + 1), headers: out.headers as RequestHeaders };
+}
