@@ -1,5 +1,29 @@
 /**
+ * `@switchyard/splitter`: sticky weighted splits, canary selectors, A/B/n experiments,
+ * blue-green switches and progressive rollouts that analyse themselves and roll back.
+ *
  * @packageDocumentation
- * @switchyard/splitter — under construction.
  */
-export {};
+export { SPLIT_ALGORITHM, BUCKETS, saltSeed, keyHash, bucketOf, backendSeed, assignWeighted, pickByHash, pickByUnit } from './assign.js';
+export type { WeightedChoice } from './assign.js';
+export type { KeySource } from './key.js';
+export { readKey } from './key.js';
+export type { CanarySelector, CanaryRule } from './selectors.js';
+export type { SplitBackend, SplitConfig, SplitDecision, SplitPlan, Splitter } from './split.js';
+export { MAX_WEIGHT, compileSplit, withWeights, splitKey, decideSplit, decideByKey, createSplitter } from './split.js';
+export type { ExperimentConfig, ExperimentDecision, ExperimentPlan } from './experiment.js';
+export { compileExperiment, assignVariant, assignVariantByKey } from './experiment.js';
+export type { BlueGreenState, BlueGreen } from './blue-green.js';
+export { createBlueGreenState, switchBlueGreen, replaceStandby, createBlueGreen } from './blue-green.js';
+export type { SideWindow, AnalysisThresholds, WindowAnalysis, SideSummary } from './analysis.js';
+export { createSideWindow, observeSide, twoProportionZTest, mannWhitneyU, percentile, analyseWindow } from './analysis.js';
+export type { RolloutConfig, RolloutEvent, RolloutState, RolloutController } from './rollout.js';
+export {
+  startRollout,
+  observeRollout,
+  nextAnalysisAt,
+  evaluateRollout,
+  abortRollout,
+  describeRollout,
+  createRolloutController,
+} from './rollout.js';

@@ -1,0 +1,63 @@
+import type { SyRequest } from '@switchyard/core';
+import { attributeText, cookieValue, queryParam } from './internal/request.js';
+
+/**
+ * Where the sticky key of a request comes from: a header (lower-case name), a cookie, a query
+ * parameter, a request attribute (user id, API-key id put there by auth), or a function.
+ * An absent or empty value means "no key".
+ *
+ * @example
+ * ```ts
+ * import type { KeySource } from '@switchyard/splitter';
+ * const key: KeySource[] = [{ attribute: 'userId' }, { cookie: 'sid' }, { header: 'x-api-key' }];
+ * ```
+ */
+export type KeySource =
+  | { readonly header: string }
+  | { readonly cookie: string }
+  | { readonly query: string }
+  | { readonly attribute: string }
+  | { readonly fn: (req: SyRequest) => string | undefined };
+
+/**
+ * The first non-empty key the sources yield, in order; undefined when none does.
+ *
+ * @example
+ * ```ts
+ * import { readKey } from '@switchyard/splitter';
+ * readKey([{ header: 'x-user' }], { method: 'GET', scheme: 'https', authority: 'a', path: '/', query: '',
+ *   headers: { 'x-user': 'u1' }, attributes: {} }); // 'u1'
+ * ```
+ */
+export function readKey(sources: readonly KeySource[], req: SyRequest): string | undefined {
+  for (const s of sources) {
+    let v: string | undefined;
+    if ('header' in s) v = req.headers[s.header];
+    else if ('cookie' in s) v = cookieValue(req.headers['cookie'], s.cookie);
+    else if ('query' in s) v = queryParam(req.query, s.query);
+    else if ('attribute' in s) v = attributeText(req, s.attribute);
+    else v = s.fn(req);
+    if (v !== undefined && v !== '') return v;
+  }
+  return undefined;
+}
+
+/** Problems with key sources, as `[path, message]` pairs (used by the config validators). */
+export function checkKeySources(sources: readonly KeySource[], path: string, add: (path: string, message: string) => void): void {
+  sources.forEach((s, i) => {
+    const p = `${path}[${i}]`;
+    if (typeof s !== 'object' || s === null) return add(p, 'must be an object');
+    if ('header' in s) {
+      if (typeof s.header !== 'string' || s.header === '') add(`${p}.header`, 'must be a non-empty string');
+      else if (s.header !== s.header.toLowerCase()) add(`${p}.header`, 'header names are matched lower-cased: write it in lower case');
+    } else if ('cookie' in s) {
+      if (typeof s.cookie !== 'string' || s.cookie === '') add(`${p}.cookie`, 'must be a non-empty string');
+    } else if ('query' in s) {
+      if (typeof s.query !== 'string' || s.query === '') add(`${p}.query`, 'must be a non-empty string');
+    } else if ('attribute' in s) {
+      if (typeof s.attribute !== 'string' || s.attribute === '') add(`${p}.attribute`, 'must be a non-empty string');
+    } else if (!('fn' in s) || typeof s.fn !== 'function') {
+      add(p, 'must have one of header, cookie, query, attribute, fn');
+    }
+  });
+}
