@@ -1,0 +1,140 @@
+/**
+ * Many keys under one policy, with bounded memory and no timers.
+ *
+ * Storage is columnar: a `Map<string, slot>` and one `Float64Array` of three numbers per slot,
+ * so a key costs a map entry, its string and 24 bytes (no object per key). Memory is reclaimed
+ * lazily: every call advances a live iterator over the map by a couple of entries and drops
+ * those that are full again (a full bucket is what a fresh key gets anyway, so dropping it
+ * changes no decision). At `maxKeys`, a new key first reuses a full slot; failing that, the
+ * oldest key is evicted (its next request starts from a full bucket: that is the bounded-memory
+ * trade-off, counted in `evictions`).
+ */
+import type { Decision } from './decision.js';
+import { initSlots, isIdle, stepSlots, WIDTH } from './internal/steps.js';
+import type { RatePolicy } from './policy.js';
+
+/** Options of {@link createKeyedLimiter}. */
+export interface KeyedLimiterOptions {
+  readonly policy: RatePolicy;
+  /** Most keys kept at once (default 100 000). */
+  readonly maxKeys?: number;
+  /** Entries examined for reclamation per call (default 2). */
+  readonly sweepPerCall?: number;
+}
+
+/** A limiter over string keys. Synchronous; one clock reading is passed in per call. */
+export interface KeyedLimiter {
+  readonly policy: RatePolicy;
+  /** Takes `cost` (default 1) tokens for `key` at `now` (monotonic ms). */
+  take(key: string, now: number, cost?: number): Decision;
+  /** Forgets `key` (its next request sees a full bucket). */
+  delete(key: string): boolean;
+  /** Keys currently held. */
+  readonly size: number;
+  /** Keys evicted while still holding state because `maxKeys` was reached. */
+  readonly evictions: number;
+  clear(): void;
+}
+
+/**
+ * Creates a keyed limiter.
+ *
+ * When to use: per-client limits in one process (or as the `local` fallback of a Redis
+ * store). Gotcha: the state is per process / per isolate; on edge runtimes every isolate has
+ * its own, so use a shared store for a fleet-wide limit.
+ *
+ * @example
+ * ```ts
+ * import { createKeyedLimiter, tokenBucket } from '@switchyard/limiter';
+ * import { systemClock } from '@switchyard/core';
+ * const perIp = createKeyedLimiter({ policy: tokenBucket({ maxTokens: 20, tokensPerFill: 10, fillIntervalMs: 1000 }), maxKeys: 50_000 });
+ * const d = perIp.take('203.0.113.7', systemClock.now());
+ * if (d.kind === 'limited') console.log(`retry in ${d.retryAfterMs} ms`);
+ * ```
+ */
+export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
+  const policy = options.policy;
+  const maxKeys = Math.max(1, Math.floor(options.maxKeys ?? 100_000));
+  const sweepPerCall = Math.max(0, Math.floor(options.sweepPerCall ?? 2));
+  const slots = new Map<string, number>();
+  let capacity = Math.min(maxKeys, 1024);
+  let data = new Float64Array(capacity * WIDTH);
+  let free: number[] = [];
+  let nextSlot = 0;
+  let evictions = 0;
+  let sweep: Iterator<[string, number]> = slots.entries();
+
+  function release(key: string, slot: number): void {
+    slots.delete(key);
+    free.push(slot);
+  }
+
+  function sweepSome(now: number, n: number): void {
+    for (let i = 0; i < n; i++) {
+      let step = sweep.next();
+      if (step.done === true) {
+        sweep = slots.entries();
+        step = sweep.next();
+        if (step.done === true) return;
+      }
+      const [key, slot] = step.value;
+      if (isIdle(data, slot * WIDTH, now, policy)) release(key, slot);
+    }
+  }
+
+  function allocate(now: number): number {
+    const reused = free.pop();
+    if (reused !== undefined) return reused;
+    if (nextSlot < capacity) return nextSlot++;
+    if (capacity < maxKeys) {
+      capacity = Math.min(maxKeys, capacity * 2);
+      const grown = new Float64Array(capacity * WIDTH);
+      grown.set(data);
+      data = grown;
+      return nextSlot++;
+    }
+    // Full: look for full buckets a little further, else evict the oldest key.
+    sweepSome(now, 8);
+    const found = free.pop();
+    if (found !== undefined) return found;
+    const oldest = slots.entries().next();
+    if (oldest.done === true) return nextSlot++;
+    const [key, slot] = oldest.value;
+    slots.delete(key);
+    evictions++;
+    return slot;
+  }
+
+  return {
+    policy,
+    take(key: string, now: number, cost = 1): Decision {
+      let slot = slots.get(key);
+      if (slot === undefined) {
+        slot = allocate(now);
+        initSlots(data, slot * WIDTH, now, policy);
+        slots.set(key, slot);
+      }
+      const decision = stepSlots(data, slot * WIDTH, cost, now, policy);
+      if (sweepPerCall > 0) sweepSome(now, sweepPerCall);
+      return decision;
+    },
+    delete(key: string): boolean {
+      const slot = slots.get(key);
+      if (slot === undefined) return false;
+      release(key, slot);
+      return true;
+    },
+    get size() {
+      return slots.size;
+    },
+    get evictions() {
+      return evictions;
+    },
+    clear() {
+      slots.clear();
+      free = [];
+      nextSlot = 0;
+      sweep = slots.entries();
+    },
+  };
+}

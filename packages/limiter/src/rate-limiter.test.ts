@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { SyRequest } from '@switchyard/core';
+import { createTestClock } from '@switchyard/testing';
+import { createClientIdentity } from './client-ip.js';
+import { keys } from './descriptors.js';
+import { rateLimitHeaders } from './headers.js';
+import { tokenBucket, slidingWindow } from './policy.js';
+import { createRateLimiter } from './rate-limiter.js';
+import { createMemoryStore } from './store.js';
+import { take } from './take.js';
+import { tiers } from './tiers.js';
+
+function req(attrs: Record<string, unknown> = {}, headers: Record<string, string> = {}, clientAddress = '198.51.100.1'): SyRequest {
+  return { method: 'GET', scheme: 'https', authority: 'api', path: '/orders', query: '', headers, attributes: attrs, clientAddress };
+}
+
+const perMinute = (id: string, n: number) => tokenBucket({ id, maxTokens: n, tokensPerFill: n, fillIntervalMs: 60_000 });
+
+describe('createRateLimiter', () => {
+  it('tiers - free and enterprise users get their own limits, chosen by attributes', async () => {
+    const clock = createTestClock();
+    const limiter = createRateLimiter({
+      clock,
+      rules: [
+        {
+          name: 'per-user',
+          key: keys.attribute('user'),
+          policy: tiers({ policies: { free: perMinute('free', 2), enterprise: perMinute('enterprise', 5) }, match: [{ tier: 'enterprise', attributes: { plan: 'enterprise' } }], default: 'free' }),
+        },
+      ],
+    });
+    const admitted = async (attrs: Record<string, unknown>, n: number) => {
+      let ok = 0;
+      for (let i = 0; i < n; i++) if ((await limiter.check(req(attrs))).kind === 'allowed') ok++;
+      return ok;
+    };
+    expect(await admitted({ user: 'u1' }, 10)).toBe(2);
+    expect(await admitted({ user: 'u2', plan: 'enterprise' }, 10)).toBe(5);
+  });
+
+  it('tiers - chosen by a function, unknown tiers rejected at compile time', () => {
+    const pick = tiers({ policies: { a: perMinute('a', 1), b: perMinute('b', 2) }, select: (r) => r.headers['x-plan'] });
+    expect(pick(req({}, { 'x-plan': 'b' }))?.id).toBe('b');
+    expect(pick(req())).toBeUndefined();
+    expect(() => tiers({ policies: { a: perMinute('a', 1) }, default: 'zzz' })).toThrow(/default/);
+  });
+
+  it('several limits - slowest first, stop at the first rejection, no refund', async () => {
+    const clock = createTestClock();
+    const store = createMemoryStore();
+    const limiter = createRateLimiter({
+      clock,
+      store,
+      rules: [
+        { name: 'per-route', key: keys.route(), policy: tokenBucket({ id: 'route', maxTokens: 100, tokensPerFill: 100, fillIntervalMs: 1000 }) },
+        { name: 'per-user', key: keys.attribute('user'), policy: tokenBucket({ id: 'user', maxTokens: 2, tokensPerFill: 1, fillIntervalMs: 1000 }) },
+      ],
+    });
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await limiter.check(req({ user: 'u' })));
+    expect(results.map((r) => r.kind)).toEqual(['allowed', 'allowed', 'limited', 'limited']);
+    // The per-user bucket (slower) is consulted first; once it rejects the route bucket is untouched.
+    expect(results[0]?.decisions.map((d) => d.rule)).toEqual(['per-user', 'per-route']);
+    expect(results[2]?.decisions.map((d) => d.rule)).toEqual(['per-user']);
+    const route = await store.take({ namespace: 'default:per-route', policy: tokenBucket({ id: 'route', maxTokens: 100, tokensPerFill: 100, fillIntervalMs: 1000 }), key: 'GET /orders', cost: 1, now: 0 });
+    expect(route.remaining).toBe(97);
+  });
+
+  it('several limits - tokens taken before a later rejection are not refunded', async () => {
+    const clock = createTestClock();
+    const store = createMemoryStore();
+    const fast = tokenBucket({ id: 'fast', maxTokens: 1, tokensPerFill: 10, fillIntervalMs: 1000 });
+    const slow = tokenBucket({ id: 'slow', maxTokens: 5, tokensPerFill: 1, fillIntervalMs: 1000 });
+    const limiter = createRateLimiter({ clock, store, rules: [{ name: 'fast', key: keys.global(), policy: fast }, { name: 'slow', key: keys.global(), policy: slow }] });
+    expect((await limiter.check(req())).kind).toBe('allowed');
+    const second = await limiter.check(req());
+    expect(second).toMatchObject({ kind: 'limited', rule: 'fast' });
+    // 'slow' (consumed first) lost its token to the rejected request: 5 − 2 = 3 left.
+    expect(second.decisions[0]?.decision.remaining).toBe(3);
+  });
+
+  it('headers on an allowed response - IETF and legacy fields of the tightest limit', async () => {
+    const limiter = createRateLimiter({ clock: createTestClock(), rules: [{ name: 'free', key: keys.global(), policy: perMinute('free', 100) }] });
+    const d = await limiter.check(req());
+    expect(d.headers).toEqual({ 'ratelimit-policy': '"free";q=100;w=60', ratelimit: '"free";r=99;t=1', 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '99', 'x-ratelimit-reset': '1' });
+  });
+
+  it('headers on a limited response - Retry-After in whole seconds, rounded up', async () => {
+    const clock = createTestClock();
+    const limiter = createRateLimiter({ clock, headers: 'legacy', rules: [{ name: 'r', key: keys.global(), policy: tokenBucket({ maxTokens: 1, tokensPerFill: 1, fillIntervalMs: 1500 }) }] });
+    await limiter.check(req());
+    clock.advance(100);
+    const d = await limiter.check(req());
+    expect(d.kind).toBe('limited');
+    expect(d.headers).toEqual({ 'x-ratelimit-limit': '1', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '2', 'retry-after': '2' });
+    expect(d.kind === 'limited' && d.retryAfterMs).toBe(1400);
+  });
+
+  it('headers - a cost above capacity says one window, never "Infinity"', () => {
+    const p = tokenBucket({ maxTokens: 2, fillIntervalMs: 1000 });
+    expect(rateLimitHeaders(take(undefined, 3, 0, p), p, { style: 'none' })).toEqual({ 'retry-after': '2' });
+  });
+
+  it('per-IP limits over a spoofable header stay per client', async () => {
+    const limiter = createRateLimiter({
+      clock: createTestClock(),
+      rules: [{ name: 'ip', key: keys.clientIp(createClientIdentity({ trustedProxies: ['10.0.0.0/8'] })), policy: perMinute('ip', 3) }],
+    });
+    let allowed = 0;
+    for (let i = 0; i < 20; i++) {
+      const d = await limiter.check(req({}, { 'x-forwarded-for': `7.7.7.${i}, 203.0.113.5` }, '10.0.0.1'));
+      if (d.kind === 'allowed') allowed++;
+    }
+    expect(allowed).toBe(3);
+  });
+
+  it('counts a request once even if checked twice', async () => {
+    const limiter = createRateLimiter({ clock: createTestClock(), rules: [{ name: 'g', key: keys.global(), policy: perMinute('g', 2) }] });
+    const r = req();
+    await limiter.check(r);
+    await limiter.check(r);
+    expect((await limiter.check(req())).kind).toBe('allowed');
+  });
+
+  it('skips a rule whose descriptor is absent', async () => {
+    const limiter = createRateLimiter({ clock: createTestClock(), rules: [{ name: 'key', key: keys.apiKey(), policy: perMinute('k', 1) }] });
+    expect((await limiter.check(req())).decisions).toEqual([]);
+    expect((await limiter.check(req({}, { authorization: 'Bearer abc' }))).decisions[0]?.key).toBe('abc');
+  });
+
+  it('property - shadow mode never rejects, and flags the first-consulted limit exactly when enforcing rejects on it', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ gap: fc.integer({ min: 0, max: 300 }), user: fc.integer({ min: 0, max: 3 }) }), { maxLength: 60 }), async (trace) => {
+        const clockA = createTestClock();
+        const clockB = createTestClock();
+        const rules = [
+          { name: 'user', key: keys.attribute('user'), policy: tokenBucket({ id: 'u', maxTokens: 3, tokensPerFill: 1, fillIntervalMs: 200 }) },
+          { name: 'all', key: keys.global(), policy: slidingWindow({ id: 'w', limit: 8, windowMs: 1000 }) },
+        ];
+        const shadow = createRateLimiter({ clock: clockA, mode: 'shadow', rules });
+        const enforce = createRateLimiter({ clock: clockB, rules: rules.map((r) => ({ ...r, mode: 'enforce' as const })) });
+        for (const { gap, user } of trace) {
+          clockA.advance(gap);
+          clockB.advance(gap);
+          const s = await shadow.check(req({ user }));
+          if (s.kind !== 'allowed') return false;
+          // Shadow consumes every bucket (no early exit), so compare only the first-consulted rule.
+          const e = await enforce.check(req({ user }));
+          if ((e.kind === 'limited' && e.rule === 'user') !== s.shadowLimited.some((d) => d.rule === 'user')) return false;
+        }
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

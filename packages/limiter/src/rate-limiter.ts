@@ -1,0 +1,188 @@
+/**
+ * The request-level limiter: several limits per request (per user, per route, per IP…), each
+ * with a descriptor and a policy resolved per request, consumed as Envoy's local rate limit
+ * consumes descriptor buckets: **slowest fill rate first, stop at the first rejection, no
+ * refund** of tokens already taken. Shadow limits report without rejecting.
+ */
+import { ConfigError, systemClock, type Clock, type SyRequest } from '@switchyard/core';
+import type { Decision } from './decision.js';
+import type { KeySource } from './descriptors.js';
+import { rateLimitHeaders, retryAfterValue, type HeaderStyle } from './headers.js';
+import type { RatePolicy } from './policy.js';
+import { createMemoryStore, type LimiterStore } from './store.js';
+import type { PolicyResolver } from './tiers.js';
+
+/** One limit. */
+export interface LimitRule {
+  /** Name in results and in the IETF headers (unique within a limiter). */
+  readonly name: string;
+  /** What the limit is counted per; `undefined` from it skips the rule. */
+  readonly key: KeySource;
+  /** A fixed policy, or a resolver (tiers). */
+  readonly policy: RatePolicy | PolicyResolver;
+  /** Tokens this request costs (default 1). */
+  readonly cost?: number | ((req: SyRequest) => number);
+  /** `shadow`: consume and report, never reject (default: the limiter's mode). */
+  readonly mode?: 'enforce' | 'shadow';
+}
+
+/** Options of {@link createRateLimiter}. */
+export interface RateLimiterOptions {
+  /** Namespace for the store keys: give every limiter its own (default `default`). */
+  readonly id?: string;
+  readonly rules: readonly LimitRule[];
+  /** Default: a fresh {@link createMemoryStore} (per process). */
+  readonly store?: LimiterStore;
+  /** `shadow` reports what would be limited and lets everything through (default `enforce`). */
+  readonly mode?: 'enforce' | 'shadow';
+  readonly clock?: Clock;
+  /** Response headers to produce (default `both`). */
+  readonly headers?: HeaderStyle;
+}
+
+/** One rule's decision. */
+export interface RuleDecision {
+  readonly rule: string;
+  readonly key: string;
+  readonly policy: RatePolicy;
+  readonly mode: 'enforce' | 'shadow';
+  readonly decision: Decision;
+}
+
+/** The request may proceed (possibly with shadow rules that would have limited it). */
+export interface RequestAllowed {
+  readonly kind: 'allowed';
+  readonly decisions: readonly RuleDecision[];
+  /** Shadow decisions that were `limited`: what enforcing would have rejected. */
+  readonly shadowLimited: readonly RuleDecision[];
+  /** True if any store failed and its fallback decided. */
+  readonly storeFailed: boolean;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** The request must be answered 429 with `headers` (which include `Retry-After`). */
+export interface RequestLimited {
+  readonly kind: 'limited';
+  /** The rule that rejected. */
+  readonly rule: string;
+  readonly retryAfterMs: number;
+  readonly decisions: readonly RuleDecision[];
+  readonly shadowLimited: readonly RuleDecision[];
+  readonly storeFailed: boolean;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export type RequestDecision = RequestAllowed | RequestLimited;
+
+/** A compiled request limiter. */
+export interface RateLimiter {
+  readonly id: string;
+  /**
+   * Decides for one request. Calling it twice with the same request object returns the
+   * first result without counting again (the double-count bug express-rate-limit detects).
+   */
+  check(req: SyRequest): Promise<RequestDecision>;
+}
+
+interface Resolved {
+  readonly rule: string;
+  readonly key: string;
+  readonly policy: RatePolicy;
+  readonly cost: number;
+  readonly mode: 'enforce' | 'shadow';
+}
+
+/**
+ * Creates a request limiter.
+ *
+ * Gotcha: the default store is in memory, per process; pass `createRedisStore(...)` from
+ * `@switchyard/redis` for a fleet-wide limit.
+ *
+ * @example
+ * ```ts
+ * import { createClientIdentity, createRateLimiter, keys, tiers, tokenBucket } from '@switchyard/limiter';
+ * const limiter = createRateLimiter({
+ *   id: 'api',
+ *   rules: [
+ *     { name: 'per-ip', key: keys.clientIp(createClientIdentity({ trustedHops: 1 })),
+ *       policy: tokenBucket({ maxTokens: 50, tokensPerFill: 10, fillIntervalMs: 1000 }) },
+ *   ],
+ * });
+ * const d = await limiter.check(req);
+ * if (d.kind === 'limited') return { status: 429, headers: d.headers, body: null };
+ * ```
+ */
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const issues: Array<{ path: string; message: string }> = [];
+  const names = new Set<string>();
+  options.rules.forEach((r, i) => {
+    if (r.name === '' || names.has(r.name)) issues.push({ path: `rules[${i}].name`, message: 'must be non-empty and unique' });
+    names.add(r.name);
+    if (typeof r.cost === 'number' && !(r.cost > 0)) issues.push({ path: `rules[${i}].cost`, message: 'must be > 0' });
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  const id = options.id ?? 'default';
+  const rules = Object.freeze([...options.rules]);
+  const store = options.store ?? createMemoryStore();
+  const clock = options.clock ?? systemClock;
+  const defaultMode = options.mode ?? 'enforce';
+  const style = options.headers ?? 'both';
+  const seen = new WeakMap<SyRequest, Promise<RequestDecision>>();
+
+  function resolve(req: SyRequest): Resolved[] {
+    const out: Resolved[] = [];
+    for (const r of rules) {
+      const key = r.key(req);
+      if (key === undefined) continue;
+      const policy = typeof r.policy === 'function' ? r.policy(req) : r.policy;
+      if (policy === undefined) continue;
+      const cost = r.cost === undefined ? 1 : typeof r.cost === 'number' ? r.cost : r.cost(req);
+      out.push({ rule: r.name, key, policy, cost, mode: r.mode ?? defaultMode });
+    }
+    // Envoy: ascending fill rate, so the scarcest bucket is tried (and possibly rejects) first.
+    if (out.length > 1) out.sort((a, b) => a.policy.ratePerMs - b.policy.ratePerMs);
+    return out;
+  }
+
+  async function decide(req: SyRequest): Promise<RequestDecision> {
+    const now = clock.now();
+    const decisions: RuleDecision[] = [];
+    const shadowLimited: RuleDecision[] = [];
+    let storeFailed = false;
+    for (const r of resolve(req)) {
+      const decision = await store.take({ namespace: `${id}:${r.rule}`, policy: r.policy, key: r.key, cost: r.cost, now });
+      const d: RuleDecision = { rule: r.rule, key: r.key, policy: r.policy, mode: r.mode, decision };
+      decisions.push(d);
+      if (decision.storeError !== undefined) storeFailed = true;
+      if (decision.kind === 'limited') {
+        if (r.mode === 'shadow') shadowLimited.push(d);
+        else {
+          const headers = { ...rateLimitHeaders(decision, r.policy, { style, name: r.rule }), 'retry-after': retryAfterValue(decision.retryAfterMs, r.policy) };
+          return { kind: 'limited', rule: r.rule, retryAfterMs: decision.retryAfterMs, decisions, shadowLimited, storeFailed, headers };
+        }
+      }
+    }
+    return { kind: 'allowed', decisions, shadowLimited, storeFailed, headers: headersFor(decisions, style) };
+  }
+
+  return {
+    id,
+    check(req: SyRequest): Promise<RequestDecision> {
+      const prior = seen.get(req);
+      if (prior !== undefined) return prior;
+      const p = decide(req);
+      seen.set(req, p);
+      return p;
+    },
+  };
+}
+
+/** Headers of an allowed request: those of the enforced limit closest to running out. */
+function headersFor(decisions: readonly RuleDecision[], style: HeaderStyle): Record<string, string> {
+  let tightest: RuleDecision | undefined;
+  for (const d of decisions) {
+    if (d.mode === 'shadow') continue;
+    if (tightest === undefined || d.decision.remaining / d.policy.maxTokens < tightest.decision.remaining / tightest.policy.maxTokens) tightest = d;
+  }
+  return tightest === undefined ? {} : rateLimitHeaders(tightest.decision, tightest.policy, { style, name: tightest.rule });
+}

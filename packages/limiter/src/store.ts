@@ -1,0 +1,90 @@
+/**
+ * The store interface: where limit state lives. Keyed by limiter namespace + policy id + key,
+ * so one store can serve many limiters and tiers (per-tier windows need no new store API) and
+ * two limiters never share counters by accident.
+ */
+import type { Decision } from './decision.js';
+import { createKeyedLimiter, type KeyedLimiter } from './keyed-limiter.js';
+import type { RatePolicy } from './policy.js';
+
+/** One decision asked of a store. */
+export interface StoreTake {
+  /** The limiter's namespace (its id): keys of two limiters never collide. */
+  readonly namespace: string;
+  readonly policy: RatePolicy;
+  /** The client key (descriptor value), e.g. a masked client IP or an API key. */
+  readonly key: string;
+  readonly cost: number;
+  /** The caller's monotonic clock reading; a shared store may use its own time instead. */
+  readonly now: number;
+}
+
+/**
+ * Where buckets live. Implementations: {@link createMemoryStore} (per process) and
+ * `createRedisStore` in `@switchyard/redis` (shared by a fleet). A store must never reject for
+ * a failure of its own: it resolves a {@link Decision} carrying `storeError` instead.
+ */
+export interface LimiterStore {
+  /** `local` (per process or isolate) or `shared` (the whole fleet sees one count). */
+  readonly scope: 'local' | 'shared';
+  take(request: StoreTake): Promise<Decision>;
+}
+
+/** Options of {@link createMemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Most keys per namespace and policy (default 100 000). */
+  readonly maxKeysPerPolicy?: number;
+}
+
+/** An in-memory {@link LimiterStore} that also answers synchronously. */
+export interface MemoryStore extends LimiterStore {
+  readonly scope: 'local';
+  takeSync(request: StoreTake): Decision;
+  /** Keys held across all namespaces and policies. */
+  readonly size: number;
+}
+
+/**
+ * Creates an in-memory store: one {@link createKeyedLimiter} per (namespace, policy).
+ * Gotcha: per process (per isolate on edge runtimes); label it as such to your users.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStore, tokenBucket } from '@switchyard/limiter';
+ * const store = createMemoryStore();
+ * const d = await store.take({ namespace: 'api', policy: tokenBucket({ maxTokens: 5, fillIntervalMs: 1000 }), key: 'k', cost: 1, now: 0 });
+ * ```
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const limiters = new Map<string, KeyedLimiter>();
+  const maxKeys = options.maxKeysPerPolicy ?? 100_000;
+  function limiterFor(namespace: string, policy: RatePolicy): KeyedLimiter {
+    const id = `${namespace}\u0000${policy.id}`;
+    let l = limiters.get(id);
+    if (l === undefined || !samePolicy(l.policy, policy)) {
+      // A policy object with the same id but new numbers (a config reload) starts afresh.
+      l = createKeyedLimiter({ policy, maxKeys });
+      limiters.set(id, l);
+    }
+    return l;
+  }
+  function takeSync(r: StoreTake): Decision {
+    return limiterFor(r.namespace, r.policy).take(r.key, r.now, r.cost);
+  }
+  return {
+    scope: 'local',
+    takeSync,
+    take(r: StoreTake): Promise<Decision> {
+      return Promise.resolve(takeSync(r));
+    },
+    get size() {
+      let n = 0;
+      for (const l of limiters.values()) n += l.size;
+      return n;
+    },
+  };
+}
+
+function samePolicy(a: RatePolicy, b: RatePolicy): boolean {
+  return a === b || (a.algorithm === b.algorithm && a.maxTokens === b.maxTokens && a.tokensPerFill === b.tokensPerFill && a.fillIntervalMs === b.fillIntervalMs);
+}
