@@ -21,3 +21,16 @@ export {
   eligibleEndpoints,
   createOutlierDetector,
 } from './outlier-detection.js';
+export type { BreakerPolicy, CircuitBreakerConfig, CircuitBreakerPlan, CircuitBreakerState, BreakerDecision, CircuitBreaker } from './circuit-breaker.js';
+export {
+  compileCircuitBreaker,
+  createBreakerState,
+  breakerOpenMs,
+  breakerStatus,
+  tryAcquireBreaker,
+  releaseBreakerPermit,
+  recordBreakerResult,
+  createCircuitBreaker,
+} from './circuit-breaker.js';
+export type { ResourceKind, ResourceLimitsConfig, ResourceLimitsPlan, ResourceCounters } from './resource-limits.js';
+export { compileResourceLimits, createResourceCounters, resourceLimit, tryAcquireResource, releaseResource } from './resource-limits.js';
