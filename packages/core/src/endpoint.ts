@@ -77,7 +77,7 @@ export function createEndpoint(input: EndpointInput, path = 'endpoint', issues?:
 
 /** `scheme://host[:port]` of an http(s) URL with no path beyond `/`, or undefined. */
 function parseOrigin(url: string): string | undefined {
-  const m = /^(https?):\/\/(\[[0-9a-fA-F:.]+\]|[^/?#@\s[\]]+)(:\d{1,5})?\/?$/.exec(url);
+  const m = /^(https?):\/\/(\[[0-9a-fA-F:.]+\]|[^/?#@\s[\]:]+)(:\d{1,5})?\/?$/.exec(url);
   if (m === null) return undefined;
   const port = m[3] === undefined ? '' : m[3];
   if (port !== '' && Number(port.slice(1)) > 65535) return undefined;

@@ -71,8 +71,8 @@ function parseV6(s: string): Uint8Array | undefined {
   for (let i = 0; i < all.length; i++) {
     const [p, into] = all[i] as readonly [string, number[]];
     if (p.includes('.')) {
-      // Embedded IPv4 only as the last group.
-      if (i !== all.length - 1) return undefined;
+      // Embedded IPv4 only as the last group (`1.2.3.4::` puts it before the zeros).
+      if (i !== all.length - 1 || s.endsWith('::')) return undefined;
       const v4 = parseV4(p);
       if (v4 === undefined) return undefined;
       into.push(((v4[0] as number) << 8) | (v4[1] as number), ((v4[2] as number) << 8) | (v4[3] as number));

@@ -51,8 +51,10 @@ export function parseHttpDate(value: string, nowWallMs = 0): number | undefined 
   m = /^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d{2})-([A-Z][a-z]{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/.exec(value);
   if (m) {
     const nowYear = new Date(nowWallMs).getUTCFullYear();
+    // The latest year with these two digits that is at most 50 years ahead (RFC 9110 §5.6.7).
     let year = Math.floor(nowYear / 100) * 100 + Number(m[3]);
     if (year > nowYear + 50) year -= 100;
+    else if (year + 100 <= nowYear + 50) year += 100;
     return build(year, m[2], m[1], m[4], m[5], m[6]);
   }
   m = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/.exec(value);
