@@ -1,5 +1,32 @@
 /**
+ * `@switchyard/router`: compile a route table once, match method / host / path / headers /
+ * query / attributes with Gateway API precedence or Envoy first-match semantics.
+ *
  * @packageDocumentation
- * @switchyard/router — under construction.
  */
-export {};
+export type {
+  PathMatchType,
+  PathMatchConfig,
+  HeaderMatchType,
+  HeaderMatchConfig,
+  QueryMatchType,
+  QueryMatchConfig,
+  AttributeScalar,
+  AttributeMatchConfig,
+  MatchConfig,
+  RouteConfig,
+  RouteTableConfig,
+  SelectionModel,
+  CompileOptions,
+  CompiledRoute,
+  CompileWarning,
+  MatchRequest,
+  MatchResult,
+} from './types.js';
+export type { RouteTable, MatchOptions } from './route-table.js';
+export { compileRoutes, match } from './route-table.js';
+export type { NormalizeOptions, NormalizeResult, EscapedSlashesAction } from './normalize.js';
+export { normalizePath } from './normalize.js';
+export type { RegexSafety } from './regex-safety.js';
+export { checkRegexSafety } from './regex-safety.js';
+export { Router } from './router.js';

@@ -1,0 +1,280 @@
+/**
+ * The matching engine: a segment trie (per-segment static children, one parameter child,
+ * catch-all, exact, segment-prefix and byte-prefix candidate lists per node) in the style of
+ * httprouter / find-my-way, plus a whole-path static map in front of it (as rou3 and Hono's
+ * RegExpRouter do). Every candidate carries a precomputed global rank (its place in the
+ * selection model's total order), so matching is "the lowest-ranked candidate whose path
+ * matches and whose other conditions hold"; subtrees whose best rank cannot win are pruned.
+ */
+import { chance } from '@switchyard/core';
+import type { Cidr, Rng } from '@switchyard/core';
+import type { CompiledRoute, MatchRequest, PathMatchType } from '../types.js';
+import { attrPasses, headerPasses, hostMatches, ipInCidrs, queryPasses } from './conditions.js';
+import type { AttrCond, HeaderCond, HostSet, QueryCond } from './conditions.js';
+
+/** One (route, match) pair, compiled. */
+export interface Entry {
+  rank: number;
+  readonly route: CompiledRoute<unknown>;
+  readonly matchIndex: number;
+  readonly configPath: string;
+  readonly pathType: PathMatchType;
+  /** The path value as configured (for prefixes: without the trailing `/` for segment prefixes). */
+  readonly pathValue: string;
+  readonly ignoreCase: boolean;
+  readonly re: RegExp | undefined;
+  readonly reHasGroups: boolean;
+  readonly paramNames: readonly string[];
+  /** Set when the entry lives in the whole-path static map under this key. */
+  staticKey: string | undefined;
+  readonly method: string | undefined;
+  readonly hosts: HostSet | undefined;
+  readonly headers: readonly HeaderCond[];
+  readonly query: readonly QueryCond[];
+  readonly attrs: readonly AttrCond[];
+  readonly cidrs: readonly Cidr[] | undefined;
+  readonly percent: number;
+  /** Only method (and host) to check. */
+  readonly simple: boolean;
+  /** Gateway precedence facts. */
+  readonly specificity: number;
+  readonly pathClass: number;
+}
+
+interface BytePrefix {
+  readonly rest: string;
+  readonly entries: Entry[];
+}
+
+export class TrieNode {
+  children: TrieNode[] = [];
+  childMap: Map<string, TrieNode> | undefined = undefined;
+  param: TrieNode | undefined = undefined;
+  catchAll: Entry[] = [];
+  exact: Entry[] = [];
+  prefix: Entry[] = [];
+  bytePrefix: BytePrefix[] = [];
+  minRank = Infinity;
+  readonly label: string;
+  constructor(label: string) {
+    this.label = label;
+  }
+
+  child(label: string): TrieNode {
+    let c = this.children.find((x) => x.label === label);
+    if (c === undefined) {
+      c = new TrieNode(label);
+      this.children.push(c);
+    }
+    return c;
+  }
+
+  /** Sorts candidate lists, builds maps for wide nodes and computes subtree minimum ranks. */
+  finish(): number {
+    const byRank = (a: Entry, b: Entry): number => a.rank - b.rank;
+    let min = Infinity;
+    for (const list of [this.catchAll, this.exact, this.prefix, ...this.bytePrefix.map((b) => b.entries)]) {
+      list.sort(byRank);
+      if (list.length > 0) min = Math.min(min, (list[0] as Entry).rank);
+    }
+    for (const c of this.children) min = Math.min(min, c.finish());
+    if (this.param) min = Math.min(min, this.param.finish());
+    if (this.children.length > 6) this.childMap = new Map(this.children.map((c) => [c.label, c]));
+    this.minRank = min;
+    return min;
+  }
+}
+
+/** Where a template or literal path lands in the trie. */
+export function segmentsOf(path: string): string[] {
+  return path.slice(1).split('/');
+}
+
+/** Adds an entry to the trie according to its path type. */
+export function insert(root: TrieNode, e: Entry, value: string): void {
+  switch (e.pathType) {
+    case 'Exact':
+    case 'Template': {
+      let node = root;
+      const segs = segmentsOf(value);
+      for (let i = 0; i < segs.length; i++) {
+        const s = segs[i] as string;
+        if (s.startsWith('*') && e.pathType === 'Template') {
+          node.catchAll.push(e);
+          return;
+        }
+        if (s.startsWith(':') && e.pathType === 'Template') node = node.param ??= new TrieNode(':');
+        else node = node.child(s);
+      }
+      node.exact.push(e);
+      return;
+    }
+    case 'PathPrefix': {
+      let node = root;
+      const trimmed = value.endsWith('/') ? value.slice(0, -1) : value;
+      if (trimmed !== '') for (const s of segmentsOf(trimmed)) node = node.child(s);
+      node.prefix.push(e);
+      return;
+    }
+    case 'Prefix': {
+      const segs = segmentsOf(value);
+      const rest = segs.pop() as string;
+      let node = root;
+      for (const s of segs) node = node.child(s);
+      let bp = node.bytePrefix.find((b) => b.rest === rest);
+      if (bp === undefined) node.bytePrefix.push((bp = { rest, entries: [] }));
+      bp.entries.push(e);
+      return;
+    }
+    default:
+      throw new Error(`unexpected path type ${e.pathType}`);
+  }
+}
+
+/** Mutable per-table scratch used by one synchronous match at a time (JS is single-threaded). */
+export interface Ctx {
+  /** The string compared against the trie (lower-cased for case-insensitive tries). */
+  cmp: string;
+  best: Entry | undefined;
+  bestRank: number;
+  depth: number;
+  stack: Int32Array;
+  bestParams: Int32Array;
+  bestDepth: number;
+  req: MatchRequest;
+  host: string | undefined;
+  query: string;
+  rng: Rng | undefined;
+  /** Compile-time mode: ignore conditions, skip entries with this static key. */
+  pathOnlyExclude: string | undefined;
+}
+
+export function newCtx(maxDepth: number): Ctx {
+  return {
+    cmp: '',
+    best: undefined,
+    bestRank: Infinity,
+    depth: 0,
+    stack: new Int32Array(maxDepth * 2 + 4),
+    bestParams: new Int32Array(maxDepth * 2 + 4),
+    bestDepth: 0,
+    req: { method: '', path: '' },
+    host: undefined,
+    query: '',
+    rng: undefined,
+    pathOnlyExclude: undefined,
+  };
+}
+
+function passes(e: Entry, ctx: Ctx): boolean {
+  if (ctx.pathOnlyExclude !== undefined) return e.staticKey !== ctx.pathOnlyExclude;
+  const req = ctx.req;
+  if (e.method !== undefined && e.method !== req.method) return false;
+  if (e.hosts !== undefined && !hostMatches(e.hosts, ctx.host as string)) return false;
+  if (e.simple) return true;
+  for (const h of e.headers) if (!headerPasses(h, req.headers)) return false;
+  for (const q of e.query) if (!queryPasses(q, ctx.query)) return false;
+  for (const a of e.attrs) if (!attrPasses(a, req.attributes)) return false;
+  if (e.cidrs !== undefined && !ipInCidrs(req.clientAddress, e.cidrs)) return false;
+  // The sample is drawn last, so only otherwise-matching requests consume randomness.
+  if (e.percent < 100) {
+    if (ctx.rng === undefined) return false;
+    return chance(ctx.rng, e.percent);
+  }
+  return true;
+}
+
+export function consider(list: readonly Entry[], ctx: Ctx): void {
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i] as Entry;
+    if (e.rank >= ctx.bestRank) return;
+    if (passes(e, ctx)) {
+      ctx.best = e;
+      ctx.bestRank = e.rank;
+      const n = ctx.depth * 2;
+      for (let j = 0; j < n; j++) ctx.bestParams[j] = ctx.stack[j] as number;
+      ctx.bestDepth = ctx.depth;
+      return;
+    }
+  }
+}
+
+function findChild(node: TrieNode, path: string, s: number, e: number): TrieNode | undefined {
+  const map = node.childMap;
+  if (map !== undefined) return map.get(path.slice(s, e));
+  const children = node.children;
+  const len = e - s;
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i] as TrieNode;
+    if (c.label.length === len && path.startsWith(c.label, s)) return c;
+  }
+  return undefined;
+}
+
+/** Depth-first walk: `s` is the start of the next segment, or `path.length + 1` when none is left. */
+export function walk(node: TrieNode, s: number, ctx: Ctx): void {
+  const path = ctx.cmp;
+  const len = path.length;
+  if (s > len) {
+    if (node.exact.length > 0) consider(node.exact, ctx);
+    if (node.prefix.length > 0) consider(node.prefix, ctx);
+    return;
+  }
+  let e = path.indexOf('/', s);
+  if (e < 0) e = len;
+  if (node.children.length > 0) {
+    const child = findChild(node, path, s, e);
+    if (child !== undefined && child.minRank < ctx.bestRank) walk(child, e + 1, ctx);
+  }
+  const p = node.param;
+  if (p !== undefined && e > s && p.minRank < ctx.bestRank) {
+    const d = ctx.depth * 2;
+    ctx.stack[d] = s;
+    ctx.stack[d + 1] = e;
+    ctx.depth++;
+    walk(p, e + 1, ctx);
+    ctx.depth--;
+  }
+  if (node.catchAll.length > 0) {
+    const d = ctx.depth * 2;
+    ctx.stack[d] = s;
+    ctx.stack[d + 1] = len;
+    ctx.depth++;
+    consider(node.catchAll, ctx);
+    ctx.depth--;
+  }
+  const bps = node.bytePrefix;
+  for (let i = 0; i < bps.length; i++) {
+    const bp = bps[i] as BytePrefix;
+    if (path.startsWith(bp.rest, s)) consider(bp.entries, ctx);
+  }
+  if (node.prefix.length > 0) consider(node.prefix, ctx);
+}
+
+/** Regex candidates (sorted by rank). Named groups become params. */
+export function considerRegexes(list: readonly Entry[], path: string, ctx: Ctx): RegExpExecArray | undefined {
+  let groups: RegExpExecArray | undefined;
+  for (const e of list) {
+    if (e.rank >= ctx.bestRank) break;
+    const re = e.re as RegExp;
+    const subject = path;
+    if (e.reHasGroups) {
+      const m = re.exec(subject);
+      if (m === null) continue;
+      if (passes(e, ctx)) {
+        ctx.best = e;
+        ctx.bestRank = e.rank;
+        ctx.bestDepth = 0;
+        groups = m;
+        break;
+      }
+    } else if (re.test(subject) && passes(e, ctx)) {
+      ctx.best = e;
+      ctx.bestRank = e.rank;
+      ctx.bestDepth = 0;
+      groups = undefined;
+      break;
+    }
+  }
+  return groups;
+}

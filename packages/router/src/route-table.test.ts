@@ -1,0 +1,532 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, isSwitchyardError } from '@switchyard/core';
+import { seededRng } from '@switchyard/testing';
+import { Router, compileRoutes, match } from './index.js';
+import type { CompileOptions, MatchConfig, MatchRequest, RouteConfig } from './index.js';
+
+type Req = Partial<MatchRequest> & { path: string };
+
+function req(r: Req): MatchRequest {
+  return { method: 'GET', ...r };
+}
+
+/** Compiles `routes` (value = id) and returns a function from request to the matched id or a status. */
+function table(routes: RouteConfig<string>[], options: CompileOptions = {}): (r: Req | string) => string {
+  const t = compileRoutes({ routes: routes.map((r, i) => ({ value: r.id ?? `r${i}`, ...r })) }, options);
+  return (r) => {
+    const res = match(t, req(typeof r === 'string' ? { path: r } : r));
+    return res.kind === 'matched' ? (res.route.value as string) : res.kind === 'no-route' ? '404' : '400';
+  };
+}
+
+const exact = (value: string, extra: Partial<MatchConfig> = {}): MatchConfig => ({ path: { type: 'Exact', value }, ...extra });
+const prefix = (value: string, extra: Partial<MatchConfig> = {}): MatchConfig => ({ path: { type: 'PathPrefix', value }, ...extra });
+const bytes = (value: string, extra: Partial<MatchConfig> = {}): MatchConfig => ({ path: { type: 'Prefix', value }, ...extra });
+const tpl = (value: string, extra: Partial<MatchConfig> = {}): MatchConfig => ({ path: { type: 'Template', value }, ...extra });
+const regex = (value: string, extra: Partial<MatchConfig> = {}): MatchConfig => ({ path: { type: 'RegularExpression', value }, ...extra });
+
+describe('path conditions', () => {
+  it('Exact matches the whole path only: not a trailing slash, other case or a longer path', () => {
+    const m = table([{ id: 'one', matches: [exact('/one')] }]);
+    expect(['/one', '/one/', '/One', '/one/x', '/onex', '/'].map(m)).toEqual(['one', '404', '404', '404', '404', '404']);
+  });
+
+  it('PathPrefix is segment-aware: /v2 matches /v2, /v2/ and /v2/x but not /v2example', () => {
+    const m = table([{ id: 'v2', matches: [prefix('/v2')] }]);
+    expect(['/v2', '/v2/', '/v2/x', '/v2example', '/v', '/'].map(m)).toEqual(['v2', 'v2', 'v2', '404', '404', '404']);
+  });
+
+  it('PathPrefix ignores a trailing slash in the configured value', () => {
+    const m = table([{ id: 'm', matches: [prefix('/match/')] }]);
+    expect(['/match', '/match/', '/match/any', '/matchx'].map(m)).toEqual(['m', 'm', 'm', '404']);
+  });
+
+  it('PathPrefix "/" matches everything', () => {
+    const m = table([{ id: 'all' }]);
+    expect(['/', '/a', '/a/b/c/'].map(m)).toEqual(['all', 'all', 'all']);
+  });
+
+  it('Prefix is a raw string prefix (Envoy, Istio): /v2 matches /v2example', () => {
+    const m = table([{ id: 'v2', matches: [bytes('/v2')] }, { id: 'api', matches: [bytes('/api/')] }, { id: 'dot', matches: [bytes('/x/.w')] }]);
+    expect(['/v2', '/v2example', '/v2/x', '/v', '/api/', '/api/x', '/api', '/x/.well-known'].map(m)).toEqual(['v2', 'v2', 'v2', '404', 'api', 'api', '404', 'dot']);
+  });
+
+  it('Template captures named segments, percent-decoded', () => {
+    const t = compileRoutes({ routes: [{ matches: [tpl('/users/:id/posts/:post')] }] });
+    const r = match(t, req({ path: '/users/42/posts/hello%20world' }));
+    expect(r).toMatchObject({ kind: 'matched', params: { id: '42', post: 'hello world' } });
+    expect(match(t, req({ path: '/users//posts/x' })).kind).toBe('no-route'); // merged to /users/posts/x
+    expect(match(t, req({ path: '/users/42/posts' })).kind).toBe('no-route');
+  });
+
+  it('a parameter never matches an empty segment', () => {
+    const m = table([{ id: 'u', matches: [tpl('/users/:id')] }]);
+    expect(['/users/', '/users', '/users/7'].map(m)).toEqual(['404', '404', 'u']);
+  });
+
+  it('a catch-all captures the rest of the path, possibly empty, but needs its segment', () => {
+    const t = compileRoutes({ routes: [{ matches: [tpl('/files/*path')] }, { id: 'star', matches: [tpl('/static/*')] }] });
+    expect(match(t, req({ path: '/files/a/b/c.txt' }))).toMatchObject({ params: { path: 'a/b/c.txt' } });
+    expect(match(t, req({ path: '/files/' }))).toMatchObject({ params: { path: '' } });
+    expect(match(t, req({ path: '/files' })).kind).toBe('no-route');
+    expect(match(t, req({ path: '/static/index.html' }))).toMatchObject({ params: { '*': 'index.html' } });
+  });
+
+  it('a static segment is preferred to a parameter, which is preferred to a catch-all (gateway)', () => {
+    const m = table([
+      { id: 'all', matches: [tpl('/a/*rest')] },
+      { id: 'param', matches: [tpl('/a/:x')] },
+      { id: 'static', matches: [tpl('/a/b')] },
+    ]);
+    expect(['/a/b', '/a/c', '/a/c/d'].map(m)).toEqual(['static', 'param', 'all']);
+  });
+
+  it('the trie backtracks from a static branch to a parameter branch', () => {
+    const m = table([{ id: 's', matches: [tpl('/a/b/c')] }, { id: 'p', matches: [tpl('/a/:x/d')] }]);
+    expect(['/a/b/c', '/a/b/d', '/a/q/d', '/a/b/e'].map(m)).toEqual(['s', 'p', 'p', '404']);
+  });
+
+  it('RegularExpression must match the entire path; named groups become params', () => {
+    const t = compileRoutes({ routes: [{ matches: [regex('/orders/(?<id>[0-9]+)')] }] });
+    expect(match(t, req({ path: '/orders/17' }))).toMatchObject({ kind: 'matched', params: { id: '17' } });
+    expect(match(t, req({ path: '/orders/17/x' })).kind).toBe('no-route');
+    expect(match(t, req({ path: '/x/orders/17' })).kind).toBe('no-route');
+  });
+
+  it('ignoreCase matches paths case-insensitively and keeps the original case in params', () => {
+    const t = compileRoutes({
+      routes: [
+        { id: 'ex', matches: [{ path: { type: 'Exact', value: '/Admin', ignoreCase: true } }] },
+        { id: 'tp', matches: [{ path: { type: 'Template', value: '/Users/:name', ignoreCase: true } }] },
+        { id: 're', matches: [{ path: { type: 'RegularExpression', value: '/img/[a-z]+\\.png', ignoreCase: true } }] },
+      ],
+    });
+    expect(match(t, req({ path: '/aDMIN' }))).toMatchObject({ route: { id: 'ex' } });
+    expect(match(t, req({ path: '/USERS/MiXeD' }))).toMatchObject({ route: { id: 'tp' }, params: { name: 'MiXeD' } });
+    expect(match(t, req({ path: '/IMG/LOGO.PNG' }))).toMatchObject({ route: { id: 're' } });
+  });
+
+  it('the query string is never part of the path', () => {
+    const m = table([{ id: 'a', matches: [exact('/a')] }]);
+    expect(m('/a?x=1')).toBe('a');
+  });
+});
+
+describe('path normalization before matching', () => {
+  const m = table([{ id: 'admin', matches: [prefix('/admin')] }, { id: 'public', matches: [prefix('/public')] }]);
+
+  it.each(['/%61dmin', '//admin', '/public/../admin', '/admin/.', '/./admin', '/%2e%2E/admin', '/public/%2e%2e/admin'])('%s cannot bypass the /admin route', (p) => {
+    expect(m(p)).toBe('admin');
+  });
+
+  it('encoded slashes and backslashes are a 400 by default', () => {
+    expect(['/admin%2Fx', '/public%2f..%2fadmin', '/public\\..\\admin', '/a%5Cb'].map(m)).toEqual(['400', '400', '400', '400']);
+  });
+
+  it('malformed escapes, control characters and relative paths are a 400', () => {
+    expect(['/a%zz', '/a%4', '/a\u0000b', '/a b', 'admin', ''].map(m)).toEqual(['400', '400', '400', '400', '400', '400']);
+  });
+
+  it('escapedSlashes: keep treats %2F as a character inside a segment', () => {
+    const k = compileRoutes({ routes: [{ matches: [tpl('/projects/:id')] }] }, { normalize: { escapedSlashes: 'keep' } });
+    expect(match(k, req({ path: '/projects/group%2fname' }))).toMatchObject({ path: '/projects/group%2Fname', params: { id: 'group/name' } });
+  });
+
+  it('escapedSlashes: decode turns them into separators before dot segments are resolved', () => {
+    const d = table([{ id: 'admin', matches: [prefix('/admin')] }], { normalize: { escapedSlashes: 'decode' } });
+    expect(d('/public%2F..%2Fadmin')).toBe('admin');
+  });
+
+  it('the result carries the normalized path for later stages', () => {
+    const t = compileRoutes({ routes: [{}] });
+    expect(match(t, req({ path: '/a//b/./c/../%7Euser' }))).toMatchObject({ path: '/a/b/~user' });
+  });
+});
+
+describe('method and host conditions', () => {
+  it('method is exact: HEAD does not match a GET rule', () => {
+    const m = table([{ id: 'get', matches: [{ method: 'GET' }] }]);
+    expect([m({ path: '/', method: 'GET' }), m({ path: '/', method: 'HEAD' })]).toEqual(['get', '404']);
+  });
+
+  it('hostnames: exact and *.wildcard (one or more labels, not the apex), port ignored', () => {
+    const m = table([
+      { id: 'exact', hostnames: ['api.example.com'] },
+      { id: 'wild', hostnames: ['*.example.com'] },
+      { id: 'any', matches: [exact('/only-any')] },
+    ]);
+    expect(
+      ['api.example.com:8443', 'API.example.com', 'a.b.example.com', 'x.example.com', 'example.com'].map((authority) => m({ path: '/', authority })),
+    ).toEqual(['exact', 'exact', 'wild', 'wild', '404']);
+  });
+
+  it('gateway: the most specific hostname wins before path precedence, falling through when it has no match', () => {
+    const m = table([
+      { id: 'wild-exact-path', hostnames: ['*.example.com'], matches: [exact('/x')] },
+      { id: 'exact-host', hostnames: ['foo.example.com'], matches: [prefix('/')] },
+      { id: 'exact-host-y', hostnames: ['foo.example.com'], matches: [exact('/y')] },
+      { id: 'any-host', matches: [exact('/z')] },
+    ]);
+    expect(m({ path: '/x', authority: 'foo.example.com' })).toBe('exact-host');
+    expect(m({ path: '/x', authority: 'bar.example.com' })).toBe('wild-exact-path');
+    expect(m({ path: '/z', authority: 'bar.example.com' })).toBe('any-host');
+    expect(m({ path: '/y', authority: 'foo.example.com' })).toBe('exact-host-y');
+  });
+
+  it('first-match: hostnames are a condition evaluated in order', () => {
+    const m = table(
+      [
+        { id: 'wild', hostnames: ['*.example.com'] },
+        { id: 'exact', hostnames: ['foo.example.com'] },
+      ],
+      { selection: 'first-match' },
+    );
+    expect(m({ path: '/', authority: 'foo.example.com' })).toBe('wild');
+    expect(m({ path: '/', authority: 'other.org' })).toBe('404');
+  });
+});
+
+describe('header conditions', () => {
+  const h = (headers: Record<string, string>) => ({ path: '/', headers });
+  const one = (hm: NonNullable<MatchConfig['headers']>[number]) => table([{ id: 'y', matches: [{ headers: [hm] }] }]);
+
+  it('Exact compares the value, names are case-insensitive', () => {
+    const m = one({ name: 'X-Version', value: 'two' });
+    expect([m(h({ 'x-version': 'two' })), m(h({ 'x-version': 'Two' })), m(h({}))]).toEqual(['y', '404', '404']);
+  });
+
+  it('Prefix, Suffix, Contains and RegularExpression', () => {
+    expect(one({ name: 'a', type: 'Prefix', value: 'ab' })(h({ a: 'abc' }))).toBe('y');
+    expect(one({ name: 'a', type: 'Prefix', value: 'ab' })(h({ a: 'cab' }))).toBe('404');
+    expect(one({ name: 'a', type: 'Suffix', value: 'bc' })(h({ a: 'abc' }))).toBe('y');
+    expect(one({ name: 'a', type: 'Contains', value: 'b' })(h({ a: 'abc' }))).toBe('y');
+    expect(one({ name: 'a', type: 'Contains', value: 'z' })(h({ a: 'abc' }))).toBe('404');
+    expect(one({ name: 'a', type: 'RegularExpression', value: '[0-9]+' })(h({ a: '123' }))).toBe('y');
+    expect(one({ name: 'a', type: 'RegularExpression', value: '[0-9]+' })(h({ a: '123x' }))).toBe('404');
+  });
+
+  it('Present and Absent', () => {
+    expect([one({ name: 'a', type: 'Present' })(h({ a: '' })), one({ name: 'a', type: 'Present' })(h({}))]).toEqual(['y', '404']);
+    expect([one({ name: 'a', type: 'Absent' })(h({ a: 'x' })), one({ name: 'a', type: 'Absent' })(h({}))]).toEqual(['404', 'y']);
+  });
+
+  it('invert negates a value matcher but a missing header still fails it (Envoy default)', () => {
+    const m = one({ name: 'a', value: 'x', invert: true });
+    expect([m(h({ a: 'x' })), m(h({ a: 'y' })), m(h({}))]).toEqual(['404', 'y', '404']);
+    expect(one({ name: 'a', type: 'Present', invert: true })(h({}))).toBe('y');
+  });
+
+  it('ignoreCase compares values case-insensitively', () => {
+    expect(one({ name: 'a', value: 'Hello', ignoreCase: true })(h({ a: 'hELLO' }))).toBe('y');
+    expect(one({ name: 'a', type: 'RegularExpression', value: 'abc', ignoreCase: true })(h({ a: 'ABC' }))).toBe('y');
+  });
+
+  it('all headers of one match must hold (AND); matches of a route are ORed', () => {
+    const m = table([
+      {
+        id: 'y',
+        matches: [
+          { headers: [{ name: 'a', value: '1' }, { name: 'b', value: '2' }] },
+          { headers: [{ name: 'c', value: '3' }] },
+        ],
+      },
+    ]);
+    expect([m(h({ a: '1', b: '2' })), m(h({ a: '1' })), m(h({ c: '3' }))]).toEqual(['y', '404', 'y']);
+  });
+
+  it('gateway: a duplicate header name counts once and is reported', () => {
+    const t = compileRoutes({ routes: [{ matches: [{ headers: [{ name: 'a', value: '1' }, { name: 'A', value: '2' }] }] }] });
+    expect(t.warnings[0]?.path).toBe('routes[0].matches[0].headers[1]');
+    expect(match(t, req({ path: '/', headers: { a: '1' } })).kind).toBe('matched');
+  });
+});
+
+describe('query parameter conditions', () => {
+  const m = table([
+    { id: 'exact', matches: [{ queryParams: [{ name: 'animal', value: 'whale' }] }] },
+    { id: 're', matches: [{ queryParams: [{ name: 'n', type: 'RegularExpression', value: '\\d+' }] }] },
+    { id: 'present', matches: [{ queryParams: [{ name: 'debug', type: 'Present' }] }] },
+  ]);
+
+  it('Exact on the first value of a repeated key; names are case-sensitive', () => {
+    expect(['/?animal=whale', '/?animal=whale&animal=dolphin', '/?animal=dolphin&animal=whale', '/?ANIMAL=whale', '/?xanimal=whale'].map(m)).toEqual([
+      'exact',
+      'exact',
+      '404',
+      '404',
+      '404',
+    ]);
+  });
+
+  it('RegularExpression must match the whole value', () => {
+    expect(['/?n=123', '/?n=a123', '/?n=123a'].map(m)).toEqual(['re', '404', '404']);
+  });
+
+  it('Present accepts a bare key', () => {
+    expect(['/?debug', '/?debug=', '/?x=1&debug=0', '/?x=1'].map(m)).toEqual(['present', 'present', 'present', '404']);
+  });
+
+  it('uses request.query when given', () => {
+    expect(m({ path: '/', query: 'animal=whale' })).toBe('exact');
+  });
+});
+
+describe('attribute and client IP conditions', () => {
+  const m = table([
+    { id: 'sandbox', matches: [{ attributes: [{ key: 'apiKey.environment', equals: 'sandbox' }] }] },
+    { id: 'paid', matches: [{ attributes: [{ key: 'claims.tier', oneOf: ['pro', 'enterprise'] }] }] },
+    { id: 'geo', matches: [{ attributes: [{ key: 'geo.country', equals: 'DE' }, { key: 'claims.sub', present: true }] }] },
+    { id: 'office', matches: [{ clientCidrs: ['10.0.0.0/8', '2001:db8::/32'] }] },
+    { id: 'vpn', matches: [{ attributes: [{ key: 'realIp', cidrs: ['192.168.0.0/16'] }] }] },
+  ]);
+  const a = (attributes: Record<string, unknown>, clientAddress?: string) => m({ path: '/', attributes, ...(clientAddress ? { clientAddress } : {}) });
+
+  it('equality on nested claims and API-key metadata', () => {
+    expect(a({ apiKey: { environment: 'sandbox' } })).toBe('sandbox');
+    expect(a({ apiKey: { environment: 'production' } })).toBe('404');
+  });
+
+  it('one-of, and presence combined with equality', () => {
+    expect([a({ claims: { tier: 'pro' } }), a({ claims: { tier: 'free' } })]).toEqual(['paid', '404']);
+    expect([a({ geo: { country: 'DE' }, claims: { sub: 'u1' } }), a({ geo: { country: 'DE' } })]).toEqual(['geo', '404']);
+  });
+
+  it('client IP in CIDR ranges, IPv4-mapped IPv6 included', () => {
+    expect([a({}, '10.1.2.3'), a({}, '::ffff:10.9.9.9'), a({}, '2001:db8::1'), a({}, '11.0.0.1'), a({}, 'garbage')]).toEqual([
+      'office',
+      'office',
+      'office',
+      '404',
+      '404',
+    ]);
+  });
+
+  it('an attribute holding an IP can be matched against CIDRs', () => {
+    expect([a({ realIp: '192.168.4.4' }), a({ realIp: 42 })]).toEqual(['vpn', '404']);
+  });
+
+  it('keys never reach the prototype chain', () => {
+    const t = compileRoutes({ routes: [{ matches: [{ attributes: [{ key: 'constructor', present: true }] }] }] });
+    expect(match(t, req({ path: '/', attributes: {} })).kind).toBe('no-route');
+  });
+});
+
+describe('sampled percentage (runtimeFraction)', () => {
+  const routes: RouteConfig<string>[] = [
+    { id: 'canary', value: 'canary', matches: [{ runtimeFraction: { percent: 25 } }] },
+    { id: 'stable', value: 'stable' },
+  ];
+
+  it('takes about N% of otherwise-matching requests, the rest fall through', () => {
+    const t = compileRoutes({ routes }, { selection: 'first-match' });
+    const rng = seededRng(7);
+    let canary = 0;
+    for (let i = 0; i < 4000; i++) if ((match(t, req({ path: '/' }), { rng }) as { route: { id: string } }).route.id === 'canary') canary++;
+    expect(canary / 4000).toBeGreaterThan(0.22);
+    expect(canary / 4000).toBeLessThan(0.28);
+  });
+
+  it('uses strict < on the draw (Envoy): a draw of exactly 0.25 is outside 25%', () => {
+    const t = compileRoutes({ routes }, { selection: 'first-match' });
+    expect(match(t, req({ path: '/' }), { rng: { next: () => 0.25 } })).toMatchObject({ route: { id: 'stable' } });
+    expect(match(t, req({ path: '/' }), { rng: { next: () => 0.2499 } })).toMatchObject({ route: { id: 'canary' } });
+  });
+
+  it('without an rng a sampled route never matches', () => {
+    const t = compileRoutes({ routes }, { selection: 'first-match' });
+    expect(match(t, req({ path: '/' }))).toMatchObject({ route: { id: 'stable' } });
+  });
+
+  it('draws only for otherwise-matching requests', () => {
+    const t = compileRoutes({ routes: [{ matches: [{ method: 'POST', runtimeFraction: { percent: 50 } }] }] });
+    let draws = 0;
+    match(t, req({ path: '/' }), { rng: { next: () => (draws++, 0) } });
+    expect(draws).toBe(0);
+  });
+});
+
+describe('Gateway API precedence', () => {
+  it('Exact beats PathPrefix; the longest prefix (in characters) wins', () => {
+    const m = table([
+      { id: 'short', matches: [prefix('/match/')] },
+      { id: 'long', matches: [prefix('/match/prefix/')] },
+      { id: 'exact', matches: [exact('/match/prefix/x')] },
+    ]);
+    expect(['/match/prefix/x', '/match/prefix/y', '/match/other'].map(m)).toEqual(['exact', 'long', 'short']);
+  });
+
+  it('path beats method, method beats headers, headers beat query params', () => {
+    const m = table([
+      { id: 'query', matches: [{ queryParams: [{ name: 'animal', value: 'hydra' }] }] },
+      { id: 'header', matches: [{ headers: [{ name: 'version', value: 'four' }] }] },
+      { id: 'method', matches: [{ method: 'PATCH' }] },
+      { id: 'path', matches: [prefix('/path5')] },
+    ]);
+    expect(m({ path: '/path5', method: 'PATCH' })).toBe('path');
+    expect(m({ path: '/', method: 'PATCH', headers: { version: 'four' } })).toBe('method');
+    expect(m({ path: '/?animal=hydra', headers: { version: 'four' } })).toBe('header');
+    expect(m({ path: '/?animal=hydra' })).toBe('query');
+  });
+
+  it('more header matches win over fewer, then more query matches', () => {
+    const m = table([
+      { id: 'one', matches: [{ headers: [{ name: 'a', value: '1' }] }] },
+      { id: 'two', matches: [{ headers: [{ name: 'a', value: '1' }, { name: 'b', value: '2' }] }] },
+      { id: 'q1', matches: [{ queryParams: [{ name: 'x', type: 'Present' }] }] },
+      { id: 'q2', matches: [{ queryParams: [{ name: 'x', type: 'Present' }, { name: 'y', type: 'Present' }] }] },
+    ]);
+    expect(m({ path: '/', headers: { a: '1', b: '2' } })).toBe('two');
+    expect(m({ path: '/', headers: { a: '1' } })).toBe('one');
+    expect(m({ path: '/?x&y' })).toBe('q2');
+    expect(m({ path: '/?x' })).toBe('q1');
+  });
+
+  it('ties: the oldest route, then namespace/name, then rule order, then match order', () => {
+    const base = (id: string, extra: Partial<RouteConfig<string>>): RouteConfig<string> => ({ id, matches: [prefix('/a')], ...extra });
+    expect(table([base('young', { createdAtMs: 2 }), base('old', { createdAtMs: 1 })])('/a')).toBe('old');
+    expect(table([base('zeta', { createdAtMs: 1, name: 'ns/zeta' }), base('alpha', { createdAtMs: 1, name: 'ns/alpha' })])('/a')).toBe('alpha');
+    expect(table([base('rule0', { name: 'ns/r' }), base('rule1', { name: 'ns/r' })])('/a')).toBe('rule0');
+    const t = compileRoutes({ routes: [{ matches: [prefix('/a'), prefix('/a')] }] });
+    expect(match(t, req({ path: '/a' }))).toMatchObject({ matchIndex: 0 });
+  });
+
+  it('applies across routes, not per route: a later route with an Exact match beats an earlier prefix', () => {
+    const m = table([{ id: 'first', matches: [prefix('/')] }, { id: 'second', matches: [exact('/x')] }]);
+    expect(m('/x')).toBe('second');
+  });
+
+  it('a more specific route that fails a condition falls back to the next candidate', () => {
+    const m = table([{ id: 'fallback', matches: [prefix('/a')] }, { id: 'specific', matches: [exact('/a/b', { headers: [{ name: 'v', value: '2' }] })] }]);
+    expect([m({ path: '/a/b', headers: { v: '2' } }), m({ path: '/a/b' })]).toEqual(['specific', 'fallback']);
+  });
+
+  it('documented slots for extensions: Exact > Template > prefixes by length > RegularExpression', () => {
+    const m = table([
+      { id: 're', matches: [regex('/u/.*')] },
+      { id: 'prefix', matches: [prefix('/u')] },
+      { id: 'tpl', matches: [tpl('/u/:id')] },
+      { id: 'exact', matches: [exact('/u/me')] },
+    ]);
+    expect(['/u/me', '/u/7', '/u/7/x', '/u'].map(m)).toEqual(['exact', 'tpl', 'prefix', 'prefix']);
+  });
+});
+
+describe('first-match selection', () => {
+  const routes: RouteConfig<string>[] = [
+    { id: 'catch', matches: [tpl('/users/:id')] },
+    { id: 'me', matches: [exact('/users/me')] },
+    { id: 'root', matches: [bytes('/')] },
+    { id: 'never', matches: [exact('/x')] },
+  ];
+
+  it('the first matching route in declaration order wins, whatever its specificity', () => {
+    const m = table(routes, { selection: 'first-match' });
+    expect(['/users/me', '/users/7', '/x'].map(m)).toEqual(['catch', 'catch', 'root']);
+  });
+
+  it('reports routes an earlier unconditional route shadows', () => {
+    const t = compileRoutes({ routes }, { selection: 'first-match' });
+    expect(t.warnings.map((w) => w.path)).toEqual(['routes[1].matches[0]', 'routes[3].matches[0]']);
+    expect(t.warnings[0]?.message).toContain('routes[0].matches[0]');
+  });
+
+  it('strict mode throws on unreachable routes', () => {
+    expect(() => compileRoutes({ routes }, { selection: 'first-match', strict: true })).toThrow(ConfigError);
+  });
+
+  it('a conditional earlier route does not shadow', () => {
+    const t = compileRoutes({ routes: [{ matches: [{ method: 'GET' }] }, { matches: [{}] }] }, { selection: 'first-match' });
+    expect(t.warnings).toEqual([]);
+  });
+});
+
+describe('unreachable routes under gateway precedence', () => {
+  it('reports an identical match declared later and a same-shape template', () => {
+    const t = compileRoutes({ routes: [{ matches: [exact('/a')] }, { matches: [exact('/a')] }, { matches: [tpl('/u/:id')] }, { matches: [tpl('/u/:name')] }] });
+    expect(t.warnings.map((w) => w.path)).toEqual(['routes[1].matches[0]', 'routes[3].matches[0]']);
+  });
+
+  it('does not report a less specific route that still catches other paths', () => {
+    const t = compileRoutes({ routes: [{ matches: [exact('/a')] }, { matches: [prefix('/')] }] });
+    expect(t.warnings).toEqual([]);
+  });
+});
+
+describe('validation', () => {
+  function issues(config: unknown, options: CompileOptions = {}): string[] {
+    try {
+      compileRoutes(config as never, options);
+    } catch (e) {
+      expect(isSwitchyardError(e) && e.code).toBe('SY_CONFIG_INVALID');
+      return (e as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+    }
+    return [];
+  }
+
+  it('reports every problem with its path', () => {
+    const found = issues({
+      routes: [
+        { matches: [{ path: { type: 'Exact', value: 'no-slash' } }] },
+        { matches: [{ path: { type: 'Bogus' } }] },
+        { matches: [{ path: { type: 'RegularExpression', value: '(a+)+$' } }] },
+        { matches: [{ method: 'get', headers: [{ name: 'bad name', value: 'x' }], queryParams: [{ name: '', value: 'x' }] }] },
+        { matches: [{ clientCidrs: ['10.0.0.0/33'], attributes: [{ key: 'a', equals: 1, oneOf: [1] }], runtimeFraction: { percent: 120 } }] },
+        { id: 'dup' },
+        { id: 'dup', hostnames: ['Bad_Host'], extra: 1 },
+      ],
+    });
+    expect(found).toEqual([
+      'routes[0].matches[0].path.value: must start with "/"',
+      'routes[1].matches[0].path.type: must be one of Exact, PathPrefix, Prefix, Template, RegularExpression',
+      expect.stringMatching(/^routes\[2\]\.matches\[0\]\.path\.value: rejected regular expression: nested quantifier/),
+      'routes[3].matches[0].method: must be an upper-case HTTP method such as GET',
+      'routes[3].matches[0].headers[0].name: must be a header name (an HTTP token)',
+      'routes[3].matches[0].queryParams[0].name: must be a non-empty name without "&", "=", "#" or spaces',
+      'routes[4].matches[0].attributes[0]: needs exactly one of equals, oneOf, present, cidrs',
+      'routes[4].matches[0].clientCidrs[0]: must be a CIDR range such as 10.0.0.0/8 or 2001:db8::/32',
+      'routes[4].matches[0].runtimeFraction.percent: must be a number from 0 to 100',
+      'routes[6].extra: unknown field',
+      'routes[6].id: duplicate id "dup"',
+      'routes[6].hostnames[0]: must be a lower-case hostname, optionally with a leading "*." wildcard label',
+    ]);
+  });
+
+  it('rejects paths that are not normalized (they could never match)', () => {
+    expect(issues({ routes: [{ matches: [exact('/a/../b')] }] })).toEqual(['routes[0].matches[0].path.value: is not in normalized form (would be /b), so it could never match']);
+    expect(issues({ routes: [{ matches: [prefix('/a//b')] }] })[0]).toContain('must not contain "//"');
+    expect(issues({ routes: [{ matches: [tpl('/a/%61/:x')] }] })[0]).toContain('not in normalized form');
+  });
+
+  it('rejects malformed templates', () => {
+    expect(issues({ routes: [{ matches: [tpl('/a/*rest/b')] }] })[0]).toContain('catch-all');
+    expect(issues({ routes: [{ matches: [tpl('/a/:x/:x')] }] })[0]).toContain('duplicate parameter');
+    expect(issues({ routes: [{ matches: [tpl('/a/v:x')] }] })[0]).toContain('mixes literal text');
+  });
+
+  it('rejects a non-array routes field and an empty matches list', () => {
+    expect(issues({})).toEqual(['routes: must be an array of routes']);
+    expect(issues({ routes: [{ matches: [] }] })[0]).toContain('routes[0].matches');
+  });
+
+  it('the compiled table is frozen', () => {
+    const t = compileRoutes({ routes: [{ value: { backend: 'a' } }] });
+    expect(Object.isFrozen(t)).toBe(true);
+    expect(Object.isFrozen(t.routes[0])).toBe(true);
+  });
+});
+
+describe('Router', () => {
+  it('matches, and reload swaps the table but keeps the old one on invalid config', () => {
+    const router = new Router<string>({ routes: [{ id: 'a', value: 'A' }] });
+    expect(router.match({ method: 'GET', path: '/' })).toMatchObject({ route: { value: 'A' } });
+    expect(() => router.reload({ routes: [{ matches: [{ method: 'bad' }] }] })).toThrow(ConfigError);
+    expect(router.match({ method: 'GET', path: '/' })).toMatchObject({ route: { value: 'A' } });
+    router.reload({ routes: [{ id: 'b', value: 'B' }] });
+    expect(router.match({ method: 'GET', path: '/' })).toMatchObject({ route: { value: 'B' } });
+  });
+
+  it('passes its rng to sampled routes', () => {
+    const router = new Router({ routes: [{ id: 'c', matches: [{ runtimeFraction: { percent: 50 } }] }] }, { rng: { next: () => 0.1 } });
+    expect(router.match({ method: 'GET', path: '/' })).toMatchObject({ route: { id: 'c' } });
+  });
+});
