@@ -1,5 +1,33 @@
 /**
+ * `@switchyard/balancers`: the load-balancing policies of Envoy, Linkerd and gRPC as pure
+ * functions over plain state, implementing core's `LoadBalancer` contract. Time (`now`) and
+ * randomness (`rng`) are passed in; nothing runs in the background.
+ *
  * @packageDocumentation
- * @switchyard/balancers — under construction.
  */
-export {};
+export type { RoundRobinState } from './round-robin.js';
+export { roundRobin } from './round-robin.js';
+export type { WeightedRoundRobinOptions, WeightedRoundRobinState } from './weighted-round-robin.js';
+export { weightedRoundRobin } from './weighted-round-robin.js';
+export type { RandomState } from './random.js';
+export { random, weightedRandom } from './random.js';
+export type { LeastRequestOptions, LeastRequestState } from './least-request.js';
+export { leastRequest } from './least-request.js';
+export type { PeakEwmaOptions, PeakEwmaSlot, PeakEwmaState } from './peak-ewma.js';
+export { peakEwma } from './peak-ewma.js';
+export type { ClientSideWeightedRoundRobinOptions, ClientSideWeightedRoundRobinState, LoadReport, WeightedSlot } from './client-side-weighted-round-robin.js';
+export { clientSideWeightedRoundRobin, reportLoad, loadWeight } from './client-side-weighted-round-robin.js';
+export type { HashPolicy } from './hash-policy.js';
+export { computeRequestHash, hashPolicyValue, hashByHeader, hashByCookie, hashByQueryParameter, hashBySourceIp, hashByAttribute } from './hash-policy.js';
+export type { BoundedLoadOptions, RingHashOptions, RingHashState, Ring } from './ring-hash.js';
+export { ringHash, buildRing, ringLookup } from './ring-hash.js';
+export type { MaglevOptions, MaglevState } from './maglev.js';
+export { maglev, buildMaglevTable, isPrime } from './maglev.js';
+export type { LevelHealth, PriorityLoad, PriorityOptions, PriorityState } from './priority.js';
+export { withPriority, computePriorityLoad } from './priority.js';
+export type { LocalityOptions, LocalityState } from './locality.js';
+export { withLocality, localityKey } from './locality.js';
+export type { SlowStartConfig } from './slow-start.js';
+export { slowStartWeight } from './slow-start.js';
+export type { Sampling } from './internal/choices.js';
+export type { Slot } from './internal/slots.js';

@@ -1,0 +1,62 @@
+import type { Rng, SyRequest } from '@switchyard/core';
+import type { HashPolicy } from '../hash-policy.js';
+import { computeRequestHash } from '../hash-policy.js';
+import type { Slot } from './slots.js';
+
+/** The hash of a pick: the precomputed one, else the hash policies', else a random one. */
+export function pickHash(hash: number | undefined, policies: readonly HashPolicy[] | undefined, request: SyRequest | undefined, rng: Rng): number {
+  if (hash !== undefined) return hash >>> 0;
+  if (policies !== undefined && request !== undefined) {
+    const h = computeRequestHash(policies, request);
+    if (h !== undefined) return h;
+  }
+  return Math.floor(rng.next() * 4294967296) >>> 0;
+}
+
+/** murmur3's 32-bit finalizer: the next probe of a random jump, derived from the key's hash. */
+export function nextProbe(h: number, attempt: number): number {
+  h = (h + Math.imul(attempt + 1, 0x9e3779b9)) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Consistent hashing with bounded loads (Mirrokni, Thorup, Zadimoghaddam, "Consistent Hashing
+ * with Bounded Loads", SODA 2018; Envoy `hash_balance_factor`): an endpoint may hold at most
+ * `⌈c × (T + 1) × w / W⌉` in-flight requests (T = in flight over the eligible set, W = Σ
+ * weights, c = hashBalanceFactor/100). When the hashed endpoint is full, probe with random jumps
+ * derived from the key (Envoy, after arXiv 1908.08762) so that a hot key spills to the same
+ * few endpoints; after N probes, scan for the first endpoint under its cap, which always
+ * exists because Σ caps ≥ c·(T+1) > T.
+ */
+export function boundedPick<S extends Slot>(slots: readonly S[], totalWeight: number, factorPercent: number, h: number, lookup: (hash: number) => number): S {
+  const n = slots.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += (slots[i] as S).inFlight;
+  // Integer arithmetic: cap = ⌈factor·(T+1)·w / (100·W)⌉ exactly.
+  const num = factorPercent * (total + 1);
+  const den = 100 * totalWeight;
+  const fits = (s: S): boolean => s.inFlight + 1 <= boundedLoadCap(num * s.endpoint.weight, den);
+  let i = lookup(h);
+  if (fits(slots[i] as S)) return slots[i] as S;
+  let probe = h;
+  for (let attempt = 0; attempt < n; attempt++) {
+    probe = nextProbe(probe, attempt);
+    i = lookup(probe);
+    if (fits(slots[i] as S)) return slots[i] as S;
+  }
+  for (let k = 0; k < n; k++) {
+    const s = slots[(i + k) % n] as S;
+    if (fits(s)) return s;
+  }
+  return slots[i] as S;
+}
+
+/** ⌈num / den⌉ for non-negative integers. */
+export function boundedLoadCap(num: number, den: number): number {
+  return Math.floor((num + den - 1) / den);
+}

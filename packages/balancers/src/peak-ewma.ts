@@ -1,0 +1,132 @@
+/**
+ * Peak EWMA with the power of two choices: Finagle's `PeakEwma` balancer as Linkerd runs it
+ * (tower `tower/src/load/peak_ewma.rs`, linkerd2-proxy `linkerd/pool/p2c`; semantics.md §4.1).
+ *
+ *     cost = rttEstimate(now) × (inFlight + 1)
+ *
+ * The estimate is peak-sensitive: a response slower than the current estimate replaces it at
+ * once; otherwise the estimate decays toward 0 with `exp(−Δt / decayTimeMs)`, so an endpoint
+ * that went quiet (because it was slow) becomes cheap again and is probed. New endpoints
+ * start at `defaultRttMs`.
+ *
+ * Reads never mutate (tower and Finagle decay the stored value on every read): the value
+ * read at `now` is `rtt·exp(−(now − stamp)/τ)`, and an observation at `now` keeps
+ * `max(sample, that value)`. This is exactly tower's result when a load read precedes each
+ * completion, which is the case under traffic. Two draws are **distinct** by default (tower,
+ * Linkerd `gen_pair`; ties keep the first draw); `sampling: 'with-replacement'` is available.
+ */
+import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult } from '@switchyard/core';
+import { isFailure } from '@switchyard/core';
+import { emptyFor, invalid } from './internal/common.js';
+import { bestOf, type Sampling } from './internal/choices.js';
+import { baseSlot, createView, rekey, resolve, type EligibleView, type Slot } from './internal/slots.js';
+
+/** Options of {@link peakEwma}. */
+export interface PeakEwmaOptions {
+  /** Decay time constant τ in ms (Linkerd / Finagle / Envoy contrib `decay_time`, default 10 000). */
+  readonly decayTimeMs?: number;
+  /** Estimate for an endpoint with no sample yet (default 30 ms as Linkerd; Envoy contrib uses 10, tower 1 000). */
+  readonly defaultRttMs?: number;
+  /** Candidates per pick (default 2). */
+  readonly choiceCount?: number;
+  /** `distinct` (default, Linkerd) or `with-replacement` (Envoy / gRPC style). */
+  readonly sampling?: Sampling;
+  /**
+   * Latency recorded for a failed try (5xx or connection error), if larger than the one
+   * observed (Linkerd's opt-in load biaser, 5 000 ms there): a fast-failing endpoint would
+   * otherwise attract traffic. Unset = failures count with their real latency.
+   */
+  readonly failurePenaltyMs?: number;
+}
+
+/** Per-endpoint Peak-EWMA state. */
+export interface PeakEwmaSlot extends Slot {
+  /** Estimate in ms as of `stamp`. */
+  rtt: number;
+  stamp: number;
+}
+
+/** Plain state of {@link peakEwma}. */
+export interface PeakEwmaState {
+  readonly table: Map<string, PeakEwmaSlot>;
+  readonly view: EligibleView<PeakEwmaSlot>;
+}
+
+/**
+ * Creates a Peak-EWMA P2C balancer.
+ *
+ * When to use: latency-sensitive traffic over endpoints whose speed varies (noisy
+ * neighbours, GC pauses, a degraded zone): it routes around a slow endpoint within a few
+ * requests. Gotcha: needs `begin` and `observe` with real latencies for every try; pass the
+ * same `now` you timestamp outcomes with.
+ *
+ * @example
+ * ```ts
+ * import { createEndpoint, systemClock, systemRng } from '@switchyard/core';
+ * import { peakEwma } from '@switchyard/balancers';
+ * const lb = peakEwma({ decayTimeMs: 10_000, defaultRttMs: 30 });
+ * const endpoints = [createEndpoint({ url: 'http://a:80' }), createEndpoint({ url: 'http://b:80' })];
+ * const state = lb.create(endpoints, systemClock.now());
+ * const now = systemClock.now();
+ * const r = lb.pick(state, { eligible: endpoints, now, rng: systemRng });
+ * if (r.kind === 'picked') {
+ *   lb.begin(state, r.endpoint, now);
+ *   // … later, when the response headers arrive:
+ *   lb.observe(state, { kind: 'response', endpoint: r.endpoint, status: 200, latencyMs: 12, at: now + 12 });
+ * }
+ * ```
+ */
+export function peakEwma(options: PeakEwmaOptions = {}): LoadBalancer<PeakEwmaState> {
+  const tau = options.decayTimeMs ?? 10_000;
+  if (!(tau > 0)) invalid('decayTimeMs', 'must be > 0');
+  const defaultRtt = options.defaultRttMs ?? 30;
+  if (!(defaultRtt >= 0)) invalid('defaultRttMs', 'must be >= 0');
+  const choiceCount = options.choiceCount ?? 2;
+  if (!Number.isInteger(choiceCount) || choiceCount < 2) invalid('choiceCount', 'must be an integer >= 2');
+  const sampling = options.sampling ?? 'distinct';
+  if (sampling !== 'with-replacement' && sampling !== 'distinct') invalid('sampling', "must be 'with-replacement' or 'distinct'");
+  const penalty = options.failurePenaltyMs;
+  if (penalty !== undefined && !(penalty >= 0)) invalid('failurePenaltyMs', 'must be >= 0');
+  const invTau = 1 / tau;
+  const make = (now: number) => (e: Endpoint): PeakEwmaSlot => ({ ...baseSlot(e, -Infinity), rtt: defaultRtt, stamp: now });
+  return {
+    name: 'peak-ewma',
+    create(endpoints, now) {
+      return { table: rekey(undefined, endpoints, make(now)), view: createView() };
+    },
+    update(state, endpoints, now) {
+      return { table: rekey(state.table, endpoints, make(now)), view: createView() };
+    },
+    pick(state: PeakEwmaState, input: PickInput): PickResult {
+      const n = input.eligible.length;
+      if (n === 0) return emptyFor(state.table.size);
+      const now = input.now;
+      resolve(state.view, input.eligible, state.table, make(now), now, false);
+      const slots = state.view.slots;
+      const i = bestOf(n, choiceCount, sampling, input.rng, (k) => {
+        const s = slots[k] as PeakEwmaSlot;
+        const dt = now - s.stamp;
+        const rtt = dt > 0 ? s.rtt * Math.exp(-dt * invTau) : s.rtt;
+        return rtt * (s.inFlight + 1);
+      });
+      return (slots[i] as PeakEwmaSlot).picked;
+    },
+    begin(state, endpoint) {
+      const s = state.table.get(endpoint.id);
+      if (s !== undefined) s.inFlight++;
+    },
+    observe(state, outcome: Outcome) {
+      const s = state.table.get(outcome.endpoint.id);
+      if (s === undefined) return;
+      if (s.inFlight > 0) s.inFlight--;
+      // A canceled try (hedge loser, client abort) says nothing about the endpoint.
+      if (outcome.kind === 'error' && outcome.error === 'canceled') return;
+      let sample = outcome.latencyMs;
+      if (penalty !== undefined && isFailure(outcome) && sample < penalty) sample = penalty;
+      const dt = outcome.at - s.stamp;
+      const decayed = dt > 0 ? s.rtt * Math.exp(-dt * invTau) : s.rtt;
+      s.rtt = sample > decayed ? sample : decayed;
+      if (dt > 0) s.stamp = outcome.at;
+    },
+  };
+}
