@@ -234,7 +234,10 @@ export function compileRewrite(config: RewriteConfig): RewritePlan {
     const pairs = (rec: Readonly<Record<string, string>> | undefined, at: string) =>
       Object.entries(rec ?? {}).map(([name, value]) => {
         if (name === '') issues.add(at, 'query parameter name must not be empty');
-        return [name, tpl(value, 'query', `${at}[${JSON.stringify(name)}]`)] as const;
+        const t = tpl(value, 'query', `${at}[${JSON.stringify(name)}]`);
+        // Config values are plain text: their literal parts are encoded once, here.
+        const parts = t.parts.map((part) => (typeof part === 'string' ? encodeQueryComponent(part) : part));
+        return [name, Object.freeze({ ...t, parts: Object.freeze(parts) })] as const;
       });
     query = Object.freeze({
       removeAll: q.removeAll === true,
@@ -246,7 +249,7 @@ export function compileRewrite(config: RewriteConfig): RewritePlan {
   }
 
   // Host.
-  let host: HostOp = { kind: 'preserve' };
+  let host: HostOp;
   const h = config.host;
   if (h === undefined || h === 'preserve') host = { kind: 'preserve' };
   else if (h === 'upstream') host = { kind: 'upstream' };
@@ -506,7 +509,7 @@ export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteRes
   if (target === undefined) return reject('no-upstream', 'no upstream: set RewriteConfig.upstream or RewriteInput.upstream');
 
   // 5. Path.
-  let path = req.path;
+  let path: string;
   let queryRaw = req.query;
   if (url !== undefined) {
     const p = renderTemplate(url.path, scope);

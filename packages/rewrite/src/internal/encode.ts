@@ -39,7 +39,7 @@ export function decodeQueryComponent(raw: string): string {
 }
 
 /** Characters allowed unescaped in a query (RFC 3986 `query` = pchar / "/" / "?"). */
-const QUERY_UNSAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]|%(?![0-9A-Fa-f]{2})/g;
+const QUERY_UNSAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]|%(?![0-9A-Fa-f]{2})/gu;
 const QUERY_UNSAFE_TEST = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]|%(?![0-9A-Fa-f]{2})/;
 
 /**
