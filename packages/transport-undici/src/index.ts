@@ -1,5 +1,8 @@
 /**
+ * `@switchyard/transport-undici`: the Node {@link Transport} for switchyard, over undici pools.
+ *
  * @packageDocumentation
- * @switchyard/transport-undici — under construction.
  */
-export {};
+export type { Transport } from '@switchyard/core';
+export { createUndiciTransport } from './undici-transport.js';
+export type { UndiciTransport, UndiciTransportOptions, OriginStats } from './undici-transport.js';

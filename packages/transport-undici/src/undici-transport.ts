@@ -1,0 +1,301 @@
+/**
+ * The Node transport: one undici `Pool` per endpoint origin, keep-alive, bounded connections,
+ * streaming bodies both ways and AbortSignal in both directions. Built on undici because it is
+ * maintained by Node core and already the engine of `@fastify/reply-from` (see
+ * docs/guides/transports.md for why not `node:http` / http-proxy, whose client-abort socket
+ * leak is the bug this package's tests guard against).
+ */
+import { Pool, type Dispatcher, type buildConnector } from 'undici';
+import {
+  SwitchyardError,
+  onAbort,
+  systemClock,
+  type Clock,
+  type Endpoint,
+  type Transport,
+  type TransportResult,
+  type TransportSendOptions,
+  type UpstreamRequest,
+} from '@switchyard/core';
+import { classifyAbort, classifyNetworkError, describe, type Classified } from './internal/classify.js';
+import { requestHeaders, responseHeaders } from './internal/headers.js';
+import { createTag, releaseSocket, trackedFactory } from './internal/tracked-client.js';
+
+/** Options of {@link createUndiciTransport}. Every pool (one per endpoint origin) gets the same ones. */
+export interface UndiciTransportOptions {
+  /** Maximum sockets per origin (Envoy `max_connections` per host). Requests beyond wait in the pool's queue. Default 256. */
+  readonly connections?: number;
+  /** HTTP/1.1 pipelining depth per socket; 1 (the default) disables pipelining. */
+  readonly pipelining?: number;
+  /** How long an idle keep-alive socket is kept open, unless the upstream's `Keep-Alive: timeout` says less. Default 4 000 ms. */
+  readonly keepAliveTimeoutMs?: number;
+  /** Upper bound on the upstream-advertised keep-alive timeout. Default 600 000 ms. */
+  readonly keepAliveMaxTimeoutMs?: number;
+  /**
+   * Time to response headers before the try fails with `timeout`. Default 300 000 ms (undici's).
+   * The gateway enforces per-try timeouts and deadlines through the signal; this is the backstop.
+   */
+  readonly headersTimeoutMs?: number;
+  /** Maximum gap between two body chunks; on expiry the body stream errors. 0 disables. Default 300 000 ms. */
+  readonly bodyTimeoutMs?: number;
+  /** Time allowed to establish a connection (TCP + TLS) before the try fails with `connect`. Default 10 000 ms. */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Happy eyeballs (RFC 8305) over every address a name resolves to, so `localhost` reaches a
+   * server bound to `::1` or to `127.0.0.1` whichever the resolver lists first. Default true.
+   */
+  readonly autoSelectFamily?: boolean;
+  /** Delay before trying the next address family. Default 250 ms (Node's). */
+  readonly autoSelectFamilyAttemptTimeoutMs?: number;
+  /** Maximum size of response headers in bytes. Default 16 384 (Node's). */
+  readonly maxHeaderSizeBytes?: number;
+  /**
+   * A pool whose origin has not been used for this long, and that has nothing in flight, is
+   * closed and forgotten (an endpoint that left the config). Checked lazily on `send`. Default 60 000 ms; 0 disables.
+   */
+  readonly idlePoolTimeoutMs?: number;
+  /**
+   * Extra socket options for undici's connector: TLS (`ca`, `rejectUnauthorized`, `servername`),
+   * a custom `lookup`, `keepAlive`. `timeout` and `autoSelectFamily*` come from the options above.
+   */
+  readonly connect?: Readonly<buildConnector.BuildOptions>;
+  /** Time source for idle-pool eviction. Default `systemClock`. */
+  readonly clock?: Clock;
+}
+
+/** Connection-pool figures for one origin (undici's `PoolStats`). */
+export interface OriginStats {
+  /** `scheme://host:port` */
+  readonly origin: string;
+  /** Sockets open to the origin. */
+  readonly connected: number;
+  /** Open sockets with nothing in flight (idle keep-alive). */
+  readonly free: number;
+  /** Requests sent and awaiting (or streaming) their response. */
+  readonly running: number;
+  /** Requests written or waiting for a socket. */
+  readonly pending: number;
+  /** Requests queued in the pool because every socket was busy. */
+  readonly queued: number;
+}
+
+/** A {@link Transport} over undici, plus pool management for the gateway and tests. */
+export interface UndiciTransport extends Transport {
+  send(request: UpstreamRequest, endpoint: Endpoint, options: TransportSendOptions): Promise<TransportResult>;
+  /** Figures per origin with a pool, sorted by origin. */
+  stats(): OriginStats[];
+  /**
+   * Closes the pool of one origin (an `Endpoint` or its `url`): requests in flight finish,
+   * then its sockets close. The next send to that origin opens a fresh pool.
+   */
+  evict(endpoint: Endpoint | string): Promise<void>;
+  /** Closes every pool gracefully (in-flight requests finish); later sends resolve to `canceled`. */
+  close(): Promise<void>;
+  /** Destroys every pool now: in-flight requests fail (their sends resolve to an error, bodies error). */
+  destroy(): Promise<void>;
+}
+
+interface PoolEntry {
+  readonly pool: Pool;
+  lastUsedAt: number;
+}
+
+const DEFAULT_CONNECTIONS = 256;
+const DEFAULT_IDLE_POOL_TIMEOUT_MS = 60_000;
+
+/**
+ * Creates the Node transport.
+ *
+ * When to use: the gateway on Node (the Express, Fastify and Hono-on-Node adapters). On edge
+ * runtimes use `@switchyard/transport-fetch`.
+ *
+ * Gotchas:
+ * - The response body is undici's stream: consume it or abort the signal, or the socket stays
+ *   busy. Breaking out of `for await` releases it too.
+ * - Aborting with a `TimeoutError` reason (`AbortSignal.timeout(ms)`) yields `timeout`;
+ *   any other reason yields `canceled`.
+ * - `connection`, `keep-alive`, `transfer-encoding`, `upgrade` and `expect` request headers are
+ *   dropped (undici owns the upstream connection); the same connection-level response
+ *   headers are dropped too, so an adapter never re-sends `transfer-encoding: chunked`.
+ *
+ * @example
+ * ```ts
+ * import { createEndpoint, createAbortController } from '@switchyard/core';
+ * import { createUndiciTransport } from '@switchyard/transport-undici';
+ *
+ * const transport = createUndiciTransport({ connections: 64, headersTimeoutMs: 10_000 });
+ * const endpoint = createEndpoint({ url: 'http://localhost:8080' });
+ * const ac = createAbortController();
+ * const result = await transport.send({ method: 'GET', path: '/health', headers: {} }, endpoint, { signal: ac.signal });
+ * if (result.kind === 'response') {
+ *   for await (const chunk of result.response.body as AsyncIterable<Uint8Array>) process.stdout.write(chunk);
+ * } else {
+ *   console.error(result.error, result.message); // e.g. connect: cannot connect to http://localhost:8080: connect ECONNREFUSED 127.0.0.1:8080
+ * }
+ * await transport.close();
+ * ```
+ */
+export function createUndiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
+  const clock = options.clock ?? systemClock;
+  const idlePoolTimeoutMs = options.idlePoolTimeoutMs ?? DEFAULT_IDLE_POOL_TIMEOUT_MS;
+  const poolOptions = buildPoolOptions(options);
+  const pools = new Map<string, PoolEntry>();
+  let closed = false;
+  let lastSweepAt = clock.now();
+
+  function poolFor(origin: string, now: number): Pool {
+    let entry = pools.get(origin);
+    if (entry === undefined) {
+      entry = { pool: new Pool(origin, poolOptions), lastUsedAt: now };
+      pools.set(origin, entry);
+    } else {
+      entry.lastUsedAt = now;
+    }
+    return entry.pool;
+  }
+
+  function sweep(now: number): void {
+    if (idlePoolTimeoutMs <= 0 || now - lastSweepAt < idlePoolTimeoutMs) return;
+    lastSweepAt = now;
+    for (const [origin, entry] of pools) {
+      const s = entry.pool.stats;
+      if (now - entry.lastUsedAt >= idlePoolTimeoutMs && s.running + s.pending + s.queued === 0) {
+        pools.delete(origin);
+        entry.pool.close().catch(() => {});
+      }
+    }
+  }
+
+  async function send(request: UpstreamRequest, endpoint: Endpoint, { signal }: TransportSendOptions): Promise<TransportResult> {
+    const origin = endpoint.url;
+    if (signal.aborted) return fail(classifyAbort(signal, origin), signal.reason);
+    if (closed) return fail({ error: 'canceled', message: `transport is closed; not sending to ${origin}` });
+    const now = clock.now();
+    sweep(now);
+    const pool = poolFor(origin, now);
+
+    const body = request.body;
+    const bodyKind = body === undefined ? 'none' : typeof body === 'string' || body instanceof Uint8Array ? 'bytes' : 'stream';
+    // A failure of the request body's source (the downstream client went away mid-upload) is
+    // not the upstream's fault: remember it so the result says `canceled`, not `reset`.
+    const upload: { error?: unknown } = {};
+    const dispatchBody = bodyKind === 'stream' ? trackedStream(body as AsyncIterable<Uint8Array | string>, upload) : (body as string | Uint8Array | undefined);
+
+    let headers: Record<string, string>;
+    try {
+      headers = requestHeaders(request.headers, bodyKind);
+    } catch (err) {
+      throw new SwitchyardError('SY_INVALID_ARGUMENT', `invalid request headers for ${origin}: ${describe(err)}`, { cause: err });
+    }
+
+    // Registered before undici's own listener, so on abort the socket is closed by us first
+    // (see internal/tracked-client.ts: it avoids undici's reconnect-after-abort).
+    const tag = createTag();
+    tag.onSettled = onAbort(signal, () => releaseSocket(tag));
+    try {
+      const res = await pool.request({
+        method: request.method as Dispatcher.HttpMethod,
+        path: request.path,
+        headers,
+        // undici streams any (async) iterable; its typings only list Readable.
+        body: (dispatchBody ?? null) as NonNullable<Dispatcher.DispatchOptions['body']> | null,
+        signal: signal as unknown as AbortSignal,
+        opaque: tag,
+      });
+      const resBody = res.body;
+      // A consumer that stops reading (break in for-await, pipeline teardown) destroys the body:
+      // close the socket the same way an abort does.
+      const destroyBody = resBody._destroy;
+      resBody._destroy = function (error, callback) {
+        releaseSocket(tag);
+        destroyBody.call(this, error, callback);
+      };
+      return {
+        kind: 'response',
+        response: {
+          status: res.statusCode,
+          headers: responseHeaders(res.headers),
+          body: resBody as unknown as AsyncIterable<Uint8Array>,
+        },
+      };
+    } catch (err) {
+      tag.onSettled?.();
+      tag.onSettled = null;
+      if (signal.aborted) return fail(classifyAbort(signal, origin), err);
+      if (upload.error !== undefined) {
+        return fail({ error: 'canceled', message: `request body for ${origin} failed: ${describe(upload.error)}` }, upload.error);
+      }
+      const code = (err as { code?: unknown } | null)?.code;
+      if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
+        return fail({ error: 'canceled', message: `request body for ${origin} did not match its content-length: ${describe(err)}` }, err);
+      }
+      const classified = classifyNetworkError(err, origin);
+      if (classified !== undefined) return fail(classified, err);
+      // Not a network fault: an invalid method, path or header. A bug in whoever built the request.
+      throw new SwitchyardError('SY_INVALID_ARGUMENT', `cannot send ${request.method} ${request.path} to ${origin}: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  async function closeAll(how: 'close' | 'destroy'): Promise<void> {
+    closed = true;
+    const entries = [...pools.values()];
+    pools.clear();
+    await Promise.all(entries.map((e) => (how === 'close' ? e.pool.close() : e.pool.destroy()).catch(() => {})));
+  }
+
+  return {
+    send,
+    stats() {
+      return [...pools.entries()]
+        .map(([origin, { pool }]) => {
+          const s = pool.stats;
+          return { origin, connected: s.connected, free: s.free, running: s.running, pending: s.pending, queued: s.queued };
+        })
+        .sort((a, b) => (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0));
+    },
+    async evict(endpoint) {
+      const origin = typeof endpoint === 'string' ? endpoint : endpoint.url;
+      const entry = pools.get(origin);
+      if (entry === undefined) return;
+      pools.delete(origin);
+      await entry.pool.close().catch(() => {});
+    },
+    close: () => closeAll('close'),
+    destroy: () => closeAll('destroy'),
+  };
+}
+
+function fail(classified: Classified, cause?: unknown): TransportResult {
+  return cause === undefined ? { kind: 'error', ...classified } : { kind: 'error', ...classified, cause };
+}
+
+/** The request body as undici will pull it, recording the source's own failure. */
+async function* trackedStream(source: AsyncIterable<Uint8Array | string>, state: { error?: unknown }): AsyncGenerator<Uint8Array | string> {
+  try {
+    for await (const chunk of source) yield chunk;
+  } catch (err) {
+    state.error = err ?? new Error('request body failed');
+    throw err;
+  }
+}
+
+function buildPoolOptions(o: UndiciTransportOptions): Pool.Options {
+  const connect: buildConnector.BuildOptions = {
+    ...o.connect,
+    autoSelectFamily: o.autoSelectFamily ?? true,
+    autoSelectFamilyAttemptTimeout: o.autoSelectFamilyAttemptTimeoutMs ?? 250,
+    timeout: o.connectTimeoutMs ?? 10_000,
+  };
+  const pool: Pool.Options = {
+    connections: o.connections ?? DEFAULT_CONNECTIONS,
+    pipelining: o.pipelining ?? 1,
+    keepAliveTimeout: o.keepAliveTimeoutMs ?? 4_000,
+    keepAliveMaxTimeout: o.keepAliveMaxTimeoutMs ?? 600_000,
+    headersTimeout: o.headersTimeoutMs ?? 300_000,
+    bodyTimeout: o.bodyTimeoutMs ?? 300_000,
+    connect,
+    factory: trackedFactory,
+    ...(o.maxHeaderSizeBytes === undefined ? {} : { maxHeaderSize: o.maxHeaderSizeBytes }),
+  };
+  return pool;
+}
