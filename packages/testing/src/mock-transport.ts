@@ -95,6 +95,8 @@ export function createMockTransport(options: { clock: Clock }): MockTransport {
       return new Promise<TransportResult>((resolve) => {
         let done = false;
         let cancelTimer = (): void => {};
+        // Assigned below; declared first because onAbort calls back at once for an aborted signal.
+        let removeAbort = (): void => {};
         const finish = (result: TransportResult): void => {
           if (done) return;
           done = true;
@@ -103,7 +105,7 @@ export function createMockTransport(options: { clock: Clock }): MockTransport {
           removeAbort();
           resolve(result);
         };
-        const removeAbort = onAbort(signal, () => finish({ kind: 'error', error: 'canceled', message: 'aborted by caller' }));
+        removeAbort = onAbort(signal, () => finish({ kind: 'error', error: 'canceled', message: 'aborted by caller' }));
         if (done) return;
         if ('hang' in reply) return;
         const deliver = (): void => {
