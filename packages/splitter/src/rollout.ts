@@ -13,7 +13,8 @@
  * instances read `weightPercent`.
  *
  * Timeline of one step: windows of `analysisIntervalMs` are judged back to back; a failing
- * window counts towards `failureThreshold` (default 1: roll back on the first); an
+ * window counts towards `failureThreshold` (default 1: roll back on the first) and restarts the
+ * step's bake; an
  * inconclusive one (too few requests) holds the step; once `bakeTimeMs` has elapsed in the step
  * and the latest window passed with no failure pending, the next step starts. Passing the
  * last step sets 100 % and ends the rollout (`succeeded`): at 100 % there is no baseline left
@@ -175,6 +176,9 @@ export function evaluateRollout(config: RolloutConfig, state: RolloutState, now:
       state.weightPercent = 0;
       events.push(push(config, state, { at, type: 'rolled-back', fromPercent: from, toPercent: 0, reason: `canary failed ${state.failedWindows} window(s) at ${from}%: ${analysis.reasons.join('; ')}`, analysis }));
     } else {
+      // A failed window restarts the step's bake: promotion needs a clean bake time.
+      state.stepStartedAt = now;
+      state.passedWindows = 0;
       events.push(push(config, state, { at, type: 'window-failed', fromPercent: from, toPercent: from, reason: `failed window ${state.failedWindows}/${threshold} at ${from}%: ${analysis.reasons.join('; ')}`, analysis }));
     }
     return events;
