@@ -34,3 +34,15 @@ export {
 } from './circuit-breaker.js';
 export type { ResourceKind, ResourceLimitsConfig, ResourceLimitsPlan, ResourceCounters } from './resource-limits.js';
 export { compileResourceLimits, createResourceCounters, resourceLimit, tryAcquireResource, releaseResource } from './resource-limits.js';
+export type { StatusRange, HealthCheckConfig, HealthCheckPlan, ActiveHealthState, HealthCheckResult, HealthTransition, HealthCheckRunner } from './active-health-check.js';
+export {
+  compileHealthCheck,
+  createActiveHealthState,
+  statusInRanges,
+  classifyHealthCheck,
+  recordHealthCheckResult,
+  nextHealthCheckDelayMs,
+  createHealthCheckRunner,
+} from './active-health-check.js';
+export type { EligibleSet } from './eligible.js';
+export { computeEligible } from './eligible.js';
