@@ -20,3 +20,5 @@ export type { BalancerHandler, BalancerHandlerOptions } from './sim/balancer-han
 export { createBalancerHandler } from './sim/balancer-handler.js';
 export type { BallsIntoBinsOptions, BallsIntoBinsResult } from './sim/balls-into-bins.js';
 export { ballsIntoBins } from './sim/balls-into-bins.js';
+export type { BalancerContractOptions } from './contracts/balancer.js';
+export { describeBalancerContract } from './contracts/balancer.js';
