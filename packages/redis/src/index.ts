@@ -1,5 +1,11 @@
 /**
+ * `@switchyard/redis`: a shared store for `@switchyard/limiter` buckets: one round trip per
+ * decision, keys namespaced per limiter and policy, TTLs, and an explicit `onStoreError`.
+ *
  * @packageDocumentation
- * @switchyard/redis — under construction.
  */
-export {};
+export type { RedisLike, IoredisClientLike, NodeRedisClientLike } from './client.js';
+export { fromIoredis, fromNodeRedis } from './client.js';
+export type { RedisStore, RedisStoreOptions } from './redis-store.js';
+export { createRedisStore } from './redis-store.js';
+export { TOKEN_BUCKET_LUA } from './script.js';

@@ -1,0 +1,172 @@
+/**
+ * A {@link LimiterStore} in Redis: one round trip per decision (EVALSHA of a script loaded
+ * once, reloaded on NOSCRIPT), keys namespaced `<prefix>:<limiter>:<policy>:<key>`, TTLs so
+ * idle buckets disappear, and an explicit answer when Redis is slow or down.
+ */
+import { createHash } from 'node:crypto';
+import { SwitchyardError, systemClock, type Clock } from '@switchyard/core';
+import { createMemoryStore, type Decision, type LimiterStore, type MemoryStore, type StoreFailure, type StoreTake } from '@switchyard/limiter';
+import type { RedisLike } from './client.js';
+import { TOKEN_BUCKET_LUA } from './script.js';
+
+/** Options of {@link createRedisStore}. */
+export interface RedisStoreOptions {
+  readonly client: RedisLike;
+  /**
+   * What to answer when Redis fails or exceeds `timeoutMs` — required, because every choice
+   * hurts someone: `allow` (fail open), `deny` (fail closed: every request 429s), or `local`
+   * (an in-process bucket with the same policy decides; per instance, so a fleet of N admits
+   * up to N× the limit while Redis is down).
+   */
+  readonly onStoreError: 'allow' | 'deny' | 'local';
+  /** Longest wait for Redis per decision, in ms (default 50). */
+  readonly timeoutMs?: number;
+  /**
+   * After a failure, skip Redis for this long (default 1 000 ms) and then let one probe
+   * through; the others keep using the fallback until it succeeds. This is what keeps the
+   * service answering at full speed while Redis is down (rate-limiter-flexible #184).
+   */
+  readonly retryAfterFailureMs?: number;
+  /** Key prefix (default `sy:rl`). */
+  readonly prefix?: string;
+  /**
+   * Whose clock the buckets use. `redis` (default): the script reads Redis' `TIME`, so every
+   * instance agrees whatever its own clock says; monotonic `Clock.now()` readings are per
+   * process and could not be compared across instances anyway. `client`: the caller's
+   * `clock.wallNow()` is sent (use it for deterministic tests, or with a Redis that forbids
+   * `TIME` in scripts); instances' wall clocks must then agree.
+   */
+  readonly time?: 'redis' | 'client';
+  /** Timers for the store timeout and the failure back-off; `wallNow` when `time: 'client'`. */
+  readonly clock?: Clock;
+  /** The fallback for `onStoreError: 'local'` (default a fresh memory store). */
+  readonly localStore?: MemoryStore;
+}
+
+/** A Redis-backed store; `stats` counts what happened. */
+export interface RedisStore extends LimiterStore {
+  readonly scope: 'shared';
+  readonly stats: { readonly decisions: number; readonly failures: number; readonly scriptLoads: number };
+}
+
+const TIMEOUT = Symbol('timeout');
+
+/**
+ * Creates a Redis store. Works with ioredis and node-redis through {@link fromIoredis} /
+ * {@link fromNodeRedis}. Supports `token-bucket` and `gcra` policies (same decisions; Redis
+ * keeps the token-bucket form).
+ *
+ * Gotchas: a decision that times out may still have consumed a token in Redis (the reply
+ * is discarded); with ioredis, set `enableOfflineQueue: false` so commands fail at once while
+ * disconnected instead of waiting for the timeout.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { createRateLimiter, keys, tokenBucket } from '@switchyard/limiter';
+ * import { createRedisStore, fromIoredis } from '@switchyard/redis';
+ * const store = createRedisStore({ client: fromIoredis(new Redis({ enableOfflineQueue: false })), onStoreError: 'local', timeoutMs: 50 });
+ * const limiter = createRateLimiter({ id: 'api', store, rules: [
+ *   { name: 'per-key', key: keys.apiKey(), policy: tokenBucket({ maxTokens: 100, tokensPerFill: 100, fillIntervalMs: 60_000 }) },
+ * ] });
+ * ```
+ */
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  const client = options.client;
+  const clock = options.clock ?? systemClock;
+  const timeoutMs = options.timeoutMs ?? 50;
+  const backoffMs = options.retryAfterFailureMs ?? 1000;
+  const prefix = options.prefix ?? 'sy:rl';
+  const useClientTime = options.time === 'client';
+  const onError = options.onStoreError;
+  if (!['allow', 'deny', 'local'].includes(onError)) throw new SwitchyardError('SY_CONFIG_INVALID', `onStoreError must be 'allow', 'deny' or 'local', got ${JSON.stringify(onError)}`);
+  const local = options.localStore ?? createMemoryStore();
+  const sha = createHash('sha1').update(TOKEN_BUCKET_LUA).digest('hex');
+  let openUntil = -Infinity;
+  let probing = false;
+  const stats = { decisions: 0, failures: 0, scriptLoads: 0 };
+
+  async function run(keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    try {
+      return await client.evalsha(sha, keys, args);
+    } catch (e) {
+      if (!/NOSCRIPT/.test(errorMessage(e))) throw e;
+      stats.scriptLoads++;
+      await client.scriptLoad(TOKEN_BUCKET_LUA);
+      return client.evalsha(sha, keys, args);
+    }
+  }
+
+  function withTimeout<T>(p: Promise<T>): Promise<T | typeof TIMEOUT> {
+    return new Promise((resolve, reject) => {
+      const cancel = clock.setTimer(timeoutMs, () => resolve(TIMEOUT));
+      p.then(
+        (v) => {
+          cancel();
+          resolve(v);
+        },
+        (e: unknown) => {
+          cancel();
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  }
+
+  function fallback(r: StoreTake, reason: StoreFailure['reason'], message: string): Decision {
+    const storeError: StoreFailure = { reason, message, fallback: onError };
+    const p = r.policy;
+    if (onError === 'local') return { ...local.takeSync(r), storeError };
+    if (onError === 'allow') return { kind: 'allowed', limit: p.maxTokens, remaining: p.maxTokens, resetAfterMs: 0, storeError };
+    return { kind: 'limited', limit: p.maxTokens, remaining: 0, resetAfterMs: p.windowMs, retryAfterMs: Math.min(p.windowMs, backoffMs), storeError };
+  }
+
+  return {
+    scope: 'shared',
+    stats,
+    async take(r: StoreTake): Promise<Decision> {
+      const p = r.policy;
+      if (p.algorithm === 'sliding-window') throw new SwitchyardError('SY_INVALID_ARGUMENT', `the Redis store supports token-bucket and gcra policies, not ${p.algorithm} (policy ${p.id})`);
+      const started = clock.now();
+      if (started < openUntil || (probing && openUntil !== -Infinity)) return fallback(r, 'unavailable', 'Redis failed recently; waiting before the next probe');
+      const isProbe = openUntil !== -Infinity;
+      if (isProbe) probing = true;
+      const fiUs = p.fillIntervalMs * 1000;
+      const nowArg = useClientTime ? String(Math.round(clock.wallNow() * 1000)) : '';
+      const key = `${prefix}:${r.namespace}:${p.id}:${r.key}`;
+      try {
+        const reply = await withTimeout(run([key], [String(fiUs), String(p.tokensPerFill), String(p.maxTokens), String(r.cost), nowArg]));
+        if (reply === TIMEOUT) {
+          stats.failures++;
+          openUntil = clock.now() + backoffMs;
+          return fallback(r, 'timeout', `Redis did not answer within ${timeoutMs} ms`);
+        }
+        openUntil = -Infinity;
+        stats.decisions++;
+        return decode(reply, r.cost, p.maxTokens, p.tokensPerFill, fiUs);
+      } catch (e) {
+        stats.failures++;
+        openUntil = clock.now() + backoffMs;
+        return fallback(r, 'error', errorMessage(e));
+      } finally {
+        if (isProbe) probing = false;
+      }
+    },
+  };
+}
+
+function decode(reply: unknown, cost: number, maxTokens: number, tpf: number, fiUs: number): Decision {
+  if (!Array.isArray(reply) || reply.length < 2) throw new Error(`unexpected script reply ${JSON.stringify(reply)}`);
+  const allowed = Number(reply[0]) === 1;
+  const level = Number(reply[1]);
+  const max = maxTokens * fiUs;
+  const remaining = Math.floor(level / fiUs);
+  const resetAfterMs = (max - level) / tpf / 1000;
+  if (allowed) return { kind: 'allowed', limit: maxTokens, remaining, resetAfterMs };
+  const need = cost * fiUs;
+  return { kind: 'limited', limit: maxTokens, remaining, resetAfterMs, retryAfterMs: need > max ? Infinity : (need - level) / tpf / 1000 };
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
