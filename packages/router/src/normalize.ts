@@ -45,10 +45,10 @@ function isUnreserved(c: number): boolean {
 }
 
 /**
- * True when `path` needs no work: no `%`, no `\`, no control characters or spaces, no `//`,
+ * @internal True when `path` needs no work: no `%`, no `\`, no control characters or spaces, no `//`,
  * and no segment starting with `.`. This is the common case and costs one scan, no allocation.
  */
-function isTrivial(path: string): boolean {
+export function isTrivial(path: string): boolean {
   const n = path.length;
   let prev = 0;
   for (let i = 0; i < n; i++) {

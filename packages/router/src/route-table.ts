@@ -8,7 +8,7 @@
 import { ConfigError, IssueCollector, formatPath, parseCidr } from '@switchyard/core';
 import type { Cidr, Rng } from '@switchyard/core';
 import { checkRegexSafety } from './regex-safety.js';
-import { normalizePath } from './normalize.js';
+import { isTrivial, normalizePath } from './normalize.js';
 import type { NormalizeOptions } from './normalize.js';
 import { hostOf } from './internal/conditions.js';
 import type { AttrCond, HeaderCond, HostSet, QueryCond } from './internal/conditions.js';
@@ -795,9 +795,13 @@ export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: 
     query ??= raw.slice(q + 1);
     raw = raw.slice(0, q);
   }
-  const n = normalizePath(raw, engine.normalize);
-  if (n.kind === 'invalid') return { kind: 'bad-request', reason: n.reason };
-  const path = n.path;
+  let path = raw;
+  // The common case (nothing to normalize) costs one scan and no allocation.
+  if (raw.charCodeAt(0) !== 47 || !isTrivial(raw)) {
+    const n = normalizePath(raw, engine.normalize);
+    if (n.kind === 'invalid') return { kind: 'bad-request', reason: n.reason };
+    path = n.path;
+  }
   const ctx = engine.ctx;
   ctx.req = request;
   ctx.query = query ?? '';
@@ -806,25 +810,22 @@ export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: 
   ctx.bestRank = Infinity;
   ctx.depth = 0;
   let groups: RegExpExecArray | undefined;
-  try {
-    if (!engine.usesHosts) {
-      ctx.host = engine.firstMatchHosts ? hostOf(request.authority) : undefined;
-      if (engine.any !== undefined) groups = runMatcher(engine.any, path, ctx, true);
-    } else {
-      const host = hostOf(request.authority);
-      ctx.host = host;
-      const exact = engine.exactHosts.get(host);
-      if (exact !== undefined) groups = runMatcher(exact, path, ctx, true);
-      for (let dot = host.indexOf('.'); ctx.best === undefined && dot >= 0; dot = host.indexOf('.', dot + 1)) {
-        const w = engine.wildcardHosts.get(host.slice(dot));
-        if (w !== undefined && dot > 0) groups = runMatcher(w, path, ctx, true);
-      }
-      if (ctx.best === undefined && engine.any !== undefined) groups = runMatcher(engine.any, path, ctx, true);
+  if (!engine.usesHosts) {
+    ctx.host = engine.firstMatchHosts ? hostOf(request.authority) : undefined;
+    if (engine.any !== undefined) groups = runMatcher(engine.any, path, ctx, true);
+  } else {
+    const host = hostOf(request.authority);
+    ctx.host = host;
+    const exact = engine.exactHosts.get(host);
+    if (exact !== undefined) groups = runMatcher(exact, path, ctx, true);
+    for (let dot = host.indexOf('.'); ctx.best === undefined && dot >= 0; dot = host.indexOf('.', dot + 1)) {
+      const w = engine.wildcardHosts.get(host.slice(dot));
+      if (w !== undefined && dot > 0) groups = runMatcher(w, path, ctx, true);
     }
-  } finally {
-    ctx.req = NO_REQUEST;
-    ctx.rng = undefined;
+    if (ctx.best === undefined && engine.any !== undefined) groups = runMatcher(engine.any, path, ctx, true);
   }
+  ctx.req = NO_REQUEST;
+  ctx.rng = undefined;
   const best = ctx.best as Entry | undefined;
   if (best === undefined) return { kind: 'no-route', path };
   let params = EMPTY_PARAMS;

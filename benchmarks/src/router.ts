@@ -1,0 +1,231 @@
+/**
+ * `pnpm bench router`: method + path matching against find-my-way, Hono's RegExpRouter and
+ * TrieRouter, memoirist and rou3, on Hono's 12-route set (7 requests) and the 203-route GitHub
+ * API set of go-http-routing-benchmark; plus the cost of three header conditions. Every
+ * implementation is checked for the right route and params before anything is timed.
+ */
+import FindMyWay from 'find-my-way';
+import { RegExpRouter } from 'hono/router/reg-exp-router';
+import { TrieRouter } from 'hono/router/trie-router';
+import { Memoirist } from 'memoirist';
+import { addRoute, createRouter, findRoute } from 'rou3';
+import { compileRoutes, match } from '@switchyard/router';
+import type { MatchRequest, RouteConfig } from '@switchyard/router';
+import { runTasks, writeResults } from './harness.ts';
+import type { CaseResult, Task } from './harness.ts';
+import { honoRequests, honoRoutes } from './fixtures/router-hono.ts';
+import { fillParams, githubParam, githubRoutes, githubStatic } from './fixtures/router-github.ts';
+
+interface Route {
+  readonly method: string;
+  readonly path: string;
+}
+interface Probe {
+  readonly method: string;
+  readonly path: string;
+  readonly route: number;
+  readonly params: Readonly<Record<string, string>>;
+}
+/** Returns [route index, named params] or undefined. */
+type Find = (method: string, path: string) => readonly [number, Record<string, string>] | undefined;
+
+function named(p: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) if (k !== '*' && !k.startsWith('_') && !/^\d+$/.test(k)) out[k] = v;
+  return out;
+}
+
+const wildcard = (path: string, style: string): string => (path.endsWith('/*') ? path.slice(0, -1) + style : path);
+
+function adapters(routes: readonly Route[]): Record<string, { find: Find; hot: (m: string, p: string) => unknown }> {
+  const fmw = FindMyWay();
+  routes.forEach((r, i) => fmw.on(r.method as 'GET', r.path, () => i, { i }));
+  const regexp = new RegExpRouter<number>();
+  const trie = new TrieRouter<number>();
+  routes.forEach((r, i) => {
+    regexp.add(r.method, r.path, i);
+    trie.add(r.method, r.path, i);
+  });
+  const memo = new Memoirist<number>();
+  routes.forEach((r, i) => memo.add(r.method, r.path, i));
+  const rou = createRouter<number>();
+  routes.forEach((r, i) => addRoute(rou, r.method, wildcard(r.path, '**'), i));
+  return {
+    'find-my-way': {
+      find: (m, p) => {
+        const f = fmw.find(m as 'GET', p);
+        return f ? [(f.store as { i: number }).i, named(f.params as Record<string, string>)] : undefined;
+      },
+      hot: (m, p) => fmw.find(m as 'GET', p),
+    },
+    'hono RegExpRouter': {
+      find: (m, p) => {
+        const [handlers, stash] = regexp.match(m, p) as unknown as [[number, Record<string, number>][], string[]];
+        const h = handlers[0];
+        if (!h) return undefined;
+        const params: Record<string, string> = {};
+        for (const [k, idx] of Object.entries(h[1])) params[k] = stash[idx] as string;
+        return [h[0], named(params)];
+      },
+      hot: (m, p) => regexp.match(m, p),
+    },
+    'hono TrieRouter': {
+      find: (m, p) => {
+        const [handlers] = trie.match(m, p) as unknown as [[number, Record<string, string>][]];
+        const h = handlers[0];
+        return h ? [h[0], named(h[1])] : undefined;
+      },
+      hot: (m, p) => trie.match(m, p),
+    },
+    memoirist: {
+      find: (m, p) => {
+        const f = memo.find(m, p);
+        return f ? [f.store, named(f.params)] : undefined;
+      },
+      hot: (m, p) => memo.find(m, p),
+    },
+    rou3: {
+      // rou3 takes (router, method, path).
+      find: (m, p) => {
+        const f = findRoute(rou, m, p);
+        return f ? [f.data, named(f.params as Record<string, string>)] : undefined;
+      },
+      hot: (m, p) => findRoute(rou, m, p),
+    },
+  };
+}
+
+function ours(routes: readonly Route[], selection: 'gateway' | 'first-match', headers = false) {
+  const config: RouteConfig<number>[] = routes.map((r, i) => ({
+    value: i,
+    matches: [
+      {
+        path: { type: 'Template', value: r.path },
+        method: r.method,
+        ...(headers
+          ? {
+              headers: [
+                { name: 'x-tenant', value: 'acme' },
+                { name: 'x-env', type: 'Prefix', value: 'prod' },
+                { name: 'x-version', type: 'Present' },
+              ],
+            }
+          : {}),
+      },
+    ],
+  }));
+  const table = compileRoutes({ routes: config }, { selection });
+  const find: Find = (m, p) => {
+    const r = match(table, { method: m, path: p, headers: HEADERS });
+    return r.kind === 'matched' ? [r.route.value as number, named(r.params as Record<string, string>)] : undefined;
+  };
+  return { table, find };
+}
+
+const HEADERS = { 'x-tenant': 'acme', 'x-env': 'production', 'x-version': '3', accept: '*/*' };
+
+function verify(impl: string, find: Find, probes: readonly Probe[]): void {
+  for (const pr of probes) {
+    const got = find(pr.method, pr.path);
+    const want = JSON.stringify([pr.route, named(pr.params as Record<string, string>)]);
+    if (JSON.stringify(got) !== want) throw new Error(`${impl}: ${pr.method} ${pr.path} → ${JSON.stringify(got)}, expected ${want}`);
+  }
+}
+
+export default async function run(): Promise<void> {
+  const tasks: Task[] = [];
+  const notes: string[] = [];
+  const sets: { name: string; routes: readonly Route[]; cases: { name: string; probes: readonly Probe[] }[] }[] = [];
+
+  const honoProbes: Probe[] = honoRequests.map((r) => ({ method: r.method, path: r.path, route: r.route, params: r.params }));
+  sets.push({
+    name: 'hono-12',
+    routes: honoRoutes,
+    cases: [...honoProbes.map((p, i) => ({ name: (honoRequests[i] as { name: string }).name, probes: [p] })), { name: 'all together', probes: honoProbes }],
+  });
+  const ghProbes: Probe[] = githubRoutes.map((r, i) => {
+    const params: Record<string, string> = {};
+    for (const m of r.path.matchAll(/:([A-Za-z_]+)/g)) params[m[1] as string] = `${m[1]}-val`;
+    return { method: r.method, path: fillParams(r.path), route: i, params };
+  });
+  const ghIndex = (p: string) => githubRoutes.findIndex((r) => r.method === 'GET' && r.path === p);
+  sets.push({
+    name: 'github-203',
+    routes: githubRoutes,
+    cases: [
+      { name: 'static', probes: [{ ...githubStatic, route: ghIndex('/user/repos'), params: {} }] },
+      {
+        name: 'param',
+        probes: [{ ...githubParam, route: ghIndex('/repos/:owner/:repo/stargazers'), params: { owner: 'julienschmidt', repo: 'httprouter' } }],
+      },
+      { name: 'all 203 routes', probes: ghProbes },
+    ],
+  });
+
+  for (const set of sets) {
+    const peers = adapters(set.routes);
+    const mine = ours(set.routes, 'gateway');
+    const first = ours(set.routes, 'first-match');
+    const withHeaders = ours(set.routes, 'gateway', true);
+    const all = set.cases.flatMap((c) => c.probes);
+    verify('switchyard', mine.find, all);
+    verify('switchyard first-match', first.find, all);
+    verify('switchyard +3 headers', withHeaders.find, all);
+    for (const [name, a] of Object.entries(peers)) verify(name, a.find, all);
+    if (mine.table.warnings.length > 0) throw new Error(`unexpected warnings: ${JSON.stringify(mine.table.warnings)}`);
+    for (const c of set.cases) {
+      const caseName = `${set.name}: ${c.name}`;
+      const reqs: MatchRequest[] = c.probes.map((p) => ({ method: p.method, path: p.path, headers: HEADERS }));
+      const ms = c.probes.map((p) => p.method);
+      const ps = c.probes.map((p) => p.path);
+      const n = reqs.length;
+      const loopOurs = (t: typeof mine.table) => () => {
+        let s: unknown;
+        for (let i = 0; i < n; i++) s = match(t, reqs[i] as MatchRequest);
+        return s;
+      };
+      tasks.push({ case: caseName, impl: 'switchyard', fn: loopOurs(mine.table) });
+      for (const [name, a] of Object.entries(peers)) {
+        const hot = a.hot;
+        tasks.push({
+          case: caseName,
+          impl: name,
+          fn: () => {
+            let s: unknown;
+            for (let i = 0; i < n; i++) s = hot(ms[i] as string, ps[i] as string);
+            return s;
+          },
+        });
+      }
+      if (c.name === 'all together' || c.name === 'all 203 routes') {
+        tasks.push({ case: caseName, impl: 'switchyard first-match', fn: loopOurs(first.table) });
+        tasks.push({ case: caseName, impl: 'switchyard +3 headers', fn: loopOurs(withHeaders.table) });
+      }
+    }
+  }
+  notes.push('ns = mean time of one op; "all together" = the 7 Hono requests in one op, "all 203 routes" = one request per GitHub route in one op.');
+  notes.push('switchyard +3 headers: every route also requires x-tenant Exact, x-env Prefix and x-version Present (the request carries them).');
+  notes.push('Every implementation was verified to return the expected route and named params for every request before timing.');
+  const results: CaseResult[] = await runTasks(tasks, { time: 250, warmupTime: 100 });
+  // Ratios the README quotes: ours / fastest peer, ours / find-my-way, headers / path-only.
+  const byCase = new Map<string, CaseResult[]>();
+  for (const r of results) byCase.set(r.case, [...(byCase.get(r.case) ?? []), r]);
+  const summary: CaseResult[] = [];
+  for (const [c, rows] of byCase) {
+    const me = rows.find((r) => r.impl === 'switchyard')?.ns as number;
+    const peers = rows.filter((r) => !r.impl.startsWith('switchyard'));
+    const fastest = peers.reduce((a, b) => ((a.ns as number) <= (b.ns as number) ? a : b));
+    const fmw = peers.find((r) => r.impl === 'find-my-way')?.ns as number;
+    const hdr = rows.find((r) => r.impl === 'switchyard +3 headers')?.ns;
+    summary.push({
+      case: c,
+      impl: 'ratios',
+      vsFastest: Math.round((me / (fastest.ns as number)) * 100) / 100,
+      fastestPeer: fastest.impl,
+      vsFindMyWay: Math.round((me / fmw) * 100) / 100,
+      ...(hdr !== undefined ? { headersVsPathOnly: Math.round((hdr / me) * 100) / 100 } : {}),
+    });
+  }
+  writeResults('router', [...results, ...summary], notes);
+  for (const s of summary) console.log(JSON.stringify(s));
+}
