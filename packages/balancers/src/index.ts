@@ -26,7 +26,7 @@ export { maglev, buildMaglevTable, isPrime } from './maglev.js';
 export type { LevelHealth, PriorityLoad, PriorityOptions, PriorityState } from './priority.js';
 export { withPriority, computePriorityLoad } from './priority.js';
 export type { LocalityOptions, LocalityState } from './locality.js';
-export { withLocality, localityKey } from './locality.js';
+export { withLocality, localityKey, localityEffectiveWeight } from './locality.js';
 export type { SlowStartConfig } from './slow-start.js';
 export { slowStartWeight } from './slow-start.js';
 export type { Sampling } from './internal/choices.js';

@@ -2,7 +2,7 @@
  * Locality-weighted load balancing (Envoy `locality_weighted_lb_config`,
  * `load_balancing/locality_weight.rst`; semantics.md §1.1):
  *
- *     availability(L)     = F × eligible_L / total_L                    F = 140 (1.4)
+ *     availability(L)     = ⌊F × eligible_L / total_L⌋                    F = 140 (1.4)
  *     effective_weight(L) = locality_weight(L) × min(100, availability(L))
  *     share(L)            = effective_weight(L) / Σ effective_weight
  *
@@ -45,6 +45,20 @@ interface Candidates {
   keys: string[];
   eligible: Endpoint[][];
   cumulative: number[];
+}
+
+/**
+ * Envoy's effective locality weight: `weight × min(100, ⌊F × eligible / total⌋)`.
+ *
+ * @example
+ * ```ts
+ * import { localityEffectiveWeight } from '@switchyard/balancers';
+ * localityEffectiveWeight(1, 69, 100); // 96: X's share against Y (weight 2, all up) is 96 / 296 ≈ 32 %
+ * ```
+ */
+export function localityEffectiveWeight(weight: number, eligible: number, total: number, overprovisioningFactorPercent = 140): number {
+  if (total === 0) return 0;
+  return weight * Math.min(100, Math.floor((overprovisioningFactorPercent * eligible) / total));
 }
 
 /** `region/zone/subZone`: the key endpoints are grouped by. */
@@ -113,8 +127,7 @@ export function withLocality<S>(inner: LoadBalancer<S>, options: LocalityOptions
             localEligible += eligible.length;
             localTotal += group.endpoints.length;
           }
-          const availability = Math.min(100, (factor * eligible.length) / group.endpoints.length);
-          const effective = weightOf(locality) * availability;
+          const effective = localityEffectiveWeight(weightOf(locality), eligible.length, group.endpoints.length, factor);
           if (!(effective > 0)) continue;
           const c = isLocal ? local : remote;
           c.keys.push(key);
@@ -123,7 +136,7 @@ export function withLocality<S>(inner: LoadBalancer<S>, options: LocalityOptions
         }
         state.local = local;
         state.remote = remote;
-        state.localPercent = localTotal === 0 ? 0 : Math.min(100, (factor * localEligible) / localTotal);
+        state.localPercent = localTotal === 0 ? 0 : Math.min(100, Math.floor((factor * localEligible) / localTotal));
         state.eligibleRef = input.eligible;
       }
       let side = localZone !== undefined && chance(input.rng, state.localPercent) ? state.local : state.remote;
