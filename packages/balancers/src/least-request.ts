@@ -135,10 +135,8 @@ export function leastRequest(options: LeastRequestOptions = {}): LoadBalancer<Le
       }
       const top = peek(state.heap);
       const slot = slots[top.order] as Slot;
-      // The pick is about to add one in-flight request to this endpoint.
-      slot.inFlight++;
+      // As Envoy, the weight is read when the entry is rescheduled, before this pick's request starts.
       advance(state.heap, dynamicWeight(slot, now));
-      slot.inFlight--;
       return slot.picked;
     },
     begin(state, endpoint) {
