@@ -107,12 +107,12 @@ describe('weighted assignment properties', () => {
           if (w === 0) expect(counts[i]).toBe(0);
         });
       }),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
   });
 
   it('raising a canary weight never moves a key out of the canary nor between stable backends', () => {
-    const ks = keys(1500, 11);
+    const ks = keys(1000, 11);
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 1, maxLength: 4 }),
@@ -136,7 +136,7 @@ describe('weighted assignment properties', () => {
           }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 30 },
     );
   });
 
