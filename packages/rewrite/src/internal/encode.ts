@@ -40,7 +40,23 @@ export function decodeQueryComponent(raw: string): string {
 
 /** Characters allowed unescaped in a query (RFC 3986 `query` = pchar / "/" / "?"). */
 const QUERY_UNSAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]|%(?![0-9A-Fa-f]{2})/gu;
-const QUERY_UNSAFE_TEST = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]|%(?![0-9A-Fa-f]{2})/;
+
+/** Fast path: only query characters and well-formed escapes. */
+function isPlainQuery(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 37) {
+      if (!(isHex(raw.charCodeAt(i + 1)) && isHex(raw.charCodeAt(i + 2)))) return false;
+    } else if (!((c >= 36 && c <= 59) || (c >= 97 && c <= 122) || (c >= 63 && c <= 90) || c === 95 || c === 61 || c === 33 || c === 126)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
 
 /**
  * Makes a raw query string (as received) safe to put on the request line: every character
@@ -48,7 +64,7 @@ const QUERY_UNSAFE_TEST = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]|%(?![0-9A-Fa-f]{2})
  * percent-encoded. Valid queries come back unchanged (the common case costs one regex test).
  */
 export function sanitizeRawQuery(raw: string): string {
-  if (!QUERY_UNSAFE_TEST.test(raw)) return raw;
+  if (isPlainQuery(raw)) return raw;
   return wellFormed(raw).replace(QUERY_UNSAFE, (c) => encodeURIComponent(c));
 }
 

@@ -53,14 +53,26 @@ export function normalizePath(path: string): string | null {
   return dirForm && joined !== '/' ? `${joined}/` : joined;
 }
 
+/** RFC 3986 `pchar` / `/` (with `%` allowed; escapes are checked by the normalizer). */
+export function isPathChar(c: number): boolean {
+  // 36..59 is `$%&'()*+,-./0-9:;`, all allowed.
+  return (c >= 36 && c <= 59) || (c >= 97 && c <= 122) || (c >= 64 && c <= 90) || c === 95 || c === 61 || c === 33 || c === 126;
+}
+
 /**
- * True when `path` is already in normal form. The fast path (no `%`, no `//`, no `/.`)
- * avoids the full normalizer for ordinary paths.
+ * True when `path` is already in normal form. One pass over the characters; only a path
+ * with a `%`, `//` or `/.` goes through the full normalizer.
  */
 export function isNormalizedPath(path: string): boolean {
-  if (path.length === 0 || path.charCodeAt(0) !== 47) return false;
-  if (path.indexOf('%') === -1 && path.indexOf('//') === -1 && path.indexOf('/.') === -1) {
-    return PCHAR_OR_SLASH.test(path);
+  const n = path.length;
+  if (n === 0 || path.charCodeAt(0) !== 47) return false;
+  let slow = false;
+  let prev = 47;
+  for (let i = 1; i < n; i++) {
+    const c = path.charCodeAt(i);
+    if (!isPathChar(c)) return false;
+    if (c === 37 || (prev === 47 && (c === 47 || c === 46))) slow = true;
+    prev = c;
   }
-  return normalizePath(path) === path;
+  return slow ? normalizePath(path) === path : true;
 }
