@@ -64,8 +64,9 @@ interface RuntimeGlobals {
  *   coded `cause` (exact kinds); elsewhere the message is matched, and an unrecognised
  *   failure counts as `connect`.
  * - No pool limits, keep-alive tuning, or per-origin statistics: the runtime owns connections.
- * - A `host` header is passed to fetch; Node honours it, browsers and most workers ignore it
- *   (the URL's host is sent).
+ * - `Host` cannot be overridden: fetch sends the endpoint URL's authority (Node 20's fetch,
+ *   browsers and workers all treat `host` as forbidden). The header is still passed, for
+ *   runtimes that honour it. Virtual-hosted upstreams need `@switchyard/transport-undici`.
  * - Streamed request bodies go out chunked (`duplex: 'half'`): `content-length` is dropped.
  *   Runtimes without request streaming (older Safari-based ones) reject such sends.
  * - `redirect: 'manual'`: 3xx responses are returned as they are, for the client to follow.
