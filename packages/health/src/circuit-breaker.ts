@@ -288,8 +288,9 @@ export interface CircuitBreaker {
 }
 
 /**
- * One circuit breaker (per upstream group or per endpoint, Linkerd-style). Costs a few small
- * arrays: 10 000 of them hold no timer and no listener.
+ * One circuit breaker (per upstream group or per endpoint, Linkerd-style). No timer, no
+ * listener: 10 000 of them arm nothing. For many breakers, compile the plan once and pass it
+ * as `plan` (or keep bare {@link createBreakerState} objects and call the functions).
  *
  * @example
  * ```ts
@@ -302,17 +303,50 @@ export interface CircuitBreaker {
  * breaker.record(permit, status >= 500, systemClock.now());
  * ```
  */
-export function createCircuitBreaker(options: { readonly config?: CircuitBreakerConfig; readonly rng: Rng; readonly sink?: HealthEventSink; readonly state?: CircuitBreakerState }): CircuitBreaker {
-  const plan = compileCircuitBreaker(options.config);
-  const state = options.state ?? createBreakerState(plan);
-  const { rng, sink } = options;
-  return {
-    plan,
-    state,
-    tryAcquire: (now) => tryAcquireBreaker(plan, state, now, sink),
-    record: (permit, result, now) => recordBreakerResult(plan, state, permit, result, now, rng, sink),
-    release: (permit) => releaseBreakerPermit(state, permit),
-    status: (now) => breakerStatus(state, now),
-    toJSON: () => state,
-  };
+export function createCircuitBreaker(options: {
+  readonly config?: CircuitBreakerConfig;
+  /** A plan compiled once with {@link compileCircuitBreaker} and shared by many breakers (wins over `config`). */
+  readonly plan?: CircuitBreakerPlan;
+  readonly rng: Rng;
+  readonly sink?: HealthEventSink;
+  /** State to resume from (e.g. `JSON.parse` of a saved breaker). */
+  readonly state?: CircuitBreakerState;
+}): CircuitBreaker {
+  const plan = options.plan ?? compileCircuitBreaker(options.config);
+  return new Breaker(plan, options.state ?? createBreakerState(plan), options.rng, options.sink);
+}
+
+// Methods live on the prototype: a breaker costs its fields, not a set of closures.
+class Breaker implements CircuitBreaker {
+  readonly plan: CircuitBreakerPlan;
+  readonly state: CircuitBreakerState;
+  readonly #rng: Rng;
+  readonly #sink: HealthEventSink | undefined;
+
+  constructor(plan: CircuitBreakerPlan, state: CircuitBreakerState, rng: Rng, sink: HealthEventSink | undefined) {
+    this.plan = plan;
+    this.state = state;
+    this.#rng = rng;
+    this.#sink = sink;
+  }
+
+  tryAcquire(now: number): BreakerDecision {
+    return tryAcquireBreaker(this.plan, this.state, now, this.#sink);
+  }
+
+  record(permit: BreakerDecision, result: Outcome | boolean, now: number): void {
+    recordBreakerResult(this.plan, this.state, permit, result, now, this.#rng, this.#sink);
+  }
+
+  release(permit: BreakerDecision): void {
+    releaseBreakerPermit(this.state, permit);
+  }
+
+  status(now: number): CircuitBreakerState['status'] {
+    return breakerStatus(this.state, now);
+  }
+
+  toJSON(): CircuitBreakerState {
+    return this.state;
+  }
 }
