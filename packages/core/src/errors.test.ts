@@ -26,7 +26,10 @@ describe('SwitchyardError', () => {
     // A second copy has its own class, but Symbol.for gives it the same brand key.
     class OtherCopyError extends Error {
       readonly code = 'SY_NO_ENDPOINT';
-      readonly [Symbol.for('switchyard.error')] = true;
+      constructor(message: string) {
+        super(message);
+        (this as unknown as Record<symbol, unknown>)[Symbol.for('switchyard.error')] = true;
+      }
     }
     const foreign = new OtherCopyError('from copy two');
     expect(foreign instanceof SwitchyardError).toBe(false);
