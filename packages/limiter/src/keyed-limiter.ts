@@ -62,22 +62,30 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
   let free: number[] = [];
   let nextSlot = 0;
   let evictions = 0;
-  let sweep: Iterator<[string, number]> = slots.entries();
+  let sweep: Iterator<string> = slots.keys();
 
   function release(key: string, slot: number): void {
     slots.delete(key);
     free.push(slot);
   }
 
+  // Steps to wait before restarting a finished sweep, so small maps don't allocate an iterator per call.
+  let cooldown = 0;
+
   function sweepSome(now: number, n: number): void {
+    if (cooldown > 0) {
+      cooldown -= n;
+      return;
+    }
     for (let i = 0; i < n; i++) {
-      let step = sweep.next();
+      const step = sweep.next();
       if (step.done === true) {
-        sweep = slots.entries();
-        step = sweep.next();
-        if (step.done === true) return;
+        sweep = slots.keys();
+        cooldown = Math.max(64, slots.size >> 4);
+        return;
       }
-      const [key, slot] = step.value;
+      const key = step.value;
+      const slot = slots.get(key) as number;
       if (isIdle(data, slot * WIDTH, now, policy)) release(key, slot);
     }
   }
@@ -94,12 +102,14 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
       return nextSlot++;
     }
     // Full: look for full buckets a little further, else evict the oldest key.
+    cooldown = 0;
     sweepSome(now, 8);
     const found = free.pop();
     if (found !== undefined) return found;
-    const oldest = slots.entries().next();
+    const oldest = slots.keys().next();
     if (oldest.done === true) return nextSlot++;
-    const [key, slot] = oldest.value;
+    const key = oldest.value;
+    const slot = slots.get(key) as number;
     slots.delete(key);
     evictions++;
     return slot;
@@ -134,7 +144,7 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
       slots.clear();
       free = [];
       nextSlot = 0;
-      sweep = slots.entries();
+      sweep = slots.keys();
     },
   };
 }

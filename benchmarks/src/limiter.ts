@@ -1,0 +1,251 @@
+/**
+ * `pnpm bench limiter`: per-decision cost of switchyard's limiter against rate-limiter-flexible
+ * (memory and Redis), express-rate-limit's MemoryStore and @fastify/rate-limit's LocalStore,
+ * for one hot key and for 1 000 000 keys, plus heap bytes per key at 1 000 000 keys.
+ * The Redis part starts its own redis-server on a free loopback port (--save '' --appendonly no).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Bench } from 'tinybench';
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { MemoryStore } from 'express-rate-limit';
+import { createKeyedLimiter, createMemoryStore, gcra, tokenBucket } from '@switchyard/limiter';
+import { createRedisStore, fromIoredis } from '@switchyard/redis';
+import { round, writeResults, type CaseResult } from './harness.js';
+
+const require = createRequire(import.meta.url);
+type FastifyLocalStore = { incr(key: string, cb: (err: unknown, res: { current: number; ttl: number }) => void, timeWindow: number, max: number): void };
+const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, cache: number) => FastifyLocalStore;
+
+const N = 1_000_000;
+const HUGE = 1e12; // limits no benchmark reaches: every impl takes its "allowed" path
+const WINDOW_MS = 60_000;
+const keys = Array.from({ length: N }, (_, i) => `ip:${i}`);
+
+interface AsyncTask {
+  readonly case: string;
+  readonly impl: string;
+  readonly fn: () => unknown;
+}
+
+/** Each iteration runs BATCH decisions (awaiting the async ones in turn), so the timer's own cost is amortised. */
+const BATCH = 50;
+
+async function bench(tasks: readonly AsyncTask[], time = 400, batch = BATCH): Promise<CaseResult[]> {
+  const b = new Bench({ time, warmupTime: 100 });
+  for (const t of tasks) {
+    const probe = t.fn();
+    if (probe instanceof Promise) {
+      await probe;
+      b.add(`${t.case}\u0000${t.impl}`, async () => {
+        for (let k = 0; k < batch; k++) await t.fn();
+      });
+    } else {
+      b.add(`${t.case}\u0000${t.impl}`, () => {
+        for (let k = 0; k < batch; k++) t.fn();
+      });
+    }
+  }
+  await b.run();
+  return b.tasks.map((task) => {
+    const [c, impl] = task.name.split('\u0000') as [string, string];
+    const r = task.result as unknown as { latency?: { mean: number; rme: number }; error?: unknown; state?: string };
+    if (r?.latency === undefined) throw new Error(`benchmark ${c} / ${impl} failed: ${String(r?.error ?? r?.state)}`);
+    return { case: c, impl, ns: round((r.latency.mean * 1e6) / batch), rme: round(r.latency.rme) };
+  });
+}
+
+function gc(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+function heap(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Heap bytes per key after `fill` touches all N keys (key strings excluded: the array holds them). */
+async function bytesPerKey(fill: () => unknown): Promise<{ value: number; keep: unknown }> {
+  const before = heap();
+  const keep = await fill();
+  const after = heap();
+  return { value: round((after - before) / N, 1), keep };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
+    });
+  });
+}
+
+function check(cond: boolean, what: string): void {
+  if (!cond) throw new Error(`benchmark precondition failed: ${what}`);
+}
+
+export default async function run(): Promise<void> {
+  const cases: CaseResult[] = [];
+  const notes: string[] = [];
+  let t = 0;
+  const now = () => (t += 0.001);
+  const policy = tokenBucket({ id: 'b', maxTokens: HUGE, tokensPerFill: HUGE, fillIntervalMs: WINDOW_MS });
+
+  // ---- correctness first: every candidate admits, and ours limits when it should.
+  {
+    const small = createKeyedLimiter({ policy: gcra({ maxTokens: 2, fillIntervalMs: 1000 }) });
+    check(small.take('a', 0).kind === 'allowed' && small.take('a', 0).kind === 'allowed' && small.take('a', 0).kind === 'limited', 'switchyard limits after 2');
+    const rlf = new RateLimiterMemory({ points: 2, duration: 1 });
+    await rlf.consume('a');
+    await rlf.consume('a');
+    check(await rlf.consume('a').then(() => false, () => true), 'rate-limiter-flexible limits after 2');
+    const erl = new MemoryStore();
+    erl.init({ windowMs: 1000 } as never);
+    check((await erl.increment('a')).totalHits === 1, 'express-rate-limit counts');
+    const frl = new LocalStore(false, false, 10);
+    let hits = 0;
+    frl.incr('a', (_e, r) => (hits = r.current), 1000, 2);
+    check(hits === 1, '@fastify/rate-limit counts');
+    erl.shutdown();
+  }
+
+  // ---- one hot key, in memory
+  {
+    const ours = createKeyedLimiter({ policy });
+    const store = createMemoryStore();
+    const rlf = new RateLimiterMemory({ points: HUGE, duration: WINDOW_MS / 1000 });
+    const erl = new MemoryStore();
+    erl.init({ windowMs: WINDOW_MS } as never);
+    const frl = new LocalStore(false, false, 5000);
+    let sink = 0;
+    const cb = (_e: unknown, r: { current: number }) => (sink += r.current);
+    check(ours.take('k', now()).kind === 'allowed', 'ours allows');
+    cases.push(
+      ...(await bench([
+        { case: 'memory, 1 key', impl: 'switchyard keyed limiter (sync)', fn: () => ours.take('k', now()) },
+        { case: 'memory, 1 key', impl: 'switchyard memory store (async)', fn: () => store.take({ namespace: 'n', policy, key: 'k', cost: 1, now: now() }) },
+        { case: 'memory, 1 key', impl: 'rate-limiter-flexible memory', fn: () => rlf.consume('k') },
+        { case: 'memory, 1 key', impl: 'express-rate-limit MemoryStore', fn: () => erl.increment('k') },
+        { case: 'memory, 1 key', impl: '@fastify/rate-limit LocalStore', fn: () => frl.incr('k', cb, WINDOW_MS, HUGE) },
+      ])),
+    );
+    erl.shutdown();
+    if (sink === -1) console.log(sink);
+  }
+
+  // ---- 1 000 000 keys, in memory: fill every key first (measuring heap), then cycle through them
+  {
+    let i = 0;
+    const next = () => keys[(i = (i + 7919) % N)] as string;
+    const ours = await bytesPerKey(() => {
+      const l = createKeyedLimiter({ policy, maxKeys: N, sweepPerCall: 0 });
+      for (const k of keys) l.take(k, 0);
+      return l;
+    });
+    const rlf = await bytesPerKey(async () => {
+      const l = new RateLimiterMemory({ points: HUGE, duration: WINDOW_MS / 1000 });
+      for (let j = 0; j < N; j += 10_000) await Promise.all(keys.slice(j, j + 10_000).map((k) => l.consume(k)));
+      return l;
+    });
+    const erl = await bytesPerKey(async () => {
+      const s = new MemoryStore();
+      s.init({ windowMs: WINDOW_MS } as never);
+      for (let j = 0; j < N; j += 10_000) await Promise.all(keys.slice(j, j + 10_000).map((k) => s.increment(k)));
+      return s;
+    });
+    const frl = await bytesPerKey(() => {
+      const s = new LocalStore(false, false, N);
+      for (const k of keys) s.incr(k, () => {}, WINDOW_MS, HUGE);
+      return s;
+    });
+    const l = ours.keep as ReturnType<typeof createKeyedLimiter>;
+    check(l.size === N && l.evictions === 0, 'ours holds 1M keys');
+    const r = rlf.keep as RateLimiterMemory;
+    const e = erl.keep as MemoryStore;
+    const f = frl.keep as FastifyLocalStore;
+    const cb = () => {};
+    const rows = await bench([
+      { case: 'memory, 1M keys', impl: 'switchyard keyed limiter (sync)', fn: () => l.take(next(), now()) },
+      { case: 'memory, 1M keys', impl: 'rate-limiter-flexible memory', fn: () => r.consume(next()) },
+      { case: 'memory, 1M keys', impl: 'express-rate-limit MemoryStore', fn: () => e.increment(next()) },
+      { case: 'memory, 1M keys', impl: '@fastify/rate-limit LocalStore', fn: () => f.incr(next(), cb, WINDOW_MS, HUGE) },
+    ]);
+    cases.push(...rows);
+    const bytes: Record<string, number> = { 'switchyard keyed limiter (sync)': ours.value, 'rate-limiter-flexible memory': rlf.value, 'express-rate-limit MemoryStore': erl.value, '@fastify/rate-limit LocalStore': frl.value };
+    for (const [impl, v] of Object.entries(bytes)) cases.push({ case: 'heap bytes per key at 1M keys', impl, bytesPerKey: v });
+    notes.push('heap bytes per key: heapUsed growth after forced GC, divided by 1 000 000; key strings are held by the benchmark and not counted');
+    e.shutdown();
+  }
+
+  // ---- Redis: both through ioredis against one local redis-server
+  if (spawnSync('redis-server', ['--version']).status !== 0) {
+    notes.push('redis-server not installed: Redis cases skipped');
+  } else {
+    const port = await freePort();
+    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise<void>((resolve) => server.stdout.on('data', (d: Buffer) => d.toString().includes('Ready to accept') && resolve()));
+    const client = new Redis({ port, host: '127.0.0.1' });
+    try {
+      const store = createRedisStore({ client: fromIoredis(client), onStoreError: 'deny', timeoutMs: 5000 });
+      const rlf = new RateLimiterRedis({ storeClient: client, points: 1e9, duration: WINDOW_MS / 1000, keyPrefix: 'rlf' });
+      const redisPolicy = tokenBucket({ id: 'r', maxTokens: 1e9, tokensPerFill: 1e9, fillIntervalMs: WINDOW_MS });
+      // Correctness and round trips per decision, counted by Redis itself.
+      // Commands the client sends (round trips), counted at ioredis' single entry point.
+      let sent = 0;
+      const original = client.sendCommand.bind(client);
+      (client as unknown as { sendCommand: typeof original }).sendCommand = (...args: Parameters<typeof original>) => {
+        sent++;
+        return original(...args);
+      };
+      const calls = async () => sent;
+      check((await store.take({ namespace: 'x', policy: redisPolicy, key: 'warm', cost: 1, now: 0 })).kind === 'allowed', 'redis store allows');
+      await rlf.consume('warm');
+      let before = await calls();
+      for (let j = 0; j < 100; j++) await store.take({ namespace: 'x', policy: redisPolicy, key: 'k', cost: 1, now: 0 });
+      const oursTrips = ((await calls()) - before) / 100;
+      before = await calls();
+      for (let j = 0; j < 100; j++) await rlf.consume('k');
+      const rlfTrips = ((await calls()) - before) / 100;
+      // Warm both paths (JIT, connection, Redis' own caches) before timing.
+      for (let j = 0; j < 2000; j++) {
+        await rlf.consume('k');
+        await store.take({ namespace: 'x', policy: redisPolicy, key: 'k', cost: 1, now: 0 });
+      }
+      let i = 0;
+      const next = () => keys[(i = (i + 7919) % N)] as string;
+      const rows = await bench(
+        [
+          { case: 'redis, 1 key', impl: 'switchyard redis store', fn: () => store.take({ namespace: 'x', policy: redisPolicy, key: 'k', cost: 1, now: 0 }) },
+          { case: 'redis, 1 key', impl: 'rate-limiter-flexible redis', fn: () => rlf.consume('k') },
+          { case: 'redis, 1M keys', impl: 'switchyard redis store', fn: () => store.take({ namespace: 'x', policy: redisPolicy, key: next(), cost: 1, now: 0 }) },
+          { case: 'redis, 1M keys', impl: 'rate-limiter-flexible redis', fn: () => rlf.consume(next()) },
+        ],
+        800,
+        10,
+      );
+      cases.push(...rows.map((r) => ({ ...r, redisCommandsPerDecision: r.impl.startsWith('switchyard') ? oursTrips : rlfTrips })));
+      notes.push('redis cases: sequential awaits over one ioredis connection to a local redis-server; "1M keys" cycles through a 1 000 000-key space (mostly new keys); redisCommandsPerDecision = commands sent by the client per decision (round trips)');
+    } finally {
+      client.disconnect();
+      server.kill('SIGKILL');
+    }
+  }
+
+  writeResults('limiter', cases, notes);
+  const byCase = (c: string, impl: string) => cases.find((r) => r.case === c && r.impl === impl)?.ns ?? NaN;
+  const ratio = (c: string, a: string, b: string) => (byCase(c, a) / byCase(c, b)).toFixed(3);
+  console.log('\nratios (lower is better for switchyard):');
+  for (const c of ['memory, 1 key', 'memory, 1M keys']) {
+    console.log(`  ${c}: switchyard/rlf memory ${ratio(c, 'switchyard keyed limiter (sync)', 'rate-limiter-flexible memory')}, switchyard/express-rate-limit ${ratio(c, 'switchyard keyed limiter (sync)', 'express-rate-limit MemoryStore')}, switchyard/@fastify ${ratio(c, 'switchyard keyed limiter (sync)', '@fastify/rate-limit LocalStore')}`);
+  }
+  for (const c of ['redis, 1 key', 'redis, 1M keys']) console.log(`  ${c}: switchyard/rlf redis ${ratio(c, 'switchyard redis store', 'rate-limiter-flexible redis')}`);
+  for (const r of cases.filter((x) => x.case.startsWith('heap'))) console.log(`  heap bytes/key at 1M: ${r.impl} ${String(r['bytesPerKey'])}`);
+  for (const r of cases.filter((x) => x.case === 'redis, 1 key')) console.log(`  redis commands per decision: ${r.impl} ${String(r['redisCommandsPerDecision'])}`);
+}
