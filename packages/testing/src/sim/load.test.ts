@@ -104,6 +104,8 @@ describe('runLoad', () => {
     const report = await runLoad({ clock, rng, handler, rate: 10, requests: 3 });
     expect(report).toMatchObject({ sent: 3, count: 0, incomplete: 3 });
     expect(clock.pending()).toBe(0);
+    const closed = await runLoad({ clock, rng, handler, clients: 2, durationMs: 1000 });
+    expect(closed).toMatchObject({ sent: 2, count: 0, incomplete: 2 });
   });
 
   it('cuts stragglers after drainMs even while other timers keep re-arming', async () => {
@@ -164,6 +166,12 @@ describe('runLoad', () => {
     const clock: TestClock = createTestClock();
     const boom = new Error('boom');
     await expect(runLoad({ clock, rng: seededRng(1), rate: 10, requests: 3, handler: () => Promise.reject(boom) })).rejects.toBe(boom);
+  });
+
+  it('refuses a closed loop that would spin at one instant (zero-time handler, no think time, no request cap)', async () => {
+    const clock = createTestClock();
+    const err = await runLoad({ clock, rng: seededRng(1), clients: 1, durationMs: 10, handler: async () => ({ status: 200 }) }).catch((e: unknown) => e);
+    expect(isSwitchyardError(err) && err.code).toBe('SY_INVALID_ARGUMENT');
   });
 
   it('refuses contradictory options with SY_INVALID_ARGUMENT', async () => {

@@ -258,7 +258,8 @@ export async function runLoad<Req = SyRequest>(options: LoadOptions<Req>): Promi
   let failure: { error: unknown } | undefined;
   let activeClients = 0;
 
-  const canSend = (): boolean => sent < maxRequests && clock.now() < endAt;
+  let stopped = false;
+  const canSend = (): boolean => !stopped && failure === undefined && sent < maxRequests && clock.now() < endAt;
 
   const stopSending = (): void => {
     if (!sending) return;
@@ -345,15 +346,27 @@ export async function runLoad<Req = SyRequest>(options: LoadOptions<Req>): Promi
     for (let i = 0; i < turns; i++) await Promise.resolve();
   };
 
+  let sentBeforeSettle = sent;
   await settle();
   for (;;) {
     if (failure !== undefined) break;
     if (!sending && inFlight.size === 0) break;
     if (drained) break;
-    if (!clock.step()) break;
+    if (!clock.step()) {
+      // No timers left, yet clients kept sending while promises settled: a closed loop over a
+      // handler that answers in zero clock time would send forever at this one instant.
+      if (sending && sent > sentBeforeSettle) {
+        failure = {
+          error: new SwitchyardError('SY_INVALID_ARGUMENT', 'runLoad: the closed loop keeps sending at one instant (the handler answers in zero clock time); give thinkTimeMs or requests'),
+        };
+      }
+      break;
+    }
+    sentBeforeSettle = sent;
     await settle();
   }
   cancelDrain();
+  stopped = true;
   if (failure !== undefined) {
     for (const e of inFlight) e.abort(new SwitchyardError('SY_CANCELED', 'load run failed'));
     throw failure.error;
