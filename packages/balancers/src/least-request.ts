@@ -72,6 +72,7 @@ export function leastRequest(options: LeastRequestOptions = {}): LoadBalancer<Le
   const bias = options.activeRequestBias ?? 1;
   if (!(bias >= 0)) invalid('activeRequestBias', 'must be >= 0');
   const fullScan = (options.selectionMethod ?? 'n-choices') === 'full-scan';
+  const distinct = sampling === 'distinct';
   const slowStart = options.slowStart;
   checkSlowStart(slowStart);
   const createdSlot = (e: Endpoint): Slot => baseSlot(e, -Infinity);
@@ -123,6 +124,24 @@ export function leastRequest(options: LeastRequestOptions = {}): LoadBalancer<Le
       }
       const ramping = now < state.rampUntil;
       if (state.weightsEqual && !ramping) {
+        if (choiceCount === 2 && n > 1) {
+          // The common case, inlined: two draws and one comparison (ties keep the first draw).
+          const rng = input.rng;
+          let a = Math.floor(rng.next() * n);
+          if (a >= n) a = n - 1;
+          let b: number;
+          if (distinct) {
+            b = Math.floor(rng.next() * (n - 1));
+            if (b >= n - 1) b = n - 2;
+            if (b >= a) b++;
+          } else {
+            b = Math.floor(rng.next() * n);
+            if (b >= n) b = n - 1;
+          }
+          const sa = slots[a] as Slot;
+          const sb = slots[b] as Slot;
+          return sb.inFlight < sa.inFlight ? sb.picked : sa.picked;
+        }
         const i = bestOf(n, choiceCount, sampling, input.rng, (k) => (slots[k] as Slot).inFlight);
         return (slots[i] as Slot).picked;
       }

@@ -61,14 +61,15 @@ export function buildMaglevTable(keys: readonly string[], weights: readonly numb
   const M = tableSize;
   const table = new Int32Array(M).fill(-1);
   if (n === 0) return table;
-  const offset = new Float64Array(n);
-  const skip = new Float64Array(n);
-  const next = new Float64Array(n);
+  // pos[i] is the endpoint's current place in its permutation (offset + j·skip) mod M, kept
+  // by addition so that no product can exceed 2^31.
+  const pos = new Int32Array(n);
+  const skip = new Int32Array(n);
   const target = new Float64Array(n);
   let maxWeight = 0;
   for (let i = 0; i < n; i++) {
     const key = keys[i] as string;
-    offset[i] = murmur3(key, 0) % M;
+    pos[i] = murmur3(key, 0) % M;
     skip[i] = (murmur3(key, 1) % (M - 1)) + 1;
     maxWeight = Math.max(maxWeight, weights[i] as number);
   }
@@ -78,16 +79,15 @@ export function buildMaglevTable(keys: readonly string[], weights: readonly numb
       const w = weights[i] as number;
       if (iteration * w < (target[i] as number)) continue;
       target[i] = (target[i] as number) + maxWeight;
-      const o = offset[i] as number;
       const s = skip[i] as number;
-      let j = next[i] as number;
-      let c = (o + j * s) % M;
+      let c = pos[i] as number;
       while ((table[c] as number) >= 0) {
-        j++;
-        c = (o + j * s) % M;
+        c += s;
+        if (c >= M) c -= M;
       }
       table[c] = i;
-      next[i] = j + 1;
+      c += s;
+      pos[i] = c >= M ? c - M : c;
       filled++;
     }
   }

@@ -9,6 +9,9 @@
  * that went quiet (because it was slow) becomes cheap again and is probed. New endpoints
  * start at `defaultRttMs`.
  *
+ * A pick compares `ln cost` keys maintained by `begin`/`observe` (the shared `−now/τ` term
+ * cancels), so it costs two draws and one comparison, flat in N.
+ *
  * Reads never mutate (tower and Finagle decay the stored value on every read): the value
  * read at `now` is `rtt·exp(−(now − stamp)/τ)`, and an observation at `now` keeps
  * `max(sample, that value)`. This is exactly tower's result when a load read precedes each
@@ -19,7 +22,7 @@ import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult } from '@sw
 import { isFailure } from '@switchyard/core';
 import { emptyFor, invalid } from './internal/common.js';
 import { bestOf, type Sampling } from './internal/choices.js';
-import { baseSlot, createView, rekey, resolve, type EligibleView, type Slot } from './internal/slots.js';
+import { createView, rekey, resolve, type EligibleView, type Slot } from './internal/slots.js';
 
 /** Options of {@link peakEwma}. */
 export interface PeakEwmaOptions {
@@ -44,6 +47,12 @@ export interface PeakEwmaSlot extends Slot {
   /** Estimate in ms as of `stamp`. */
   rtt: number;
   stamp: number;
+  /**
+   * `ln(rtt) + stamp/τ + ln(inFlight + 1)`: the log of the cost at any `now`, up to the term
+   * `−now/τ` that every endpoint shares. Comparing keys compares costs, so a pick is two draws
+   * and one comparison; `begin`/`observe` (once per request) pay for the logarithms.
+   */
+  key: number;
 }
 
 /** Plain state of {@link peakEwma}. */
@@ -85,10 +94,30 @@ export function peakEwma(options: PeakEwmaOptions = {}): LoadBalancer<PeakEwmaSt
   if (!Number.isInteger(choiceCount) || choiceCount < 2) invalid('choiceCount', 'must be an integer >= 2');
   const sampling = options.sampling ?? 'distinct';
   if (sampling !== 'with-replacement' && sampling !== 'distinct') invalid('sampling', "must be 'with-replacement' or 'distinct'");
+  const distinct = sampling === 'distinct';
   const penalty = options.failurePenaltyMs;
   if (penalty !== undefined && !(penalty >= 0)) invalid('failurePenaltyMs', 'must be >= 0');
   const invTau = 1 / tau;
-  const make = (now: number) => (e: Endpoint): PeakEwmaSlot => ({ ...baseSlot(e, -Infinity), rtt: defaultRtt, stamp: now });
+  const rekeyed = (s: PeakEwmaSlot): void => {
+    s.key = Math.log(s.rtt) + s.stamp * invTau + Math.log(s.inFlight + 1);
+  };
+  const make =
+    (now: number) =>
+    (e: Endpoint): PeakEwmaSlot => {
+      // One literal, so every slot shares a hidden class (a spread would not guarantee it).
+      const s: PeakEwmaSlot = {
+        endpoint: e,
+        picked: Object.freeze({ kind: 'picked', endpoint: e }),
+        inFlight: 0,
+        slowStartAt: -Infinity,
+        seenEpoch: -1,
+        rtt: defaultRtt,
+        stamp: now,
+        key: 0,
+      };
+      rekeyed(s);
+      return s;
+    };
   return {
     name: 'peak-ewma',
     create(endpoints, now) {
@@ -103,30 +132,49 @@ export function peakEwma(options: PeakEwmaOptions = {}): LoadBalancer<PeakEwmaSt
       const now = input.now;
       resolve(state.view, input.eligible, state.table, make(now), now, false);
       const slots = state.view.slots;
-      const i = bestOf(n, choiceCount, sampling, input.rng, (k) => {
-        const s = slots[k] as PeakEwmaSlot;
-        const dt = now - s.stamp;
-        const rtt = dt > 0 ? s.rtt * Math.exp(-dt * invTau) : s.rtt;
-        return rtt * (s.inFlight + 1);
-      });
+      if (choiceCount === 2 && n > 1) {
+        // The common case, inlined: two draws and one comparison (ties keep the first draw).
+        const rng = input.rng;
+        let a = Math.floor(rng.next() * n);
+        if (a >= n) a = n - 1;
+        let b: number;
+        if (distinct) {
+          b = Math.floor(rng.next() * (n - 1));
+          if (b >= n - 1) b = n - 2;
+          if (b >= a) b++;
+        } else {
+          b = Math.floor(rng.next() * n);
+          if (b >= n) b = n - 1;
+        }
+        const sa = slots[a] as PeakEwmaSlot;
+        const sb = slots[b] as PeakEwmaSlot;
+        return sb.key < sa.key ? sb.picked : sa.picked;
+      }
+      const i = bestOf(n, choiceCount, sampling, input.rng, (k) => (slots[k] as PeakEwmaSlot).key);
       return (slots[i] as PeakEwmaSlot).picked;
     },
     begin(state, endpoint) {
       const s = state.table.get(endpoint.id);
-      if (s !== undefined) s.inFlight++;
+      if (s === undefined) return;
+      s.inFlight++;
+      rekeyed(s);
     },
     observe(state, outcome: Outcome) {
       const s = state.table.get(outcome.endpoint.id);
       if (s === undefined) return;
       if (s.inFlight > 0) s.inFlight--;
       // A canceled try (hedge loser, client abort) says nothing about the endpoint.
-      if (outcome.kind === 'error' && outcome.error === 'canceled') return;
+      if (outcome.kind === 'error' && outcome.error === 'canceled') {
+        rekeyed(s);
+        return;
+      }
       let sample = outcome.latencyMs;
       if (penalty !== undefined && isFailure(outcome) && sample < penalty) sample = penalty;
       const dt = outcome.at - s.stamp;
       const decayed = dt > 0 ? s.rtt * Math.exp(-dt * invTau) : s.rtt;
       s.rtt = sample > decayed ? sample : decayed;
       if (dt > 0) s.stamp = outcome.at;
+      rekeyed(s);
     },
   };
 }
