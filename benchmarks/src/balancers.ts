@@ -212,7 +212,15 @@ export default async function run(): Promise<void> {
     let j = 0;
     let m = 0;
     let u = 0;
-    tasks.push({ case: `key lookup N=${n}`, impl: 'switchyard maglev (murmur3 + table)', fn: () => mg.pick(mgState, { eligible: eps, now: 0, rng, hash: murmur3(keys[i++ & 1023] as string) }) });
+    const mgInput = { eligible: eps, now: 0, rng, hash: 0 };
+    tasks.push({
+      case: `key lookup N=${n}`,
+      impl: 'switchyard maglev (murmur3 + table)',
+      fn: () => {
+        mgInput.hash = murmur3(keys[i++ & 1023] as string);
+        return mg.pick(mgState, mgInput);
+      },
+    });
     tasks.push({ case: `key lookup N=${n}`, impl: 'hashring (LRU cache hits)', fn: () => hr.get(keys[j++ & 1023] as string) });
     tasks.push({ case: `key lookup N=${n}`, impl: 'hashring (20k keys, cache misses)', fn: () => hr.get(manyKeys[u++ % 20_000] as string) });
     tasks.push({ case: `key lookup N=${n}`, impl: 'consistent-hash', fn: () => ch.get(keys[m++ & 1023] as string) });

@@ -53,12 +53,17 @@ export interface PeakEwmaSlot extends Slot {
    * and one comparison; `begin`/`observe` (once per request) pay for the logarithms.
    */
   key: number;
+  /** Index of this slot in the current eligible view (−1: not in it). */
+  index: number;
 }
 
 /** Plain state of {@link peakEwma}. */
 export interface PeakEwmaState {
   readonly table: Map<string, PeakEwmaSlot>;
   readonly view: EligibleView<PeakEwmaSlot>;
+  /** The eligible slots' keys, contiguous (a pick reads two numbers, not two objects). */
+  keys: Float64Array;
+  epoch: number;
 }
 
 /**
@@ -98,8 +103,9 @@ export function peakEwma(options: PeakEwmaOptions = {}): LoadBalancer<PeakEwmaSt
   const penalty = options.failurePenaltyMs;
   if (penalty !== undefined && !(penalty >= 0)) invalid('failurePenaltyMs', 'must be >= 0');
   const invTau = 1 / tau;
-  const rekeyed = (s: PeakEwmaSlot): void => {
+  const rekeyed = (s: PeakEwmaSlot, state?: PeakEwmaState): void => {
     s.key = Math.log(s.rtt) + s.stamp * invTau + Math.log(s.inFlight + 1);
+    if (state !== undefined && s.index >= 0 && state.view.slots[s.index] === s) state.keys[s.index] = s.key;
   };
   const make =
     (now: number) =>
@@ -114,6 +120,7 @@ export function peakEwma(options: PeakEwmaOptions = {}): LoadBalancer<PeakEwmaSt
         rtt: defaultRtt,
         stamp: now,
         key: 0,
+        index: -1,
       };
       rekeyed(s);
       return s;
@@ -121,10 +128,10 @@ export function peakEwma(options: PeakEwmaOptions = {}): LoadBalancer<PeakEwmaSt
   return {
     name: 'peak-ewma',
     create(endpoints, now) {
-      return { table: rekey(undefined, endpoints, make(now)), view: createView() };
+      return { table: rekey(undefined, endpoints, make(now)), view: createView(), keys: new Float64Array(0), epoch: -1 };
     },
     update(state, endpoints, now) {
-      return { table: rekey(state.table, endpoints, make(now)), view: createView() };
+      return { table: rekey(state.table, endpoints, make(now)), view: createView(), keys: new Float64Array(0), epoch: -1 };
     },
     pick(state: PeakEwmaState, input: PickInput): PickResult {
       const n = input.eligible.length;
@@ -132,6 +139,18 @@ export function peakEwma(options: PeakEwmaOptions = {}): LoadBalancer<PeakEwmaSt
       const now = input.now;
       resolve(state.view, input.eligible, state.table, make(now), now, false);
       const slots = state.view.slots;
+      if (state.epoch !== state.view.epoch) {
+        state.epoch = state.view.epoch;
+        for (const old of state.table.values()) old.index = -1;
+        const keys = new Float64Array(n);
+        for (let k = 0; k < n; k++) {
+          const s = slots[k] as PeakEwmaSlot;
+          s.index = k;
+          keys[k] = s.key;
+        }
+        state.keys = keys;
+      }
+      const keys = state.keys;
       if (choiceCount === 2 && n > 1) {
         // The common case, inlined: two draws and one comparison (ties keep the first draw).
         const rng = input.rng;
@@ -146,18 +165,16 @@ export function peakEwma(options: PeakEwmaOptions = {}): LoadBalancer<PeakEwmaSt
           b = Math.floor(rng.next() * n);
           if (b >= n) b = n - 1;
         }
-        const sa = slots[a] as PeakEwmaSlot;
-        const sb = slots[b] as PeakEwmaSlot;
-        return sb.key < sa.key ? sb.picked : sa.picked;
+        return ((keys[b] as number) < (keys[a] as number) ? (slots[b] as PeakEwmaSlot) : (slots[a] as PeakEwmaSlot)).picked;
       }
-      const i = bestOf(n, choiceCount, sampling, input.rng, (k) => (slots[k] as PeakEwmaSlot).key);
+      const i = bestOf(n, choiceCount, sampling, input.rng, (k) => keys[k] as number);
       return (slots[i] as PeakEwmaSlot).picked;
     },
     begin(state, endpoint) {
       const s = state.table.get(endpoint.id);
       if (s === undefined) return;
       s.inFlight++;
-      rekeyed(s);
+      rekeyed(s, state);
     },
     observe(state, outcome: Outcome) {
       const s = state.table.get(outcome.endpoint.id);
@@ -165,7 +182,7 @@ export function peakEwma(options: PeakEwmaOptions = {}): LoadBalancer<PeakEwmaSt
       if (s.inFlight > 0) s.inFlight--;
       // A canceled try (hedge loser, client abort) says nothing about the endpoint.
       if (outcome.kind === 'error' && outcome.error === 'canceled') {
-        rekeyed(s);
+        rekeyed(s, state);
         return;
       }
       let sample = outcome.latencyMs;
@@ -174,7 +191,7 @@ export function peakEwma(options: PeakEwmaOptions = {}): LoadBalancer<PeakEwmaSt
       const decayed = dt > 0 ? s.rtt * Math.exp(-dt * invTau) : s.rtt;
       s.rtt = sample > decayed ? sample : decayed;
       if (dt > 0) s.stamp = outcome.at;
-      rekeyed(s);
+      rekeyed(s, state);
     },
   };
 }
