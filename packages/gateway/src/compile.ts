@@ -1,0 +1,617 @@
+/**
+ * Compiles a {@link GatewayConfig} into a frozen plan, reusing the runtime state (balancer
+ * EWMAs and in-flight counts, ejections, health-check states, breakers, rollouts) of whatever
+ * stays from the previous plan. Every problem is reported by its config path, all at once.
+ */
+import {
+  ConfigError,
+  createEndpoint,
+  isSwitchyardError,
+  type Clock,
+  type ConfigIssue,
+  type Endpoint,
+  type LoadBalancer,
+  type Rng,
+  type Transport,
+} from '@switchyard/core';
+import {
+  clientSideWeightedRoundRobin,
+  leastRequest,
+  maglev,
+  peakEwma,
+  random,
+  ringHash,
+  roundRobin,
+  weightedRandom,
+  weightedRoundRobin,
+  withLocality,
+  withPriority,
+  type HashPolicy,
+} from '@switchyard/balancers';
+import {
+  compileResourceLimits,
+  createCircuitBreaker,
+  createHealthCheckRunner,
+  createOutlierDetector,
+  createResourceCounters,
+  type CircuitBreaker,
+  type HealthCheckRunner,
+  type HealthEvent,
+  type OutlierDetector,
+  type ResourceCounters,
+  type ResourceLimitsPlan,
+} from '@switchyard/health';
+import {
+  createClientIdentity,
+  createRateLimiter,
+  gcra,
+  keys,
+  slidingWindow,
+  tiers,
+  tokenBucket,
+  type KeySource,
+  type LimiterStore,
+  type LimitRule,
+  type RateLimiter,
+  type RatePolicy,
+} from '@switchyard/limiter';
+import { compileRoutes, type RouteConfig as RouterRouteConfig, type RouteTable } from '@switchyard/router';
+import { compileRewrite, type RewritePlan } from '@switchyard/rewrite';
+import {
+  compileExperiment,
+  compileSplit,
+  startRollout,
+  withWeights,
+  type ExperimentPlan,
+  type RolloutConfig,
+  type RolloutState,
+  type SplitPlan,
+} from '@switchyard/splitter';
+import type { BackendConfig, GatewayConfig, LimitConfig, LimitKey, RatePolicyConfig, RouteConfig, UpstreamConfig } from './config.js';
+import { structuralIssues } from './config.js';
+import type { FaultPolicy } from './fault.js';
+import type { ForwardPolicy } from './forward.js';
+import type { MirrorPolicy } from './mirror.js';
+import { createRetryBudget, type RetryBudgetState } from './retry-budget.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
+
+/** Endpoints of one upstream that a backend selects (a subset), with their balancer state. */
+export interface GroupRuntime {
+  readonly key: string;
+  endpoints: readonly Endpoint[];
+  state: unknown;
+}
+
+/** One upstream group's live state. Survives reloads while its config is unchanged. */
+export interface UpstreamRuntime {
+  readonly name: string;
+  readonly fingerprint: string;
+  endpoints: readonly Endpoint[];
+  readonly balancer: LoadBalancer<unknown>;
+  readonly hashPolicies: readonly HashPolicy[];
+  readonly panicThresholdPercent: number;
+  readonly usesPriority: boolean;
+  readonly outlier: OutlierDetector | undefined;
+  readonly health: HealthCheckRunner | undefined;
+  readonly breaker: CircuitBreaker | undefined;
+  readonly limits: { readonly plan: ResourceLimitsPlan; readonly counters: ResourceCounters };
+  readonly groups: Map<string, GroupRuntime>;
+}
+
+/** A backend of a route, resolved. */
+export interface BackendPlan {
+  readonly name: string;
+  readonly upstream: UpstreamRuntime;
+  readonly group: GroupRuntime;
+}
+
+/** A rollout attached to a route, with its live state. */
+export interface RolloutRuntime {
+  readonly config: RolloutConfig;
+  readonly canary: string;
+  readonly baseline: string;
+  readonly fingerprint: string;
+  state: RolloutState;
+  /** The percentage the split was last built for. */
+  appliedPercent: number;
+}
+
+/** Everything one route needs at request time, compiled. */
+export interface RoutePlan {
+  readonly name: string;
+  readonly backends: ReadonlyMap<string, BackendPlan>;
+  /** Swapped (never mutated) when a rollout moves. */
+  split: SplitPlan | undefined;
+  readonly rollout: RolloutRuntime | undefined;
+  readonly experiment: ExperimentPlan | undefined;
+  readonly rewrite: RewritePlan;
+  readonly redirect: RewritePlan | undefined;
+  readonly limiter: RateLimiter | undefined;
+  readonly forward: ForwardPolicy;
+  readonly budget: RetryBudgetState | undefined;
+  readonly mirror: { readonly upstream: UpstreamRuntime; readonly policy: MirrorPolicy } | undefined;
+  readonly fault: FaultPolicy | undefined;
+  /** The configured PathPrefix/Prefix value of each match, for ReplacePrefixMatch. */
+  readonly prefixes: readonly (string | undefined)[];
+  /** Whether a request body must be buffered for replay (retries, hedging, mirroring). */
+  readonly needsReplay: boolean;
+}
+
+/** The compiled gateway. Frozen apart from the live runtimes it points to. */
+export interface GatewayPlan {
+  readonly table: RouteTable<RoutePlan>;
+  readonly routes: readonly RoutePlan[];
+  readonly upstreams: ReadonlyMap<string, UpstreamRuntime>;
+  readonly replayBufferBytes: number;
+  readonly warnings: readonly ConfigIssue[];
+}
+
+/** What compiling needs from the gateway. */
+export interface CompileDeps {
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly transport: Transport;
+  readonly store: LimiterStore;
+  readonly onHealthEvent: (upstream: string, event: HealthEvent) => void;
+}
+
+/** Runs `fn`, turning a thrown ConfigError into issues under `prefix`. */
+function within<T>(issues: ConfigIssue[], prefix: string, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ConfigError || (isSwitchyardError(err) && err.code === 'SY_CONFIG_INVALID' && 'issues' in err)) {
+      for (const i of (err as ConfigError).issues) issues.push({ path: joinPath(prefix, i.path), message: i.message });
+      return undefined;
+    }
+    if (isSwitchyardError(err)) {
+      issues.push({ path: prefix, message: err.message });
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+function joinPath(prefix: string, path: string): string {
+  if (path === '' || path === '(root)') return prefix;
+  return path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`;
+}
+
+function fingerprint(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'function' ? `fn:${String(v)}` : v));
+}
+
+/**
+ * Validates and compiles `config`. `previous` lends its runtimes to whatever stays. Throws a
+ * {@link ConfigError} listing every problem; on error, nothing of `previous` was changed.
+ */
+export function compileGateway(config: GatewayConfig, deps: CompileDeps, previous?: GatewayPlan): GatewayPlan {
+  const structural = structuralIssues(config);
+  if (structural.length > 0) throw new ConfigError(structural);
+  const issues: ConfigIssue[] = [];
+  const upstreams = new Map<string, UpstreamRuntime>();
+  const pendingEndpointUpdates: (() => void)[] = [];
+
+  for (const [name, up] of Object.entries(config.upstreams)) {
+    const at = `upstreams[${JSON.stringify(name)}]`;
+    const runtime = compileUpstream(name, up, at, issues, deps, previous?.upstreams.get(name), pendingEndpointUpdates);
+    if (runtime !== undefined) upstreams.set(name, runtime);
+  }
+
+  const identity = config.clientIdentity === undefined ? undefined : within(issues, 'clientIdentity', () => createClientIdentity(config.clientIdentity as never));
+  const limitRules = new Map<string, LimitRule>();
+  for (const [name, limit] of Object.entries(config.limits ?? {})) {
+    const rule = compileLimit(name, limit, `limits[${JSON.stringify(name)}]`, issues, identity);
+    if (rule !== undefined) limitRules.set(name, rule);
+  }
+
+  const names = new Set<string>();
+  const routes: RoutePlan[] = [];
+  const routerRoutes: RouterRouteConfig<RoutePlan>[] = [];
+  config.routes.forEach((route, i) => {
+    const at = `routes[${i}]`;
+    if (names.has(route.name)) issues.push({ path: `${at}.name`, message: `duplicate route name ${JSON.stringify(route.name)}` });
+    names.add(route.name);
+    const prevRoute = previous?.routes.find((r) => r.name === route.name);
+    const plan = compileRoute(route, at, issues, upstreams, limitRules, deps, prevRoute);
+    if (plan === undefined) return;
+    routes.push(plan);
+    routerRoutes.push({
+      id: route.name,
+      name: route.name,
+      value: plan,
+      ...(route.hostnames !== undefined ? { hostnames: route.hostnames } : {}),
+      ...(route.matches !== undefined ? { matches: route.matches } : {}),
+      createdAtMs: i,
+    });
+  });
+
+  let table: RouteTable<RoutePlan> | undefined;
+  if (issues.length === 0) {
+    table = within(issues, '', () =>
+      compileRoutes<RoutePlan>({ routes: routerRoutes }, { selection: config.selection ?? 'gateway', ...(config.normalize !== undefined ? { normalize: config.normalize } : {}) }),
+    );
+  }
+  if (issues.length > 0 || table === undefined) {
+    // Router paths are relative to its own config (`routes[2].matches[0]…`), which is ours too.
+    throw new ConfigError(issues.map((i) => (i.path.startsWith('.') ? { path: i.path.slice(1), message: i.message } : i)));
+  }
+  // Only now that everything compiled may runtimes shared with the old plan change.
+  for (const update of pendingEndpointUpdates) update();
+  return Object.freeze({
+    table,
+    routes: Object.freeze(routes),
+    upstreams,
+    replayBufferBytes: config.replayBufferBytes ?? 64 * 1024,
+    warnings: Object.freeze([...((table as unknown as { warnings?: ConfigIssue[] }).warnings ?? [])]),
+  });
+}
+
+function compileUpstream(
+  name: string,
+  up: UpstreamConfig,
+  at: string,
+  issues: ConfigIssue[],
+  deps: CompileDeps,
+  prev: UpstreamRuntime | undefined,
+  pending: (() => void)[],
+): UpstreamRuntime | undefined {
+  const before = issues.length;
+  const endpoints: Endpoint[] = [];
+  const ids = new Set<string>();
+  up.endpoints.forEach((e, j) => {
+    const endpoint = createEndpoint(e, `${at}.endpoints[${j}]`, issues);
+    if (ids.has(endpoint.id)) issues.push({ path: `${at}.endpoints[${j}].id`, message: `duplicate endpoint id ${JSON.stringify(endpoint.id)}` });
+    ids.add(endpoint.id);
+    endpoints.push(endpoint);
+  });
+  if (endpoints.length === 0) issues.push({ path: `${at}.endpoints`, message: 'must list at least one endpoint' });
+  // Everything but the endpoint list decides whether live state can carry over.
+  const { endpoints: _ignored, ...policy } = up;
+  const fp = fingerprint(policy);
+  if (issues.length > before) return undefined;
+
+  if (prev !== undefined && prev.fingerprint === fp) {
+    // Same policies: keep the runtime, swap the endpoint set (state of endpoints that stay is kept).
+    pending.push(() => updateUpstreamEndpoints(prev, endpoints, deps.clock.now()));
+    return prev;
+  }
+
+  const balancer = within(issues, `${at}.balancer`, () => makeBalancer(up));
+  const sink = (event: HealthEvent): void => deps.onHealthEvent(name, event);
+  const now = deps.clock.now();
+  const outlier = up.outlierDetection === undefined ? undefined : within(issues, `${at}.outlierDetection`, () => createOutlierDetector({ endpoints, now, rng: deps.rng, config: up.outlierDetection as never, sink }));
+  const health =
+    up.healthCheck === undefined
+      ? undefined
+      : within(issues, `${at}.healthCheck`, () =>
+          createHealthCheckRunner({
+            endpoints,
+            config: up.healthCheck as never,
+            clock: deps.clock,
+            rng: deps.rng,
+            transport: deps.transport,
+            sink: (event) => {
+              // A passing check un-ejects (Envoy successful_active_health_check_uneject_host).
+              if (event.kind === 'healthy') outlier?.onHealthCheck(event.endpointId, true, event.at);
+              else if (event.kind === 'unhealthy') outlier?.onHealthCheck(event.endpointId, false, event.at);
+              sink(event);
+            },
+          }),
+        );
+  const breaker = up.circuitBreaker === undefined ? undefined : within(issues, `${at}.circuitBreaker`, () => createCircuitBreaker({ config: { name, ...(up.circuitBreaker as object) }, rng: deps.rng, sink }));
+  const limitsPlan = within(issues, `${at}.resourceLimits`, () => compileResourceLimits(up.resourceLimits ?? {}, 'resourceLimits'));
+  const panic = up.panicThresholdPercent ?? 50;
+  if (issues.length > before || balancer === undefined || limitsPlan === undefined) return undefined;
+  const runtime: UpstreamRuntime = {
+    name,
+    fingerprint: fp,
+    endpoints,
+    balancer,
+    hashPolicies: 'hashPolicies' in (up.balancer ?? {}) ? ((up.balancer as { hashPolicies?: readonly HashPolicy[] }).hashPolicies ?? []) : [],
+    panicThresholdPercent: panic,
+    usesPriority: up.priority !== undefined,
+    outlier,
+    health,
+    breaker,
+    limits: { plan: limitsPlan, counters: createResourceCounters() },
+    groups: new Map(),
+  };
+  if (prev !== undefined) {
+    // A changed policy starts fresh state, but stops the old runner's timers.
+    pending.push(() => prev.health?.stop());
+  }
+  return runtime;
+}
+
+function updateUpstreamEndpoints(runtime: UpstreamRuntime, endpoints: readonly Endpoint[], now: number): void {
+  runtime.endpoints = endpoints;
+  runtime.outlier?.updateEndpoints(endpoints, now);
+  runtime.health?.updateEndpoints(endpoints);
+  for (const group of runtime.groups.values()) {
+    const subset = parseGroupKey(group.key);
+    const selected = endpoints.filter((e) => matchesSubset(e, subset));
+    group.endpoints = selected;
+    group.state = runtime.balancer.update(group.state, selected, now);
+  }
+}
+
+function makeBalancer(up: UpstreamConfig): LoadBalancer<unknown> {
+  const b = (up.balancer ?? { policy: 'round-robin' }) as { policy: string } & Record<string, unknown>;
+  const { policy, hashPolicies: _h, ...options } = b;
+  let inner: LoadBalancer<unknown>;
+  switch (policy) {
+    case 'round-robin':
+      inner = roundRobin() as LoadBalancer<unknown>;
+      break;
+    case 'weighted-round-robin':
+      inner = weightedRoundRobin(options as never) as LoadBalancer<unknown>;
+      break;
+    case 'random':
+      inner = random() as LoadBalancer<unknown>;
+      break;
+    case 'weighted-random':
+      inner = weightedRandom() as LoadBalancer<unknown>;
+      break;
+    case 'least-request':
+      inner = leastRequest(options as never) as LoadBalancer<unknown>;
+      break;
+    case 'peak-ewma':
+      inner = peakEwma(options as never) as LoadBalancer<unknown>;
+      break;
+    case 'client-side-weighted-round-robin':
+      inner = clientSideWeightedRoundRobin(options as never) as LoadBalancer<unknown>;
+      break;
+    case 'ring-hash':
+      inner = ringHash(options as never) as LoadBalancer<unknown>;
+      break;
+    case 'maglev':
+      inner = maglev(options as never) as LoadBalancer<unknown>;
+      break;
+    default:
+      throw new ConfigError([{ path: 'policy', message: `unknown balancer ${JSON.stringify(policy)}` }]);
+  }
+  if (up.locality !== undefined) inner = withLocality(inner, up.locality) as LoadBalancer<unknown>;
+  if (up.priority !== undefined) inner = withPriority(inner, { ...up.priority, healthyPanicThresholdPercent: up.panicThresholdPercent ?? 50 }) as LoadBalancer<unknown>;
+  return inner;
+}
+
+/** Group key for a subset: stable JSON of its sorted entries (`{}` for the whole upstream). */
+function groupKey(subset: Readonly<Record<string, string>> | undefined): string {
+  return JSON.stringify(Object.entries(subset ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function parseGroupKey(key: string): readonly [string, string][] {
+  return JSON.parse(key) as [string, string][];
+}
+
+function matchesSubset(e: Endpoint, subset: readonly (readonly [string, string])[]): boolean {
+  for (const [k, v] of subset) if (e.metadata[k] !== v) return false;
+  return true;
+}
+
+function groupFor(upstream: UpstreamRuntime, subset: Readonly<Record<string, string>> | undefined, now: number): GroupRuntime {
+  const key = groupKey(subset);
+  let group = upstream.groups.get(key);
+  if (group === undefined) {
+    const entries = parseGroupKey(key);
+    const endpoints = upstream.endpoints.filter((e) => matchesSubset(e, entries));
+    group = { key, endpoints, state: upstream.balancer.create(endpoints, now) };
+    upstream.groups.set(key, group);
+  }
+  return group;
+}
+
+function backendName(b: BackendConfig): string {
+  if (b.name !== undefined) return b.name;
+  const subset = Object.entries(b.subset ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return subset === '' ? b.upstream : `${b.upstream}[${subset}]`;
+}
+
+function compileRoute(
+  route: RouteConfig,
+  at: string,
+  issues: ConfigIssue[],
+  upstreams: ReadonlyMap<string, UpstreamRuntime>,
+  limitRules: ReadonlyMap<string, LimitRule>,
+  deps: CompileDeps,
+  prev: RoutePlan | undefined,
+): RoutePlan | undefined {
+  const before = issues.length;
+  const now = deps.clock.now();
+  const backends = new Map<string, BackendPlan>();
+  (route.backends ?? []).forEach((b, j) => {
+    const upstream = upstreams.get(b.upstream);
+    if (upstream === undefined) {
+      issues.push({ path: `${at}.backends[${j}].upstream`, message: `unknown upstream ${JSON.stringify(b.upstream)}` });
+      return;
+    }
+    const name = backendName(b);
+    if (backends.has(name)) issues.push({ path: `${at}.backends[${j}].name`, message: `duplicate backend ${JSON.stringify(name)}` });
+    const group = groupFor(upstream, b.subset, now);
+    if (group.endpoints.length === 0) issues.push({ path: `${at}.backends[${j}].subset`, message: `selects no endpoint of upstream ${JSON.stringify(b.upstream)}` });
+    backends.set(name, { name, upstream, group });
+  });
+  if (route.redirect === undefined && backends.size === 0 && issues.length === before) {
+    issues.push({ path: `${at}.backends`, message: 'must list at least one backend (or give a redirect)' });
+  }
+  if (route.redirect !== undefined && route.backends !== undefined && route.backends.length > 0) {
+    issues.push({ path: `${at}.redirect`, message: 'a route either redirects or forwards, not both' });
+  }
+
+  let split: SplitPlan | undefined;
+  if (backends.size > 0) {
+    split = within(issues, `${at}.split`, () =>
+      compileSplit({
+        name: route.name,
+        ...(route.split?.salt !== undefined ? { salt: route.split.salt } : {}),
+        backends: (route.backends ?? []).map((b) => ({ name: backendName(b), weight: b.weight ?? 1 })),
+        ...(route.split?.key !== undefined ? { key: route.split.key as never } : {}),
+        ...(route.split?.canary !== undefined ? { canary: route.split.canary } : {}),
+      }),
+    );
+  }
+
+  let rollout: RolloutRuntime | undefined;
+  if (route.rollout !== undefined) {
+    const { canary, baseline, ...rc } = route.rollout;
+    if (!backends.has(canary)) issues.push({ path: `${at}.rollout.canary`, message: `unknown backend ${JSON.stringify(canary)}` });
+    if (!backends.has(baseline)) issues.push({ path: `${at}.rollout.baseline`, message: `unknown backend ${JSON.stringify(baseline)}` });
+    const fp = fingerprint(route.rollout);
+    const kept = prev?.rollout?.fingerprint === fp ? prev.rollout : undefined;
+    const state = kept?.state ?? within(issues, `${at}.rollout`, () => startRollout(rc as RolloutConfig, now));
+    if (state !== undefined) rollout = { config: rc as RolloutConfig, canary, baseline, fingerprint: fp, state, appliedPercent: -1 };
+  }
+
+  const experiment = route.experiment === undefined ? undefined : within(issues, `${at}.experiment`, () => compileExperiment(route.experiment as never));
+  const rewrite = within(issues, `${at}.rewrite`, () => compileRewrite({ ...(route.rewrite ?? {}) } as never));
+  const redirect = route.redirect === undefined ? undefined : within(issues, `${at}.redirect`, () => compileRewrite({ redirect: route.redirect } as never));
+
+  const rules: LimitRule[] = [];
+  (route.limits ?? []).forEach((name, j) => {
+    const rule = limitRules.get(name);
+    if (rule === undefined) issues.push({ path: `${at}.limits[${j}]`, message: `unknown limit ${JSON.stringify(name)}` });
+    else rules.push(rule);
+  });
+  const limiter = rules.length === 0 ? undefined : within(issues, `${at}.limits`, () => createRateLimiter({ id: 'switchyard', rules, store: deps.store, clock: deps.clock }));
+
+  const retry: RetryPolicy | undefined =
+    route.retry === undefined
+      ? undefined
+      : {
+          ...DEFAULT_RETRY_POLICY,
+          ...(route.retry.numRetries !== undefined ? { numRetries: route.retry.numRetries } : {}),
+          ...(route.retry.retryOn !== undefined ? { retryOn: route.retry.retryOn } : {}),
+          ...(route.retry.retriableStatusCodes !== undefined ? { retriableStatusCodes: route.retry.retriableStatusCodes } : {}),
+          ...(route.retry.baseIntervalMs !== undefined ? { baseIntervalMs: route.retry.baseIntervalMs, maxIntervalMs: route.retry.baseIntervalMs * 10 } : {}),
+          ...(route.retry.maxIntervalMs !== undefined ? { maxIntervalMs: route.retry.maxIntervalMs } : {}),
+          ...(route.retry.honorRetryAfter !== undefined ? { honorRetryAfter: route.retry.honorRetryAfter } : {}),
+          ...(route.retry.retryNonIdempotent !== undefined ? { retryNonIdempotent: route.retry.retryNonIdempotent } : {}),
+        };
+  if (retry !== undefined && retry.retryOn.includes('retriable-status-codes') && retry.retriableStatusCodes.length === 0) {
+    issues.push({ path: `${at}.retry.retriableStatusCodes`, message: "must list codes when retryOn has 'retriable-status-codes'" });
+  }
+  const timeoutMs = route.timeoutMs ?? 15_000;
+  const perTry = route.perTryTimeoutMs ?? 0;
+  if (timeoutMs > 0 && perTry > timeoutMs) issues.push({ path: `${at}.perTryTimeoutMs`, message: `must be <= timeoutMs (${timeoutMs})` });
+  if (route.hedge !== undefined && retry === undefined) issues.push({ path: `${at}.hedge`, message: 'hedging needs a retry policy (hedges count as retries, as in Envoy)' });
+
+  let mirror: RoutePlan['mirror'];
+  if (route.mirror !== undefined) {
+    const upstream = upstreams.get(route.mirror.upstream);
+    if (upstream === undefined) issues.push({ path: `${at}.mirror.upstream`, message: `unknown upstream ${JSON.stringify(route.mirror.upstream)}` });
+    else {
+      groupFor(upstream, undefined, now);
+      mirror = {
+        upstream,
+        policy: { ...(route.mirror.percent !== undefined ? { percent: route.mirror.percent } : {}), ...(route.mirror.timeoutMs !== undefined ? { timeoutMs: route.mirror.timeoutMs } : {}) },
+      };
+    }
+  }
+
+  if (issues.length > before || rewrite === undefined) return undefined;
+  const budgetConfig = route.retry?.budget;
+  const keptBudget = prev?.budget !== undefined && fingerprint(budgetConfig) === fingerprint(prevBudgetConfig.get(prev)) ? prev.budget : undefined;
+  const budget = budgetConfig === undefined ? undefined : (keptBudget ?? createRetryBudget(budgetConfig, now));
+  const plan: RoutePlan = {
+    name: route.name,
+    backends,
+    split,
+    rollout,
+    experiment,
+    rewrite,
+    redirect,
+    limiter,
+    forward: Object.freeze({
+      timeoutMs,
+      perTryTimeoutMs: perTry,
+      ...(retry !== undefined ? { retry: Object.freeze(retry) } : {}),
+      ...(route.hedge !== undefined ? { hedge: Object.freeze({ onPerTryTimeout: route.hedge.onPerTryTimeout ?? false, delayMs: route.hedge.delayMs }) } : {}),
+    }),
+    budget,
+    mirror,
+    fault: route.fault,
+    prefixes: (route.matches ?? [{}]).map((m) => (m.path?.type === 'PathPrefix' || m.path?.type === 'Prefix' ? m.path.value : undefined)),
+    needsReplay: retry !== undefined || mirror !== undefined,
+  };
+  prevBudgetConfig.set(plan, budgetConfig);
+  if (rollout !== undefined) applyRolloutWeights(plan);
+  return plan;
+}
+
+/** Budget configs by plan, to know whether a reload may keep a budget's counts. */
+const prevBudgetConfig = new WeakMap<RoutePlan, unknown>();
+
+/** Rebuilds the route's split from its rollout's current percentage (a new frozen plan). */
+export function applyRolloutWeights(route: RoutePlan): boolean {
+  const r = route.rollout;
+  if (r === undefined || route.split === undefined) return false;
+  const percent = r.state.phase === 'rolled-back' || r.state.phase === 'aborted' ? 0 : r.state.phase === 'succeeded' ? 100 : r.state.weightPercent;
+  if (percent === r.appliedPercent) return false;
+  const weights: Record<string, number> = {};
+  for (const name of route.backends.keys()) weights[name] = 0;
+  // Weights in basis points so a 0.5 % step is expressible.
+  weights[r.canary] = Math.round(percent * 100);
+  weights[r.baseline] = 10_000 - Math.round(percent * 100);
+  route.split = withWeights(route.split, weights);
+  r.appliedPercent = percent;
+  return true;
+}
+
+function ratePolicy(p: RatePolicyConfig, id: string): RatePolicy {
+  if (p.algorithm === 'sliding-window') return slidingWindow({ id, limit: p.limit, windowMs: p.windowMs });
+  const options = { id, maxTokens: p.maxTokens, fillIntervalMs: p.fillIntervalMs, ...(p.tokensPerFill !== undefined ? { tokensPerFill: p.tokensPerFill } : {}) };
+  return p.algorithm === 'gcra' ? gcra(options) : tokenBucket(options);
+}
+
+function limitKey(k: LimitKey, identity: ReturnType<typeof createClientIdentity> | undefined, at: string, issues: ConfigIssue[]): KeySource | undefined {
+  if (k === 'route') return keys.route();
+  if (k === 'global') return keys.global();
+  if (k === 'client-ip') {
+    if (identity === undefined) {
+      issues.push({ path: at, message: "'client-ip' needs a top-level clientIdentity setting (trusted proxies or hops): never key on a spoofable header by accident" });
+      return undefined;
+    }
+    return keys.clientIp(identity);
+  }
+  if ('header' in k) return keys.header(k.header);
+  if ('apiKey' in k) return keys.apiKey(k.apiKey);
+  return keys.attribute(k.attribute);
+}
+
+function compileLimit(name: string, limit: LimitConfig, at: string, issues: ConfigIssue[], identity: ReturnType<typeof createClientIdentity> | undefined): LimitRule | undefined {
+  const before = issues.length;
+  const list = Array.isArray(limit.key) ? (limit.key as readonly LimitKey[]) : [limit.key as LimitKey];
+  const sources = list.map((k, i) => limitKey(k, identity, Array.isArray(limit.key) ? `${at}.key[${i}]` : `${at}.key`, issues)).filter((s): s is KeySource => s !== undefined);
+  if ((limit.policy === undefined) === (limit.tiers === undefined)) issues.push({ path: at, message: 'give exactly one of policy and tiers' });
+  let policy: LimitRule['policy'] | undefined;
+  if (limit.policy !== undefined) policy = within(issues, `${at}.policy`, () => ratePolicy(limit.policy as RatePolicyConfig, name));
+  if (limit.tiers !== undefined) {
+    const t = limit.tiers;
+    const policies: Record<string, RatePolicy> = {};
+    for (const [tier, p] of Object.entries(t.policies)) {
+      const compiled = within(issues, `${at}.tiers.policies[${JSON.stringify(tier)}]`, () => ratePolicy(p, `${name}:${tier}`));
+      if (compiled !== undefined) policies[tier] = compiled;
+    }
+    if (t.default !== undefined && !(t.default in t.policies)) issues.push({ path: `${at}.tiers.default`, message: `unknown tier ${JSON.stringify(t.default)}` });
+    const attribute = t.attribute;
+    policy = within(issues, `${at}.tiers`, () =>
+      tiers({
+        policies,
+        ...(t.match !== undefined ? { match: t.match } : {}),
+        ...(attribute !== undefined ? { select: (req) => (typeof req.attributes[attribute] === 'string' ? (req.attributes[attribute] as string) : undefined) } : {}),
+        ...(t.default !== undefined ? { default: t.default } : {}),
+      }),
+    );
+  }
+  if (issues.length > before || policy === undefined) return undefined;
+  return {
+    name,
+    key: sources.length === 1 ? (sources[0] as KeySource) : keys.all(...sources),
+    policy,
+    ...(limit.cost !== undefined ? { cost: limit.cost } : {}),
+    ...(limit.mode !== undefined ? { mode: limit.mode } : {}),
+  };
+}

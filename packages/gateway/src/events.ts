@@ -1,0 +1,19 @@
+import type { HealthEvent } from '@switchyard/health';
+import type { RolloutEvent } from '@switchyard/splitter';
+import type { ForwardEvent } from './forward.js';
+
+/**
+ * Everything the gateway reports, as plain values: turn them into logs, traces or your own
+ * metrics with `gateway.subscribe(fn)`. `at` is the gateway clock's monotonic time.
+ */
+export type GatewayEvent =
+  | { readonly kind: 'request'; readonly at: number; readonly route: string | undefined; readonly method: string; readonly path: string; readonly status: number; readonly latencyMs: number; readonly backend?: string | undefined; readonly endpoint?: string | undefined; readonly tries: number; readonly code?: string | undefined }
+  | { readonly kind: 'limited'; readonly at: number; readonly route: string; readonly rule: string; readonly retryAfterMs: number }
+  | { readonly kind: 'split'; readonly at: number; readonly route: string; readonly backend: string; readonly by: string }
+  | { readonly kind: 'experiment'; readonly at: number; readonly route: string; readonly experiment: string; readonly variant: string }
+  | { readonly kind: 'upstream'; readonly at: number; readonly route: string; readonly event: ForwardEvent }
+  | { readonly kind: 'health'; readonly at: number; readonly upstream: string; readonly event: HealthEvent }
+  | { readonly kind: 'rollout'; readonly at: number; readonly route: string; readonly event: RolloutEvent }
+  | { readonly kind: 'fault'; readonly at: number; readonly route: string; readonly delayMs: number; readonly abortStatus?: number | undefined }
+  | { readonly kind: 'mirror-skipped'; readonly at: number; readonly route: string; readonly reason: string }
+  | { readonly kind: 'reload'; readonly at: number; readonly routes: number; readonly upstreams: number };

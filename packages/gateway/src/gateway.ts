@@ -1,0 +1,521 @@
+/**
+ * `createGateway`: one config, compiled once, answering requests through the whole lifecycle,
+ * in the order drawn in docs/architecture.md:
+ *
+ *     normalize → route → fault → limit → (redirect) → split / experiment → eligible set
+ *       → breaker and resource limits → rewrite → mirror → forward (deadline, retries, budget,
+ *       hedging) → observe (balancer, outlier detector, breaker, rollout, metrics) → respond
+ *
+ * Exactly one response per request whatever fails; expected failures are responses with a
+ * `SwitchyardError` code in a small JSON body (404 no route, 400 bad request, 429 limited,
+ * 503 no healthy endpoint or breaker open, 504 deadline, 502 upstream failure).
+ */
+import {
+  ERROR_STATUS,
+  formatRetryAfter,
+  systemClock,
+  systemRng,
+  type AbortSignalLike,
+  type Cancel,
+  type Clock,
+  type Endpoint,
+  type Outcome,
+  type PickResult,
+  type ResponseHeaders,
+  type Rng,
+  type SwitchyardErrorCode,
+  type SyRequest,
+  type SyResponse,
+  type Transport,
+} from '@switchyard/core';
+import { computeRequestHash } from '@switchyard/balancers';
+import { computeEligible, releaseResource, tryAcquireResource, type BreakerDecision, type HealthEvent } from '@switchyard/health';
+import { createMemoryStore, type LimiterStore } from '@switchyard/limiter';
+import { match } from '@switchyard/router';
+import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
+import { assignVariant, decideSplit, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
+import { prepareBody, type PreparedBody } from './body.js';
+import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan, type RoutePlan, type UpstreamRuntime } from './compile.js';
+import type { GatewayConfig } from './config.js';
+import type { GatewayEvent } from './events.js';
+import { decideFault } from './fault.js';
+import { forward, type ForwardResult } from './forward.js';
+import { MetricsRegistry, type MeterLike } from './metrics.js';
+import { sendMirror, shouldMirror } from './mirror.js';
+import { depositRequest } from './retry-budget.js';
+
+/** What a gateway runs on: all injected, so tests drive it with a fake clock and transport. */
+export interface GatewayDeps {
+  readonly transport: Transport;
+  readonly clock?: Clock;
+  readonly rng?: Rng;
+  /** Where limiter buckets live (default: in memory; `@switchyard/redis` to share them). */
+  readonly store?: LimiterStore;
+  /** An OpenTelemetry meter (`metrics.getMeter('switchyard')`), optional. */
+  readonly meter?: MeterLike;
+}
+
+/** Options of one request. */
+export interface HandleOptions {
+  /** The downstream connection's signal: aborting it cancels the upstream tries. */
+  readonly signal?: AbortSignalLike | undefined;
+}
+
+/** The outcome of decide-only mode. */
+export type Decision =
+  | {
+      readonly kind: 'continue';
+      readonly route: string;
+      readonly params: Readonly<Record<string, string>>;
+      /** The normalized path the route matched. */
+      readonly path: string;
+      /** Backend chosen by the route's split, if it has backends. */
+      readonly backend: string | undefined;
+      /** Experiment variant, if the route runs one. */
+      readonly variant: string | undefined;
+      /** Headers to add to your response (rate-limit fields, experiment tag). */
+      readonly headers: Readonly<Record<string, string>>;
+      /** The request with `attributes.route`, `.backend`, `.experiment` set. */
+      readonly request: SyRequest;
+    }
+  | { readonly kind: 'respond'; readonly response: SyResponse };
+
+/** A running gateway. */
+export interface Gateway {
+  /** Full proxy: answers the request through the whole lifecycle. Never rejects. */
+  handle(request: SyRequest, options?: HandleOptions): Promise<SyResponse>;
+  /** Decide-only: route, limit, split and experiment, without forwarding (for middleware that calls `next()`). */
+  decide(request: SyRequest): Promise<Decision>;
+  /**
+   * Validates and compiles `config`, then swaps it in atomically. Requests in flight finish on
+   * the plan they started with; endpoints that stay keep their balancer, health and breaker
+   * state. Throws a ConfigError (and keeps the current config) if it is invalid.
+   */
+  reload(config: GatewayConfig): void;
+  /** Starts the timers the gateway owns (active health checks, rollout analysis). Idempotent. */
+  start(): void;
+  /** Stops those timers and closes the transport's pools. */
+  stop(): Promise<void>;
+  /** Receives every {@link GatewayEvent}; returns an unsubscribe function. */
+  subscribe(listener: (event: GatewayEvent) => void): () => void;
+  readonly metrics: MetricsRegistry;
+  /** Prometheus text exposition of {@link Gateway.metrics}. */
+  prometheus(): string;
+  /** The compiled plan in force (for inspection and tests). */
+  plan(): GatewayPlan;
+}
+
+const JSON_HEADERS: ResponseHeaders = Object.freeze({ 'content-type': 'application/json' });
+
+function errorResponse(code: SwitchyardErrorCode, message: string, extra: Readonly<Record<string, string>> = {}, status = ERROR_STATUS[code]): SyResponse {
+  return { status, headers: { ...JSON_HEADERS, ...extra }, body: JSON.stringify({ error: code, message }) };
+}
+
+type Prepared =
+  | { readonly kind: 'respond'; readonly response: SyResponse; readonly route: RoutePlan | undefined }
+  | {
+      readonly kind: 'continue';
+      readonly route: RoutePlan;
+      readonly request: SyRequest;
+      readonly params: Readonly<Record<string, string>>;
+      readonly matchedPrefix: string | undefined;
+      readonly backend: BackendPlan | undefined;
+      readonly variant: string | undefined;
+      readonly headers: Record<string, string>;
+    };
+
+/**
+ * Compiles `config` and returns a {@link Gateway}. Throws a ConfigError listing every problem.
+ *
+ * @example
+ * ```ts
+ * import { createGateway } from '@switchyard/gateway';
+ * import { createUndiciTransport } from '@switchyard/transport-undici';
+ * const gateway = createGateway({
+ *   routes: [{ name: 'orders', matches: [{ path: { type: 'PathPrefix', value: '/api/orders' } }],
+ *              backends: [{ upstream: 'orders' }], retry: { numRetries: 2 } }],
+ *   upstreams: { orders: { endpoints: [{ url: 'http://127.0.0.1:8081' }, { url: 'http://127.0.0.1:8082' }],
+ *                          balancer: { policy: 'peak-ewma' } } },
+ * }, { transport: createUndiciTransport() });
+ * gateway.start();
+ * ```
+ */
+export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway {
+  const clock = deps.clock ?? systemClock;
+  const rng = deps.rng ?? systemRng;
+  const transport = deps.transport;
+  const store = deps.store ?? createMemoryStore();
+  const metrics = new MetricsRegistry(deps.meter);
+  const listeners = new Set<(e: GatewayEvent) => void>();
+  let started = false;
+  const rolloutTimers = new Map<RoutePlan, Cancel>();
+
+  const emit = (event: GatewayEvent): void => {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch {
+        // A listener's bug must not break traffic.
+      }
+    }
+  };
+  const compileDeps = {
+    clock,
+    rng,
+    transport,
+    store,
+    onHealthEvent: (upstream: string, event: HealthEvent) => {
+      emit({ kind: 'health', at: clock.now(), upstream, event });
+      if (event.kind === 'ejected' || event.kind === 'unejected') metrics.inc('switchyard_outlier_events_total', 'Outlier ejections and un-ejections.', { upstream, endpoint: event.endpointId, event: event.kind });
+    },
+  };
+  let plan = compileGateway(config, compileDeps);
+  publishSplitGauges(plan);
+
+  function publishSplitGauges(p: GatewayPlan): void {
+    for (const r of p.routes) {
+      if (r.split === undefined) continue;
+      const total = r.split.totalWeight;
+      for (const b of r.split.backends) metrics.set('switchyard_split_weight_percent', 'Current share of each backend of a route split.', { route: r.name, backend: b.name }, total === 0 ? 0 : (100 * b.weight) / total);
+    }
+  }
+
+  // ---- rollouts: evaluated at their analysis times, by timer (when started) or lazily per request.
+  function evaluateRolloutNow(route: RoutePlan): void {
+    const r = route.rollout;
+    if (r === undefined || r.state.phase !== 'progressing') return;
+    const now = clock.now();
+    const due = nextAnalysisAt(r.config, r.state);
+    if (due === undefined || now < due) return;
+    for (const event of evaluateRollout(r.config, r.state, now)) emit({ kind: 'rollout', at: now, route: route.name, event });
+    if (applyRolloutWeights(route)) publishSplitGauges(plan);
+  }
+  function armRollout(route: RoutePlan): void {
+    rolloutTimers.get(route)?.();
+    rolloutTimers.delete(route);
+    const r = route.rollout;
+    if (!started || r === undefined || r.state.phase !== 'progressing') return;
+    const due = nextAnalysisAt(r.config, r.state);
+    if (due === undefined) return;
+    rolloutTimers.set(
+      route,
+      clock.setTimer(Math.max(0, due - clock.now()), () => {
+        rolloutTimers.delete(route);
+        evaluateRolloutNow(route);
+        armRollout(route);
+      }),
+    );
+  }
+
+  // ---- the eligible set of one backend at `now`: health and panic applied.
+  function eligibleFor(backend: BackendPlan, now: number): readonly Endpoint[] {
+    const up = backend.upstream;
+    up.outlier?.eligible(now); // runs due sweeps (un-ejections) lazily
+    const set = computeEligible(backend.group.endpoints, {
+      ...(up.outlier !== undefined ? { isEjected: (id: string) => (up.outlier as NonNullable<UpstreamRuntime['outlier']>).isEjected(id) } : {}),
+      ...(up.health !== undefined ? { activeStatus: (id: string) => (up.health as NonNullable<UpstreamRuntime['health']>).status(id) } : {}),
+      // With priorities, the balancer applies Envoy's per-priority panic itself.
+      panicThresholdPercent: up.usesPriority ? 0 : up.panicThresholdPercent,
+    });
+    return set.endpoints;
+  }
+
+  async function prepare(req: SyRequest, p: GatewayPlan): Promise<Prepared> {
+    const m = match(p.table, req, { rng });
+    if (m.kind === 'bad-request') return { kind: 'respond', response: errorResponse('SY_BAD_REQUEST', m.reason), route: undefined };
+    if (m.kind === 'no-route') return { kind: 'respond', response: errorResponse('SY_NO_ROUTE', `no route for ${req.method} ${m.path}`), route: undefined };
+    const route = m.route.value as RoutePlan;
+    const now = clock.now();
+    let request: SyRequest = { ...req, path: m.path, attributes: { ...req.attributes, route: route.name } };
+    const headers: Record<string, string> = {};
+
+    if (route.fault !== undefined) {
+      const fault = decideFault(route.fault, request.headers, rng);
+      if (fault.delayMs > 0 || fault.abortStatus !== undefined) emit({ kind: 'fault', at: now, route: route.name, delayMs: fault.delayMs, abortStatus: fault.abortStatus });
+      if (fault.delayMs > 0) await new Promise<void>((resolve) => clock.setTimer(fault.delayMs, resolve));
+      if (fault.abortStatus !== undefined) {
+        return { kind: 'respond', response: { status: fault.abortStatus, headers: JSON_HEADERS, body: JSON.stringify({ error: 'fault', message: 'fault injected' }) }, route };
+      }
+    }
+
+    if (route.limiter !== undefined) {
+      const d = await route.limiter.check(request);
+      Object.assign(headers, d.headers);
+      if (d.kind === 'limited') {
+        emit({ kind: 'limited', at: clock.now(), route: route.name, rule: d.rule, retryAfterMs: d.retryAfterMs });
+        metrics.inc('switchyard_rate_limited_total', 'Requests answered 429.', { route: route.name, rule: d.rule });
+        return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', `rate limit ${d.rule} exceeded`, d.headers), route };
+      }
+    }
+
+    if (route.redirect !== undefined) {
+      const r = applyRewrite(route.redirect, { request, params: m.params, matchedPrefix: route.prefixes[m.matchIndex] ?? '' });
+      if (r.kind === 'redirect') return { kind: 'respond', response: { ...r.response, headers: { ...r.response.headers, ...headers } }, route };
+      if (r.kind === 'rejected') return { kind: 'respond', response: errorResponse(r.error.code, r.error.message), route };
+    }
+
+    let variant: string | undefined;
+    if (route.experiment !== undefined) {
+      const e = assignVariant(route.experiment, request);
+      if (e.kind === 'variant') {
+        variant = e.variant;
+        headers[e.header.name] = e.header.value;
+        request = { ...request, attributes: { ...request.attributes, experiment: `${e.experiment}:${e.variant}` } };
+        emit({ kind: 'experiment', at: now, route: route.name, experiment: e.experiment, variant: e.variant });
+      }
+    }
+
+    let backend: BackendPlan | undefined;
+    if (route.split !== undefined) {
+      if (route.rollout !== undefined) evaluateRolloutNow(route);
+      const d = decideSplit(route.split, request, rng);
+      if (d.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'every backend of this route has weight 0', headers, 500), route };
+      backend = route.backends.get(d.backend);
+      request = { ...request, attributes: { ...request.attributes, backend: d.backend } };
+      emit({ kind: 'split', at: now, route: route.name, backend: d.backend, by: d.by });
+    }
+    return { kind: 'continue', route, request, params: m.params, matchedPrefix: route.prefixes[m.matchIndex], backend, variant, headers };
+  }
+
+  async function handle(req: SyRequest, options: HandleOptions = {}): Promise<SyResponse> {
+    const p = plan; // in-flight requests finish on the plan they started with
+    const started = clock.now();
+    let routeName: string | undefined;
+    let result: { response: SyResponse; backend?: string | undefined; endpoint?: string | undefined; tries: number; code?: string | undefined };
+    try {
+      const prepared = await prepare(req, p);
+      routeName = prepared.route?.name;
+      result = prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
+    } catch (err) {
+      // A bug, not an expected outcome: still exactly one response.
+      result = { response: errorResponse('SY_UPSTREAM_RESET', `internal error: ${err instanceof Error ? err.message : String(err)}`, {}, 500), tries: 0, code: 'internal' };
+    }
+    const latencyMs = clock.now() - started;
+    const status = result.response.status;
+    const labels = { route: routeName ?? '(none)', code: String(status) };
+    metrics.inc('switchyard_requests_total', 'Requests answered, by route and status.', labels);
+    metrics.observe('switchyard_request_duration', 'Request latency at the gateway.', { route: routeName ?? '(none)' }, latencyMs);
+    emit({ kind: 'request', at: clock.now(), route: routeName, method: req.method, path: req.path, status, latencyMs, backend: result.backend, endpoint: result.endpoint, tries: result.tries, code: result.code });
+    return result.response;
+  }
+
+  async function proxy(
+    prepared: Extract<Prepared, { kind: 'continue' }>,
+    p: GatewayPlan,
+    options: HandleOptions,
+  ): Promise<{ response: SyResponse; backend?: string | undefined; endpoint?: string | undefined; tries: number; code?: string | undefined }> {
+    const { route, request, backend, headers } = prepared;
+    if (backend === undefined) return { response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500), tries: 0 };
+    const up = backend.upstream;
+    const now = clock.now();
+
+    // Circuit breaker, then Envoy resource limits (max concurrent requests).
+    let permit: BreakerDecision | undefined;
+    if (up.breaker !== undefined) {
+      permit = up.breaker.tryAcquire(now);
+      if (permit.kind === 'rejected') {
+        metrics.inc('switchyard_breaker_rejected_total', 'Requests refused by an open circuit breaker.', { upstream: up.name });
+        return { response: errorResponse('SY_CIRCUIT_OPEN', `circuit breaker of ${up.name} is open`, { ...headers, 'retry-after': formatRetryAfter(permit.retryAfterMs) }), backend: backend.name, tries: 0 };
+      }
+    }
+    if (!tryAcquireResource(up.limits.plan, up.limits.counters, 'requests')) {
+      if (permit !== undefined) up.breaker?.release(permit);
+      metrics.inc('switchyard_overflow_total', 'Requests refused by upstream resource limits.', { upstream: up.name, resource: 'requests' });
+      return { response: errorResponse('SY_OVERLOADED', `too many requests in flight to ${up.name}`, { ...headers, 'x-envoy-overloaded': 'true' }), backend: backend.name, tries: 0 };
+    }
+    let retriesHeld = 0;
+    try {
+      const eligible = eligibleFor(backend, now);
+      const body: PreparedBody = route.needsReplay ? await prepareBody(request.body, p.replayBufferBytes) : request.body === undefined ? { kind: 'none' } : { kind: 'once', body: toIterable(request.body) };
+      const hash = up.hashPolicies.length > 0 ? computeRequestHash(up.hashPolicies, request) : undefined;
+      const group = backend.group;
+      const pick = (tried: readonly Endpoint[]): PickResult => {
+        let pool = eligible;
+        if (tried.length > 0) {
+          // Envoy's previous_hosts predicate: prefer an endpoint not tried yet.
+          const fresh = eligible.filter((e) => !tried.includes(e));
+          if (fresh.length > 0) pool = fresh;
+        }
+        if (pool.length === 0) return { kind: 'empty', reason: group.endpoints.length === 0 ? 'no-endpoints' : 'no-eligible-endpoints' };
+        return up.balancer.pick(group.state, { eligible: pool, now: clock.now(), rng, request, hash });
+      };
+      // Rewrite once up front: a rejection (400) or a wiring problem answers before any try.
+      const rewriteFor = (endpoint: Endpoint): RewriteResult =>
+        applyRewrite(route.rewrite, {
+          request,
+          params: prepared.params,
+          ...(prepared.matchedPrefix !== undefined ? { matchedPrefix: prepared.matchedPrefix } : {}),
+          upstream: endpoint.url,
+        });
+      const first = pick([]);
+      if (first.kind === 'empty') {
+        metrics.inc('switchyard_no_endpoint_total', 'Requests with no healthy endpoint.', { upstream: up.name });
+        return { response: errorResponse('SY_NO_ENDPOINT', `no healthy upstream in ${up.name} (${first.reason})`, headers), backend: backend.name, tries: 0 };
+      }
+      const preflight = rewriteFor(first.endpoint);
+      if (preflight.kind === 'rejected') return { response: errorResponse(preflight.error.code, preflight.error.message, headers, preflight.reason === 'no-upstream' ? 500 : 400), backend: backend.name, tries: 0 };
+      if (preflight.kind === 'redirect') return { response: { ...preflight.response, headers: { ...preflight.response.headers, ...headers } }, backend: backend.name, tries: 0 };
+
+      if (route.budget !== undefined) depositRequest(route.budget, now);
+      if (route.mirror !== undefined && shouldMirror(route.mirror.policy, rng)) {
+        const mup = route.mirror.upstream;
+        const mgroup = mup.groups.get('[]');
+        sendMirror({
+          clock,
+          transport,
+          policy: route.mirror.policy,
+          body,
+          pick: () => {
+            if (mgroup === undefined) return { kind: 'empty', reason: 'no-endpoints' };
+            const list = computeEligible(mgroup.endpoints, { panicThresholdPercent: mup.panicThresholdPercent }).endpoints;
+            return list.length === 0 ? { kind: 'empty', reason: 'no-eligible-endpoints' } : mup.balancer.pick(mgroup.state, { eligible: list, now: clock.now(), rng, request });
+          },
+          request: (endpoint, b) => {
+            const r = rewriteFor(endpoint);
+            return r.kind === 'forward' ? { ...r.request, body: b } : { method: request.method, path: request.path, headers: request.headers, body: b };
+          },
+          ...(mgroup !== undefined ? { begin: (e: Endpoint, t: number) => mup.balancer.begin(mgroup.state, e, t), observe: (o: Outcome) => mup.balancer.observe(mgroup.state, o) } : {}),
+          onSkip: (reason) => emit({ kind: 'mirror-skipped', at: clock.now(), route: route.name, reason }),
+        });
+      }
+
+      let firstUsed = false;
+      const result: ForwardResult = await forward({
+        clock,
+        rng,
+        transport,
+        policy: route.forward,
+        method: request.method,
+        body,
+        startedAt: now,
+        signal: options.signal,
+        ...(route.budget !== undefined ? { budget: route.budget } : {}),
+        pick: (tried) => {
+          if (!firstUsed && tried.length === 0) {
+            firstUsed = true;
+            return first;
+          }
+          if (!tryAcquireResource(up.limits.plan, up.limits.counters, 'retries')) return { kind: 'empty', reason: 'overloaded' };
+          retriesHeld++;
+          return pick(tried);
+        },
+        request: (endpoint, b) => {
+          const r = endpoint === first.endpoint ? preflight : rewriteFor(endpoint);
+          const out = r.kind === 'forward' ? r.request : preflight.request;
+          return b === out.body ? out : { ...out, body: b };
+        },
+        begin: (endpoint, t) => up.balancer.begin(group.state, endpoint, t),
+        observe: (outcome) => {
+          up.balancer.observe(group.state, outcome);
+          up.outlier?.observe(outcome);
+          up.health?.noteTraffic();
+          const r = route.rollout;
+          if (r !== undefined && r.state.phase === 'progressing') {
+            if (backend.name === r.canary) observeRollout(r.config, r.state, 'canary', outcome);
+            else if (backend.name === r.baseline) observeRollout(r.config, r.state, 'baseline', outcome);
+          }
+          const endpointLabels = { upstream: up.name, endpoint: outcome.endpoint.id, version: outcome.endpoint.metadata['version'] ?? '' };
+          metrics.inc('switchyard_upstream_tries_total', 'Tries sent to upstream endpoints, by result.', { ...endpointLabels, result: outcome.kind === 'response' ? String(outcome.status) : outcome.error });
+          metrics.observe('switchyard_upstream_duration', 'Time to upstream response headers.', endpointLabels, outcome.latencyMs);
+        },
+        onEvent: (event) => emit({ kind: 'upstream', at: clock.now(), route: route.name, event }),
+      });
+      if (permit !== undefined) up.breaker?.record(permit, result.kind === 'error' ? result.code !== 'SY_CANCELED' : result.response.status >= 500, clock.now());
+      permit = undefined;
+      if (result.kind === 'error') {
+        return { response: errorResponse(result.code, result.message, headers), backend: backend.name, endpoint: result.endpoint?.id, tries: result.tries, code: result.code };
+      }
+      const responseHeaders = { ...rewriteResponseHeaders(route.rewrite, result.response.headers), ...headers };
+      return { response: { status: result.response.status, headers: responseHeaders, body: result.response.body }, backend: backend.name, endpoint: result.endpoint.id, tries: result.tries };
+    } finally {
+      releaseResource(up.limits.counters, 'requests');
+      for (let i = 0; i < retriesHeld; i++) releaseResource(up.limits.counters, 'retries');
+      if (permit !== undefined) up.breaker?.release(permit);
+    }
+  }
+
+  async function decide(req: SyRequest): Promise<Decision> {
+    const prepared = await prepare(req, plan);
+    if (prepared.kind === 'respond') return { kind: 'respond', response: prepared.response };
+    return {
+      kind: 'continue',
+      route: prepared.route.name,
+      params: prepared.params,
+      path: prepared.request.path,
+      backend: prepared.backend?.name,
+      variant: prepared.variant,
+      headers: prepared.headers,
+      request: prepared.request,
+    };
+  }
+
+  const gateway: Gateway = {
+    handle,
+    decide,
+    reload(next: GatewayConfig): void {
+      const old = plan;
+      const compiled = compileGateway(next, compileDeps, old);
+      plan = compiled;
+      // Stop what the new plan no longer uses; start what it adds.
+      const kept = new Set(compiled.upstreams.values());
+      for (const up of old.upstreams.values()) if (!kept.has(up)) up.health?.stop();
+      for (const [route, cancel] of rolloutTimers) {
+        if (!compiled.routes.includes(route)) {
+          cancel();
+          rolloutTimers.delete(route);
+        }
+      }
+      if (started) {
+        for (const up of compiled.upstreams.values()) up.health?.start();
+        for (const r of compiled.routes) armRollout(r);
+      }
+      publishSplitGauges(compiled);
+      emit({ kind: 'reload', at: clock.now(), routes: compiled.routes.length, upstreams: compiled.upstreams.size });
+    },
+    start(): void {
+      if (started) return;
+      started = true;
+      for (const up of plan.upstreams.values()) up.health?.start();
+      for (const r of plan.routes) armRollout(r);
+    },
+    async stop(): Promise<void> {
+      started = false;
+      for (const up of plan.upstreams.values()) up.health?.stop();
+      for (const cancel of rolloutTimers.values()) cancel();
+      rolloutTimers.clear();
+      await transport.close?.();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    metrics,
+    prometheus: () => metrics.prometheus(),
+    plan: () => plan,
+  };
+  return gateway;
+}
+
+function toIterable(body: NonNullable<SyRequest['body']>): AsyncIterable<Uint8Array> {
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    const bytes = body;
+    return {
+      async *[Symbol.asyncIterator]() {
+        yield typeof bytes === 'string' ? encodeUtf8(bytes) : bytes;
+      },
+    };
+  }
+  return body;
+}
+
+function encodeUtf8(s: string): Uint8Array {
+  const out: number[] = [];
+  for (const ch of s) {
+    const c = ch.codePointAt(0) as number;
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+  }
+  return Uint8Array.from(out);
+}

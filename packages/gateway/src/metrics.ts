@@ -1,0 +1,145 @@
+/**
+ * Gateway metrics: an in-process registry of counters and histograms with labels, exposed as
+ * Prometheus text (for users without OpenTelemetry) and mirrored to an OpenTelemetry `Meter`
+ * when one is given. The meter is typed structurally (the few methods used), so the gateway
+ * imports nothing: pass `metrics.getMeter('switchyard')` from `@opentelemetry/api`; without an
+ * SDK, that meter is a no-op, as OpenTelemetry intends.
+ */
+
+/** The part of an OpenTelemetry `Meter` the gateway uses. */
+export interface MeterLike {
+  createCounter(name: string, options?: { description?: string; unit?: string }): { add(value: number, attributes?: Record<string, string | number>): void };
+  createHistogram(name: string, options?: { description?: string; unit?: string }): { record(value: number, attributes?: Record<string, string | number>): void };
+  createUpDownCounter?(name: string, options?: { description?: string; unit?: string }): { add(value: number, attributes?: Record<string, string | number>): void };
+}
+
+type Labels = Readonly<Record<string, string>>;
+
+interface CounterSeries {
+  readonly labels: Labels;
+  value: number;
+}
+
+interface HistogramSeries {
+  readonly labels: Labels;
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}
+
+/** Latency buckets in milliseconds (Prometheus exposes them in seconds). */
+export const LATENCY_BUCKETS_MS: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+interface Family {
+  readonly name: string;
+  readonly help: string;
+  readonly kind: 'counter' | 'gauge' | 'histogram';
+  readonly series: Map<string, CounterSeries | HistogramSeries>;
+  readonly otel: { add?(v: number, a?: Record<string, string>): void; record?(v: number, a?: Record<string, string>): void } | undefined;
+}
+
+/** A registry of labelled counters, gauges and histograms. */
+export class MetricsRegistry {
+  private readonly families = new Map<string, Family>();
+  private readonly meter: MeterLike | undefined;
+
+  constructor(meter?: MeterLike) {
+    this.meter = meter;
+  }
+
+  private family(name: string, help: string, kind: Family['kind']): Family {
+    let f = this.families.get(name);
+    if (f === undefined) {
+      let otel: Family['otel'];
+      if (this.meter !== undefined) {
+        if (kind === 'counter') otel = this.meter.createCounter(name, { description: help });
+        else if (kind === 'histogram') otel = this.meter.createHistogram(name, { description: help, unit: 'ms' });
+        else otel = this.meter.createUpDownCounter?.(name, { description: help });
+      }
+      f = { name, help, kind, series: new Map(), otel };
+      this.families.set(name, f);
+    }
+    return f;
+  }
+
+  /** Adds `value` (default 1) to a counter. */
+  inc(name: string, help: string, labels: Labels, value = 1): void {
+    const f = this.family(name, help, 'counter');
+    const key = labelKey(labels);
+    const s = (f.series.get(key) as CounterSeries | undefined) ?? { labels, value: 0 };
+    s.value += value;
+    f.series.set(key, s);
+    f.otel?.add?.(value, labels);
+  }
+
+  /** Sets a gauge. */
+  set(name: string, help: string, labels: Labels, value: number): void {
+    const f = this.family(name, help, 'gauge');
+    const key = labelKey(labels);
+    const s = (f.series.get(key) as CounterSeries | undefined) ?? { labels, value: 0 };
+    const delta = value - s.value;
+    s.value = value;
+    f.series.set(key, s);
+    if (delta !== 0) f.otel?.add?.(delta, labels);
+  }
+
+  /** Records one observation (milliseconds) in a histogram. */
+  observe(name: string, help: string, labels: Labels, valueMs: number): void {
+    const f = this.family(name, help, 'histogram');
+    const key = labelKey(labels);
+    let s = f.series.get(key) as HistogramSeries | undefined;
+    if (s === undefined) {
+      s = { labels, counts: new Array<number>(LATENCY_BUCKETS_MS.length).fill(0), sum: 0, count: 0 };
+      f.series.set(key, s);
+    }
+    for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) if (valueMs <= (LATENCY_BUCKETS_MS[i] as number)) s.counts[i] = (s.counts[i] as number) + 1;
+    s.sum += valueMs;
+    s.count++;
+    f.otel?.record?.(valueMs, labels);
+  }
+
+  /** A plain snapshot: `{ name: [{ labels, value } | { labels, count, sum, buckets }] }`. */
+  snapshot(): Record<string, unknown[]> {
+    const out: Record<string, unknown[]> = {};
+    for (const f of this.families.values()) {
+      out[f.name] = [...f.series.values()].map((s) =>
+        'counts' in s ? { labels: s.labels, count: s.count, sumMs: s.sum, buckets: Object.fromEntries(LATENCY_BUCKETS_MS.map((b, i) => [b, s.counts[i]])) } : { labels: s.labels, value: s.value },
+      );
+    }
+    return out;
+  }
+
+  /** Prometheus text exposition format 0.0.4 (histograms in seconds, as Prometheus expects). */
+  prometheus(): string {
+    const lines: string[] = [];
+    for (const f of this.families.values()) {
+      const name = f.kind === 'histogram' ? `${f.name}_seconds` : f.name;
+      lines.push(`# HELP ${name} ${escapeHelp(f.help)}`, `# TYPE ${name} ${f.kind}`);
+      for (const s of f.series.values()) {
+        if ('counts' in s) {
+          LATENCY_BUCKETS_MS.forEach((b, i) => lines.push(`${name}_bucket${fmt({ ...s.labels, le: String(b / 1000) })} ${s.counts[i]}`));
+          lines.push(`${name}_bucket${fmt({ ...s.labels, le: '+Inf' })} ${s.count}`, `${name}_sum${fmt(s.labels)} ${s.sum / 1000}`, `${name}_count${fmt(s.labels)} ${s.count}`);
+        } else {
+          lines.push(`${name}${fmt(s.labels)} ${s.value}`);
+        }
+      }
+    }
+    return lines.join('\n') + '\n';
+  }
+}
+
+function labelKey(labels: Labels): string {
+  let k = '';
+  for (const name in labels) k += `${name}\u0000${labels[name]}\u0001`;
+  return k;
+}
+
+function fmt(labels: Labels): string {
+  const parts: string[] = [];
+  for (const name in labels) parts.push(`${name}="${String(labels[name]).replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`);
+  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+}
+
+function escapeHelp(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
