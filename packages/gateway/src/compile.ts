@@ -174,7 +174,17 @@ function within<T>(issues: ConfigIssue[], prefix: string, fn: () => T): T | unde
 
 function joinPath(prefix: string, path: string): string {
   if (path === '' || path === '(root)') return prefix;
+  if (prefix === '') return path;
+  // Some compilers already name their own section (`outlierDetection.maxEjectionTimeMs`).
+  const last = /(?:^|\.)([A-Za-z_$][\w$]*)$/.exec(prefix)?.[1];
+  if (last !== undefined && (path === last || path.startsWith(`${last}.`) || path.startsWith(`${last}[`))) path = path.slice(last.length).replace(/^\./, '');
+  if (path === '') return prefix;
   return path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`;
+}
+
+/** `upstreams` + `orders` → `upstreams.orders`; keys that are not identifiers are quoted. */
+function keyPath(prefix: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${prefix}.${key}` : `${prefix}[${JSON.stringify(key)}]`;
 }
 
 function fingerprint(value: unknown): string {
@@ -192,16 +202,18 @@ export function compileGateway(config: GatewayConfig, deps: CompileDeps, previou
   const upstreams = new Map<string, UpstreamRuntime>();
   const pendingEndpointUpdates: (() => void)[] = [];
 
+  const broken = new Set<string>();
   for (const [name, up] of Object.entries(config.upstreams)) {
-    const at = `upstreams[${JSON.stringify(name)}]`;
+    const at = keyPath('upstreams', name);
     const runtime = compileUpstream(name, up, at, issues, deps, previous?.upstreams.get(name), pendingEndpointUpdates);
     if (runtime !== undefined) upstreams.set(name, runtime);
+    else broken.add(name);
   }
 
   const identity = config.clientIdentity === undefined ? undefined : within(issues, 'clientIdentity', () => createClientIdentity(config.clientIdentity as never));
   const limitRules = new Map<string, LimitRule>();
   for (const [name, limit] of Object.entries(config.limits ?? {})) {
-    const rule = compileLimit(name, limit, `limits[${JSON.stringify(name)}]`, issues, identity);
+    const rule = compileLimit(name, limit, keyPath('limits', name), issues, identity);
     if (rule !== undefined) limitRules.set(name, rule);
   }
 
@@ -213,7 +225,7 @@ export function compileGateway(config: GatewayConfig, deps: CompileDeps, previou
     if (names.has(route.name)) issues.push({ path: `${at}.name`, message: `duplicate route name ${JSON.stringify(route.name)}` });
     names.add(route.name);
     const prevRoute = previous?.routes.find((r) => r.name === route.name);
-    const plan = compileRoute(route, at, issues, upstreams, limitRules, deps, prevRoute);
+    const plan = compileRoute(route, at, issues, upstreams, broken, limitRules, deps, prevRoute);
     if (plan === undefined) return;
     routes.push(plan);
     routerRoutes.push({
@@ -415,6 +427,7 @@ function compileRoute(
   at: string,
   issues: ConfigIssue[],
   upstreams: ReadonlyMap<string, UpstreamRuntime>,
+  broken: ReadonlySet<string>,
   limitRules: ReadonlyMap<string, LimitRule>,
   deps: CompileDeps,
   prev: RoutePlan | undefined,
@@ -425,7 +438,8 @@ function compileRoute(
   (route.backends ?? []).forEach((b, j) => {
     const upstream = upstreams.get(b.upstream);
     if (upstream === undefined) {
-      issues.push({ path: `${at}.backends[${j}].upstream`, message: `unknown upstream ${JSON.stringify(b.upstream)}` });
+      // An upstream that exists but failed to compile has its own issues already.
+      if (!broken.has(b.upstream)) issues.push({ path: `${at}.backends[${j}].upstream`, message: `unknown upstream ${JSON.stringify(b.upstream)}` });
       return;
     }
     const name = backendName(b);
@@ -434,7 +448,8 @@ function compileRoute(
     if (group.endpoints.length === 0) issues.push({ path: `${at}.backends[${j}].subset`, message: `selects no endpoint of upstream ${JSON.stringify(b.upstream)}` });
     backends.set(name, { name, upstream, group });
   });
-  if (route.redirect === undefined && backends.size === 0 && issues.length === before) {
+  const missingBroken = (route.backends ?? []).some((b) => broken.has(b.upstream));
+  if (route.redirect === undefined && backends.size === 0 && issues.length === before && !missingBroken) {
     issues.push({ path: `${at}.backends`, message: 'must list at least one backend (or give a redirect)' });
   }
   if (route.redirect !== undefined && route.backends !== undefined && route.backends.length > 0) {
@@ -501,7 +516,9 @@ function compileRoute(
   let mirror: RoutePlan['mirror'];
   if (route.mirror !== undefined) {
     const upstream = upstreams.get(route.mirror.upstream);
-    if (upstream === undefined) issues.push({ path: `${at}.mirror.upstream`, message: `unknown upstream ${JSON.stringify(route.mirror.upstream)}` });
+    if (upstream === undefined) {
+      if (!broken.has(route.mirror.upstream)) issues.push({ path: `${at}.mirror.upstream`, message: `unknown upstream ${JSON.stringify(route.mirror.upstream)}` });
+    }
     else {
       groupFor(upstream, undefined, now);
       mirror = {
@@ -592,10 +609,9 @@ function compileLimit(name: string, limit: LimitConfig, at: string, issues: Conf
     const t = limit.tiers;
     const policies: Record<string, RatePolicy> = {};
     for (const [tier, p] of Object.entries(t.policies)) {
-      const compiled = within(issues, `${at}.tiers.policies[${JSON.stringify(tier)}]`, () => ratePolicy(p, `${name}:${tier}`));
+      const compiled = within(issues, keyPath(`${at}.tiers.policies`, tier), () => ratePolicy(p, `${name}:${tier}`));
       if (compiled !== undefined) policies[tier] = compiled;
     }
-    if (t.default !== undefined && !(t.default in t.policies)) issues.push({ path: `${at}.tiers.default`, message: `unknown tier ${JSON.stringify(t.default)}` });
     const attribute = t.attribute;
     policy = within(issues, `${at}.tiers`, () =>
       tiers({

@@ -247,7 +247,7 @@ const limitKeySchema = v.union(
 );
 
 const limitSchema = v.looseObject({
-  key: v.union([limitKeySchema, v.array(limitKeySchema)], 'must be a limit key or an array of them'),
+  key: v.union([limitKeySchema, v.array(limitKeySchema)], "must be 'client-ip', 'route', 'global', { header }, { apiKey }, { attribute }, or an array of them"),
   policy: v.optional(ratePolicySchema),
   tiers: v.optional(v.looseObject({ policies: v.record(v.string(), ratePolicySchema), match: v.optional(v.array(loose)), attribute: v.optional(nonEmpty), default: v.optional(nonEmpty) })),
   mode: v.optional(v.picklist(['enforce', 'shadow'])),
