@@ -25,12 +25,24 @@ export interface SideWindow {
   latencySeen: number;
 }
 
-/** An empty {@link SideWindow}. */
+/**
+ * An empty {@link SideWindow}.
+ *
+ * @example
+ * ```ts
+ * import { createSideWindow } from '@switchyard/splitter';
+ * createSideWindow(); // { requests: 0, failures: 0, latencies: [], latencySeen: 0 }
+ * ```
+ */
 export function createSideWindow(): SideWindow {
   return { requests: 0, failures: 0, latencies: [], latencySeen: 0 };
 }
 
-/** Records one outcome (`canceled` errors are ignored: not the endpoint's fault). */
+/**
+ * Records one outcome into a window: a 5xx or an error counts as a failure (core's
+ * `isFailure`), `canceled` tries are ignored (not the endpoint's fault), and response latencies
+ * are kept in a ring of `maxSamples`. Mutates `w`. Used by {@link observeRollout}.
+ */
 export function observeSide(w: SideWindow, outcome: Outcome, maxSamples: number): void {
   if (outcome.kind === 'error' && outcome.error === 'canceled') return;
   w.requests++;
@@ -141,7 +153,15 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): { u: n
   return { u, z, pValue: normalUpperTail(z) };
 }
 
-/** Nearest-rank percentile (`q` in (0, 1]) of unsorted values; NaN when empty. */
+/**
+ * Nearest-rank percentile (`q` in (0, 1]) of unsorted values; NaN when empty. Copies and sorts.
+ *
+ * @example
+ * ```ts
+ * import { percentile } from '@switchyard/splitter';
+ * percentile([5, 1, 4, 2, 3], 0.99); // 5
+ * ```
+ */
 export function percentile(values: readonly number[], q: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((x, y) => x - y);

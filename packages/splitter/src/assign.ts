@@ -36,7 +36,15 @@ export const SPLIT_ALGORITHM = `weighted-rendezvous+${HASH_VERSION}+v1`;
 /** Number of buckets {@link bucketOf} maps a key into (0.01 % granularity). */
 export const BUCKETS = 10_000;
 
-/** The 32-bit seed a salt stands for: `murmur3(salt)`. */
+/**
+ * The 32-bit seed a salt stands for: `murmur3(salt)`.
+ *
+ * @example
+ * ```ts
+ * import { saltSeed } from '@switchyard/splitter';
+ * saltSeed('checkout') === saltSeed('checkout'); // true, in every process
+ * ```
+ */
 export function saltSeed(salt: string): number {
   return murmur3(salt);
 }
@@ -45,6 +53,12 @@ export function saltSeed(salt: string): number {
  * The key's 32-bit hash under a salt: `murmur3(key, murmur3(salt))`. Different salts give
  * independent hashes (different seeds, not concatenated strings, so `("a:b", "c")` and
  * `("a", "b:c")` never collide by construction).
+ *
+ * @example
+ * ```ts
+ * import { keyHash } from '@switchyard/splitter';
+ * keyHash('user-42', 'checkout'); // 4235001192 (a published vector)
+ * ```
  */
 export function keyHash(key: string, salt: string): number {
   return murmur3(key, murmur3(salt));
@@ -65,7 +79,17 @@ export function bucketOf(key: string, salt: string): number {
   return Math.floor((keyHash(key, salt) * BUCKETS) / 4294967296);
 }
 
-/** The per-backend seed: `murmur3(backendName, murmur3(salt))`. Depends on the name, not the position. */
+/**
+ * The per-backend seed: `murmur3(backendName, murmur3(salt))`. It depends on the backend's
+ * name, not its position, so reordering, adding or removing backends never disturbs the
+ * draws of the others. Renaming a backend reassigns its users.
+ *
+ * @example
+ * ```ts
+ * import { backendSeed } from '@switchyard/splitter';
+ * backendSeed('checkout', 'v2'); // an unsigned 32-bit integer
+ * ```
+ */
 export function backendSeed(salt: string, backendName: string): number {
   return murmur3(backendName, murmur3(salt));
 }
@@ -93,7 +117,17 @@ export function assignWeighted(key: string, salt: string, choices: readonly Weig
   return pickByHash(murmur3(key, seed), seeds, choices.map((c) => c.weight));
 }
 
-/** The rendezvous pick for a key hash `h` over precomputed per-backend seeds. */
+/**
+ * The rendezvous pick for a key hash `h` over precomputed per-backend seeds (the hot path of
+ * compiled splits and experiments): -1 when no weight is positive.
+ *
+ * @example
+ * ```ts
+ * import { backendSeed, keyHash, pickByHash } from '@switchyard/splitter';
+ * const seeds = ['v1', 'v2'].map((b) => backendSeed('checkout', b));
+ * pickByHash(keyHash('user-7', 'checkout'), seeds, [95, 5]); // 1: user-7 is in the 5 %
+ * ```
+ */
 export function pickByHash(h: number, seeds: readonly number[], weights: readonly number[]): number {
   let best = -1;
   let bestScore = Number.POSITIVE_INFINITY;
@@ -112,6 +146,12 @@ export function pickByHash(h: number, seeds: readonly number[], weights: readonl
 /**
  * Envoy's interval pick (`v = random · Σw`, the interval containing `v` in declared order):
  * the choice for requests without a key. Returns -1 when `total` is 0.
+ *
+ * @example
+ * ```ts
+ * import { pickByUnit } from '@switchyard/splitter';
+ * pickByUnit(0.97, [95, 5], 100); // 1
+ * ```
  */
 export function pickByUnit(unit: number, weights: readonly number[], total: number): number {
   if (!(total > 0)) return -1;

@@ -34,12 +34,25 @@ export function createBlueGreenState(active: string, standby: string): BlueGreen
   return Object.freeze({ active, standby, revision: 0 });
 }
 
-/** Makes the standby active and the active standby (switch and rollback are the same move). */
+/**
+ * Makes the standby active and the active standby (switch and rollback are the same move).
+ * Returns a new frozen state; the old one is untouched, so readers of it finish on it.
+ * See {@link createBlueGreenState} for an example.
+ */
 export function switchBlueGreen(state: BlueGreenState, now: number): BlueGreenState {
   return Object.freeze({ active: state.standby, standby: state.active, revision: state.revision + 1, switchedAt: now });
 }
 
-/** Replaces the standby (the new release to switch to next); the active one is untouched. */
+/**
+ * Replaces the standby (the new release to switch to next); the active one is untouched.
+ * Gotcha: after it, the previous active can no longer be rolled back to.
+ *
+ * @example
+ * ```ts
+ * import { createBlueGreenState, replaceStandby } from '@switchyard/splitter';
+ * replaceStandby(createBlueGreenState('blue', 'green'), 'green-2'); // { active: 'blue', standby: 'green-2', revision: 1 }
+ * ```
+ */
 export function replaceStandby(state: BlueGreenState, standby: string): BlueGreenState {
   if (standby === state.active) throw new TypeError('blue-green: standby must differ from active');
   return Object.freeze({ ...state, standby, revision: state.revision + 1 });

@@ -117,12 +117,24 @@ export function compileExperiment(config: ExperimentConfig): ExperimentPlan {
   });
 }
 
-/** Assigns `req` to a variant (or excludes it). Pure: same key, same plan, same answer. */
+/**
+ * Assigns `req` to a variant (or excludes it: no key, or outside the coverage). Pure: same
+ * key, same plan, same answer in every process. See {@link compileExperiment} for an example.
+ */
 export function assignVariant(plan: ExperimentPlan, req: SyRequest): ExperimentDecision {
   return assignVariantByKey(plan, readKey(plan.keySources, req));
 }
 
-/** {@link assignVariant} for an already-extracted key. */
+/**
+ * {@link assignVariant} for an already-extracted key.
+ *
+ * @example
+ * ```ts
+ * import { assignVariantByKey, compileExperiment } from '@switchyard/splitter';
+ * const e = compileExperiment({ name: 'hero', variants: [{ name: 'on' }, { name: 'off' }], key: { attribute: 'userId' } });
+ * assignVariantByKey(e, 'user-42').kind; // 'variant'
+ * ```
+ */
 export function assignVariantByKey(plan: ExperimentPlan, key: string | undefined): ExperimentDecision {
   if (key === undefined) return plan.noKey;
   if (plan.coveragePercent < 100 && bucketOf(key, `${plan.salt}#coverage`) >= Math.round(plan.coveragePercent * 100)) return plan.notCovered;

@@ -42,7 +42,7 @@ export function readKey(sources: readonly KeySource[], req: SyRequest): string |
   return undefined;
 }
 
-/** Problems with key sources, as `[path, message]` pairs (used by the config validators). */
+/** @internal Reports problems with key sources through `add` (used by the config validators). */
 export function checkKeySources(sources: readonly KeySource[], path: string, add: (path: string, message: string) => void): void {
   sources.forEach((s, i) => {
     const p = `${path}[${i}]`;

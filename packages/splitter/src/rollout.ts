@@ -143,13 +143,29 @@ export function startRollout(config: RolloutConfig, now: number): RolloutState {
   return state;
 }
 
-/** Records one outcome of the canary or the baseline into the current window. */
+/**
+ * Records one outcome of the canary or the baseline into the current window (ignored once the
+ * rollout has ended). Mutates `state`.
+ *
+ * @example
+ * ```ts
+ * import { createEndpoint } from '@switchyard/core';
+ * import { observeRollout, startRollout } from '@switchyard/splitter';
+ * const config = { name: 'api-v2', bakeTimeMs: 300_000, analysisIntervalMs: 60_000 };
+ * const state = startRollout(config, 0);
+ * const endpoint = createEndpoint({ id: 'v2', url: 'http://10.0.0.2:8080' });
+ * observeRollout(config, state, 'canary', { kind: 'response', endpoint, status: 200, latencyMs: 12, at: 5 });
+ * ```
+ */
 export function observeRollout(config: RolloutConfig, state: RolloutState, side: 'canary' | 'baseline', outcome: Outcome): void {
   if (state.phase !== 'progressing') return;
   observeSide(state.window[side], outcome, config.maxLatencySamples ?? 2000);
 }
 
-/** When the next analysis is due (monotonic ms), or undefined once the rollout has ended. */
+/**
+ * When the next analysis is due (monotonic ms), or undefined once the rollout has ended: the
+ * time to schedule the next {@link evaluateRollout} at, e.g. with `clock.setTimer`.
+ */
 export function nextAnalysisAt(config: RolloutConfig, state: RolloutState): number | undefined {
   return state.phase === 'progressing' ? state.windowStartedAt + config.analysisIntervalMs : undefined;
 }
@@ -157,7 +173,16 @@ export function nextAnalysisAt(config: RolloutConfig, state: RolloutState): numb
 /**
  * Judges the current window if it is due (`now >= nextAnalysisAt`) and applies the
  * transition: promote, hold, count a failure, roll back or succeed. Returns the events it
- * produced (also appended to `state.events`); none when nothing was due.
+ * produced (also appended to `state.events`); none when nothing was due. Call it at
+ * {@link nextAnalysisAt}; calling it late judges one window covering the whole gap.
+ *
+ * @example
+ * ```ts
+ * import { evaluateRollout, startRollout } from '@switchyard/splitter';
+ * const config = { name: 'api-v2', bakeTimeMs: 300_000, analysisIntervalMs: 60_000 };
+ * const state = startRollout(config, 0);
+ * evaluateRollout(config, state, 60_000); // [{ type: 'held', reason: 'held at 5%: canary has 0 requests, …' }]
+ * ```
  */
 export function evaluateRollout(config: RolloutConfig, state: RolloutState, now: number): RolloutEvent[] {
   const due = nextAnalysisAt(config, state);
@@ -212,7 +237,10 @@ export function evaluateRollout(config: RolloutConfig, state: RolloutState, now:
   return events;
 }
 
-/** Stops a rollout by hand: the canary goes to 0 %. */
+/**
+ * Stops a rollout by hand: the canary goes to 0 % and the phase becomes `aborted`. Returns the
+ * event, or undefined when the rollout had already ended.
+ */
 export function abortRollout(config: RolloutConfig, state: RolloutState, now: number, reason: string): RolloutEvent | undefined {
   if (state.phase !== 'progressing') return undefined;
   const from = state.weightPercent;
@@ -221,7 +249,17 @@ export function abortRollout(config: RolloutConfig, state: RolloutState, now: nu
   return push(config, state, { at: now, type: 'aborted', fromPercent: from, toPercent: 0, reason: `aborted at ${from}%: ${reason}` });
 }
 
-/** One line per event, `mm:ss type from → to: reason`: the rollout's story. */
+/**
+ * One line per event, `mm:ss type from → to: reason`, times relative to `origin`: the
+ * rollout's story, for logs and incident notes.
+ *
+ * @example
+ * ```ts
+ * import { describeRollout, startRollout } from '@switchyard/splitter';
+ * describeRollout(startRollout({ name: 'api-v2', bakeTimeMs: 1, analysisIntervalMs: 1 }, 0).events);
+ * // '00:00 started        0% →   5%: rollout api-v2 started at 5%'
+ * ```
+ */
 export function describeRollout(events: readonly RolloutEvent[], origin = 0): string {
   return events.map((e) => `${clock(e.at - origin)} ${e.type.padEnd(12)} ${String(e.fromPercent).padStart(3)}% → ${String(e.toPercent).padStart(3)}%: ${e.reason}`).join('\n');
 }

@@ -179,14 +179,26 @@ export function withWeights(plan: SplitPlan, weights: Readonly<Record<string, nu
   });
 }
 
-/** The request's sticky key for this split, or undefined. */
+/**
+ * The request's sticky key for this split, or undefined (an absent or empty value).
+ *
+ * @example
+ * ```ts
+ * import { compileSplit, splitKey } from '@switchyard/splitter';
+ * const plan = compileSplit({ name: 'api', backends: [{ name: 'v1' }], key: { cookie: 'sid' } });
+ * splitKey(plan, { method: 'GET', scheme: 'https', authority: 'a', path: '/', query: '',
+ *   headers: { cookie: 'sid=abc' }, attributes: {} }); // 'abc'
+ * ```
+ */
 export function splitKey(plan: SplitPlan, req: SyRequest): string | undefined {
   return readKey(plan.keySources, req);
 }
 
 /**
  * Decides which backend `req` goes to: canary rules, then the sticky pick by key, then the
- * random pick. `rng` is used only for requests without a key.
+ * random pick. `rng` is used only for requests without a key. Returns a preallocated frozen
+ * decision (no allocation); `empty` only when the plan allows all-zero weights. See
+ * {@link compileSplit} for an example.
  */
 export function decideSplit(plan: SplitPlan, req: SyRequest, rng: Rng): SplitDecision {
   const rules = plan.rules;
