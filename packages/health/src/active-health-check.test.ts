@@ -135,14 +135,18 @@ describe('health check runner (fake clock, mock transport)', () => {
     expect(runner.status('e0')).toBe('unhealthy');
   });
 
-  it('no traffic yet - checks every noTrafficInterval (60 s) until noteTraffic()', async () => {
+  it('no traffic yet - checks every noTrafficInterval (60 s); the first traffic pulls the next check in to one interval', async () => {
     const { clock, transport, runner } = setup({ intervalMs: 1_000 });
     runner.start();
     await clock.advanceAsync(120_500);
     expect(transport.requests.map((r) => r.at)).toEqual([0, 60_000, 120_000]);
     runner.noteTraffic();
-    await clock.advanceAsync(62_000);
-    expect(transport.requests.map((r) => r.at)).toEqual([0, 60_000, 120_000, 180_000, 181_000, 182_000]);
+    await clock.advanceAsync(3_000);
+    // Envoy would wait for the check already scheduled at 180 s; we do not (see the guide).
+    expect(transport.requests.map((r) => r.at)).toEqual([0, 60_000, 120_000, 121_500, 122_500, 123_500]);
+    runner.noteTraffic();
+    await clock.advanceAsync(1_000);
+    expect(transport.requests.map((r) => r.at).at(-1)).toBe(124_500);
   });
 
   it('body check - the expected bytes must appear in the first responseBufferSizeBytes', async () => {

@@ -437,7 +437,14 @@ export function createHealthCheckRunner(options: {
       arm();
     },
     noteTraffic() {
+      if (hadTraffic) return;
       hadTraffic = true;
+      // Envoy keeps a check already scheduled at the no-traffic interval (up to 60 s away);
+      // we pull it in to the regular interval, so a gateway that just started taking traffic
+      // notices a failing endpoint within one interval rather than one no-traffic interval.
+      const soon = clock.now() + plan.intervalMs;
+      for (const slot of slots.values()) if (slot.inFlight === null && slot.nextAt > soon) slot.nextAt = soon;
+      arm();
     },
     status: (id) => slots.get(id)?.state.status,
     healthy() {

@@ -270,7 +270,8 @@ function clock(msValue: number): string {
   return `${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
-function fmtMs(msValue: number): string {
+function fmtMs(raw: number): string {
+  const msValue = Math.round(raw);
   return msValue % 60_000 === 0 ? `${msValue / 60_000}m` : msValue % 1000 === 0 ? `${msValue / 1000}s` : `${msValue}ms`;
 }
 

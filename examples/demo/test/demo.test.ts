@@ -1,0 +1,22 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const dir = fileURLToPath(new URL('..', import.meta.url));
+
+describe('pnpm demo', () => {
+  it('runs a short demo end to end and exits 0 with a report', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: dir,
+      env: { ...process.env, DEMO_DURATION_MS: '6000', DEMO_RATE: '150', TSX_TSCONFIG_PATH: 'tsconfig.json' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('switchyard demo report');
+    expect(run.stdout).toMatch(/progressive rollout of catalog v2:\n\s+\S+\s+(promoted|held|succeeded)/);
+    expect(run.stdout).toMatch(/free\s+\d+\s+[1-9]\d*/);
+    expect(run.stdout).toContain('demo finished: OK');
+  }, 90_000);
+});
