@@ -437,7 +437,7 @@ export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteRes
 
   // 1-2. Headers as received: safety checks and hop-by-hop stripping.
   // A plain object (V8 keeps it fast); `__proto__` is treated as an invalid name below.
-  const headers = Object.create(null) as Record<string, string>;
+  const headers: Record<string, string> = {};
   const inHeaders = req.headers;
   let nominated: string[] | null = null;
   const conn = inHeaders['connection'];
