@@ -9,7 +9,7 @@
  * symbol-keyed method over live `Pool` objects; calling it in isolation would time a
  * different thing than a user runs.
  */
-import { createEndpoint, murmur3, type Endpoint, type LoadBalancer, type Rng } from '@switchyard/core';
+import { createEndpoint, murmur3, type Endpoint, type LoadBalancer, type PickResult, type Rng } from '@switchyard/core';
 import {
   buildMaglevTable,
   clientSideWeightedRoundRobin,
@@ -99,7 +99,7 @@ function policyTask<S>(name: string, lb: LoadBalancer<S>, n: number, opts: { wei
   };
 }
 
-function floorTask(n: number): Task {
+function floorTask(n: number): BenchTask {
   const loads = new Float64Array(n).map((_, i) => (i * 7919) % 13);
   const rng = fastRng(n);
   return {
@@ -123,7 +123,7 @@ function floorTask(n: number): Task {
  * comparison with the floor is not skewed by a megamorphic call), with one reused input
  * object whose `now` moves as a gateway would pass it.
  */
-function leastRequestLoop(n: number, sampling: 'with-replacement' | 'distinct'): Task {
+function leastRequestLoop(n: number, sampling: 'with-replacement' | 'distinct'): BenchTask {
   const lb = leastRequest({ sampling });
   const eps = fleet(n, false);
   const state = lb.create(eps, 0);
@@ -137,7 +137,7 @@ function leastRequestLoop(n: number, sampling: 'with-replacement' | 'distinct'):
     impl: `switchyard least-request P2C${sampling === 'distinct' ? ' distinct' : ''}`,
     batched: true,
     fn: () => {
-      let r = first;
+      let r: PickResult = first;
       for (let i = 0; i < BATCH; i++) {
         input.now++;
         r = lb.pick(state, input);
@@ -147,7 +147,7 @@ function leastRequestLoop(n: number, sampling: 'with-replacement' | 'distinct'):
   };
 }
 
-function peakEwmaLoop(n: number): Task {
+function peakEwmaLoop(n: number): BenchTask {
   const lb = peakEwma();
   const eps = fleet(n, false);
   const state = lb.create(eps, 0);
@@ -165,7 +165,7 @@ function peakEwmaLoop(n: number): Task {
     impl: 'switchyard peak-ewma P2C',
     batched: true,
     fn: () => {
-      let r = first;
+      let r: PickResult = first;
       for (let i = 0; i < BATCH; i++) {
         input.now++;
         r = lb.pick(state, input);

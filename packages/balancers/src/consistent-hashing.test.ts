@@ -1,4 +1,4 @@
-import { createEndpoint, murmur3, type Endpoint } from '@switchyard/core';
+import { createEndpoint, murmur3, type Endpoint, type LoadBalancer } from '@switchyard/core';
 import { seededRng } from '@switchyard/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { buildMaglevTable, maglev, ringHash } from './index.js';
 const fleet = (n: number, prefix = 'host'): Endpoint[] => Array.from({ length: n }, (_, i) => createEndpoint({ id: `${prefix}-${i}`, url: `http://10.1.${i >> 8}.${i & 255}:80` }));
 const KEYS = Array.from({ length: 20_000 }, (_, i) => murmur3(`user-${i}`));
 
-function assignments(lb: ReturnType<typeof maglev> | ReturnType<typeof ringHash>, eps: Endpoint[]): string[] {
+function assignments<S>(lb: LoadBalancer<S>, eps: Endpoint[]): string[] {
   const state = lb.create(eps, 0);
   const rng = seededRng(1);
   return KEYS.map((hash) => {
@@ -17,7 +17,7 @@ function assignments(lb: ReturnType<typeof maglev> | ReturnType<typeof ringHash>
   });
 }
 
-function movedWhenOneLeaves(lb: ReturnType<typeof maglev> | ReturnType<typeof ringHash>, n: number, leaving: number): { moved: number } {
+function movedWhenOneLeaves<S>(lb: LoadBalancer<S>, n: number, leaving: number): { moved: number } {
   const all = fleet(n);
   const before = assignments(lb, all);
   const gone = (all[leaving] as Endpoint).id;
@@ -100,8 +100,8 @@ describe('ringHash', () => {
 
 describe('bounded loads (hashBalanceFactor)', () => {
   for (const [name, make] of [
-    ['maglev', (f: number) => maglev({ tableSize: 251, hashBalanceFactor: f })],
-    ['ring-hash', (f: number) => ringHash({ minimumRingSize: 128, hashBalanceFactor: f })],
+    ['maglev', (f: number) => maglev({ tableSize: 251, hashBalanceFactor: f }) as LoadBalancer<unknown>],
+    ['ring-hash', (f: number) => ringHash({ minimumRingSize: 128, hashBalanceFactor: f }) as LoadBalancer<unknown>],
   ] as const) {
     it(`${name} - never puts more than ⌈c × average⌉ in flight on the picked endpoint`, () => {
       fc.assert(

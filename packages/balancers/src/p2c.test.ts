@@ -1,4 +1,4 @@
-import { createEndpoint, type Endpoint } from '@switchyard/core';
+import { createEndpoint, type Endpoint, type LoadBalancer } from '@switchyard/core';
 import { seededRng } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { leastRequest, peakEwma } from './index.js';
@@ -6,7 +6,7 @@ import { leastRequest, peakEwma } from './index.js';
 const a = createEndpoint({ id: 'a', url: 'http://a:80' });
 const b = createEndpoint({ id: 'b', url: 'http://b:80' });
 
-function busierShare(lb: ReturnType<typeof leastRequest> | ReturnType<typeof peakEwma>): number {
+function busierShare<S>(lb: LoadBalancer<S>): number {
   const state = lb.create([a, b], 0);
   lb.begin(state, a, 0); // a is busier
   const rng = seededRng(11);

@@ -39,7 +39,7 @@ async function simulate<S>(balancer: LoadBalancer<S>): Promise<LoadReport> {
     rate: 1_500,
     durationMs: 20_000,
     timeoutMs: 250,
-    makeRequest: (i) => ({ method: 'GET', scheme: 'http', authority: 'sim.test', path: '/', query: '', headers: { 'x-user': `u${i % 997}` }, attributes: {} }),
+    makeRequest: (i) => ({ method: 'GET', scheme: 'http' as const, authority: 'sim.test', path: '/', query: '', headers: { 'x-user': `u${i % 997}` }, attributes: {} }),
   });
 }
 

@@ -44,7 +44,7 @@ describe('active health check defaults', () => {
     ['unhealthyThreshold', 3, 'switchyard (Envoy requires unhealthy_threshold)'],
     ['healthyThreshold', 2, 'switchyard (Envoy requires healthy_threshold)'],
     ['path', '/healthz', 'switchyard (Envoy requires path)'],
-  ] as const)('default %s comes from %s', (field, value) => {
+  ] as ReadonlyArray<readonly [keyof typeof plan, unknown, string]>)('default %s comes from %s', (field, value) => {
     expect(plan[field]).toEqual(value);
   });
 

@@ -31,7 +31,7 @@ describe('circuit breaker defaults', () => {
     ['jitterRatio', 0.5, 'Linkerd failure-accrual-consecutive-jitter-ratio 0.5'],
     ['halfOpenMaxProbes', 1, 'Linkerd probation: one request let through'],
     ['halfOpenSuccessThreshold', 1, 'Linkerd probation: one success closes'],
-  ] as const)('default %s comes from %s', (field, value) => {
+  ] as ReadonlyArray<readonly [keyof typeof plan, unknown, string]>)('default %s comes from %s', (field, value) => {
     expect(plan[field]).toEqual(value);
   });
 

@@ -52,7 +52,7 @@ describe('outlier detection defaults', () => {
     ['failurePercentageRequestVolume', 50, 'failure_percentage_request_volume'],
     ['splitExternalLocalOriginErrors', false, 'split_external_local_origin_errors'],
     ['successfulActiveHealthCheckUnejectHost', true, 'successful_active_health_check_uneject_host'],
-  ] as const)('default %s = %s comes from Envoy %s', (field, value) => {
+  ] as ReadonlyArray<readonly [keyof typeof OUTLIER_DETECTION_DEFAULTS, unknown, string]>)('default %s = %s comes from Envoy %s', (field, value) => {
     expect(compileOutlierDetection()[field]).toBe(value);
     expect(OUTLIER_DETECTION_DEFAULTS[field]).toBe(value);
   });

@@ -7,7 +7,7 @@ describe('resource limits', () => {
     ['maxPendingRequests', 1024, 'max_pending_requests'],
     ['maxRequests', 1024, 'max_requests'],
     ['maxRetries', 3, 'max_retries'],
-  ] as const)('default %s = %s comes from Envoy circuit_breaker.proto %s', (field, value) => {
+  ] as ReadonlyArray<readonly [keyof ReturnType<typeof compileResourceLimits>, unknown, string]>)('default %s = %s comes from Envoy circuit_breaker.proto %s', (field, value) => {
     expect(compileResourceLimits()[field]).toBe(value);
   });
 
