@@ -22,6 +22,7 @@ export const allowed = {
 /** Extra packages a package's tests may import (integration tests over real transports). */
 export const allowedInTests = {
   gateway: ['transport-undici', 'transport-fetch'],
+  'transport-undici': ['transport-fetch'],
 };
 
 /** Packages that must run unchanged on Node, Bun, Deno and edge workers. */

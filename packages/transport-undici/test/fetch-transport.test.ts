@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEndpoint, type TransportResult } from '@switchyard/core';
-import { createFetchTransport } from '../../transport-fetch/src/index.js';
+import { createFetchTransport } from '@switchyard/transport-fetch';
 import { controller, deadPort, never, readRequest, startServer, text, type TestServer } from './helpers.js';
 
 const servers: TestServer[] = [];
