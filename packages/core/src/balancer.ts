@@ -14,9 +14,12 @@ export type PickResult =
 /** Everything one pick may look at. Reading the clock or random source happens outside. */
 export interface PickInput {
   /**
-   * The endpoints that may take this request, as health (outlier ejection, active checks,
-   * panic) and the splitter (subset) computed them. A subset of the endpoints the state was
-   * created or updated with; never picked outside of.
+   * The endpoints that may take this request, as health (outlier ejection, active checks) and
+   * the splitter (subset) computed them. A subset of the endpoints the state was created or
+   * updated with; never picked outside of. Who applies the panic threshold: for a single
+   * priority level, health (`computeEligible` hands over every endpoint when too few are
+   * healthy); with priority levels, the `withPriority` balancer, which needs the healthy set to
+   * compute Envoy's per-priority load and panics per level.
    */
   readonly eligible: readonly Endpoint[];
   readonly now: number;
