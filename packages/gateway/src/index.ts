@@ -29,3 +29,4 @@ export type { GatewayPlan } from './compile.js';
 export type { GatewayEvent } from './events.js';
 export type { MeterLike } from './metrics.js';
 export { LATENCY_BUCKETS_MS, MetricsRegistry } from './metrics.js';
+export { parseGatewayConfig } from './load-config.js';
