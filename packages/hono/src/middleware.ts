@@ -1,0 +1,117 @@
+/**
+ * `switchyard()` for Hono: a middleware on Web-standard Request/Response, so the same code runs
+ * on Node (`@hono/node-server`, undici transport) and on edge runtimes (Workers, Deno, Bun, with
+ * the fetch transport). No traffic logic here: the gateway decides and forwards; this file only
+ * converts between Hono's context and the gateway's request/response shapes.
+ */
+import type { SyRequest, SyResponse } from '@switchyard/core';
+import { fromFetchRequest, toFetchResponse, type Decision, type Gateway } from '@switchyard/gateway';
+import type { Context, MiddlewareHandler } from 'hono';
+
+/** The decision of decide mode, as stored on the context (`c.get('switchyard')`). */
+export type SwitchyardDecision = Extract<Decision, { kind: 'continue' }>;
+
+/** Context variables the middleware sets: declare them in your app's `Variables`. */
+export interface SwitchyardVariables {
+  switchyard: SwitchyardDecision;
+}
+
+/** Options of {@link switchyard}. */
+export interface SwitchyardHonoOptions {
+  /** The gateway (from `createGateway`), built once at start-up. */
+  readonly gateway: Gateway;
+  /**
+   * `'proxy'` (default): the gateway answers from the upstream. `'decide'`: limits, routing
+   * attributes and experiment assignment only; then `next()` runs your handlers with the
+   * decision in `c.get('switchyard')` and its headers added to your response.
+   */
+  readonly mode?: 'proxy' | 'decide';
+  /**
+   * A request no gateway route matches: `'next'` (default) runs the rest of the app (its own
+   * routes, then Hono's 404); `'respond'` answers the gateway's 404 `SY_NO_ROUTE` at once.
+   */
+  readonly notFound?: 'next' | 'respond';
+  /**
+   * The client's address, for `client-ip` limit keys and the gateway's `clientIdentity`.
+   * Hono has no portable way to read it: on Node pass `(c) => getConnInfo(c).remote.address`
+   * (`@hono/node-server/conninfo`), on Cloudflare `(c) => c.req.header('cf-connecting-ip')`.
+   */
+  readonly clientAddress?: (c: Context) => string | undefined;
+  /** Request attributes for routing, limits and splits (user id, tier, API-key metadata). */
+  readonly attributes?: (c: Context) => Readonly<Record<string, unknown>>;
+}
+
+/** True for the gateway's own "no route" answer (not an upstream's 404). */
+export function isNoRoute(response: SyResponse): boolean {
+  return response.status === 404 && typeof response.body === 'string' && response.body.startsWith('{"error":"SY_NO_ROUTE"');
+}
+
+/**
+ * Hono middleware mounting a switchyard gateway, in proxy or decide mode.
+ *
+ * When to use: proxy mode to put routing, limits, splits, balancing, retries and deadlines in
+ * front of upstreams; decide mode to keep your own handlers and only take the gateway's limits,
+ * route attributes and experiment/canary assignment. Gotchas: mount it before handlers that
+ * read the body (proxy mode streams `c.req.raw.body`); a client that disconnects aborts the
+ * upstream tries through `c.req.raw.signal`.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono';
+ * import { createGateway } from '@switchyard/gateway';
+ * import { createFetchTransport } from '@switchyard/transport-fetch';
+ * import { switchyard } from '@switchyard/hono';
+ * const gateway = createGateway({
+ *   routes: [{ name: 'api', matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backends: [{ upstream: 'api' }] }],
+ *   upstreams: { api: { endpoints: [{ url: 'https://api.internal.example' }] } },
+ * }, { transport: createFetchTransport() });
+ * const app = new Hono();
+ * app.use(switchyard({ gateway }));
+ * app.get('/health', (c) => c.text('ok')); // no gateway route matches: falls through
+ * export default app;
+ * ```
+ */
+export function switchyard(options: SwitchyardHonoOptions): MiddlewareHandler<{ Variables: SwitchyardVariables }> {
+  const { gateway } = options;
+  const decideOnly = options.mode === 'decide';
+  const fallThrough = (options.notFound ?? 'next') === 'next';
+  const toRequest = (c: Context): SyRequest =>
+    fromFetchRequest(c.req.raw, {
+      clientAddress: options.clientAddress?.(c),
+      ...(options.attributes !== undefined ? { attributes: options.attributes(c) } : {}),
+    });
+
+  if (!decideOnly) {
+    return async (c, next) => {
+      const response = await gateway.handle(toRequest(c), { signal: c.req.raw.signal });
+      if (fallThrough && isNoRoute(response)) {
+        await next();
+        return undefined;
+      }
+      return toFetchResponse(response) as Response;
+    };
+  }
+  return async (c, next) => {
+    const decision = await gateway.decide(toRequest(c));
+    if (decision.kind === 'respond') {
+      if (fallThrough && isNoRoute(decision.response)) {
+        await next();
+        return undefined;
+      }
+      return toFetchResponse(decision.response) as Response;
+    }
+    c.set('switchyard', decision);
+    await next();
+    const headers = Object.entries(decision.headers);
+    if (headers.length === 0) return undefined;
+    try {
+      for (const [name, value] of headers) c.res.headers.set(name, value);
+    } catch {
+      // Headers of a Response from fetch() are immutable: copy it.
+      const copy = new Response(c.res.body, c.res);
+      for (const [name, value] of headers) copy.headers.set(name, value);
+      c.res = copy;
+    }
+    return undefined;
+  };
+}
