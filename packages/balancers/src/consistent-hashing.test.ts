@@ -167,3 +167,33 @@ describe('key movement measurements', () => {
     console.log(rows.join('\n'));
   });
 });
+
+describe('lookup fast path (same eligible array)', () => {
+  for (const [name, make] of [
+    ['maglev', () => maglev({ tableSize: 1_009 }) as LoadBalancer<unknown>],
+    ['ring-hash', () => ringHash({ minimumRingSize: 256 }) as LoadBalancer<unknown>],
+  ] as const) {
+    it(`${name} - switching between eligible arrays (same, equal copy, subset, back) always answers for the array given`, () => {
+      const eps = fleet(8);
+      const subset = eps.filter((_, i) => i % 3 !== 0);
+      const lb = make();
+      const state = lb.create(eps, 0);
+      const rng = seededRng(3);
+      const fresh = (eligible: Endpoint[], hash: number): string => {
+        const r = lb.pick(lb.create(eps, 0), { eligible, now: 0, rng, hash });
+        return r.kind === 'picked' ? r.endpoint.id : '';
+      };
+      const copy = [...eps];
+      for (const [k, eligible] of [eps, eps, copy, subset, subset, eps, copy, [], eps].entries()) {
+        for (const hash of KEYS.slice(0, 50)) {
+          const r = lb.pick(state, { eligible, now: k, rng, hash });
+          if (eligible.length === 0) {
+            expect(r).toEqual({ kind: 'empty', reason: 'no-eligible-endpoints' });
+            continue;
+          }
+          expect(r.kind === 'picked' ? r.endpoint.id : '').toBe(fresh(eligible, hash));
+        }
+      }
+    });
+  }
+});

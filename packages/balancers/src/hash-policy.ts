@@ -7,11 +7,13 @@
  *       if h defined: hash = hash undefined ? h : rotl(hash, 1) ^ h
  *       if policy.terminal and hash defined: stop
  *
- * Each value is hashed with core's `murmur3` (UTF-8 MurmurHash3 x86_32), so a key maps to the
- * same endpoint in every process and runtime. When every policy yields nothing, the
+ * Each value is hashed with core's `murmur3` (UTF-8 MurmurHash3 x86_32; computed by an
+ * ASCII fast path with identical output), so a key maps to the same endpoint in every process
+ * and runtime. When every policy yields nothing, the
  * balancer picks at random (Envoy's behaviour).
  */
-import { murmur3, type SyRequest } from '@switchyard/core';
+import type { SyRequest } from '@switchyard/core';
+import { murmur3Fast } from './internal/murmur3.js';
 
 /** One hash policy. `terminal: true` stops evaluation once a hash exists. */
 export type HashPolicy =
@@ -83,7 +85,7 @@ export function computeRequestHash(policies: readonly HashPolicy[], request: SyR
   for (const p of policies) {
     const v = hashPolicyValue(p, request);
     if (v !== undefined) {
-      const h = murmur3(v);
+      const h = murmur3Fast(v);
       hash = hash === undefined ? h : (((hash << 1) | (hash >>> 31)) ^ h) >>> 0;
     }
     if (p.terminal === true && hash !== undefined) break;

@@ -3,7 +3,7 @@
  * Load Balancer", NSDI 2016, §3.4; Envoy `Maglev`, semantics.md §1.1).
  *
  * Each endpoint gets a permutation of the `tableSize` slots from two hashes of its key
- * (`offset = murmur3(key, 0) mod M`, `skip = murmur3(key, 1) mod (M − 1) + 1`); endpoints
+ * (`offset = murmur3Fast(key, 0) mod M`, `skip = murmur3Fast(key, 1) mod (M − 1) + 1`); endpoints
  * take turns claiming their next free slot until the table is full. Weighted as Envoy: an
  * endpoint of weight w claims a slot on the iterations where `iteration × w ≥ target`,
  * `target += maxWeight` (weights 1 and 2 over 65 537 slots → 21 846 and 43 691 entries).
@@ -12,8 +12,8 @@
  * one of N endpoints, somewhat more than 1/N of keys move (≈ 2× ring hash, per Envoy).
  */
 import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult } from '@switchyard/core';
-import { murmur3 } from '@switchyard/core';
 import { emptyFor, invalid } from './internal/common.js';
+import { murmur3Fast } from './internal/murmur3.js';
 import { boundedPick, pickHash } from './internal/bounded-load.js';
 import { baseSlot, createView, rekey, release, resolve, type EligibleView, type Slot } from './internal/slots.js';
 import { checkFactor, type BoundedLoadOptions } from './ring-hash.js';
@@ -28,10 +28,17 @@ export interface MaglevOptions extends BoundedLoadOptions {
 export interface MaglevState {
   readonly table: Map<string, Slot>;
   readonly view: EligibleView<Slot>;
-  /** Slot → index into `sorted`. */
-  lookup: Int32Array;
+  /** Slot → index into `sorted` (a `Uint16Array` below 65 536 endpoints: half the cache lines). */
+  lookup: Uint16Array | Uint32Array;
   /** The eligible slots ordered by key (the order the table was built in). */
   sorted: Slot[];
+  /** `sorted[i].picked`: an unbounded pick is two array loads. */
+  picks: PickResult[];
+  /**
+   * The eligible array `lookup` was last built or checked for. A pick given this same array
+   * takes the fast path (no resolve, no epoch check): the identity check is the whole cost.
+   */
+  ready: readonly Endpoint[] | undefined;
   epoch: number;
   totalWeight: number;
 }
@@ -69,8 +76,8 @@ export function buildMaglevTable(keys: readonly string[], weights: readonly numb
   let maxWeight = 0;
   for (let i = 0; i < n; i++) {
     const key = keys[i] as string;
-    pos[i] = murmur3(key, 0) % M;
-    skip[i] = (murmur3(key, 1) % (M - 1)) + 1;
+    pos[i] = murmur3Fast(key, 0) % M;
+    skip[i] = (murmur3Fast(key, 1) % (M - 1)) + 1;
     maxWeight = Math.max(maxWeight, weights[i] as number);
   }
   let filled = 0;
@@ -92,6 +99,11 @@ export function buildMaglevTable(keys: readonly string[], weights: readonly numb
     }
   }
   return table;
+}
+
+/** The table with its `-1`-free entries in the narrowest unsigned array that holds `n − 1`. */
+function compactTable(table: Int32Array, n: number): Uint16Array | Uint32Array {
+  return n <= 65_536 ? Uint16Array.from(table) : Uint32Array.from(table);
 }
 
 /**
@@ -119,7 +131,22 @@ export function maglev(options: MaglevOptions = {}): LoadBalancer<MaglevState> {
   const keyOf = options.hashKey ?? ((e: Endpoint) => e.id);
   const policies = options.hashPolicy;
   const make = (e: Endpoint): Slot => baseSlot(e, -Infinity);
-  const fresh = (table: Map<string, Slot>): MaglevState => ({ table, view: createView(), lookup: new Int32Array(0), sorted: [], epoch: -1, totalWeight: 0 });
+  const fresh = (table: Map<string, Slot>): MaglevState => ({ table, view: createView(), lookup: new Uint16Array(0), sorted: [], picks: [], ready: undefined, epoch: -1, totalWeight: 0 });
+  // Rebuilds what derives from the eligible set, when it changed; marks `eligible` ready.
+  const prepare = (state: MaglevState, eligible: readonly Endpoint[], now: number): void => {
+    resolve(state.view, eligible, state.table, make, now, false);
+    if (state.epoch !== state.view.epoch) {
+      state.epoch = state.view.epoch;
+      const keyed = state.view.slots.map((s) => ({ s, key: keyOf(s.endpoint) }));
+      keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      state.sorted = keyed.map((k) => k.s);
+      state.picks = state.sorted.map((s) => s.picked);
+      const weights = state.sorted.map((s) => s.endpoint.weight);
+      state.lookup = compactTable(buildMaglevTable(keyed.map((k) => k.key), weights, M), keyed.length);
+      state.totalWeight = weights.reduce((a, b) => a + b, 0);
+    }
+    state.ready = eligible;
+  };
   return {
     name: 'maglev',
     create(endpoints) {
@@ -129,23 +156,16 @@ export function maglev(options: MaglevOptions = {}): LoadBalancer<MaglevState> {
       return fresh(rekey(state.table, endpoints, make));
     },
     pick(state: MaglevState, input: PickInput): PickResult {
-      const n = input.eligible.length;
-      if (n === 0) return emptyFor(state.table.size);
-      resolve(state.view, input.eligible, state.table, make, input.now, false);
-      if (state.epoch !== state.view.epoch) {
-        state.epoch = state.view.epoch;
-        const keyed = state.view.slots.map((s) => ({ s, key: keyOf(s.endpoint) }));
-        keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-        state.sorted = keyed.map((k) => k.s);
-        const weights = state.sorted.map((s) => s.endpoint.weight);
-        state.lookup = buildMaglevTable(keyed.map((k) => k.key), weights, M);
-        state.totalWeight = weights.reduce((a, b) => a + b, 0);
+      const eligible = input.eligible;
+      if (eligible !== state.ready) {
+        if (eligible.length === 0) return emptyFor(state.table.size);
+        prepare(state, eligible, input.now);
       }
-      const h = pickHash(input.hash, policies, input.request, input.rng);
+      const hash = input.hash;
+      const h = hash !== undefined ? hash >>> 0 : pickHash(undefined, policies, input.request, input.rng);
+      if (factor === undefined) return state.picks[state.lookup[h % M] as number] as PickResult;
       const lookup = state.lookup;
-      const sorted = state.sorted;
-      if (factor === undefined) return (sorted[lookup[h % M] as number] as Slot).picked;
-      return boundedPick(sorted, state.totalWeight, factor, h, (x) => lookup[x % M] as number).picked;
+      return boundedPick(state.sorted, state.totalWeight, factor, h, (x) => lookup[x % M] as number).picked;
     },
     begin(state, endpoint) {
       const s = state.table.get(endpoint.id);

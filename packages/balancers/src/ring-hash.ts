@@ -13,9 +13,9 @@
  * {@link BoundedLoadOptions}).
  */
 import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult } from '@switchyard/core';
-import { murmur3 } from '@switchyard/core';
 import type { HashPolicy } from './hash-policy.js';
 import { emptyFor, invalid } from './internal/common.js';
+import { murmur3Fast } from './internal/murmur3.js';
 import { boundedPick, pickHash } from './internal/bounded-load.js';
 import { baseSlot, createView, rekey, release, resolve, type EligibleView, type Slot } from './internal/slots.js';
 
@@ -52,6 +52,10 @@ export interface RingHashState {
   readonly table: Map<string, Slot>;
   readonly view: EligibleView<Slot>;
   ring: Ring;
+  /** `view.slots[i].picked`, so an unbounded pick is a binary search and one load. */
+  picks: PickResult[];
+  /** The eligible array `ring` was last built or checked for (the fast path's identity check). */
+  ready: readonly Endpoint[] | undefined;
   epoch: number;
   totalWeight: number;
 }
@@ -81,7 +85,7 @@ export function buildRing(keys: readonly string[], weights: readonly number[], m
     const key = keys[i] as string;
     for (let r = 0; count < target; r++, count++) {
       // hash × 2^21 + owner sorts by hash, then by owner: deterministic on collisions.
-      packed.push(murmur3(`${key}_${r}`) * 2097152 + i);
+      packed.push(murmur3Fast(`${key}_${r}`) * 2097152 + i);
     }
   }
   packed.sort((a, b) => a - b);
@@ -136,29 +140,39 @@ export function ringHash(options: RingHashOptions = {}): LoadBalancer<RingHashSt
   const policies = options.hashPolicy;
   const make = (e: Endpoint): Slot => baseSlot(e, -Infinity);
   const emptyRing: Ring = { hashes: new Uint32Array(0), owners: new Int32Array(0) };
+  const fresh = (table: Map<string, Slot>): RingHashState => ({ table, view: createView(), ring: emptyRing, picks: [], ready: undefined, epoch: -1, totalWeight: 0 });
+  // Rebuilds the ring when the eligible set changed; marks `eligible` ready.
+  const prepare = (state: RingHashState, eligible: readonly Endpoint[], now: number): void => {
+    resolve(state.view, eligible, state.table, make, now, false);
+    const slots = state.view.slots;
+    if (state.epoch !== state.view.epoch) {
+      state.epoch = state.view.epoch;
+      const weights = slots.map((s) => s.endpoint.weight);
+      state.ring = buildRing(slots.map((s) => keyOf(s.endpoint)), weights, minSize, maxSize);
+      state.picks = slots.map((s) => s.picked);
+      state.totalWeight = weights.reduce((a, b) => a + b, 0);
+    }
+    state.ready = eligible;
+  };
   return {
     name: 'ring-hash',
     create(endpoints) {
-      return { table: rekey(undefined, endpoints, make), view: createView(), ring: emptyRing, epoch: -1, totalWeight: 0 };
+      return fresh(rekey(undefined, endpoints, make));
     },
     update(state, endpoints) {
-      return { table: rekey(state.table, endpoints, make), view: createView(), ring: emptyRing, epoch: -1, totalWeight: 0 };
+      return fresh(rekey(state.table, endpoints, make));
     },
     pick(state: RingHashState, input: PickInput): PickResult {
-      const n = input.eligible.length;
-      if (n === 0) return emptyFor(state.table.size);
-      resolve(state.view, input.eligible, state.table, make, input.now, false);
-      const slots = state.view.slots;
-      if (state.epoch !== state.view.epoch) {
-        state.epoch = state.view.epoch;
-        const weights = slots.map((s) => s.endpoint.weight);
-        state.ring = buildRing(slots.map((s) => keyOf(s.endpoint)), weights, minSize, maxSize);
-        state.totalWeight = weights.reduce((a, b) => a + b, 0);
+      const eligible = input.eligible;
+      if (eligible !== state.ready) {
+        if (eligible.length === 0) return emptyFor(state.table.size);
+        prepare(state, eligible, input.now);
       }
-      const h = pickHash(input.hash, policies, input.request, input.rng);
+      const hash = input.hash;
+      const h = hash !== undefined ? hash >>> 0 : pickHash(undefined, policies, input.request, input.rng);
       const ring = state.ring;
-      if (factor === undefined) return (slots[ringLookup(ring, h)] as Slot).picked;
-      return boundedPick(slots, state.totalWeight, factor, h, (x) => ringLookup(ring, x)).picked;
+      if (factor === undefined) return state.picks[ringLookup(ring, h)] as PickResult;
+      return boundedPick(state.view.slots, state.totalWeight, factor, h, (x) => ringLookup(ring, x)).picked;
     },
     begin(state, endpoint) {
       const s = state.table.get(endpoint.id);
