@@ -1,0 +1,194 @@
+import { createServer } from 'node:http';
+import { createGateway, type GatewayConfig } from '@switchyard/gateway';
+import { createMockTransport, createTestClock, seededRng } from '@switchyard/testing';
+import { createUndiciTransport } from '@switchyard/transport-undici';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { switchyard, type SwitchyardExpressOptions } from '../src/index.js';
+import { closeServer, listen } from './harness.js';
+
+async function bodyText(body: unknown): Promise<string> {
+  let out = '';
+  for await (const c of body as AsyncIterable<Uint8Array>) out += new TextDecoder().decode(c);
+  return out;
+}
+
+const CONFIG: GatewayConfig = {
+  // Express's trust proxy resolves req.ip; the gateway believes it as the TCP peer.
+  clientIdentity: { trustedProxies: [] },
+  routes: [
+    {
+      name: 'api',
+      matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
+      backends: [{ name: 'v1', upstream: 'api', subset: { version: 'v1' }, weight: 1 }, { name: 'v2', upstream: 'api', subset: { version: 'v2' }, weight: 0 }],
+      split: { canary: [{ backend: 'v2', when: { header: 'x-stage', value: 'canary' } }] },
+      experiment: { name: 'layout', variants: [{ name: 'a' }, { name: 'b' }], key: { header: 'x-user-id' } },
+      limits: ['per-client'],
+    },
+  ],
+  upstreams: {
+    api: {
+      endpoints: [
+        { id: 'a1', url: 'http://10.0.0.1:80', metadata: { version: 'v1' } },
+        { id: 'a2', url: 'http://10.0.0.2:80', metadata: { version: 'v2' } },
+      ],
+    },
+  },
+  limits: { 'per-client': { key: 'client-ip', policy: { maxTokens: 1, fillIntervalMs: 60_000 } } },
+};
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+async function start(app: express.Express): Promise<string> {
+  const { server, url } = await listen(app);
+  closers.push(() => closeServer(server));
+  return url;
+}
+
+function mocked(config: GatewayConfig = CONFIG) {
+  const clock = createTestClock();
+  const transport = createMockTransport({ clock }).respondWith((r) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `${r.headers['content-length'] ?? '-'}|${r.headers['content-type'] ?? '-'}` }));
+  const gateway = createGateway(config, { transport, clock, rng: seededRng(5) });
+  return { transport, gateway };
+}
+
+function decideApp(options: Partial<SwitchyardExpressOptions> = {}, trustProxy = false) {
+  const { transport, gateway } = mocked();
+  const app = express();
+  if (trustProxy) app.set('trust proxy', true);
+  app.use(switchyard({ gateway, mode: 'decide', ...options }));
+  app.get('/api/items', (req, res) => {
+    const d = req.switchyard;
+    res.json({ route: d?.route, backend: d?.backend, variant: d?.variant, client: d?.request.clientAddress });
+  });
+  app.get('/own', (_req, res) => res.send('own handler'));
+  return { app, transport };
+}
+
+describe('express - decide mode', () => {
+  it('calls next() with the decision on req.switchyard and its headers on res', async () => {
+    const { app, transport } = decideApp();
+    const url = await start(app);
+    const res = await fetch(`${url}/api/items`, { headers: { 'x-user-id': 'u1', 'x-stage': 'canary' } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ route: 'api', backend: 'v2', client: '127.0.0.1' });
+    expect(res.headers.get('x-experiment')).toBe(`layout-${String(body['variant'])}`);
+    expect(res.headers.get('ratelimit') ?? res.headers.get('ratelimit-remaining')).not.toBeNull();
+    expect(transport.requests).toHaveLength(0);
+  });
+
+  it('answers 429 itself and never reaches the handler', async () => {
+    const url = await start(decideApp().app);
+    expect((await fetch(`${url}/api/items`)).status).toBe(200);
+    const limited = await fetch(`${url}/api/items`);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('falls through on unmatched paths by default, or answers 404 SY_NO_ROUTE when configured', async () => {
+    expect(await (await fetch(`${await start(decideApp().app)}/own`)).text()).toBe('own handler');
+    const strict = await fetch(`${await start(decideApp({ notFound: 'respond' }).app)}/own`);
+    expect(strict.status).toBe(404);
+    expect(await strict.json()).toMatchObject({ error: 'SY_NO_ROUTE' });
+  });
+
+  it("keys client-ip limits on req.ip, so the app's trust proxy setting decides", async () => {
+    // trust proxy on: two clients behind one proxy get a bucket each.
+    const trusting = await start(decideApp({}, true).app);
+    expect((await fetch(`${trusting}/api/items`, { headers: { 'x-forwarded-for': '203.0.113.1' } })).status).toBe(200);
+    const other = await fetch(`${trusting}/api/items`, { headers: { 'x-forwarded-for': '203.0.113.2' } });
+    expect(other.status).toBe(200);
+    expect(((await other.json()) as Record<string, unknown>)['client']).toBe('203.0.113.2');
+    // trust proxy off: X-Forwarded-For is ignored, both share the socket's bucket.
+    const plain = await start(decideApp().app);
+    expect((await fetch(`${plain}/api/items`, { headers: { 'x-forwarded-for': '203.0.113.1' } })).status).toBe(200);
+    expect((await fetch(`${plain}/api/items`, { headers: { 'x-forwarded-for': '203.0.113.2' } })).status).toBe(429);
+  });
+});
+
+describe('express - proxy mode and body parsers', () => {
+  const open: GatewayConfig = { ...CONFIG, routes: [{ name: 'api', matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backends: [{ upstream: 'api' }] }], limits: {} };
+
+  it('re-serialises a JSON body a parser already read, with content-length fixed', async () => {
+    const { transport, gateway } = mocked(open);
+    const app = express();
+    app.use(express.json());
+    app.use(switchyard({ gateway }));
+    const url = await start(app);
+    const payload = JSON.stringify({ name: 'ada', tags: ['x'] }, null, 2);
+    const res = await fetch(`${url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
+    expect(res.status).toBe(200);
+    const compact = JSON.stringify({ name: 'ada', tags: ['x'] });
+    expect(await res.text()).toBe(`${compact.length}|application/json`);
+    expect(await bodyText(transport.requests[0]?.request.body)).toBe(compact);
+  });
+
+  it('re-serialises a urlencoded body', async () => {
+    const { transport, gateway } = mocked(open);
+    const app = express();
+    app.use(express.urlencoded({ extended: false }));
+    app.use(switchyard({ gateway }));
+    const url = await start(app);
+    const res = await fetch(`${url}/api/form`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1&b=two%20words' });
+    expect(res.status).toBe(200);
+    expect(await bodyText(transport.requests[0]?.request.body)).toBe('a=1&b=two%20words');
+  });
+
+  it('answers 500 SY_BODY_CONSUMED when a body was read and nothing can rebuild it', async () => {
+    const { transport, gateway } = mocked(open);
+    const app = express();
+    app.use((req, _res, next) => {
+      req.resume();
+      req.on('end', () => next());
+    });
+    app.use(switchyard({ gateway }));
+    const url = await start(app);
+    const res = await fetch(`${url}/api/blob`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: 'raw bytes' });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ error: 'SY_BODY_CONSUMED' });
+    expect(transport.requests).toHaveLength(0);
+  });
+
+  it('matches gateway routes on the full originalUrl when mounted under a path', async () => {
+    const { transport, gateway } = mocked(open);
+    const app = express();
+    app.use('/api', switchyard({ gateway }));
+    const url = await start(app);
+    expect((await fetch(`${url}/api/v1/x?y=2`)).status).toBe(200);
+    expect(transport.requests[0]?.request.path).toBe('/api/v1/x?y=2');
+  });
+});
+
+describe('express - real HTTP with the undici transport', () => {
+  it('proxies to a node:http upstream on 127.0.0.1, streaming an upload both ways', async () => {
+    const upstream = createServer((req, res) => {
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': 'node' });
+        res.end(`${req.method} ${req.url} ${n}`);
+      });
+    });
+    const up = await listen(upstream);
+    closers.push(() => closeServer(up.server));
+    const gateway = createGateway(
+      { routes: [{ name: 'api', matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backends: [{ upstream: 'api' }] }], upstreams: { api: { endpoints: [{ url: up.url }], balancer: { policy: 'least-request' } } } },
+      { transport: createUndiciTransport() },
+    );
+    closers.push(() => gateway.stop());
+    const app = express();
+    app.use(switchyard({ gateway }));
+    app.get('/own', (_req, res) => res.send('own'));
+    const url = await start(app);
+    const res = await fetch(`${url}/api/items?x=1`);
+    expect(res.headers.get('x-upstream')).toBe('node');
+    expect(await res.text()).toBe('GET /api/items?x=1 0');
+    const post = await fetch(`${url}/api/upload`, { method: 'POST', body: 'x'.repeat(1_000_000) });
+    expect(await post.text()).toBe('POST /api/upload 1000000');
+    expect(await (await fetch(`${url}/own`)).text()).toBe('own');
+  });
+});
