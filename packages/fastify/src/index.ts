@@ -1,5 +1,8 @@
 /**
+ * `@switchyard/fastify`: switchyard as a Fastify 5 plugin, in proxy or decide mode.
+ *
  * @packageDocumentation
- * @switchyard/fastify — under construction.
  */
-export {};
+export type { SwitchyardDecision, SwitchyardFastifyOptions } from './plugin.js';
+export { isNoRoute, switchyard } from './plugin.js';
+export { switchyard as default } from './plugin.js';

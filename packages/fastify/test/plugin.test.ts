@@ -1,0 +1,136 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGateway, type GatewayConfig } from '@switchyard/gateway';
+import { createMockTransport, createTestClock, seededRng } from '@switchyard/testing';
+import { createUndiciTransport } from '@switchyard/transport-undici';
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { switchyard } from '../src/index.js';
+
+const CONFIG: GatewayConfig = {
+  clientIdentity: { trustedProxies: [] },
+  routes: [
+    {
+      name: 'api',
+      matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
+      backends: [{ name: 'v1', upstream: 'api', subset: { version: 'v1' }, weight: 1 }, { name: 'v2', upstream: 'api', subset: { version: 'v2' }, weight: 0 }],
+      split: { canary: [{ backend: 'v2', when: { header: 'x-stage', value: 'canary' } }] },
+      experiment: { name: 'layout', variants: [{ name: 'a' }, { name: 'b' }], key: { header: 'x-user-id' } },
+      limits: ['per-user'],
+    },
+  ],
+  upstreams: {
+    api: {
+      endpoints: [
+        { id: 'a1', url: 'http://10.0.0.1:80', metadata: { version: 'v1' } },
+        { id: 'a2', url: 'http://10.0.0.2:80', metadata: { version: 'v2' } },
+      ],
+    },
+  },
+  limits: { 'per-user': { key: { header: 'x-user-id' }, policy: { maxTokens: 1, fillIntervalMs: 60_000 } } },
+};
+
+function mocked() {
+  const clock = createTestClock();
+  const transport = createMockTransport({ clock }).respondWith(() => ({ status: 200, headers: { 'x-from': 'upstream' }, body: 'proxied' }));
+  return { transport, gateway: createGateway(CONFIG, { transport, clock, rng: seededRng(2) }) };
+}
+
+describe('fastify - decide mode', () => {
+  async function app(notFound?: 'next' | 'respond') {
+    const { transport, gateway } = mocked();
+    const fastify = Fastify();
+    await fastify.register(async (scope) => {
+      await scope.register(switchyard, { gateway, mode: 'decide', ...(notFound !== undefined ? { notFound } : {}) });
+      scope.get('/api/items', async (request) => ({ route: request.switchyard?.route, backend: request.switchyard?.backend, same: scope.switchyard === gateway }));
+      scope.get('/own', async () => 'own handler');
+    });
+    // A sibling scope: encapsulation keeps the hook away from it.
+    await fastify.register(async (sibling) => {
+      sibling.get('/api/sibling', async (request) => ({ decided: (request.switchyard ?? null) !== null }));
+    });
+    return { fastify, transport };
+  }
+
+  it('sets request.switchyard and the gateway headers, and decorates the instance with the gateway', async () => {
+    const { fastify, transport } = await app();
+    const res = await fastify.inject({ url: '/api/items', headers: { 'x-user-id': 'u1', 'x-stage': 'canary' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ route: 'api', backend: 'v2', same: true });
+    expect(res.headers['x-experiment']).toMatch(/^layout-(a|b)$/);
+    expect(transport.requests).toHaveLength(0);
+  });
+
+  it('answers 429 from the hook without running the handler', async () => {
+    const { fastify } = await app();
+    expect((await fastify.inject({ url: '/api/items', headers: { 'x-user-id': 'u2' } })).statusCode).toBe(200);
+    const limited = await fastify.inject({ url: '/api/items', headers: { 'x-user-id': 'u2' } });
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(limited.json()).toMatchObject({ error: 'SY_RATE_LIMITED' });
+  });
+
+  it('respects encapsulation: a sibling scope never sees the hook', async () => {
+    const { fastify } = await app();
+    for (let i = 0; i < 3; i++) {
+      const res = await fastify.inject({ url: '/api/sibling', headers: { 'x-user-id': 'u3' } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ decided: false });
+    }
+  });
+
+  it('lets unmatched routes through by default, or answers 404 SY_NO_ROUTE', async () => {
+    expect((await (await app()).fastify.inject({ url: '/own' })).body).toBe('own handler');
+    const strict = await (await app('respond')).fastify.inject({ url: '/own' });
+    expect(strict.statusCode).toBe(404);
+    expect(strict.json()).toMatchObject({ error: 'SY_NO_ROUTE' });
+  });
+});
+
+describe('fastify - proxy mode', () => {
+  it('keeps your routes first, proxies the rest, and hands unmatched paths to the not-found handler', async () => {
+    const { transport, gateway } = mocked();
+    const fastify = Fastify();
+    await fastify.register(switchyard, { gateway });
+    fastify.get('/api/own', async () => 'own route');
+    fastify.post('/echo', async (request) => request.body);
+    expect((await fastify.inject({ url: '/api/own' })).body).toBe('own route');
+    const res = await fastify.inject({ method: 'POST', url: '/api/x', headers: { 'content-type': 'application/json', 'x-user-id': 'p1' }, payload: '{"a":1}' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-from']).toBe('upstream');
+    expect(res.body).toBe('proxied');
+    expect(transport.requests[0]?.request.headers['content-type']).toBe('application/json');
+    // The parent's JSON parser still serves the app's own routes.
+    expect((await fastify.inject({ method: 'POST', url: '/echo', payload: { b: 2 } })).json()).toEqual({ b: 2 });
+    expect((await fastify.inject({ url: '/nowhere' })).statusCode).toBe(404);
+  });
+
+  it('proxies over real HTTP to a node:http upstream with the undici transport', async () => {
+    const upstream = createServer((req, res) => {
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => res.writeHead(200, { 'x-upstream': 'node' }).end(`${req.method} ${req.url} ${n}`));
+    }).listen(0, '127.0.0.1');
+    await new Promise((r) => upstream.once('listening', r));
+    const gateway = createGateway(
+      { routes: [{ name: 'api', matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backends: [{ upstream: 'api' }] }], upstreams: { api: { endpoints: [{ url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` }], balancer: { policy: 'least-request' } } } },
+      { transport: createUndiciTransport() },
+    );
+    const fastify = Fastify({ forceCloseConnections: true });
+    await fastify.register(switchyard, { gateway });
+    await fastify.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const base = `http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}`;
+      const res = await fetch(`${base}/api/items?x=1`);
+      expect(res.headers.get('x-upstream')).toBe('node');
+      expect(await res.text()).toBe('GET /api/items?x=1 0');
+      const post = await fetch(`${base}/api/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(500_000) }) });
+      expect(await post.text()).toBe(`POST /api/upload ${500_000 + 10}`);
+    } finally {
+      await fastify.close();
+      await gateway.stop();
+      upstream.closeAllConnections();
+      await new Promise((r) => upstream.close(r));
+    }
+  });
+});
