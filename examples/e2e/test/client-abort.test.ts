@@ -54,11 +54,11 @@ async function abortAfterFirstChunk(url: string, dispatcher: ReturnType<typeof c
 }
 
 async function settle(up: Upstream, gw: GatewayServer, baseline: { upstreamSockets: number; poolConnected: number }, polls = 1_000): Promise<void> {
-  await until(() => up.sockets.size <= baseline.upstreamSockets, `upstream sockets back to ${baseline.upstreamSockets} (open: ${up.sockets.size})`, polls);
+  await until(() => up.sockets.size <= baseline.upstreamSockets, () => `upstream sockets back to ${baseline.upstreamSockets} (open: ${up.sockets.size})`, polls);
   await until(() => gw.active() === 0, 'every gateway handler has finished', polls);
   await until(
     () => gw.transport.stats().every((s) => s.running === 0 && s.pending === 0 && s.queued === 0 && s.connected <= baseline.poolConnected),
-    `transport pool back to baseline (${JSON.stringify(gw.transport.stats())})`,
+    () => `transport pool back to baseline (${JSON.stringify(gw.transport.stats())})`,
     polls,
   );
 }
@@ -100,7 +100,7 @@ describe('client abort mid-response releases the upstream socket', () => {
     expect(streamed.every((r) => r.writeHeads === 1 && r.closes === 1 && r.finishes === 0 && r.handlerErrors === 0)).toBe(true);
     // The client sockets are gone too; what remains is a handful of handles (servers, timers).
     await dispatcher.destroy();
-    await until(() => activeResources() <= handlesBefore + 8, `active handles back near ${handlesBefore} (now ${activeResources()})`, 1_000);
+    await until(() => activeResources() <= handlesBefore + 8, () => `active handles back near ${handlesBefore} (now ${process.getActiveResourcesInfo().join(',')})`, 1_000);
     expect(activeResources()).toBeLessThanOrEqual(handlesBefore + 8);
   }, 60_000);
 

@@ -168,12 +168,12 @@ export function client(connections = 128): Agent {
  * Resolves once `condition()` holds, checking it between event-loop turns and then every
  * `intervalMs`, at most `polls` times; rejects with `what` otherwise. A bound, not a timing claim.
  */
-export async function until(condition: () => boolean, what: string, polls = 400, intervalMs = 10): Promise<void> {
+export async function until(condition: () => boolean, what: string | (() => string), polls = 400, intervalMs = 10): Promise<void> {
   for (let i = 0; i < polls; i++) {
     if (condition()) return;
     await (i < 20 ? tick() : sleep(intervalMs));
   }
-  if (!condition()) throw new Error(`condition not met: ${what}`);
+  if (!condition()) throw new Error(`condition not met: ${typeof what === 'string' ? what : what()}`);
 }
 
 /** A promise and its resolver. */
