@@ -16,18 +16,18 @@ import type { CaseResult, Task } from './harness.ts';
 import { honoRequests, honoRoutes } from './fixtures/router-hono.ts';
 import { fillParams, githubParam, githubRoutes, githubStatic } from './fixtures/router-github.ts';
 
-interface Route {
+export interface Route {
   readonly method: string;
   readonly path: string;
 }
-interface Probe {
+export interface Probe {
   readonly method: string;
   readonly path: string;
   readonly route: number;
   readonly params: Readonly<Record<string, string>>;
 }
 /** Returns [route index, named params] or undefined. */
-type Find = (method: string, path: string) => readonly [number, Record<string, string>] | undefined;
+export type Find = (method: string, path: string) => readonly [number, Record<string, string>] | undefined;
 
 function named(p: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -37,7 +37,7 @@ function named(p: Record<string, string> | undefined): Record<string, string> {
 
 const wildcard = (path: string, style: string): string => (path.endsWith('/*') ? path.slice(0, -1) + style : path);
 
-function adapters(routes: readonly Route[]): Record<string, { find: Find; hot: (m: string, p: string) => unknown }> {
+export function adapters(routes: readonly Route[]): Record<string, { find: Find; hot: (m: string, p: string) => unknown }> {
   const fmw = FindMyWay();
   routes.forEach((r, i) => fmw.on(r.method as 'GET', r.path, () => i, { i }));
   const regexp = new RegExpRouter<number>();
@@ -95,7 +95,7 @@ function adapters(routes: readonly Route[]): Record<string, { find: Find; hot: (
   };
 }
 
-function ours(routes: readonly Route[], selection: 'gateway' | 'first-match', headers = false) {
+export function ours(routes: readonly Route[], selection: 'gateway' | 'first-match', headers = false) {
   const config: RouteConfig<number>[] = routes.map((r, i) => ({
     value: i,
     matches: [
@@ -122,9 +122,9 @@ function ours(routes: readonly Route[], selection: 'gateway' | 'first-match', he
   return { table, find };
 }
 
-const HEADERS = { 'x-tenant': 'acme', 'x-env': 'production', 'x-version': '3', accept: '*/*' };
+export const HEADERS = { 'x-tenant': 'acme', 'x-env': 'production', 'x-version': '3', accept: '*/*' };
 
-function verify(impl: string, find: Find, probes: readonly Probe[]): void {
+export function verify(impl: string, find: Find, probes: readonly Probe[]): void {
   for (const pr of probes) {
     const got = find(pr.method, pr.path);
     const want = JSON.stringify([pr.route, named(pr.params as Record<string, string>)]);
@@ -132,10 +132,15 @@ function verify(impl: string, find: Find, probes: readonly Probe[]): void {
   }
 }
 
-export default async function run(): Promise<void> {
-  const tasks: Task[] = [];
-  const notes: string[] = [];
-  const sets: { name: string; routes: readonly Route[]; cases: { name: string; probes: readonly Probe[] }[] }[] = [];
+export interface BenchSet {
+  readonly name: string;
+  readonly routes: readonly Route[];
+  readonly cases: { name: string; probes: readonly Probe[] }[];
+}
+
+/** The two route sets and their cases (requests with the expected route and params). */
+export function benchSets(): BenchSet[] {
+  const sets: BenchSet[] = [];
 
   const honoProbes: Probe[] = honoRequests.map((r) => ({ method: r.method, path: r.path, route: r.route, params: r.params }));
   sets.push({
@@ -162,6 +167,13 @@ export default async function run(): Promise<void> {
     ],
   });
 
+  return sets;
+}
+
+export default async function run(): Promise<void> {
+  const tasks: Task[] = [];
+  const notes: string[] = [];
+  const sets = benchSets();
   for (const set of sets) {
     const peers = adapters(set.routes);
     const mine = ours(set.routes, 'gateway');

@@ -10,7 +10,7 @@ import type { Cidr, Rng } from '@switchyard/core';
 import { checkRegexSafety } from './regex-safety.js';
 import { isTrivial, normalizePath } from './normalize.js';
 import type { NormalizeOptions } from './normalize.js';
-import { hostOf } from './internal/conditions.js';
+import { compileCheck, hostOf } from './internal/conditions.js';
 import type { AttrCond, HeaderCond, HostSet, QueryCond } from './internal/conditions.js';
 import { TrieNode, consider, considerRegexes, insert, newCtx, walk } from './internal/engine.js';
 import type { Ctx, Entry } from './internal/engine.js';
@@ -29,6 +29,7 @@ import type {
 } from './types.js';
 
 const ENGINE = Symbol('switchyard.router.engine');
+const EMPTY_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 interface StaticBucket {
   readonly entries: Entry[];
@@ -42,12 +43,23 @@ interface Matcher {
   readonly hasCs: boolean;
   readonly hasCi: boolean;
   readonly regexes: Entry[];
+  /**
+   * Static paths whose best entry wins outright whenever its own conditions hold (nothing else
+   * in this matcher can match that path at a better rank): path → that entry.
+   */
+  readonly fast: Map<string, Entry>;
+}
+
+/** One matcher per method named by some route (with the method-less routes in each), plus one for other methods. */
+interface Split {
+  readonly byMethod: Map<string, Matcher>;
+  readonly other: Matcher | undefined;
 }
 
 interface Engine {
-  readonly any: Matcher | undefined;
-  readonly exactHosts: Map<string, Matcher>;
-  readonly wildcardHosts: Map<string, Matcher>;
+  readonly any: Split | undefined;
+  readonly exactHosts: Map<string, Split>;
+  readonly wildcardHosts: Map<string, Split>;
   readonly usesHosts: boolean;
   readonly firstMatchHosts: boolean;
   readonly normalize: NormalizeOptions;
@@ -609,6 +621,8 @@ export function compileRoutes<T = unknown>(config: RouteTableConfig<T>, options:
           cidrs,
           percent,
           simple,
+          check: compileCheck(headers, query, attrs, cidrs),
+          staticResult: undefined,
           specificity: facts.specificity,
           pathClass: facts.pathClass,
         },
@@ -628,19 +642,19 @@ export function compileRoutes<T = unknown>(config: RouteTableConfig<T>, options:
   if (options.strict && warnings.length > 0) throw new ConfigError(warnings);
 
   const entries = (ds: readonly Draft[]): Entry[] => ds.map((d) => d.entry as Entry);
-  let any: Matcher | undefined;
-  const exactHosts = new Map<string, Matcher>();
-  const wildcardHosts = new Map<string, Matcher>();
+  let any: Split | undefined;
+  const exactHosts = new Map<string, Split>();
+  const wildcardHosts = new Map<string, Split>();
   let maxDepth = 1;
   for (const d of drafts) maxDepth = Math.max(maxDepth, d.facts.paramNames.length + 1);
   const ctx = newCtx(maxDepth);
-  if (!gateway) any = buildMatcher(entries(ordered), ctx);
+  if (!gateway) any = buildSplit(entries(ordered), ctx);
   else {
     const noHost = ordered.filter((d) => d.hostnames.length === 0);
-    if (noHost.length > 0) any = buildMatcher(entries(noHost), ctx);
+    if (noHost.length > 0) any = buildSplit(entries(noHost), ctx);
     const patterns = new Set(ordered.flatMap((d) => d.hostnames));
     for (const h of patterns) {
-      const m = buildMatcher(entries(ordered.filter((d) => d.hostnames.includes(h))), ctx);
+      const m = buildSplit(entries(ordered.filter((d) => d.hostnames.includes(h))), ctx);
       if (h.startsWith('*.')) wildcardHosts.set(h.slice(1), m);
       else exactHosts.set(h, m);
     }
@@ -683,6 +697,16 @@ function findShadowed(ordered: readonly Draft[], gateway: boolean, warnings: Com
   }
 }
 
+function buildSplit(list: readonly Entry[], ctx: Ctx): Split {
+  const byMethod = new Map<string, Matcher>();
+  for (const e of list) {
+    const m = e.method;
+    if (m !== undefined && !byMethod.has(m)) byMethod.set(m, buildMatcher(list.filter((x) => x.method === undefined || x.method === m), ctx));
+  }
+  const generic = list.filter((x) => x.method === undefined);
+  return { byMethod, other: generic.length > 0 ? buildMatcher(generic, ctx) : undefined };
+}
+
 function buildMatcher(list: readonly Entry[], ctx: Ctx): Matcher {
   const cs = new TrieNode('');
   const ci = new TrieNode('');
@@ -701,6 +725,8 @@ function buildMatcher(list: readonly Entry[], ctx: Ctx): Matcher {
     else hasCs = true;
     if (!e.ignoreCase && (e.pathType === 'Exact' || (e.pathType === 'Template' && e.paramNames.length === 0))) {
       e.staticKey = value;
+      // Every match of a static entry is this very result (the path equals the key).
+      e.staticResult ??= Object.freeze({ kind: 'matched', route: e.route, matchIndex: e.matchIndex, params: EMPTY_PARAMS, path: value });
       let b = staticMap.get(value);
       if (b === undefined) staticMap.set(value, (b = { entries: [], shadowRank: Infinity }));
       b.entries.push(e);
@@ -709,7 +735,8 @@ function buildMatcher(list: readonly Entry[], ctx: Ctx): Matcher {
   regexes.sort((a, b) => a.rank - b.rank);
   cs.finish();
   ci.finish();
-  const m: Matcher = { staticMap, cs, ci, hasCs, hasCi, regexes };
+  const fast = new Map<string, Entry>();
+  const m: Matcher = { staticMap, cs, ci, hasCs, hasCi, regexes, fast };
   // For each static path, the best rank any *other* candidate could reach on that path,
   // whatever the request's other properties: a static hit ranked below it needs no walk.
   for (const [key, b] of staticMap) {
@@ -719,6 +746,9 @@ function buildMatcher(list: readonly Entry[], ctx: Ctx): Matcher {
     runMatcher(m, key, ctx, false);
     b.shadowRank = ctx.bestRank;
     ctx.pathOnlyExclude = undefined;
+    const top = b.entries[0] as Entry;
+    // Sampled and host-restricted entries need the full context; everything else is one call.
+    if (top.rank < b.shadowRank && top.hosts === undefined && top.percent >= 100) fast.set(key, top);
   }
   resetCtx(ctx);
   return m;
@@ -753,7 +783,6 @@ function runMatcher(m: Matcher, path: string, ctx: Ctx, useStatic: boolean): Reg
   return undefined;
 }
 
-const EMPTY_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 function decodeParam(s: string): string {
   if (!s.includes('%')) return s;
@@ -788,19 +817,32 @@ export interface MatchOptions {
 export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: MatchOptions): MatchResult<T> {
   const engine = table[ENGINE];
   let raw = request.path;
+  if (typeof raw !== 'string') return NOT_A_STRING;
   let query = request.query;
-  if (typeof raw !== 'string') return { kind: 'bad-request', reason: 'path must be a string' };
   const q = raw.indexOf('?');
   if (q >= 0) {
     query ??= raw.slice(q + 1);
     raw = raw.slice(0, q);
   }
+  const method = request.method;
+  let only: Matcher | undefined;
+  if (!engine.usesHosts) {
+    const any = engine.any;
+    only = any === undefined ? undefined : (any.byMethod.get(method) ?? any.other);
+    if (only === undefined) return noRoute(raw, engine);
+    // Static fast path: static keys are in normalized form, so a raw path equal to one needs no
+    // normalization, and the entry found wins whenever its own conditions hold.
+    const hit = only.fast.get(raw);
+    if (hit !== undefined && (hit.check === undefined || hit.check(request, query ?? ''))) return hit.staticResult as MatchResult<T>;
+  }
   let path = raw;
+  let escaped = false;
   // The common case (nothing to normalize) costs one scan and no allocation.
   if (raw.charCodeAt(0) !== 47 || !isTrivial(raw)) {
     const n = normalizePath(raw, engine.normalize);
     if (n.kind === 'invalid') return { kind: 'bad-request', reason: n.reason };
     path = n.path;
+    escaped = path.includes('%');
   }
   const ctx = engine.ctx;
   ctx.req = request;
@@ -810,24 +852,25 @@ export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: 
   ctx.bestRank = Infinity;
   ctx.depth = 0;
   let groups: RegExpExecArray | undefined;
-  if (!engine.usesHosts) {
+  if (only !== undefined) {
     ctx.host = engine.firstMatchHosts ? hostOf(request.authority) : undefined;
-    if (engine.any !== undefined) groups = runMatcher(engine.any, path, ctx, true);
+    groups = runMatcher(only, path, ctx, true);
   } else {
     const host = hostOf(request.authority);
     ctx.host = host;
     const exact = engine.exactHosts.get(host);
-    if (exact !== undefined) groups = runMatcher(exact, path, ctx, true);
+    if (exact !== undefined) groups = runSplit(exact, method, path, ctx);
     for (let dot = host.indexOf('.'); ctx.best === undefined && dot >= 0; dot = host.indexOf('.', dot + 1)) {
       const w = engine.wildcardHosts.get(host.slice(dot));
-      if (w !== undefined && dot > 0) groups = runMatcher(w, path, ctx, true);
+      if (w !== undefined && dot > 0) groups = runSplit(w, method, path, ctx);
     }
-    if (ctx.best === undefined && engine.any !== undefined) groups = runMatcher(engine.any, path, ctx, true);
+    if (ctx.best === undefined && engine.any !== undefined) groups = runSplit(engine.any, method, path, ctx);
   }
   ctx.req = NO_REQUEST;
   ctx.rng = undefined;
   const best = ctx.best as Entry | undefined;
   if (best === undefined) return { kind: 'no-route', path };
+  if (best.staticResult !== undefined) return best.staticResult as MatchResult<T>;
   let params = EMPTY_PARAMS;
   if (groups !== undefined) {
     const out: Record<string, string> = {};
@@ -837,10 +880,26 @@ export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: 
     const out: Record<string, string> = {};
     const names = best.paramNames;
     const bp = ctx.bestParams;
-    for (let i = 0; i < names.length; i++) out[names[i] as string] = decodeParam(path.slice(bp[i * 2] as number, bp[i * 2 + 1] as number));
+    for (let i = 0; i < names.length; i++) {
+      const v = path.slice(bp[i * 2] as number, bp[i * 2 + 1] as number);
+      out[names[i] as string] = escaped ? decodeParam(v) : v;
+    }
     params = out;
   }
   return { kind: 'matched', route: best.route as CompiledRoute<T>, matchIndex: best.matchIndex, params, path };
 }
 
+function runSplit(split: Split, method: string, path: string, ctx: Ctx): RegExpExecArray | undefined {
+  const m = split.byMethod.get(method) ?? split.other;
+  return m === undefined ? undefined : runMatcher(m, path, ctx, true);
+}
+
+/** No matcher for this method: still a 400 for a path that cannot be normalized. */
+function noRoute<T>(raw: string, engine: Engine): MatchResult<T> {
+  if (raw.charCodeAt(0) === 47 && isTrivial(raw)) return { kind: 'no-route', path: raw };
+  const n = normalizePath(raw, engine.normalize);
+  return n.kind === 'invalid' ? { kind: 'bad-request', reason: n.reason } : { kind: 'no-route', path: n.path };
+}
+
+const NOT_A_STRING: MatchResult<never> = Object.freeze({ kind: 'bad-request', reason: 'path must be a string' });
 const NO_REQUEST: MatchRequest = Object.freeze({ method: '', path: '' });

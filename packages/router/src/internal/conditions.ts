@@ -1,6 +1,6 @@
 import { cidrContains, parseIp } from '@switchyard/core';
 import type { Attributes, Cidr, RequestHeaders } from '@switchyard/core';
-import type { AttributeScalar, HeaderMatchType, QueryMatchType } from '../types.js';
+import type { AttributeScalar, HeaderMatchType, MatchRequest, QueryMatchType } from '../types.js';
 
 /** A compiled header condition. */
 export interface HeaderCond {
@@ -153,4 +153,74 @@ export function hostMatches(set: HostSet, host: string): boolean {
   if (set.exact.has(host)) return true;
   for (const s of set.suffixes) if (host.length > s.length && host.endsWith(s)) return true;
   return false;
+}
+
+/** A match's non-path conditions compiled into one function of the request and its raw query string. */
+export type Check = (req: MatchRequest, query: string) => boolean;
+
+function headerCheck(c: HeaderCond): Check {
+  const name = c.name;
+  const value = c.value;
+  if (!c.invert && !c.ignoreCase) {
+    // The common shapes get closures without the type switch.
+    switch (c.type) {
+      case 'Exact':
+        return (req) => {
+          const h = req.headers;
+          return h !== undefined && h[name] === value;
+        };
+      case 'Prefix':
+        return (req) => {
+          const v = req.headers?.[name];
+          return v !== undefined && v.startsWith(value);
+        };
+      case 'Present':
+        return (req) => {
+          const h = req.headers;
+          return h !== undefined && h[name] !== undefined;
+        };
+      default:
+    }
+  }
+  return (req) => headerPasses(c, req.headers);
+}
+
+/**
+ * Compiles the non-path, non-method, non-host conditions of one match (all ANDed) into one
+ * function, so the matcher calls one closure instead of walking four condition lists.
+ * Undefined when there is nothing to check.
+ */
+export function compileCheck(
+  headers: readonly HeaderCond[],
+  query: readonly QueryCond[],
+  attrs: readonly AttrCond[],
+  cidrs: readonly Cidr[] | undefined,
+): Check | undefined {
+  const fns: Check[] = headers.map(headerCheck);
+  for (const q of query) fns.push((_req, qs) => queryPasses(q, qs));
+  for (const a of attrs) fns.push((req) => attrPasses(a, req.attributes));
+  if (cidrs !== undefined) fns.push((req) => ipInCidrs(req.clientAddress, cidrs));
+  const [a, b, c] = fns;
+  switch (fns.length) {
+    case 0:
+      return undefined;
+    case 1:
+      return a;
+    case 2: {
+      const x = a as Check;
+      const y = b as Check;
+      return (req, qs) => x(req, qs) && y(req, qs);
+    }
+    case 3: {
+      const x = a as Check;
+      const y = b as Check;
+      const z = c as Check;
+      return (req, qs) => x(req, qs) && y(req, qs) && z(req, qs);
+    }
+    default:
+      return (req, qs) => {
+        for (let i = 0; i < fns.length; i++) if (!(fns[i] as Check)(req, qs)) return false;
+        return true;
+      };
+  }
 }

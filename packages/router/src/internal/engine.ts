@@ -8,9 +8,9 @@
  */
 import { chance } from '@switchyard/core';
 import type { Cidr, Rng } from '@switchyard/core';
-import type { CompiledRoute, MatchRequest, PathMatchType } from '../types.js';
-import { attrPasses, headerPasses, hostMatches, ipInCidrs, queryPasses } from './conditions.js';
-import type { AttrCond, HeaderCond, HostSet, QueryCond } from './conditions.js';
+import type { CompiledRoute, MatchRequest, MatchResult, PathMatchType } from '../types.js';
+import { hostMatches } from './conditions.js';
+import type { AttrCond, Check, HeaderCond, HostSet, QueryCond } from './conditions.js';
 
 /** One (route, match) pair, compiled. */
 export interface Entry {
@@ -36,6 +36,10 @@ export interface Entry {
   readonly percent: number;
   /** Only method (and host) to check. */
   readonly simple: boolean;
+  /** Headers, query, attributes and client CIDRs compiled into one function; undefined when there are none. */
+  readonly check: Check | undefined;
+  /** For entries in the static map: the frozen result every match of this entry returns. */
+  staticResult: MatchResult<unknown> | undefined;
   /** Gateway precedence facts. */
   readonly specificity: number;
   readonly pathClass: number;
@@ -48,7 +52,10 @@ interface BytePrefix {
 
 export class TrieNode {
   children: TrieNode[] = [];
-  childMap: Map<string, TrieNode> | undefined = undefined;
+  /** Wide nodes: children bucketed by the low 6 bits of their label's first char code. */
+  buckets: TrieNode[][] | undefined = undefined;
+  /** The child for an empty segment (`/a//` cannot occur, but `/a/` has one). */
+  emptyChild: TrieNode | undefined = undefined;
   param: TrieNode | undefined = undefined;
   catchAll: Entry[] = [];
   exact: Entry[] = [];
@@ -79,7 +86,12 @@ export class TrieNode {
     }
     for (const c of this.children) min = Math.min(min, c.finish());
     if (this.param) min = Math.min(min, this.param.finish());
-    if (this.children.length > 6) this.childMap = new Map(this.children.map((c) => [c.label, c]));
+    this.emptyChild = this.children.find((c) => c.label === '');
+    if (this.children.length > 4) {
+      const buckets: TrieNode[][] = Array.from({ length: 64 }, () => []);
+      for (const c of this.children) if (c.label !== '') (buckets[c.label.charCodeAt(0) & 63] as TrieNode[]).push(c);
+      this.buckets = buckets;
+    }
     this.minRank = min;
     return min;
   }
@@ -166,16 +178,12 @@ export function newCtx(maxDepth: number): Ctx {
   };
 }
 
+/** The method is not checked here: every trie holds only entries of one method (or none). */
 function passes(e: Entry, ctx: Ctx): boolean {
   if (ctx.pathOnlyExclude !== undefined) return e.staticKey !== ctx.pathOnlyExclude;
-  const req = ctx.req;
-  if (e.method !== undefined && e.method !== req.method) return false;
+  if (e.simple) return e.hosts === undefined || hostMatches(e.hosts, ctx.host as string);
   if (e.hosts !== undefined && !hostMatches(e.hosts, ctx.host as string)) return false;
-  if (e.simple) return true;
-  for (const h of e.headers) if (!headerPasses(h, req.headers)) return false;
-  for (const q of e.query) if (!queryPasses(q, ctx.query)) return false;
-  for (const a of e.attrs) if (!attrPasses(a, req.attributes)) return false;
-  if (e.cidrs !== undefined && !ipInCidrs(req.clientAddress, e.cidrs)) return false;
+  if (e.check !== undefined && !e.check(ctx.req, ctx.query)) return false;
   // The sample is drawn last, so only otherwise-matching requests consume randomness.
   if (e.percent < 100) {
     if (ctx.rng === undefined) return false;
@@ -200,10 +208,10 @@ export function consider(list: readonly Entry[], ctx: Ctx): void {
 }
 
 function findChild(node: TrieNode, path: string, s: number, e: number): TrieNode | undefined {
-  const map = node.childMap;
-  if (map !== undefined) return map.get(path.slice(s, e));
-  const children = node.children;
   const len = e - s;
+  if (len === 0) return node.emptyChild;
+  const buckets = node.buckets;
+  const children = buckets === undefined ? node.children : (buckets[path.charCodeAt(s) & 63] as TrieNode[]);
   for (let i = 0; i < children.length; i++) {
     const c = children[i] as TrieNode;
     if (c.label.length === len && path.startsWith(c.label, s)) return c;

@@ -1,0 +1,36 @@
+/**
+ * Instruction-count driver for the router suite (not a `pnpm bench` suite: the leading `_`
+ * hides it). Runs one implementation over one case's requests `iterations` times, so that
+ * `valgrind --tool=callgrind` can count instructions; the difference between two iteration
+ * counts divided by the extra matches is the cost of one match, free of start-up and JIT
+ * warm-up. Stable on a noisy shared machine, unlike wall-clock time. See `_callgrind-router.sh`.
+ *
+ *   node <bundle> <set> <case> <impl> <iterations>
+ */
+import { match } from '@switchyard/router';
+import type { MatchRequest } from '@switchyard/router';
+import { HEADERS, adapters, benchSets, ours, verify } from './router.ts';
+
+const [setName, caseName, impl, iterArg] = process.argv.slice(2);
+const set = benchSets().find((s) => s.name === setName);
+const c = set?.cases.find((x) => x.name === caseName);
+if (set === undefined || c === undefined || impl === undefined) throw new Error(`usage: <set> <case> <impl> <iterations>`);
+const iterations = Number(iterArg ?? '0');
+const ms = c.probes.map((p) => p.method);
+const ps = c.probes.map((p) => p.path);
+const reqs: MatchRequest[] = c.probes.map((p) => ({ method: p.method, path: p.path, headers: HEADERS }));
+const n = reqs.length;
+let sink: unknown;
+if (impl.startsWith('switchyard')) {
+  const mine = ours(set.routes, impl === 'switchyard first-match' ? 'first-match' : 'gateway', impl === 'switchyard +3 headers');
+  verify(impl, mine.find, c.probes);
+  const t = mine.table;
+  for (let k = 0; k < iterations; k++) for (let i = 0; i < n; i++) sink = match(t, reqs[i] as MatchRequest);
+} else {
+  const a = adapters(set.routes)[impl];
+  if (a === undefined) throw new Error(`unknown impl ${impl}`);
+  verify(impl, a.find, c.probes);
+  const hot = a.hot;
+  for (let k = 0; k < iterations; k++) for (let i = 0; i < n; i++) sink = hot(ms[i] as string, ps[i] as string);
+}
+if (sink === Symbol.for('never')) console.log(sink);

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { seededRng } from '@switchyard/testing';
+import { compileRoutes, match } from './index.js';
+import type { CompileOptions, MatchConfig, MatchRequest, MatchResult, RouteConfig } from './index.js';
+
+// Regression tests for the static-path fast path (a precomputed result returned before
+// normalization), the per-method tries and the compiled condition checks: each must give
+// exactly what the general walk gives.
+
+const tpl = (value: string, extra: Partial<MatchConfig> = {}): MatchConfig => ({ path: { type: 'Template', value }, ...extra });
+const exact = (value: string, extra: Partial<MatchConfig> = {}): MatchConfig => ({ path: { type: 'Exact', value }, ...extra });
+
+function ids(routes: RouteConfig<string>[], options: CompileOptions = {}): (r: Partial<MatchRequest> & { path: string }) => string {
+  const t = compileRoutes({ routes: routes.map((r, i) => ({ value: r.id ?? `r${i}`, ...r })) }, options);
+  return (r) => {
+    const res = match(t, { method: 'GET', ...r });
+    return res.kind === 'matched' ? (res.route.value as string) : res.kind === 'no-route' ? '404' : '400';
+  };
+}
+
+/** A comparable view of a result. */
+function view(r: MatchResult): unknown {
+  return r.kind === 'matched' ? [r.route.id, r.matchIndex, r.params, r.path] : r.kind;
+}
+
+describe('static fast path', () => {
+  it('honours the method: a static GET route does not answer POST, a method-less one does', () => {
+    const m = ids([
+      { id: 'get', matches: [exact('/a', { method: 'GET' })] },
+      { id: 'any', matches: [exact('/b')] },
+    ]);
+    expect([m({ path: '/a' }), m({ path: '/a', method: 'POST' }), m({ path: '/b', method: 'POST' }), m({ path: '/b', method: 'BREW' })]).toEqual([
+      'get',
+      '404',
+      'any',
+      'any',
+    ]);
+  });
+
+  it('honours header conditions and falls back to the next candidate when they fail', () => {
+    const m = ids([
+      { id: 'canary', matches: [exact('/a', { headers: [{ name: 'x-canary', value: '1' }] })] },
+      { id: 'plain', matches: [exact('/a')] },
+      { id: 'rest', matches: [{ path: { type: 'PathPrefix', value: '/' } }] },
+    ]);
+    expect([m({ path: '/a', headers: { 'x-canary': '1' } }), m({ path: '/a', headers: { 'x-canary': '2' } }), m({ path: '/a' })]).toEqual([
+      'canary',
+      'plain',
+      'plain',
+    ]);
+  });
+
+  it('honours query, attribute and client-address conditions on a static path', () => {
+    const m = ids([
+      { id: 'q', matches: [exact('/a', { queryParams: [{ name: 'v', value: '2' }] })] },
+      { id: 'attr', matches: [exact('/a', { attributes: [{ key: 'apiKey.tier', equals: 'gold' }] })] },
+      { id: 'ip', matches: [exact('/a', { clientCidrs: ['10.0.0.0/8'] })] },
+    ]);
+    expect([
+      m({ path: '/a?v=2' }),
+      m({ path: '/a', query: 'v=2' }),
+      m({ path: '/a', attributes: { apiKey: { tier: 'gold' } } }),
+      m({ path: '/a', clientAddress: '10.1.1.1' }),
+      m({ path: '/a', clientAddress: '11.1.1.1' }),
+    ]).toEqual(['q', 'q', 'attr', 'ip', '404']);
+  });
+
+  it('a more specific host route wins over a static host-agnostic route (gateway)', () => {
+    const m = ids([
+      { id: 'any', matches: [exact('/a')] },
+      { id: 'host', hostnames: ['api.example.com'], matches: [{ path: { type: 'PathPrefix', value: '/' } }] },
+      { id: 'wild', hostnames: ['*.example.com'], matches: [tpl('/:x')] },
+    ]);
+    expect([m({ path: '/a' }), m({ path: '/a', authority: 'api.example.com:443' }), m({ path: '/a', authority: 'www.example.com' })]).toEqual([
+      'any',
+      'host',
+      'wild',
+    ]);
+  });
+
+  it('first-match: an earlier host-restricted route still comes before a static route', () => {
+    const m = ids(
+      [
+        { id: 'host', hostnames: ['api.example.com'], matches: [tpl('/:x')] },
+        { id: 'static', matches: [exact('/a')] },
+      ],
+      { selection: 'first-match' },
+    );
+    expect([m({ path: '/a', authority: 'api.example.com' }), m({ path: '/a', authority: 'other.example.com' }), m({ path: '/a' })]).toEqual([
+      'host',
+      'static',
+      'static',
+    ]);
+  });
+
+  it('first-match: an earlier parameter route beats a later static route on the same path', () => {
+    const m = ids([{ id: 'param', matches: [tpl('/:x')] }, { id: 'static', matches: [tpl('/a')] }], { selection: 'first-match' });
+    expect(m({ path: '/a' })).toBe('param');
+  });
+
+  it('a sampled static route draws from the rng and falls through when it loses', () => {
+    const t = compileRoutes({
+      routes: [
+        { id: 'canary', matches: [exact('/a', { runtimeFraction: { percent: 50 } })] },
+        { id: 'stable', matches: [exact('/a')] },
+      ],
+    });
+    const rng = seededRng(7);
+    const seen = new Set<string>();
+    for (let i = 0; i < 64; i++) {
+      const r = match(t, { method: 'GET', path: '/a' }, { rng });
+      if (r.kind === 'matched') seen.add(r.route.id);
+    }
+    expect([...seen].sort()).toEqual(['canary', 'stable']);
+  });
+
+  it('a static path spelled unnormalized matches the same route with the normalized path', () => {
+    const m = compileRoutes({ routes: [{ id: 'admin', matches: [exact('/admin')] }] });
+    const r = match(m, { method: 'GET', path: '//public/../%61dmin' });
+    expect(view(r)).toEqual(['admin', 0, {}, '/admin']);
+  });
+
+  it('results of static routes are frozen, so sharing them between requests is safe', () => {
+    const t = compileRoutes({ routes: [{ matches: [exact('/a')] }] });
+    const r = match(t, { method: 'GET', path: '/a' });
+    expect(Object.isFrozen(r)).toBe(true);
+    expect(r.kind === 'matched' && Object.isFrozen(r.params)).toBe(true);
+  });
+});
+
+describe('per-method tries', () => {
+  it('a method with no route of its own only sees method-less routes', () => {
+    const m = ids([
+      { id: 'get', matches: [tpl('/u/:id', { method: 'GET' })] },
+      { id: 'all', matches: [tpl('/u/*rest')] },
+    ]);
+    expect([m({ path: '/u/1' }), m({ path: '/u/1', method: 'PATCH' })]).toEqual(['get', 'all']);
+  });
+
+  it('a table with only method-specific routes answers other methods with no-route, and still 400 for a bad path', () => {
+    const m = ids([{ id: 'get', matches: [tpl('/u/:id', { method: 'GET' })] }]);
+    expect([m({ path: '/u/1', method: 'PUT' }), m({ path: '/u/%2F', method: 'PUT' })]).toEqual(['404', '400']);
+  });
+});
+
+describe('property: the fast path agrees with the general path', () => {
+  const seg = fc.constantFrom('a', 'b', 'users');
+  const lit = fc.array(seg, { minLength: 1, maxLength: 3 }).map((s) => `/${s.join('/')}`);
+  const matchConfig: fc.Arbitrary<MatchConfig> = fc.record(
+    {
+      path: fc.oneof(
+        lit.map((value) => ({ type: 'Exact' as const, value })),
+        lit.map((value) => ({ type: 'PathPrefix' as const, value })),
+        lit.map((value) => ({ type: 'Template' as const, value })),
+        fc.array(fc.constantFrom('a', 'b', ':p', '*rest'), { minLength: 1, maxLength: 3 }).map((s) => {
+          const out: string[] = [];
+          for (const x of s) {
+            if (out.includes(':p') && x === ':p') out.push('a');
+            else out.push(x);
+            if (x === '*rest') break;
+          }
+          return { type: 'Template' as const, value: `/${out.join('/')}` };
+        }),
+      ),
+      method: fc.constantFrom('GET', 'POST'),
+      headers: fc.constantFrom([], [{ name: 'h1', value: '1' }], [{ name: 'h2', type: 'Present' as const }]),
+      queryParams: fc.constantFrom([], [{ name: 'q', value: '1' }]),
+    },
+    { requiredKeys: ['path'] },
+  );
+  // Hostnames are rare: under Gateway precedence any of them takes the whole table off the fast path.
+  const hostnames = fc.oneof({ weight: 8, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.constantFrom(['a.example.com'], ['*.example.com']) });
+  const route: fc.Arbitrary<RouteConfig<number>> = fc
+    .tuple(hostnames, fc.array(matchConfig, { minLength: 1, maxLength: 2 }))
+    .map(([h, matches]) => (h.length > 0 ? { hostnames: h, matches } : { matches }));
+  const request = fc.record({
+    path: fc.array(fc.constantFrom('a', 'b', 'users', 'x'), { minLength: 1, maxLength: 4 }).map((s) => `/${s.join('/')}`),
+    method: fc.constantFrom('GET', 'POST', 'PUT'),
+    authority: fc.constantFrom('a.example.com', 'b.example.com', 'other.org'),
+    headers: fc.record({ h1: fc.constantFrom('1', '2'), h2: fc.constant('') }, { requiredKeys: [] }),
+    query: fc.constantFrom('', 'q=1', 'q=2'),
+  });
+
+  for (const selection of ['gateway', 'first-match'] as const) {
+    it(`${selection}: a path and its unnormalized spelling (which skips the fast path) give the same result`, () => {
+      fc.assert(
+        fc.property(fc.array(route, { minLength: 1, maxLength: 6 }), request, (routes, req) => {
+          const t = compileRoutes({ routes }, { selection });
+          const fast = match(t, req);
+          const slow = match(t, { ...req, path: `/.${req.path}` });
+          expect(view(slow)).toEqual(view(fast));
+        }),
+        { numRuns: 500 },
+      );
+    });
+  }
+});
