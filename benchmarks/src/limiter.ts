@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Bench } from 'tinybench';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { MemoryStore } from 'express-rate-limit';
@@ -25,37 +24,41 @@ const N = 1_000_000;
 const HUGE = 1e12; // limits no benchmark reaches: every impl takes its "allowed" path
 const WINDOW_MS = 60_000;
 const keys = Array.from({ length: N }, (_, i) => `ip:${i}`);
+/** Row names say which API each implementation is called through. */
+const SY_SYNC = 'switchyard keyed limiter (sync take)';
+const SY_ASYNC = 'switchyard memory store (async take)';
+const RLF = 'rate-limiter-flexible memory (consume, Promise)';
+const ERL = 'express-rate-limit MemoryStore (increment, Promise)';
+const FRL = '@fastify/rate-limit LocalStore (incr, sync callback)';
 
-interface AsyncTask {
-  readonly case: string;
-  readonly impl: string;
-  readonly fn: () => unknown;
-}
+/** Alternating rounds (order flipped every round) so load swings on the shared machine hit every implementation alike; ns = median round. */
+const ROUNDS = 31;
+const ROUND_OPS = 100;
 
-/** Each iteration runs BATCH decisions (awaiting the async ones in turn), so the timer's own cost is amortised. */
-const BATCH = 50;
-
-async function bench(tasks: readonly AsyncTask[], time = 400, batch = BATCH): Promise<CaseResult[]> {
-  const b = new Bench({ time, warmupTime: 100 });
-  for (const t of tasks) {
-    const probe = t.fn();
-    if (probe instanceof Promise) {
-      await probe;
-      b.add(`${t.case}\u0000${t.impl}`, async () => {
-        for (let k = 0; k < batch; k++) await t.fn();
-      });
-    } else {
-      b.add(`${t.case}\u0000${t.impl}`, () => {
-        for (let k = 0; k < batch; k++) t.fn();
-      });
+async function interleaved(c: string, impls: ReadonlyArray<readonly [string, () => unknown]>, ops = ROUND_OPS): Promise<CaseResult[]> {
+  const samples = impls.map(() => [] as number[]);
+  // Sync APIs run in a plain loop, async ones are awaited one after another.
+  const isAsync = await Promise.all(impls.map(async ([, fn]) => {
+    const probe = fn();
+    if (probe instanceof Promise) await probe;
+    return probe instanceof Promise;
+  }));
+  let sink = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let k = 0; k < impls.length; k++) {
+      const j = r % 2 === 0 ? k : impls.length - 1 - k;
+      const fn = (impls[j] as readonly [string, () => unknown])[1];
+      const t0 = process.hrtime.bigint();
+      if (isAsync[j] === true) for (let n = 0; n < ops; n++) await fn();
+      else for (let n = 0; n < ops; n++) if (fn() === undefined) sink++;
+      (samples[j] as number[]).push(Number(process.hrtime.bigint() - t0) / ops);
     }
   }
-  await b.run();
-  return b.tasks.map((task) => {
-    const [c, impl] = task.name.split('\u0000') as [string, string];
-    const r = task.result as unknown as { latency?: { mean: number; rme: number }; error?: unknown; state?: string };
-    if (r?.latency === undefined) throw new Error(`benchmark ${c} / ${impl} failed: ${String(r?.error ?? r?.state)}`);
-    return { case: c, impl, ns: round((r.latency.mean * 1e6) / batch), rme: round(r.latency.rme) };
+  if (sink === -1) console.log(sink);
+  return impls.map(([impl], j) => {
+    const xs = (samples[j] as number[]).sort((a, b) => a - b);
+    const q = (f: number) => xs[Math.floor(f * (xs.length - 1))] as number;
+    return { case: c, impl, ns: round(q(0.5)), rme: round(((q(0.75) - q(0.25)) / 2 / q(0.5)) * 100) };
   });
 }
 
@@ -128,13 +131,17 @@ export default async function run(): Promise<void> {
     const cb = (_e: unknown, r: { current: number }) => (sink += r.current);
     check(ours.take('k', now()).kind === 'allowed', 'ours allows');
     cases.push(
-      ...(await bench([
-        { case: 'memory, 1 key', impl: 'switchyard keyed limiter (sync)', fn: () => ours.take('k', now()) },
-        { case: 'memory, 1 key', impl: 'switchyard memory store (async)', fn: () => store.take({ namespace: 'n', policy, key: 'k', cost: 1, now: now() }) },
-        { case: 'memory, 1 key', impl: 'rate-limiter-flexible memory', fn: () => rlf.consume('k') },
-        { case: 'memory, 1 key', impl: 'express-rate-limit MemoryStore', fn: () => erl.increment('k') },
-        { case: 'memory, 1 key', impl: '@fastify/rate-limit LocalStore', fn: () => frl.incr('k', cb, WINDOW_MS, HUGE) },
-      ])),
+      ...(await interleaved(
+        'memory, 1 key',
+        [
+          [SY_SYNC, () => ours.take('k', now())],
+          [SY_ASYNC, () => store.take({ namespace: 'n', policy, key: 'k', cost: 1, now: now() })],
+          [RLF, () => rlf.consume('k')],
+          [ERL, () => erl.increment('k')],
+          [FRL, () => frl.incr('k', cb, WINDOW_MS, HUGE)],
+        ],
+        5000,
+      )),
     );
     erl.shutdown();
     if (sink === -1) console.log(sink);
@@ -144,11 +151,16 @@ export default async function run(): Promise<void> {
   {
     let i = 0;
     const next = () => keys[(i = (i + 7919) % N)] as string;
+    // Buckets that stay below full for the whole run (1 token back per minute), so all 1M keys
+    // stay live and the default lazy sweep (2 slots per call) runs and finds nothing to drop.
+    const live = tokenBucket({ id: 'live', maxTokens: HUGE, tokensPerFill: 1, fillIntervalMs: WINDOW_MS });
     const ours = await bytesPerKey(() => {
-      const l = createKeyedLimiter({ policy, maxKeys: N, sweepPerCall: 0 });
+      const l = createKeyedLimiter({ policy: live, maxKeys: N });
       for (const k of keys) l.take(k, 0);
       return l;
     });
+    const store = createMemoryStore({ maxKeysPerPolicy: N });
+    for (const k of keys) store.takeSync({ namespace: 'n', policy: live, key: k, cost: 1, now: 0 });
     const rlf = await bytesPerKey(async () => {
       const l = new RateLimiterMemory({ points: HUGE, duration: WINDOW_MS / 1000 });
       for (let j = 0; j < N; j += 10_000) await Promise.all(keys.slice(j, j + 10_000).map((k) => l.consume(k)));
@@ -166,19 +178,24 @@ export default async function run(): Promise<void> {
       return s;
     });
     const l = ours.keep as ReturnType<typeof createKeyedLimiter>;
-    check(l.size === N && l.evictions === 0, 'ours holds 1M keys');
+    check(l.size === N && l.evictions === 0 && store.size === N, 'ours holds 1M keys');
     const r = rlf.keep as RateLimiterMemory;
     const e = erl.keep as MemoryStore;
     const f = frl.keep as FastifyLocalStore;
     const cb = () => {};
-    const rows = await bench([
-      { case: 'memory, 1M keys', impl: 'switchyard keyed limiter (sync)', fn: () => l.take(next(), now()) },
-      { case: 'memory, 1M keys', impl: 'rate-limiter-flexible memory', fn: () => r.consume(next()) },
-      { case: 'memory, 1M keys', impl: 'express-rate-limit MemoryStore', fn: () => e.increment(next()) },
-      { case: 'memory, 1M keys', impl: '@fastify/rate-limit LocalStore', fn: () => f.incr(next(), cb, WINDOW_MS, HUGE) },
-    ]);
+    const rows = await interleaved(
+      'memory, 1M keys',
+      [
+        [SY_SYNC, () => l.take(next(), now())],
+        [SY_ASYNC, () => store.take({ namespace: 'n', policy: live, key: next(), cost: 1, now: now() })],
+        [RLF, () => r.consume(next())],
+        [ERL, () => e.increment(next())],
+        [FRL, () => f.incr(next(), cb, WINDOW_MS, HUGE)],
+      ],
+      1000,
+    );
     cases.push(...rows);
-    const bytes: Record<string, number> = { 'switchyard keyed limiter (sync)': ours.value, 'rate-limiter-flexible memory': rlf.value, 'express-rate-limit MemoryStore': erl.value, '@fastify/rate-limit LocalStore': frl.value };
+    const bytes: Record<string, number> = { [SY_SYNC]: ours.value, RLF: rlf.value, ERL: erl.value, FRL: frl.value };
     for (const [impl, v] of Object.entries(bytes)) cases.push({ case: 'heap bytes per key at 1M keys', impl, bytesPerKey: v });
     notes.push('heap bytes per key: heapUsed growth after forced GC, divided by 1 000 000; key strings are held by the benchmark and not counted');
     e.shutdown();
@@ -220,17 +237,18 @@ export default async function run(): Promise<void> {
       }
       let i = 0;
       const next = () => keys[(i = (i + 7919) % N)] as string;
-      const rows = await bench(
-        [
-          { case: 'redis, 1 key', impl: 'switchyard redis store', fn: () => store.take({ namespace: 'x', policy: redisPolicy, key: 'k', cost: 1, now: 0 }) },
-          { case: 'redis, 1 key', impl: 'rate-limiter-flexible redis', fn: () => rlf.consume('k') },
-          { case: 'redis, 1M keys', impl: 'switchyard redis store', fn: () => store.take({ namespace: 'x', policy: redisPolicy, key: next(), cost: 1, now: 0 }) },
-          { case: 'redis, 1M keys', impl: 'rate-limiter-flexible redis', fn: () => rlf.consume(next()) },
-        ],
-        800,
-        10,
-      );
+      const rows = [
+        ...(await interleaved('redis, 1 key', [
+          ['switchyard redis store', () => store.take({ namespace: 'x', policy: redisPolicy, key: 'k', cost: 1, now: 0 })],
+          ['rate-limiter-flexible redis', () => rlf.consume('k')],
+        ])),
+        ...(await interleaved('redis, 1M keys', [
+          ['switchyard redis store', () => store.take({ namespace: 'x', policy: redisPolicy, key: next(), cost: 1, now: 0 })],
+          ['rate-limiter-flexible redis', () => rlf.consume(next())],
+        ])),
+      ];
       cases.push(...rows.map((r) => ({ ...r, redisCommandsPerDecision: r.impl.startsWith('switchyard') ? oursTrips : rlfTrips })));
+      notes.push('redis cases: both limiters share ONE ioredis client (default options, no auto-pipelining), so client configuration is identical; ROUNDS alternating rounds of ROUND_OPS sequential decisions each (order flipped every round), ns = median of the per-round means, rme = half the interquartile range of the rounds in % of the median');
       notes.push('redis cases: sequential awaits over one ioredis connection to a local redis-server; "1M keys" cycles through a 1 000 000-key space (mostly new keys); redisCommandsPerDecision = commands sent by the client per decision (round trips)');
     } finally {
       client.disconnect();
@@ -243,7 +261,8 @@ export default async function run(): Promise<void> {
   const ratio = (c: string, a: string, b: string) => (byCase(c, a) / byCase(c, b)).toFixed(3);
   console.log('\nratios (lower is better for switchyard):');
   for (const c of ['memory, 1 key', 'memory, 1M keys']) {
-    console.log(`  ${c}: switchyard/rlf memory ${ratio(c, 'switchyard keyed limiter (sync)', 'rate-limiter-flexible memory')}, switchyard/express-rate-limit ${ratio(c, 'switchyard keyed limiter (sync)', 'express-rate-limit MemoryStore')}, switchyard/@fastify ${ratio(c, 'switchyard keyed limiter (sync)', '@fastify/rate-limit LocalStore')}`);
+    console.log(`  ${c}: sync take / rlf memory ${ratio(c, SY_SYNC, RLF)}, / express-rate-limit ${ratio(c, SY_SYNC, ERL)}, / @fastify ${ratio(c, SY_SYNC, FRL)}`);
+    console.log(`  ${c}: async store / rlf memory ${ratio(c, SY_ASYNC, RLF)}, / express-rate-limit ${ratio(c, SY_ASYNC, ERL)}, / @fastify ${ratio(c, SY_ASYNC, FRL)}`);
   }
   for (const c of ['redis, 1 key', 'redis, 1M keys']) console.log(`  ${c}: switchyard/rlf redis ${ratio(c, 'switchyard redis store', 'rate-limiter-flexible redis')}`);
   for (const r of cases.filter((x) => x.case.startsWith('heap'))) console.log(`  heap bytes/key at 1M: ${r.impl} ${String(r['bytesPerKey'])}`);

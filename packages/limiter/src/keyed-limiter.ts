@@ -2,15 +2,15 @@
  * Many keys under one policy, with bounded memory and no timers.
  *
  * Storage is columnar: a `Map<string, slot>` and one `Float64Array` of three numbers per slot,
- * so a key costs a map entry, its string and 24 bytes (no object per key). Memory is reclaimed
- * lazily: every call advances a live iterator over the map by a couple of entries and drops
- * those that are full again (a full bucket is what a fresh key gets anyway, so dropping it
+ * so a key costs a map entry, its string, 24 bytes and one pointer (no object per key). Memory is reclaimed
+ * lazily: every call advances a cursor over the slots by a couple of entries (a sequential
+ * scan of the typed array, no map lookup) and drops those that are full again (a full bucket is what a fresh key gets anyway, so dropping it
  * changes no decision). At `maxKeys`, a new key first reuses a full slot; failing that, the
  * oldest key is evicted (its next request starts from a full bucket: that is the bounded-memory
  * trade-off, counted in `evictions`).
  */
 import type { Decision } from './decision.js';
-import { initSlots, isIdle, stepSlots, WIDTH } from './internal/steps.js';
+import { initSlots, isIdle, stepFor, WIDTH } from './internal/steps.js';
 import type { RatePolicy } from './policy.js';
 
 /** Options of {@link createKeyedLimiter}. */
@@ -56,20 +56,25 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
   const policy = options.policy;
   const maxKeys = Math.max(1, Math.floor(options.maxKeys ?? 100_000));
   const sweepPerCall = Math.max(0, Math.floor(options.sweepPerCall ?? 2));
+  const step = stepFor(policy);
   const slots = new Map<string, number>();
   let capacity = Math.min(maxKeys, 1024);
   let data = new Float64Array(capacity * WIDTH);
+  // The key held by each slot (undefined = free), so the sweep walks slots in order without a
+  // second map lookup per step.
+  let keyOf: Array<string | undefined> = [];
   let free: number[] = [];
   let nextSlot = 0;
   let evictions = 0;
-  let sweep: Iterator<string> = slots.keys();
+  let cursor = 0;
 
   function release(key: string, slot: number): void {
     slots.delete(key);
+    keyOf[slot] = undefined;
     free.push(slot);
   }
 
-  // Steps to wait before restarting a finished sweep, so small maps don't allocate an iterator per call.
+  // Steps to wait before restarting a finished sweep, so small maps don't rescan every call.
   let cooldown = 0;
 
   function sweepSome(now: number, n: number): void {
@@ -78,15 +83,14 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
       return;
     }
     for (let i = 0; i < n; i++) {
-      const step = sweep.next();
-      if (step.done === true) {
-        sweep = slots.keys();
+      if (cursor >= nextSlot) {
+        cursor = 0;
         cooldown = Math.max(64, slots.size >> 4);
         return;
       }
-      const key = step.value;
-      const slot = slots.get(key) as number;
-      if (isIdle(data, slot * WIDTH, now, policy)) release(key, slot);
+      const slot = cursor++;
+      const key = keyOf[slot];
+      if (key !== undefined && isIdle(data, slot * WIDTH, now, policy)) release(key, slot);
     }
   }
 
@@ -111,6 +115,7 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
     const key = oldest.value;
     const slot = slots.get(key) as number;
     slots.delete(key);
+    keyOf[slot] = undefined;
     evictions++;
     return slot;
   }
@@ -123,8 +128,9 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
         slot = allocate(now);
         initSlots(data, slot * WIDTH, now, policy);
         slots.set(key, slot);
+        keyOf[slot] = key;
       }
-      const decision = stepSlots(data, slot * WIDTH, cost, now, policy);
+      const decision = step(data, slot * WIDTH, cost, now, policy);
       if (sweepPerCall > 0) sweepSome(now, sweepPerCall);
       return decision;
     },
@@ -142,9 +148,10 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
     },
     clear() {
       slots.clear();
+      keyOf = [];
       free = [];
       nextSlot = 0;
-      sweep = slots.keys();
+      cursor = 0;
     },
   };
 }

@@ -96,6 +96,32 @@ describe('createRedisStore', () => {
     }
   });
 
+  it('times out each pending decision at its own deadline, and never one that was answered', async () => {
+    const clock = createTestClock();
+    const replies: Array<(v: unknown) => void> = [];
+    const slow: RedisLike = { evalsha: () => new Promise((resolve) => replies.push(resolve)), scriptLoad: async () => 'sha' };
+    const policy = tokenBucket({ maxTokens: 5, fillIntervalMs: 1000 });
+    const store = createRedisStore({ client: slow, onStoreError: 'deny', timeoutMs: 100, clock });
+    const settled: Array<string | undefined> = [undefined, undefined, undefined];
+    const start = (i: number) => void store.take({ namespace: 'n', policy, key: `k${i}`, cost: 1, now: clock.now() }).then((d) => (settled[i] = d.storeError?.reason ?? d.kind));
+    start(0);
+    await clock.advanceAsync(40);
+    start(1);
+    await clock.advanceAsync(40);
+    start(2);
+    await clock.advanceAsync(10);
+    replies[1]?.([1, String(4 * 1_000_000)]);
+    await clock.advanceAsync(10); // t = 100: the first decision's deadline
+    expect(settled).toEqual(['timeout', 'allowed', undefined]);
+    await clock.advanceAsync(79); // t = 179: the third is still within its 100 ms
+    expect(settled[2]).toBeUndefined();
+    await clock.advanceAsync(1);
+    expect(settled[2]).toBe('timeout');
+    replies[0]?.([1, '0']); // a late reply is dropped
+    await clock.advanceAsync(1);
+    expect(settled).toEqual(['timeout', 'allowed', 'timeout']);
+  });
+
   it('concurrency - 4 clients in this process and 2 child processes admit exactly the bucket size', async () => {
     const key = `hot-${Date.now()}`;
     const policy = tokenBucket({ id: 'hammer', maxTokens: 500, tokensPerFill: 1, fillIntervalMs: 3_600_000 });

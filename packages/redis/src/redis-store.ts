@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SwitchyardError, systemClock, type Clock } from '@switchyard/core';
-import { createMemoryStore, type Decision, type LimiterStore, type MemoryStore, type StoreFailure, type StoreTake } from '@switchyard/limiter';
+import { createMemoryStore, type Decision, type RatePolicy, type LimiterStore, type MemoryStore, type StoreFailure, type StoreTake } from '@switchyard/limiter';
 import type { RedisLike } from './client.js';
 import { TOKEN_BUCKET_LUA } from './script.js';
 
@@ -86,7 +86,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   let probing = false;
   const stats = { decisions: 0, failures: 0, scriptLoads: 0 };
 
-  async function run(keys: readonly string[], args: readonly string[]): Promise<unknown> {
+  async function run(key: string, args: readonly string[]): Promise<unknown> {
+    const keys = [key];
     try {
       return await client.evalsha(sha, keys, args);
     } catch (e) {
@@ -97,20 +98,75 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     }
   }
 
-  function withTimeout<T>(p: Promise<T>): Promise<T | typeof TIMEOUT> {
+  // The store timeout without a timer per call: every decision waits the same `timeoutMs`, so
+  // pending decisions expire in arrival order. They sit in a FIFO queue with their deadline and
+  // ONE timer is armed for the oldest; when it fires it expires every overdue head and re-arms
+  // for the next. A settled decision just marks its entry done (no clearTimeout).
+  interface Pending {
+    readonly deadline: number;
+    settle: ((v: unknown) => void) | null;
+  }
+  let queue: Pending[] = [];
+  let head = 0;
+  let armed = false;
+  function arm(): void {
+    while (head < queue.length && (queue[head] as Pending).settle === null) head++;
+    if (head === queue.length) {
+      queue = [];
+      head = 0;
+      armed = false;
+      return;
+    }
+    armed = true;
+    clock.setTimer(Math.max(0, (queue[head] as Pending).deadline - clock.now()), expire);
+  }
+  function expire(): void {
+    const t = clock.now();
+    while (head < queue.length) {
+      const p = queue[head] as Pending;
+      if (p.settle !== null) {
+        if (p.deadline > t) break;
+        const settle = p.settle;
+        p.settle = null;
+        settle(TIMEOUT);
+      }
+      head++;
+    }
+    if (head > 1024 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
+    arm();
+  }
+  function withTimeout(p: Promise<unknown>): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const cancel = clock.setTimer(timeoutMs, () => resolve(TIMEOUT));
+      const entry: Pending = { deadline: clock.now() + timeoutMs, settle: resolve };
+      queue.push(entry);
+      if (!armed) arm();
       p.then(
         (v) => {
-          cancel();
+          if (entry.settle === null) return;
+          entry.settle = null;
           resolve(v);
         },
         (e: unknown) => {
-          cancel();
+          if (entry.settle === null) return;
+          entry.settle = null;
           reject(e instanceof Error ? e : new Error(String(e)));
         },
       );
     });
+  }
+
+  // Policy numbers travel as strings; convert them once per policy, not per decision.
+  const argCache = new WeakMap<RatePolicy, readonly [string, string, string]>();
+  function policyArgs(p: RatePolicy): readonly [string, string, string] {
+    let a = argCache.get(p);
+    if (a === undefined) {
+      a = [String(p.fillIntervalMs * 1000), String(p.tokensPerFill), String(p.maxTokens)];
+      argCache.set(p, a);
+    }
+    return a;
   }
 
   function fallback(r: StoreTake, reason: StoreFailure['reason'], message: string): Decision {
@@ -134,8 +190,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       const fiUs = p.fillIntervalMs * 1000;
       const nowArg = useClientTime ? String(Math.round(clock.wallNow() * 1000)) : '';
       const key = `${prefix}:${r.namespace}:${p.id}:${r.key}`;
+      const [fiArg, tpfArg, maxArg] = policyArgs(p);
       try {
-        const reply = await withTimeout(run([key], [String(fiUs), String(p.tokensPerFill), String(p.maxTokens), String(r.cost), nowArg]));
+        const reply = await withTimeout(run(key, [fiArg, tpfArg, maxArg, r.cost === 1 ? '1' : String(r.cost), nowArg]));
         if (reply === TIMEOUT) {
           stats.failures++;
           openUntil = clock.now() + backoffMs;

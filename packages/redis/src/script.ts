@@ -11,7 +11,7 @@
  * KEYS[1] bucket key
  * ARGV[1] fill interval (µs)   ARGV[2] tokens per fill   ARGV[3] max tokens
  * ARGV[4] cost                 ARGV[5] now (µs), or '' to read Redis' own TIME
- * Returns { allowed (0|1), level (string, exact), now (string) }. Numbers travel as strings
+ * Returns { allowed (0|1), level (string, exact) }. Numbers travel as strings
  * because Redis truncates Lua numbers in replies to integers.
  */
 export const TOKEN_BUCKET_LUA = `
@@ -46,7 +46,7 @@ if level >= need then
   else
     redis.call('DEL', KEYS[1])
   end
-  return { 1, string.format('%.17g', level), string.format('%.17g', now) }
+  return { 1, string.format('%.17g', level) }
 end
-return { 0, string.format('%.17g', level), string.format('%.17g', now) }
+return { 0, string.format('%.17g', level) }
 `;

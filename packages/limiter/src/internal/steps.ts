@@ -47,6 +47,18 @@ export function stepSlots(s: Float64Array, o: number, cost: number, now: number,
   }
 }
 
+/** The step of `p`'s algorithm, chosen once (hot loops then skip the dispatch). */
+export function stepFor(p: RatePolicy): (s: Float64Array, o: number, cost: number, now: number, p: RatePolicy) => Decision {
+  switch (p.algorithm) {
+    case 'token-bucket':
+      return bucketStep;
+    case 'gcra':
+      return gcraStep;
+    case 'sliding-window':
+      return windowStep;
+  }
+}
+
 /** True when the state is indistinguishable from a fresh one at `now` (safe to drop). */
 export function isIdle(s: Float64Array, o: number, now: number, p: RatePolicy): boolean {
   switch (p.algorithm) {
