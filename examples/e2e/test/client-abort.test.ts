@@ -4,6 +4,7 @@
  * slowly streaming upstream; afterwards the upstream's open sockets, the transport's pool and
  * the process's active handles are back where they started.
  */
+import { Readable } from 'node:stream';
 import { setInterval as every } from 'node:timers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
@@ -103,6 +104,44 @@ describe('client abort mid-response releases the upstream socket', () => {
     await until(() => activeResources() <= handlesBefore + 8, () => `active handles back near ${handlesBefore} (now ${process.getActiveResourcesInfo().join(',')})`, 1_000);
     expect(activeResources()).toBeLessThanOrEqual(handlesBefore + 8);
   }, 60_000);
+
+  it('200 clients aborting mid-upload leave no upstream socket or pool connection behind', async () => {
+    // The upstream reads the whole request body before answering; each client sends one chunk,
+    // waits until the upstream has it, then aborts with the body unfinished.
+    const gotData = new Set<string>();
+    const up = await startUpstream((req, res) => {
+      req.on('data', () => gotData.add(req.url ?? ''));
+      req.on('end', () => res.end('complete'));
+      req.on('error', () => {});
+    });
+    const gw = await startGateway(config(up.url));
+    const dispatcher = client(20);
+    cleanup.push(() => up.close(), () => gw.close(), () => dispatcher.destroy().catch(() => {}));
+    const UPLOADS = 200;
+    let next = 0;
+    const one = async (): Promise<void> => {
+      const ac = new AbortController();
+      const path = `/upload/${next++}`;
+      async function* body(): AsyncGenerator<Buffer> {
+        yield Buffer.from('first part of a body that never ends');
+        await until(() => gotData.has(path), `the upstream received the first chunk of ${path}`);
+        ac.abort();
+        await new Promise(() => {}); // never yields again
+      }
+      await request(`${gw.url}${path}`, { method: 'POST', body: Readable.from(body()), dispatcher, signal: ac.signal }).then(
+        () => {
+          throw new Error('an aborted upload got a response');
+        },
+        () => {},
+      );
+    };
+    for (let i = 0; i < UPLOADS; i += 20) await Promise.all(Array.from({ length: 20 }, one));
+    expect(up.requests()).toBe(UPLOADS);
+    expect(gotData.size).toBe(UPLOADS);
+    await settle(up, gw, { upstreamSockets: 0, poolConnected: 0 });
+    expect(up.sockets.size).toBe(0);
+    expect(gw.records.every((r) => r.closes === 1 && r.handlerErrors === 0)).toBe(true);
+  }, 30_000);
 
   // KNOWN DEFECT (reported to the lead, not fixed here): once response headers arrive,
   // forward() removes its client-abort listener (forward.ts `finish` → `removeClientAbort`), and
