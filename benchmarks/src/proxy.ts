@@ -20,7 +20,7 @@ import autocannon, { type AutocannonResult } from 'autocannon';
 import { request } from 'undici';
 import { round, writeResults, type CaseResult } from './harness.js';
 import { startServer, type ProcessStats, type ServerProcess } from './proxy/process.js';
-import { BENCH_PATH, ORIGIN_BODY } from './proxy/shared.js';
+import { BENCH_PATH, LOCAL_BODY, ORIGIN_BODY } from './proxy/shared.js';
 
 const CONNECTIONS = 50;
 const WARMUP_S = Number(process.env['PROXY_WARMUP_S'] ?? 3);
@@ -32,6 +32,8 @@ const PROXY_CASE = `proxy GET ${BENCH_PATH.split('?')[0]} (c=${CONNECTIONS})`;
 const FASTIFY_DECIDE_CASE = 'decide-only overhead, Fastify app answering locally';
 const EXPRESS_DECIDE_CASE = 'decide-only overhead, Express app answering locally';
 const ADAPTER_MISSING = 'adapter not available in this run';
+/** What switchyard's limiter adds to a response (IETF RateLimit draft). */
+const SY_LIMIT_HEADER = 'ratelimit-policy';
 
 interface Contender {
   readonly case: string;
@@ -40,6 +42,8 @@ interface Contender {
   readonly script?: string;
   /** Which @switchyard adapter it needs, if any. */
   readonly adapter?: 'express' | 'fastify' | 'hono';
+  /** A response header proving the limiter ran (decide-only group). */
+  readonly header?: string;
 }
 
 const CONTENDERS: readonly Contender[] = [
@@ -53,11 +57,11 @@ const CONTENDERS: readonly Contender[] = [
   { case: PROXY_CASE, impl: 'switchyard @switchyard/express', script: 'sy-express', adapter: 'express' },
   { case: PROXY_CASE, impl: 'switchyard @switchyard/hono', script: 'sy-hono', adapter: 'hono' },
   { case: FASTIFY_DECIDE_CASE, impl: 'fastify (no limiter)', script: 'fastify-bare' },
-  { case: FASTIFY_DECIDE_CASE, impl: '@fastify/rate-limit', script: 'fastify-rate-limit' },
-  { case: FASTIFY_DECIDE_CASE, impl: 'switchyard @switchyard/fastify decide', script: 'sy-fastify-decide', adapter: 'fastify' },
+  { case: FASTIFY_DECIDE_CASE, impl: '@fastify/rate-limit', script: 'fastify-rate-limit', header: 'x-ratelimit-remaining' },
+  { case: FASTIFY_DECIDE_CASE, impl: 'switchyard @switchyard/fastify decide', script: 'sy-fastify-decide', adapter: 'fastify', header: SY_LIMIT_HEADER },
   { case: EXPRESS_DECIDE_CASE, impl: 'express (no limiter)', script: 'express-bare' },
-  { case: EXPRESS_DECIDE_CASE, impl: 'express-rate-limit', script: 'express-rate-limit' },
-  { case: EXPRESS_DECIDE_CASE, impl: 'switchyard @switchyard/express decide', script: 'sy-express-decide', adapter: 'express' },
+  { case: EXPRESS_DECIDE_CASE, impl: 'express-rate-limit', script: 'express-rate-limit', header: 'ratelimit' },
+  { case: EXPRESS_DECIDE_CASE, impl: 'switchyard @switchyard/express decide', script: 'sy-express-decide', adapter: 'express', header: SY_LIMIT_HEADER },
 ];
 
 interface Measurement {
@@ -80,12 +84,17 @@ async function adapterAvailable(adapter: 'express' | 'fastify' | 'hono'): Promis
   }
 }
 
-/** The contender must answer the origin's exact body before it is timed. */
-async function verify(url: string): Promise<void> {
+/**
+ * The contender must answer the expected body (the origin's for proxies, the app's own for the
+ * decide-only group) and, where it limits, the limiter's header, before it is timed.
+ */
+async function verify(c: Contender, url: string): Promise<void> {
+  const expected = c.case === PROXY_CASE ? ORIGIN_BODY : LOCAL_BODY;
   for (let i = 0; i < 3; i++) {
     const res = await request(url);
     const text = await res.body.text();
-    if (res.statusCode !== 200 || text !== ORIGIN_BODY) throw new Error(`GET ${url} answered ${res.statusCode} ${text.slice(0, 200)}`);
+    if (res.statusCode !== 200 || text !== expected) throw new Error(`GET ${url} answered ${res.statusCode} ${text.slice(0, 200)}`);
+    if (c.header !== undefined && res.headers[c.header] === undefined) throw new Error(`GET ${url}: no ${c.header} header (${Object.keys(res.headers).join(', ')})`);
   }
 }
 
@@ -99,7 +108,7 @@ async function measure(c: Contender, origins: readonly string[], originProcess: 
   try {
     if (c.script !== undefined) server = await startServer('./contender.ts', [c.script, ...origins]);
     const url = `http://127.0.0.1:${server?.port ?? originProcess.port}${BENCH_PATH}`;
-    await verify(url);
+    await verify(c, url);
     await load(url, WARMUP_S);
     const r = await load(url, MEASURE_S);
     const stats: ProcessStats = await (server ?? originProcess).stats();

@@ -26,14 +26,15 @@ import { BENCH_PATH } from './proxy/shared.js';
 
 const SOAK_S = Number(process.env['SOAK_S'] ?? 60);
 const RPS = Number(process.env['SOAK_RPS'] ?? 300);
-const CONNECTIONS = 20;
+// Enough connections that 300 rps holds even when a loaded machine pushes latency to ~200 ms.
+const CONNECTIONS = 100;
 const EXPECTED_STATUSES = new Set(['200', '502', '503']);
 /** Heap used after the run (forced GC) minus the post-warm-up baseline (forced GC). */
 export const HEAP_GROWTH_BOUND_MB = 8;
 /** Active handles after the run and 5 s of idle, minus the baseline. */
 export const HANDLE_GROWTH_BOUND = 10;
-/** Active handles in any 5 s sample: 20 client sockets + upstream pools + timers, with room. */
-export const HANDLE_CEILING = 200;
+/** Active handles in any 5 s sample: 100 client sockets + upstream pools + timers, with room. */
+export const HANDLE_CEILING = 300;
 
 const mb = (bytes: number): number => round(bytes / 2 ** 20, 2);
 

@@ -19,7 +19,7 @@ import { pipeline } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '@switchyard/gateway';
 import { announce } from './process.js';
-import { ORIGIN_BODY, benchGatewayConfig } from './shared.js';
+import { LOCAL_BODY, benchGatewayConfig } from './shared.js';
 
 const [name, ...origins] = process.argv.slice(2);
 if (name === undefined || origins.length === 0) throw new Error('usage: contender.ts <name> <originUrl> [<originUrl> …]');
@@ -51,7 +51,7 @@ async function gateway(): Promise<Gateway> {
   return gw;
 }
 
-const localBody = ORIGIN_BODY;
+const localBody = LOCAL_BODY;
 
 const contenders: Record<string, () => Promise<number>> = {
   async 'undici-pool'() {

@@ -8,6 +8,9 @@ import type { GatewayConfig } from '@switchyard/gateway';
 /** The body every origin instance answers with; proxies are checked against it before timing. */
 export const ORIGIN_BODY = JSON.stringify({ ok: true, message: 'hello from the origin', items: [1, 2, 3, 4, 5, 6, 7, 8] });
 
+/** The body the local apps of the decide-only group answer with (not the origin's: proves nothing proxied). */
+export const LOCAL_BODY = JSON.stringify({ ok: true, message: 'hello from the app itself', items: [1, 2, 3, 4, 5, 6, 7, 8] });
+
 /** The one route every contender serves. */
 export const BENCH_PATH = '/api/users/42?fields=name';
 

@@ -2,7 +2,7 @@
  * The proxy process of `pnpm bench soak`: switchyard's gateway on a plain `node:http` server
  * (the bridge every Node adapter is built on), in front of the origins given as arguments,
  * with the settings a production deployment would run: least-request P2C, two retries on
- * connect failure / reset / 502-503-504, passive outlier detection. Pushes its memory and
+ * connect failure / reset / 502-503-504 (up to 64 concurrent retries), passive outlier detection. Pushes its memory and
  * handle counts to the parent every 5 s; start it with `--expose-gc` so the parent can force a
  * collection before reading the heap.
  *
@@ -33,6 +33,9 @@ const gateway = createGateway(
         endpoints: origins.map((url) => ({ url })),
         balancer: { policy: 'least-request' },
         outlierDetection: { consecutive5xx: 5, intervalMs: 1000, baseEjectionTimeMs: 3000, maxEjectionPercent: 67 },
+        // Envoy's default of 3 concurrent retries per cluster is sized for one host's worth of
+        // failures at low concurrency; a flapping host at 300 rps needs more headroom.
+        resourceLimits: { maxRetries: 64 },
       },
     },
     limits: {
