@@ -3,9 +3,14 @@
  * hides it). Runs one implementation over one case's requests `iterations` times, so that
  * `valgrind --tool=callgrind` can count instructions; the difference between two iteration
  * counts divided by the extra matches is the cost of one match, free of start-up and JIT
- * warm-up. Stable on a noisy shared machine, unlike wall-clock time. See `_callgrind-router.sh`.
+ * warm-up. Stable on a noisy shared machine, unlike wall-clock time.
  *
- *   node <bundle> <set> <case> <impl> <iterations>
+ *   ./node_modules/.bin/esbuild benchmarks/src/_callgrind-router.ts --bundle --platform=node --format=esm \
+ *     --tsconfig=benchmarks/tsconfig.json --outfile=/tmp/cg.mjs \
+ *     --banner:js="import{createRequire}from'module';const require=createRequire(import.meta.url);"
+ *   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --single-threaded /tmp/cg.mjs \
+ *     hono-12 'all together' switchyard 2000 2>&1 | grep refs     # then again with 12000
+ *   (refs(12000) - refs(2000)) / 10000 = instructions per pass over the case's requests
  */
 import { match } from '@switchyard/router';
 import type { MatchRequest } from '@switchyard/router';
