@@ -143,14 +143,11 @@ describe('client abort mid-response releases the upstream socket', () => {
     expect(gw.records.every((r) => r.closes === 1 && r.handlerErrors === 0)).toBe(true);
   }, 30_000);
 
-  // KNOWN DEFECT (reported to the lead, not fixed here): once response headers arrive,
-  // forward() removes its client-abort listener (forward.ts `finish` → `removeClientAbort`), and
-  // writeNodeResponse only notices the client's 'close' after the *next* upstream chunk
-  // (bridge/node.ts: it awaits `iterator.next()` before checking `closed`). An upstream that
-  // goes silent mid-body therefore keeps its socket, its pool slot and the gateway handler
-  // until it sends another byte or the transport's body timeout (300 s) fires.
-  // Flip to `it(...)` once fixed.
-  it.fails('DEFECT - a client aborting while the upstream is silent (first chunk, then nothing) releases the upstream socket', async () => {
+  // Regression: once response headers arrived, forward() used to drop its client-abort listener,
+  // and writeNodeResponse only noticed the client's 'close' after the next upstream chunk, so an
+  // upstream that went silent mid-body kept its socket until the 300 s body timeout. forward()
+  // now keeps the client's signal tied to the winning try until its body ends (tieBody).
+  it('regression: a client aborting while the upstream is silent (first chunk, then nothing) releases the upstream socket', async () => {
     // The upstream sends one chunk and then stalls with the connection open: nothing but the
     // client's abort can end this exchange before the transport's 300 s body timeout.
     const up = await startUpstream((req, res) => {

@@ -6,7 +6,7 @@
  * majors (and `@types/express` or none) fit.
  */
 import type { SyRequest, SyResponse } from '@switchyard/core';
-import { clientAbortSignal, fromNodeRequest, writeNodeResponse, type Decision, type Gateway, type NodeRequestLike, type NodeResponseLike } from '@switchyard/gateway';
+import { isNoRoute, clientAbortSignal, fromNodeRequest, writeNodeResponse, type Decision, type Gateway, type NodeRequestLike, type NodeResponseLike } from '@switchyard/gateway';
 
 /** The decision of decide mode, as stored on `req.switchyard`. */
 export type SwitchyardDecision = Extract<Decision, { kind: 'continue' }>;
@@ -56,10 +56,8 @@ export interface SwitchyardExpressOptions {
   readonly scheme?: 'http' | 'https';
 }
 
-/** True for the gateway's own "no route" answer (not an upstream's 404). */
-export function isNoRoute(response: SyResponse): boolean {
-  return response.status === 404 && typeof response.body === 'string' && response.body.startsWith('{"error":"SY_NO_ROUTE"');
-}
+/** The gateway's own "no route" answer (a typed brand, not a body check): re-exported for convenience. */
+export { isNoRoute };
 
 const BODY_CONSUMED: SyResponse = {
   status: 500,

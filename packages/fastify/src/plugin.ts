@@ -7,7 +7,7 @@
  * logic: the gateway decides and forwards; the Node bridge streams and writes.
  */
 import type { SyRequest, SyResponse } from '@switchyard/core';
-import { clientAbortSignal, fromNodeRequest, writeNodeResponse, type Decision, type Gateway } from '@switchyard/gateway';
+import { isNoRoute, clientAbortSignal, fromNodeRequest, writeNodeResponse, type Decision, type Gateway } from '@switchyard/gateway';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -48,10 +48,8 @@ export interface SwitchyardFastifyOptions {
   readonly attributes?: (request: FastifyRequest) => Readonly<Record<string, unknown>>;
 }
 
-/** True for the gateway's own "no route" answer (not an upstream's 404). */
-export function isNoRoute(response: SyResponse): boolean {
-  return response.status === 404 && typeof response.body === 'string' && response.body.startsWith('{"error":"SY_NO_ROUTE"');
-}
+/** The gateway's own "no route" answer (a typed brand, not a body check): re-exported for convenience. */
+export { isNoRoute };
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 

@@ -262,6 +262,28 @@ describe('forward', () => {
     expect(outcomes).toMatchObject([{ kind: 'error', error: 'canceled' }]);
   });
 
+  it('after headers, a client abort still cancels the winning try until its body ends', async () => {
+    const clock = createTestClock();
+    const transport = createMockTransport({ clock }).enqueue({ status: 200, body: ['a', 'b', 'c'], chunkDelayMs: 1_000 });
+    const client = new AbortController();
+    const result = await forward({
+      clock,
+      rng: seededRng(1),
+      transport,
+      policy: { timeoutMs: 0, perTryTimeoutMs: 0 },
+      method: 'GET',
+      body: { kind: 'none' },
+      startedAt: 0,
+      pick: () => ({ kind: 'picked', endpoint: A }),
+      request: () => ({ method: 'GET', path: '/', headers: {} }),
+      signal: client.signal,
+    });
+    expect(result.kind).toBe('response');
+    expect(transport.requests[0]?.aborted()).toBe(false);
+    client.abort();
+    expect(transport.requests[0]?.aborted()).toBe(true);
+  });
+
   it('maps connect errors and resets to 502 codes after retries, and no endpoint to 503', async () => {
     const t = setup({ retry: retry({ retryOn: ['connect-failure'] }) });
     t.transport.enqueue({ error: 'connect' }, { error: 'connect' });

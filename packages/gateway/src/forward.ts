@@ -140,12 +140,12 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
     const inFlight = new Set<Try>();
     const tried: Endpoint[] = [];
     /** The last failed try that was not discarded: surfaced if nothing better comes. */
-    let lastFailure: { endpoint: Endpoint; result: TransportResult; timedOut: boolean } | undefined;
+    let lastFailure: { endpoint: Endpoint; result: TransportResult; timedOut: boolean; controller?: AbortControllerLike | undefined } | undefined;
     let cancelBackoff: Cancel | undefined;
     const cancelDeadline = Number.isFinite(deadlineAt) ? clock.setTimer(deadlineAt - clock.now(), () => onDeadline()) : undefined;
     const removeClientAbort = ctx.signal ? onAbort(ctx.signal, () => finish({ kind: 'error', code: 'SY_CANCELED', message: 'client went away', tries })) : undefined;
 
-    function finish(result: ForwardResult): void {
+    function finish(result: ForwardResult, winner?: AbortControllerLike): void {
       if (settled) return;
       settled = true;
       cancelDeadline?.();
@@ -153,6 +153,12 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       removeClientAbort?.();
       // Cancel every try still running: hedge losers, or all of them on deadline / client abort.
       for (const t of [...inFlight]) abortTry(t, 'canceled');
+      if (result.kind === 'response' && winner !== undefined && ctx.signal !== undefined) {
+        // The client may still leave while the body streams, even while the upstream is silent:
+        // keep its signal wired to the winning try until the body ends, so the transport releases
+        // the upstream socket at once instead of at the next chunk or the body timeout.
+        return resolve({ ...result, response: { ...result.response, body: tieBody(result.response.body, ctx.signal, winner) } });
+      }
       resolve(result);
     }
 
@@ -266,12 +272,12 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       }
       const tr = tryResultOf(result);
       if (result.kind === 'response' && (retry === undefined || !isRetriable(retry, tr))) {
-        return finish({ kind: 'response', response: result.response, endpoint: t.endpoint, tries });
+        return finish({ kind: 'response', response: result.response, endpoint: t.endpoint, tries }, t.controller);
       }
-      failed(t.endpoint, result, false);
+      failed(t.endpoint, result, false, t.controller);
     }
 
-    function failed(endpoint: Endpoint, result: TransportResult, timedOut: boolean): void {
+    function failed(endpoint: Endpoint, result: TransportResult, timedOut: boolean, controller?: AbortControllerLike): void {
       if (settled) return;
       if (inFlight.size > 0) {
         // Another try (a hedge) is still running: this failure is discarded, as in Envoy.
@@ -279,7 +285,7 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
         return;
       }
       if (lastFailure?.result.kind === 'response') discardBody(lastFailure.result.response.body);
-      lastFailure = { endpoint, result, timedOut };
+      lastFailure = { endpoint, result, timedOut, controller };
       const tr: TryResult = timedOut ? { kind: 'error', error: 'timeout' } : tryResultOf(result);
       if (retry === undefined || !isRetriable(retry, tr) || !mayRetry()) return surface(lastFailure);
       retriesUsed++;
@@ -293,14 +299,46 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       });
     }
 
-    function surface(f: { endpoint: Endpoint; result: TransportResult; timedOut: boolean }): void {
-      if (f.result.kind === 'response') return finish({ kind: 'response', response: f.result.response, endpoint: f.endpoint, tries });
+    function surface(f: { endpoint: Endpoint; result: TransportResult; timedOut: boolean; controller?: AbortControllerLike | undefined }): void {
+      if (f.result.kind === 'response') return finish({ kind: 'response', response: f.result.response, endpoint: f.endpoint, tries }, f.controller);
       const kind: OutcomeErrorKind = f.timedOut ? 'timeout' : f.result.error;
       finish({ kind: 'error', code: ERROR_CODE[kind], message: f.result.message, tries, endpoint: f.endpoint });
     }
 
     launch(false);
   });
+}
+
+/**
+ * Wraps a streaming body so that aborting `signal` aborts `controller` (the try's), until the
+ * body is fully read, closed or fails. Whole bodies need no wrapping.
+ */
+function tieBody(body: Body | null, signal: AbortSignalLike, controller: AbortControllerLike): Body | null {
+  if (body === null || typeof body === 'string' || body instanceof Uint8Array) return body;
+  const source = body;
+  // Armed now, not when reading starts: the client can leave before the first read.
+  const remove = onAbort(signal, () => controller.abort());
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+      const it = source[Symbol.asyncIterator]();
+      return {
+        async next() {
+          try {
+            const r = await it.next();
+            if (r.done === true) remove();
+            return r;
+          } catch (err) {
+            remove();
+            throw err;
+          }
+        },
+        async return(value?: unknown) {
+          remove();
+          return (await it.return?.(value)) ?? { done: true, value: undefined };
+        },
+      };
+    },
+  };
 }
 
 function describe(r: TryResult): string {

@@ -27,6 +27,7 @@ import {
   type SyRequest,
   type SyResponse,
   type Transport,
+  type UpstreamRequest,
 } from '@switchyard/core';
 import { computeRequestHash } from '@switchyard/balancers';
 import { computeEligible, releaseResource, tryAcquireResource, type BreakerDecision, type HealthEvent } from '@switchyard/health';
@@ -80,12 +81,32 @@ export type Decision =
     }
   | { readonly kind: 'respond'; readonly response: SyResponse };
 
+/** The result of {@link Gateway.acquire}. */
+export type Acquired =
+  | {
+      readonly kind: 'endpoint';
+      readonly route: string;
+      readonly endpoint: Endpoint;
+      /** The rewritten request to send to `endpoint`. */
+      readonly request: UpstreamRequest;
+      /** Reports how the connection went (`undefined`: it ended normally) and frees its slot. */
+      release(outcome?: Outcome): void;
+    }
+  | { readonly kind: 'respond'; readonly response: SyResponse };
+
 /** A running gateway. */
 export interface Gateway {
   /** Full proxy: answers the request through the whole lifecycle. Never rejects. */
   handle(request: SyRequest, options?: HandleOptions): Promise<SyResponse>;
   /** Decide-only: route, limit, split and experiment, without forwarding (for middleware that calls `next()`). */
   decide(request: SyRequest): Promise<Decision>;
+  /**
+   * Routes, limits and splits the request, then picks one endpoint and rewrites the request for
+   * it, without sending anything: for protocols the gateway does not carry itself (WebSocket
+   * upgrades, CONNECT). Call `release(outcome)` exactly once when the connection ends, so
+   * balancer in-flight counts and detectors stay exact.
+   */
+  acquire(request: SyRequest): Promise<Acquired>;
   /**
    * Validates and compiles `config`, then swaps it in atomically. Requests in flight finish on
    * the plan they started with; endpoints that stay keep their balancer, health and breaker
@@ -107,8 +128,25 @@ export interface Gateway {
 
 const JSON_HEADERS: ResponseHeaders = Object.freeze({ 'content-type': 'application/json' });
 
+const RESPONSE_CODE = Symbol.for('switchyard.response-code');
+
 function errorResponse(code: SwitchyardErrorCode, message: string, extra: Readonly<Record<string, string>> = {}, status = ERROR_STATUS[code]): SyResponse {
-  return { status, headers: { ...JSON_HEADERS, ...extra }, body: JSON.stringify({ error: code, message }) };
+  return { status, headers: { ...JSON_HEADERS, ...extra }, body: JSON.stringify({ error: code, message }), [RESPONSE_CODE]: code } as SyResponse;
+}
+
+/**
+ * The `SwitchyardError` code of a response the gateway produced itself (404 no route, 429, 503,
+ * 504 …), or `undefined` for an upstream's response. Adapters use it to let unmatched requests fall
+ * through to the framework (`responseCode(r) === 'SY_NO_ROUTE'`) without parsing bodies; the brand
+ * is a `Symbol.for`, so it survives two copies of the package.
+ */
+export function responseCode(response: SyResponse): SwitchyardErrorCode | undefined {
+  return (response as unknown as Record<symbol, SwitchyardErrorCode | undefined>)[RESPONSE_CODE];
+}
+
+/** True for the gateway's own "no route matched" answer: adapters let such requests fall through to the app. */
+export function isNoRoute(response: SyResponse): boolean {
+  return responseCode(response) === 'SY_NO_ROUTE';
 }
 
 type Prepared =
@@ -449,9 +487,60 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     };
   }
 
+  async function acquire(req: SyRequest): Promise<Acquired> {
+    const p = plan;
+    const prepared = await prepare(req, p);
+    if (prepared.kind === 'respond') return { kind: 'respond', response: prepared.response };
+    const { route, request, backend, headers } = prepared;
+    if (backend === undefined) return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500) };
+    const up = backend.upstream;
+    const now = clock.now();
+    const eligible = eligibleFor(backend, now);
+    if (eligible.length === 0) return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', `no healthy upstream in ${up.name}`, headers) };
+    if (!tryAcquireResource(up.limits.plan, up.limits.counters, 'requests')) {
+      return { kind: 'respond', response: errorResponse('SY_OVERLOADED', `too many requests in flight to ${up.name}`, { ...headers, 'x-envoy-overloaded': 'true' }) };
+    }
+    const hash = up.hashPolicies.length > 0 ? computeRequestHash(up.hashPolicies, request) : undefined;
+    const picked = up.balancer.pick(backend.group.state, { eligible, now, rng, request, hash });
+    if (picked.kind === 'empty') {
+      releaseResource(up.limits.counters, 'requests');
+      return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', `no healthy upstream in ${up.name} (${picked.reason})`, headers) };
+    }
+    const endpoint = picked.endpoint;
+    const r = applyRewrite(route.rewrite, {
+      request,
+      params: prepared.params,
+      ...(prepared.matchedPrefix !== undefined ? { matchedPrefix: prepared.matchedPrefix } : {}),
+      upstream: endpoint.url,
+    });
+    if (r.kind !== 'forward') {
+      releaseResource(up.limits.counters, 'requests');
+      return { kind: 'respond', response: r.kind === 'redirect' ? r.response : errorResponse(r.error.code, r.error.message, headers, r.reason === 'no-upstream' ? 500 : 400) };
+    }
+    up.balancer.begin(backend.group.state, endpoint, now);
+    let released = false;
+    return {
+      kind: 'endpoint',
+      route: route.name,
+      endpoint,
+      request: r.request,
+      release(outcome?: Outcome): void {
+        if (released) return;
+        released = true;
+        releaseResource(up.limits.counters, 'requests');
+        const at = clock.now();
+        const o: Outcome = outcome ?? { kind: 'response', endpoint, status: 101, latencyMs: at - now, at };
+        up.balancer.observe(backend.group.state, o);
+        up.outlier?.observe(o);
+        up.health?.noteTraffic();
+      },
+    };
+  }
+
   const gateway: Gateway = {
     handle,
     decide,
+    acquire,
     reload(next: GatewayConfig): void {
       const old = plan;
       const compiled = compileGateway(next, compileDeps, old);

@@ -21,8 +21,8 @@ export type { FromNodeOptions, NodeRequestLike, NodeResponseLike } from './bridg
 export { clientAbortSignal, fromNodeRequest, writeNodeResponse } from './bridge/node.js';
 export type { FetchRequestLike, FromFetchOptions } from './bridge/fetch.js';
 export { fromFetchRequest, toFetchResponse } from './bridge/fetch.js';
-export type { Decision, Gateway, GatewayDeps, HandleOptions } from './gateway.js';
-export { createGateway } from './gateway.js';
+export type { Acquired, Decision, Gateway, GatewayDeps, HandleOptions } from './gateway.js';
+export { createGateway, isNoRoute, responseCode } from './gateway.js';
 export type { BackendConfig, BalancerConfig, GatewayConfig, LimitConfig, LimitKey, RatePolicyConfig, RetryConfig, RouteConfig, SplitKey, UpstreamConfig } from './config.js';
 export { gatewayConfigSchema, structuralIssues } from './config.js';
 export type { GatewayPlan } from './compile.js';

@@ -4,8 +4,8 @@
  * the fetch transport). No traffic logic here: the gateway decides and forwards; this file only
  * converts between Hono's context and the gateway's request/response shapes.
  */
-import type { SyRequest, SyResponse } from '@switchyard/core';
-import { fromFetchRequest, toFetchResponse, type Decision, type Gateway } from '@switchyard/gateway';
+import type { SyRequest } from '@switchyard/core';
+import { isNoRoute, fromFetchRequest, toFetchResponse, type Decision, type Gateway } from '@switchyard/gateway';
 import type { Context, MiddlewareHandler } from 'hono';
 
 /** The decision of decide mode, as stored on the context (`c.get('switchyard')`). */
@@ -41,10 +41,8 @@ export interface SwitchyardHonoOptions {
   readonly attributes?: (c: Context) => Readonly<Record<string, unknown>>;
 }
 
-/** True for the gateway's own "no route" answer (not an upstream's 404). */
-export function isNoRoute(response: SyResponse): boolean {
-  return response.status === 404 && typeof response.body === 'string' && response.body.startsWith('{"error":"SY_NO_ROUTE"');
-}
+/** The gateway's own "no route" answer (a typed brand, not a body check): re-exported for convenience. */
+export { isNoRoute };
 
 /**
  * Hono middleware mounting a switchyard gateway, in proxy or decide mode.
