@@ -48,6 +48,7 @@ async function interleaved(c: string, impls: ReadonlyArray<readonly [string, () 
     for (let k = 0; k < impls.length; k++) {
       const j = r % 2 === 0 ? k : impls.length - 1 - k;
       const fn = (impls[j] as readonly [string, () => unknown])[1];
+      minorGc(); // each round starts with an empty young generation: it pays for its own garbage
       const t0 = process.hrtime.bigint();
       if (isAsync[j] === true) for (let n = 0; n < ops; n++) await fn();
       else for (let n = 0; n < ops; n++) if (fn() === undefined) sink++;
@@ -62,6 +63,11 @@ async function interleaved(c: string, impls: ReadonlyArray<readonly [string, () 
   });
 }
 
+function minorGc(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as (o: { type: 'minor' }) => void)({ type: 'minor' });
+}
+
 function gc(): void {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
@@ -70,7 +76,9 @@ function gc(): void {
 function heap(): number {
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  // Typed-array backing stores live outside the JS heap: count them too.
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 /** Heap bytes per key after `fill` touches all N keys (key strings excluded: the array holds them). */
@@ -195,9 +203,10 @@ export default async function run(): Promise<void> {
       1000,
     );
     cases.push(...rows);
-    const bytes: Record<string, number> = { [SY_SYNC]: ours.value, RLF: rlf.value, ERL: erl.value, FRL: frl.value };
+    const bytes: Record<string, number> = { [SY_SYNC]: ours.value, [RLF]: rlf.value, [ERL]: erl.value, [FRL]: frl.value };
     for (const [impl, v] of Object.entries(bytes)) cases.push({ case: 'heap bytes per key at 1M keys', impl, bytesPerKey: v });
-    notes.push('heap bytes per key: heapUsed growth after forced GC, divided by 1 000 000; key strings are held by the benchmark and not counted');
+    notes.push('memory cases: ROUNDS alternating rounds per case (order flipped every round, a minor GC before each round), ns = median of the per-round means; each row names the API called');
+    notes.push('heap bytes per key: heapUsed + arrayBuffers growth after forced GC, divided by 1 000 000; key strings are held by the benchmark and not counted');
     e.shutdown();
   }
 

@@ -2,12 +2,13 @@
  * Many keys under one policy, with bounded memory and no timers.
  *
  * Storage is columnar: a `Map<string, slot>` and one `Float64Array` of three numbers per slot,
- * so a key costs a map entry, its string, 24 bytes and one pointer (no object per key). Memory is reclaimed
- * lazily: every call advances a cursor over the slots by a couple of entries (a sequential
- * scan of the typed array, no map lookup) and drops those that are full again (a full bucket is what a fresh key gets anyway, so dropping it
- * changes no decision). At `maxKeys`, a new key first reuses a full slot; failing that, the
- * oldest key is evicted (its next request starts from a full bucket: that is the bounded-memory
- * trade-off, counted in `evictions`).
+ * so a key costs a map entry, its string, 24 bytes and one pointer (no object per key). Memory
+ * is reclaimed lazily: every call advances a cursor over the slots by a couple of entries (a
+ * sequential scan of the typed array, no map lookup) and drops those that are full again (a
+ * full bucket is what a fresh key gets anyway, so dropping it changes no decision). At
+ * `maxKeys`, a new key first reuses a full slot; failing that, the oldest key is evicted (its
+ * next request starts from a full bucket: that is the bounded-memory trade-off, counted in
+ * `evictions`).
  */
 import type { Decision } from './decision.js';
 import { initSlots, isIdle, stepFor, WIDTH } from './internal/steps.js';
