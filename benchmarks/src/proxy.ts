@@ -124,7 +124,7 @@ async function measure(c: Contender, origins: readonly string[], originProcess: 
       },
     };
   } catch (err) {
-    const reason = c.adapter !== undefined ? `${ADAPTER_MISSING}: ${String(err)}` : `failed: ${String(err)}`;
+    const reason = `failed: ${String(err)}`;
     console.error(`  ${c.impl}: ${reason}`);
     return { kind: 'skipped', reason };
   } finally {

@@ -39,6 +39,8 @@ export function readStats(): ProcessStats {
  */
 export function announce(ports: number | readonly number[], options: { sampleEveryMs?: number } = {}): void {
   process.stdout.write(JSON.stringify(typeof ports === 'number' ? { port: ports } : { ports }) + '\n');
+  // Exit normally on SIGTERM so `--cpu-prof` and friends get to write their files.
+  process.on('SIGTERM', () => process.exit(0));
   if (process.send === undefined) return;
   process.on('message', (raw) => {
     const msg = raw as ParentMessage;
