@@ -1,6 +1,8 @@
-import { murmur3, type SyRequest } from '@switchyard/core';
+import { createEndpoint, murmur3, type SyRequest } from '@switchyard/core';
+import { seededRng } from '@switchyard/testing';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeRequestHash, hashByAttribute, hashByCookie, hashByHeader, hashByQueryParameter, hashBySourceIp, hashPolicyValue } from './index.js';
+import { computeRequestHash, maglev, ringHash, hashByAttribute, hashByCookie, hashByHeader, hashByQueryParameter, hashBySourceIp, hashPolicyValue } from './index.js';
 
 const req: SyRequest = {
   method: 'GET',
@@ -30,5 +32,25 @@ describe('hash policies', () => {
     expect(computeRequestHash([hashByHeader('x-user', true), hashBySourceIp()], req)).toBe(h1);
     expect(computeRequestHash([hashByHeader('x-none', true), hashBySourceIp()], req)).toBe(h2);
     expect(computeRequestHash([hashByHeader('x-none')], req)).toBeUndefined();
+  });
+
+  it('a hashing balancer keys on exactly computeRequestHash (single header policy, several, absent)', () => {
+    const eps = Array.from({ length: 7 }, (_, i) => createEndpoint({ id: `h${i}`, url: `http://h${i}:80` }));
+    for (const policies of [[hashByHeader('X-User')], [hashByHeader('x-none'), hashByCookie('session'), hashBySourceIp()], [hashByHeader('x-user', true), hashBySourceIp()]]) {
+      for (const make of [() => maglev({ tableSize: 251, hashPolicy: policies }), () => ringHash({ minimumRingSize: 64, hashPolicy: policies })]) {
+        const withPolicy = make();
+        const s1 = withPolicy.create(eps, 0);
+        fc.assert(
+          fc.property(fc.option(fc.string({ unit: 'grapheme', maxLength: 20 }), { nil: undefined }), (user) => {
+            const request: SyRequest = { ...req, headers: user === undefined ? {} : { 'x-user': user } };
+            const expected = computeRequestHash(policies, request);
+            const a = withPolicy.pick(s1, { eligible: eps, now: 0, rng: seededRng(9), request });
+            const b = withPolicy.pick(s1, { eligible: eps, now: 0, rng: seededRng(9), ...(expected === undefined ? {} : { hash: expected }) });
+            expect(a).toEqual(b);
+          }),
+          { numRuns: 200 },
+        );
+      }
+    }
   });
 });

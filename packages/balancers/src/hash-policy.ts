@@ -93,6 +93,25 @@ export function computeRequestHash(policies: readonly HashPolicy[], request: SyR
   return hash;
 }
 
+/**
+ * `computeRequestHash` specialised once for `policies` (internal: the hashing balancers call
+ * it per pick). A single header policy, the common case, becomes one property read and one
+ * hash; anything else defers to {@link computeRequestHash}. Undefined when there is no policy.
+ */
+export function compileRequestHash(policies: readonly HashPolicy[] | undefined): ((request: SyRequest) => number | undefined) | undefined {
+  if (policies === undefined || policies.length === 0) return undefined;
+  const only = policies[0] as HashPolicy;
+  if (policies.length === 1 && only.kind === 'header') {
+    const name = only.name;
+    return (request) => {
+      const v = request.headers[name];
+      return v === undefined ? undefined : murmur3Fast(v);
+    };
+  }
+  const list = [...policies];
+  return (request) => computeRequestHash(list, request);
+}
+
 function cookieValue(header: string | undefined, name: string): string | undefined {
   if (header === undefined) return undefined;
   for (const part of header.split(';')) {

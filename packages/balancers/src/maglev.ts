@@ -12,6 +12,7 @@
  * one of N endpoints, somewhat more than 1/N of keys move (≈ 2× ring hash, per Envoy).
  */
 import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult } from '@switchyard/core';
+import { compileRequestHash } from './hash-policy.js';
 import { emptyFor, invalid } from './internal/common.js';
 import { murmur3Fast } from './internal/murmur3.js';
 import { boundedPick, pickHash } from './internal/bounded-load.js';
@@ -129,7 +130,7 @@ export function maglev(options: MaglevOptions = {}): LoadBalancer<MaglevState> {
   if (!isPrime(M) || M > 5_000_011) invalid('tableSize', 'must be a prime <= 5000011');
   const factor = checkFactor(options.hashBalanceFactor);
   const keyOf = options.hashKey ?? ((e: Endpoint) => e.id);
-  const policies = options.hashPolicy;
+  const requestHash = compileRequestHash(options.hashPolicy);
   const make = (e: Endpoint): Slot => baseSlot(e, -Infinity);
   const fresh = (table: Map<string, Slot>): MaglevState => ({ table, view: createView(), lookup: new Uint16Array(0), sorted: [], picks: [], ready: undefined, epoch: -1, totalWeight: 0 });
   // Rebuilds what derives from the eligible set, when it changed; marks `eligible` ready.
@@ -162,7 +163,7 @@ export function maglev(options: MaglevOptions = {}): LoadBalancer<MaglevState> {
         prepare(state, eligible, input.now);
       }
       const hash = input.hash;
-      const h = hash !== undefined ? hash >>> 0 : pickHash(undefined, policies, input.request, input.rng);
+      const h = hash !== undefined ? hash >>> 0 : pickHash(undefined, requestHash, input.request, input.rng);
       if (factor === undefined) return state.picks[state.lookup[h % M] as number] as PickResult;
       const lookup = state.lookup;
       return boundedPick(state.sorted, state.totalWeight, factor, h, (x) => lookup[x % M] as number).picked;

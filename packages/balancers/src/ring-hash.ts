@@ -13,7 +13,7 @@
  * {@link BoundedLoadOptions}).
  */
 import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult } from '@switchyard/core';
-import type { HashPolicy } from './hash-policy.js';
+import { compileRequestHash, type HashPolicy } from './hash-policy.js';
 import { emptyFor, invalid } from './internal/common.js';
 import { murmur3Fast } from './internal/murmur3.js';
 import { boundedPick, pickHash } from './internal/bounded-load.js';
@@ -137,7 +137,7 @@ export function ringHash(options: RingHashOptions = {}): LoadBalancer<RingHashSt
   if (!Number.isInteger(maxSize) || maxSize < minSize || maxSize > 8_388_608) invalid('maximumRingSize', 'must be an integer in [minimumRingSize, 8388608]');
   const factor = checkFactor(options.hashBalanceFactor);
   const keyOf = options.hashKey ?? ((e: Endpoint) => e.id);
-  const policies = options.hashPolicy;
+  const requestHash = compileRequestHash(options.hashPolicy);
   const make = (e: Endpoint): Slot => baseSlot(e, -Infinity);
   const emptyRing: Ring = { hashes: new Uint32Array(0), owners: new Int32Array(0) };
   const fresh = (table: Map<string, Slot>): RingHashState => ({ table, view: createView(), ring: emptyRing, picks: [], ready: undefined, epoch: -1, totalWeight: 0 });
@@ -169,7 +169,7 @@ export function ringHash(options: RingHashOptions = {}): LoadBalancer<RingHashSt
         prepare(state, eligible, input.now);
       }
       const hash = input.hash;
-      const h = hash !== undefined ? hash >>> 0 : pickHash(undefined, policies, input.request, input.rng);
+      const h = hash !== undefined ? hash >>> 0 : pickHash(undefined, requestHash, input.request, input.rng);
       const ring = state.ring;
       if (factor === undefined) return state.picks[ringLookup(ring, h)] as PickResult;
       return boundedPick(state.view.slots, state.totalWeight, factor, h, (x) => ringLookup(ring, x)).picked;

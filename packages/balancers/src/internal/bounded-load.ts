@@ -1,13 +1,14 @@
 import type { Rng, SyRequest } from '@switchyard/core';
-import type { HashPolicy } from '../hash-policy.js';
-import { computeRequestHash } from '../hash-policy.js';
 import type { Slot } from './slots.js';
 
-/** The hash of a pick: the precomputed one, else the hash policies', else a random one. */
-export function pickHash(hash: number | undefined, policies: readonly HashPolicy[] | undefined, request: SyRequest | undefined, rng: Rng): number {
+/**
+ * The hash of a pick: the precomputed one, else the hash policies' (compiled by
+ * `compileRequestHash`), else a random one.
+ */
+export function pickHash(hash: number | undefined, requestHash: ((request: SyRequest) => number | undefined) | undefined, request: SyRequest | undefined, rng: Rng): number {
   if (hash !== undefined) return hash >>> 0;
-  if (policies !== undefined && request !== undefined) {
-    const h = computeRequestHash(policies, request);
+  if (requestHash !== undefined && request !== undefined) {
+    const h = requestHash(request);
     if (h !== undefined) return h;
   }
   return Math.floor(rng.next() * 4294967296) >>> 0;

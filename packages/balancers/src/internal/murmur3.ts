@@ -5,10 +5,11 @@ const C2 = 0x1b873593;
 
 /**
  * Core's {@link murmur3} (UTF-8 MurmurHash3 x86_32, identical output for every string), with
- * a fast path for ASCII keys — user ids, session ids, IP addresses, `host:port` — that reads
- * four UTF-16 code units per block instead of encoding code points one byte at a time (≈ 2×
- * fewer instructions on 8–16 character keys). The first non-ASCII code unit falls back to
- * core's encoder for the whole key. Belongs in core's `murmur3` (reported); kept here so the
+ * a fast path for ASCII keys — user ids, session ids, IP addresses, `host:port` — that packs
+ * four UTF-16 code units per block instead of encoding code points one byte at a time (≈ 20 %
+ * fewer instructions on an 8-character key under callgrind: most of the cost is V8's
+ * per-`charCodeAt` string-representation dispatch, which no JS formulation avoids). The first
+ * non-ASCII code unit falls back to core's encoder for the whole key. Belongs in core's `murmur3` (reported); kept here so the
  * balancers do not wait for it.
  */
 export function murmur3Fast(key: string, seed = 0): number {
