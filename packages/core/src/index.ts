@@ -10,7 +10,7 @@ export type { Rng } from './rng.js';
 export { randomInt, chance } from './rng.js';
 export { systemRng } from './system-rng.js';
 export type { AbortSignalLike, AbortControllerLike } from './abort.js';
-export { createAbortController, onAbort } from './abort.js';
+export { createAbortController, createLightAbortController, onAbort } from './abort.js';
 export type { RequestHeaders, ResponseHeaders, Body, Attributes, SyRequest, SyResponse, UpstreamRequest } from './http.js';
 export { isIdempotentMethod } from './http.js';
 export type { Endpoint, EndpointInput, Locality } from './endpoint.js';

@@ -490,7 +490,7 @@ function compileRoute(
     if (rule === undefined) issues.push({ path: `${at}.limits[${j}]`, message: `unknown limit ${JSON.stringify(name)}` });
     else rules.push(rule);
   });
-  const limiter = rules.length === 0 ? undefined : within(issues, `${at}.limits`, () => createRateLimiter({ id: 'switchyard', rules, store: deps.store, clock: deps.clock }));
+  const limiter = rules.length === 0 ? undefined : within(issues, `${at}.limits`, () => createRateLimiter({ id: 'switchyard', rules, store: deps.store, clock: deps.clock, dedupeRequests: false }));
 
   const retry: RetryPolicy | undefined =
     route.retry === undefined

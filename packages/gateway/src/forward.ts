@@ -19,7 +19,7 @@
  * in-flight counts and detectors stay exact.
  */
 import {
-  createAbortController,
+  createLightAbortController,
   isIdempotentMethod,
   onAbort,
   type AbortControllerLike,
@@ -204,7 +204,7 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       tried.push(endpoint);
       tries++;
       const now = clock.now();
-      const t: Try = { endpoint, controller: createAbortController(), startedAt: now, hedge, observed: false, timedOut: false, cancelTimers: [] };
+      const t: Try = { endpoint, controller: createLightAbortController(), startedAt: now, hedge, observed: false, timedOut: false, cancelTimers: [] };
       inFlight.add(t);
       ctx.onEvent?.({ kind: 'try', endpoint, attempt: tries, hedge });
       const remaining = deadlineAt - now;

@@ -40,7 +40,7 @@ import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan
 import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
 import { decideFault } from './fault.js';
-import { forward, type ForwardResult } from './forward.js';
+import { forward, type ForwardEvent, type ForwardResult } from './forward.js';
 import { MetricsRegistry, type MeterLike } from './metrics.js';
 import { sendMirror, shouldMirror } from './mirror.js';
 import { depositRequest } from './retry-budget.js';
@@ -203,7 +203,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     transport,
     store,
     onHealthEvent: (upstream: string, event: HealthEvent) => {
-      emit({ kind: 'health', at: clock.now(), upstream, event });
+      if (listeners.size > 0) emit({ kind: 'health', at: clock.now(), upstream, event });
       if (event.kind === 'ejected' || event.kind === 'unejected') metrics.inc('switchyard_outlier_events_total', 'Outlier ejections and un-ejections.', { upstream, endpoint: event.endpointId, event: event.kind });
     },
   };
@@ -225,7 +225,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     const now = clock.now();
     const due = nextAnalysisAt(r.config, r.state);
     if (due === undefined || now < due) return;
-    for (const event of evaluateRollout(r.config, r.state, now)) emit({ kind: 'rollout', at: now, route: route.name, event });
+    for (const event of evaluateRollout(r.config, r.state, now)) if (listeners.size > 0) emit({ kind: 'rollout', at: now, route: route.name, event });
     if (applyRolloutWeights(route)) publishSplitGauges(plan);
   }
   function armRollout(route: RoutePlan): void {
@@ -269,7 +269,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
 
     if (route.fault !== undefined) {
       const fault = decideFault(route.fault, request.headers, rng);
-      if (fault.delayMs > 0 || fault.abortStatus !== undefined) emit({ kind: 'fault', at: now, route: route.name, delayMs: fault.delayMs, abortStatus: fault.abortStatus });
+      if (fault.delayMs > 0 || fault.abortStatus !== undefined) if (listeners.size > 0) emit({ kind: 'fault', at: now, route: route.name, delayMs: fault.delayMs, abortStatus: fault.abortStatus });
       if (fault.delayMs > 0) await new Promise<void>((resolve) => clock.setTimer(fault.delayMs, resolve));
       if (fault.abortStatus !== undefined) {
         return { kind: 'respond', response: { status: fault.abortStatus, headers: JSON_HEADERS, body: JSON.stringify({ error: 'fault', message: 'fault injected' }) }, route };
@@ -280,7 +280,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const d = await route.limiter.check(request);
       Object.assign(headers, d.headers);
       if (d.kind === 'limited') {
-        emit({ kind: 'limited', at: clock.now(), route: route.name, rule: d.rule, retryAfterMs: d.retryAfterMs });
+        if (listeners.size > 0) emit({ kind: 'limited', at: clock.now(), route: route.name, rule: d.rule, retryAfterMs: d.retryAfterMs });
         metrics.inc('switchyard_rate_limited_total', 'Requests answered 429.', { route: route.name, rule: d.rule });
         return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', `rate limit ${d.rule} exceeded`, d.headers), route };
       }
@@ -299,7 +299,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         variant = e.variant;
         headers[e.header.name] = e.header.value;
         request = { ...request, attributes: { ...request.attributes, experiment: `${e.experiment}:${e.variant}` } };
-        emit({ kind: 'experiment', at: now, route: route.name, experiment: e.experiment, variant: e.variant });
+        if (listeners.size > 0) emit({ kind: 'experiment', at: now, route: route.name, experiment: e.experiment, variant: e.variant });
       }
     }
 
@@ -310,7 +310,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       if (d.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'every backend of this route has weight 0', headers, 500), route };
       backend = route.backends.get(d.backend);
       request = { ...request, attributes: { ...request.attributes, backend: d.backend } };
-      emit({ kind: 'split', at: now, route: route.name, backend: d.backend, by: d.by });
+      if (listeners.size > 0) emit({ kind: 'split', at: now, route: route.name, backend: d.backend, by: d.by });
     }
     return { kind: 'continue', route, request, params: m.params, matchedPrefix: route.prefixes[m.matchIndex], backend, variant, headers };
   }
@@ -330,10 +330,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     }
     const latencyMs = clock.now() - started;
     const status = result.response.status;
-    const labels = { route: routeName ?? '(none)', code: String(status) };
-    metrics.inc('switchyard_requests_total', 'Requests answered, by route and status.', labels);
-    metrics.observe('switchyard_request_duration', 'Request latency at the gateway.', { route: routeName ?? '(none)' }, latencyMs);
-    emit({ kind: 'request', at: clock.now(), route: routeName, method: req.method, path: req.path, status, latencyMs, backend: result.backend, endpoint: result.endpoint, tries: result.tries, code: result.code });
+    const route = routeName ?? '(none)';
+    metrics.inc('switchyard_requests_total', 'Requests answered, by route and status.', { route, code: String(status) }, 1, `${route}\u0001${status}`);
+    metrics.observe('switchyard_request_duration', 'Request latency at the gateway.', { route }, latencyMs, route);
+    if (listeners.size > 0) emit({ kind: 'request', at: clock.now(), route: routeName, method: req.method, path: req.path, status, latencyMs, backend: result.backend, endpoint: result.endpoint, tries: result.tries, code: result.code });
     return result.response;
   }
 
@@ -413,7 +413,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
             return r.kind === 'forward' ? { ...r.request, body: b } : { method: request.method, path: request.path, headers: request.headers, body: b };
           },
           ...(mgroup !== undefined ? { begin: (e: Endpoint, t: number) => mup.balancer.begin(mgroup.state, e, t), observe: (o: Outcome) => mup.balancer.observe(mgroup.state, o) } : {}),
-          onSkip: (reason) => emit({ kind: 'mirror-skipped', at: clock.now(), route: route.name, reason }),
+          onSkip: (reason) => listeners.size > 0 && emit({ kind: 'mirror-skipped', at: clock.now(), route: route.name, reason }),
         });
       }
 
@@ -452,11 +452,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
             if (backend.name === r.canary) observeRollout(r.config, r.state, 'canary', outcome);
             else if (backend.name === r.baseline) observeRollout(r.config, r.state, 'baseline', outcome);
           }
+          const result = outcome.kind === 'response' ? String(outcome.status) : outcome.error;
+          const endpointKey = `${up.name}\u0001${outcome.endpoint.id}`;
           const endpointLabels = { upstream: up.name, endpoint: outcome.endpoint.id, version: outcome.endpoint.metadata['version'] ?? '' };
-          metrics.inc('switchyard_upstream_tries_total', 'Tries sent to upstream endpoints, by result.', { ...endpointLabels, result: outcome.kind === 'response' ? String(outcome.status) : outcome.error });
-          metrics.observe('switchyard_upstream_duration', 'Time to upstream response headers.', endpointLabels, outcome.latencyMs);
+          metrics.inc('switchyard_upstream_tries_total', 'Tries sent to upstream endpoints, by result.', { ...endpointLabels, result }, 1, `${endpointKey}\u0001${result}`);
+          metrics.observe('switchyard_upstream_duration', 'Time to upstream response headers.', endpointLabels, outcome.latencyMs, endpointKey);
         },
-        onEvent: (event) => emit({ kind: 'upstream', at: clock.now(), route: route.name, event }),
+        ...(listeners.size > 0 ? { onEvent: (event: ForwardEvent) => emit({ kind: 'upstream', at: clock.now(), route: route.name, event }) } : {}),
       });
       if (permit !== undefined) up.breaker?.record(permit, result.kind === 'error' ? result.code !== 'SY_CANCELED' : result.response.status >= 500, clock.now());
       permit = undefined;
@@ -559,7 +561,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         for (const r of compiled.routes) armRollout(r);
       }
       publishSplitGauges(compiled);
-      emit({ kind: 'reload', at: clock.now(), routes: compiled.routes.length, upstreams: compiled.upstreams.size });
+      if (listeners.size > 0) emit({ kind: 'reload', at: clock.now(), routes: compiled.routes.length, upstreams: compiled.upstreams.size });
     },
     start(): void {
       if (started) return;

@@ -62,10 +62,12 @@ export class MetricsRegistry {
     return f;
   }
 
-  /** Adds `value` (default 1) to a counter. */
-  inc(name: string, help: string, labels: Labels, value = 1): void {
+  /**
+   * Adds `value` (default 1) to a counter. `key`, when given, must identify `labels` uniquely
+   * within the metric (the hot path passes a precomposed string instead of having it derived).
+   */
+  inc(name: string, help: string, labels: Labels, value = 1, key = labelKey(labels)): void {
     const f = this.family(name, help, 'counter');
-    const key = labelKey(labels);
     const s = (f.series.get(key) as CounterSeries | undefined) ?? { labels, value: 0 };
     s.value += value;
     f.series.set(key, s);
@@ -83,10 +85,9 @@ export class MetricsRegistry {
     if (delta !== 0) f.otel?.add?.(delta, labels);
   }
 
-  /** Records one observation (milliseconds) in a histogram. */
-  observe(name: string, help: string, labels: Labels, valueMs: number): void {
+  /** Records one observation (milliseconds) in a histogram; `key` as for {@link MetricsRegistry.inc}. */
+  observe(name: string, help: string, labels: Labels, valueMs: number, key = labelKey(labels)): void {
     const f = this.family(name, help, 'histogram');
-    const key = labelKey(labels);
     let s = f.series.get(key) as HistogramSeries | undefined;
     if (s === undefined) {
       s = { labels, counts: new Array<number>(LATENCY_BUCKETS_MS.length).fill(0), sum: 0, count: 0 };

@@ -7,7 +7,7 @@
  */
 import {
   chance,
-  createAbortController,
+  createLightAbortController,
   type Body,
   type Clock,
   type Endpoint,
@@ -65,7 +65,7 @@ export function sendMirror(ctx: MirrorContext): void {
   const original = ctx.request(endpoint, body);
   const host = original.headers['host'];
   const request: UpstreamRequest = host === undefined ? original : { ...original, headers: { ...original.headers, host: shadowHost(host) } };
-  const controller = createAbortController();
+  const controller = createLightAbortController();
   const started = ctx.clock.now();
   let done = false;
   const cancel = ctx.clock.setTimer(ctx.policy.timeoutMs ?? 5_000, () => controller.abort());

@@ -38,6 +38,12 @@ export interface RateLimiterOptions {
   readonly clock?: Clock;
   /** Response headers to produce (default `both`). */
   readonly headers?: HeaderStyle;
+  /**
+   * Remember each request object checked, so checking it twice (two middlewares, one limiter)
+   * does not count it twice (express-rate-limit's ERR_ERL_DOUBLE_COUNT). Default true; the gateway
+   * turns it off because it checks each request exactly once and the WeakMap costs a write per request.
+   */
+  readonly dedupeRequests?: boolean;
 }
 
 /** One rule's decision. */
@@ -128,6 +134,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const defaultMode = options.mode ?? 'enforce';
   const style = options.headers ?? 'both';
   const seen = new WeakMap<SyRequest, Promise<RequestDecision>>();
+  const dedupe = options.dedupeRequests ?? true;
 
   function resolve(req: SyRequest): Resolved[] {
     const out: Resolved[] = [];
@@ -168,6 +175,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   return {
     id,
     check(req: SyRequest): Promise<RequestDecision> {
+      if (!dedupe) return decide(req);
       const prior = seen.get(req);
       if (prior !== undefined) return prior;
       const p = decide(req);

@@ -4,7 +4,7 @@
  * servers exist (Node, Bun, Deno's compat layer). Express and Fastify (`request.raw`,
  * `reply.raw`) hand these objects over as they are.
  */
-import { createAbortController, type AbortSignalLike, type SyRequest, type SyResponse } from '@switchyard/core';
+import { createLightAbortController, type AbortSignalLike, type SyRequest, type SyResponse } from '@switchyard/core';
 
 /** The part of `http.IncomingMessage` the bridge reads. */
 export interface NodeRequestLike extends AsyncIterable<Uint8Array> {
@@ -77,7 +77,7 @@ export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions =
  * so the upstream try is cancelled and its connection released (http-proxy-middleware #782).
  */
 export function clientAbortSignal(res: NodeResponseLike): AbortSignalLike {
-  const controller = createAbortController();
+  const controller = createLightAbortController();
   res.once('close', () => {
     if (res.writableFinished !== true) controller.abort();
   });
