@@ -28,11 +28,21 @@
  * ```
  */
 export function replacePrefixMatch(path: string, prefix: string, replacement: string): string {
-  const p = trimTrailingSlashes(prefix);
-  if (p !== '' && !(path === p || path.startsWith(p) && path.charCodeAt(p.length) === 47)) return path;
-  const rest = path.slice(p.length); // '' or starts with '/'
-  const out = trimTrailingSlashes(replacement) + rest;
-  return out === '' ? '/' : out;
+  return replaceTrimmedPrefixMatch(path, trimTrailingSlashes(prefix), trimTrailingSlashes(replacement));
+}
+
+/**
+ * {@link replacePrefixMatch} with `p` and `r` already without trailing slashes (a compiled
+ * rule trims them once). One `startsWith`, at most one `slice` and one concatenation.
+ * @internal
+ */
+export function replaceTrimmedPrefixMatch(path: string, p: string, r: string): string {
+  const n = p.length;
+  if (n !== 0 && !(path.startsWith(p) && (path.length === n || path.charCodeAt(n) === 47))) return path;
+  if (path.length === n) return r === '' ? '/' : r; // the rest is empty
+  // The rest starts with '/', so the result is never empty.
+  if (n === 0) return r === '' ? path : r + path;
+  return r === '' ? path.slice(n) : r + path.slice(n);
 }
 
 /**
@@ -130,7 +140,8 @@ export function regexRewrite(path: string, r: CompiledRegexRewrite): string {
   return path.replace(r.regex, r.replacement);
 }
 
-function trimTrailingSlashes(s: string): string {
+/** `s` without trailing `/`s. @internal */
+export function trimTrailingSlashes(s: string): string {
   let end = s.length;
   while (end > 0 && s.charCodeAt(end - 1) === 47) end--;
   return end === s.length ? s : s.slice(0, end);

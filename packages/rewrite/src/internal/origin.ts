@@ -9,6 +9,8 @@ export interface Origin {
   readonly origin: string;
   /** `host[:port]` as it goes into a `Host` header. */
   readonly authority: string;
+  /** The `UpstreamTarget` a forward result carries, built once here and shared (frozen). */
+  readonly target: { readonly scheme: 'http' | 'https'; readonly host: string; readonly port: number; readonly origin: string };
 }
 
 export interface UpstreamBase extends Origin {
@@ -43,7 +45,8 @@ export function parseAuthority(authority: string): { host: string; port: number 
 
 export function makeOrigin(scheme: 'http' | 'https', host: string, port: number): Origin {
   const authority = port === defaultPort(scheme) ? host : `${host}:${port}`;
-  return Object.freeze({ scheme, host, port, origin: `${scheme}://${authority}`, authority });
+  const origin = `${scheme}://${authority}`;
+  return Object.freeze({ scheme, host, port, origin, authority, target: Object.freeze({ scheme, host, port, origin }) });
 }
 
 /** Parses `http(s)://host[:port][/base]`; `null` when it is anything else (userinfo, query, fragment, bad host). */
