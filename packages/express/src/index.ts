@@ -7,6 +7,7 @@ import type { SwitchyardDecision } from './middleware.js';
 
 export type { ExpressRequestLike, ExpressResponseLike, NextFunction, SwitchyardDecision, SwitchyardExpressOptions } from './middleware.js';
 export { isNoRoute, switchyard } from './middleware.js';
+export { attachUpgrade, type SwitchyardUpgradeOptions, type UpgradeDispatcher } from './upgrade.js';
 
 declare global {
   // Express's own augmentation point (what @types/express-serve-static-core reads): types `req.switchyard`.
