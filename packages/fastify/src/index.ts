@@ -5,4 +5,5 @@
  */
 export type { SwitchyardDecision, SwitchyardFastifyOptions } from './plugin.js';
 export { isNoRoute, switchyard } from './plugin.js';
+export { attachUpgrade, type SwitchyardUpgradeOptions, type UpgradeDispatcher } from './upgrade.js';
 export { switchyard as default } from './plugin.js';
