@@ -3,7 +3,7 @@
  * Load Balancer", NSDI 2016, §3.4; Envoy `Maglev`, semantics.md §1.1).
  *
  * Each endpoint gets a permutation of the `tableSize` slots from two hashes of its key
- * (`offset = murmur3Fast(key, 0) mod M`, `skip = murmur3Fast(key, 1) mod (M − 1) + 1`); endpoints
+ * (`offset = murmur3(key, 0) mod M`, `skip = murmur3(key, 1) mod (M − 1) + 1`); endpoints
  * take turns claiming their next free slot until the table is full. Weighted as Envoy: an
  * endpoint of weight w claims a slot on the iterations where `iteration × w ≥ target`,
  * `target += maxWeight` (weights 1 and 2 over 65 537 slots → 21 846 and 43 691 entries).
