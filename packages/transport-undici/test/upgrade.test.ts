@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { connect as connectTcp, type AddressInfo } from 'node:net';
+import { connect as connectTcp, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createEndpoint, type Endpoint, type Outcome, type SyRequest } from '@switchyard/core';
@@ -13,6 +13,8 @@ interface Upstream {
   readonly wss: WebSocketServer;
   readonly open: Set<WebSocket>;
   readonly paths: string[];
+  /** The raw server-side sockets of the accepted upgrades. */
+  readonly rawSockets: Socket[];
   close(): Promise<void>;
 }
 
@@ -32,9 +34,11 @@ async function startUpstream(id: string): Promise<Upstream> {
   const wss = new WebSocketServer({ server, handleProtocols: (protocols) => (protocols.has('chat') ? 'chat' : false) });
   const open = new Set<WebSocket>();
   const paths: string[] = [];
+  const rawSockets: Socket[] = [];
   wss.on('connection', (ws, req) => {
     open.add(ws);
     paths.push(req.url ?? '');
+    rawSockets.push(req.socket);
     ws.on('close', () => open.delete(ws));
     ws.on('message', (data) => ws.send(`${id}:${String(data)}`));
   });
@@ -45,6 +49,7 @@ async function startUpstream(id: string): Promise<Upstream> {
     wss,
     open,
     paths,
+    rawSockets,
     async close() {
       for (const ws of wss.clients) ws.terminate();
       wss.close();
@@ -188,6 +193,19 @@ describe('attachUpgrade - proxying WebSocket upgrades', () => {
     expect(lr.released).toHaveLength(1);
     expect(lr.inFlight.get('a')).toBe(0);
     expect(a.open.size).toBe(0);
+  });
+
+  it('an upstream that resets mid-session closes the client and reports a reset outcome', async () => {
+    const a = await startUpstream('a');
+    const lr = leastRequest([a.endpoint]);
+    const front = await startFront(lr.acquire);
+    const ws = await connect(`${front.url}/ws`);
+    ws.on('error', () => {});
+    await roundTrip(ws, 'x');
+    const clientClosed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+    a.rawSockets[0]!.resetAndDestroy();
+    await clientClosed;
+    expect(lr.released).toEqual([expect.objectContaining({ kind: 'error', error: 'reset', endpoint: expect.objectContaining({ id: 'a' }) })]);
   });
 
   it('writes a respond answer to the raw socket with Connection: close and closes it', async () => {
