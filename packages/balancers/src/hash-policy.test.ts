@@ -1,4 +1,4 @@
-import { createEndpoint, murmur3, type SyRequest } from '@switchyard/core';
+import { createEndpoint, murmur3, type LoadBalancer, type SyRequest } from '@switchyard/core';
 import { seededRng } from '@switchyard/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ describe('hash policies', () => {
   it('a hashing balancer keys on exactly computeRequestHash (single header policy, several, absent)', () => {
     const eps = Array.from({ length: 7 }, (_, i) => createEndpoint({ id: `h${i}`, url: `http://h${i}:80` }));
     for (const policies of [[hashByHeader('X-User')], [hashByHeader('x-none'), hashByCookie('session'), hashBySourceIp()], [hashByHeader('x-user', true), hashBySourceIp()]]) {
-      for (const make of [() => maglev({ tableSize: 251, hashPolicy: policies }), () => ringHash({ minimumRingSize: 64, hashPolicy: policies })]) {
+      for (const make of [() => maglev({ tableSize: 251, hashPolicy: policies }) as LoadBalancer<unknown>, () => ringHash({ minimumRingSize: 64, hashPolicy: policies }) as LoadBalancer<unknown>]) {
         const withPolicy = make();
         const s1 = withPolicy.create(eps, 0);
         fc.assert(

@@ -43,7 +43,7 @@ async function scenario(resilient: boolean) {
       const response = await gateway.handle(request, { signal: ctx.signal });
       return { status: response.status };
     },
-    makeRequest: (i) => ({ method: 'GET', scheme: 'http', authority: 'api', path: `/items/${i}`, query: '', headers: {}, attributes: {} }),
+    makeRequest: (i) => ({ method: 'GET', scheme: 'http' as const, authority: 'api', path: `/items/${i}`, query: '', headers: {}, attributes: {} }),
   });
   return { report, events, fleet };
 }
