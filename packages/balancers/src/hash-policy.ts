@@ -12,8 +12,7 @@
  * and runtime. When every policy yields nothing, the
  * balancer picks at random (Envoy's behaviour).
  */
-import type { SyRequest } from '@switchyard/core';
-import { murmur3Fast } from './internal/murmur3.js';
+import { murmur3, type SyRequest } from '@switchyard/core';
 
 /** One hash policy. `terminal: true` stops evaluation once a hash exists. */
 export type HashPolicy =
@@ -85,7 +84,7 @@ export function computeRequestHash(policies: readonly HashPolicy[], request: SyR
   for (const p of policies) {
     const v = hashPolicyValue(p, request);
     if (v !== undefined) {
-      const h = murmur3Fast(v);
+      const h = murmur3(v);
       hash = hash === undefined ? h : (((hash << 1) | (hash >>> 31)) ^ h) >>> 0;
     }
     if (p.terminal === true && hash !== undefined) break;
@@ -105,7 +104,7 @@ export function compileRequestHash(policies: readonly HashPolicy[] | undefined):
     const name = only.name;
     return (request) => {
       const v = request.headers[name];
-      return v === undefined ? undefined : murmur3Fast(v);
+      return v === undefined ? undefined : murmur3(v);
     };
   }
   const list = [...policies];

@@ -11,10 +11,9 @@
  * whatever the input order. Lookup is `table[hash mod M]`: O(1), flat in N. On removal of
  * one of N endpoints, somewhat more than 1/N of keys move (≈ 2× ring hash, per Envoy).
  */
-import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult } from '@switchyard/core';
+import { murmur3, type Endpoint, type LoadBalancer, type Outcome, type PickInput, type PickResult } from '@switchyard/core';
 import { compileRequestHash } from './hash-policy.js';
 import { emptyFor, invalid } from './internal/common.js';
-import { murmur3Fast } from './internal/murmur3.js';
 import { boundedPick, pickHash } from './internal/bounded-load.js';
 import { baseSlot, createView, rekey, release, resolve, type EligibleView, type Slot } from './internal/slots.js';
 import { checkFactor, type BoundedLoadOptions } from './ring-hash.js';
@@ -77,8 +76,8 @@ export function buildMaglevTable(keys: readonly string[], weights: readonly numb
   let maxWeight = 0;
   for (let i = 0; i < n; i++) {
     const key = keys[i] as string;
-    pos[i] = murmur3Fast(key, 0) % M;
-    skip[i] = (murmur3Fast(key, 1) % (M - 1)) + 1;
+    pos[i] = murmur3(key, 0) % M;
+    skip[i] = (murmur3(key, 1) % (M - 1)) + 1;
     maxWeight = Math.max(maxWeight, weights[i] as number);
   }
   let filled = 0;

@@ -12,10 +12,9 @@
  * rebuilt only when that set changes. With `hashBalanceFactor`, loads are bounded (see
  * {@link BoundedLoadOptions}).
  */
-import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult } from '@switchyard/core';
+import { murmur3, type Endpoint, type LoadBalancer, type Outcome, type PickInput, type PickResult } from '@switchyard/core';
 import { compileRequestHash, type HashPolicy } from './hash-policy.js';
 import { emptyFor, invalid } from './internal/common.js';
-import { murmur3Fast } from './internal/murmur3.js';
 import { boundedPick, pickHash } from './internal/bounded-load.js';
 import { baseSlot, createView, rekey, release, resolve, type EligibleView, type Slot } from './internal/slots.js';
 
@@ -85,7 +84,7 @@ export function buildRing(keys: readonly string[], weights: readonly number[], m
     const key = keys[i] as string;
     for (let r = 0; count < target; r++, count++) {
       // hash × 2^21 + owner sorts by hash, then by owner: deterministic on collisions.
-      packed.push(murmur3Fast(`${key}_${r}`) * 2097152 + i);
+      packed.push(murmur3(`${key}_${r}`) * 2097152 + i);
     }
   }
   packed.sort((a, b) => a - b);

@@ -44,6 +44,17 @@ describe('murmur3', () => {
     expect(murmur3('\ud800x')).toBe(murmur3Bytes(utf8('\ufffdx')));
   });
 
+  it('the ASCII fast path agrees with the byte-wise hash, including keys that turn non-ASCII late', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme-ascii', maxLength: 40 }), fc.string({ maxLength: 3 }), fc.integer(), (ascii, tail, seed) => {
+        expect(murmur3(ascii, seed)).toBe(murmur3Bytes(utf8(ascii), seed));
+        const mixed = `${ascii}é${tail}`;
+        expect(murmur3(mixed, seed)).toBe(murmur3Bytes(utf8(mixed), seed));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('does not collide U+0100 with U+0000 (the murmurhash3js bug)', () => {
     expect(murmur3('\u0100')).not.toBe(murmur3('\u0000'));
   });
