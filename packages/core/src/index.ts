@@ -31,3 +31,5 @@ export { parseRetryAfter, formatRetryAfter, formatHttpDate, parseHttpDate } from
 export type { IpAddress, Cidr } from './ip.js';
 export { parseIp, formatIp, parseCidr, cidrContains, maskIp } from './ip.js';
 export type { EmptyReason, PickResult, PickInput, LoadBalancer } from './balancer.js';
+export type { ClassifiedError } from './network-error.js';
+export { classifyAbort, classifyNetworkError, describeError, errorCode, isTimeoutReason } from './network-error.js';

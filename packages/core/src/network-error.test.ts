@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyAbort, classifyNetworkError, describe as describeError, errorCode } from './classify.js';
+import { classifyAbort, classifyNetworkError, describeError, errorCode } from './network-error.js';
 
 const target = 'http://127.0.0.1:8081';
 const coded = (code: string, message = `${code} happened`) => Object.assign(new Error(message), { code });
