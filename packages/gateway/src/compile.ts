@@ -26,10 +26,10 @@ import {
   weightedRoundRobin,
   withLocality,
   withPriority,
-  type HashPolicy,
 } from '@switchyard/balancers';
 import {
   compileResourceLimits,
+  type computeEligible,
   createCircuitBreaker,
   createHealthCheckRunner,
   createOutlierDetector,
@@ -88,9 +88,9 @@ export interface UpstreamRuntime {
   readonly fingerprint: string;
   endpoints: readonly Endpoint[];
   readonly balancer: LoadBalancer<unknown>;
-  readonly hashPolicies: readonly HashPolicy[];
+  /** What `computeEligible` needs for this upstream, built once (no closures per request). */
+  readonly eligibility: Parameters<typeof computeEligible>[1];
   readonly panicThresholdPercent: number;
-  readonly usesPriority: boolean;
   readonly outlier: OutlierDetector | undefined;
   readonly health: HealthCheckRunner | undefined;
   readonly breaker: CircuitBreaker | undefined;
@@ -320,9 +320,13 @@ function compileUpstream(
     fingerprint: fp,
     endpoints,
     balancer,
-    hashPolicies: 'hashPolicies' in (up.balancer ?? {}) ? ((up.balancer as { hashPolicies?: readonly HashPolicy[] }).hashPolicies ?? []) : [],
     panicThresholdPercent: panic,
-    usesPriority: up.priority !== undefined,
+    eligibility: {
+      ...(outlier !== undefined ? { isEjected: (id: string) => outlier.isEjected(id) } : {}),
+      ...(health !== undefined ? { activeStatus: (id: string) => health.status(id) } : {}),
+      // With priorities, the balancer applies Envoy's per-priority panic itself.
+      panicThresholdPercent: up.priority !== undefined ? 0 : panic,
+    },
     outlier,
     health,
     breaker,
@@ -350,7 +354,10 @@ function updateUpstreamEndpoints(runtime: UpstreamRuntime, endpoints: readonly E
 
 function makeBalancer(up: UpstreamConfig): LoadBalancer<unknown> {
   const b = (up.balancer ?? { policy: 'round-robin' }) as { policy: string } & Record<string, unknown>;
-  const { policy, hashPolicies: _h, ...options } = b;
+  // `hashPolicies` (config name) is the balancers' `hashPolicy`: they compile it once and hash
+  // the request themselves when the pick carries no precomputed hash.
+  const { policy, hashPolicies, ...rest } = b;
+  const options = hashPolicies === undefined ? rest : { ...rest, hashPolicy: hashPolicies };
   let inner: LoadBalancer<unknown>;
   switch (policy) {
     case 'round-robin':

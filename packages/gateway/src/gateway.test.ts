@@ -254,6 +254,18 @@ describe('gateway: the upstream lifecycle', () => {
     },
   });
 
+  it('hashing balancers key on the configured hash policies: a user sticks to one endpoint', async () => {
+    const t = setup(resilient({}, { balancer: { policy: 'maglev', hashPolicies: [{ kind: 'header', name: 'x-user' }] } }));
+    const endpointFor = async (user: string): Promise<string | undefined> => {
+      await t.send(req('/x', { headers: { 'x-user': user } }));
+      return t.transport.requests.at(-1)?.endpoint.id;
+    };
+    const first = new Map<string, string | undefined>();
+    for (let i = 0; i < 30; i++) first.set(`u${i}`, await endpointFor(`u${i}`));
+    for (let i = 0; i < 30; i++) expect(await endpointFor(`u${i}`)).toBe(first.get(`u${i}`));
+    expect(new Set(first.values()).size).toBe(3);
+  });
+
   it('retries a 503 on another endpoint', async () => {
     const t = setup(resilient({ retry: { numRetries: 2 } }));
     t.transport.enqueue({ status: 503 }, { status: 200, body: 'ok' });

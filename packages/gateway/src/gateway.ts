@@ -29,14 +29,13 @@ import {
   type Transport,
   type UpstreamRequest,
 } from '@switchyard/core';
-import { computeRequestHash } from '@switchyard/balancers';
 import { computeEligible, releaseResource, tryAcquireResource, type BreakerDecision, type HealthEvent } from '@switchyard/health';
 import { createMemoryStore, type LimiterStore } from '@switchyard/limiter';
 import { match } from '@switchyard/router';
 import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
 import { assignVariant, decideSplit, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
 import { prepareBody, type PreparedBody } from './body.js';
-import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan, type RoutePlan, type UpstreamRuntime } from './compile.js';
+import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan, type RoutePlan } from './compile.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
 import { decideFault } from './fault.js';
@@ -249,13 +248,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   function eligibleFor(backend: BackendPlan, now: number): readonly Endpoint[] {
     const up = backend.upstream;
     up.outlier?.eligible(now); // runs due sweeps (un-ejections) lazily
-    const set = computeEligible(backend.group.endpoints, {
-      ...(up.outlier !== undefined ? { isEjected: (id: string) => (up.outlier as NonNullable<UpstreamRuntime['outlier']>).isEjected(id) } : {}),
-      ...(up.health !== undefined ? { activeStatus: (id: string) => (up.health as NonNullable<UpstreamRuntime['health']>).status(id) } : {}),
-      // With priorities, the balancer applies Envoy's per-priority panic itself.
-      panicThresholdPercent: up.usesPriority ? 0 : up.panicThresholdPercent,
-    });
-    return set.endpoints;
+    return computeEligible(backend.group.endpoints, up.eligibility).endpoints;
   }
 
   async function prepare(req: SyRequest, p: GatewayPlan): Promise<Prepared> {
@@ -365,7 +358,6 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     try {
       const eligible = eligibleFor(backend, now);
       const body: PreparedBody = route.needsReplay ? await prepareBody(request.body, p.replayBufferBytes) : request.body === undefined ? { kind: 'none' } : { kind: 'once', body: toIterable(request.body) };
-      const hash = up.hashPolicies.length > 0 ? computeRequestHash(up.hashPolicies, request) : undefined;
       const group = backend.group;
       const pick = (tried: readonly Endpoint[]): PickResult => {
         let pool = eligible;
@@ -375,7 +367,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
           if (fresh.length > 0) pool = fresh;
         }
         if (pool.length === 0) return { kind: 'empty', reason: group.endpoints.length === 0 ? 'no-endpoints' : 'no-eligible-endpoints' };
-        return up.balancer.pick(group.state, { eligible: pool, now: clock.now(), rng, request, hash });
+        return up.balancer.pick(group.state, { eligible: pool, now: clock.now(), rng, request });
       };
       // Rewrite once up front: a rejection (400) or a wiring problem answers before any try.
       const rewriteFor = (endpoint: Endpoint): RewriteResult =>
@@ -405,7 +397,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
           body,
           pick: () => {
             if (mgroup === undefined) return { kind: 'empty', reason: 'no-endpoints' };
-            const list = computeEligible(mgroup.endpoints, { panicThresholdPercent: mup.panicThresholdPercent }).endpoints;
+            const list = computeEligible(mgroup.endpoints, mup.eligibility).endpoints;
             return list.length === 0 ? { kind: 'empty', reason: 'no-eligible-endpoints' } : mup.balancer.pick(mgroup.state, { eligible: list, now: clock.now(), rng, request });
           },
           request: (endpoint, b) => {
@@ -502,8 +494,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     if (!tryAcquireResource(up.limits.plan, up.limits.counters, 'requests')) {
       return { kind: 'respond', response: errorResponse('SY_OVERLOADED', `too many requests in flight to ${up.name}`, { ...headers, 'x-envoy-overloaded': 'true' }) };
     }
-    const hash = up.hashPolicies.length > 0 ? computeRequestHash(up.hashPolicies, request) : undefined;
-    const picked = up.balancer.pick(backend.group.state, { eligible, now, rng, request, hash });
+    const picked = up.balancer.pick(backend.group.state, { eligible, now, rng, request });
     if (picked.kind === 'empty') {
       releaseResource(up.limits.counters, 'requests');
       return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', `no healthy upstream in ${up.name} (${picked.reason})`, headers) };
