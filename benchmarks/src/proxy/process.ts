@@ -1,6 +1,6 @@
 /**
  * Process plumbing shared by the HTTP suites (`proxy`, `soak`): every server under test runs
- * in its own Node process (tsx loader, tsconfig paths to the switchyard sources), prints one
+ * in its own Node process (tsx loader, tsconfig paths to the built switchyard packages), prints one
  * JSON line `{"port":…}` (or `{"ports":[…]}`) on stdout once listening, and answers `stats`
  * and `gc` messages over IPC so the parent can read RSS, heap and handle counts from inside it.
  */
