@@ -318,6 +318,14 @@ function tieBody(body: Body | null, signal: AbortSignalLike, controller: AbortCo
   const source = body;
   // Armed now, not when reading starts: the client can leave before the first read.
   const remove = onAbort(signal, () => controller.abort());
+  if (isEventedStream(source)) {
+    // A Node stream (undici's body) is passed through untouched, so a Node server can `pipe` it
+    // (no promise per chunk): its own end / error / close events disarm the tie.
+    source.once('end', remove);
+    source.once('error', remove);
+    source.once('close', remove);
+    return source;
+  }
   return {
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
       const it = source[Symbol.asyncIterator]();
@@ -339,6 +347,16 @@ function tieBody(body: Body | null, signal: AbortSignalLike, controller: AbortCo
       };
     },
   };
+}
+
+/** A body that is also a Node-style stream (structural: the gateway imports no Node types). */
+interface EventedStream {
+  once(event: 'end' | 'error' | 'close', listener: () => void): unknown;
+  pipe(destination: unknown): unknown;
+}
+
+function isEventedStream(body: object): body is EventedStream & Body {
+  return typeof (body as Partial<EventedStream>).pipe === 'function' && typeof (body as Partial<EventedStream>).once === 'function';
 }
 
 function describe(r: TryResult): string {

@@ -111,6 +111,7 @@ export async function writeNodeResponse(res: NodeResponseLike, response: SyRespo
     res.end(body);
     return;
   }
+  if (isNodeReadable(body)) return pipeNodeBody(res, body);
   const iterator = body[Symbol.asyncIterator]();
   let closed = false;
   const onClose = (): void => {
@@ -144,4 +145,40 @@ export async function writeNodeResponse(res: NodeResponseLike, response: SyRespo
   } finally {
     res.removeListener('close', onClose);
   }
+}
+
+/** The part of a Node `Readable` (undici's response body) the pipe path uses. */
+interface NodeReadableLike {
+  pipe(destination: NodeResponseLike): unknown;
+  once(event: 'error', listener: (error: unknown) => void): unknown;
+  removeListener(event: 'error', listener: (error: unknown) => void): unknown;
+  destroy(error?: unknown): unknown;
+  readonly destroyed?: boolean | undefined;
+}
+
+function isNodeReadable(body: object): body is NodeReadableLike {
+  const b = body as Partial<NodeReadableLike>;
+  return typeof b.pipe === 'function' && typeof b.once === 'function' && typeof b.destroy === 'function';
+}
+
+/**
+ * Streams a Node body with `pipe` (back-pressure by the stream machinery, no promise per chunk).
+ * The client leaving first destroys the body (the transport then releases the upstream socket);
+ * the body failing first destroys the response. Resolves when the response closes.
+ */
+function pipeNodeBody(res: NodeResponseLike, body: NodeReadableLike): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onError = (err: unknown): void => {
+      // The status is already sent: an aborted connection is the only honest signal left.
+      res.destroy(err);
+    };
+    const onClose = (): void => {
+      body.removeListener('error', onError);
+      if (res.writableFinished !== true && body.destroyed !== true) body.destroy();
+      resolve();
+    };
+    body.once('error', onError);
+    res.once('close', onClose);
+    body.pipe(res);
+  });
 }
