@@ -75,6 +75,25 @@ const contenders: Record<string, () => Promise<number>> = {
     );
   },
 
+  async 'undici-stream'() {
+    const { Pool } = await import('undici');
+    const pool = new Pool(origin, { connections: 256 });
+    return listenNode(
+      createServer((req, res) => {
+        const method = req.method ?? 'GET';
+        pool
+          .stream({ method: method as 'GET', path: req.url ?? '/', headers: withoutHopByHop(req.headers), body: method === 'GET' || method === 'HEAD' ? null : req }, ({ statusCode, headers }) => {
+            res.writeHead(statusCode, withoutHopByHop(headers));
+            return res;
+          })
+          .catch(() => {
+            if (!res.headersSent) res.writeHead(502);
+            res.end();
+          });
+      }),
+    );
+  },
+
   async 'fastify-http-proxy'() {
     const { default: Fastify } = await import('fastify');
     const { default: proxy } = await import('@fastify/http-proxy');

@@ -18,8 +18,9 @@ import {
   type UpstreamRequest,
 } from '@switchyard/core';
 import { classifyAbort, classifyNetworkError, describe, type Classified } from './internal/classify.js';
-import { requestHeaders, responseHeaders } from './internal/headers.js';
-import { createTag, releaseSocket, trackedFactory } from './internal/tracked-client.js';
+import { requestHeaders } from './internal/headers.js';
+import { SendHandler } from './internal/send-handler.js';
+import { trackedFactory } from './internal/tracked-client.js';
 
 /** Options of {@link createUndiciTransport}. Every pool (one per endpoint origin) gets the same ones. */
 export interface UndiciTransportOptions {
@@ -166,10 +167,10 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     }
   }
 
-  async function send(request: UpstreamRequest, endpoint: Endpoint, { signal }: TransportSendOptions): Promise<TransportResult> {
+  function send(request: UpstreamRequest, endpoint: Endpoint, { signal }: TransportSendOptions): Promise<TransportResult> {
     const origin = endpoint.url;
-    if (signal.aborted) return fail(classifyAbort(signal, origin), signal.reason);
-    if (closed) return fail({ error: 'canceled', message: `transport is closed; not sending to ${origin}` });
+    if (signal.aborted) return Promise.resolve(fail(classifyAbort(signal, origin), signal.reason));
+    if (closed) return Promise.resolve(fail({ error: 'canceled', message: `transport is closed; not sending to ${origin}` }));
     const now = clock.now();
     sweep(now);
     const pool = poolFor(origin, now);
@@ -185,55 +186,61 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     try {
       headers = requestHeaders(request.headers, bodyKind);
     } catch (err) {
-      throw new SwitchyardError('SY_INVALID_ARGUMENT', `invalid request headers for ${origin}: ${describe(err)}`, { cause: err });
+      return Promise.reject(new SwitchyardError('SY_INVALID_ARGUMENT', `invalid request headers for ${origin}: ${describe(err)}`, { cause: err }));
     }
 
-    // Registered before undici's own listener, so on abort the socket is closed by us first
-    // (see internal/tracked-client.ts: it avoids undici's reconnect-after-abort).
-    const tag = createTag();
-    tag.onSettled = onAbort(signal, () => releaseSocket(tag));
-    try {
-      const res = await pool.request({
-        method: request.method as Dispatcher.HttpMethod,
-        path: request.path,
-        headers,
-        // undici streams any (async) iterable; its typings only list Readable.
-        body: (dispatchBody ?? null) as NonNullable<Dispatcher.DispatchOptions['body']> | null,
-        signal: signal as unknown as AbortSignal,
-        opaque: tag,
-      });
-      const resBody = res.body;
-      // A consumer that stops reading (break in for-await, pipeline teardown) destroys the body:
-      // close the socket the same way an abort does.
-      const destroyBody = resBody._destroy;
-      resBody._destroy = function (error, callback) {
-        releaseSocket(tag);
-        destroyBody.call(this, error, callback);
+    return new Promise<TransportResult>((resolve, reject) => {
+      let settled = false;
+      const settle = (result: TransportResult): void => {
+        if (settled) return;
+        settled = true;
+        removeAbort();
+        resolve(result);
       };
-      return {
-        kind: 'response',
-        response: {
-          status: res.statusCode,
-          headers: responseHeaders(res.headers),
-          body: resBody as unknown as AsyncIterable<Uint8Array>,
+      const handler = new SendHandler({
+        onResponse(status, headers, body) {
+          if (settled) {
+            body.destroy();
+            return;
+          }
+          settled = true;
+          // The signal stays armed until the body ends: aborting it then closes the socket.
+          body.once('close', removeAbort);
+          resolve({ kind: 'response', response: { status, headers, body } });
         },
-      };
-    } catch (err) {
-      tag.onSettled?.();
-      tag.onSettled = null;
-      if (signal.aborted) return fail(classifyAbort(signal, origin), err);
-      if (upload.error !== undefined) {
-        return fail({ error: 'canceled', message: `request body for ${origin} failed: ${describe(upload.error)}` }, upload.error);
-      }
-      const code = (err as { code?: unknown } | null)?.code;
-      if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
-        return fail({ error: 'canceled', message: `request body for ${origin} did not match its content-length: ${describe(err)}` }, err);
-      }
-      const classified = classifyNetworkError(err, origin);
-      if (classified !== undefined) return fail(classified, err);
-      // Not a network fault: an invalid method, path or header. A bug in whoever built the request.
-      throw new SwitchyardError('SY_INVALID_ARGUMENT', `cannot send ${request.method} ${request.path} to ${origin}: ${describe(err)}`, { cause: err });
-    }
+        onFailure(err) {
+          if (settled) return;
+          if (signal.aborted) return settle(fail(classifyAbort(signal, origin), err));
+          if (upload.error !== undefined) {
+            return settle(fail({ error: 'canceled', message: `request body for ${origin} failed: ${describe(upload.error)}` }, upload.error));
+          }
+          const code = (err as { code?: unknown } | null)?.code;
+          if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
+            return settle(fail({ error: 'canceled', message: `request body for ${origin} did not match its content-length: ${describe(err)}` }, err));
+          }
+          const classified = classifyNetworkError(err, origin);
+          if (classified !== undefined) return settle(fail(classified, err));
+          // Not a network fault: an invalid method, path or header. A bug in whoever built the request.
+          settled = true;
+          removeAbort();
+          reject(new SwitchyardError('SY_INVALID_ARGUMENT', `cannot send ${request.method} ${request.path} to ${origin}: ${describe(err)}`, { cause: err }));
+        },
+      });
+      const removeAbort = onAbort(signal, () => {
+        handler.abort(signal.reason);
+        settle(fail(classifyAbort(signal, origin), signal.reason));
+      });
+      pool.dispatch(
+        {
+          method: request.method as Dispatcher.HttpMethod,
+          path: request.path,
+          headers,
+          // undici streams any (async) iterable; its typings only list Readable.
+          body: (dispatchBody ?? null) as NonNullable<Dispatcher.DispatchOptions['body']> | null,
+        },
+        handler as unknown as Dispatcher.DispatchHandler,
+      );
+    });
   }
 
   async function closeAll(how: 'close' | 'destroy'): Promise<void> {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { requestHeaders, responseHeaders } from './headers.js';
+import { requestHeaders, responseHeadersFromRaw } from './headers.js';
 
 const DROPPED = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings'];
 
@@ -34,11 +34,24 @@ describe('requestHeaders', () => {
   });
 });
 
-describe('responseHeaders', () => {
-  it('drops connection, keep-alive and transfer-encoding; keeps repeated set-cookie', () => {
-    expect(responseHeaders({ connection: 'keep-alive', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'set-cookie': ['a=1', 'b=2'], etag: '"x"' })).toEqual({
-      'set-cookie': ['a=1', 'b=2'],
-      etag: '"x"',
-    });
+describe('responseHeadersFromRaw', () => {
+  const raw = (...pairs: string[]): Buffer[] => pairs.map((p) => Buffer.from(p, 'latin1'));
+
+  it('drops connection, keep-alive and transfer-encoding; keeps repeated set-cookie as an array', () => {
+    const headers = responseHeadersFromRaw(
+      raw('Connection', 'keep-alive', 'Keep-Alive', 'timeout=5', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'set-cookie', 'b=2', 'ETag', '"x"'),
+    );
+    expect(headers).toEqual({ 'set-cookie': ['a=1', 'b=2'], etag: '"x"' });
+  });
+
+  it('lower-cases names, keeps latin1 values byte for byte, and a third repeat joins the array', () => {
+    expect(responseHeadersFromRaw(raw('X-A', '1', 'x-a', '2', 'X-a', '3', 'X-Latin', 'caf\u00e9'))).toEqual({ 'x-a': ['1', '2', '3'], 'x-latin': 'caf\u00e9' });
+  });
+
+  it('a header named __proto__ is kept as an own property and never changes the prototype', () => {
+    const headers = responseHeadersFromRaw(raw('__proto__', 'x', 'content-type', 'text/plain'));
+    expect(Object.getPrototypeOf(headers)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(headers, '__proto__')?.value).toBe('x');
+    expect(headers['content-type']).toBe('text/plain');
   });
 });

@@ -1,3 +1,4 @@
+import { util } from 'undici';
 import type { RequestHeaders, ResponseHeaders } from '@switchyard/core';
 
 /**
@@ -29,13 +30,25 @@ export function requestHeaders(headers: RequestHeaders, bodyKind: 'none' | 'byte
   return out;
 }
 
-/** undici's response headers without the connection-level ones. */
-export function responseHeaders(headers: Record<string, string | string[] | undefined>): ResponseHeaders {
-  const out: Record<string, string | readonly string[]> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || DROPPED_RESPONSE.has(name)) continue;
-    out[name] = value;
+/**
+ * Response headers straight from undici's raw `[name, value, …]` buffers, names lower-cased,
+ * repeats kept as arrays (as undici's own `parseHeaders`), connection-level ones left out.
+ */
+export function responseHeadersFromRaw(raw: readonly (Uint8Array | string)[]): ResponseHeaders {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = util.headerNameToString(raw[i] as Buffer);
+    if (DROPPED_RESPONSE.has(name)) continue;
+    const v = raw[i + 1] as Buffer | string;
+    const value = typeof v === 'string' ? v : v.toString('latin1');
+    const prev = out[name];
+    if (name === '__proto__') {
+      if (!Object.hasOwn(out, name)) Object.defineProperty(out, name, { value, enumerable: true, configurable: true, writable: true });
+      continue; // one value kept: a header by that name is malicious or broken anyway
+    }
+    if (prev === undefined) out[name] = value;
+    else if (typeof prev === 'string') out[name] = [prev, value];
+    else prev.push(value);
   }
   return out;
 }
