@@ -40,7 +40,7 @@ import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
 import { decideFault } from './fault.js';
 import { forward, type ForwardEvent, type ForwardResult } from './forward.js';
-import { MetricsRegistry, type MeterLike } from './metrics.js';
+import { MetricsRegistry, type CounterHandle, type HistogramHandle, type MeterLike } from './metrics.js';
 import { sendMirror, shouldMirror } from './mirror.js';
 import { depositRequest } from './retry-budget.js';
 
@@ -244,6 +244,40 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     );
   }
 
+  // ---- metric series held per route and per endpoint, so the hot path allocates no labels.
+  interface RouteMetrics {
+    readonly duration: HistogramHandle;
+    readonly byStatus: Map<number, CounterHandle>;
+  }
+  interface EndpointMetrics {
+    readonly upstream: string;
+    readonly key: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly duration: HistogramHandle;
+    readonly byResult: Map<number | string, CounterHandle>;
+  }
+  const routeSeries = new Map<string, RouteMetrics>();
+  // Weak: endpoints that leave the config take their cache entry with them.
+  const endpointSeries = new WeakMap<Endpoint, EndpointMetrics>();
+  function routeMetrics(route: string): RouteMetrics {
+    let m = routeSeries.get(route);
+    if (m === undefined) {
+      m = { duration: metrics.histogram('switchyard_request_duration', 'Request latency at the gateway.', { route }, route), byStatus: new Map() };
+      routeSeries.set(route, m);
+    }
+    return m;
+  }
+  function endpointMetrics(upstream: string, endpoint: Endpoint): EndpointMetrics {
+    let m = endpointSeries.get(endpoint);
+    if (m === undefined || m.upstream !== upstream) {
+      const key = `${upstream}\u0001${endpoint.id}`;
+      const labels = { upstream, endpoint: endpoint.id, version: endpoint.metadata['version'] ?? '' };
+      m = { upstream, key, labels, duration: metrics.histogram('switchyard_upstream_duration', 'Time to upstream response headers.', labels, key), byResult: new Map() };
+      endpointSeries.set(endpoint, m);
+    }
+    return m;
+  }
+
   // ---- the eligible set of one backend at `now`: health and panic applied.
   function eligibleFor(backend: BackendPlan, now: number): readonly Endpoint[] {
     const up = backend.upstream;
@@ -324,8 +358,14 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     const latencyMs = clock.now() - started;
     const status = result.response.status;
     const route = routeName ?? '(none)';
-    metrics.inc('switchyard_requests_total', 'Requests answered, by route and status.', { route, code: String(status) }, 1, `${route}\u0001${status}`);
-    metrics.observe('switchyard_request_duration', 'Request latency at the gateway.', { route }, latencyMs, route);
+    const rm = routeMetrics(route);
+    let requests = rm.byStatus.get(status);
+    if (requests === undefined) {
+      requests = metrics.counter('switchyard_requests_total', 'Requests answered, by route and status.', { route, code: String(status) }, `${route}\u0001${status}`);
+      rm.byStatus.set(status, requests);
+    }
+    requests.add(1);
+    rm.duration.record(latencyMs);
     if (listeners.size > 0) emit({ kind: 'request', at: clock.now(), route: routeName, method: req.method, path: req.path, status, latencyMs, backend: result.backend, endpoint: result.endpoint, tries: result.tries, code: result.code });
     return result.response;
   }
@@ -444,11 +484,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
             if (backend.name === r.canary) observeRollout(r.config, r.state, 'canary', outcome);
             else if (backend.name === r.baseline) observeRollout(r.config, r.state, 'baseline', outcome);
           }
-          const result = outcome.kind === 'response' ? String(outcome.status) : outcome.error;
-          const endpointKey = `${up.name}\u0001${outcome.endpoint.id}`;
-          const endpointLabels = { upstream: up.name, endpoint: outcome.endpoint.id, version: outcome.endpoint.metadata['version'] ?? '' };
-          metrics.inc('switchyard_upstream_tries_total', 'Tries sent to upstream endpoints, by result.', { ...endpointLabels, result }, 1, `${endpointKey}\u0001${result}`);
-          metrics.observe('switchyard_upstream_duration', 'Time to upstream response headers.', endpointLabels, outcome.latencyMs, endpointKey);
+          const em = endpointMetrics(up.name, outcome.endpoint);
+          const result = outcome.kind === 'response' ? outcome.status : outcome.error;
+          let tries = em.byResult.get(result);
+          if (tries === undefined) {
+            tries = metrics.counter('switchyard_upstream_tries_total', 'Tries sent to upstream endpoints, by result.', { ...em.labels, result: String(result) }, `${em.key}\u0001${result}`);
+            em.byResult.set(result, tries);
+          }
+          tries.add(1);
+          em.duration.record(outcome.latencyMs);
         },
         ...(listeners.size > 0 ? { onEvent: (event: ForwardEvent) => emit({ kind: 'upstream', at: clock.now(), route: route.name, event }) } : {}),
       });

@@ -15,16 +15,59 @@ export interface MeterLike {
 
 type Labels = Readonly<Record<string, string>>;
 
-interface CounterSeries {
-  readonly labels: Labels;
-  value: number;
+/** A counter series, held by the hot path so that an increment is one addition. */
+export interface CounterHandle {
+  add(value: number): void;
 }
 
-interface HistogramSeries {
+/** A histogram series, held by the hot path. */
+export interface HistogramHandle {
+  /** Records one observation in milliseconds. */
+  record(valueMs: number): void;
+}
+
+type OtelCounter = { add?(v: number, a?: Record<string, string>): void } | undefined;
+type OtelHistogram = { record?(v: number, a?: Record<string, string>): void } | undefined;
+
+class CounterSeries implements CounterHandle {
+  value = 0;
   readonly labels: Labels;
-  readonly counts: number[];
-  sum: number;
-  count: number;
+  readonly #otel: OtelCounter;
+  constructor(labels: Labels, otel: OtelCounter) {
+    this.labels = labels;
+    this.#otel = otel;
+  }
+  add(value: number): void {
+    this.value += value;
+    this.#otel?.add?.(value, this.labels);
+  }
+}
+
+class HistogramSeries implements HistogramHandle {
+  /** Observations per bucket (not cumulative; the last slot is above every bound). */
+  readonly counts: number[] = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+  sum = 0;
+  count = 0;
+  readonly labels: Labels;
+  readonly #otel: OtelHistogram;
+  constructor(labels: Labels, otel: OtelHistogram) {
+    this.labels = labels;
+    this.#otel = otel;
+  }
+  record(valueMs: number): void {
+    let i = 0;
+    while (i < LATENCY_BUCKETS_MS.length && valueMs > (LATENCY_BUCKETS_MS[i] as number)) i++;
+    this.counts[i] = (this.counts[i] as number) + 1;
+    this.sum += valueMs;
+    this.count++;
+    this.#otel?.record?.(valueMs, this.labels);
+  }
+  /** Cumulative count of observations at or below bucket `i` (Prometheus `le`). */
+  cumulative(i: number): number {
+    let n = 0;
+    for (let k = 0; k <= i; k++) n += this.counts[k] as number;
+    return n;
+  }
 }
 
 /** Latency buckets in milliseconds (Prometheus exposes them in seconds). */
@@ -35,7 +78,7 @@ interface Family {
   readonly help: string;
   readonly kind: 'counter' | 'gauge' | 'histogram';
   readonly series: Map<string, CounterSeries | HistogramSeries>;
-  readonly otel: { add?(v: number, a?: Record<string, string>): void; record?(v: number, a?: Record<string, string>): void } | undefined;
+  readonly otel: (OtelCounter & OtelHistogram) | undefined;
 }
 
 /** A registry of labelled counters, gauges and histograms. */
@@ -63,40 +106,52 @@ export class MetricsRegistry {
   }
 
   /**
-   * Adds `value` (default 1) to a counter. `key`, when given, must identify `labels` uniquely
-   * within the metric (the hot path passes a precomposed string instead of having it derived).
+   * The counter series for `labels`, created on first use. `key`, when given, must identify
+   * `labels` uniquely within the metric. Hold the handle: `add` is then one addition.
    */
-  inc(name: string, help: string, labels: Labels, value = 1, key = labelKey(labels)): void {
+  counter(name: string, help: string, labels: Labels, key = labelKey(labels)): CounterHandle {
     const f = this.family(name, help, 'counter');
-    const s = (f.series.get(key) as CounterSeries | undefined) ?? { labels, value: 0 };
-    s.value += value;
-    f.series.set(key, s);
-    f.otel?.add?.(value, labels);
+    let s = f.series.get(key) as CounterSeries | undefined;
+    if (s === undefined) {
+      s = new CounterSeries(labels, f.otel);
+      f.series.set(key, s);
+    }
+    return s;
+  }
+
+  /** The histogram series (milliseconds) for `labels`, created on first use; `key` as for {@link MetricsRegistry.counter}. */
+  histogram(name: string, help: string, labels: Labels, key = labelKey(labels)): HistogramHandle {
+    const f = this.family(name, help, 'histogram');
+    let s = f.series.get(key) as HistogramSeries | undefined;
+    if (s === undefined) {
+      s = new HistogramSeries(labels, f.otel);
+      f.series.set(key, s);
+    }
+    return s;
+  }
+
+  /** Adds `value` (default 1) to a counter. */
+  inc(name: string, help: string, labels: Labels, value = 1, key = labelKey(labels)): void {
+    this.counter(name, help, labels, key).add(value);
   }
 
   /** Sets a gauge. */
   set(name: string, help: string, labels: Labels, value: number): void {
     const f = this.family(name, help, 'gauge');
     const key = labelKey(labels);
-    const s = (f.series.get(key) as CounterSeries | undefined) ?? { labels, value: 0 };
+    let s = f.series.get(key) as CounterSeries | undefined;
+    if (s === undefined) {
+      s = new CounterSeries(labels, undefined);
+      f.series.set(key, s);
+    }
     const delta = value - s.value;
     s.value = value;
-    f.series.set(key, s);
     if (delta !== 0) f.otel?.add?.(delta, labels);
   }
 
-  /** Records one observation (milliseconds) in a histogram; `key` as for {@link MetricsRegistry.inc}. */
+  /** Records one observation (milliseconds) in a histogram. */
   observe(name: string, help: string, labels: Labels, valueMs: number, key = labelKey(labels)): void {
-    const f = this.family(name, help, 'histogram');
-    let s = f.series.get(key) as HistogramSeries | undefined;
-    if (s === undefined) {
-      s = { labels, counts: new Array<number>(LATENCY_BUCKETS_MS.length).fill(0), sum: 0, count: 0 };
-      f.series.set(key, s);
-    }
-    for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) if (valueMs <= (LATENCY_BUCKETS_MS[i] as number)) s.counts[i] = (s.counts[i] as number) + 1;
-    s.sum += valueMs;
-    s.count++;
-    f.otel?.record?.(valueMs, labels);
+    this.histogram(name, help, labels, key).record(valueMs);
   }
 
   /** A plain snapshot: `{ name: [{ labels, value } | { labels, count, sum, buckets }] }`. */
@@ -104,7 +159,9 @@ export class MetricsRegistry {
     const out: Record<string, unknown[]> = {};
     for (const f of this.families.values()) {
       out[f.name] = [...f.series.values()].map((s) =>
-        'counts' in s ? { labels: s.labels, count: s.count, sumMs: s.sum, buckets: Object.fromEntries(LATENCY_BUCKETS_MS.map((b, i) => [b, s.counts[i]])) } : { labels: s.labels, value: s.value },
+        s instanceof HistogramSeries
+          ? { labels: s.labels, count: s.count, sumMs: s.sum, buckets: Object.fromEntries(LATENCY_BUCKETS_MS.map((b, i) => [b, s.cumulative(i)])) }
+          : { labels: s.labels, value: s.value },
       );
     }
     return out;
@@ -117,8 +174,8 @@ export class MetricsRegistry {
       const name = f.kind === 'histogram' ? `${f.name}_seconds` : f.name;
       lines.push(`# HELP ${name} ${escapeHelp(f.help)}`, `# TYPE ${name} ${f.kind}`);
       for (const s of f.series.values()) {
-        if ('counts' in s) {
-          LATENCY_BUCKETS_MS.forEach((b, i) => lines.push(`${name}_bucket${fmt({ ...s.labels, le: String(b / 1000) })} ${s.counts[i]}`));
+        if (s instanceof HistogramSeries) {
+          LATENCY_BUCKETS_MS.forEach((b, i) => lines.push(`${name}_bucket${fmt({ ...s.labels, le: String(b / 1000) })} ${s.cumulative(i)}`));
           lines.push(`${name}_bucket${fmt({ ...s.labels, le: '+Inf' })} ${s.count}`, `${name}_sum${fmt(s.labels)} ${s.sum / 1000}`, `${name}_count${fmt(s.labels)} ${s.count}`);
         } else {
           lines.push(`${name}${fmt(s.labels)} ${s.value}`);

@@ -72,6 +72,20 @@ export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions =
   };
 }
 
+/** The headers as `writeHead` takes them: the object itself unless a value is `undefined` (Node would throw). */
+function nodeHeaders(headers: SyResponse['headers']): Record<string, string | string[]> {
+  for (const name in headers) {
+    if (headers[name] !== undefined) continue;
+    const out: Record<string, string | string[]> = {};
+    for (const n in headers) {
+      const v = headers[n];
+      if (v !== undefined) out[n] = v as string | string[];
+    }
+    return out;
+  }
+  return headers as Record<string, string | string[]>;
+}
+
 /**
  * An AbortSignal that fires if the client goes away before `res` has been fully written,
  * so the upstream try is cancelled and its connection released (http-proxy-middleware #782).
@@ -95,13 +109,7 @@ export async function writeNodeResponse(res: NodeResponseLike, response: SyRespo
     res.destroy();
     return;
   }
-  const headers: Record<string, string | string[]> = {};
-  for (const name in response.headers) {
-    const v = response.headers[name];
-    if (v === undefined) continue;
-    headers[name] = typeof v === 'string' ? v : [...v];
-  }
-  res.writeHead(response.status, headers);
+  res.writeHead(response.status, nodeHeaders(response.headers));
   const body = response.body;
   if (body === null) {
     res.end();
