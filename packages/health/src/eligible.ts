@@ -36,15 +36,24 @@ export function computeEligible(
 ): EligibleSet {
   const { isEjected, activeStatus } = options;
   const threshold = options.panicThresholdPercent ?? 50;
-  const healthy: Endpoint[] = [];
-  for (const e of endpoints) {
-    if (isEjected?.(e.id) === true) continue;
-    const s = activeStatus?.(e.id);
-    if (s !== undefined && s !== 'healthy') continue;
-    healthy.push(e);
+  if (isEjected === undefined && activeStatus === undefined) return { endpoints, panic: false, healthyCount: endpoints.length };
+  // Usually every endpoint is eligible: find the first one that is not before allocating anything.
+  let first = 0;
+  while (first < endpoints.length && isEligible(endpoints[first] as Endpoint, isEjected, activeStatus)) first++;
+  if (first === endpoints.length) return { endpoints, panic: false, healthyCount: endpoints.length };
+  const healthy: Endpoint[] = endpoints.slice(0, first);
+  for (let i = first + 1; i < endpoints.length; i++) {
+    const e = endpoints[i] as Endpoint;
+    if (isEligible(e, isEjected, activeStatus)) healthy.push(e);
   }
   if (endpoints.length > 0 && threshold > 0 && (100 * healthy.length) / endpoints.length < threshold) {
     return { endpoints, panic: true, healthyCount: healthy.length };
   }
   return { endpoints: healthy, panic: false, healthyCount: healthy.length };
+}
+
+function isEligible(e: Endpoint, isEjected: ((id: string) => boolean) | undefined, activeStatus: ((id: string) => string | undefined) | undefined): boolean {
+  if (isEjected?.(e.id) === true) return false;
+  const s = activeStatus?.(e.id);
+  return s === undefined || s === 'healthy';
 }
