@@ -86,7 +86,7 @@ export interface ForwardContext {
   begin?(endpoint: Endpoint, now: number): void;
   /** A try ended. Called exactly once per `begin`. */
   observe?(outcome: Outcome): void;
-  onEvent?(event: ForwardEvent): void;
+  readonly onEvent?: ((event: ForwardEvent) => void) | undefined;
   /** The downstream client's signal: aborting it cancels everything. */
   readonly signal?: AbortSignalLike | undefined;
   readonly budget?: RetryBudgetState | undefined;

@@ -414,7 +414,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         applyRewrite(route.rewrite, {
           request,
           params: prepared.params,
-          ...(prepared.matchedPrefix !== undefined ? { matchedPrefix: prepared.matchedPrefix } : {}),
+          matchedPrefix: prepared.matchedPrefix,
           upstream: endpoint.url,
         });
       const first = pick([]);
@@ -459,7 +459,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         body,
         startedAt: now,
         signal: options.signal,
-        ...(route.budget !== undefined ? { budget: route.budget } : {}),
+        budget: route.budget,
         pick: (tried) => {
           if (!firstUsed && tried.length === 0) {
             firstUsed = true;
@@ -494,7 +494,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
           tries.add(1);
           em.duration.record(outcome.latencyMs);
         },
-        ...(listeners.size > 0 ? { onEvent: (event: ForwardEvent) => emit({ kind: 'upstream', at: clock.now(), route: route.name, event }) } : {}),
+        onEvent: listeners.size > 0 ? (event: ForwardEvent) => emit({ kind: 'upstream', at: clock.now(), route: route.name, event }) : undefined,
       });
       if (permit !== undefined) up.breaker?.record(permit, result.kind === 'error' ? result.code !== 'SY_CANCELED' : result.response.status >= 500, clock.now());
       permit = undefined;

@@ -41,7 +41,7 @@ export interface RewriteInput {
   /** Path parameters the route matched (decoded values). */
   readonly params?: Readonly<Record<string, string | undefined>>;
   /** The route's matched path prefix, for `ReplacePrefixMatch` / `PrefixRewrite` without their own `prefix`. */
-  readonly matchedPrefix?: string;
+  readonly matchedPrefix?: string | undefined;
   /** The configured upstream base URL, used unless the rule has its own `upstream` or `url`. */
   readonly upstream?: string;
   /** The port the request arrived on (the Gateway API "listener port"), for redirect port derivation. */
