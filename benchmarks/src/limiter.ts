@@ -26,6 +26,7 @@ const WINDOW_MS = 60_000;
 const keys = Array.from({ length: N }, (_, i) => `ip:${i}`);
 /** Row names say which API each implementation is called through. */
 const SY_SYNC = 'switchyard keyed limiter (sync take)';
+const SY_STORE = 'switchyard memory store (takeSync, what createRateLimiter calls)';
 const SY_ASYNC = 'switchyard memory store (async take)';
 const RLF = 'rate-limiter-flexible memory (consume, Promise)';
 const ERL = 'express-rate-limit MemoryStore (increment, Promise)';
@@ -143,6 +144,7 @@ export default async function run(): Promise<void> {
         'memory, 1 key',
         [
           [SY_SYNC, () => ours.take('k', now())],
+          [SY_STORE, () => store.takeSync({ namespace: 'n', policy, key: 'k', cost: 1, now: now() })],
           [SY_ASYNC, () => store.take({ namespace: 'n', policy, key: 'k', cost: 1, now: now() })],
           [RLF, () => rlf.consume('k')],
           [ERL, () => erl.increment('k')],
@@ -195,6 +197,7 @@ export default async function run(): Promise<void> {
       'memory, 1M keys',
       [
         [SY_SYNC, () => l.take(next(), now())],
+        [SY_STORE, () => store.takeSync({ namespace: 'n', policy: live, key: next(), cost: 1, now: now() })],
         [SY_ASYNC, () => store.take({ namespace: 'n', policy: live, key: next(), cost: 1, now: now() })],
         [RLF, () => r.consume(next())],
         [ERL, () => e.increment(next())],
@@ -271,6 +274,7 @@ export default async function run(): Promise<void> {
   console.log('\nratios (lower is better for switchyard):');
   for (const c of ['memory, 1 key', 'memory, 1M keys']) {
     console.log(`  ${c}: sync take / rlf memory ${ratio(c, SY_SYNC, RLF)}, / express-rate-limit ${ratio(c, SY_SYNC, ERL)}, / @fastify ${ratio(c, SY_SYNC, FRL)}`);
+    console.log(`  ${c}: store takeSync / rlf memory ${ratio(c, SY_STORE, RLF)}, / express-rate-limit ${ratio(c, SY_STORE, ERL)}, / @fastify ${ratio(c, SY_STORE, FRL)}`);
     console.log(`  ${c}: async store / rlf memory ${ratio(c, SY_ASYNC, RLF)}, / express-rate-limit ${ratio(c, SY_ASYNC, ERL)}, / @fastify ${ratio(c, SY_ASYNC, FRL)}`);
   }
   for (const c of ['redis, 1 key', 'redis, 1M keys']) console.log(`  ${c}: switchyard/rlf redis ${ratio(c, 'switchyard redis store', 'rate-limiter-flexible redis')}`);

@@ -1,17 +1,28 @@
 /**
  * Many keys under one policy, with bounded memory and no timers.
  *
- * Storage is columnar: a `Map<string, slot>` and one `Float64Array` of three numbers per slot,
- * so a key costs a map entry, its string, 24 bytes and one pointer (no object per key). Memory
- * is reclaimed lazily: every call advances a cursor over the slots by a couple of entries (a
- * sequential scan of the typed array, no map lookup) and drops those that are full again (a
- * full bucket is what a fresh key gets anyway, so dropping it changes no decision). At
- * `maxKeys`, a new key first reuses a full slot; failing that, the oldest key is evicted (its
- * next request starts from a full bucket: that is the bounded-memory trade-off, counted in
- * `evictions`).
+ * Storage is one open-addressing hash table (linear probing, Knuth TAOCP vol. 3 §6.4 Algorithm
+ * L, with backward-shift deletion, Algorithm R) in a single `Float64Array`: row `i` holds the
+ * key's non-zero 32-bit hash (0 = empty) followed by the algorithm's state (GCRA 1 number, token
+ * bucket 2, sliding window 3), and a parallel array holds the key strings. A decision costs one
+ * string hash and, typically, two memory reads that miss the cache at a million keys (the row,
+ * then the key pointer to confirm the match); a `Map<string, slot>` plus a state array costs
+ * about twice that (bucket, entry chain, state). No object per key.
+ *
+ * Crafted collisions: no key is ever placed more than {@link MAX_PROBE} rows from its home
+ * row; a key that would be is kept in a small overflow `Map` (V8's seeded hash) instead, so a
+ * probe is bounded whatever keys a client chooses.
+ *
+ * Memory is reclaimed lazily: every call advances a cursor over the rows by a couple of
+ * entries (a sequential scan) and drops those that are full again (a full bucket is what a
+ * fresh key gets anyway, so dropping it changes no decision). At `maxKeys`, a new key first
+ * looks a little further for a full bucket; failing that, of the next 8 keys under the cursor
+ * the one closest to full is evicted (its next request starts from a full bucket: that is the
+ * bounded-memory trade-off, counted in `evictions`).
  */
 import type { Decision } from './decision.js';
-import { initSlots, isIdle, stepFor, WIDTH } from './internal/steps.js';
+import { hashKey } from './internal/hash.js';
+import { initSlots, isIdle, msUntilIdle, stepFor, widthOf } from './internal/steps.js';
 import type { RatePolicy } from './policy.js';
 
 /** Options of {@link createKeyedLimiter}. */
@@ -37,12 +48,21 @@ export interface KeyedLimiter {
   clear(): void;
 }
 
+/** Longest distance of a key from its home row; farther keys go to the overflow map. */
+const MAX_PROBE = 32;
+/** `lookup` result: not found and no free row within {@link MAX_PROBE}. */
+const NO_ROOM = -0x80000000;
+/** Keys examined when a full limiter needs room. */
+const EVICTION_SAMPLE = 8;
+const INITIAL_ROWS = 64;
+
 /**
  * Creates a keyed limiter.
  *
  * When to use: per-client limits in one process (or as the `local` fallback of a Redis
  * store). Gotcha: the state is per process / per isolate; on edge runtimes every isolate has
- * its own, so use a shared store for a fleet-wide limit.
+ * its own, so use a shared store for a fleet-wide limit. Memory: about 64 bytes per key for a
+ * token bucket at 1 000 000 keys (48 for GCRA), key strings not included.
  *
  * @example
  * ```ts
@@ -58,101 +78,189 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
   const maxKeys = Math.max(1, Math.floor(options.maxKeys ?? 100_000));
   const sweepPerCall = Math.max(0, Math.floor(options.sweepPerCall ?? 2));
   const step = stepFor(policy);
-  const slots = new Map<string, number>();
-  let capacity = Math.min(maxKeys, 1024);
-  let data = new Float64Array(capacity * WIDTH);
-  // The key held by each slot (undefined = free), so the sweep walks slots in order without a
-  // second map lookup per step.
-  let keyOf: Array<string | undefined> = [];
-  let free: number[] = [];
-  let nextSlot = 0;
+  const stateWidth = widthOf(policy);
+  // Row: [hash (non-zero int32), ...state]. The table never gets fuller than 3/4, so probes stay short.
+  const W = stateWidth + 1;
+  let maxRows = 2;
+  while (maxRows * 3 < maxKeys * 4) maxRows *= 2;
+  let cap = 0;
+  let mask = 0;
+  let rows = new Float64Array(0);
+  let keyAt: string[] = [];
+  let count = 0;
+  const overflow = new Map<string, Float64Array>();
   let evictions = 0;
   let cursor = 0;
+  // Calls to wait before restarting a finished sweep, so small maps don't rescan every call.
+  let cooldown = 0;
 
-  function release(key: string, slot: number): void {
-    slots.delete(key);
-    keyOf[slot] = undefined;
-    free.push(slot);
+  function reset(rowCount: number): void {
+    cap = rowCount;
+    mask = cap - 1;
+    rows = new Float64Array(cap * W);
+    keyAt = new Array<string>(cap).fill('');
+    count = 0;
+    cursor = 0;
+  }
+  reset(Math.min(maxRows, INITIAL_ROWS));
+
+  /** The row holding `key`, else `-1 - (free row to insert at)`, else {@link NO_ROOM}. */
+  function lookup(key: string, tag: number): number {
+    let i = tag & mask;
+    for (let d = 0; d <= MAX_PROBE; d++) {
+      const t = rows[i * W] as number;
+      if (t === 0) return -1 - i;
+      if (t === tag && keyAt[i] === key) return i;
+      i = (i + 1) & mask;
+    }
+    return NO_ROOM;
   }
 
-  // Steps to wait before restarting a finished sweep, so small maps don't rescan every call.
-  let cooldown = 0;
+  /** Empties row `i`, shifting later rows of its cluster back toward their home rows. */
+  function removeAt(i: number): void {
+    let hole = i;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const t = rows[j * W] as number;
+      if (t === 0) break;
+      // Row j may move into the hole unless its home lies cyclically in (hole, j].
+      if (((j - (t & mask)) & mask) >= ((j - hole) & mask)) {
+        rows.copyWithin(hole * W, j * W, j * W + W);
+        keyAt[hole] = keyAt[j] as string;
+        hole = j;
+      }
+    }
+    rows[hole * W] = 0;
+    keyAt[hole] = '';
+    count--;
+  }
+
+  function place(key: string, tag: number, at: number): number {
+    rows[at * W] = tag;
+    keyAt[at] = key;
+    count++;
+    return at * W + 1;
+  }
+
+  function grow(): void {
+    const old = rows;
+    const oldKeys = keyAt;
+    const oldCap = cap;
+    reset(cap * 2);
+    for (let i = 0; i < oldCap; i++) {
+      const tag = old[i * W] as number;
+      if (tag === 0) continue;
+      const key = oldKeys[i] as string;
+      const at = lookup(key, tag);
+      if (at === NO_ROOM) overflow.set(key, old.slice(i * W + 1, i * W + W));
+      else rows.set(old.subarray(i * W + 1, i * W + W), place(key, tag, -1 - at));
+    }
+  }
+
+  function sweepOverflow(now: number): void {
+    for (const [key, s] of overflow) if (isIdle(s, 0, now, policy)) overflow.delete(key);
+  }
 
   function sweepSome(now: number, n: number): void {
     if (cooldown > 0) {
       cooldown -= n;
       return;
     }
-    for (let i = 0; i < n; i++) {
-      if (cursor >= nextSlot) {
+    // n occupied rows per call; empty rows are skipped (up to 4 per occupied one).
+    for (let k = 0, budget = 5 * n; k < n && budget > 0; budget--) {
+      if (cursor >= cap) {
         cursor = 0;
-        cooldown = Math.max(64, slots.size >> 4);
+        if (overflow.size > 0) sweepOverflow(now);
+        cooldown = Math.max(64, (count + overflow.size) >> 4);
         return;
       }
-      const slot = cursor++;
-      const key = keyOf[slot];
-      if (key !== undefined && isIdle(data, slot * WIDTH, now, policy)) release(key, slot);
+      if (rows[cursor * W] === 0) {
+        cursor++;
+        continue;
+      }
+      k++;
+      // After a removal the cursor stays: backward shift may have moved a row into it.
+      if (isIdle(rows, cursor * W + 1, now, policy)) removeAt(cursor);
+      else cursor++;
     }
   }
 
-  function allocate(now: number): number {
-    const reused = free.pop();
-    if (reused !== undefined) return reused;
-    if (nextSlot < capacity) return nextSlot++;
-    if (capacity < maxKeys) {
-      capacity = Math.min(maxKeys, capacity * 2);
-      const grown = new Float64Array(capacity * WIDTH);
-      grown.set(data);
-      data = grown;
-      return nextSlot++;
+  /** At `maxKeys`: drop a full bucket if one is near the cursor, else evict the key closest to full. */
+  function makeRoom(now: number): void {
+    let best = -1;
+    let bestWait = Infinity;
+    for (let seen = 0, steps = 0; seen < EVICTION_SAMPLE && steps < cap; steps++) {
+      if (cursor >= cap) cursor = 0;
+      if (rows[cursor * W] !== 0) {
+        const wait = msUntilIdle(rows, cursor * W + 1, now, policy);
+        if (wait === 0) {
+          removeAt(cursor);
+          return;
+        }
+        if (wait < bestWait) {
+          bestWait = wait;
+          best = cursor;
+        }
+        seen++;
+      }
+      cursor++;
     }
-    // Full: look for full buckets a little further, else evict the oldest key.
-    cooldown = 0;
-    sweepSome(now, 8);
-    const found = free.pop();
-    if (found !== undefined) return found;
-    const oldest = slots.keys().next();
-    if (oldest.done === true) return nextSlot++;
-    const key = oldest.value;
-    const slot = slots.get(key) as number;
-    slots.delete(key);
-    keyOf[slot] = undefined;
     evictions++;
-    return slot;
+    if (best >= 0) removeAt(best);
+    else overflow.delete(overflow.keys().next().value as string);
+  }
+
+  /** Adds `key` with a fresh state: its offset in `rows`, or -1 when it lives in `overflow`. */
+  function insert(key: string, tag: number, now: number): number {
+    const held = overflow.size > 0 ? overflow.get(key) : undefined;
+    if (held !== undefined) return -1;
+    if (count + overflow.size >= maxKeys) makeRoom(now);
+    else if (count * 4 >= cap * 3 && cap < maxRows) grow();
+    const at = lookup(key, tag);
+    if (at !== NO_ROOM) {
+      const o = place(key, tag, -1 - at);
+      initSlots(rows, o, now, policy);
+      return o;
+    }
+    const s = new Float64Array(stateWidth);
+    initSlots(s, 0, now, policy);
+    overflow.set(key, s);
+    return -1;
   }
 
   return {
     policy,
     take(key: string, now: number, cost = 1): Decision {
-      let slot = slots.get(key);
-      if (slot === undefined) {
-        slot = allocate(now);
-        initSlots(data, slot * WIDTH, now, policy);
-        slots.set(key, slot);
-        keyOf[slot] = key;
+      const tag = hashKey(key);
+      const at = lookup(key, tag);
+      let decision: Decision;
+      if (at >= 0) decision = step(rows, at * W + 1, cost, now, policy);
+      else {
+        const o = insert(key, tag, now);
+        decision = o >= 0 ? step(rows, o, cost, now, policy) : step(overflow.get(key) as Float64Array, 0, cost, now, policy);
       }
-      const decision = step(data, slot * WIDTH, cost, now, policy);
       if (sweepPerCall > 0) sweepSome(now, sweepPerCall);
       return decision;
     },
     delete(key: string): boolean {
-      const slot = slots.get(key);
-      if (slot === undefined) return false;
-      release(key, slot);
-      return true;
+      const at = lookup(key, hashKey(key));
+      if (at >= 0) {
+        removeAt(at);
+        return true;
+      }
+      return overflow.delete(key);
     },
     get size() {
-      return slots.size;
+      return count + overflow.size;
     },
     get evictions() {
       return evictions;
     },
     clear() {
-      slots.clear();
-      keyOf = [];
-      free = [];
-      nextSlot = 0;
-      cursor = 0;
+      overflow.clear();
+      reset(Math.min(maxRows, INITIAL_ROWS));
+      cooldown = 0;
     },
   };
 }

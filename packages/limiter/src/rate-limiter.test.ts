@@ -7,7 +7,7 @@ import { keys } from './descriptors.js';
 import { rateLimitHeaders } from './headers.js';
 import { tokenBucket, slidingWindow } from './policy.js';
 import { createRateLimiter } from './rate-limiter.js';
-import { createMemoryStore } from './store.js';
+import { createMemoryStore, type LimiterStore } from './store.js';
 import { take } from './take.js';
 import { tiers } from './tiers.js';
 
@@ -153,5 +153,43 @@ describe('createRateLimiter', () => {
       }),
       { numRuns: 300 },
     );
+  });
+  it('asks a store with a synchronous path without a promise per rule, and falls back to take when it declines', async () => {
+    const memory = createMemoryStore();
+    const calls: string[] = [];
+    // Decides the per-user rule synchronously, declines the per-route one (as a remote store would).
+    const store: LimiterStore = {
+      scope: 'local',
+      takeSync: (r) => {
+        calls.push(`sync ${r.namespace}`);
+        return r.namespace.endsWith(':per-route') ? undefined : memory.takeSync(r);
+      },
+      take: (r) => {
+        calls.push(`async ${r.namespace}`);
+        return memory.take(r);
+      },
+    };
+    const limiter = createRateLimiter({
+      id: 'api',
+      store,
+      clock: createTestClock(),
+      rules: [
+        { name: 'per-user', key: keys.attribute('user'), policy: perMinute('u', 2) },
+        { name: 'per-route', key: () => 'orders', policy: perMinute('r', 100) },
+      ],
+    });
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push((await limiter.check(req({ user: 'a' }))).kind);
+    expect(results).toEqual(['allowed', 'allowed', 'limited']);
+    // Slowest rate first: per-user (2/min) synchronously, then per-route through take; the third request stops at per-user.
+    expect(calls).toEqual(['sync api:per-user', 'sync api:per-route', 'async api:per-route', 'sync api:per-user', 'sync api:per-route', 'async api:per-route', 'sync api:per-user']);
+  });
+
+  it('rejects the check (never throws) when a key function throws on the synchronous path', async () => {
+    const limiter = createRateLimiter({ rules: [{ name: 'bad', key: () => { throw new Error('boom'); }, policy: perMinute('b', 1) }] });
+    let thrown: unknown;
+    const p = limiter.check(req());
+    await p.catch((e: unknown) => (thrown = e));
+    expect(thrown).toBeInstanceOf(Error);
   });
 });

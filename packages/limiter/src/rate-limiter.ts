@@ -92,6 +92,8 @@ export interface RateLimiter {
 
 interface Resolved {
   readonly rule: string;
+  /** `<limiter id>:<rule name>`, built once per rule. */
+  readonly namespace: string;
   readonly key: string;
   readonly policy: RatePolicy;
   readonly cost: number;
@@ -129,6 +131,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   if (issues.length > 0) throw new ConfigError(issues);
   const id = options.id ?? 'default';
   const rules = Object.freeze([...options.rules]);
+  const namespaces = rules.map((r) => `${id}:${r.name}`);
   const store = options.store ?? createMemoryStore();
   const clock = options.clock ?? systemClock;
   const defaultMode = options.mode ?? 'enforce';
@@ -138,47 +141,90 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   function resolve(req: SyRequest): Resolved[] {
     const out: Resolved[] = [];
-    for (const r of rules) {
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i] as LimitRule;
       const key = r.key(req);
       if (key === undefined) continue;
       const policy = typeof r.policy === 'function' ? r.policy(req) : r.policy;
       if (policy === undefined) continue;
       const cost = r.cost === undefined ? 1 : typeof r.cost === 'number' ? r.cost : r.cost(req);
-      out.push({ rule: r.name, key, policy, cost, mode: r.mode ?? defaultMode });
+      out.push({ rule: r.name, namespace: namespaces[i] as string, key, policy, cost, mode: r.mode ?? defaultMode });
     }
     // Envoy: ascending fill rate, so the scarcest bucket is tried (and possibly rejects) first.
     if (out.length > 1) out.sort((a, b) => a.policy.ratePerMs - b.policy.ratePerMs);
     return out;
   }
 
-  async function decide(req: SyRequest): Promise<RequestDecision> {
-    const now = clock.now();
-    const decisions: RuleDecision[] = [];
-    const shadowLimited: RuleDecision[] = [];
-    let storeFailed = false;
-    for (const r of resolve(req)) {
-      const decision = await store.take({ namespace: `${id}:${r.rule}`, policy: r.policy, key: r.key, cost: r.cost, now });
-      const d: RuleDecision = { rule: r.rule, key: r.key, policy: r.policy, mode: r.mode, decision };
-      decisions.push(d);
-      if (decision.storeError !== undefined) storeFailed = true;
-      if (decision.kind === 'limited') {
-        if (r.mode === 'shadow') shadowLimited.push(d);
-        else {
-          const headers = { ...rateLimitHeaders(decision, r.policy, { style, name: r.rule }), 'retry-after': retryAfterValue(decision.retryAfterMs, r.policy) };
-          return { kind: 'limited', rule: r.rule, retryAfterMs: decision.retryAfterMs, decisions, shadowLimited, storeFailed, headers };
-        }
-      }
+  // Decisions of one request so far; the rules are consumed in order and stop at the first enforced rejection.
+  interface Progress {
+    readonly decisions: RuleDecision[];
+    readonly shadowLimited: RuleDecision[];
+    storeFailed: boolean;
+  }
+
+  /** Records one rule's decision; returns the limited result if it rejects the request. */
+  function record(p: Progress, r: Resolved, decision: Decision): RequestLimited | undefined {
+    const d: RuleDecision = { rule: r.rule, key: r.key, policy: r.policy, mode: r.mode, decision };
+    p.decisions.push(d);
+    if (decision.storeError !== undefined) p.storeFailed = true;
+    if (decision.kind !== 'limited') return undefined;
+    if (r.mode === 'shadow') {
+      p.shadowLimited.push(d);
+      return undefined;
     }
-    return { kind: 'allowed', decisions, shadowLimited, storeFailed, headers: headersFor(decisions, style) };
+    const headers = { ...rateLimitHeaders(decision, r.policy, { style, name: r.rule }), 'retry-after': retryAfterValue(decision.retryAfterMs, r.policy) };
+    return { kind: 'limited', rule: r.rule, retryAfterMs: decision.retryAfterMs, decisions: p.decisions, shadowLimited: p.shadowLimited, storeFailed: p.storeFailed, headers };
+  }
+
+  function allowed(p: Progress): RequestAllowed {
+    return { kind: 'allowed', decisions: p.decisions, shadowLimited: p.shadowLimited, storeFailed: p.storeFailed, headers: headersFor(p.decisions, style) };
+  }
+
+  // Synchronous while the store answers synchronously (`takeSync`): an in-memory store costs
+  // no promise per rule; the first `undefined` hands the rest of the rules to the async path.
+  function decide(req: SyRequest): RequestDecision | Promise<RequestDecision> {
+    const now = clock.now();
+    const resolved = resolve(req);
+    const p: Progress = { decisions: [], shadowLimited: [], storeFailed: false };
+    if (store.takeSync !== undefined) {
+      for (let i = 0; i < resolved.length; i++) {
+        const r = resolved[i] as Resolved;
+        const decision = store.takeSync({ namespace: r.namespace, policy: r.policy, key: r.key, cost: r.cost, now });
+        if (decision === undefined) return decideAsync(p, resolved, i, now);
+        const limited = record(p, r, decision);
+        if (limited !== undefined) return limited;
+      }
+      return allowed(p);
+    }
+    return decideAsync(p, resolved, 0, now);
+  }
+
+  /** `decide` as a promise; a throwing key function or store rejects it, as before. */
+  function settle(req: SyRequest): Promise<RequestDecision> {
+    try {
+      return Promise.resolve(decide(req));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  async function decideAsync(p: Progress, resolved: readonly Resolved[], from: number, now: number): Promise<RequestDecision> {
+    for (let i = from; i < resolved.length; i++) {
+      const r = resolved[i] as Resolved;
+      const decision = await store.take({ namespace: r.namespace, policy: r.policy, key: r.key, cost: r.cost, now });
+      const limited = record(p, r, decision);
+      if (limited !== undefined) return limited;
+    }
+    return allowed(p);
   }
 
   return {
     id,
     check(req: SyRequest): Promise<RequestDecision> {
-      if (!dedupe) return decide(req);
+      if (!dedupe) return settle(req);
       const prior = seen.get(req);
       if (prior !== undefined) return prior;
-      const p = decide(req);
+      const p = settle(req);
       seen.set(req, p);
       return p;
     },

@@ -28,6 +28,14 @@ export interface LimiterStore {
   /** `local` (per process or isolate) or `shared` (the whole fleet sees one count). */
   readonly scope: 'local' | 'shared';
   take(request: StoreTake): Promise<Decision>;
+  /**
+   * Optional synchronous fast path: the same decision as {@link LimiterStore.take}, without a
+   * promise, when the store can decide without I/O; `undefined` means "call `take`". Callers
+   * that check many requests (createRateLimiter, hence the gateway) try it first, so an
+   * in-memory store costs no promise per decision. Never call both for one decision: each
+   * consumes tokens.
+   */
+  takeSync?(request: StoreTake): Decision | undefined;
 }
 
 /** Options of {@link createMemoryStore}. */
@@ -36,9 +44,10 @@ export interface MemoryStoreOptions {
   readonly maxKeysPerPolicy?: number;
 }
 
-/** An in-memory {@link LimiterStore} that also answers synchronously. */
+/** An in-memory {@link LimiterStore} that always answers synchronously. */
 export interface MemoryStore extends LimiterStore {
   readonly scope: 'local';
+  /** The decision, synchronously (never `undefined`); `take` is this wrapped in a promise. */
   takeSync(request: StoreTake): Decision;
   /** Keys held across all namespaces and policies. */
   readonly size: number;
@@ -56,20 +65,33 @@ export interface MemoryStore extends LimiterStore {
  * ```
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
-  const limiters = new Map<string, KeyedLimiter>();
+  // namespace → policy id → limiter: no string built per decision, and the last pair asked
+  // for is remembered (a limiter with one rule asks for the same pair every time).
+  const limiters = new Map<string, Map<string, KeyedLimiter>>();
   const maxKeys = options.maxKeysPerPolicy ?? 100_000;
+  let lastNamespace = '';
+  let lastPolicy: RatePolicy | undefined;
+  let last: KeyedLimiter | undefined;
   function limiterFor(namespace: string, policy: RatePolicy): KeyedLimiter {
-    const id = `${namespace}\u0000${policy.id}`;
-    let l = limiters.get(id);
+    let byPolicy = limiters.get(namespace);
+    if (byPolicy === undefined) {
+      byPolicy = new Map();
+      limiters.set(namespace, byPolicy);
+    }
+    let l = byPolicy.get(policy.id);
     if (l === undefined || !samePolicy(l.policy, policy)) {
       // A policy object with the same id but new numbers (a config reload) starts afresh.
       l = createKeyedLimiter({ policy, maxKeys });
-      limiters.set(id, l);
+      byPolicy.set(policy.id, l);
     }
+    lastNamespace = namespace;
+    lastPolicy = policy;
+    last = l;
     return l;
   }
   function takeSync(r: StoreTake): Decision {
-    return limiterFor(r.namespace, r.policy).take(r.key, r.now, r.cost);
+    const l = r.policy === lastPolicy && r.namespace === lastNamespace ? (last as KeyedLimiter) : limiterFor(r.namespace, r.policy);
+    return l.take(r.key, r.now, r.cost);
   }
   return {
     scope: 'local',
@@ -79,7 +101,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     get size() {
       let n = 0;
-      for (const l of limiters.values()) n += l.size;
+      for (const byPolicy of limiters.values()) for (const l of byPolicy.values()) n += l.size;
       return n;
     },
   };

@@ -14,19 +14,23 @@
 import type { Decision } from '../decision.js';
 import type { RatePolicy } from '../policy.js';
 
+/** Most slots any algorithm uses. */
 export const WIDTH = 3;
 
+/** Slots `p`'s algorithm uses (GCRA 1, token bucket 2, sliding window 3): packed storage sizes rows by it. */
+export function widthOf(p: RatePolicy): number {
+  return p.algorithm === 'gcra' ? 1 : p.algorithm === 'token-bucket' ? 2 : 3;
+}
+
+/** Writes a fresh (full) state: only the {@link widthOf} slots are touched. */
 export function initSlots(s: Float64Array, o: number, now: number, p: RatePolicy): void {
   switch (p.algorithm) {
     case 'token-bucket':
       s[o] = p.maxTokens * p.fillIntervalMs;
       s[o + 1] = now;
-      s[o + 2] = 0;
       return;
     case 'gcra':
       s[o] = -Infinity;
-      s[o + 1] = 0;
-      s[o + 2] = 0;
       return;
     case 'sliding-window':
       s[o] = Math.floor(now / p.windowMs) * p.windowMs;
@@ -68,6 +72,19 @@ export function isIdle(s: Float64Array, o: number, now: number, p: RatePolicy): 
       return (s[o] as number) <= now * p.tokensPerFill;
     case 'sliding-window':
       return now - (s[o] as number) >= 2 * p.windowMs || ((s[o + 1] as number) === 0 && ((s[o + 2] as number) === 0 || now - (s[o] as number) >= p.windowMs));
+  }
+}
+
+/** Milliseconds until the state is idle at `now` (0 = idle): the eviction victim is the key closest to full. */
+export function msUntilIdle(s: Float64Array, o: number, now: number, p: RatePolicy): number {
+  if (isIdle(s, o, now, p)) return 0;
+  switch (p.algorithm) {
+    case 'token-bucket':
+      return (p.maxTokens * p.fillIntervalMs - (s[o] as number) - Math.max(0, now - (s[o + 1] as number)) * p.tokensPerFill) / p.tokensPerFill;
+    case 'gcra':
+      return ((s[o] as number) - now * p.tokensPerFill) / p.tokensPerFill;
+    case 'sliding-window':
+      return (s[o] as number) + 2 * p.windowMs - now;
   }
 }
 
