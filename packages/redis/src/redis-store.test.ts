@@ -48,6 +48,27 @@ describe.each(clients)('createRedisStore with %s', (name, client) => {
     }
   });
 
+  it('decides like the in-memory bucket when the numbers are fractional (the exact text reply) and on Redis time', async () => {
+    const clock = createTestClock({ wallNow: 1_700_000_000_000 });
+    // A fill interval of 1000.5 ms makes the scaled cost fractional: the script replies with text.
+    const policy = tokenBucket({ id: `frac-${name}`, maxTokens: 3, tokensPerFill: 1, fillIntervalMs: 1000.5 });
+    const store = createRedisStore({ client: client(), onStoreError: 'deny', time: 'client', clock, timeoutMs: 5000 });
+    const local = createKeyedLimiter({ policy });
+    for (const gap of [0, 0, 0, 0, 1500, 0, 0, 3000, 0, 0]) {
+      clock.advance(gap);
+      const a = await store.take({ namespace: 'frac', policy, key: 'k', cost: 1, now: clock.now() });
+      const b = local.take('k', clock.now());
+      expect(a.storeError).toBeUndefined();
+      expect([a.kind, a.remaining]).toEqual([b.kind, b.remaining]);
+    }
+    // Redis' own clock (the default): a burst of 3, then a refusal (one token per hour).
+    const onRedisTime = createRedisStore({ client: client(), onStoreError: 'deny', timeoutMs: 5000 });
+    const slow = tokenBucket({ id: `redis-time-${name}`, maxTokens: 3, tokensPerFill: 1, fillIntervalMs: 3_600_000 });
+    const kinds: string[] = [];
+    for (let i = 0; i < 4; i++) kinds.push((await onRedisTime.take({ namespace: 'rt', policy: slow, key: 'k', cost: 1, now: 0 })).kind);
+    expect(kinds).toEqual(['allowed', 'allowed', 'allowed', 'limited']);
+  });
+
   it('reloads the script after SCRIPT FLUSH (NOSCRIPT) and keeps one call per decision otherwise', async () => {
     const store = createRedisStore({ client: client(), onStoreError: 'deny', timeoutMs: 5000 });
     const policy = gcra({ id: `flush-${name}`, maxTokens: 3, fillIntervalMs: 1000 });
@@ -110,14 +131,14 @@ describe('createRedisStore', () => {
     await clock.advanceAsync(40);
     start(2);
     await clock.advanceAsync(10);
-    replies[1]?.([1, String(4 * 1_000_000)]);
+    replies[1]?.(4 * 1_000_000); // the script's reply: an integer level = admitted
     await clock.advanceAsync(10); // t = 100: the first decision's deadline
     expect(settled).toEqual(['timeout', 'allowed', undefined]);
     await clock.advanceAsync(79); // t = 179: the third is still within its 100 ms
     expect(settled[2]).toBeUndefined();
     await clock.advanceAsync(1);
     expect(settled[2]).toBe('timeout');
-    replies[0]?.([1, '0']); // a late reply is dropped
+    replies[0]?.(0); // a late reply is dropped
     await clock.advanceAsync(1);
     expect(settled).toEqual(['timeout', 'allowed', 'timeout']);
   });

@@ -86,18 +86,6 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   let probing = false;
   const stats = { decisions: 0, failures: 0, scriptLoads: 0 };
 
-  async function run(key: string, args: readonly string[]): Promise<unknown> {
-    const keys = [key];
-    try {
-      return await client.evalsha(sha, keys, args);
-    } catch (e) {
-      if (!/NOSCRIPT/.test(errorMessage(e))) throw e;
-      stats.scriptLoads++;
-      await client.scriptLoad(TOKEN_BUCKET_LUA);
-      return client.evalsha(sha, keys, args);
-    }
-  }
-
   // The store timeout without a timer per call: every decision waits the same `timeoutMs`, so
   // pending decisions expire in arrival order. They sit in a FIFO queue with their deadline and
   // ONE timer is armed for the oldest; when it fires it expires every overdue head and re-arms
@@ -138,35 +126,27 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     }
     arm();
   }
-  function withTimeout(p: Promise<unknown>): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const entry: Pending = { deadline: clock.now() + timeoutMs, settle: resolve };
-      queue.push(entry);
-      if (!armed) arm();
-      p.then(
-        (v) => {
-          if (entry.settle === null) return;
-          entry.settle = null;
-          resolve(v);
-        },
-        (e: unknown) => {
-          if (entry.settle === null) return;
-          entry.settle = null;
-          reject(e instanceof Error ? e : new Error(String(e)));
-        },
-      );
-    });
+  // Per (policy, namespace): the key prefix and, for cost 1 on Redis' clock, the whole argument
+  // list, so a decision builds one string (the key) and no arrays beyond `[key]`.
+  interface Compiled {
+    readonly prefix: string;
+    readonly args: readonly string[];
+    readonly fiUs: number;
   }
-
-  // Policy numbers travel as strings; convert them once per policy, not per decision.
-  const argCache = new WeakMap<RatePolicy, readonly [string, string, string]>();
-  function policyArgs(p: RatePolicy): readonly [string, string, string] {
-    let a = argCache.get(p);
-    if (a === undefined) {
-      a = [String(p.fillIntervalMs * 1000), String(p.tokensPerFill), String(p.maxTokens)];
-      argCache.set(p, a);
+  const compiledFor = new WeakMap<RatePolicy, Map<string, Compiled>>();
+  function compile(namespace: string, p: RatePolicy): Compiled {
+    let byNamespace = compiledFor.get(p);
+    if (byNamespace === undefined) {
+      byNamespace = new Map();
+      compiledFor.set(p, byNamespace);
     }
-    return a;
+    let c = byNamespace.get(namespace);
+    if (c === undefined) {
+      const fiUs = p.fillIntervalMs * 1000;
+      c = { prefix: `${prefix}:${namespace}:${p.id}:`, args: [String(fiUs), String(p.tokensPerFill), String(p.maxTokens), '1'], fiUs };
+      byNamespace.set(namespace, c);
+    }
+    return c;
   }
 
   function fallback(r: StoreTake, reason: StoreFailure['reason'], message: string): Decision {
@@ -180,42 +160,88 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return {
     scope: 'shared',
     stats,
-    async take(r: StoreTake): Promise<Decision> {
+    take(r: StoreTake): Promise<Decision> {
       const p = r.policy;
-      if (p.algorithm === 'sliding-window') throw new SwitchyardError('SY_INVALID_ARGUMENT', `the Redis store supports token-bucket and gcra policies, not ${p.algorithm} (policy ${p.id})`);
+      if (p.algorithm === 'sliding-window') return Promise.reject(new SwitchyardError('SY_INVALID_ARGUMENT', `the Redis store supports token-bucket and gcra policies, not ${p.algorithm} (policy ${p.id})`));
       const started = clock.now();
-      if (started < openUntil || (probing && openUntil !== -Infinity)) return fallback(r, 'unavailable', 'Redis failed recently; waiting before the next probe');
+      if (started < openUntil || (probing && openUntil !== -Infinity)) return Promise.resolve(fallback(r, 'unavailable', 'Redis failed recently; waiting before the next probe'));
       const isProbe = openUntil !== -Infinity;
       if (isProbe) probing = true;
-      const fiUs = p.fillIntervalMs * 1000;
-      const nowArg = useClientTime ? String(Math.round(clock.wallNow() * 1000)) : '';
-      const key = `${prefix}:${r.namespace}:${p.id}:${r.key}`;
-      const [fiArg, tpfArg, maxArg] = policyArgs(p);
-      try {
-        const reply = await withTimeout(run(key, [fiArg, tpfArg, maxArg, r.cost === 1 ? '1' : String(r.cost), nowArg]));
-        if (reply === TIMEOUT) {
+      const c = compile(r.namespace, p);
+      const keys = [c.prefix + r.key];
+      let args = c.args;
+      if (useClientTime || r.cost !== 1) {
+        const a = args.slice();
+        a[3] = String(r.cost);
+        if (useClientTime) a.push(String(Math.round(clock.wallNow() * 1000)));
+        args = a;
+      }
+      // One promise per decision: the client's reply, the timeout (see `expire`) and a failure
+      // all settle it directly; whichever comes first wins (`settle` is cleared).
+      return new Promise<Decision>((resolve) => {
+        const entry: Pending = { deadline: started + timeoutMs, settle: null };
+        const finish = (d: Decision): void => {
+          if (isProbe) probing = false;
+          resolve(d);
+        };
+        const fail = (reason: StoreFailure['reason'], message: string): void => {
           stats.failures++;
           openUntil = clock.now() + backoffMs;
-          return fallback(r, 'timeout', `Redis did not answer within ${timeoutMs} ms`);
+          finish(fallback(r, reason, message));
+        };
+        const onError = (e: unknown): void => {
+          if (entry.settle === null) return;
+          const message = errorMessage(e);
+          if (!/NOSCRIPT/.test(message) || reloaded) {
+            entry.settle = null;
+            fail('error', message);
+            return;
+          }
+          reloaded = true;
+          stats.scriptLoads++;
+          client.scriptLoad(TOKEN_BUCKET_LUA).then(() => client.evalsha(sha, keys, args)).then(onReply, onError);
+        };
+        const onReply = (reply: unknown): void => {
+          if (entry.settle === null) return;
+          entry.settle = null;
+          let d: Decision;
+          try {
+            d = decode(reply, r.cost, p.maxTokens, p.tokensPerFill, c.fiUs);
+          } catch (e) {
+            fail('error', errorMessage(e));
+            return;
+          }
+          openUntil = -Infinity;
+          stats.decisions++;
+          finish(d);
+        };
+        let reloaded = false;
+        entry.settle = () => fail('timeout', `Redis did not answer within ${timeoutMs} ms`);
+        queue.push(entry);
+        if (!armed) arm();
+        try {
+          client.evalsha(sha, keys, args).then(onReply, onError);
+        } catch (e) {
+          onError(e);
         }
-        openUntil = -Infinity;
-        stats.decisions++;
-        return decode(reply, r.cost, p.maxTokens, p.tokensPerFill, fiUs);
-      } catch (e) {
-        stats.failures++;
-        openUntil = clock.now() + backoffMs;
-        return fallback(r, 'error', errorMessage(e));
-      } finally {
-        if (isProbe) probing = false;
-      }
+      });
     },
   };
 }
 
+/**
+ * The script's reply: an integer level (admitted, integral), or `a<level>` / `l<level>` (admitted /
+ * limited) with the exact level as text.
+ */
 function decode(reply: unknown, cost: number, maxTokens: number, tpf: number, fiUs: number): Decision {
-  if (!Array.isArray(reply) || reply.length < 2) throw new Error(`unexpected script reply ${JSON.stringify(reply)}`);
-  const allowed = Number(reply[0]) === 1;
-  const level = Number(reply[1]);
+  let allowed = true;
+  let level = NaN;
+  if (typeof reply === 'number') level = reply;
+  else if (typeof reply === 'string' && (reply.startsWith('a') || reply.startsWith('l'))) {
+    allowed = reply.startsWith('a');
+    level = Number(reply.slice(1));
+  }
+  if (Number.isNaN(level)) throw new Error(`unexpected script reply ${JSON.stringify(reply)}`);
   const max = maxTokens * fiUs;
   const remaining = Math.floor(level / fiUs);
   const resetAfterMs = (max - level) / tpf / 1000;

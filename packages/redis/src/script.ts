@@ -5,48 +5,59 @@
  *   level = min(max, level + (now − at) × tokensPerFill); allowed iff level ≥ cost × fillIntervalUs
  *
  * The state is one string `"<level> <at>"` under the key, written only when a request is
- * admitted, with a PX TTL equal to the time until the bucket is full again — so a key expires
- * exactly when forgetting it changes nothing, and Redis never fills with idle buckets.
+ * admitted (`PSETEX`), with a TTL equal to the time until the bucket is full again — so a key
+ * expires exactly when forgetting it changes nothing, and Redis never fills with idle buckets.
+ * A bucket that is full after the request is deleted instead.
+ *
+ * Cheap on the server, and exact: integral numbers (the usual case: integer µs times and
+ * token counts) are written with `%d`; only a fractional level falls back to `%.17g`. The reply
+ * is ONE value: an integer `level` when the request is admitted and the level is integral
+ * (no string formatting at all on the hot path); otherwise a string `a<level>` (admitted) or
+ * `l<level>` (limited) with the exact level. Redis' own `TIME` is read only when ARGV[5] is
+ * absent; the caller passes a clock reading in µs with `time: 'client'`.
  *
  * KEYS[1] bucket key
  * ARGV[1] fill interval (µs)   ARGV[2] tokens per fill   ARGV[3] max tokens
- * ARGV[4] cost                 ARGV[5] now (µs), or '' to read Redis' own TIME
- * Returns { allowed (0|1), level (string, exact) }. Numbers travel as strings
- * because Redis truncates Lua numbers in replies to integers.
+ * ARGV[4] cost                 ARGV[5] now (µs), optional: absent = Redis `TIME`
  */
 export const TOKEN_BUCKET_LUA = `
+local now = ARGV[5]
+if now then
+  now = tonumber(now)
+else
+  local t = redis.call('TIME')
+  now = t[1] * 1000000 + t[2]
+end
 local fi = tonumber(ARGV[1])
 local tpf = tonumber(ARGV[2])
-local max = tonumber(ARGV[3]) * fi
-local need = tonumber(ARGV[4]) * fi
-local now
-if ARGV[5] == '' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-else
-  now = tonumber(ARGV[5])
-end
+local max = ARGV[3] * fi
+local need = ARGV[4] * fi
 local level = max
-local at = now
 local raw = redis.call('GET', KEYS[1])
 if raw then
-  local s, t = string.match(raw, '^(%S+) (%S+)$')
-  level = tonumber(s)
-  at = tonumber(t)
+  local sp = string.find(raw, ' ', 1, true)
+  local at = tonumber(string.sub(raw, sp + 1))
+  level = tonumber(string.sub(raw, 1, sp - 1))
   if now > at then
     level = math.min(max, level + (now - at) * tpf)
-    at = now
-  end
-end
-if level >= need then
-  level = level - need
-  local deficit = max - level
-  if deficit > 0 then
-    redis.call('SET', KEYS[1], string.format('%.17g %.17g', level, at), 'PX', math.ceil(deficit / tpf / 1000) + 1)
   else
-    redis.call('DEL', KEYS[1])
+    now = at
   end
-  return { 1, string.format('%.17g', level) }
 end
-return { 0, string.format('%.17g', level) }
+local whole = level == math.floor(level) and level < 9e18
+if level < need then
+  if whole then return 'l' .. string.format('%d', level) end
+  return 'l' .. string.format('%.17g', level)
+end
+level = level - need
+whole = whole and need == math.floor(need)
+if level < max then
+  local fmt = '%.17g %d'
+  if whole then fmt = '%d %d' end
+  redis.call('PSETEX', KEYS[1], math.ceil((max - level) / tpf / 1000) + 1, string.format(fmt, level, now))
+else
+  redis.call('DEL', KEYS[1])
+end
+if whole then return level end
+return 'a' .. string.format('%.17g', level)
 `;
