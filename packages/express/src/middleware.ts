@@ -136,16 +136,14 @@ export function switchyard(options: SwitchyardExpressOptions): (req: ExpressRequ
     address === 'express' ? (req.ip ?? req.socket?.remoteAddress) : address === 'socket' ? req.socket?.remoteAddress : address(req);
 
   function toRequest(req: ExpressRequestLike): Rebuilt {
-    const sy = fromNodeRequest(req, {
-      ...(options.attributes !== undefined ? { attributes: options.attributes(req) } : {}),
-      ...(options.scheme !== undefined ? { scheme: options.scheme } : {}),
+    const request: SyRequest = fromNodeRequest(req, {
+      attributes: options.attributes?.(req),
+      scheme: options.scheme,
+      clientAddress: clientAddressOf(req),
+      // Under a mount path Express trims req.url: route on the URL the client sent.
+      url: req.originalUrl,
     });
-    let request: SyRequest = { ...sy, clientAddress: clientAddressOf(req) };
-    const original = req.originalUrl;
-    if (original !== undefined && original !== req.url) {
-      const q = original.indexOf('?');
-      request = { ...request, path: q < 0 ? original : original.slice(0, q), query: q < 0 ? '' : original.slice(q + 1) };
-    }
+    const sy = request;
     const hasBody = sy.headers['content-length'] !== undefined ? sy.headers['content-length'] !== '0' : sy.headers['transfer-encoding'] !== undefined;
     if (hasBody && req.readableEnded === true && !decideOnly) return rebuildBody(request, req);
     return { kind: 'ok', request };

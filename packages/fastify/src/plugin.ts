@@ -58,9 +58,8 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
   const fallThrough = (options.notFound ?? 'next') === 'next';
   const address = options.clientAddress ?? 'fastify';
   const toRequest = (request: FastifyRequest): SyRequest => {
-    const sy = fromNodeRequest(request.raw, options.attributes !== undefined ? { attributes: options.attributes(request) } : {});
     const clientAddress = address === 'fastify' ? request.ip : address === 'socket' ? request.raw.socket.remoteAddress : address(request);
-    return { ...sy, clientAddress };
+    return fromNodeRequest(request.raw, { attributes: options.attributes?.(request), clientAddress });
   };
   if (!fastify.hasDecorator('switchyard')) fastify.decorate('switchyard', gateway);
   if (!fastify.hasRequestDecorator('switchyard')) fastify.decorateRequest('switchyard', null);

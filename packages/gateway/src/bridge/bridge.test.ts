@@ -107,6 +107,19 @@ describe('node bridge', () => {
     expect(req.headers['cookie']).toBe('c=1; d=2');
   });
 
+  it('a clientAddress option replaces the socket peer, even when the framework resolved none', () => {
+    const req = nodeRequest({ url: '/', headers: {}, socket: { remoteAddress: '10.0.0.1' } });
+    expect(fromNodeRequest(req).clientAddress).toBe('10.0.0.1');
+    expect(fromNodeRequest(req, { clientAddress: '203.0.113.7' }).clientAddress).toBe('203.0.113.7');
+    expect(fromNodeRequest(req, { clientAddress: undefined }).clientAddress).toBeUndefined();
+  });
+
+  it('a url option (a mount path trimmed by the framework) is routed instead of req.url', () => {
+    const req = fromNodeRequest(nodeRequest({ url: '/orders?id=1', headers: {} }), { url: '/api/orders?id=1' });
+    expect(req.path).toBe('/api/orders');
+    expect(req.query).toBe('id=1');
+  });
+
   it('writes status, headers and a streamed body, waiting on drain for back-pressure', async () => {
     const res = nodeResponse({ highWater: 1 });
     const done = writeNodeResponse(res, {

@@ -30,12 +30,21 @@ export interface NodeResponseLike {
   destroy(error?: unknown): unknown;
 }
 
+const NO_ATTRIBUTES: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** Options of {@link fromNodeRequest}. */
 export interface FromNodeOptions {
   /** Request attributes to attach (identity, API-key metadata, geo). */
   readonly attributes?: Readonly<Record<string, unknown>> | undefined;
   /** Overrides the scheme (when TLS terminates in front of Node). */
   readonly scheme?: 'http' | 'https' | undefined;
+  /**
+   * The client address as the framework resolved it (its trust-proxy setting); when the key is
+   * present, even as `undefined`, it replaces the socket's peer address.
+   */
+  readonly clientAddress?: string | undefined;
+  /** The request target to use instead of `req.url` (Express's `originalUrl` under a mount path). */
+  readonly url?: string | undefined;
 }
 
 /**
@@ -43,7 +52,7 @@ export interface FromNodeOptions {
  * lower-cases them and joins repeats). The body streams from the request itself.
  */
 export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions = {}): SyRequest {
-  const url = req.url ?? '/';
+  const url = options.url ?? req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const query = q < 0 ? '' : url.slice(q + 1);
@@ -66,8 +75,8 @@ export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions =
     path,
     query,
     headers: flat ?? (headers as Record<string, string | undefined>),
-    clientAddress: req.socket?.remoteAddress,
-    attributes: options.attributes ?? {},
+    clientAddress: 'clientAddress' in options ? options.clientAddress : req.socket?.remoteAddress,
+    attributes: options.attributes ?? NO_ATTRIBUTES,
     body: hasBody && req.readableEnded !== true ? req : undefined,
   };
 }
