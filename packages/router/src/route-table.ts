@@ -12,7 +12,7 @@ import { isTrivial, normalizePath } from './normalize.js';
 import type { NormalizeOptions } from './normalize.js';
 import { compileCheck, hostOf } from './internal/conditions.js';
 import type { AttrCond, HeaderCond, HostSet, QueryCond } from './internal/conditions.js';
-import { TrieNode, consider, considerRegexes, insert, newCtx, walk } from './internal/engine.js';
+import { TrieNode, cleanWin, consider, considerRegexes, insert, newCtx, walk } from './internal/engine.js';
 import type { Ctx, Entry } from './internal/engine.js';
 import type {
   AttributeScalar,
@@ -34,6 +34,11 @@ const EMPTY_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 interface StaticBucket {
   readonly entries: Entry[];
   shadowRank: number;
+  /**
+   * The entry that wins outright whenever its own conditions hold (nothing else in this matcher
+   * can match this path at a better rank), or undefined.
+   */
+  fast: Entry | undefined;
 }
 
 interface Matcher {
@@ -44,10 +49,10 @@ interface Matcher {
   readonly hasCi: boolean;
   readonly regexes: Entry[];
   /**
-   * Static paths whose best entry wins outright whenever its own conditions hold (nothing else
-   * in this matcher can match that path at a better rank): path → that entry.
+   * Walk the raw path first and normalize only when the walk saw something that needs it. Off
+   * when a sampled entry could draw randomness twice.
    */
-  readonly fast: Map<string, Entry>;
+  readonly optimistic: boolean;
 }
 
 /** One matcher per method named by some route (with the method-less routes in each), plus one for other methods. */
@@ -728,27 +733,26 @@ function buildMatcher(list: readonly Entry[], ctx: Ctx): Matcher {
       // Every match of a static entry is this very result (the path equals the key).
       e.staticResult ??= Object.freeze({ kind: 'matched', route: e.route, matchIndex: e.matchIndex, params: EMPTY_PARAMS, path: value });
       let b = staticMap.get(value);
-      if (b === undefined) staticMap.set(value, (b = { entries: [], shadowRank: Infinity }));
+      if (b === undefined) staticMap.set(value, (b = { entries: [], shadowRank: Infinity, fast: undefined }));
       b.entries.push(e);
     }
   }
   regexes.sort((a, b) => a.rank - b.rank);
   cs.finish();
   ci.finish();
-  const fast = new Map<string, Entry>();
-  const m: Matcher = { staticMap, cs, ci, hasCs, hasCi, regexes, fast };
+  const m: Matcher = { staticMap, cs, ci, hasCs, hasCi, regexes, optimistic: list.every((e) => e.percent >= 100) };
   // For each static path, the best rank any *other* candidate could reach on that path,
   // whatever the request's other properties: a static hit ranked below it needs no walk.
   for (const [key, b] of staticMap) {
     b.entries.sort((x, y) => x.rank - y.rank);
     resetCtx(ctx);
     ctx.pathOnlyExclude = key;
-    runMatcher(m, key, ctx, false);
+    runMatcher(m, key, ctx, undefined);
     b.shadowRank = ctx.bestRank;
     ctx.pathOnlyExclude = undefined;
     const top = b.entries[0] as Entry;
     // Sampled and host-restricted entries need the full context; everything else is one call.
-    if (top.rank < b.shadowRank && top.hosts === undefined && top.percent >= 100) fast.set(key, top);
+    if (top.rank < b.shadowRank && top.hosts === undefined && top.percent >= 100) b.fast = top;
   }
   resetCtx(ctx);
   return m;
@@ -759,30 +763,33 @@ function resetCtx(ctx: Ctx): void {
   ctx.bestRank = Infinity;
   ctx.depth = 0;
   ctx.bestDepth = 0;
+  ctx.dirty = 0;
 }
 
-/** Fills `ctx.best`; returns regex groups when a regex with named groups won. */
-function runMatcher(m: Matcher, path: string, ctx: Ctx, useStatic: boolean): RegExpExecArray | undefined {
-  if (useStatic) {
-    const b = m.staticMap.get(path);
-    if (b !== undefined) {
-      ctx.cmp = path;
-      consider(b.entries, ctx);
-      if (ctx.bestRank < b.shadowRank) return undefined;
-    }
+/**
+ * Fills `ctx.best`; returns regex groups when a regex with named groups won. `b` is the static
+ * bucket of `path` (undefined when there is none, or at compile time).
+ */
+function runMatcher(m: Matcher, path: string, ctx: Ctx, b: StaticBucket | undefined): RegExpExecArray | undefined {
+  ctx.cmp = path;
+  if (b !== undefined) {
+    // The path equals a normalized key: nothing left to check.
+    ctx.tail = Infinity;
+    consider(b.entries, ctx);
+    if (ctx.bestRank < b.shadowRank) return undefined;
   }
-  if (m.hasCs && m.cs.minRank < ctx.bestRank) {
-    ctx.cmp = path;
-    walk(m.cs, 1, ctx);
-  }
+  if (m.hasCs && m.cs.minRank < ctx.bestRank) walk(m.cs, 1, ctx);
   if (m.hasCi && m.ci.minRank < ctx.bestRank) {
+    const before = ctx.best;
     ctx.cmp = asciiLower(path);
     walk(m.ci, 1, ctx);
+    ctx.cmp = path;
+    // Not tracked on the lower-cased copy: a winner here has the whole path checked.
+    if (ctx.best !== before) ctx.bestTail = 0;
   }
   if (m.regexes.length > 0 && (m.regexes[0] as Entry).rank < ctx.bestRank) return considerRegexes(m.regexes, path, ctx);
   return undefined;
 }
-
 
 function decodeParam(s: string): string {
   if (!s.includes('%')) return s;
@@ -824,51 +831,68 @@ export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: 
     query ??= raw.slice(q + 1);
     raw = raw.slice(0, q);
   }
-  const method = request.method;
-  let only: Matcher | undefined;
+  const qs = query ?? '';
+  const ctx = engine.ctx;
   if (!engine.usesHosts) {
     const any = engine.any;
-    only = any === undefined ? undefined : (any.byMethod.get(method) ?? any.other);
+    const only = any === undefined ? undefined : (any.byMethod.get(request.method) ?? any.other);
     if (only === undefined) return noRoute(raw, engine);
     // Static fast path: static keys are in normalized form, so a raw path equal to one needs no
     // normalization, and the entry found wins whenever its own conditions hold.
-    const hit = only.fast.get(raw);
-    if (hit !== undefined && (hit.check === undefined || hit.check(request, query ?? ''))) return hit.staticResult as MatchResult<T>;
-  }
-  let path = raw;
-  let escaped = false;
-  // The common case (nothing to normalize) costs one scan and no allocation.
-  if (raw.charCodeAt(0) !== 47 || !isTrivial(raw)) {
+    const bucket = only.staticMap.get(raw);
+    if (bucket !== undefined) {
+      const hit = bucket.fast;
+      if (hit !== undefined && (hit.check === undefined || hit.check(request, qs))) return hit.staticResult as MatchResult<T>;
+    }
+    if (only.optimistic && raw.charCodeAt(0) === 47) {
+      // Walk the raw path as if it were normalized, noting on the way whether it is; the common
+      // case then scans each character once and allocates nothing but the result.
+      begin(ctx, request, qs, options, engine);
+      const groups = runMatcher(only, raw, ctx, bucket);
+      const best = ctx.best;
+      if ((best !== undefined && cleanWin(ctx)) || isTrivial(raw)) return finish(ctx, raw, groups, false);
+    }
     const n = normalizePath(raw, engine.normalize);
     if (n.kind === 'invalid') return { kind: 'bad-request', reason: n.reason };
-    path = n.path;
-    escaped = path.includes('%');
+    const path = n.path;
+    begin(ctx, request, qs, options, engine);
+    const groups = runMatcher(only, path, ctx, path === raw ? bucket : only.staticMap.get(path));
+    return finish(ctx, path, groups, path.includes('%'));
   }
-  const ctx = engine.ctx;
+  const n = normalizePath(raw, engine.normalize);
+  if (n.kind === 'invalid') return { kind: 'bad-request', reason: n.reason };
+  const path = n.path;
+  begin(ctx, request, qs, options, engine);
+  const method = request.method;
+  const host = hostOf(request.authority);
+  ctx.host = host;
+  let groups: RegExpExecArray | undefined;
+  const exact = engine.exactHosts.get(host);
+  if (exact !== undefined) groups = runSplit(exact, method, path, ctx);
+  for (let dot = host.indexOf('.'); ctx.best === undefined && dot >= 0; dot = host.indexOf('.', dot + 1)) {
+    const w = engine.wildcardHosts.get(host.slice(dot));
+    if (w !== undefined && dot > 0) groups = runSplit(w, method, path, ctx);
+  }
+  if (ctx.best === undefined && engine.any !== undefined) groups = runSplit(engine.any, method, path, ctx);
+  return finish(ctx, path, groups, path.includes('%'));
+}
+
+function begin(ctx: Ctx, request: MatchRequest, query: string, options: MatchOptions | undefined, engine: Engine): void {
   ctx.req = request;
-  ctx.query = query ?? '';
+  ctx.query = query;
   ctx.rng = options?.rng;
   ctx.best = undefined;
   ctx.bestRank = Infinity;
   ctx.depth = 0;
-  let groups: RegExpExecArray | undefined;
-  if (only !== undefined) {
-    ctx.host = engine.firstMatchHosts ? hostOf(request.authority) : undefined;
-    groups = runMatcher(only, path, ctx, true);
-  } else {
-    const host = hostOf(request.authority);
-    ctx.host = host;
-    const exact = engine.exactHosts.get(host);
-    if (exact !== undefined) groups = runSplit(exact, method, path, ctx);
-    for (let dot = host.indexOf('.'); ctx.best === undefined && dot >= 0; dot = host.indexOf('.', dot + 1)) {
-      const w = engine.wildcardHosts.get(host.slice(dot));
-      if (w !== undefined && dot > 0) groups = runSplit(w, method, path, ctx);
-    }
-    if (ctx.best === undefined && engine.any !== undefined) groups = runSplit(engine.any, method, path, ctx);
-  }
+  ctx.dirty = 0;
+  ctx.host = engine.firstMatchHosts ? hostOf(request.authority) : undefined;
+}
+
+/** The result for `ctx.best` on `path`; `escaped`: parameter values may need percent-decoding. */
+function finish<T>(ctx: Ctx, path: string, groups: RegExpExecArray | undefined, escaped: boolean): MatchResult<T> {
   ctx.req = NO_REQUEST;
   ctx.rng = undefined;
-  const best = ctx.best as Entry | undefined;
+  const best = ctx.best;
   if (best === undefined) return { kind: 'no-route', path };
   if (best.staticResult !== undefined) return best.staticResult as MatchResult<T>;
   let params = EMPTY_PARAMS;
@@ -891,7 +915,7 @@ export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: 
 
 function runSplit(split: Split, method: string, path: string, ctx: Ctx): RegExpExecArray | undefined {
   const m = split.byMethod.get(method) ?? split.other;
-  return m === undefined ? undefined : runMatcher(m, path, ctx, true);
+  return m === undefined ? undefined : runMatcher(m, path, ctx, m.staticMap.get(path));
 }
 
 /** No matcher for this method: still a 400 for a path that cannot be normalized. */

@@ -62,6 +62,10 @@ export class TrieNode {
   prefix: Entry[] = [];
   bytePrefix: BytePrefix[] = [];
   minRank = Infinity;
+  /** Anything to try besides a static child (a parameter, catch-all, byte or segment prefix). */
+  hasOther = false;
+  /** Anything to try after the parameter child (a catch-all, byte or segment prefix). */
+  hasTail = false;
   readonly label: string;
   constructor(label: string) {
     this.label = label;
@@ -92,6 +96,8 @@ export class TrieNode {
       for (const c of this.children) if (c.label !== '') (buckets[c.label.charCodeAt(0) & 63] as TrieNode[]).push(c);
       this.buckets = buckets;
     }
+    this.hasTail = this.catchAll.length > 0 || this.bytePrefix.length > 0 || this.prefix.length > 0;
+    this.hasOther = this.param !== undefined || this.hasTail;
     this.minRank = min;
     return min;
   }
@@ -153,6 +159,16 @@ export interface Ctx {
   stack: Int32Array;
   bestParams: Int32Array;
   bestDepth: number;
+  /**
+   * Segments on the current branch that may not be in normalized form (a parameter value with
+   * `%`, `\\`, a control character or a leading `.`; an empty segment before a `/`). The walk runs
+   * on the raw path first; see {@link cleanWin}.
+   */
+  dirty: number;
+  /** Where the unchecked rest of the path starts for the candidates being considered (`> length`: none). */
+  tail: number;
+  bestDirty: number;
+  bestTail: number;
   req: MatchRequest;
   host: string | undefined;
   query: string;
@@ -170,6 +186,10 @@ export function newCtx(maxDepth: number): Ctx {
     stack: new Int32Array(maxDepth * 2 + 4),
     bestParams: new Int32Array(maxDepth * 2 + 4),
     bestDepth: 0,
+    dirty: 0,
+    tail: 0,
+    bestDirty: 0,
+    bestTail: 0,
     req: { method: '', path: '' },
     host: undefined,
     query: '',
@@ -202,61 +222,147 @@ export function consider(list: readonly Entry[], ctx: Ctx): void {
       const n = ctx.depth * 2;
       for (let j = 0; j < n; j++) ctx.bestParams[j] = ctx.stack[j] as number;
       ctx.bestDepth = ctx.depth;
+      ctx.bestDirty = ctx.dirty;
+      ctx.bestTail = ctx.tail;
       return;
     }
   }
 }
 
-function findChild(node: TrieNode, path: string, s: number, e: number): TrieNode | undefined {
-  const len = e - s;
-  if (len === 0) return node.emptyChild;
+/**
+ * The static child whose label is the segment starting at `s`. Labels are compared in place,
+ * character by character (no substring, no builtin call), after a length check against the
+ * next `/`; `s` may equal `len` (an empty last segment).
+ */
+function findChild(node: TrieNode, path: string, s: number, len: number): TrieNode | undefined {
+  if (s === len || path.charCodeAt(s) === 47) return node.emptyChild;
   const buckets = node.buckets;
   const children = buckets === undefined ? node.children : (buckets[path.charCodeAt(s) & 63] as TrieNode[]);
   for (let i = 0; i < children.length; i++) {
     const c = children[i] as TrieNode;
-    if (c.label.length === len && path.startsWith(c.label, s)) return c;
+    const label = c.label;
+    const n = label.length;
+    const end = s + n;
+    if (n === 0 || end > len || (end < len && path.charCodeAt(end) !== 47)) continue;
+    let k = 0;
+    while (k < n && label.charCodeAt(k) === path.charCodeAt(s + k)) k++;
+    if (k === n) return c;
   }
   return undefined;
 }
 
-/** Depth-first walk: `s` is the start of the next segment, or `path.length + 1` when none is left. */
+/**
+ * Depth-first walk: `s` is the start of the next segment, or `path.length + 1` when none is left.
+ * Static children are tried first, then the parameter child, the catch-all, byte prefixes and
+ * segment prefixes (the order matters only for which sampled candidates draw randomness).
+ * A node with nothing but a static child, or nothing after its parameter child, is descended
+ * in the loop rather than by recursion.
+ */
 export function walk(node: TrieNode, s: number, ctx: Ctx): void {
   const path = ctx.cmp;
   const len = path.length;
-  if (s > len) {
-    if (node.exact.length > 0) consider(node.exact, ctx);
+  const depth0 = ctx.depth;
+  const dirty0 = ctx.dirty;
+  for (;;) {
+    if (s > len) {
+      ctx.tail = s;
+      if (node.exact.length > 0) consider(node.exact, ctx);
+      if (node.prefix.length > 0) consider(node.prefix, ctx);
+      break;
+    }
+    let child: TrieNode | undefined;
+    let next = 0;
+    if (node.children.length > 0) {
+      child = findChild(node, path, s, len);
+      if (child !== undefined) {
+        next = s + child.label.length + 1;
+        if (child.minRank >= ctx.bestRank) child = undefined;
+      }
+    }
+    // An empty segment before a `/` is a `//`, which normalization would merge.
+    const gap = s < len && child !== undefined && next === s + 1 ? 1 : 0;
+    if (!node.hasOther) {
+      if (child === undefined) break;
+      ctx.dirty += gap;
+      node = child;
+      s = next;
+      continue;
+    }
+    if (child !== undefined) {
+      ctx.dirty += gap;
+      walk(child, next, ctx);
+      ctx.dirty -= gap;
+    }
+    // The segment's end, and whether it is certainly in normalized form.
+    let e = s;
+    let clean = s >= len || path.charCodeAt(s) !== 46;
+    for (; e < len; e++) {
+      const c = path.charCodeAt(e);
+      if (c === 47) break;
+      if (c <= 32 || c === 37 || c === 92 || c === 127) clean = false;
+    }
+    const p = node.param;
+    if (p !== undefined && e > s && p.minRank < ctx.bestRank) {
+      const d = ctx.depth * 2;
+      ctx.stack[d] = s;
+      ctx.stack[d + 1] = e;
+      ctx.depth++;
+      if (!clean) ctx.dirty++;
+      if (!node.hasTail) {
+        node = p;
+        s = e + 1;
+        continue;
+      }
+      walk(p, e + 1, ctx);
+      ctx.depth--;
+      if (!clean) ctx.dirty--;
+    }
+    ctx.tail = s;
+    if (node.catchAll.length > 0) {
+      const d = ctx.depth * 2;
+      ctx.stack[d] = s;
+      ctx.stack[d + 1] = len;
+      ctx.depth++;
+      consider(node.catchAll, ctx);
+      ctx.depth--;
+    }
+    const bps = node.bytePrefix;
+    for (let i = 0; i < bps.length; i++) {
+      const bp = bps[i] as BytePrefix;
+      if (path.startsWith(bp.rest, s)) consider(bp.entries, ctx);
+    }
     if (node.prefix.length > 0) consider(node.prefix, ctx);
-    return;
+    break;
   }
-  let e = path.indexOf('/', s);
-  if (e < 0) e = len;
-  if (node.children.length > 0) {
-    const child = findChild(node, path, s, e);
-    if (child !== undefined && child.minRank < ctx.bestRank) walk(child, e + 1, ctx);
+  ctx.depth = depth0;
+  ctx.dirty = dirty0;
+}
+
+/**
+ * True when `path[from..]` needs no normalization, given that `path[from - 1]` is `/` (or
+ * `from` is 0): the test of `isTrivial` on the rest of the path.
+ */
+export function cleanFrom(path: string, from: number): boolean {
+  const n = path.length;
+  let prev = from > 0 ? 47 : 0;
+  for (let i = from; i < n; i++) {
+    const c = path.charCodeAt(i);
+    if (c <= 32 || c === 37 || c === 92 || c === 127) return false;
+    if (prev === 47 && (c === 47 || c === 46)) return false;
+    prev = c;
   }
-  const p = node.param;
-  if (p !== undefined && e > s && p.minRank < ctx.bestRank) {
-    const d = ctx.depth * 2;
-    ctx.stack[d] = s;
-    ctx.stack[d + 1] = e;
-    ctx.depth++;
-    walk(p, e + 1, ctx);
-    ctx.depth--;
-  }
-  if (node.catchAll.length > 0) {
-    const d = ctx.depth * 2;
-    ctx.stack[d] = s;
-    ctx.stack[d + 1] = len;
-    ctx.depth++;
-    consider(node.catchAll, ctx);
-    ctx.depth--;
-  }
-  const bps = node.bytePrefix;
-  for (let i = 0; i < bps.length; i++) {
-    const bp = bps[i] as BytePrefix;
-    if (path.startsWith(bp.rest, s)) consider(bp.entries, ctx);
-  }
-  if (node.prefix.length > 0) consider(node.prefix, ctx);
+  return true;
+}
+
+/**
+ * After a walk on the raw path: is the winner's match certainly the same as on the normalized
+ * path? True when every segment on its branch was a normalized label or a clean parameter value
+ * and the rest of the path past its prefix or catch-all needs no normalization.
+ */
+export function cleanWin(ctx: Ctx): boolean {
+  if (ctx.bestDirty !== 0) return false;
+  const path = ctx.cmp;
+  return ctx.bestTail > path.length || cleanFrom(path, ctx.bestTail);
 }
 
 /** Regex candidates (sorted by rank). Named groups become params. */
@@ -273,6 +379,8 @@ export function considerRegexes(list: readonly Entry[], path: string, ctx: Ctx):
         ctx.best = e;
         ctx.bestRank = e.rank;
         ctx.bestDepth = 0;
+        ctx.bestDirty = 0;
+        ctx.bestTail = 0;
         groups = m;
         break;
       }
@@ -280,6 +388,8 @@ export function considerRegexes(list: readonly Entry[], path: string, ctx: Ctx):
       ctx.best = e;
       ctx.bestRank = e.rank;
       ctx.bestDepth = 0;
+      ctx.bestDirty = 0;
+      ctx.bestTail = 0;
       groups = undefined;
       break;
     }
