@@ -28,6 +28,7 @@ const keys = Array.from({ length: N }, (_, i) => `ip:${i}`);
 const SY_SYNC = 'switchyard keyed limiter (sync take)';
 const SY_STORE = 'switchyard memory store (takeSync, what createRateLimiter calls)';
 const SY_ASYNC = 'switchyard memory store (async take)';
+const SY_REDIS_CLIENT_TIME = "switchyard redis store (time: 'client')";
 const RLF = 'rate-limiter-flexible memory (consume, Promise)';
 const ERL = 'express-rate-limit MemoryStore (increment, Promise)';
 const FRL = '@fastify/rate-limit LocalStore (incr, sync callback)';
@@ -223,6 +224,8 @@ export default async function run(): Promise<void> {
     const client = new Redis({ port, host: '127.0.0.1' });
     try {
       const store = createRedisStore({ client: fromIoredis(client), onStoreError: 'deny', timeoutMs: 5000 });
+      // The documented alternative: the caller's wall clock instead of Redis' TIME (one fewer call in the script).
+      const storeClientTime = createRedisStore({ client: fromIoredis(client), onStoreError: 'deny', timeoutMs: 5000, time: 'client' });
       const rlf = new RateLimiterRedis({ storeClient: client, points: 1e9, duration: WINDOW_MS / 1000, keyPrefix: 'rlf' });
       const redisPolicy = tokenBucket({ id: 'r', maxTokens: 1e9, tokensPerFill: 1e9, fillIntervalMs: WINDOW_MS });
       // Correctness and round trips per decision, counted by Redis itself.
@@ -235,6 +238,13 @@ export default async function run(): Promise<void> {
       };
       const calls = async () => sent;
       check((await store.take({ namespace: 'x', policy: redisPolicy, key: 'warm', cost: 1, now: 0 })).kind === 'allowed', 'redis store allows');
+      check((await storeClientTime.take({ namespace: 'y', policy: redisPolicy, key: 'warm', cost: 1, now: 0 })).kind === 'allowed', 'redis store (client time) allows');
+      {
+        const tiny = tokenBucket({ id: 'tiny', maxTokens: 2, fillIntervalMs: 60_000 });
+        const kinds = [];
+        for (let j = 0; j < 3; j++) kinds.push((await store.take({ namespace: 'check', policy: tiny, key: 'k', cost: 1, now: 0 })).kind);
+        check(kinds.join() === 'allowed,allowed,limited', 'redis store limits after 2');
+      }
       await rlf.consume('warm');
       let before = await calls();
       for (let j = 0; j < 100; j++) await store.take({ namespace: 'x', policy: redisPolicy, key: 'k', cost: 1, now: 0 });
@@ -246,16 +256,19 @@ export default async function run(): Promise<void> {
       for (let j = 0; j < 2000; j++) {
         await rlf.consume('k');
         await store.take({ namespace: 'x', policy: redisPolicy, key: 'k', cost: 1, now: 0 });
+        await storeClientTime.take({ namespace: 'y', policy: redisPolicy, key: 'k', cost: 1, now: 0 });
       }
       let i = 0;
       const next = () => keys[(i = (i + 7919) % N)] as string;
       const rows = [
         ...(await interleaved('redis, 1 key', [
           ['switchyard redis store', () => store.take({ namespace: 'x', policy: redisPolicy, key: 'k', cost: 1, now: 0 })],
+          [SY_REDIS_CLIENT_TIME, () => storeClientTime.take({ namespace: 'y', policy: redisPolicy, key: 'k', cost: 1, now: 0 })],
           ['rate-limiter-flexible redis', () => rlf.consume('k')],
         ])),
         ...(await interleaved('redis, 1M keys', [
           ['switchyard redis store', () => store.take({ namespace: 'x', policy: redisPolicy, key: next(), cost: 1, now: 0 })],
+          [SY_REDIS_CLIENT_TIME, () => storeClientTime.take({ namespace: 'y', policy: redisPolicy, key: next(), cost: 1, now: 0 })],
           ['rate-limiter-flexible redis', () => rlf.consume(next())],
         ])),
       ];
@@ -277,7 +290,7 @@ export default async function run(): Promise<void> {
     console.log(`  ${c}: store takeSync / rlf memory ${ratio(c, SY_STORE, RLF)}, / express-rate-limit ${ratio(c, SY_STORE, ERL)}, / @fastify ${ratio(c, SY_STORE, FRL)}`);
     console.log(`  ${c}: async store / rlf memory ${ratio(c, SY_ASYNC, RLF)}, / express-rate-limit ${ratio(c, SY_ASYNC, ERL)}, / @fastify ${ratio(c, SY_ASYNC, FRL)}`);
   }
-  for (const c of ['redis, 1 key', 'redis, 1M keys']) console.log(`  ${c}: switchyard/rlf redis ${ratio(c, 'switchyard redis store', 'rate-limiter-flexible redis')}`);
+  for (const c of ['redis, 1 key', 'redis, 1M keys']) console.log(`  ${c}: switchyard/rlf redis ${ratio(c, 'switchyard redis store', 'rate-limiter-flexible redis')}, time: 'client' ${ratio(c, SY_REDIS_CLIENT_TIME, 'rate-limiter-flexible redis')}`);
   for (const r of cases.filter((x) => x.case.startsWith('heap'))) console.log(`  heap bytes/key at 1M: ${r.impl} ${String(r['bytesPerKey'])}`);
   for (const r of cases.filter((x) => x.case === 'redis, 1 key')) console.log(`  redis commands per decision: ${r.impl} ${String(r['redisCommandsPerDecision'])}`);
 }

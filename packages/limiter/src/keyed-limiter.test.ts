@@ -95,6 +95,30 @@ describe('createKeyedLimiter', () => {
     );
   });
 
+  it('property - a hot key repeated, deleted and swept away keeps exact decisions (last-key shortcut)', () => {
+    const policy = tokenBucket({ maxTokens: 3, tokensPerFill: 2, fillIntervalMs: 100 });
+    fc.assert(
+      fc.property(fc.array(fc.record({ key: fc.integer({ min: 0, max: 2 }), gap: fc.integer({ min: 0, max: 150 }), del: fc.integer({ min: 0, max: 4 }).map((x) => x === 0) }), { maxLength: 200 }), (trace) => {
+        const keyed = createKeyedLimiter({ policy, sweepPerCall: 3 });
+        const states = new Map<number, RateState>();
+        let now = 0;
+        for (const { key, gap, del } of trace) {
+          now += gap;
+          if (del) {
+            keyed.delete(String(key));
+            states.delete(key);
+          }
+          const a = keyed.take(String(key), now);
+          const b = take(states.get(key), 1, now, policy);
+          states.set(key, b.state);
+          if (a.kind !== b.kind || a.remaining !== b.remaining) return false;
+        }
+        return true;
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('keeps exact decisions for crafted keys that all hash to one row (bounded probes, overflow)', () => {
     // 40 keys whose hashes share their low 6 bits: one home row in the 64-row table of maxKeys 40.
     const crafted: string[] = [];

@@ -91,10 +91,15 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
   const overflow = new Map<string, Float64Array>();
   let evictions = 0;
   let cursor = 0;
+  // The last key decided and its row offset: a hot key (a global limit's single key, one
+  // client's burst) skips hashing. Rows only move on removal, growth and clear, which reset it.
+  let lastKey: string | undefined;
+  let lastOffset = 0;
   // Calls to wait before restarting a finished sweep, so small maps don't rescan every call.
   let cooldown = 0;
 
   function reset(rowCount: number): void {
+    lastKey = undefined;
     cap = rowCount;
     mask = cap - 1;
     rows = new Float64Array(cap * W);
@@ -118,6 +123,7 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
 
   /** Empties row `i`, shifting later rows of its cluster back toward their home rows. */
   function removeAt(i: number): void {
+    lastKey = undefined;
     let hole = i;
     let j = i;
     for (;;) {
@@ -232,13 +238,17 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
   return {
     policy,
     take(key: string, now: number, cost = 1): Decision {
-      const tag = hashKey(key);
-      const at = lookup(key, tag);
       let decision: Decision;
-      if (at >= 0) decision = step(rows, at * W + 1, cost, now, policy);
+      if (key === lastKey) decision = step(rows, lastOffset, cost, now, policy);
       else {
-        const o = insert(key, tag, now);
-        decision = o >= 0 ? step(rows, o, cost, now, policy) : step(overflow.get(key) as Float64Array, 0, cost, now, policy);
+        const tag = hashKey(key);
+        const at = lookup(key, tag);
+        const o = at >= 0 ? at * W + 1 : insert(key, tag, now);
+        if (o >= 0) {
+          decision = step(rows, o, cost, now, policy);
+          lastKey = key;
+          lastOffset = o;
+        } else decision = step(overflow.get(key) as Float64Array, 0, cost, now, policy);
       }
       if (sweepPerCall > 0) sweepSome(now, sweepPerCall);
       return decision;
