@@ -49,6 +49,7 @@ interface Contender {
 const CONTENDERS: readonly Contender[] = [
   { case: PROXY_CASE, impl: 'direct (no proxy)' },
   { case: PROXY_CASE, impl: 'undici Pool proxy (floor)', script: 'undici-pool' },
+  { case: PROXY_CASE, impl: 'undici Pool.stream proxy', script: 'undici-stream' },
   { case: PROXY_CASE, impl: '@fastify/http-proxy (Fastify 5)', script: 'fastify-http-proxy' },
   { case: PROXY_CASE, impl: 'http-proxy-middleware 3 (Express 5)', script: 'express-hpm' },
   { case: PROXY_CASE, impl: 'hono proxy() (@hono/node-server)', script: 'hono-proxy' },
@@ -71,6 +72,7 @@ interface Measurement {
   readonly errors: number;
   readonly rssMb: number | undefined;
   readonly handles: number | undefined;
+  readonly cpuUsPerRequest: number | undefined;
 }
 
 type Outcome = { readonly kind: 'measured'; readonly m: Measurement } | { readonly kind: 'skipped'; readonly reason: string };
@@ -110,8 +112,11 @@ async function measure(c: Contender, origins: readonly string[], originProcess: 
     const url = `http://127.0.0.1:${server?.port ?? originProcess.port}${BENCH_PATH}`;
     await verify(c, url);
     await load(url, WARMUP_S);
+    const before: ProcessStats = await (server ?? originProcess).stats();
     const r = await load(url, MEASURE_S);
     const stats: ProcessStats = await (server ?? originProcess).stats();
+    // CPU per request inside the server process: far steadier than req/s on a shared machine.
+    const cpuUsPerRequest = r.requests.total > 0 ? round((stats.cpuMicros - before.cpuMicros) / r.requests.total, 1) : undefined;
     return {
       kind: 'measured',
       m: {
@@ -121,6 +126,7 @@ async function measure(c: Contender, origins: readonly string[], originProcess: 
         errors: r.errors + r.timeouts + r.non2xx,
         rssMb: round(stats.rss / 2 ** 20, 1),
         handles: stats.handles,
+        cpuUsPerRequest,
       },
     };
   } catch (err) {
@@ -154,12 +160,13 @@ function summarize(c: Contender, outcomes: readonly Outcome[]): CaseResult {
     errors: ms.reduce((a, m) => a + m.errors, 0),
     rssMb: pick((m) => m.rssMb),
     handles: pick((m) => m.handles),
+    cpuUsPerRequest: pick((m) => m.cpuUsPerRequest),
     runs: ms.length,
     ...(ms.length > 1 ? { rpsPerRun: ms.map((m) => m.rps), p99MsPerRun: ms.map((m) => m.p99Ms) } : {}),
   };
 }
 
-const num = (row: CaseResult | undefined, key: 'rps' | 'p99Ms' | 'p50Ms'): number | undefined => {
+const num = (row: CaseResult | undefined, key: 'rps' | 'p99Ms' | 'p50Ms' | 'cpuUsPerRequest'): number | undefined => {
   const v = row?.[key];
   return typeof v === 'number' && v > 0 ? v : undefined;
 };
@@ -179,6 +186,7 @@ function ratios(rows: readonly CaseResult[]): string[] {
   };
   const floor = find('undici Pool proxy (floor)');
   const fhp = find('@fastify/http-proxy (Fastify 5)');
+  const streamFloor = find('undici Pool.stream proxy');
   for (const [label, impl] of [
     ['switchyard on Fastify', 'switchyard @switchyard/fastify'],
     ['switchyard on node:http (bridge)', 'switchyard node:http bridge'],
@@ -189,6 +197,9 @@ function ratios(rows: readonly CaseResult[]): string[] {
     line(`${label} rps / @fastify/http-proxy rps`, num(sy, 'rps'), num(fhp, 'rps'), '>= 1.3x', (x) => x >= 1.3);
     line(`${label} rps / bare undici Pool rps`, num(sy, 'rps'), num(floor, 'rps'), '>= 0.9x', (x) => x >= 0.9);
     line(`${label} p99 vs bare undici Pool p99`, num(sy, 'p99Ms'), num(floor, 'p99Ms'), '<= +20%', (x) => x <= 1.2, true);
+    line(`${label} rps / undici Pool.stream rps`, num(sy, 'rps'), num(streamFloor, 'rps'), 'informative', () => true);
+    line(`${label} CPU per request / @fastify/http-proxy's`, num(sy, 'cpuUsPerRequest'), num(fhp, 'cpuUsPerRequest'), 'informative', () => true);
+    line(`${label} CPU per request / bare undici Pool's`, num(sy, 'cpuUsPerRequest'), num(floor, 'cpuUsPerRequest'), 'informative', () => true);
   }
   const hpm = find('http-proxy-middleware 3 (Express 5)');
   line('switchyard on Express rps / http-proxy-middleware rps', num(find('switchyard @switchyard/express'), 'rps'), num(hpm, 'rps'), 'informative', () => true);
@@ -209,7 +220,16 @@ function ratios(rows: readonly CaseResult[]): string[] {
     const po = over(p);
     const so = over(s);
     const verdict = po <= 0 ? 'peer overhead below noise, ratio undefined' : `${round(so / po, 2)}x (target <= 0.5x: ${so / po <= 0.5 ? 'met' : 'NOT met'})`;
-    out.push(`${label} decide-only overhead per request: switchyard ${round(so, 1)} us, ${peer} ${round(po, 1)} us -> ${verdict}`);
+    out.push(`${label} decide-only overhead per request (from req/s): switchyard ${round(so, 1)} us, ${peer} ${round(po, 1)} us -> ${verdict}`);
+    const bc = num(find(bare), 'cpuUsPerRequest');
+    const pc = num(find(peer), 'cpuUsPerRequest');
+    const sc = num(find(ours), 'cpuUsPerRequest');
+    if (bc !== undefined && pc !== undefined && sc !== undefined) {
+      const cpuPeer = pc - bc;
+      const cpuOurs = sc - bc;
+      const cpuVerdict = cpuPeer <= 0 ? 'peer overhead below noise, ratio undefined' : `${round(cpuOurs / cpuPeer, 2)}x (target <= 0.5x: ${cpuOurs / cpuPeer <= 0.5 ? 'met' : 'NOT met'})`;
+      out.push(`${label} decide-only overhead per request (server CPU): switchyard ${round(cpuOurs, 1)} us, ${peer} ${round(cpuPeer, 1)} us -> ${cpuVerdict}`);
+    }
   }
   return out;
 }
@@ -227,7 +247,7 @@ export default async function proxySuite(): Promise<void> {
         outcomes.get(c)!.push(o);
         console.log(
           o.kind === 'measured'
-            ? `  ${c.impl.padEnd(40)} ${String(o.m.rps).padStart(7)} rps  p50 ${o.m.p50Ms} ms  p99 ${o.m.p99Ms} ms  errors ${o.m.errors}  rss ${o.m.rssMb} MB  handles ${o.m.handles}`
+            ? `  ${c.impl.padEnd(40)} ${String(o.m.rps).padStart(7)} rps  p50 ${o.m.p50Ms} ms  p99 ${o.m.p99Ms} ms  errors ${o.m.errors}  rss ${o.m.rssMb} MB  handles ${o.m.handles}  cpu ${o.m.cpuUsPerRequest} us/req`
             : `  ${c.impl.padEnd(40)} skipped: ${o.reason}`,
         );
       }

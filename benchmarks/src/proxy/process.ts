@@ -19,6 +19,8 @@ export interface ProcessStats {
   readonly handles: number;
   /** The same, by resource type. */
   readonly resources: Readonly<Record<string, number>>;
+  /** CPU time used so far (user + system), microseconds. */
+  readonly cpuMicros: number;
 }
 
 type ParentMessage = { readonly id: number; readonly kind: 'stats' | 'gc' };
@@ -30,7 +32,8 @@ export function readStats(): ProcessStats {
   const resources: Record<string, number> = {};
   const info = process.getActiveResourcesInfo();
   for (const r of info) resources[r] = (resources[r] ?? 0) + 1;
-  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, handles: info.length, resources };
+  const cpu = process.cpuUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, handles: info.length, resources, cpuMicros: cpu.user + cpu.system };
 }
 
 /**
