@@ -111,8 +111,10 @@ const DEFAULT_IDLE_POOL_TIMEOUT_MS = 60_000;
  * runtimes use `@switchyard/transport-fetch`.
  *
  * Gotchas:
- * - The response body is undici's stream: consume it or abort the signal, or the socket stays
- *   busy. Breaking out of `for await` releases it too.
+ * - The response body streams from the socket (an async iterable that can also `pipe` into a
+ *   Node writable; not a full `stream.Readable`: wrap it with `Readable.from` if you need one).
+ *   Consume it, destroy it or abort the signal, or the socket stays busy once 64 KiB are
+ *   buffered. Breaking out of `for await` releases it too.
  * - Aborting with a `TimeoutError` reason (`AbortSignal.timeout(ms)`) yields `timeout`;
  *   any other reason yields `canceled`.
  * - `connection`, `keep-alive`, `transfer-encoding`, `upgrade` and `expect` request headers are
