@@ -291,7 +291,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     if (m.kind === 'no-route') return { kind: 'respond', response: errorResponse('SY_NO_ROUTE', `no route for ${req.method} ${m.path}`), route: undefined };
     const route = m.route.value as RoutePlan;
     const now = clock.now();
-    let request: SyRequest = { ...req, path: m.path, attributes: { ...req.attributes, route: route.name } };
+    // One copy of the request per request: later stages add to `attributes` (ours, fresh) in place.
+    const attributes: Record<string, unknown> = { ...req.attributes, route: route.name };
+    const request: SyRequest = { ...req, path: m.path, attributes };
     const headers: Record<string, string> = {};
 
     if (route.fault !== undefined) {
@@ -325,7 +327,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       if (e.kind === 'variant') {
         variant = e.variant;
         headers[e.header.name] = e.header.value;
-        request = { ...request, attributes: { ...request.attributes, experiment: `${e.experiment}:${e.variant}` } };
+        attributes['experiment'] = `${e.experiment}:${e.variant}`;
         if (listeners.size > 0) emit({ kind: 'experiment', at: now, route: route.name, experiment: e.experiment, variant: e.variant });
       }
     }
@@ -336,7 +338,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const d = decideSplit(route.split, request, rng);
       if (d.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'every backend of this route has weight 0', headers, 500), route };
       backend = route.backends.get(d.backend);
-      request = { ...request, attributes: { ...request.attributes, backend: d.backend } };
+      attributes['backend'] = d.backend;
       if (listeners.size > 0) emit({ kind: 'split', at: now, route: route.name, backend: d.backend, by: d.by });
     }
     return { kind: 'continue', route, request, params: m.params, matchedPrefix: route.prefixes[m.matchIndex], backend, variant, headers };
@@ -501,7 +503,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       if (result.kind === 'error') {
         return { response: errorResponse(result.code, result.message, headers), backend: backend.name, endpoint: result.endpoint?.id, tries: result.tries, code: result.code };
       }
-      const responseHeaders = { ...rewriteResponseHeaders(route.rewrite, result.response.headers), ...headers };
+      // A fresh object from the rewriter: the gateway's own headers (rate limits, experiment) go on top.
+      const responseHeaders = rewriteResponseHeaders(route.rewrite, result.response.headers) as Record<string, string | readonly string[]>;
+      for (const name in headers) responseHeaders[name] = headers[name] as string;
       return { response: { status: result.response.status, headers: responseHeaders, body: result.response.body }, backend: backend.name, endpoint: result.endpoint.id, tries: result.tries };
     } finally {
       releaseResource(up.limits.counters, 'requests');
