@@ -31,3 +31,4 @@ export type { SlowStartConfig } from './slow-start.js';
 export { slowStartWeight } from './slow-start.js';
 export type { Sampling } from './internal/choices.js';
 export type { Slot } from './internal/slots.js';
+export type { HashingState } from './internal/hashing.js';

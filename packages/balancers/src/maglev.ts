@@ -11,12 +11,9 @@
  * whatever the input order. Lookup is `table[hash mod M]`: O(1), flat in N. On removal of
  * one of N endpoints, somewhat more than 1/N of keys move (≈ 2× ring hash, per Envoy).
  */
-import { murmur3, type Endpoint, type LoadBalancer, type Outcome, type PickInput, type PickResult } from '@switchyard/core';
-import { compileRequestHash } from './hash-policy.js';
-import { emptyFor, invalid } from './internal/common.js';
-import { boundedPick, pickHash } from './internal/bounded-load.js';
-import { baseSlot, createView, rekey, release, resolve, type EligibleView, type Slot } from './internal/slots.js';
-import { checkFactor, type BoundedLoadOptions } from './ring-hash.js';
+import { murmur3, type LoadBalancer } from '@switchyard/core';
+import { invalid } from './internal/common.js';
+import { hashingBalancer, type BoundedLoadOptions, type HashingState } from './internal/hashing.js';
 
 /** Options of {@link maglev}. */
 export interface MaglevOptions extends BoundedLoadOptions {
@@ -24,24 +21,12 @@ export interface MaglevOptions extends BoundedLoadOptions {
   readonly tableSize?: number;
 }
 
-/** Plain state of {@link maglev}. */
-export interface MaglevState {
-  readonly table: Map<string, Slot>;
-  readonly view: EligibleView<Slot>;
-  /** Slot → index into `sorted` (a `Uint16Array` below 65 536 endpoints: half the cache lines). */
-  lookup: Uint16Array | Uint32Array;
-  /** The eligible slots ordered by key (the order the table was built in). */
-  sorted: Slot[];
-  /** `sorted[i].picked`: an unbounded pick is two array loads. */
-  picks: PickResult[];
-  /**
-   * The eligible array `lookup` was last built or checked for. A pick given this same array
-   * takes the fast path (no resolve, no epoch check): the identity check is the whole cost.
-   */
-  ready: readonly Endpoint[] | undefined;
-  epoch: number;
-  totalWeight: number;
-}
+/**
+ * Plain state of {@link maglev}: `built` is the lookup table (slot → index into `slots`, the
+ * eligible endpoints ordered by key), a `Uint16Array` below 65 536 endpoints (half the cache
+ * lines of 32-bit entries).
+ */
+export type MaglevState = HashingState<Uint16Array | Uint32Array>;
 
 /** True if `n` is prime (trial division; table sizes are ≤ 5 000 011). */
 export function isPrime(n: number): boolean {
@@ -127,52 +112,14 @@ function compactTable(table: Int32Array, n: number): Uint16Array | Uint32Array {
 export function maglev(options: MaglevOptions = {}): LoadBalancer<MaglevState> {
   const M = options.tableSize ?? 65_537;
   if (!isPrime(M) || M > 5_000_011) invalid('tableSize', 'must be a prime <= 5000011');
-  const factor = checkFactor(options.hashBalanceFactor);
-  const keyOf = options.hashKey ?? ((e: Endpoint) => e.id);
-  const requestHash = compileRequestHash(options.hashPolicy);
-  const make = (e: Endpoint): Slot => baseSlot(e, -Infinity);
-  const fresh = (table: Map<string, Slot>): MaglevState => ({ table, view: createView(), lookup: new Uint16Array(0), sorted: [], picks: [], ready: undefined, epoch: -1, totalWeight: 0 });
-  // Rebuilds what derives from the eligible set, when it changed; marks `eligible` ready.
-  const prepare = (state: MaglevState, eligible: readonly Endpoint[], now: number): void => {
-    resolve(state.view, eligible, state.table, make, now, false);
-    if (state.epoch !== state.view.epoch) {
-      state.epoch = state.view.epoch;
-      const keyed = state.view.slots.map((s) => ({ s, key: keyOf(s.endpoint) }));
-      keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      state.sorted = keyed.map((k) => k.s);
-      state.picks = state.sorted.map((s) => s.picked);
-      const weights = state.sorted.map((s) => s.endpoint.weight);
-      state.lookup = compactTable(buildMaglevTable(keyed.map((k) => k.key), weights, M), keyed.length);
-      state.totalWeight = weights.reduce((a, b) => a + b, 0);
-    }
-    state.ready = eligible;
-  };
-  return {
-    name: 'maglev',
-    create(endpoints) {
-      return fresh(rekey(undefined, endpoints, make));
+  return hashingBalancer<Uint16Array | Uint32Array>(
+    {
+      name: 'maglev',
+      empty: new Uint16Array(0),
+      sortByKey: true,
+      build: (keys, weights) => compactTable(buildMaglevTable(keys, weights, M), keys.length),
+      owner: (table, hash) => table[hash % M] as number,
     },
-    update(state, endpoints) {
-      return fresh(rekey(state.table, endpoints, make));
-    },
-    pick(state: MaglevState, input: PickInput): PickResult {
-      const eligible = input.eligible;
-      if (eligible !== state.ready) {
-        if (eligible.length === 0) return emptyFor(state.table.size);
-        prepare(state, eligible, input.now);
-      }
-      const hash = input.hash;
-      const h = hash !== undefined ? hash >>> 0 : pickHash(undefined, requestHash, input.request, input.rng);
-      if (factor === undefined) return state.picks[state.lookup[h % M] as number] as PickResult;
-      const lookup = state.lookup;
-      return boundedPick(state.sorted, state.totalWeight, factor, h, (x) => lookup[x % M] as number).picked;
-    },
-    begin(state, endpoint) {
-      const s = state.table.get(endpoint.id);
-      if (s !== undefined) s.inFlight++;
-    },
-    observe(state, outcome: Outcome) {
-      release(state.table, outcome.endpoint.id);
-    },
-  };
+    options,
+  );
 }

@@ -12,25 +12,11 @@
  * rebuilt only when that set changes. With `hashBalanceFactor`, loads are bounded (see
  * {@link BoundedLoadOptions}).
  */
-import { murmur3, type Endpoint, type LoadBalancer, type Outcome, type PickInput, type PickResult } from '@switchyard/core';
-import { compileRequestHash, type HashPolicy } from './hash-policy.js';
-import { emptyFor, invalid } from './internal/common.js';
-import { boundedPick, pickHash } from './internal/bounded-load.js';
-import { baseSlot, createView, rekey, release, resolve, type EligibleView, type Slot } from './internal/slots.js';
+import { murmur3, type LoadBalancer } from '@switchyard/core';
+import { invalid } from './internal/common.js';
+import { hashingBalancer, type BoundedLoadOptions, type HashingState } from './internal/hashing.js';
 
-/** Options shared by the hashing balancers. */
-export interface BoundedLoadOptions {
-  /**
-   * Bounded loads (Envoy `hash_balance_factor`, ≥ 100; unset = unbounded; typical 120–200):
-   * no endpoint holds more than ⌈factor/100 × average in-flight⌉ (weighted); overflow
-   * probes with random jumps derived from the key. Needs `begin`/`observe`.
-   */
-  readonly hashBalanceFactor?: number;
-  /** Hash policies used when a pick has no precomputed `hash` but has a `request`. */
-  readonly hashPolicy?: readonly HashPolicy[];
-  /** The string an endpoint is placed by (default its `id`; Envoy: `envoy.lb` `hash_key`). */
-  readonly hashKey?: (endpoint: Endpoint) => string;
-}
+export type { BoundedLoadOptions } from './internal/hashing.js';
 
 /** Options of {@link ringHash}. */
 export interface RingHashOptions extends BoundedLoadOptions {
@@ -46,18 +32,8 @@ export interface Ring {
   readonly owners: Int32Array;
 }
 
-/** Plain state of {@link ringHash}. */
-export interface RingHashState {
-  readonly table: Map<string, Slot>;
-  readonly view: EligibleView<Slot>;
-  ring: Ring;
-  /** `view.slots[i].picked`, so an unbounded pick is a binary search and one load. */
-  picks: PickResult[];
-  /** The eligible array `ring` was last built or checked for (the fast path's identity check). */
-  ready: readonly Endpoint[] | undefined;
-  epoch: number;
-  totalWeight: number;
-}
+/** Plain state of {@link ringHash}: `built` is the ring over `slots` (the eligible endpoints). */
+export type RingHashState = HashingState<Ring>;
 
 /**
  * Builds a Ketama ring for `keys` with `weights` (Envoy's sizing; see the file comment).
@@ -134,58 +110,14 @@ export function ringHash(options: RingHashOptions = {}): LoadBalancer<RingHashSt
   const maxSize = options.maximumRingSize ?? 8_388_608;
   if (!Number.isInteger(minSize) || minSize < 1 || minSize > 8_388_608) invalid('minimumRingSize', 'must be an integer in [1, 8388608]');
   if (!Number.isInteger(maxSize) || maxSize < minSize || maxSize > 8_388_608) invalid('maximumRingSize', 'must be an integer in [minimumRingSize, 8388608]');
-  const factor = checkFactor(options.hashBalanceFactor);
-  const keyOf = options.hashKey ?? ((e: Endpoint) => e.id);
-  const requestHash = compileRequestHash(options.hashPolicy);
-  const make = (e: Endpoint): Slot => baseSlot(e, -Infinity);
-  const emptyRing: Ring = { hashes: new Uint32Array(0), owners: new Int32Array(0) };
-  const fresh = (table: Map<string, Slot>): RingHashState => ({ table, view: createView(), ring: emptyRing, picks: [], ready: undefined, epoch: -1, totalWeight: 0 });
-  // Rebuilds the ring when the eligible set changed; marks `eligible` ready.
-  const prepare = (state: RingHashState, eligible: readonly Endpoint[], now: number): void => {
-    resolve(state.view, eligible, state.table, make, now, false);
-    const slots = state.view.slots;
-    if (state.epoch !== state.view.epoch) {
-      state.epoch = state.view.epoch;
-      const weights = slots.map((s) => s.endpoint.weight);
-      state.ring = buildRing(slots.map((s) => keyOf(s.endpoint)), weights, minSize, maxSize);
-      state.picks = slots.map((s) => s.picked);
-      state.totalWeight = weights.reduce((a, b) => a + b, 0);
-    }
-    state.ready = eligible;
-  };
-  return {
-    name: 'ring-hash',
-    create(endpoints) {
-      return fresh(rekey(undefined, endpoints, make));
+  return hashingBalancer<Ring>(
+    {
+      name: 'ring-hash',
+      empty: { hashes: new Uint32Array(0), owners: new Int32Array(0) },
+      sortByKey: false,
+      build: (keys, weights) => buildRing(keys, weights, minSize, maxSize),
+      owner: ringLookup,
     },
-    update(state, endpoints) {
-      return fresh(rekey(state.table, endpoints, make));
-    },
-    pick(state: RingHashState, input: PickInput): PickResult {
-      const eligible = input.eligible;
-      if (eligible !== state.ready) {
-        if (eligible.length === 0) return emptyFor(state.table.size);
-        prepare(state, eligible, input.now);
-      }
-      const hash = input.hash;
-      const h = hash !== undefined ? hash >>> 0 : pickHash(undefined, requestHash, input.request, input.rng);
-      const ring = state.ring;
-      if (factor === undefined) return state.picks[ringLookup(ring, h)] as PickResult;
-      return boundedPick(state.view.slots, state.totalWeight, factor, h, (x) => ringLookup(ring, x)).picked;
-    },
-    begin(state, endpoint) {
-      const s = state.table.get(endpoint.id);
-      if (s !== undefined) s.inFlight++;
-    },
-    observe(state, outcome: Outcome) {
-      release(state.table, outcome.endpoint.id);
-    },
-  };
-}
-
-/** Validates `hashBalanceFactor` (≥ 100, Envoy). */
-export function checkFactor(factor: number | undefined): number | undefined {
-  if (factor === undefined) return undefined;
-  if (!Number.isInteger(factor) || factor < 100) invalid('hashBalanceFactor', 'must be an integer >= 100');
-  return factor;
+    options,
+  );
 }

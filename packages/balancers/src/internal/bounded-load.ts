@@ -1,18 +1,4 @@
-import type { Rng, SyRequest } from '@switchyard/core';
 import type { Slot } from './slots.js';
-
-/**
- * The hash of a pick: the precomputed one, else the hash policies' (compiled by
- * `compileRequestHash`), else a random one.
- */
-export function pickHash(hash: number | undefined, requestHash: ((request: SyRequest) => number | undefined) | undefined, request: SyRequest | undefined, rng: Rng): number {
-  if (hash !== undefined) return hash >>> 0;
-  if (requestHash !== undefined && request !== undefined) {
-    const h = requestHash(request);
-    if (h !== undefined) return h;
-  }
-  return Math.floor(rng.next() * 4294967296) >>> 0;
-}
 
 /** murmur3's 32-bit finalizer: the next probe of a random jump, derived from the key's hash. */
 export function nextProbe(h: number, attempt: number): number {
@@ -32,9 +18,10 @@ export function nextProbe(h: number, attempt: number): number {
  * weights, c = hashBalanceFactor/100). When the hashed endpoint is full, probe with random jumps
  * derived from the key (Envoy, after arXiv 1908.08762) so that a hot key spills to the same
  * few endpoints; after N probes, scan for the first endpoint under its cap, which always
- * exists because Σ caps ≥ c·(T+1) > T.
+ * exists because Σ caps ≥ c·(T+1) > T. `owner(built, hash)` is the algorithm's lookup (an
+ * index into `slots`), passed with its structure so that a pick allocates no closure.
  */
-export function boundedPick<S extends Slot>(slots: readonly S[], totalWeight: number, factorPercent: number, h: number, lookup: (hash: number) => number): S {
+export function boundedPick<S extends Slot, T>(slots: readonly S[], totalWeight: number, factorPercent: number, h: number, owner: (built: T, hash: number) => number, built: T): S {
   const n = slots.length;
   let total = 0;
   for (let i = 0; i < n; i++) total += (slots[i] as S).inFlight;
@@ -42,12 +29,12 @@ export function boundedPick<S extends Slot>(slots: readonly S[], totalWeight: nu
   const num = factorPercent * (total + 1);
   const den = 100 * totalWeight;
   const fits = (s: S): boolean => s.inFlight + 1 <= boundedLoadCap(num * s.endpoint.weight, den);
-  let i = lookup(h);
+  let i = owner(built, h);
   if (fits(slots[i] as S)) return slots[i] as S;
   let probe = h;
   for (let attempt = 0; attempt < n; attempt++) {
     probe = nextProbe(probe, attempt);
-    i = lookup(probe);
+    i = owner(built, probe);
     if (fits(slots[i] as S)) return slots[i] as S;
   }
   for (let k = 0; k < n; k++) {

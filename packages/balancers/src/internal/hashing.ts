@@ -1,0 +1,135 @@
+/**
+ * The skeleton both consistent-hashing balancers share (`ringHash`, `maglev`):
+ * per-endpoint slots that survive updates, a structure built from the eligible set and rebuilt
+ * only when that set changes, the pick hash (given, from the hash policies, else random), the
+ * unbounded or bounded-load pick, and in-flight bookkeeping. Each algorithm supplies `build`
+ * (keys and weights → its structure) and `owner` (structure, hash → index of the owning slot).
+ */
+import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult } from '@switchyard/core';
+import { compileRequestHash, createHashMemo, type HashPolicy } from '../hash-policy.js';
+import { boundedPick } from './bounded-load.js';
+import { emptyFor, invalid } from './common.js';
+import { baseSlot, createView, rekey, release, resolve, type EligibleView, type Slot } from './slots.js';
+
+/** Options shared by the hashing balancers. */
+export interface BoundedLoadOptions {
+  /**
+   * Bounded loads (Envoy `hash_balance_factor`, ≥ 100; unset = unbounded; typical 120–200):
+   * no endpoint holds more than ⌈factor/100 × average in-flight⌉ (weighted); overflow
+   * probes with random jumps derived from the key. Needs `begin`/`observe`.
+   */
+  readonly hashBalanceFactor?: number;
+  /** Hash policies used when a pick has no precomputed `hash` but has a `request`. */
+  readonly hashPolicy?: readonly HashPolicy[];
+  /** The string an endpoint is placed by (default its `id`; Envoy: `envoy.lb` `hash_key`). */
+  readonly hashKey?: (endpoint: Endpoint) => string;
+  /**
+   * How many recent hash-policy values to remember the hash of, per generation (default 1 024;
+   * 0 turns the memo off). Hashing a value is murmur3 over its characters; a remembered value
+   * costs one `Map` probe instead. At most 2 × this many values of ≤ 128 characters are kept;
+   * when values rarely repeat (below a 75 % hit rate) the memo drops them and steps aside for
+   * a while, so it never grows nor costs much. Picks are identical either way.
+   */
+  readonly hashCacheSize?: number;
+}
+
+/** Plain state of a hashing balancer; `T` is what the algorithm builds (ring, table). */
+export interface HashingState<T> {
+  readonly table: Map<string, Slot>;
+  readonly view: EligibleView<Slot>;
+  /** The structure built over `slots` (empty until the first pick). */
+  built: T;
+  /** The eligible slots in the order `built` indexes them. */
+  slots: Slot[];
+  /** `slots[i].picked`: an unbounded pick is a lookup and one array load. */
+  picks: PickResult[];
+  /**
+   * The eligible array `built` was last built or checked for. A pick given this same array
+   * takes the fast path (no resolve, no epoch check): the identity check is the whole cost.
+   */
+  ready: readonly Endpoint[] | undefined;
+  epoch: number;
+  totalWeight: number;
+}
+
+/** What one consistent-hashing algorithm supplies to {@link hashingBalancer}. */
+export interface HashingAlgorithm<T> {
+  readonly name: string;
+  /** The structure before anything is eligible. */
+  readonly empty: T;
+  /** Order the eligible endpoints by key before building (Maglev: same table in every process). */
+  readonly sortByKey: boolean;
+  build(keys: readonly string[], weights: readonly number[]): T;
+  /** Index (into the slots `build` was given) of the owner of `hash`, an unsigned 32-bit integer. */
+  owner(built: T, hash: number): number;
+}
+
+/** Validates `hashBalanceFactor` (≥ 100, Envoy). */
+export function checkFactor(factor: number | undefined): number | undefined {
+  if (factor === undefined) return undefined;
+  if (!Number.isInteger(factor) || factor < 100) invalid('hashBalanceFactor', 'must be an integer >= 100');
+  return factor;
+}
+
+/** A consistent-hashing balancer over `algorithm` (see the file comment). */
+export function hashingBalancer<T>(algorithm: HashingAlgorithm<T>, options: BoundedLoadOptions): LoadBalancer<HashingState<T>> {
+  const factor = checkFactor(options.hashBalanceFactor);
+  const cacheSize = options.hashCacheSize ?? 1024;
+  if (!Number.isInteger(cacheSize) || cacheSize < 0) invalid('hashCacheSize', 'must be a non-negative integer');
+  const keyOf = options.hashKey ?? ((e: Endpoint) => e.id);
+  const requestHash = compileRequestHash(options.hashPolicy, cacheSize === 0 ? undefined : createHashMemo(cacheSize));
+  const { build, owner, sortByKey } = algorithm;
+  const make = (e: Endpoint): Slot => baseSlot(e, -Infinity);
+  const fresh = (table: Map<string, Slot>): HashingState<T> => ({ table, view: createView(), built: algorithm.empty, slots: [], picks: [], ready: undefined, epoch: -1, totalWeight: 0 });
+  // Rebuilds what derives from the eligible set, when it changed; marks `eligible` ready.
+  const prepare = (state: HashingState<T>, eligible: readonly Endpoint[], now: number): void => {
+    resolve(state.view, eligible, state.table, make, now, false);
+    if (state.epoch !== state.view.epoch) {
+      state.epoch = state.view.epoch;
+      const keyed = state.view.slots.map((s) => ({ s, key: keyOf(s.endpoint) }));
+      if (sortByKey) keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const slots = keyed.map((k) => k.s);
+      const weights = slots.map((s) => s.endpoint.weight);
+      state.built = build(
+        keyed.map((k) => k.key),
+        weights,
+      );
+      state.slots = slots;
+      state.picks = slots.map((s) => s.picked);
+      state.totalWeight = weights.reduce((a, b) => a + b, 0);
+    }
+    state.ready = eligible;
+  };
+  return {
+    name: algorithm.name,
+    create(endpoints) {
+      return fresh(rekey(undefined, endpoints, make));
+    },
+    update(state, endpoints) {
+      return fresh(rekey(state.table, endpoints, make));
+    },
+    pick(state: HashingState<T>, input: PickInput): PickResult {
+      const eligible = input.eligible;
+      if (eligible !== state.ready) {
+        if (eligible.length === 0) return emptyFor(state.table.size);
+        prepare(state, eligible, input.now);
+      }
+      let h = input.hash;
+      if (h === undefined) {
+        const request = input.request;
+        if (requestHash !== undefined && request !== undefined) h = requestHash(request);
+        if (h === undefined) h = Math.floor(input.rng.next() * 4294967296);
+      }
+      h >>>= 0;
+      if (factor === undefined) return state.picks[owner(state.built, h)] as PickResult;
+      return boundedPick(state.slots, state.totalWeight, factor, h, owner, state.built).picked;
+    },
+    begin(state, endpoint) {
+      const s = state.table.get(endpoint.id);
+      if (s !== undefined) s.inFlight++;
+    },
+    observe(state, outcome: Outcome) {
+      release(state.table, outcome.endpoint.id);
+    },
+  };
+}
