@@ -67,8 +67,13 @@ export class TrieNode {
   /** Anything to try after the parameter child (a catch-all, byte or segment prefix). */
   hasTail = false;
   readonly label: string;
+  /** The label's first character code (-1 for the empty label). */
+  readonly first: number;
+  /** Children with a non-empty label (those findChild compares). */
+  labelled: TrieNode[] = [];
   constructor(label: string) {
     this.label = label;
+    this.first = label === '' ? -1 : label.charCodeAt(0);
   }
 
   child(label: string): TrieNode {
@@ -91,6 +96,7 @@ export class TrieNode {
     for (const c of this.children) min = Math.min(min, c.finish());
     if (this.param) min = Math.min(min, this.param.finish());
     this.emptyChild = this.children.find((c) => c.label === '');
+    this.labelled = this.children.filter((c) => c.label !== '');
     if (this.children.length > 4) {
       const buckets: TrieNode[][] = Array.from({ length: 64 }, () => []);
       for (const c of this.children) if (c.label !== '') (buckets[c.label.charCodeAt(0) & 63] as TrieNode[]).push(c);
@@ -235,16 +241,23 @@ export function consider(list: readonly Entry[], ctx: Ctx): void {
  * next `/`; `s` may equal `len` (an empty last segment).
  */
 function findChild(node: TrieNode, path: string, s: number, len: number): TrieNode | undefined {
-  if (s === len || path.charCodeAt(s) === 47) return node.emptyChild;
+  if (s === len) return node.emptyChild;
+  const c0 = path.charCodeAt(s);
+  if (c0 === 47) return node.emptyChild;
   const buckets = node.buckets;
-  const children = buckets === undefined ? node.children : (buckets[path.charCodeAt(s) & 63] as TrieNode[]);
+  const children = buckets === undefined ? node.labelled : (buckets[c0 & 63] as TrieNode[]);
   for (let i = 0; i < children.length; i++) {
     const c = children[i] as TrieNode;
     const label = c.label;
     const n = label.length;
     const end = s + n;
-    if (n === 0 || end > len || (end < len && path.charCodeAt(end) !== 47)) continue;
-    let k = 0;
+    if (c.first !== c0 || end > len || (end < len && path.charCodeAt(end) !== 47)) continue;
+    // Short labels char by char; longer ones as one substring comparison (a flat cost).
+    if (n > 3) {
+      if (path.slice(s, end) === label) return c;
+      continue;
+    }
+    let k = 1;
     while (k < n && label.charCodeAt(k) === path.charCodeAt(s + k)) k++;
     if (k === n) return c;
   }
