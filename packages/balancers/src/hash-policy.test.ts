@@ -2,6 +2,7 @@ import { createEndpoint, murmur3, type LoadBalancer, type SyRequest } from '@swi
 import { seededRng } from '@switchyard/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createHashMemo, HASH_MEMO_MAX_KEY_LENGTH } from './hash-policy.js';
 import { computeRequestHash, maglev, ringHash, hashByAttribute, hashByCookie, hashByHeader, hashByQueryParameter, hashBySourceIp, hashPolicyValue } from './index.js';
 
 const req: SyRequest = {
@@ -52,5 +53,74 @@ describe('hash policies', () => {
         );
       }
     }
+  });
+});
+
+describe('hash memo (hashCacheSize)', () => {
+  const pool = ['alice', 'bob', 'carol', 'dave', 'ünïcødé', '🙂-emoji', 'x'.repeat(HASH_MEMO_MAX_KEY_LENGTH + 1), ''];
+  const keyStream = fc.array(fc.oneof(fc.constantFrom(...pool), fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({ maxLength: 200 })), { maxLength: 300 });
+
+  it('answers exactly murmur3 for every key, repeated or not, and never holds more than 2 × size keys', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), keyStream, (size, keys) => {
+        const memo = createHashMemo(size);
+        for (const key of keys) {
+          // A fresh copy too: equal content, another string object.
+          expect(memo(key)).toBe(murmur3(key));
+          expect(memo(key.split('').join(''))).toBe(murmur3(key));
+          expect(memo.retained()).toBeLessThanOrEqual(2 * size);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('steps aside when keys do not repeat, and remembers a hot set again afterwards', () => {
+    const size = 4;
+    const memo = createHashMemo(size);
+    for (let i = 0; i < size; i++) memo(`cold-${i}`);
+    expect(memo.retained()).toBe(size);
+    memo('cold-next'); // young is full with no hits: the memo drops everything
+    expect(memo.retained()).toBe(0);
+    for (let i = 0; i < 16 * size; i++) expect(memo(`bypassed-${i}`)).toBe(murmur3(`bypassed-${i}`));
+    expect(memo.retained()).toBe(0);
+    for (let round = 0; round < 10; round++) for (const key of ['a', 'b']) expect(memo(key)).toBe(murmur3(key));
+    expect(memo.retained()).toBe(2);
+  });
+
+  it(`does not retain keys longer than ${HASH_MEMO_MAX_KEY_LENGTH} characters`, () => {
+    const memo = createHashMemo(16);
+    const long = 'k'.repeat(HASH_MEMO_MAX_KEY_LENGTH + 1);
+    expect(memo(long)).toBe(murmur3(long));
+    expect(memo.retained()).toBe(0);
+  });
+
+  it('picks the same endpoints with the memo on (default, tiny) or off', () => {
+    const eps = Array.from({ length: 9 }, (_, i) => createEndpoint({ id: `m${i}`, url: `http://m${i}:80` }));
+    const policies = [hashByHeader('x-user')];
+    const variants = [undefined, 2, 0].flatMap((hashCacheSize) => {
+      const options = { hashPolicy: policies, ...(hashCacheSize === undefined ? {} : { hashCacheSize }) };
+      return [maglev({ tableSize: 251, ...options }) as LoadBalancer<unknown>, ringHash({ minimumRingSize: 64, ...options }) as LoadBalancer<unknown>];
+    });
+    const states = variants.map((lb) => lb.create(eps, 0));
+    fc.assert(
+      fc.property(keyStream, (keys) => {
+        for (const user of keys) {
+          const input = { eligible: eps, now: 0, rng: seededRng(1), request: { ...req, headers: { 'x-user': user } } };
+          const got = variants.map((lb, i) => {
+            const r = lb.pick(states[i], input);
+            return r.kind === 'picked' ? r.endpoint.id : r.reason;
+          });
+          // Maglev variants agree with each other, ring-hash variants with each other.
+          for (let i = 2; i < got.length; i++) expect(got[i]).toBe(got[i % 2]);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('config - rejects a negative or fractional hashCacheSize', () => {
+    expect(() => maglev({ hashCacheSize: -1 })).toThrow(/hashCacheSize/);
+    expect(() => ringHash({ hashCacheSize: 1.5 })).toThrow(/hashCacheSize/);
   });
 });

@@ -134,12 +134,12 @@ export const HASH_MEMO_MAX_KEY_LENGTH = 128;
  * the next 16 × `size` keys go straight to murmur3 before the memo tries again: with keys that
  * never repeat, the memo costs a few percent on average.
  */
-export function createHashMemo(size: number): (key: string) => number {
+export function createHashMemo(size: number): HashMemo {
   let young = new Map<string, number>();
   let old = new Map<string, number>();
   let hits = 0;
   let bypass = 0;
-  return (key) => {
+  const hash = (key: string): number => {
     if (bypass > 0) {
       bypass--;
       return murmur3(key);
@@ -167,6 +167,13 @@ export function createHashMemo(size: number): (key: string) => number {
     young.set(key, h);
     return h;
   };
+  return Object.assign(hash, { retained: () => young.size + old.size });
+}
+
+/** `murmur3` behind a bounded memo; `retained()` counts the keys it holds (≤ 2 × size). */
+export interface HashMemo {
+  (key: string): number;
+  retained(): number;
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {
