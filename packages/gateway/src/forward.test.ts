@@ -284,6 +284,46 @@ describe('forward', () => {
     expect(transport.requests[0]?.aborted()).toBe(true);
   });
 
+  it('a Node-style stream body is passed through untouched; its close event disarms the client-abort tie', async () => {
+    const listeners = new Map<string, () => void>();
+    const nodeBody = {
+      async *[Symbol.asyncIterator]() {},
+      pipe: (d: unknown) => d,
+      once(event: string, fn: () => void) {
+        listeners.set(event, fn);
+        return this;
+      },
+    };
+    const signals: { aborted: boolean }[] = [];
+    const run = async (closeFirst: boolean) => {
+      const client = new AbortController();
+      const result = await forward({
+        clock: createTestClock(),
+        rng: seededRng(1),
+        transport: {
+          send: async (_r, _e, o) => {
+            signals.push(o.signal);
+            return { kind: 'response', response: { status: 200, headers: {}, body: nodeBody } };
+          },
+        },
+        policy: { timeoutMs: 0, perTryTimeoutMs: 0 },
+        method: 'GET',
+        body: { kind: 'none' },
+        startedAt: 0,
+        pick: () => ({ kind: 'picked', endpoint: A }),
+        request: () => ({ method: 'GET', path: '/', headers: {} }),
+        signal: client.signal,
+      });
+      expect(result.kind === 'response' && result.response.body).toBe(nodeBody);
+      expect([...listeners.keys()].sort()).toEqual(['close', 'end', 'error']);
+      if (closeFirst) listeners.get('close')?.();
+      client.abort();
+      return signals.at(-1)?.aborted;
+    };
+    expect(await run(false)).toBe(true);
+    expect(await run(true)).toBe(false);
+  });
+
   it('maps connect errors and resets to 502 codes after retries, and no endpoint to 503', async () => {
     const t = setup({ retry: retry({ retryOn: ['connect-failure'] }) });
     t.transport.enqueue({ error: 'connect' }, { error: 'connect' });

@@ -85,7 +85,75 @@ function nodeResponse(opts: { highWater?: number } = {}) {
   return res;
 }
 
+/** A Node-style source (what transport-undici returns): pipe, once('error'), destroy. */
+function pipeSource() {
+  let onError: ((e: unknown) => void) | undefined;
+  let dest: NodeResponseLike | undefined;
+  const src = {
+    destroyed: false,
+    async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {},
+    pipe(d: NodeResponseLike) {
+      dest = d;
+      return d;
+    },
+    once(_event: 'error', fn: (e: unknown) => void) {
+      onError = fn;
+      return src;
+    },
+    removeListener() {
+      onError = undefined;
+      return src;
+    },
+    destroy() {
+      src.destroyed = true;
+      return src;
+    },
+    fail: (e: unknown) => onError?.(e),
+    dest: () => dest,
+  };
+  return src;
+}
+
 describe('node bridge', () => {
+  it('pipes a Node-style body: the response ending resolves, the body untouched', async () => {
+    const res = nodeResponse();
+    const body = pipeSource();
+    const done = writeNodeResponse(res, { status: 200, headers: { 'content-type': 'text/plain' }, body });
+    expect(body.dest()).toBe(res);
+    res.end('whole');
+    await done;
+    expect(body.destroyed).toBe(false);
+    expect(res.state.status).toBe(200);
+  });
+
+  it('pipe path: the client leaving first destroys the body (the upstream socket is released)', async () => {
+    const res = nodeResponse();
+    const body = pipeSource();
+    const done = writeNodeResponse(res, { status: 200, headers: {}, body });
+    res.destroy();
+    await done;
+    expect(body.destroyed).toBe(true);
+  });
+
+  it('pipe path: the body failing first destroys the response', async () => {
+    const res = nodeResponse();
+    const body = pipeSource();
+    const done = writeNodeResponse(res, { status: 200, headers: {}, body });
+    body.fail(new Error('upstream reset'));
+    await done;
+    expect(res.state.destroyed).toBe(true);
+  });
+
+  it('writeHead gets the headers object itself unless a value is undefined', async () => {
+    const headers = { a: '1', b: ['2', '3'] };
+    const res = nodeResponse();
+    await writeNodeResponse(res, { status: 204, headers, body: null });
+    expect(res.state.headers).toBe(headers);
+    const res2 = nodeResponse();
+    await writeNodeResponse(res2, { status: 204, headers: { a: '1', gone: undefined }, body: null });
+    expect(res2.state.headers).toEqual({ a: '1' });
+  });
+
   it('reads method, path, query, authority, scheme and client address without copying headers', () => {
     const headers = { host: 'API.example.com', 'x-a': '1' };
     const req = fromNodeRequest(nodeRequest({ method: 'get', url: '/a/b?x=1&y', headers, socket: { remoteAddress: '10.1.2.3', encrypted: true } }));
