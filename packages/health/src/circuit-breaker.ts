@@ -166,7 +166,8 @@ export function breakerStatus(state: CircuitBreakerState, now: number): CircuitB
 function open(plan: CircuitBreakerPlan, state: CircuitBreakerState, now: number, rng: Rng, reason: 'consecutive-failures' | 'failure-ratio' | 'probe-failed', sink: HealthEventSink | undefined): void {
   state.openCount++;
   const base = breakerOpenMs(plan, state.openCount);
-  const openForMs = base + (plan.jitterRatio > 0 ? rng.next() * plan.jitterRatio * base : 0);
+  // Clamped so rounding can never push the period past the documented bound base × (1 + ratio).
+  const openForMs = plan.jitterRatio > 0 ? Math.min(base + rng.next() * plan.jitterRatio * base, base * (1 + plan.jitterRatio)) : base;
   state.status = 'open';
   state.epoch++;
   state.openUntil = now + openForMs;
