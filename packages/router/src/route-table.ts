@@ -12,7 +12,7 @@ import { isTrivial, normalizePath } from './normalize.js';
 import type { NormalizeOptions } from './normalize.js';
 import { compileCheck, hostOf } from './internal/conditions.js';
 import type { AttrCond, HeaderCond, HostSet, QueryCond } from './internal/conditions.js';
-import { TrieNode, cleanWin, consider, considerRegexes, insert, newCtx, walk } from './internal/engine.js';
+import { NO_RANK, TrieNode, cleanWin, consider, considerRegexes, insert, newCtx, walk } from './internal/engine.js';
 import type { Ctx, Entry } from './internal/engine.js';
 import type {
   AttributeScalar,
@@ -733,7 +733,7 @@ function buildMatcher(list: readonly Entry[], ctx: Ctx): Matcher {
       // Every match of a static entry is this very result (the path equals the key).
       e.staticResult ??= Object.freeze({ kind: 'matched', route: e.route, matchIndex: e.matchIndex, params: EMPTY_PARAMS, path: value });
       let b = staticMap.get(value);
-      if (b === undefined) staticMap.set(value, (b = { entries: [], shadowRank: Infinity, fast: undefined }));
+      if (b === undefined) staticMap.set(value, (b = { entries: [], shadowRank: NO_RANK, fast: undefined }));
       b.entries.push(e);
     }
   }
@@ -760,7 +760,7 @@ function buildMatcher(list: readonly Entry[], ctx: Ctx): Matcher {
 
 function resetCtx(ctx: Ctx): void {
   ctx.best = undefined;
-  ctx.bestRank = Infinity;
+  ctx.bestRank = NO_RANK;
   ctx.depth = 0;
   ctx.bestDepth = 0;
   ctx.dirty = 0;
@@ -774,7 +774,7 @@ function runMatcher(m: Matcher, path: string, ctx: Ctx, b: StaticBucket | undefi
   ctx.cmp = path;
   if (b !== undefined) {
     // The path equals a normalized key: nothing left to check.
-    ctx.tail = Infinity;
+    ctx.tail = NO_RANK;
     consider(b.entries, ctx);
     if (ctx.bestRank < b.shadowRank) return undefined;
   }
@@ -882,7 +882,7 @@ function begin(ctx: Ctx, request: MatchRequest, query: string, options: MatchOpt
   ctx.query = query;
   ctx.rng = options?.rng;
   ctx.best = undefined;
-  ctx.bestRank = Infinity;
+  ctx.bestRank = NO_RANK;
   ctx.depth = 0;
   ctx.dirty = 0;
   ctx.host = engine.firstMatchHosts ? hostOf(request.authority) : undefined;

@@ -50,6 +50,12 @@ interface BytePrefix {
   readonly entries: Entry[];
 }
 
+/**
+ * "No rank": above every real rank (ranks count the table's matches). A small integer rather
+ * than `Infinity`, so rank fields stay unboxed small integers in V8.
+ */
+export const NO_RANK = 0x3fffffff;
+
 export class TrieNode {
   children: TrieNode[] = [];
   /** Wide nodes: children bucketed by the low 6 bits of their label's first char code. */
@@ -61,7 +67,7 @@ export class TrieNode {
   exact: Entry[] = [];
   prefix: Entry[] = [];
   bytePrefix: BytePrefix[] = [];
-  minRank = Infinity;
+  minRank = NO_RANK;
   /** Anything to try besides a static child (a parameter, catch-all, byte or segment prefix). */
   hasOther = false;
   /** Anything to try after the parameter child (a catch-all, byte or segment prefix). */
@@ -88,7 +94,7 @@ export class TrieNode {
   /** Sorts candidate lists, builds maps for wide nodes and computes subtree minimum ranks. */
   finish(): number {
     const byRank = (a: Entry, b: Entry): number => a.rank - b.rank;
-    let min = Infinity;
+    let min = NO_RANK;
     for (const list of [this.catchAll, this.exact, this.prefix, ...this.bytePrefix.map((b) => b.entries)]) {
       list.sort(byRank);
       if (list.length > 0) min = Math.min(min, (list[0] as Entry).rank);
@@ -187,7 +193,7 @@ export function newCtx(maxDepth: number): Ctx {
   return {
     cmp: '',
     best: undefined,
-    bestRank: Infinity,
+    bestRank: NO_RANK,
     depth: 0,
     stack: new Int32Array(maxDepth * 2 + 4),
     bestParams: new Int32Array(maxDepth * 2 + 4),
