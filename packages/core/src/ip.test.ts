@@ -109,6 +109,34 @@ describe('parseIp / formatIp', () => {
   });
 });
 
+describe('parseIp - IPv4 against a reference grammar', () => {
+  /** The dotted-quad grammar, written as a regex: decimal octets 0-255, no leading zeros. */
+  const reference = (s: string): number[] | undefined => {
+    const parts = s.split('.');
+    if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
+    return parts.map(Number);
+  };
+
+  it('property: any string over digits and dots parses exactly when the grammar accepts it, to the same bytes', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('0', '1', '2', '5', '9', '.', '.', '.'), maxLength: 18 }), (s) => {
+        const got = parseIp(s);
+        const want = reference(s);
+        expect(got === undefined ? undefined : [...got.bytes]).toEqual(want);
+        if (got !== undefined) expect(got.version).toBe(4);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('refuses octets above 255, leading zeros, signs, spaces inside and empty octets', () => {
+    for (const bad of ['256.1.1.1', '1.2.3.04', '01.2.3.4', '+1.2.3.4', '1.2. 3.4', '1..2.3', '1.2.3.4.', '.1.2.3', '1.2.3', '1.2.3.4.5', '1e1.2.3.4']) {
+      expect(parseIp(bad), bad).toBeUndefined();
+    }
+    expect([...(parseIp('255.0.10.1')?.bytes ?? [])]).toEqual([255, 0, 10, 1]);
+  });
+});
+
 describe('CIDR', () => {
   const withPrefix = anyIp.chain((ip) => fc.tuple(fc.constant(ip), fc.integer({ min: 0, max: ip.bytes.length * 8 })));
 

@@ -44,18 +44,30 @@ export function parseIp(input: string): IpAddress | undefined {
 }
 
 function parseV4(s: string): Uint8Array | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
+  // One char-code scan (no split, no regex): four decimal octets 0-255 separated by dots,
+  // no leading zeros (an octal-looking "010" is ambiguous, so refused).
+  const n = s.length;
+  if (n < 7 || n > 15) return undefined;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] as string;
-    // Decimal only, no leading zeros (an octal-looking "010" is ambiguous, so refused).
-    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
+  let octet = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? s.charCodeAt(i) : 46; // a virtual "." closes the last octet
+    if (c === 46) {
+      if (digits === 0 || octet > 3) return undefined;
+      out[octet++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return undefined; // leading zero
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return undefined;
+    } else {
+      return undefined;
+    }
   }
-  return out;
+  return octet === 4 ? out : undefined;
 }
 
 function parseV6(s: string): Uint8Array | undefined {
