@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SyRequest } from '@switchyard/core';
 import { createClientIdentity, forwardedFor } from './client-ip.js';
@@ -65,5 +66,34 @@ describe('createClientIdentity', () => {
 
   it('returns undefined without a peer address', () => {
     expect(behindLb(req(undefined))).toBeUndefined();
+  });
+});
+
+describe('createClientIdentity - remembered peers', () => {
+  it('property: a resolver that has seen many peers (past its cache bound) answers as a fresh one, call by call', () => {
+    const peer = fc.oneof(
+      fc.tuple(fc.nat(255), fc.nat(255)).map(([a, b]) => `10.0.${a}.${b}`),
+      fc.constantFrom('2001:db8::1', '2001:db8:0:1ff::2', '::ffff:192.0.2.1', '10.0.0.1', 'not-an-ip'),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(peer, fc.option(fc.constantFrom('198.51.100.9', '6.6.6.6, 10.0.0.3', 'garbage'), { nil: undefined })), { maxLength: 60 }), fc.nat(5000), (calls, warmup) => {
+        const options = { trustedProxies: ['10.0.0.0/24'] };
+        const used = createClientIdentity(options);
+        // Fill the cache past its bound with other peers first.
+        for (let i = 0; i < warmup; i++) used(req(`172.16.${i >> 8}.${i & 255}`));
+        for (const [clientAddress, xff] of calls) {
+          const r = req(clientAddress, xff !== undefined ? { 'x-forwarded-for': xff } : {});
+          expect(used(r)).toEqual(createClientIdentity(options)(r));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('identities handed out are frozen (a caller cannot alter what the next request gets)', () => {
+    const clientOf = createClientIdentity({ trustedProxies: [] });
+    const id = clientOf(req('192.0.2.7'));
+    expect(Object.isFrozen(id)).toBe(true);
+    expect(clientOf(req('192.0.2.7'))).toBe(id);
   });
 });

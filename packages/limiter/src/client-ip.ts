@@ -78,16 +78,32 @@ export function createClientIdentity(options: ClientIdentityOptions): ClientIden
 
   function keyOf(ip: IpAddress): ClientIdentity {
     const prefix = ip.version === 6 ? v6 : v4;
-    return { address: formatIp(ip), key: `${formatIp(maskIp(ip, prefix))}/${prefix}` };
+    return Object.freeze({ address: formatIp(ip), key: `${formatIp(maskIp(ip, prefix))}/${prefix}` });
+  }
+
+  // The TCP peer's parse, identity and trust, remembered per address text: a client's next
+  // requests skip parsing and formatting. Bounded: cleared whenever it reaches PEER_CACHE_SIZE.
+  const peers = new Map<string, PeerEntry>();
+  function peerOf(text: string): PeerEntry | undefined {
+    let entry = peers.get(text);
+    if (entry === undefined) {
+      const ip = parseIp(text);
+      if (ip === undefined) return undefined;
+      entry = { ip, identity: keyOf(ip), trusted: trusted !== undefined && isTrusted(trusted, ip) };
+      if (peers.size >= PEER_CACHE_SIZE) peers.clear();
+      peers.set(text, entry);
+    }
+    return entry;
   }
 
   return (req) => {
-    const peer = req.clientAddress === undefined ? undefined : parseIp(req.clientAddress);
-    if (peer === undefined) return undefined;
+    const entry = req.clientAddress === undefined ? undefined : peerOf(req.clientAddress);
+    if (entry === undefined) return undefined;
+    const peer = entry.ip;
     const value = req.headers[header];
     if (trusted !== undefined) {
       let current = peer;
-      if (!isTrusted(trusted, current) || value === undefined) return keyOf(current);
+      if (!entry.trusted || value === undefined) return entry.identity;
       const chain = header === 'forwarded' ? forwardedFor(value) : value.split(',');
       for (let i = chain.length - 1; i >= 0; i--) {
         const hop = parseIp((chain[i] as string).trim());
@@ -99,7 +115,7 @@ export function createClientIdentity(options: ClientIdentityOptions): ClientIden
       return keyOf(current);
     }
     // Hop count: the client is `hops` entries left of the peer (or the leftmost one).
-    if (hops === 0 || value === undefined) return keyOf(peer);
+    if (hops === 0 || value === undefined) return entry.identity;
     const chain = header === 'forwarded' ? forwardedFor(value) : value.split(',');
     let current = peer;
     for (let i = chain.length - 1, n = 0; i >= 0 && n < hops; i--, n++) {
@@ -109,6 +125,16 @@ export function createClientIdentity(options: ClientIdentityOptions): ClientIden
     }
     return keyOf(current);
   };
+}
+
+/** Peer addresses remembered per resolver (about 100 bytes each). */
+const PEER_CACHE_SIZE = 4096;
+
+interface PeerEntry {
+  readonly ip: IpAddress;
+  readonly identity: ClientIdentity;
+  /** Whether the peer is one of the trusted proxies. */
+  readonly trusted: boolean;
 }
 
 function isTrusted(cidrs: readonly Cidr[], ip: IpAddress): boolean {
