@@ -65,5 +65,7 @@ function seconds(ms: number, fallbackMs: number): number {
 
 /** A structured-field string (RFC 8941): quoted, with `"` and `\` escaped. */
 function sfString(s: string): string {
+  // Nothing to escape (the usual case): no regex, no callback.
+  if (s.indexOf('"') < 0 && s.indexOf('\\') < 0) return `"${s}"`;
   return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }

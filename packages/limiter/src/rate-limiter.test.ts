@@ -97,6 +97,13 @@ describe('createRateLimiter', () => {
     expect(d.kind === 'limited' && d.retryAfterMs).toBe(1400);
   });
 
+  it('headers - the policy name is an RFC 8941 sf-string: quotes and backslashes escaped, anything else verbatim', () => {
+    const p = tokenBucket({ maxTokens: 5, fillIntervalMs: 1000 });
+    const d = take(undefined, 1, 0, p);
+    expect(rateLimitHeaders(d, p, { style: 'ietf', name: 'per-user' })['ratelimit']).toBe('"per-user";r=4;t=1');
+    expect(rateLimitHeaders(d, p, { style: 'ietf', name: 'a"b\\c' })['ratelimit-policy']).toBe('"a\\"b\\\\c";q=5;w=5');
+  });
+
   it('headers - a cost above capacity says one window, never "Infinity"', () => {
     const p = tokenBucket({ maxTokens: 2, fillIntervalMs: 1000 });
     expect(rateLimitHeaders(take(undefined, 3, 0, p), p, { style: 'none' })).toEqual({ 'retry-after': '2' });
