@@ -225,7 +225,7 @@ export function compileGateway(config: GatewayConfig, deps: CompileDeps, previou
     if (names.has(route.name)) issues.push({ path: `${at}.name`, message: `duplicate route name ${JSON.stringify(route.name)}` });
     names.add(route.name);
     const prevRoute = previous?.routes.find((r) => r.name === route.name);
-    const plan = compileRoute(route, at, issues, upstreams, broken, limitRules, deps, prevRoute);
+    const plan = compileRoute(route, at, issues, upstreams, broken, limitRules, deps, prevRoute, config.rateLimitHeaders ?? 'both');
     if (plan === undefined) return;
     routes.push(plan);
     routerRoutes.push({
@@ -438,6 +438,7 @@ function compileRoute(
   limitRules: ReadonlyMap<string, LimitRule>,
   deps: CompileDeps,
   prev: RoutePlan | undefined,
+  headerStyle: 'both' | 'ietf' | 'legacy' | 'none',
 ): RoutePlan | undefined {
   const before = issues.length;
   const now = deps.clock.now();
@@ -497,7 +498,7 @@ function compileRoute(
     if (rule === undefined) issues.push({ path: `${at}.limits[${j}]`, message: `unknown limit ${JSON.stringify(name)}` });
     else rules.push(rule);
   });
-  const limiter = rules.length === 0 ? undefined : within(issues, `${at}.limits`, () => createRateLimiter({ id: 'switchyard', rules, store: deps.store, clock: deps.clock, dedupeRequests: false }));
+  const limiter = rules.length === 0 ? undefined : within(issues, `${at}.limits`, () => createRateLimiter({ id: 'switchyard', rules, store: deps.store, clock: deps.clock, dedupeRequests: false, headers: headerStyle }));
 
   const retry: RetryPolicy | undefined =
     route.retry === undefined

@@ -32,6 +32,12 @@ export interface GatewayConfig {
   readonly upstreams: Readonly<Record<string, UpstreamConfig>>;
   /** Named limits that routes refer to. */
   readonly limits?: Readonly<Record<string, LimitConfig>>;
+  /**
+   * Rate-limit response headers: `both` (default: IETF `RateLimit-Policy` / `RateLimit` and the
+   * legacy `X-RateLimit-Limit|Remaining|Reset`), `ietf`, `legacy` or `none`. `Retry-After` is
+   * always sent on a 429.
+   */
+  readonly rateLimitHeaders?: 'both' | 'ietf' | 'legacy' | 'none';
   /** Request body bytes kept for retries, hedges and mirrors (default 64 KiB, as Linkerd). */
   readonly replayBufferBytes?: number;
 }
@@ -262,6 +268,7 @@ export const gatewayConfigSchema = v.looseObject({
   routes: v.array(routeSchema, 'must be an array of routes'),
   upstreams: v.record(v.string(), upstreamSchema, 'must be an object of upstream groups'),
   limits: v.optional(v.record(v.string(), limitSchema)),
+  rateLimitHeaders: v.optional(v.picklist(['both', 'ietf', 'legacy', 'none'], "must be 'both', 'ietf', 'legacy' or 'none'")),
   replayBufferBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0, 'must be >= 0'))),
 });
 

@@ -112,6 +112,23 @@ describe('gateway: limits', () => {
     },
   };
 
+  it('rateLimitHeaders picks the header set: both by default, ietf, legacy or none; 429 keeps Retry-After', async () => {
+    const names = async (style?: GatewayConfig['rateLimitHeaders']) => {
+      const t = setup(style === undefined ? limited : { ...limited, rateLimitHeaders: style });
+      const ok = await t.send(req('/api/v2/orders/1', { headers: { 'x-api-key': 'k1' } }));
+      await t.send(req('/api/v2/orders/1', { headers: { 'x-api-key': 'k1' } }));
+      const refused = await t.send(req('/api/v2/orders/1', { headers: { 'x-api-key': 'k1' } }));
+      expect(refused.status).toBe(429);
+      expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+      return Object.keys(ok.headers).filter((h) => h.includes('ratelimit')).sort();
+    };
+    expect(await names()).toEqual(['ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
+    expect(await names('ietf')).toEqual(['ratelimit', 'ratelimit-policy']);
+    expect(await names('legacy')).toEqual(['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
+    expect(await names('none')).toEqual([]);
+    expect(() => setup({ ...limited, rateLimitHeaders: 'draft' as never })).toThrow(/rateLimitHeaders: must be 'both', 'ietf', 'legacy' or 'none'/);
+  });
+
   it('answers 429 with Retry-After in seconds and RateLimit headers, per tier', async () => {
     const t = setup(limited);
     const free = (): SyRequest => req('/api/v2/orders/1', { headers: { 'x-api-key': 'k1' } });
