@@ -59,7 +59,7 @@ const CONTENDERS: readonly Contender[] = [
   { case: PROXY_CASE, impl: 'switchyard @switchyard/hono', script: 'sy-hono', adapter: 'hono' },
   { case: FASTIFY_DECIDE_CASE, impl: 'fastify (no limiter)', script: 'fastify-bare' },
   { case: FASTIFY_DECIDE_CASE, impl: '@fastify/rate-limit', script: 'fastify-rate-limit', header: 'x-ratelimit-remaining' },
-  { case: FASTIFY_DECIDE_CASE, impl: 'switchyard @switchyard/fastify decide', script: 'sy-fastify-decide', adapter: 'fastify', header: SY_LIMIT_HEADER },
+  { case: FASTIFY_DECIDE_CASE, impl: 'switchyard @switchyard/fastify decide', script: 'sy-fastify-decide', adapter: 'fastify', header: 'x-ratelimit-remaining' },
   { case: EXPRESS_DECIDE_CASE, impl: 'express (no limiter)', script: 'express-bare' },
   { case: EXPRESS_DECIDE_CASE, impl: 'express-rate-limit', script: 'express-rate-limit', header: 'ratelimit' },
   { case: EXPRESS_DECIDE_CASE, impl: 'switchyard @switchyard/express decide', script: 'sy-express-decide', adapter: 'express', header: SY_LIMIT_HEADER },

@@ -43,10 +43,15 @@ async function listenNode(server: Server): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
-async function gateway(): Promise<Gateway> {
+/**
+ * Decide-only rows send the same rate-limit header family as the peer they are compared with:
+ * X-RateLimit-* like @fastify/rate-limit's defaults, IETF RateLimit like express-rate-limit's
+ * `standardHeaders: 'draft-8'`. Proxy rows keep the default (both families).
+ */
+async function gateway(extra: { rateLimitHeaders?: 'both' | 'ietf' | 'legacy' } = {}): Promise<Gateway> {
   const { createGateway } = await import('@switchyard/gateway');
   const { createUndiciTransport } = await import('@switchyard/transport-undici');
-  const gw = createGateway(benchGatewayConfig(origins), { transport: createUndiciTransport() });
+  const gw = createGateway({ ...benchGatewayConfig(origins), ...extra }, { transport: createUndiciTransport() });
   gw.start();
   return gw;
 }
@@ -175,7 +180,7 @@ const contenders: Record<string, () => Promise<number>> = {
   },
 
   async 'sy-fastify-decide'() {
-    const gw = await gateway();
+    const gw = await gateway({ rateLimitHeaders: 'legacy' });
     const plugin = await fastifyPlugin();
     return localFastify(async (app) => {
       await app.register(plugin as never, { gateway: gw, mode: 'decide' } as never);
@@ -192,7 +197,7 @@ const contenders: Record<string, () => Promise<number>> = {
   },
 
   async 'sy-express-decide'() {
-    const gw = await gateway();
+    const gw = await gateway({ rateLimitHeaders: 'ietf' });
     const { switchyard } = await import('@switchyard/express');
     return localExpress((app) => app.use(switchyard({ gateway: gw, mode: 'decide' })));
   },
