@@ -46,7 +46,7 @@ interface Scenario {
   readonly expected: string;
 }
 
-const scenarios: Scenario[] = [
+export const scenarios: Scenario[] = [
   {
     name: '/api/v2/orders/:id -> /orders/:id',
     variant: (i) => ({ path: `/api/v2/orders/${1000 + i}`, query: 'expand=items', params: { id: String(1000 + i) }, expected: `/orders/${1000 + i}?expand=items` }),
