@@ -1,14 +1,18 @@
 /**
  * Per-request CPU cost of the gateway itself, in process, with a transport that answers at
- * once (no sockets): `node --import tsx benchmarks/src/_gateway-hotpath.ts` (add --cpu-prof to profile).
+ * once (no sockets):
+ *
+ *   node --import tsx benchmarks/src/_gateway-hotpath.ts [requests] [handle|decide]
+ *
+ * `handle` (default) runs the whole lifecycle; `decide` only what decide-only mode runs (route,
+ * limit, split). `NOLIMIT=1` drops the per-client-IP limit. Add --cpu-prof to profile.
  */
-import { createEndpoint, type Transport } from '@switchyard/core';
+import type { Transport } from '@switchyard/core';
 import { createGateway } from '@switchyard/gateway';
 
 const transport: Transport = {
   send: async () => ({ kind: 'response', response: { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' } }),
 };
-void createEndpoint;
 const gateway = createGateway(
   {
     clientIdentity: { trustedProxies: [] },
@@ -20,9 +24,11 @@ const gateway = createGateway(
 );
 const req = { method: 'GET', scheme: 'http' as const, authority: 'x', path: '/api/items/1', query: '', headers: { 'user-agent': 'bench' }, clientAddress: '127.0.0.1', attributes: {} };
 const N = Number(process.argv[2] ?? 200_000);
-for (let i = 0; i < 20_000; i++) await gateway.handle(req);
+const mode = process.argv[3] === 'decide' ? 'decide' : 'handle';
+const once = mode === 'decide' ? () => gateway.decide(req) : () => gateway.handle(req);
+for (let i = 0; i < 20_000; i++) await once();
 const c0 = process.cpuUsage();
-for (let i = 0; i < N; i++) await gateway.handle(req);
+for (let i = 0; i < N; i++) await once();
 const c = process.cpuUsage(c0);
 // CPU time, not wall time: far less sensitive to other processes on a shared machine.
-console.log(`gateway.handle: ${(((c.user + c.system) / N) * 1000).toFixed(0)} ns CPU/request (${N} requests)`);
+console.log(`gateway.${mode}: ${(((c.user + c.system) / N) * 1000).toFixed(0)} ns CPU/request (${N} requests)`);

@@ -110,21 +110,19 @@ export class MetricsRegistry {
    * `labels` uniquely within the metric. Hold the handle: `add` is then one addition.
    */
   counter(name: string, help: string, labels: Labels, key = labelKey(labels)): CounterHandle {
-    const f = this.family(name, help, 'counter');
-    let s = f.series.get(key) as CounterSeries | undefined;
-    if (s === undefined) {
-      s = new CounterSeries(labels, f.otel);
-      f.series.set(key, s);
-    }
-    return s;
+    return this.series(name, help, 'counter', labels, key, (otel) => new CounterSeries(labels, otel));
   }
 
   /** The histogram series (milliseconds) for `labels`, created on first use; `key` as for {@link MetricsRegistry.counter}. */
   histogram(name: string, help: string, labels: Labels, key = labelKey(labels)): HistogramHandle {
-    const f = this.family(name, help, 'histogram');
-    let s = f.series.get(key) as HistogramSeries | undefined;
+    return this.series(name, help, 'histogram', labels, key, (otel) => new HistogramSeries(labels, otel));
+  }
+
+  private series<S extends CounterSeries | HistogramSeries>(name: string, help: string, kind: Family['kind'], labels: Labels, key: string, create: (otel: Family['otel']) => S): S {
+    const f = this.family(name, help, kind);
+    let s = f.series.get(key) as S | undefined;
     if (s === undefined) {
-      s = new HistogramSeries(labels, f.otel);
+      s = create(f.otel);
       f.series.set(key, s);
     }
     return s;
@@ -138,12 +136,8 @@ export class MetricsRegistry {
   /** Sets a gauge. */
   set(name: string, help: string, labels: Labels, value: number): void {
     const f = this.family(name, help, 'gauge');
-    const key = labelKey(labels);
-    let s = f.series.get(key) as CounterSeries | undefined;
-    if (s === undefined) {
-      s = new CounterSeries(labels, undefined);
-      f.series.set(key, s);
-    }
+    // A gauge mirrors deltas to OpenTelemetry itself, so its series holds no instrument.
+    const s = this.series(name, help, 'gauge', labels, labelKey(labels), () => new CounterSeries(labels, undefined));
     const delta = value - s.value;
     s.value = value;
     if (delta !== 0) f.otel?.add?.(delta, labels);

@@ -51,7 +51,7 @@ export class UpstreamBody implements AsyncIterable<Uint8Array> {
   #paused = false;
   #dest: PipeDestination | null = null;
   #waiter: { resolve(r: IteratorResult<Uint8Array>): void; reject(e: unknown): void } | null = null;
-  #listeners: Partial<Record<BodyEvent, Listener[]>> | null = null;
+  #listeners: Record<BodyEvent, Listener[] | undefined> | null = null;
   readonly #resume: () => void;
   readonly #release: () => void;
 
@@ -142,23 +142,18 @@ export class UpstreamBody implements AsyncIterable<Uint8Array> {
     return dest;
   }
 
+  /** Each event fires at most once, so every listener is a once-listener without a wrapper. */
   once(event: BodyEvent, listener: Listener): this {
     if (this.#closed) return this;
-    const wrapped = (arg?: unknown): void => {
-      this.removeListener(event, wrapped);
-      listener(arg);
-    };
-    (wrapped as { listener?: Listener }).listener = listener;
-    this.#listeners ??= {};
-    (this.#listeners[event] ??= []).push(wrapped);
+    this.#listeners ??= { end: undefined, error: undefined, close: undefined };
+    (this.#listeners[event] ??= []).push(listener);
     return this;
   }
 
   removeListener(event: BodyEvent, listener: Listener): this {
     const list = this.#listeners?.[event];
-    if (list === undefined) return this;
-    const i = list.findIndex((l) => l === listener || (l as { listener?: Listener }).listener === listener);
-    if (i >= 0) list.splice(i, 1);
+    const i = list === undefined ? -1 : list.indexOf(listener);
+    if (i >= 0) list?.splice(i, 1);
     return this;
   }
 
@@ -237,9 +232,11 @@ export class UpstreamBody implements AsyncIterable<Uint8Array> {
   }
 
   #emit(event: BodyEvent, arg?: unknown): void {
-    const list = this.#listeners?.[event];
-    if (list === undefined || list.length === 0) return;
-    for (const l of [...list]) l(arg);
+    const listeners = this.#listeners;
+    const list = listeners?.[event];
+    if (listeners === null || list === undefined) return;
+    listeners[event] = undefined; // detached first: a listener may add or remove others
+    for (const l of list) l(arg);
   }
 }
 
