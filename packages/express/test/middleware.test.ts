@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
-import { createMockTransport, createTestClock, seededRng } from '@switchyard/testing';
+import { createMockTransport, createTestClock, decideModeConfig, seededRng } from '@switchyard/testing';
 import { createUndiciTransport } from '@switchyard/transport-undici';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,29 +13,7 @@ async function bodyText(body: unknown): Promise<string> {
   return out;
 }
 
-const CONFIG: GatewayConfig = {
-  // Express's trust proxy resolves req.ip; the gateway believes it as the TCP peer.
-  clientIdentity: { trustedProxies: [] },
-  routes: [
-    {
-      name: 'api',
-      matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
-      backends: [{ name: 'v1', upstream: 'api', subset: { version: 'v1' }, weight: 1 }, { name: 'v2', upstream: 'api', subset: { version: 'v2' }, weight: 0 }],
-      split: { canary: [{ backend: 'v2', when: { header: 'x-stage', value: 'canary' } }] },
-      experiment: { name: 'layout', variants: [{ name: 'a' }, { name: 'b' }], key: { header: 'x-user-id' } },
-      limits: ['per-client'],
-    },
-  ],
-  upstreams: {
-    api: {
-      endpoints: [
-        { id: 'a1', url: 'http://10.0.0.1:80', metadata: { version: 'v1' } },
-        { id: 'a2', url: 'http://10.0.0.2:80', metadata: { version: 'v2' } },
-      ],
-    },
-  },
-  limits: { 'per-client': { key: 'client-ip', policy: { maxTokens: 1, fillIntervalMs: 60_000 } } },
-};
+const CONFIG = decideModeConfig('per-client') as GatewayConfig;
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
-import { createMockTransport, createTestClock, describeAdapterFixture, seededRng, type AdapterHarness } from '@switchyard/testing';
+import { createMockTransport, createTestClock, decideModeConfig, describeAdapterFixture, seededRng, type AdapterHarness } from '@switchyard/testing';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { switchyard, type SwitchyardVariables } from './middleware.js';
@@ -46,27 +46,7 @@ describeAdapterFixture('hono', {
   },
 });
 
-const CONFIG: GatewayConfig = {
-  routes: [
-    {
-      name: 'api',
-      matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
-      backends: [{ name: 'v1', upstream: 'api', subset: { version: 'v1' }, weight: 1 }, { name: 'v2', upstream: 'api', subset: { version: 'v2' }, weight: 0 }],
-      split: { canary: [{ backend: 'v2', when: { header: 'x-stage', value: 'canary' } }] },
-      experiment: { name: 'layout', variants: [{ name: 'a' }, { name: 'b' }], key: { header: 'x-user-id' } },
-      limits: ['per-user'],
-    },
-  ],
-  upstreams: {
-    api: {
-      endpoints: [
-        { id: 'a1', url: 'http://10.0.0.1:80', metadata: { version: 'v1' } },
-        { id: 'a2', url: 'http://10.0.0.2:80', metadata: { version: 'v2' } },
-      ],
-    },
-  },
-  limits: { 'per-user': { key: { header: 'x-user-id' }, policy: { maxTokens: 1, fillIntervalMs: 60_000 } } },
-};
+const CONFIG = decideModeConfig('per-user') as GatewayConfig;
 
 function decideApp(notFound?: 'next' | 'respond') {
   const clock = createTestClock();

@@ -23,4 +23,4 @@ export { ballsIntoBins } from './sim/balls-into-bins.js';
 export type { BalancerContractOptions } from './contracts/balancer.js';
 export { describeBalancerContract } from './contracts/balancer.js';
 export type { AdapterFixtureContext, AdapterFixtureOptions, AdapterHarness, FixtureRequest, FixtureResponse, FixtureStream } from './adapter-fixture/adapter-fixture.js';
-export { ADAPTER_FIXTURE_CONFIG, describeAdapterFixture } from './adapter-fixture/adapter-fixture.js';
+export { ADAPTER_FIXTURE_CONFIG, decideModeConfig, describeAdapterFixture } from './adapter-fixture/adapter-fixture.js';

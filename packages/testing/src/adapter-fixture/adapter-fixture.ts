@@ -67,6 +67,42 @@ export interface AdapterFixtureOptions {
   yieldToIo?: () => Promise<void>;
 }
 
+/**
+ * The config of the adapters' decide-mode suites: one `/api` route with a v1/v2 split (v2 only
+ * through the `x-stage: canary` selector), a `layout` experiment keyed on `x-user-id`, and one
+ * limit of a single token per minute, keyed per client IP (`per-client`, with
+ * `clientIdentity: { trustedProxies: [] }`) or per `x-user-id` header (`per-user`). Typed
+ * `object` so the testing kit needs no gateway types: cast it to `GatewayConfig`.
+ */
+export function decideModeConfig(limit: 'per-client' | 'per-user', options: { clientIdentity?: boolean } = {}): object {
+  const key = limit === 'per-client' ? 'client-ip' : { header: 'x-user-id' };
+  return {
+    ...(limit === 'per-client' || options.clientIdentity === true ? { clientIdentity: { trustedProxies: [] } } : {}),
+    routes: [
+      {
+        name: 'api',
+        matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
+        backends: [
+          { name: 'v1', upstream: 'api', subset: { version: 'v1' }, weight: 1 },
+          { name: 'v2', upstream: 'api', subset: { version: 'v2' }, weight: 0 },
+        ],
+        split: { canary: [{ backend: 'v2', when: { header: 'x-stage', value: 'canary' } }] },
+        experiment: { name: 'layout', variants: [{ name: 'a' }, { name: 'b' }], key: { header: 'x-user-id' } },
+        limits: [limit],
+      },
+    ],
+    upstreams: {
+      api: {
+        endpoints: [
+          { id: 'a1', url: 'http://10.0.0.1:80', metadata: { version: 'v1' } },
+          { id: 'a2', url: 'http://10.0.0.2:80', metadata: { version: 'v2' } },
+        ],
+      },
+    },
+    limits: { [limit]: { key, policy: { maxTokens: 1, fillIntervalMs: 60_000 } } },
+  };
+}
+
 /** The gateway config the scenarios run against. */
 export const ADAPTER_FIXTURE_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
   routes: [
