@@ -7,7 +7,7 @@
  * logic: the gateway decides and forwards; the Node bridge streams and writes.
  */
 import type { SyRequest, SyResponse } from '@switchyard/core';
-import { isNoRoute, clientAbortSignal, fromNodeRequest, writeNodeResponse, type Decision, type Gateway } from '@switchyard/gateway';
+import { isNoRoute, clientAbortSignal, fromNodeRequest, nodeHeaders, writeNodeResponse, type Decision, type Gateway } from '@switchyard/gateway';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -68,12 +68,7 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
   async function answer(reply: FastifyReply, response: SyResponse): Promise<FastifyReply> {
     const body = response.body;
     if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
-      const headers: Record<string, string | string[]> = {};
-      for (const name in response.headers) {
-        const v = response.headers[name];
-        if (v !== undefined) headers[name] = typeof v === 'string' ? v : [...v];
-      }
-      return reply.code(response.status).headers(headers).send(body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : body);
+      return reply.code(response.status).headers(nodeHeaders(response.headers)).send(body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : body);
     }
     // Streaming: the Node bridge owns reply.raw from here (back-pressure, abort, single writer).
     reply.hijack();

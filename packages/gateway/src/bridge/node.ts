@@ -81,8 +81,11 @@ export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions =
   };
 }
 
-/** The headers as `writeHead` takes them: the object itself unless a value is `undefined` (Node would throw). */
-function nodeHeaders(headers: SyResponse['headers']): Record<string, string | string[]> {
+/**
+ * Response headers as Node's `writeHead` (or a framework's `reply.headers`) takes them: the
+ * object itself unless a value is `undefined` (Node would throw), then a copy without those.
+ */
+export function nodeHeaders(headers: SyResponse['headers']): Record<string, string | string[]> {
   for (const name in headers) {
     if (headers[name] !== undefined) continue;
     const out: Record<string, string | string[]> = {};
