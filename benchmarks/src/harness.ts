@@ -3,6 +3,8 @@
  * side, results written to benchmarks/results/<suite>.json in the CONVENTIONS format.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Bench } from 'tinybench';
 
 export interface CaseResult {
@@ -81,4 +83,58 @@ export function printTable(cases: readonly CaseResult[]): void {
 export function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
+}
+
+/**
+ * Runs `impls` of one case in alternating rounds (order flipped every round, a minor GC before
+ * each round so every round pays for its own garbage), so load swings on the shared machine and
+ * GC phases hit every implementation alike. A sync `fn` runs in a plain loop, an async one is
+ * awaited op after op. ns = median of the per-round means; rme = half the interquartile range in
+ * % of the median. Prefer this over `runTasks` whenever candidates are compared by ratio.
+ */
+export async function interleaved(
+  c: string,
+  impls: ReadonlyArray<readonly [string, () => unknown]>,
+  options: { rounds?: number; ops?: number } = {},
+): Promise<CaseResult[]> {
+  const rounds = options.rounds ?? 31;
+  const ops = options.ops ?? 100;
+  const samples = impls.map(() => [] as number[]);
+  const isAsync = await Promise.all(
+    impls.map(async ([, fn]) => {
+      const probe = fn();
+      if (probe instanceof Promise) await probe;
+      return probe instanceof Promise;
+    }),
+  );
+  let sink = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < impls.length; k++) {
+      const j = r % 2 === 0 ? k : impls.length - 1 - k;
+      const fn = (impls[j] as readonly [string, () => unknown])[1];
+      minorGc();
+      const t0 = process.hrtime.bigint();
+      if (isAsync[j] === true) for (let n = 0; n < ops; n++) await fn();
+      else for (let n = 0; n < ops; n++) if (fn() === undefined) sink++;
+      (samples[j] as number[]).push(Number(process.hrtime.bigint() - t0) / ops);
+    }
+  }
+  if (sink === -1) console.log(sink);
+  return impls.map(([impl], j) => {
+    const xs = (samples[j] as number[]).sort((a, b) => a - b);
+    const q = (f: number) => xs[Math.floor(f * (xs.length - 1))] as number;
+    return { case: c, impl, ns: round(q(0.5)), rme: round(((q(0.75) - q(0.25)) / 2 / q(0.5)) * 100) };
+  });
+}
+
+/** A minor (young-generation) GC. */
+export function minorGc(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as (o: { type: 'minor' }) => void)({ type: 'minor' });
+}
+
+/** A full GC. */
+export function gc(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }

@@ -7,14 +7,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { MemoryStore } from 'express-rate-limit';
 import { createKeyedLimiter, createMemoryStore, gcra, tokenBucket } from '@switchyard/limiter';
 import { createRedisStore, fromIoredis } from '@switchyard/redis';
-import { round, writeResults, type CaseResult } from './harness.js';
+import { gc, interleaved as runInterleaved, round, writeResults, type CaseResult } from './harness.js';
 
 const require = createRequire(import.meta.url);
 type FastifyLocalStore = { incr(key: string, cb: (err: unknown, res: { current: number; ttl: number }) => void, timeWindow: number, max: number): void };
@@ -29,51 +27,12 @@ const SY_SYNC = 'switchyard keyed limiter (sync take)';
 const SY_STORE = 'switchyard memory store (takeSync, what createRateLimiter calls)';
 const SY_ASYNC = 'switchyard memory store (async take)';
 const SY_REDIS_CLIENT_TIME = "switchyard redis store (time: 'client')";
+const ROUNDS = 31;
+const ROUND_OPS = 100;
+const interleaved = (c: string, impls: ReadonlyArray<readonly [string, () => unknown]>, ops = ROUND_OPS) => runInterleaved(c, impls, { rounds: ROUNDS, ops });
 const RLF = 'rate-limiter-flexible memory (consume, Promise)';
 const ERL = 'express-rate-limit MemoryStore (increment, Promise)';
 const FRL = '@fastify/rate-limit LocalStore (incr, sync callback)';
-
-/** Alternating rounds (order flipped every round) so load swings on the shared machine hit every implementation alike; ns = median round. */
-const ROUNDS = 31;
-const ROUND_OPS = 100;
-
-async function interleaved(c: string, impls: ReadonlyArray<readonly [string, () => unknown]>, ops = ROUND_OPS): Promise<CaseResult[]> {
-  const samples = impls.map(() => [] as number[]);
-  // Sync APIs run in a plain loop, async ones are awaited one after another.
-  const isAsync = await Promise.all(impls.map(async ([, fn]) => {
-    const probe = fn();
-    if (probe instanceof Promise) await probe;
-    return probe instanceof Promise;
-  }));
-  let sink = 0;
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let k = 0; k < impls.length; k++) {
-      const j = r % 2 === 0 ? k : impls.length - 1 - k;
-      const fn = (impls[j] as readonly [string, () => unknown])[1];
-      minorGc(); // each round starts with an empty young generation: it pays for its own garbage
-      const t0 = process.hrtime.bigint();
-      if (isAsync[j] === true) for (let n = 0; n < ops; n++) await fn();
-      else for (let n = 0; n < ops; n++) if (fn() === undefined) sink++;
-      (samples[j] as number[]).push(Number(process.hrtime.bigint() - t0) / ops);
-    }
-  }
-  if (sink === -1) console.log(sink);
-  return impls.map(([impl], j) => {
-    const xs = (samples[j] as number[]).sort((a, b) => a - b);
-    const q = (f: number) => xs[Math.floor(f * (xs.length - 1))] as number;
-    return { case: c, impl, ns: round(q(0.5)), rme: round(((q(0.75) - q(0.25)) / 2 / q(0.5)) * 100) };
-  });
-}
-
-function minorGc(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as (o: { type: 'minor' }) => void)({ type: 'minor' });
-}
-
-function gc(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
 
 function heap(): number {
   gc();
