@@ -14,6 +14,7 @@ import { compileCheck, hostOf } from './internal/conditions.js';
 import type { AttrCond, HeaderCond, HostSet, QueryCond } from './internal/conditions.js';
 import { NO_RANK, TrieNode, cleanWin, consider, considerRegexes, insert, newCtx, walk } from './internal/engine.js';
 import type { Ctx, Entry } from './internal/engine.js';
+import { regexMatched, staticMatched, templateMatched } from './internal/result.js';
 import type {
   AttributeScalar,
   CompileOptions,
@@ -29,7 +30,6 @@ import type {
 } from './types.js';
 
 const ENGINE = Symbol('switchyard.router.engine');
-const EMPTY_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 interface StaticBucket {
   readonly entries: Entry[];
@@ -617,6 +617,8 @@ export function compileRoutes<T = unknown>(config: RouteTableConfig<T>, options:
           re: facts.re,
           reHasGroups: facts.paramNames.length > 0,
           paramNames: facts.paramNames,
+          paramSegs: facts.type === 'Template' ? templateParamSegs(facts.value) : [],
+          catchAll: facts.type === 'Template' && facts.pathClass === 2,
           staticKey: undefined,
           method: typeof method === 'string' ? method : undefined,
           hosts: !gateway && hostnames.length > 0 ? hostSetOf(hostnames) : undefined,
@@ -650,9 +652,7 @@ export function compileRoutes<T = unknown>(config: RouteTableConfig<T>, options:
   let any: Split | undefined;
   const exactHosts = new Map<string, Split>();
   const wildcardHosts = new Map<string, Split>();
-  let maxDepth = 1;
-  for (const d of drafts) maxDepth = Math.max(maxDepth, d.facts.paramNames.length + 1);
-  const ctx = newCtx(maxDepth);
+  const ctx = newCtx();
   if (!gateway) any = buildSplit(entries(ordered), ctx);
   else {
     const noHost = ordered.filter((d) => d.hostnames.length === 0);
@@ -679,6 +679,18 @@ export function compileRoutes<T = unknown>(config: RouteTableConfig<T>, options:
     warnings: Object.freeze(warnings),
     [ENGINE]: engine,
   });
+}
+
+/** The segment index of each parameter of a template (`/a/:x/b/*y` → `[1, 3]`). */
+function templateParamSegs(value: string): number[] {
+  const out: number[] = [];
+  value
+    .slice(1)
+    .split('/')
+    .forEach((s, i) => {
+      if (s.startsWith(':') || s.startsWith('*')) out.push(i);
+    });
+  return out;
 }
 
 function findShadowed(ordered: readonly Draft[], gateway: boolean, warnings: CompileWarning[]): void {
@@ -731,7 +743,7 @@ function buildMatcher(list: readonly Entry[], ctx: Ctx): Matcher {
     if (!e.ignoreCase && (e.pathType === 'Exact' || (e.pathType === 'Template' && e.paramNames.length === 0))) {
       e.staticKey = value;
       // Every match of a static entry is this very result (the path equals the key).
-      e.staticResult ??= Object.freeze({ kind: 'matched', route: e.route, matchIndex: e.matchIndex, params: EMPTY_PARAMS, path: value });
+      e.staticResult ??= staticMatched(e.route, e.matchIndex, value);
       let b = staticMap.get(value);
       if (b === undefined) staticMap.set(value, (b = { entries: [], shadowRank: NO_RANK, fast: undefined }));
       b.entries.push(e);
@@ -761,8 +773,6 @@ function buildMatcher(list: readonly Entry[], ctx: Ctx): Matcher {
 function resetCtx(ctx: Ctx): void {
   ctx.best = undefined;
   ctx.bestRank = NO_RANK;
-  ctx.depth = 0;
-  ctx.bestDepth = 0;
   ctx.dirty = 0;
 }
 
@@ -789,15 +799,6 @@ function runMatcher(m: Matcher, path: string, ctx: Ctx, b: StaticBucket | undefi
   }
   if (m.regexes.length > 0 && (m.regexes[0] as Entry).rank < ctx.bestRank) return considerRegexes(m.regexes, path, ctx);
   return undefined;
-}
-
-function decodeParam(s: string): string {
-  if (!s.includes('%')) return s;
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 /** Options of {@link match}. */
@@ -850,14 +851,14 @@ export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: 
       begin(ctx, request, qs, options, engine);
       const groups = runMatcher(only, raw, ctx, bucket);
       const best = ctx.best;
-      if ((best !== undefined && cleanWin(ctx)) || isTrivial(raw)) return finish(ctx, raw, groups, false);
+      if ((best !== undefined && cleanWin(ctx)) || isTrivial(raw)) return finish(ctx, raw, groups);
     }
     const n = normalizePath(raw, engine.normalize);
     if (n.kind === 'invalid') return { kind: 'bad-request', reason: n.reason };
     const path = n.path;
     begin(ctx, request, qs, options, engine);
     const groups = runMatcher(only, path, ctx, path === raw ? bucket : only.staticMap.get(path));
-    return finish(ctx, path, groups, path.includes('%'));
+    return finish(ctx, path, groups);
   }
   const n = normalizePath(raw, engine.normalize);
   if (n.kind === 'invalid') return { kind: 'bad-request', reason: n.reason };
@@ -874,7 +875,7 @@ export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: 
     if (w !== undefined && dot > 0) groups = runSplit(w, method, path, ctx);
   }
   if (ctx.best === undefined && engine.any !== undefined) groups = runSplit(engine.any, method, path, ctx);
-  return finish(ctx, path, groups, path.includes('%'));
+  return finish(ctx, path, groups);
 }
 
 function begin(ctx: Ctx, request: MatchRequest, query: string, options: MatchOptions | undefined, engine: Engine): void {
@@ -883,34 +884,23 @@ function begin(ctx: Ctx, request: MatchRequest, query: string, options: MatchOpt
   ctx.rng = options?.rng;
   ctx.best = undefined;
   ctx.bestRank = NO_RANK;
-  ctx.depth = 0;
   ctx.dirty = 0;
   ctx.host = engine.firstMatchHosts ? hostOf(request.authority) : undefined;
 }
 
-/** The result for `ctx.best` on `path`; `escaped`: parameter values may need percent-decoding. */
-function finish<T>(ctx: Ctx, path: string, groups: RegExpExecArray | undefined, escaped: boolean): MatchResult<T> {
+/**
+ * The result for `ctx.best` on `path`. Params are not built here: the result reads them back
+ * from `path` (or the regex groups) on first access.
+ */
+function finish<T>(ctx: Ctx, path: string, groups: RegExpExecArray | undefined): MatchResult<T> {
   ctx.req = NO_REQUEST;
   ctx.rng = undefined;
   const best = ctx.best;
   if (best === undefined) return { kind: 'no-route', path };
   if (best.staticResult !== undefined) return best.staticResult as MatchResult<T>;
-  let params = EMPTY_PARAMS;
-  if (groups !== undefined) {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(groups.groups ?? {})) if (v !== undefined) out[k] = decodeParam(v);
-    params = out;
-  } else if (best.paramNames.length > 0) {
-    const out: Record<string, string> = {};
-    const names = best.paramNames;
-    const bp = ctx.bestParams;
-    for (let i = 0; i < names.length; i++) {
-      const v = path.slice(bp[i * 2] as number, bp[i * 2 + 1] as number);
-      out[names[i] as string] = escaped ? decodeParam(v) : v;
-    }
-    params = out;
-  }
-  return { kind: 'matched', route: best.route as CompiledRoute<T>, matchIndex: best.matchIndex, params, path };
+  const route = best.route as CompiledRoute<T>;
+  if (groups !== undefined) return regexMatched(route, best.matchIndex, path, groups);
+  return templateMatched(route, best.matchIndex, path, best);
 }
 
 function runSplit(split: Split, method: string, path: string, ctx: Ctx): RegExpExecArray | undefined {

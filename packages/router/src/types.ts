@@ -171,7 +171,12 @@ export type MatchResult<T = unknown> =
       readonly route: CompiledRoute<T>;
       /** Which of the route's matches matched. */
       readonly matchIndex: number;
-      /** Template captures, percent-decoded. */
+      /**
+       * Template captures and named regex groups, percent-decoded. Built on first read and
+       * cached (a request that never reads it never pays for it): it is an accessor on the
+       * result's prototype, so `{ ...result }` and `Object.keys(result)` leave it out; read
+       * `result.params` (`JSON.stringify(result)` includes it).
+       */
       readonly params: Readonly<Record<string, string>>;
       /** The normalized path: what later stages (rewriter, gateway) must use. */
       readonly path: string;

@@ -25,6 +25,14 @@ export interface Entry {
   readonly re: RegExp | undefined;
   readonly reHasGroups: boolean;
   readonly paramNames: readonly string[];
+  /**
+   * Templates: the segment index of each parameter (`/repos/:owner/:repo` → `[1, 2]`). A
+   * matched path has the template's segments one for one, so params are read back from the path
+   * alone, on demand (see `Matched`).
+   */
+  readonly paramSegs: readonly number[];
+  /** Templates: the last parameter is a catch-all (`*name`), taking the rest of the path. */
+  readonly catchAll: boolean;
   /** Set when the entry lives in the whole-path static map under this key. */
   staticKey: string | undefined;
   readonly method: string | undefined;
@@ -167,10 +175,6 @@ export interface Ctx {
   cmp: string;
   best: Entry | undefined;
   bestRank: number;
-  depth: number;
-  stack: Int32Array;
-  bestParams: Int32Array;
-  bestDepth: number;
   /**
    * Segments on the current branch that may not be in normalized form (a parameter value with
    * `%`, `\\`, a control character or a leading `.`; an empty segment before a `/`). The walk runs
@@ -189,15 +193,11 @@ export interface Ctx {
   pathOnlyExclude: string | undefined;
 }
 
-export function newCtx(maxDepth: number): Ctx {
+export function newCtx(): Ctx {
   return {
     cmp: '',
     best: undefined,
     bestRank: NO_RANK,
-    depth: 0,
-    stack: new Int32Array(maxDepth * 2 + 4),
-    bestParams: new Int32Array(maxDepth * 2 + 4),
-    bestDepth: 0,
     dirty: 0,
     tail: 0,
     bestDirty: 0,
@@ -231,9 +231,6 @@ export function consider(list: readonly Entry[], ctx: Ctx): void {
     if (passes(e, ctx)) {
       ctx.best = e;
       ctx.bestRank = e.rank;
-      const n = ctx.depth * 2;
-      for (let j = 0; j < n; j++) ctx.bestParams[j] = ctx.stack[j] as number;
-      ctx.bestDepth = ctx.depth;
       ctx.bestDirty = ctx.dirty;
       ctx.bestTail = ctx.tail;
       return;
@@ -280,7 +277,6 @@ function findChild(node: TrieNode, path: string, s: number, len: number): TrieNo
 export function walk(node: TrieNode, s: number, ctx: Ctx): void {
   const path = ctx.cmp;
   const len = path.length;
-  const depth0 = ctx.depth;
   const dirty0 = ctx.dirty;
   for (;;) {
     if (s > len) {
@@ -322,10 +318,6 @@ export function walk(node: TrieNode, s: number, ctx: Ctx): void {
     }
     const p = node.param;
     if (p !== undefined && e > s && p.minRank < ctx.bestRank) {
-      const d = ctx.depth * 2;
-      ctx.stack[d] = s;
-      ctx.stack[d + 1] = e;
-      ctx.depth++;
       if (!clean) ctx.dirty++;
       if (!node.hasTail) {
         node = p;
@@ -333,18 +325,10 @@ export function walk(node: TrieNode, s: number, ctx: Ctx): void {
         continue;
       }
       walk(p, e + 1, ctx);
-      ctx.depth--;
       if (!clean) ctx.dirty--;
     }
     ctx.tail = s;
-    if (node.catchAll.length > 0) {
-      const d = ctx.depth * 2;
-      ctx.stack[d] = s;
-      ctx.stack[d + 1] = len;
-      ctx.depth++;
-      consider(node.catchAll, ctx);
-      ctx.depth--;
-    }
+    if (node.catchAll.length > 0) consider(node.catchAll, ctx);
     const bps = node.bytePrefix;
     for (let i = 0; i < bps.length; i++) {
       const bp = bps[i] as BytePrefix;
@@ -353,7 +337,6 @@ export function walk(node: TrieNode, s: number, ctx: Ctx): void {
     if (node.prefix.length > 0) consider(node.prefix, ctx);
     break;
   }
-  ctx.depth = depth0;
   ctx.dirty = dirty0;
 }
 
@@ -397,7 +380,6 @@ export function considerRegexes(list: readonly Entry[], path: string, ctx: Ctx):
       if (passes(e, ctx)) {
         ctx.best = e;
         ctx.bestRank = e.rank;
-        ctx.bestDepth = 0;
         ctx.bestDirty = 0;
         ctx.bestTail = 0;
         groups = m;
@@ -406,7 +388,6 @@ export function considerRegexes(list: readonly Entry[], path: string, ctx: Ctx):
     } else if (re.test(subject) && passes(e, ctx)) {
       ctx.best = e;
       ctx.bestRank = e.rank;
-      ctx.bestDepth = 0;
       ctx.bestDirty = 0;
       ctx.bestTail = 0;
       groups = undefined;
