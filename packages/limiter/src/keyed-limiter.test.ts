@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createKeyedLimiter } from './keyed-limiter.js';
 import { gcra, slidingWindow, tokenBucket } from './policy.js';
 import { take, type RateState } from './take.js';
-import { hashKey } from './internal/hash.js';
+import { hashKey, homeRow } from './internal/hash.js';
 
 describe('createKeyedLimiter', () => {
   it('keeps one bucket per key', () => {
@@ -120,9 +120,9 @@ describe('createKeyedLimiter', () => {
   });
 
   it('keeps exact decisions for crafted keys that all hash to one row (bounded probes, overflow)', () => {
-    // 40 keys whose hashes share their low 6 bits: one home row in the 64-row table of maxKeys 40.
+    // 40 keys with one home row in the table of maxKeys 40 (54 rows: 40 at load 3/4).
     const crafted: string[] = [];
-    for (let i = 0; crafted.length < 40; i++) if ((hashKey(`x${i}`) & 63) === 7) crafted.push(`x${i}`);
+    for (let i = 0; crafted.length < 40; i++) if (homeRow(hashKey(`x${i}`), 54) === 7) crafted.push(`x${i}`);
     const policy = tokenBucket({ maxTokens: 2, fillIntervalMs: 100 });
     const l = createKeyedLimiter({ policy, maxKeys: 40, sweepPerCall: 0 });
     for (const k of crafted) expect(l.take(k, 0).remaining).toBe(1);
@@ -139,5 +139,105 @@ describe('createKeyedLimiter', () => {
     for (const k of crafted) s.take(k, 0);
     for (let i = 0; i < 300; i++) s.take('hot', 1000 + i);
     expect(s.size).toBeLessThanOrEqual(1);
+  });
+
+  // Keys of every kind the packed table distinguishes: inline (1..28 Latin-1 characters), long
+  // (29+ characters), non-Latin-1, empty, with NUL, and crafted to share one home row (some
+  // overflow the 32-row probe bound), short and long.
+  const sameHome = (prefix: string, n: number): string[] => {
+    const out: string[] = [];
+    for (let i = 0; out.length < n; i++) if (homeRow(hashKey(`${prefix}${i}`), 64) === 5) out.push(`${prefix}${i}`);
+    return out;
+  };
+  const pool = [
+    ...sameHome('c', 40),
+    ...sameHome('l'.repeat(30), 6),
+    'a',
+    'a\u0000',
+    '\u0000',
+    '',
+    'x'.repeat(28),
+    'x'.repeat(29),
+    'x'.repeat(27),
+    'ÿ'.repeat(28),
+    'é',
+    'Ā',
+    '日本',
+    '\u{1F600}',
+    '203.0.113.7/32',
+    '2001:db8:abcd:1200::/56',
+  ];
+  const anyKey = fc.oneof(fc.constantFrom(...pool), fc.string({ maxLength: 32 }), fc.string({ maxLength: 32, unit: 'binary' }));
+
+  it('property - the packed table holds exactly what a Map holds, for any mix of short, long, Unicode and colliding keys', () => {
+    const policy = tokenBucket({ maxTokens: 3, tokensPerFill: 1, fillIntervalMs: 100 });
+    fc.assert(
+      fc.property(fc.array(fc.record({ key: anyKey, gap: fc.integer({ min: 0, max: 40 }), cost: fc.integer({ min: 1, max: 2 }), del: fc.boolean() }), { maxLength: 300 }), (trace) => {
+        // No sweep and room for every key: the model is exact, size included.
+        const keyed = createKeyedLimiter({ policy, maxKeys: 1000, sweepPerCall: 0 });
+        const model = new Map<string, RateState>();
+        let now = 0;
+        for (const { key, gap, cost, del } of trace) {
+          now += gap;
+          if (del) {
+            if (keyed.delete(key) !== model.delete(key)) return false;
+          } else {
+            const a = keyed.take(key, now, cost);
+            const b = take(model.get(key), cost, now, policy);
+            model.set(key, b.state);
+            if (a.kind !== b.kind || a.remaining !== b.remaining || a.resetAfterMs !== b.resetAfterMs) return false;
+          }
+          if (keyed.size !== model.size) return false;
+        }
+        // Every key still held answers from its own state; a deleted one from a full bucket.
+        for (const [key, state] of model) if (keyed.take(key, now).remaining !== take(state, 1, now, policy).remaining) return false;
+        return keyed.evictions === 0;
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('property - under eviction pressure every decision is its key own continuation or a fresh bucket, one per eviction', () => {
+    // The clock stands still, so a decision's `remaining` is its bucket's whole state.
+    const policy = tokenBucket({ maxTokens: 3, fillIntervalMs: 100 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.record({ key: anyKey, cost: fc.integer({ min: 1, max: 2 }) }), { maxLength: 300 }), (maxKeys, trace) => {
+        const keyed = createKeyedLimiter({ policy, maxKeys });
+        const model = new Map<string, RateState>();
+        let restarts = 0;
+        for (const { key, cost } of trace) {
+          const a = keyed.take(key, 0, cost);
+          const b = take(model.get(key), cost, 0, policy);
+          if (a.kind === b.kind && a.remaining === b.remaining) model.set(key, b.state);
+          else {
+            const fresh = take(undefined, cost, 0, policy);
+            if (a.kind !== fresh.kind || a.remaining !== fresh.remaining) return false;
+            model.set(key, fresh.state);
+            restarts++;
+          }
+          if (keyed.size > maxKeys) return false;
+        }
+        return restarts <= keyed.evictions;
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('keeps two keys apart when their whole 32-bit hashes collide, inline or long', () => {
+    const policy = tokenBucket({ maxTokens: 2, fillIntervalMs: 1000 });
+    for (const [a, b] of [
+      ['k103921', 'k135502'],
+      ['long-key-for-a-tenant-number-65912', 'long-key-for-a-tenant-number-104000'],
+    ] as const) {
+      expect(hashKey(a)).toBe(hashKey(b));
+      const l = createKeyedLimiter({ policy, sweepPerCall: 0 });
+      expect(l.take(a, 0, 2).remaining).toBe(0);
+      expect(l.take(b, 0).remaining).toBe(1);
+      expect(l.take(a, 0).kind).toBe('limited');
+      expect(l.size).toBe(2);
+      expect(l.delete(a)).toBe(true);
+      expect(l.take(b, 0).remaining).toBe(0);
+      expect(l.delete(a)).toBe(false);
+    }
   });
 });

@@ -2,12 +2,18 @@
  * Many keys under one policy, with bounded memory and no timers.
  *
  * Storage is one open-addressing hash table (linear probing, Knuth TAOCP vol. 3 §6.4 Algorithm
- * L, with backward-shift deletion, Algorithm R) in a single `Float64Array`: row `i` holds the
- * key's non-zero 32-bit hash (0 = empty) followed by the algorithm's state (GCRA 1 number, token
- * bucket 2, sliding window 3), and a parallel array holds the key strings. A decision costs one
- * string hash and, typically, two memory reads that miss the cache at a million keys (the row,
- * then the key pointer to confirm the match); a `Map<string, slot>` plus a state array costs
- * about twice that (bucket, entry chain, state). No object per key.
+ * L, with backward-shift deletion, Algorithm R) in a single `ArrayBuffer` of fixed-size rows:
+ * row `i` holds the key's non-zero 32-bit hash (0 = empty), the key itself packed into seven
+ * int32 words (keys of up to 28 Latin-1 characters: client IPs, most ids; see
+ * `internal/hash.ts`), then the algorithm's state as float64s (GCRA 1 number, token bucket 2,
+ * sliding window 3). A decision on such a key hashes the string it was given (in the CPU cache:
+ * the caller just built it), then reads and writes ONE row of 40 to 56 bytes: at a million keys
+ * that is one cache miss, where a `Map<string, slot>` plus a state array costs three dependent
+ * ones (bucket, entry, then the stored key string and the state). Longer keys keep their string
+ * in a parallel array, allocated only when the first one arrives. No object per key.
+ *
+ * The table is sized to its key limit at load 3/4 (the home row is a multiply-shift range
+ * reduction, so any row count works): about 64 bytes per token-bucket key at capacity.
  *
  * Crafted collisions: no key is ever placed more than {@link MAX_PROBE} rows from its home
  * row; a key that would be is kept in a small overflow `Map` (V8's seeded hash) instead, so a
@@ -21,7 +27,7 @@
  * bounded-memory trade-off, counted in `evictions`).
  */
 import type { Decision } from './decision.js';
-import { hashKey } from './internal/hash.js';
+import { homeRow, KEY_WORDS, packKey } from './internal/hash.js';
 import { initSlots, isIdle, msUntilIdle, stepFor, widthOf } from './internal/steps.js';
 import type { RatePolicy } from './policy.js';
 
@@ -55,6 +61,8 @@ const NO_ROOM = -0x80000000;
 /** Keys examined when a full limiter needs room. */
 const EVICTION_SAMPLE = 8;
 const INITIAL_ROWS = 64;
+/** Int32 slots before a row's state: the hash, then the packed key (an even count, so the state is 8-byte aligned). */
+const HEAD = 1 + KEY_WORDS + ((1 + KEY_WORDS) & 1);
 
 /**
  * Creates a keyed limiter.
@@ -79,19 +87,24 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
   const sweepPerCall = Math.max(0, Math.floor(options.sweepPerCall ?? 2));
   const step = stepFor(policy);
   const stateWidth = widthOf(policy);
-  // Row: [hash (non-zero int32), ...state]. The table never gets fuller than 3/4, so probes stay short.
-  const W = stateWidth + 1;
-  let maxRows = 2;
-  while (maxRows * 3 < maxKeys * 4) maxRows *= 2;
+  // A row: HEAD int32s (hash, packed key, padding to 8 bytes), then stateWidth float64s.
+  const RI = HEAD + 2 * stateWidth;
+  const RF = RI >> 1;
+  const SF = HEAD >> 1;
+  // The table never gets fuller than 3/4, so probes stay short.
+  const maxRows = Math.max(2, Math.ceil((maxKeys * 4) / 3));
   let cap = 0;
-  let mask = 0;
-  let rows = new Float64Array(0);
-  let keyAt: string[] = [];
+  let ints = new Int32Array(0);
+  let nums = new Float64Array(0);
+  // Strings of long keys (see internal/hash.ts), by row; allocated with the first one.
+  let keyAt: string[] | undefined;
   let count = 0;
   const overflow = new Map<string, Float64Array>();
   let evictions = 0;
   let cursor = 0;
-  // The last key decided and its row offset: a hot key (a global limit's single key, one
+  // The packed words of the key being decided (filled by packKey).
+  const words = new Int32Array(KEY_WORDS);
+  // The last key decided and its state offset: a hot key (a global limit's single key, one
   // client's burst) skips hashing. Rows only move on removal, growth and clear, which reset it.
   let lastKey: string | undefined;
   let lastOffset = 0;
@@ -101,22 +114,42 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
   function reset(rowCount: number): void {
     lastKey = undefined;
     cap = rowCount;
-    mask = cap - 1;
-    rows = new Float64Array(cap * W);
-    keyAt = new Array<string>(cap).fill('');
+    const buffer = new ArrayBuffer(cap * RI * 4);
+    ints = new Int32Array(buffer);
+    nums = new Float64Array(buffer);
+    keyAt = undefined;
     count = 0;
     cursor = 0;
   }
   reset(Math.min(maxRows, INITIAL_ROWS));
 
-  /** The row holding `key`, else `-1 - (free row to insert at)`, else {@link NO_ROOM}. */
+  /** The row holding the key packed in `words`, else `-1 - (free row to insert at)`, else {@link NO_ROOM}. */
   function lookup(key: string, tag: number): number {
-    let i = tag & mask;
+    const w0 = words[0] as number;
+    const w1 = words[1] as number;
+    const w2 = words[2] as number;
+    const w3 = words[3] as number;
+    const w4 = words[4] as number;
+    const w5 = words[5] as number;
+    const w6 = words[6] as number;
+    let i = homeRow(tag, cap);
     for (let d = 0; d <= MAX_PROBE; d++) {
-      const t = rows[i * W] as number;
+      const b = i * RI;
+      const t = ints[b] as number;
       if (t === 0) return -1 - i;
-      if (t === tag && keyAt[i] === key) return i;
-      i = (i + 1) & mask;
+      if (
+        t === tag &&
+        ints[b + 1] === w0 &&
+        ints[b + 2] === w1 &&
+        ints[b + 3] === w2 &&
+        ints[b + 4] === w3 &&
+        ints[b + 5] === w4 &&
+        ints[b + 6] === w5 &&
+        ints[b + 7] === w6 &&
+        (w0 !== 0 || (keyAt as string[])[i] === key)
+      )
+        return i;
+      if (++i === cap) i = 0;
     }
     return NO_ROOM;
   }
@@ -127,40 +160,71 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
     let hole = i;
     let j = i;
     for (;;) {
-      j = (j + 1) & mask;
-      const t = rows[j * W] as number;
+      if (++j === cap) j = 0;
+      const t = ints[j * RI] as number;
       if (t === 0) break;
       // Row j may move into the hole unless its home lies cyclically in (hole, j].
-      if (((j - (t & mask)) & mask) >= ((j - hole) & mask)) {
-        rows.copyWithin(hole * W, j * W, j * W + W);
-        keyAt[hole] = keyAt[j] as string;
+      let fromHome = j - homeRow(t, cap);
+      if (fromHome < 0) fromHome += cap;
+      let fromHole = j - hole;
+      if (fromHole < 0) fromHole += cap;
+      if (fromHome >= fromHole) {
+        ints.copyWithin(hole * RI, j * RI, j * RI + RI);
+        if (keyAt !== undefined) keyAt[hole] = keyAt[j] as string;
         hole = j;
       }
     }
-    rows[hole * W] = 0;
-    keyAt[hole] = '';
+    ints[hole * RI] = 0;
+    if (keyAt !== undefined) keyAt[hole] = '';
     count--;
   }
 
+  /** Writes `key` (packed in `words`) into the free row `at`; returns its state offset. */
   function place(key: string, tag: number, at: number): number {
-    rows[at * W] = tag;
-    keyAt[at] = key;
+    const b = at * RI;
+    ints[b] = tag;
+    ints.set(words, b + 1);
+    if (words[0] === 0) (keyAt ??= new Array<string>(cap).fill(''))[at] = key;
     count++;
-    return at * W + 1;
+    return at * RF + SF;
+  }
+
+  /** The key held in row `i` (rebuilt from its packed words when inline). */
+  function keyOf(from: Int32Array, fromKeys: string[] | undefined, i: number): string {
+    const b = i * RI;
+    if (from[b + 1] === 0) return (fromKeys as string[])[i] as string;
+    let s = '';
+    for (let k = 0; k < KEY_WORDS * 4; k++) {
+      const c = ((from[b + 1 + (k >> 2)] as number) >>> ((k & 3) << 3)) & 255;
+      if (c === 0) break;
+      s += String.fromCharCode(c);
+    }
+    return s;
   }
 
   function grow(): void {
-    const old = rows;
+    const old = ints;
     const oldKeys = keyAt;
     const oldCap = cap;
-    reset(cap * 2);
+    reset(Math.min(maxRows, cap * 2));
+    if (oldKeys !== undefined) keyAt = new Array<string>(cap).fill('');
     for (let i = 0; i < oldCap; i++) {
-      const tag = old[i * W] as number;
+      const tag = old[i * RI] as number;
       if (tag === 0) continue;
-      const key = oldKeys[i] as string;
-      const at = lookup(key, tag);
-      if (at === NO_ROOM) overflow.set(key, old.slice(i * W + 1, i * W + W));
-      else rows.set(old.subarray(i * W + 1, i * W + W), place(key, tag, -1 - at));
+      // Keys are distinct: the first free row within reach is the key's row.
+      let at = homeRow(tag, cap);
+      let d = 0;
+      while (d <= MAX_PROBE && ints[at * RI] !== 0) {
+        if (++at === cap) at = 0;
+        d++;
+      }
+      if (d > MAX_PROBE) {
+        overflow.set(keyOf(old, oldKeys, i), new Float64Array(old.buffer, (i * RI + HEAD) * 4, stateWidth).slice());
+        continue;
+      }
+      ints.set(old.subarray(i * RI, i * RI + RI), at * RI);
+      if (old[i * RI + 1] === 0) (keyAt as string[])[at] = (oldKeys as string[])[i] as string;
+      count++;
     }
   }
 
@@ -181,13 +245,13 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
         cooldown = Math.max(64, (count + overflow.size) >> 4);
         return;
       }
-      if (rows[cursor * W] === 0) {
+      if (ints[cursor * RI] === 0) {
         cursor++;
         continue;
       }
       k++;
       // After a removal the cursor stays: backward shift may have moved a row into it.
-      if (isIdle(rows, cursor * W + 1, now, policy)) removeAt(cursor);
+      if (isIdle(nums, cursor * RF + SF, now, policy)) removeAt(cursor);
       else cursor++;
     }
   }
@@ -198,8 +262,8 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
     let bestWait = Infinity;
     for (let seen = 0, steps = 0; seen < EVICTION_SAMPLE && steps < cap; steps++) {
       if (cursor >= cap) cursor = 0;
-      if (rows[cursor * W] !== 0) {
-        const wait = msUntilIdle(rows, cursor * W + 1, now, policy);
+      if (ints[cursor * RI] !== 0) {
+        const wait = msUntilIdle(nums, cursor * RF + SF, now, policy);
         if (wait === 0) {
           removeAt(cursor);
           return;
@@ -217,7 +281,7 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
     else overflow.delete(overflow.keys().next().value as string);
   }
 
-  /** Adds `key` with a fresh state: its offset in `rows`, or -1 when it lives in `overflow`. */
+  /** Adds `key` (packed in `words`) with a fresh state: its offset in `nums`, or -1 when it lives in `overflow`. */
   function insert(key: string, tag: number, now: number): number {
     const held = overflow.size > 0 ? overflow.get(key) : undefined;
     if (held !== undefined) return -1;
@@ -226,7 +290,7 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
     const at = lookup(key, tag);
     if (at !== NO_ROOM) {
       const o = place(key, tag, -1 - at);
-      initSlots(rows, o, now, policy);
+      initSlots(nums, o, now, policy);
       return o;
     }
     const s = new Float64Array(stateWidth);
@@ -239,13 +303,13 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
     policy,
     take(key: string, now: number, cost = 1): Decision {
       let decision: Decision;
-      if (key === lastKey) decision = step(rows, lastOffset, cost, now, policy);
+      if (key === lastKey) decision = step(nums, lastOffset, cost, now, policy);
       else {
-        const tag = hashKey(key);
+        const tag = packKey(key, words);
         const at = lookup(key, tag);
-        const o = at >= 0 ? at * W + 1 : insert(key, tag, now);
+        const o = at >= 0 ? at * RF + SF : insert(key, tag, now);
         if (o >= 0) {
-          decision = step(rows, o, cost, now, policy);
+          decision = step(nums, o, cost, now, policy);
           lastKey = key;
           lastOffset = o;
         } else decision = step(overflow.get(key) as Float64Array, 0, cost, now, policy);
@@ -254,7 +318,7 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
       return decision;
     },
     delete(key: string): boolean {
-      const at = lookup(key, hashKey(key));
+      const at = lookup(key, packKey(key, words));
       if (at >= 0) {
         removeAt(at);
         return true;
