@@ -194,5 +194,19 @@ describe('property: the fast path agrees with the general path', () => {
         { numRuns: 500 },
       );
     });
+
+    it(`${selection}: a query string carried in the path (walked raw first) gives the same result as a separate query`, () => {
+      fc.assert(
+        fc.property(fc.array(route, { minLength: 1, maxLength: 6 }), request, fc.constantFrom('', '/', 'x', '/x'), (routes, req, tail) => {
+          const t = compileRoutes({ routes }, { selection });
+          const { query, ...rest } = req;
+          // `tail` puts the `?` inside a segment, after a slash, or inside a catch-all's rest.
+          const separate = match(t, { ...rest, path: `${req.path}${tail}`, query });
+          const inPath = match(t, { ...rest, path: `${req.path}${tail}?${query}` });
+          expect(view(inPath)).toEqual(view(separate));
+        }),
+        { numRuns: 500 },
+      );
+    });
   }
 });

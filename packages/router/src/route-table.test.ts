@@ -109,6 +109,15 @@ describe('path conditions', () => {
   it('the query string is never part of the path', () => {
     const m = table([{ id: 'a', matches: [exact('/a')] }]);
     expect(m('/a?x=1')).toBe('a');
+    const t = compileRoutes({ routes: [{ id: 'p', matches: [{ path: { type: 'Template', value: '/u/:id' } }] }] });
+    expect(match(t, req({ path: '/u/7?x=1' }))).toMatchObject({ path: '/u/7', params: { id: '7' } });
+    expect(match(t, req({ path: '/u?id=7' }))).toMatchObject({ kind: 'no-route', path: '/u' });
+  });
+
+  it('a path value with "?" is refused: it could never match', () => {
+    for (const type of ['Template', 'Prefix'] as const) {
+      expect(() => compileRoutes({ routes: [{ matches: [{ path: { type, value: '/a?b' } }] }] })).toThrow(/must not contain "\?"/);
+    }
   });
 });
 

@@ -43,6 +43,11 @@ interface StaticBucket {
 
 interface Matcher {
   readonly staticMap: Map<string, StaticBucket>;
+  /**
+   * A filter in front of `staticMap`: bit `c & 31` of `staticShape[n]` is set when some static
+   * key has length `n` and last character `c`. Most non-static paths skip the hash lookup.
+   */
+  readonly staticShape: Uint32Array;
   readonly cs: TrieNode;
   readonly ci: TrieNode;
   readonly hasCs: boolean;
@@ -55,9 +60,13 @@ interface Matcher {
   readonly optimistic: boolean;
 }
 
-/** One matcher per method named by some route (with the method-less routes in each), plus one for other methods. */
+/**
+ * One matcher per method named by some route (with the method-less routes in each), plus one for
+ * other methods. Methods are compared in a short array (commonest first), not hashed.
+ */
 interface Split {
-  readonly byMethod: Map<string, Matcher>;
+  readonly methods: readonly string[];
+  readonly matchers: readonly Matcher[];
   readonly other: Matcher | undefined;
 }
 
@@ -170,6 +179,10 @@ function validatePath(raw: unknown, p: (string | number)[], issues: IssueCollect
     return undefined;
   }
   if (value.length > 1024) issues.add(vp, 'must be at most 1024 characters');
+  if (value.includes('?')) {
+    issues.add(vp, 'must not contain "?" (the query string is not part of the path), so it could never match');
+    return undefined;
+  }
   if ((type === 'Exact' || type === 'PathPrefix') && !GATEWAY_PATH_RE.test(value)) {
     issues.add(vp, 'contains characters a path cannot carry unencoded');
     return undefined;
@@ -714,14 +727,27 @@ function findShadowed(ordered: readonly Draft[], gateway: boolean, warnings: Com
   }
 }
 
+const COMMON_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
+
 function buildSplit(list: readonly Entry[], ctx: Ctx): Split {
-  const byMethod = new Map<string, Matcher>();
-  for (const e of list) {
-    const m = e.method;
-    if (m !== undefined && !byMethod.has(m)) byMethod.set(m, buildMatcher(list.filter((x) => x.method === undefined || x.method === m), ctx));
-  }
+  const popularity = (m: string): number => (COMMON_METHODS.includes(m) ? COMMON_METHODS.indexOf(m) : COMMON_METHODS.length);
+  const methods = [...new Set(list.flatMap((e) => (e.method === undefined ? [] : [e.method])))].sort((a, b) => popularity(a) - popularity(b));
+  const matchers = methods.map((m) => buildMatcher(list.filter((x) => x.method === undefined || x.method === m), ctx));
   const generic = list.filter((x) => x.method === undefined);
-  return { byMethod, other: generic.length > 0 ? buildMatcher(generic, ctx) : undefined };
+  return { methods, matchers, other: generic.length > 0 ? buildMatcher(generic, ctx) : undefined };
+}
+
+function methodMatcher(split: Split, method: string): Matcher | undefined {
+  const ms = split.methods;
+  for (let i = 0; i < ms.length; i++) if (ms[i] === method) return split.matchers[i];
+  return split.other;
+}
+
+function staticBucket(m: Matcher, path: string): StaticBucket | undefined {
+  const len = path.length;
+  const shape = m.staticShape;
+  if (len >= shape.length || (((shape[len] as number) >>> (path.charCodeAt(len - 1) & 31)) & 1) === 0) return undefined;
+  return m.staticMap.get(path);
 }
 
 function buildMatcher(list: readonly Entry[], ctx: Ctx): Matcher {
@@ -752,7 +778,11 @@ function buildMatcher(list: readonly Entry[], ctx: Ctx): Matcher {
   regexes.sort((a, b) => a.rank - b.rank);
   cs.finish();
   ci.finish();
-  const m: Matcher = { staticMap, cs, ci, hasCs, hasCi, regexes, optimistic: list.every((e) => e.percent >= 100) };
+  let maxLen = 0;
+  for (const key of staticMap.keys()) maxLen = Math.max(maxLen, key.length);
+  const staticShape = new Uint32Array(staticMap.size === 0 ? 0 : maxLen + 1);
+  for (const key of staticMap.keys()) staticShape[key.length] = (staticShape[key.length] as number) | (1 << (key.charCodeAt(key.length - 1) & 31));
+  const m: Matcher = { staticMap, staticShape, cs, ci, hasCs, hasCi, regexes, optimistic: list.every((e) => e.percent >= 100) };
   // For each static path, the best rank any *other* candidate could reach on that path,
   // whatever the request's other properties: a static hit ranked below it needs no walk.
   for (const [key, b] of staticMap) {
@@ -824,8 +854,29 @@ export interface MatchOptions {
  */
 export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: MatchOptions): MatchResult<T> {
   const engine = table[ENGINE];
-  let raw = request.path;
-  if (typeof raw !== 'string') return NOT_A_STRING;
+  const full = request.path;
+  if (typeof full !== 'string') return NOT_A_STRING;
+  const ctx = engine.ctx;
+  const any = engine.any;
+  const only = engine.usesHosts || any === undefined ? undefined : methodMatcher(any, request.method);
+  if (only !== undefined) {
+    // Static fast path: static keys are in normalized form (and hold no `?`), so a raw path equal
+    // to one needs no normalization, and the entry found wins whenever its own conditions hold.
+    const bucket = staticBucket(only, full);
+    if (bucket !== undefined) {
+      const hit = bucket.fast;
+      if (hit !== undefined && (hit.check === undefined || hit.check(request, request.query ?? ''))) return hit.staticResult as MatchResult<T>;
+    }
+    if (only.optimistic && full.charCodeAt(0) === 47) {
+      // Walk the raw path as if it were normalized and free of `?`, noting on the way whether it
+      // is (a `?` counts as unclean); the common case then scans each character once and
+      // allocates nothing but the result. Otherwise everything is redone below.
+      begin(ctx, request, request.query ?? '', options, engine);
+      const groups = runMatcher(only, full, ctx, bucket);
+      if ((ctx.best !== undefined && cleanWin(ctx)) || isPlain(full)) return finish(ctx, full, groups);
+    }
+  }
+  let raw = full;
   let query = request.query;
   const q = raw.indexOf('?');
   if (q >= 0) {
@@ -833,31 +884,13 @@ export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: 
     raw = raw.slice(0, q);
   }
   const qs = query ?? '';
-  const ctx = engine.ctx;
   if (!engine.usesHosts) {
-    const any = engine.any;
-    const only = any === undefined ? undefined : (any.byMethod.get(request.method) ?? any.other);
     if (only === undefined) return noRoute(raw, engine);
-    // Static fast path: static keys are in normalized form, so a raw path equal to one needs no
-    // normalization, and the entry found wins whenever its own conditions hold.
-    const bucket = only.staticMap.get(raw);
-    if (bucket !== undefined) {
-      const hit = bucket.fast;
-      if (hit !== undefined && (hit.check === undefined || hit.check(request, qs))) return hit.staticResult as MatchResult<T>;
-    }
-    if (only.optimistic && raw.charCodeAt(0) === 47) {
-      // Walk the raw path as if it were normalized, noting on the way whether it is; the common
-      // case then scans each character once and allocates nothing but the result.
-      begin(ctx, request, qs, options, engine);
-      const groups = runMatcher(only, raw, ctx, bucket);
-      const best = ctx.best;
-      if ((best !== undefined && cleanWin(ctx)) || isTrivial(raw)) return finish(ctx, raw, groups);
-    }
     const n = normalizePath(raw, engine.normalize);
     if (n.kind === 'invalid') return { kind: 'bad-request', reason: n.reason };
     const path = n.path;
     begin(ctx, request, qs, options, engine);
-    const groups = runMatcher(only, path, ctx, path === raw ? bucket : only.staticMap.get(path));
+    const groups = runMatcher(only, path, ctx, staticBucket(only, path));
     return finish(ctx, path, groups);
   }
   const n = normalizePath(raw, engine.normalize);
@@ -904,8 +937,13 @@ function finish<T>(ctx: Ctx, path: string, groups: RegExpExecArray | undefined):
 }
 
 function runSplit(split: Split, method: string, path: string, ctx: Ctx): RegExpExecArray | undefined {
-  const m = split.byMethod.get(method) ?? split.other;
-  return m === undefined ? undefined : runMatcher(m, path, ctx, m.staticMap.get(path));
+  const m = methodMatcher(split, method);
+  return m === undefined ? undefined : runMatcher(m, path, ctx, staticBucket(m, path));
+}
+
+/** `isTrivial` and free of `?`: the raw path is its own normalized form and has no query. */
+function isPlain(path: string): boolean {
+  return isTrivial(path) && !path.includes('?');
 }
 
 /** No matcher for this method: still a 400 for a path that cannot be normalized. */

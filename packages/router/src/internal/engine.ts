@@ -314,7 +314,7 @@ export function walk(node: TrieNode, s: number, ctx: Ctx): void {
     for (; e < len; e++) {
       const c = path.charCodeAt(e);
       if (c === 47) break;
-      if (c <= 32 || c === 37 || c === 92 || c === 127) clean = false;
+      if (c <= 32 || c === 37 || c === 63 || c === 92 || c === 127) clean = false;
     }
     const p = node.param;
     if (p !== undefined && e > s && p.minRank < ctx.bestRank) {
@@ -341,7 +341,8 @@ export function walk(node: TrieNode, s: number, ctx: Ctx): void {
 }
 
 /**
- * True when `path[from..]` needs no normalization, given that `path[from - 1]` is `/` (or
+ * True when `path[from..]` needs no normalization and holds no `?` (the raw path may still carry
+ * its query string), given that `path[from - 1]` is `/` (or
  * `from` is 0): the test of `isTrivial` on the rest of the path.
  */
 export function cleanFrom(path: string, from: number): boolean {
@@ -349,7 +350,7 @@ export function cleanFrom(path: string, from: number): boolean {
   let prev = from > 0 ? 47 : 0;
   for (let i = from; i < n; i++) {
     const c = path.charCodeAt(i);
-    if (c <= 32 || c === 37 || c === 92 || c === 127) return false;
+    if (c <= 32 || c === 37 || c === 63 || c === 92 || c === 127) return false;
     if (prev === 47 && (c === 47 || c === 46)) return false;
     prev = c;
   }
