@@ -308,16 +308,17 @@ export function walk(node: TrieNode, s: number, ctx: Ctx): void {
       walk(child, next, ctx);
       ctx.dirty -= gap;
     }
-    // The segment's end, and whether it is certainly in normalized form.
-    let e = s;
-    let clean = s >= len || path.charCodeAt(s) !== 46;
-    for (; e < len; e++) {
-      const c = path.charCodeAt(e);
-      if (c === 47) break;
-      if (c <= 32 || c === 37 || c === 63 || c === 92 || c === 127) clean = false;
-    }
     const p = node.param;
-    if (p !== undefined && e > s && p.minRank < ctx.bestRank) {
+    // A parameter takes a non-empty segment; its end and cleanliness are scanned only here.
+    if (p !== undefined && s < len && path.charCodeAt(s) !== 47 && p.minRank < ctx.bestRank) {
+      let e = s;
+      // Whether the value is certainly in normalized form.
+      let clean = path.charCodeAt(s) !== 46;
+      for (; e < len; e++) {
+        const c = path.charCodeAt(e);
+        if (c === 47) break;
+        if (c <= 32 || c === 37 || c === 63 || c === 92 || c === 127) clean = false;
+      }
       if (!clean) ctx.dirty++;
       if (!node.hasTail) {
         node = p;
