@@ -72,6 +72,29 @@ describe('maglev', () => {
     `);
   });
 
+  it('pick - answers table[hash mod M] of buildMaglevTable over the key-sorted endpoints, for 8-, 16-bit compact tables alike', () => {
+    // 256 endpoints fit a Uint8Array table, 257 need a Uint16Array: both must answer the same.
+    for (const n of [1, 2, 255, 256, 257, 300]) {
+      const eps = fleet(n);
+      const sorted = [...eps].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const table = buildMaglevTable(
+        sorted.map((e) => e.id),
+        sorted.map((e) => e.weight),
+        1_009,
+      );
+      const lb = maglev({ tableSize: 1_009 });
+      const state = lb.create(eps, 0);
+      const rng = seededRng(n);
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 4_294_967_295 }), (hash) => {
+          const r = lb.pick(state, { eligible: eps, now: 0, rng, hash });
+          expect(r.kind === 'picked' ? r.endpoint : undefined).toBe(sorted[table[hash % 1_009] as number]);
+        }),
+        { numRuns: 200 },
+      );
+    }
+  });
+
   it('update - when one of 20 endpoints leaves, ≈ 1/20 of keys move (measured ≤ 1.6/N)', () => {
     const { moved } = movedWhenOneLeaves(maglev(), 20, 7);
     expect(moved).toBeGreaterThan(0.7 / 20);

@@ -21,7 +21,7 @@ export type { HashPolicy } from './hash-policy.js';
 export { computeRequestHash, hashPolicyValue, hashByHeader, hashByCookie, hashByQueryParameter, hashBySourceIp, hashByAttribute } from './hash-policy.js';
 export type { BoundedLoadOptions, RingHashOptions, RingHashState, Ring } from './ring-hash.js';
 export { ringHash, buildRing, ringLookup } from './ring-hash.js';
-export type { MaglevOptions, MaglevState } from './maglev.js';
+export type { MaglevOptions, MaglevState, MaglevTable } from './maglev.js';
 export { maglev, buildMaglevTable, isPrime } from './maglev.js';
 export type { LevelHealth, PriorityLoad, PriorityOptions, PriorityState } from './priority.js';
 export { withPriority, computePriorityLoad } from './priority.js';

@@ -11,9 +11,10 @@
  * whatever the input order. Lookup is `table[hash mod M]`: O(1), flat in N. On removal of
  * one of N endpoints, somewhat more than 1/N of keys move (≈ 2× ring hash, per Envoy).
  */
-import { murmur3, type LoadBalancer } from '@switchyard/core';
-import { invalid } from './internal/common.js';
-import { hashingBalancer, type BoundedLoadOptions, type HashingState } from './internal/hashing.js';
+import { murmur3, type LoadBalancer, type PickInput, type PickResult } from '@switchyard/core';
+import { boundedPick } from './internal/bounded-load.js';
+import { emptyFor, invalid } from './internal/common.js';
+import { hashingParts, type BoundedLoadOptions, type HashingState } from './internal/hashing.js';
 
 /** Options of {@link maglev}. */
 export interface MaglevOptions extends BoundedLoadOptions {
@@ -21,12 +22,16 @@ export interface MaglevOptions extends BoundedLoadOptions {
   readonly tableSize?: number;
 }
 
+/** A compact Maglev table: the narrowest unsigned array that holds every endpoint index. */
+export type MaglevTable = Uint8Array | Uint16Array | Uint32Array;
+
 /**
  * Plain state of {@link maglev}: `built` is the lookup table (slot → index into `slots`, the
- * eligible endpoints ordered by key), a `Uint16Array` below 65 536 endpoints (half the cache
- * lines of 32-bit entries).
+ * eligible endpoints ordered by key), a `Uint8Array` up to 256 endpoints (64 KiB for 65 537
+ * slots) and a `Uint16Array` up to 65 536: a lookup is a random access into it, and the fewer
+ * cache lines the table spans, the more of them stay in cache.
  */
-export type MaglevState = HashingState<Uint16Array | Uint32Array>;
+export type MaglevState = HashingState<MaglevTable>;
 
 /** True if `n` is prime (trial division; table sizes are ≤ 5 000 011). */
 export function isPrime(n: number): boolean {
@@ -87,8 +92,8 @@ export function buildMaglevTable(keys: readonly string[], weights: readonly numb
 }
 
 /** The table with its `-1`-free entries in the narrowest unsigned array that holds `n − 1`. */
-function compactTable(table: Int32Array, n: number): Uint16Array | Uint32Array {
-  return n <= 65_536 ? Uint16Array.from(table) : Uint32Array.from(table);
+function compactTable(table: Int32Array, n: number): MaglevTable {
+  return n <= 256 ? Uint8Array.from(table) : n <= 65_536 ? Uint16Array.from(table) : Uint32Array.from(table);
 }
 
 /**
@@ -112,14 +117,50 @@ function compactTable(table: Int32Array, n: number): Uint16Array | Uint32Array {
 export function maglev(options: MaglevOptions = {}): LoadBalancer<MaglevState> {
   const M = options.tableSize ?? 65_537;
   if (!isPrime(M) || M > 5_000_011) invalid('tableSize', 'must be a prime <= 5000011');
-  return hashingBalancer<Uint16Array | Uint32Array>(
+  const owner = (table: MaglevTable, hash: number): number => table[hash % M] as number;
+  const parts = hashingParts<MaglevTable>(
     {
       name: 'maglev',
-      empty: new Uint16Array(0),
+      empty: new Uint8Array(0),
       sortByKey: true,
       build: (keys, weights) => compactTable(buildMaglevTable(keys, weights, M), keys.length),
-      owner: (table, hash) => table[hash % M] as number,
+      owner,
     },
     options,
   );
+  const { factor, requestHash, prepare } = parts;
+  // Maglev's own pick (not the generic one ring hash uses): its table load and hash call
+  // sites see Maglev only. Unbounded, a pick is: identity check of the eligible array, the
+  // request hash, `table[hash mod M]`, and the endpoint's preallocated result.
+  const pick =
+    factor === undefined
+      ? (state: MaglevState, input: PickInput): PickResult => {
+          const eligible = input.eligible;
+          if (eligible !== state.ready) {
+            if (eligible.length === 0) return emptyFor(state.table.size);
+            prepare(state, eligible, input.now);
+          }
+          let h = input.hash;
+          if (h === undefined) {
+            const request = input.request;
+            if (requestHash !== undefined && request !== undefined) h = requestHash(request);
+            if (h === undefined) h = Math.floor(input.rng.next() * 4294967296);
+          }
+          return state.picks[state.built[(h >>> 0) % M] as number] as PickResult;
+        }
+      : (state: MaglevState, input: PickInput): PickResult => {
+          const eligible = input.eligible;
+          if (eligible !== state.ready) {
+            if (eligible.length === 0) return emptyFor(state.table.size);
+            prepare(state, eligible, input.now);
+          }
+          let h = input.hash;
+          if (h === undefined) {
+            const request = input.request;
+            if (requestHash !== undefined && request !== undefined) h = requestHash(request);
+            if (h === undefined) h = Math.floor(input.rng.next() * 4294967296);
+          }
+          return boundedPick(state.slots, state.totalWeight, factor, h >>> 0, owner, state.built).picked;
+        };
+  return { name: 'maglev', create: parts.create, update: parts.update, pick, begin: parts.begin, observe: parts.observe };
 }

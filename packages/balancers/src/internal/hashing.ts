@@ -5,7 +5,7 @@
  * unbounded or bounded-load pick, and in-flight bookkeeping. Each algorithm supplies `build`
  * (keys and weights → its structure) and `owner` (structure, hash → index of the owning slot).
  */
-import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult } from '@switchyard/core';
+import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult, SyRequest } from '@switchyard/core';
 import { compileRequestHash, createHashMemo, type HashPolicy } from '../hash-policy.js';
 import { boundedPick } from './bounded-load.js';
 import { emptyFor, invalid } from './common.js';
@@ -75,43 +75,80 @@ export function checkFactor(factor: number | undefined): number | undefined {
   return factor;
 }
 
-/** A consistent-hashing balancer over `algorithm` (see the file comment). */
-export function hashingBalancer<T>(algorithm: HashingAlgorithm<T>, options: BoundedLoadOptions): LoadBalancer<HashingState<T>> {
+/**
+ * Everything of a hashing balancer but its `pick`, for algorithms that write their own pick
+ * (Maglev): a pick written in the algorithm's file has call sites of its own, so V8's inline
+ * caches there see one table type and one hash function even when a process also runs ring
+ * hash or other Maglev configurations.
+ */
+export interface HashingParts<T> {
+  readonly factor: number | undefined;
+  /** The request's hash under the configured policies, or undefined (no policy applied). */
+  readonly requestHash: ((request: SyRequest) => number | undefined) | undefined;
+  /** Rebuilds what derives from the eligible set, when it changed; marks `eligible` ready. */
+  prepare(state: HashingState<T>, eligible: readonly Endpoint[], now: number): void;
+  readonly create: LoadBalancer<HashingState<T>>['create'];
+  readonly update: LoadBalancer<HashingState<T>>['update'];
+  readonly begin: LoadBalancer<HashingState<T>>['begin'];
+  readonly observe: LoadBalancer<HashingState<T>>['observe'];
+}
+
+/** The shared parts of a consistent-hashing balancer over `algorithm` (see the file comment). */
+export function hashingParts<T>(algorithm: HashingAlgorithm<T>, options: BoundedLoadOptions): HashingParts<T> {
   const factor = checkFactor(options.hashBalanceFactor);
   const cacheSize = options.hashCacheSize ?? 0;
   if (!Number.isInteger(cacheSize) || cacheSize < 0) invalid('hashCacheSize', 'must be a non-negative integer');
   const keyOf = options.hashKey ?? ((e: Endpoint) => e.id);
   const requestHash = compileRequestHash(options.hashPolicy, cacheSize === 0 ? undefined : createHashMemo(cacheSize));
-  const { build, owner, sortByKey } = algorithm;
+  const { build, sortByKey } = algorithm;
   const make = (e: Endpoint): Slot => baseSlot(e, -Infinity);
   const fresh = (table: Map<string, Slot>): HashingState<T> => ({ table, view: createView(), built: algorithm.empty, slots: [], picks: [], ready: undefined, epoch: -1, totalWeight: 0 });
-  // Rebuilds what derives from the eligible set, when it changed; marks `eligible` ready.
-  const prepare = (state: HashingState<T>, eligible: readonly Endpoint[], now: number): void => {
-    resolve(state.view, eligible, state.table, make, now, false);
-    if (state.epoch !== state.view.epoch) {
-      state.epoch = state.view.epoch;
-      const keyed = state.view.slots.map((s) => ({ s, key: keyOf(s.endpoint) }));
-      if (sortByKey) keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      const slots = keyed.map((k) => k.s);
-      const weights = slots.map((s) => s.endpoint.weight);
-      state.built = build(
-        keyed.map((k) => k.key),
-        weights,
-      );
-      state.slots = slots;
-      state.picks = slots.map((s) => s.picked);
-      state.totalWeight = weights.reduce((a, b) => a + b, 0);
-    }
-    state.ready = eligible;
-  };
   return {
-    name: algorithm.name,
+    factor,
+    requestHash,
+    prepare(state, eligible, now) {
+      resolve(state.view, eligible, state.table, make, now, false);
+      if (state.epoch !== state.view.epoch) {
+        state.epoch = state.view.epoch;
+        const keyed = state.view.slots.map((s) => ({ s, key: keyOf(s.endpoint) }));
+        if (sortByKey) keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        const slots = keyed.map((k) => k.s);
+        const weights = slots.map((s) => s.endpoint.weight);
+        state.built = build(
+          keyed.map((k) => k.key),
+          weights,
+        );
+        state.slots = slots;
+        state.picks = slots.map((s) => s.picked);
+        state.totalWeight = weights.reduce((a, b) => a + b, 0);
+      }
+      state.ready = eligible;
+    },
     create(endpoints) {
       return fresh(rekey(undefined, endpoints, make));
     },
     update(state, endpoints) {
       return fresh(rekey(state.table, endpoints, make));
     },
+    begin(state, endpoint) {
+      const s = state.table.get(endpoint.id);
+      if (s !== undefined) s.inFlight++;
+    },
+    observe(state, outcome: Outcome) {
+      release(state.table, outcome.endpoint.id);
+    },
+  };
+}
+
+/** A consistent-hashing balancer over `algorithm` with the generic pick (see the file comment). */
+export function hashingBalancer<T>(algorithm: HashingAlgorithm<T>, options: BoundedLoadOptions): LoadBalancer<HashingState<T>> {
+  const parts = hashingParts(algorithm, options);
+  const { factor, requestHash, prepare } = parts;
+  const owner = algorithm.owner;
+  return {
+    name: algorithm.name,
+    create: parts.create,
+    update: parts.update,
     pick(state: HashingState<T>, input: PickInput): PickResult {
       const eligible = input.eligible;
       if (eligible !== state.ready) {
@@ -128,12 +165,7 @@ export function hashingBalancer<T>(algorithm: HashingAlgorithm<T>, options: Boun
       if (factor === undefined) return state.picks[owner(state.built, h)] as PickResult;
       return boundedPick(state.slots, state.totalWeight, factor, h, owner, state.built).picked;
     },
-    begin(state, endpoint) {
-      const s = state.table.get(endpoint.id);
-      if (s !== undefined) s.inFlight++;
-    },
-    observe(state, outcome: Outcome) {
-      release(state.table, outcome.endpoint.id);
-    },
+    begin: parts.begin,
+    observe: parts.observe,
   };
 }
