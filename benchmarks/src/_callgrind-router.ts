@@ -11,6 +11,9 @@
  *   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --single-threaded /tmp/cg.mjs \
  *     hono-12 'all together' switchyard 2000 2>&1 | grep refs     # then again with 12000
  *   (refs(12000) - refs(2000)) / 10000 = instructions per pass over the case's requests
+ * impl: a peer's name, `switchyard`, `switchyard first-match`, `switchyard +3 headers` or
+ * `switchyard (+ read params)` (reads `result.params` after every match). JIT tiering makes
+ * small counts wobble by a few percent: prefer 10000 and 30000.
  */
 import { match } from '@switchyard/router';
 import type { MatchRequest } from '@switchyard/router';
@@ -30,7 +33,14 @@ if (impl.startsWith('switchyard')) {
   const mine = ours(set.routes, impl === 'switchyard first-match' ? 'first-match' : 'gateway', impl === 'switchyard +3 headers');
   verify(impl, mine.find, c.probes);
   const t = mine.table;
-  for (let k = 0; k < iterations; k++) for (let i = 0; i < n; i++) sink = match(t, reqs[i] as MatchRequest);
+  if (impl === 'switchyard (+ read params)') {
+    for (let k = 0; k < iterations; k++) {
+      for (let i = 0; i < n; i++) {
+        const m = match(t, reqs[i] as MatchRequest);
+        sink = m.kind === 'matched' ? m.params : m;
+      }
+    }
+  } else for (let k = 0; k < iterations; k++) for (let i = 0; i < n; i++) sink = match(t, reqs[i] as MatchRequest);
 } else {
   const a = adapters(set.routes)[impl];
   if (a === undefined) throw new Error(`unknown impl ${impl}`);

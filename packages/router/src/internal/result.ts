@@ -72,7 +72,6 @@ export function regexMatched<T>(route: CompiledRoute<T>, matchIndex: number, pat
 }
 
 function decodeParam(s: string): string {
-  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {
@@ -82,38 +81,45 @@ function decodeParam(s: string): string {
 
 function groupParams(groups: RegExpExecArray): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(groups.groups ?? {})) if (v !== undefined) out[k] = decodeParam(v);
+  for (const [k, v] of Object.entries(groups.groups ?? {})) if (v !== undefined) out[k] = v.includes('%') ? decodeParam(v) : v;
   return out;
 }
 
 /**
  * A path matched by a template has the template's segments one for one (`:name` one non-empty
  * segment, a final `*name` the rest, possibly empty), so each value is found by counting `/`.
+ * One char-code scan, no builtin calls; a value is decoded only when it holds a `%`.
  */
 function templateParams(entry: Entry, path: string): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
   const names = entry.paramNames;
   const segs = entry.paramSegs;
-  const escaped = path.includes('%');
+  const last = names.length - 1;
   const len = path.length;
   let seg = 0;
-  let start = 1;
-  for (let i = 0; i < names.length; i++) {
-    const target = segs[i] as number;
-    while (seg < target && start <= len) {
-      const slash = path.indexOf('/', start);
-      start = slash < 0 ? len + 1 : slash + 1;
-      seg++;
+  // The start of segment `seg` (segment 0 starts after the leading `/`); past `len`: no such segment.
+  let i = 1;
+  for (let k = 0; k <= last; k++) {
+    const target = segs[k] as number;
+    for (; seg < target; seg++) {
+      while (i < len && path.charCodeAt(i) !== 47) i++;
+      i++;
     }
     let v = '';
-    if (start <= len) {
-      if (entry.catchAll && i === names.length - 1) v = path.slice(start);
-      else {
-        const end = path.indexOf('/', start);
-        v = path.slice(start, end < 0 ? len : end);
+    if (i <= len) {
+      const toEnd = k === last && entry.catchAll;
+      let e = i;
+      let escaped = false;
+      for (; e < len; e++) {
+        const c = path.charCodeAt(e);
+        if (c === 47 && !toEnd) break;
+        if (c === 37) escaped = true;
       }
+      v = path.slice(i, e);
+      if (escaped) v = decodeParam(v);
+      i = e;
     }
-    out[names[i] as string] = escaped ? decodeParam(v) : v;
+    out[names[k] as string] = v;
   }
   return out;
 }
