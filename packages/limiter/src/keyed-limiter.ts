@@ -125,33 +125,26 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
 
   /** The row holding the key packed in `words`, else `-1 - (free row to insert at)`, else {@link NO_ROOM}. */
   function lookup(key: string, tag: number): number {
+    // Locals: the closure's table fields are reloaded after every store otherwise.
+    const t32 = ints;
+    const rowCount = cap;
     const w0 = words[0] as number;
-    const w1 = words[1] as number;
-    const w2 = words[2] as number;
-    const w3 = words[3] as number;
-    const w4 = words[4] as number;
-    const w5 = words[5] as number;
-    const w6 = words[6] as number;
-    let i = homeRow(tag, cap);
+    let i = homeRow(tag, rowCount);
     for (let d = 0; d <= MAX_PROBE; d++) {
       const b = i * RI;
-      const t = ints[b] as number;
+      const t = t32[b] as number;
       if (t === 0) return -1 - i;
-      if (
-        t === tag &&
-        ints[b + 1] === w0 &&
-        ints[b + 2] === w1 &&
-        ints[b + 3] === w2 &&
-        ints[b + 4] === w3 &&
-        ints[b + 5] === w4 &&
-        ints[b + 6] === w5 &&
-        ints[b + 7] === w6 &&
-        (w0 !== 0 || (keyAt as string[])[i] === key)
-      )
-        return i;
-      if (++i === cap) i = 0;
+      if (t === tag && t32[b + 1] === w0 && sameKey(t32, b, i, key)) return i;
+      if (++i === rowCount) i = 0;
     }
     return NO_ROOM;
+  }
+
+  /** Row `i` (at `b`), whose hash and first word match, holds the key packed in `words`. */
+  function sameKey(t32: Int32Array, b: number, i: number, key: string): boolean {
+    if (words[0] === 0) return (keyAt as string[])[i] === key;
+    for (let k = 1; k < KEY_WORDS; k++) if (t32[b + 1 + k] !== words[k]) return false;
+    return true;
   }
 
   /** Empties row `i`, shifting later rows of its cluster back toward their home rows. */

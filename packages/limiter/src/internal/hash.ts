@@ -32,22 +32,29 @@ const scratch = new Int32Array(KEY_WORDS);
 export function packKey(key: string, words: Int32Array): number {
   const n = key.length;
   if (n === 0 || n > INLINE_CHARS) return longHash(key, words);
-  // One pass: four characters per word, each full word mixed in as MurmurHash3 does.
+  // One pass, four characters per word, each word mixed in as MurmurHash3 mixes a block.
+  // `(c - 1) >>> 0 > 254` rejects 0 and everything above U+00FF in one comparison.
   let h = 0x9747b28c | 0;
-  let w = 0;
-  for (let i = 0; i < n; i++) {
-    const c = key.charCodeAt(i);
-    if (c === 0 || c > 255) return longHash(key, words);
-    w |= c << ((i & 3) << 3);
-    if ((i & 3) === 3) {
-      words[i >> 2] = w;
-      h = mix(h, w);
-      w = 0;
-    }
+  let k = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const c0 = key.charCodeAt(i);
+    const c1 = key.charCodeAt(i + 1);
+    const c2 = key.charCodeAt(i + 2);
+    const c3 = key.charCodeAt(i + 3);
+    if ((c0 - 1) >>> 0 > 254 || (c1 - 1) >>> 0 > 254 || (c2 - 1) >>> 0 > 254 || (c3 - 1) >>> 0 > 254) return longHash(key, words);
+    const w = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+    words[k++] = w;
+    h = mix(h, w);
   }
-  let k = (n + 3) >> 2;
-  if ((n & 3) !== 0) {
-    words[k - 1] = w;
+  if (i < n) {
+    let w = 0;
+    for (let shift = 0; i < n; i++, shift += 8) {
+      const c = key.charCodeAt(i);
+      if ((c - 1) >>> 0 > 254) return longHash(key, words);
+      w |= c << shift;
+    }
+    words[k++] = w;
     h = mix(h, w);
   }
   for (; k < KEY_WORDS; k++) words[k] = 0;
