@@ -7,8 +7,10 @@
 //   SY_CG_SIZES=100 node packages/balancers/bench/callgrind.mjs  some sizes
 // One measurement = valgrind --tool=callgrind of this file in `worker` mode with `ops` and
 // 2 × `ops` operations after the same warm-up; (Ir(2·ops) − Ir(ops)) / ops is the cost of one
-// operation, loop included, free of start-up and JIT warm-up. Every row does what the
-// matching row of benchmarks/src/balancers.ts does, and checks its answers before counting.
+// operation, loop included, free of start-up and JIT warm-up. Rows do the operations of
+// benchmarks/src/balancers.ts (which decodes fresh keys per round before timing); here "fresh"
+// keys are built in the loop ('user-' + k, a new flat string each time, its cost counted for
+// every candidate alike). Every row checks its answers before counting.
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
