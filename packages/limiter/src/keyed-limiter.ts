@@ -69,8 +69,8 @@ const HEAD = 1 + KEY_WORDS + ((1 + KEY_WORDS) & 1);
  *
  * When to use: per-client limits in one process (or as the `local` fallback of a Redis
  * store). Gotcha: the state is per process / per isolate; on edge runtimes every isolate has
- * its own, so use a shared store for a fleet-wide limit. Memory: about 68 bytes per key for a
- * token bucket at 1 000 000 keys (about 50 for GCRA), key strings not included.
+ * its own, so use a shared store for a fleet-wide limit. Memory: about 65 bytes per key for a
+ * token bucket at 1 000 000 keys (about 53 for GCRA), key strings not included.
  *
  * @example
  * ```ts
