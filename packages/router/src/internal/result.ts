@@ -15,27 +15,26 @@ const EMPTY_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
  * it through `toJSON`).
  */
 export class Matched<T = unknown> {
-  readonly kind = 'matched' as const;
+  readonly kind: 'matched';
   readonly route: CompiledRoute<T>;
   readonly matchIndex: number;
   readonly path: string;
-  #entry: Entry | undefined;
-  #groups: RegExpExecArray | undefined;
+  /** Where params come from: the template's entry, or the regex match; undefined once built. */
+  #source: Entry | RegExpExecArray | undefined;
   #params: Readonly<Record<string, string>> | undefined;
 
   constructor(
     route: CompiledRoute<T>,
     matchIndex: number,
     path: string,
-    entry: Entry | undefined,
-    groups: RegExpExecArray | undefined,
+    source: Entry | RegExpExecArray | undefined,
     params: Readonly<Record<string, string>> | undefined,
   ) {
+    this.kind = 'matched';
     this.route = route;
     this.matchIndex = matchIndex;
     this.path = path;
-    this.#entry = entry;
-    this.#groups = groups;
+    this.#source = source;
     this.#params = params;
   }
 
@@ -43,10 +42,10 @@ export class Matched<T = unknown> {
   get params(): Readonly<Record<string, string>> {
     let p = this.#params;
     if (p === undefined) {
-      p = this.#groups !== undefined ? groupParams(this.#groups) : templateParams(this.#entry as Entry, this.path);
+      const source = this.#source as Entry | RegExpExecArray;
+      p = Array.isArray(source) ? groupParams(source) : templateParams(source, this.path);
       this.#params = p;
-      this.#entry = undefined;
-      this.#groups = undefined;
+      this.#source = undefined;
     }
     return p;
   }
@@ -58,17 +57,17 @@ export class Matched<T = unknown> {
 
 /** The frozen result every match of a parameter-free entry on `path` returns. */
 export function staticMatched<T>(route: CompiledRoute<T>, matchIndex: number, path: string): MatchResult<T> {
-  return Object.freeze(new Matched(route, matchIndex, path, undefined, undefined, EMPTY_PARAMS));
+  return Object.freeze(new Matched(route, matchIndex, path, undefined, EMPTY_PARAMS));
 }
 
 /** A result whose params come from `entry`'s template (or are none) on `path`. */
 export function templateMatched<T>(route: CompiledRoute<T>, matchIndex: number, path: string, entry: Entry): MatchResult<T> {
-  return new Matched(route, matchIndex, path, entry, undefined, entry.paramNames.length === 0 ? EMPTY_PARAMS : undefined);
+  return new Matched(route, matchIndex, path, entry, entry.paramNames.length === 0 ? EMPTY_PARAMS : undefined);
 }
 
 /** A result whose params are the named groups of a regular-expression match. */
 export function regexMatched<T>(route: CompiledRoute<T>, matchIndex: number, path: string, groups: RegExpExecArray): MatchResult<T> {
-  return new Matched(route, matchIndex, path, undefined, groups, undefined);
+  return new Matched(route, matchIndex, path, groups, undefined);
 }
 
 function decodeParam(s: string): string {
