@@ -192,6 +192,41 @@ describe('createRateLimiter', () => {
     expect(calls).toEqual(['sync api:per-user', 'sync api:per-route', 'async api:per-route', 'sync api:per-user', 'sync api:per-route', 'async api:per-route', 'sync api:per-user']);
   });
 
+  it('checkNow answers without a promise while the store is synchronous, with a promise once it is not, counting alike', async () => {
+    const memory = createMemoryStore();
+    let remote = false;
+    const store: LimiterStore = { scope: 'local', takeSync: (r) => (remote ? undefined : memory.takeSync(r)), take: (r) => memory.take(r) };
+    const limiter = createRateLimiter({ store, clock: createTestClock(), rules: [{ name: 'g', key: keys.global(), policy: perMinute('g', 2) }] });
+    const first = limiter.checkNow(req());
+    expect(first).not.toBeInstanceOf(Promise);
+    expect((first as { kind: string }).kind).toBe('allowed');
+    remote = true;
+    const second = limiter.checkNow(req());
+    expect(second).toBeInstanceOf(Promise);
+    expect((await second).kind).toBe('allowed');
+    remote = false;
+    const third = limiter.checkNow(req());
+    expect((third as { kind: string; headers: Record<string, string> }).kind).toBe('limited');
+    expect((third as { headers: Record<string, string> }).headers['retry-after']).toBeDefined();
+  });
+
+  it('checkNow and check share the once-per-request memory', async () => {
+    const limiter = createRateLimiter({ clock: createTestClock(), rules: [{ name: 'g', key: keys.global(), policy: perMinute('g', 2) }] });
+    const r = req();
+    const now = limiter.checkNow(r);
+    expect(await limiter.check(r)).toBe(now);
+    expect(limiter.checkNow(r)).toBe(now);
+    expect((await limiter.check(req())).kind).toBe('allowed');
+    expect((await limiter.check(req())).kind).toBe('limited');
+  });
+
+  it('checkNow turns a throwing key function into a rejected promise, never a throw', async () => {
+    const limiter = createRateLimiter({ rules: [{ name: 'bad', key: () => { throw new Error('boom'); }, policy: perMinute('b', 1) }] });
+    const d = limiter.checkNow(req());
+    expect(d).toBeInstanceOf(Promise);
+    await expect(d).rejects.toThrow('boom');
+  });
+
   it('rejects the check (never throws) when a key function throws on the synchronous path', async () => {
     const limiter = createRateLimiter({ rules: [{ name: 'bad', key: () => { throw new Error('boom'); }, policy: perMinute('b', 1) }] });
     let thrown: unknown;

@@ -88,6 +88,12 @@ export interface RateLimiter {
    * first result without counting again (the double-count bug express-rate-limit detects).
    */
   check(req: SyRequest): Promise<RequestDecision>;
+  /**
+   * {@link RateLimiter.check} without the promise when it can: while every rule's store answers
+   * synchronously (the in-memory store's `takeSync`) the decision itself is returned, else a
+   * promise of it. For hot paths (the gateway's decide-only mode); same counting, same dedupe.
+   */
+  checkNow(req: SyRequest): RequestDecision | Promise<RequestDecision>;
 }
 
 interface Resolved {
@@ -136,7 +142,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const clock = options.clock ?? systemClock;
   const defaultMode = options.mode ?? 'enforce';
   const style = options.headers ?? 'both';
-  const seen = new WeakMap<SyRequest, Promise<RequestDecision>>();
+  const seen = new WeakMap<SyRequest, RequestDecision | Promise<RequestDecision>>();
   const dedupe = options.dedupeRequests ?? true;
 
   function resolve(req: SyRequest): Resolved[] {
@@ -199,15 +205,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return decideAsync(p, resolved, 0, now);
   }
 
-  /** `decide` as a promise; a throwing key function or store rejects it, as before. */
-  function settle(req: SyRequest): Promise<RequestDecision> {
-    try {
-      return Promise.resolve(decide(req));
-    } catch (e) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
-  }
-
   async function decideAsync(p: Progress, resolved: readonly Resolved[], from: number, now: number): Promise<RequestDecision> {
     for (let i = from; i < resolved.length; i++) {
       const r = resolved[i] as Resolved;
@@ -218,16 +215,31 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return allowed(p);
   }
 
+  /** `decide`, a throwing key function or store turned into a rejected promise (as `check` has always done). */
+  function decideNow(req: SyRequest): RequestDecision | Promise<RequestDecision> {
+    try {
+      return decide(req);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  function checkNow(req: SyRequest): RequestDecision | Promise<RequestDecision> {
+    if (!dedupe) return decideNow(req);
+    const prior = seen.get(req);
+    if (prior !== undefined) return prior;
+    const d = decideNow(req);
+    seen.set(req, d);
+    return d;
+  }
+
   return {
     id,
     check(req: SyRequest): Promise<RequestDecision> {
-      if (!dedupe) return settle(req);
-      const prior = seen.get(req);
-      if (prior !== undefined) return prior;
-      const p = settle(req);
-      seen.set(req, p);
-      return p;
+      const d = checkNow(req);
+      return d instanceof Promise ? d : Promise.resolve(d);
     },
+    checkNow,
   };
 }
 
