@@ -1,4 +1,5 @@
 import type { SyRequest, SyResponse } from '@switchyard/core';
+import { createMemoryStore } from '@switchyard/limiter';
 import { createMockTransport, createTestClock, seededRng } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import type { GatewayConfig } from './config.js';
@@ -111,6 +112,48 @@ describe('gateway: limits', () => {
       },
     },
   };
+
+  it('decideNow answers synchronously with in-memory limits, the same decisions and counts as decide', () => {
+    const t = setup(limited);
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const d = t.gateway.decideNow(req('/api/v2/orders/1', { headers: { 'x-api-key': 'k9' } }));
+      expect(d).not.toBeInstanceOf(Promise);
+      const x = d as Exclude<typeof d, Promise<unknown>>;
+      seen.push(x.kind === 'continue' ? `continue ${x.route} remaining=${x.headers['x-ratelimit-remaining'] ?? ''}` : `respond ${x.response.status}`);
+    }
+    expect(seen).toEqual(['continue orders remaining=1', 'continue orders remaining=0', 'respond 429']);
+    const none = t.gateway.decideNow(req('/elsewhere'));
+    expect(!(none instanceof Promise) && none.kind === 'respond' && none.response.status).toBe(404);
+  });
+
+  it('decideNow hands back a promise when a stage must wait: a store without takeSync, a fault delay', async () => {
+    const clock = createTestClock();
+    const memory = createMemoryStore();
+    const remote = createGateway(limited, { transport: createMockTransport({ clock }), clock, rng: seededRng(1), store: { scope: 'local', take: (r) => memory.take(r) } });
+    const pending = remote.decideNow(req('/api/v2/orders/1', { headers: { 'x-api-key': 'k1' } }));
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toMatchObject({ kind: 'continue', route: 'orders' });
+
+    const delayed = setup({ ...limited, routes: [{ ...(limited.routes[0] as NonNullable<GatewayConfig['routes'][0]>), fault: { delay: { fixedDelayMs: 50, percent: 100 } } }] });
+    let out: unknown;
+    const d = delayed.gateway.decideNow(req('/api/v2/orders/1', { headers: { 'x-api-key': 'k1' } }));
+    expect(d).toBeInstanceOf(Promise);
+    void (d as Promise<unknown>).then((x) => (out = x));
+    await delayed.clock.advanceAsync(49);
+    expect(out).toBeUndefined();
+    await delayed.clock.advanceAsync(1);
+    expect(out).toMatchObject({ kind: 'continue', route: 'orders' });
+  });
+
+  it('decideNow never throws: a failing limiter key becomes a rejected promise', async () => {
+    const t = setup({ ...limited, limits: { 'per-key': { key: { attribute: 'user' }, policy: { maxTokens: 1, fillIntervalMs: 1_000 } } } });
+    const broken = { ...req('/api/v2/orders/1'), attributes: new Proxy({}, { get: () => { throw new Error('attribute read failed'); }, ownKeys: () => { throw new Error('attribute read failed'); } }) };
+    let result: unknown;
+    expect(() => (result = t.gateway.decideNow(broken))).not.toThrow();
+    expect(result).toBeInstanceOf(Promise);
+    await expect(result).rejects.toThrow('attribute read failed');
+  });
 
   it('rateLimitHeaders picks the header set: both by default, ietf, legacy or none; 429 keeps Retry-After', async () => {
     const names = async (style?: GatewayConfig['rateLimitHeaders']) => {

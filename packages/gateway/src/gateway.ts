@@ -30,8 +30,8 @@ import {
   type UpstreamRequest,
 } from '@switchyard/core';
 import { computeEligible, releaseResource, tryAcquireResource, type BreakerDecision, type HealthEvent } from '@switchyard/health';
-import { createMemoryStore, type LimiterStore } from '@switchyard/limiter';
-import { match } from '@switchyard/router';
+import { createMemoryStore, type LimiterStore, type RequestDecision } from '@switchyard/limiter';
+import { match, type MatchResult } from '@switchyard/router';
 import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
 import { assignVariant, decideSplit, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
 import { prepareBody, type PreparedBody } from './body.js';
@@ -100,6 +100,12 @@ export interface Gateway {
   /** Decide-only: route, limit, split and experiment, without forwarding (for middleware that calls `next()`). */
   decide(request: SyRequest): Promise<Decision>;
   /**
+   * {@link Gateway.decide} without the promise when nothing has to wait: with in-memory limits
+   * and no fault delay the decision itself is returned, else a promise of it (never a throw).
+   * For adapters' hot paths: a framework's callback hook can then go on synchronously.
+   */
+  decideNow(request: SyRequest): Decision | Promise<Decision>;
+  /**
    * Routes, limits and splits the request, then picks one endpoint and rewrites the request for
    * it, without sending anything: for protocols the gateway does not carry itself (WebSocket
    * upgrades, CONNECT). Call `release(outcome)` exactly once when the connection ends, so
@@ -146,6 +152,16 @@ export function responseCode(response: SyResponse): SwitchyardErrorCode | undefi
 /** True for the gateway's own "no route matched" answer: adapters let such requests fall through to the app. */
 export function isNoRoute(response: SyResponse): boolean {
   return responseCode(response) === 'SY_NO_ROUTE';
+}
+
+/** What `prepare` knows between its stages (routing done; limits, redirect, experiment, split to go). */
+interface Draft {
+  readonly route: RoutePlan;
+  readonly m: Extract<MatchResult<unknown>, { kind: 'matched' }>;
+  readonly request: SyRequest;
+  readonly attributes: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+  readonly now: number;
 }
 
 type Prepared =
@@ -285,7 +301,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     return computeEligible(backend.group.endpoints, up.eligibility).endpoints;
   }
 
-  async function prepare(req: SyRequest, p: GatewayPlan): Promise<Prepared> {
+  /**
+   * Routing, fault, limits, redirect, experiment and split for one request. Synchronous unless a
+   * stage has to wait (a fault delay, a limiter store without `takeSync`): then a promise of the
+   * same result. Callers that can use the value directly skip a promise and a microtask.
+   */
+  function prepare(req: SyRequest, p: GatewayPlan): Prepared | Promise<Prepared> {
     const m = match(p.table, req, { rng });
     if (m.kind === 'bad-request') return { kind: 'respond', response: errorResponse('SY_BAD_REQUEST', m.reason), route: undefined };
     if (m.kind === 'no-route') return { kind: 'respond', response: errorResponse('SY_NO_ROUTE', `no route for ${req.method} ${m.path}`), route: undefined };
@@ -293,28 +314,44 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     const now = clock.now();
     // One copy of the request per request: later stages add to `attributes` (ours, fresh) in place.
     const attributes: Record<string, unknown> = { ...req.attributes, route: route.name };
-    const request: SyRequest = { ...req, path: m.path, attributes };
-    const headers: Record<string, string> = {};
+    const draft: Draft = { route, m, request: { ...req, path: m.path, attributes }, attributes, headers: {}, now };
 
     if (route.fault !== undefined) {
-      const fault = decideFault(route.fault, request.headers, rng);
+      const fault = decideFault(route.fault, draft.request.headers, rng);
       if (fault.delayMs > 0 || fault.abortStatus !== undefined) if (listeners.size > 0) emit({ kind: 'fault', at: now, route: route.name, delayMs: fault.delayMs, abortStatus: fault.abortStatus });
-      if (fault.delayMs > 0) await new Promise<void>((resolve) => clock.setTimer(fault.delayMs, resolve));
-      if (fault.abortStatus !== undefined) {
-        return { kind: 'respond', response: { status: fault.abortStatus, headers: JSON_HEADERS, body: JSON.stringify({ error: 'fault', message: 'fault injected' }) }, route };
-      }
+      if (fault.delayMs > 0) return new Promise<void>((resolve) => clock.setTimer(fault.delayMs, resolve)).then(() => faultAbort(route, fault.abortStatus) ?? limit(draft));
+      const aborted = faultAbort(route, fault.abortStatus);
+      if (aborted !== undefined) return aborted;
     }
+    return limit(draft);
+  }
 
-    if (route.limiter !== undefined) {
-      const d = await route.limiter.check(request);
-      Object.assign(headers, d.headers);
-      if (d.kind === 'limited') {
-        if (listeners.size > 0) emit({ kind: 'limited', at: clock.now(), route: route.name, rule: d.rule, retryAfterMs: d.retryAfterMs });
-        metrics.inc('switchyard_rate_limited_total', 'Requests answered 429.', { route: route.name, rule: d.rule });
-        return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', `rate limit ${d.rule} exceeded`, d.headers), route };
-      }
+  function faultAbort(route: RoutePlan, abortStatus: number | undefined): Prepared | undefined {
+    if (abortStatus === undefined) return undefined;
+    return { kind: 'respond', response: { status: abortStatus, headers: JSON_HEADERS, body: JSON.stringify({ error: 'fault', message: 'fault injected' }) }, route };
+  }
+
+  function limit(d: Draft): Prepared | Promise<Prepared> {
+    const limiter = d.route.limiter;
+    if (limiter === undefined) return finish(d);
+    const decision = limiter.checkNow(d.request);
+    return decision instanceof Promise ? decision.then((x) => limited(d, x)) : limited(d, decision);
+  }
+
+  function limited(d: Draft, decision: RequestDecision): Prepared {
+    const { route, headers } = d;
+    Object.assign(headers, decision.headers);
+    if (decision.kind === 'limited') {
+      if (listeners.size > 0) emit({ kind: 'limited', at: clock.now(), route: route.name, rule: decision.rule, retryAfterMs: decision.retryAfterMs });
+      metrics.inc('switchyard_rate_limited_total', 'Requests answered 429.', { route: route.name, rule: decision.rule });
+      return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', `rate limit ${decision.rule} exceeded`, decision.headers), route };
     }
+    return finish(d);
+  }
 
+  /** Redirect, experiment and split: the synchronous rest of `prepare`. */
+  function finish(d: Draft): Prepared {
+    const { route, m, request, attributes, headers, now } = d;
     if (route.redirect !== undefined) {
       const r = applyRewrite(route.redirect, { request, params: m.params, matchedPrefix: route.prefixes[m.matchIndex] ?? '' });
       if (r.kind === 'redirect') return { kind: 'respond', response: { ...r.response, headers: { ...r.response.headers, ...headers } }, route };
@@ -335,11 +372,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     let backend: BackendPlan | undefined;
     if (route.split !== undefined) {
       if (route.rollout !== undefined) evaluateRolloutNow(route);
-      const d = decideSplit(route.split, request, rng);
-      if (d.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'every backend of this route has weight 0', headers, 500), route };
-      backend = route.backends.get(d.backend);
-      attributes['backend'] = d.backend;
-      if (listeners.size > 0) emit({ kind: 'split', at: now, route: route.name, backend: d.backend, by: d.by });
+      const s = decideSplit(route.split, request, rng);
+      if (s.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'every backend of this route has weight 0', headers, 500), route };
+      backend = route.backends.get(s.backend);
+      attributes['backend'] = s.backend;
+      if (listeners.size > 0) emit({ kind: 'split', at: now, route: route.name, backend: s.backend, by: s.by });
     }
     return { kind: 'continue', route, request, params: m.params, matchedPrefix: route.prefixes[m.matchIndex], backend, variant, headers };
   }
@@ -350,7 +387,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     let routeName: string | undefined;
     let result: { response: SyResponse; backend?: string | undefined; endpoint?: string | undefined; tries: number; code?: string | undefined };
     try {
-      const prepared = await prepare(req, p);
+      const pending = prepare(req, p);
+      const prepared = pending instanceof Promise ? await pending : pending;
       routeName = prepared.route?.name;
       result = prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
     } catch (err) {
@@ -514,8 +552,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     }
   }
 
-  async function decide(req: SyRequest): Promise<Decision> {
-    const prepared = await prepare(req, plan);
+  function toDecision(prepared: Prepared): Decision {
     if (prepared.kind === 'respond') return { kind: 'respond', response: prepared.response };
     return {
       kind: 'continue',
@@ -529,9 +566,24 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     };
   }
 
+  async function decide(req: SyRequest): Promise<Decision> {
+    const pending = prepare(req, plan);
+    return toDecision(pending instanceof Promise ? await pending : pending);
+  }
+
+  function decideNow(req: SyRequest): Decision | Promise<Decision> {
+    try {
+      const pending = prepare(req, plan);
+      return pending instanceof Promise ? pending.then(toDecision) : toDecision(pending);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
   async function acquire(req: SyRequest): Promise<Acquired> {
     const p = plan;
-    const prepared = await prepare(req, p);
+    const pending = prepare(req, p);
+    const prepared = pending instanceof Promise ? await pending : pending;
     if (prepared.kind === 'respond') return { kind: 'respond', response: prepared.response };
     const { route, request, backend, headers } = prepared;
     if (backend === undefined) return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500) };
@@ -581,6 +633,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   const gateway: Gateway = {
     handle,
     decide,
+    decideNow,
     acquire,
     reload(next: GatewayConfig): void {
       const old = plan;
