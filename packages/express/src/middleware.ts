@@ -156,21 +156,39 @@ export function switchyard(options: SwitchyardExpressOptions): (req: ExpressRequ
     await writeNodeResponse(res, response);
   }
 
-  async function decide(req: ExpressRequestLike, res: ExpressResponseLike, next: NextFunction): Promise<void> {
-    const built = toRequest(req);
-    if (built.kind !== 'ok') return writeNodeResponse(res, BODY_CONSUMED);
-    const decision = await gateway.decide(built.request);
+  /** Applies a decide-mode decision: answer (429, redirect, fault), or headers + `next()`. */
+  function apply(req: ExpressRequestLike, res: ExpressResponseLike, next: NextFunction, decision: Decision): void {
     if (decision.kind === 'respond') {
       if (fallThrough && isNoRoute(decision.response)) return next();
-      return writeNodeResponse(res, decision.response);
+      writeNodeResponse(res, decision.response).catch(next);
+      return;
     }
     req.switchyard = decision;
     for (const name in decision.headers) res.setHeader(name, decision.headers[name] as string);
     next();
   }
 
-  const run = decideOnly ? decide : proxy;
+  // Synchronous whenever the gateway decides synchronously (in-memory limits): no promise, no
+  // microtask between the request and the app's handler.
+  function decide(req: ExpressRequestLike, res: ExpressResponseLike, next: NextFunction): void {
+    let decision: Decision | Promise<Decision>;
+    try {
+      const built = toRequest(req);
+      if (built.kind !== 'ok') {
+        writeNodeResponse(res, BODY_CONSUMED).catch(next);
+        return;
+      }
+      decision = gateway.decideNow(built.request);
+    } catch (err) {
+      next(err);
+      return;
+    }
+    if (decision instanceof Promise) decision.then((d) => apply(req, res, next, d)).catch(next);
+    else apply(req, res, next, decision);
+  }
+
+  if (decideOnly) return decide;
   return (req, res, next) => {
-    run(req, res, next).catch(next);
+    proxy(req, res, next).catch(next);
   };
 }

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import type { SyRequest } from '@switchyard/core';
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
 import { createMockTransport, createTestClock, decideModeConfig, seededRng } from '@switchyard/testing';
 import { createUndiciTransport } from '@switchyard/transport-undici';
@@ -33,8 +34,10 @@ function mocked(config: GatewayConfig = CONFIG) {
   return { transport, gateway };
 }
 
-function decideApp(options: Partial<SwitchyardExpressOptions> = {}, trustProxy = false) {
-  const { transport, gateway } = mocked();
+/** `async`: every decision arrives as a promise (as with a Redis limiter store). */
+function decideApp(options: Partial<SwitchyardExpressOptions> = {}, trustProxy = false, async = false) {
+  const { transport, gateway: sync } = mocked();
+  const gateway = async ? { ...sync, decideNow: (r: SyRequest) => Promise.resolve(sync.decideNow(r)) } : sync;
   const app = express();
   if (trustProxy) app.set('trust proxy', true);
   app.use(switchyard({ gateway, mode: 'decide', ...options }));
@@ -65,6 +68,24 @@ describe('express - decide mode', () => {
     const limited = await fetch(`${url}/api/items`);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('decides alike when the decision arrives as a promise (an asynchronous limiter store)', async () => {
+    const url = await start(decideApp({}, false, true).app);
+    const first = await fetch(`${url}/api/items`, { headers: { 'x-user-id': 'u1', 'x-stage': 'canary' } });
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ route: 'api', backend: 'v2', client: '127.0.0.1' });
+    expect(first.headers.get('x-experiment')).toMatch(/^layout-(a|b)$/);
+    const limited = await fetch(`${url}/api/items`);
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toMatchObject({ error: 'SY_RATE_LIMITED' });
+  });
+
+  it("passes a throwing attributes function to Express's error handling (500), the handler never runs", async () => {
+    const { app } = decideApp({ attributes: () => { throw new Error('attributes failed'); } });
+    const res = await fetch(`${await start(app)}/api/items`);
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain('"route"');
   });
 
   it('falls through on unmatched paths by default, or answers 404 SY_NO_ROUTE when configured', async () => {

@@ -77,15 +77,22 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
   }
 
   if (options.mode === 'decide') {
-    fastify.addHook('onRequest', async (request, reply) => {
-      const decision = await gateway.decide(toRequest(request));
-      if (decision.kind === 'respond') {
-        if (fallThrough && isNoRoute(decision.response)) return;
-        await answer(reply, decision.response);
-        return;
-      }
-      request.switchyard = decision;
-      reply.headers(decision.headers);
+    // A callback hook: when the gateway decides synchronously (in-memory limits) the request
+    // goes on to its handler with no promise and no microtask in between.
+    fastify.addHook('onRequest', (request, reply, done) => {
+      const apply = (decision: Decision): void => {
+        if (decision.kind === 'respond') {
+          if (fallThrough && isNoRoute(decision.response)) return done();
+          answer(reply, decision.response).catch(done);
+          return;
+        }
+        request.switchyard = decision;
+        reply.headers(decision.headers);
+        done();
+      };
+      const decision = gateway.decideNow(toRequest(request));
+      if (decision instanceof Promise) decision.then(apply).catch(done);
+      else apply(decision);
     });
     return;
   }

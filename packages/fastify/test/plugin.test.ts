@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SyRequest } from '@switchyard/core';
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
 import { createMockTransport, createTestClock, decideModeConfig, seededRng } from '@switchyard/testing';
 import { createUndiciTransport } from '@switchyard/transport-undici';
@@ -9,15 +10,17 @@ import { switchyard } from '../src/index.js';
 
 const CONFIG = decideModeConfig('per-user', { clientIdentity: true }) as GatewayConfig;
 
-function mocked() {
+/** `async`: every decision arrives as a promise (as with a Redis limiter store). */
+function mocked(async = false) {
   const clock = createTestClock();
   const transport = createMockTransport({ clock }).respondWith(() => ({ status: 200, headers: { 'x-from': 'upstream' }, body: 'proxied' }));
-  return { transport, gateway: createGateway(CONFIG, { transport, clock, rng: seededRng(2) }) };
+  const gateway = createGateway(CONFIG, { transport, clock, rng: seededRng(2) });
+  return { transport, gateway: async ? { ...gateway, decideNow: (r: SyRequest) => Promise.resolve(gateway.decideNow(r)) } : gateway };
 }
 
 describe('fastify - decide mode', () => {
-  async function app(notFound?: 'next' | 'respond') {
-    const { transport, gateway } = mocked();
+  async function app(notFound?: 'next' | 'respond', asyncStore = false) {
+    const { transport, gateway } = mocked(asyncStore);
     const fastify = Fastify();
     await fastify.register(async (scope) => {
       await scope.register(switchyard, { gateway, mode: 'decide', ...(notFound !== undefined ? { notFound } : {}) });
@@ -47,6 +50,28 @@ describe('fastify - decide mode', () => {
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(limited.json()).toMatchObject({ error: 'SY_RATE_LIMITED' });
+  });
+
+  it('decides alike when the decision arrives as a promise (an asynchronous limiter store)', async () => {
+    const { fastify } = await app(undefined, true);
+    const first = await fastify.inject({ url: '/api/items', headers: { 'x-user-id': 'u4', 'x-stage': 'canary' } });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ route: 'api', backend: 'v2', same: true });
+    expect(first.headers['x-experiment']).toMatch(/^layout-(a|b)$/);
+    const limited = await fastify.inject({ url: '/api/items', headers: { 'x-user-id': 'u4' } });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ error: 'SY_RATE_LIMITED' });
+  });
+
+  it("hands a throwing attributes function to Fastify's error handling (500), the handler never runs", async () => {
+    const { gateway } = mocked();
+    const fastify = Fastify();
+    let ran = false;
+    await fastify.register(switchyard, { gateway, mode: 'decide', attributes: () => { throw new Error('attributes failed'); } });
+    fastify.get('/api/items', async () => { ran = true; return 'handler'; });
+    const res = await fastify.inject({ url: '/api/items', headers: { 'x-user-id': 'u5' } });
+    expect(res.statusCode).toBe(500);
+    expect(ran).toBe(false);
   });
 
   it('respects encapsulation: a sibling scope never sees the hook', async () => {

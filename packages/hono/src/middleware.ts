@@ -90,7 +90,9 @@ export function switchyard(options: SwitchyardHonoOptions): MiddlewareHandler<{ 
     };
   }
   return async (c, next) => {
-    const decision = await gateway.decide(toRequest(c));
+    // decideNow: no extra promise when the gateway decides synchronously (in-memory limits).
+    const pending = gateway.decideNow(toRequest(c));
+    const decision = pending instanceof Promise ? await pending : pending;
     if (decision.kind === 'respond') {
       if (fallThrough && isNoRoute(decision.response)) {
         await next();
