@@ -5,7 +5,7 @@
  *   node --import tsx benchmarks/src/_gateway-hotpath.ts [requests] [handle|decide]
  *
  * `handle` (default) runs the whole lifecycle; `decide` only what decide-only mode runs (route,
- * limit, split). `NOLIMIT=1` drops the per-client-IP limit. Add --cpu-prof to profile.
+ * limit, split); `decideNow` the same through the synchronous entry the adapters use. `NOLIMIT=1` drops the per-client-IP limit. Add --cpu-prof to profile.
  */
 import type { Transport } from '@switchyard/core';
 import { createGateway } from '@switchyard/gateway';
@@ -24,9 +24,9 @@ const gateway = createGateway(
 );
 const req = { method: 'GET', scheme: 'http' as const, authority: 'x', path: '/api/items/1', query: '', headers: { 'user-agent': 'bench' }, clientAddress: '127.0.0.1', attributes: {} };
 const N = Number(process.argv[2] ?? 200_000);
-const mode = process.argv[3] === 'decide' ? 'decide' : 'handle';
-const once = mode === 'decide' ? () => gateway.decide(req) : () => gateway.handle(req);
-for (let i = 0; i < 20_000; i++) await once();
+const mode = process.argv[3] === 'decide' || process.argv[3] === 'decideNow' ? process.argv[3] : 'handle';
+const once = mode === 'decide' ? () => gateway.decide(req) : mode === 'decideNow' ? () => gateway.decideNow(req) : () => gateway.handle(req);
+for (let i = 0; i < Number(process.env['WARM'] ?? 20_000); i++) await once();
 const c0 = process.cpuUsage();
 for (let i = 0; i < N; i++) await once();
 const c = process.cpuUsage(c0);
