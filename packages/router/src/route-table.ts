@@ -44,10 +44,11 @@ interface StaticBucket {
 interface Matcher {
   readonly staticMap: Map<string, StaticBucket>;
   /**
-   * A filter in front of `staticMap`: bit `c & 31` of `staticShape[n]` is set when some static
-   * key has length `n` and last character `c`. Most non-static paths skip the hash lookup.
+   * A filter in front of `staticMap`: bit `c & 15` of `staticShape[n]` is set when some static
+   * key has length `n` and last character `c`. Most non-static paths skip the hash lookup. A
+   * plain array of small integers (typed-array loads cost more here).
    */
-  readonly staticShape: Uint32Array;
+  readonly staticShape: readonly number[];
   readonly cs: TrieNode;
   readonly ci: TrieNode;
   readonly hasCs: boolean;
@@ -746,7 +747,7 @@ function methodMatcher(split: Split, method: string): Matcher | undefined {
 function staticBucket(m: Matcher, path: string): StaticBucket | undefined {
   const len = path.length;
   const shape = m.staticShape;
-  if (len >= shape.length || (((shape[len] as number) >>> (path.charCodeAt(len - 1) & 31)) & 1) === 0) return undefined;
+  if (len >= shape.length || (((shape[len] as number) >> (path.charCodeAt(len - 1) & 15)) & 1) === 0) return undefined;
   return m.staticMap.get(path);
 }
 
@@ -780,8 +781,8 @@ function buildMatcher(list: readonly Entry[], ctx: Ctx): Matcher {
   ci.finish();
   let maxLen = 0;
   for (const key of staticMap.keys()) maxLen = Math.max(maxLen, key.length);
-  const staticShape = new Uint32Array(staticMap.size === 0 ? 0 : maxLen + 1);
-  for (const key of staticMap.keys()) staticShape[key.length] = (staticShape[key.length] as number) | (1 << (key.charCodeAt(key.length - 1) & 31));
+  const staticShape: number[] = Array.from({ length: staticMap.size === 0 ? 0 : maxLen + 1 }, () => 0);
+  for (const key of staticMap.keys()) staticShape[key.length] = (staticShape[key.length] as number) | (1 << (key.charCodeAt(key.length - 1) & 15));
   const m: Matcher = { staticMap, staticShape, cs, ci, hasCs, hasCi, regexes, optimistic: list.every((e) => e.percent >= 100) };
   // For each static path, the best rank any *other* candidate could reach on that path,
   // whatever the request's other properties: a static hit ranked below it needs no walk.
