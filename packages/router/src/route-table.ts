@@ -631,7 +631,7 @@ export function compileRoutes<T = unknown>(config: RouteTableConfig<T>, options:
           re: facts.re,
           reHasGroups: facts.paramNames.length > 0,
           paramNames: facts.paramNames,
-          paramSegs: facts.type === 'Template' ? templateParamSegs(facts.value) : [],
+          paramGaps: facts.type === 'Template' ? templateParamGaps(facts.value) : [],
           catchAll: facts.type === 'Template' && facts.pathClass === 2,
           staticKey: undefined,
           method: typeof method === 'string' ? method : undefined,
@@ -695,15 +695,16 @@ export function compileRoutes<T = unknown>(config: RouteTableConfig<T>, options:
   });
 }
 
-/** The segment index of each parameter of a template (`/a/:x/b/*y` → `[1, 3]`). */
-function templateParamSegs(value: string): number[] {
+/** Literal characters before each parameter of a template, from the previous one (`/a/:x/bc/*y` → `[2, 3]`). */
+function templateParamGaps(value: string): number[] {
   const out: number[] = [];
-  value
-    .slice(1)
-    .split('/')
-    .forEach((s, i) => {
-      if (s.startsWith(':') || s.startsWith('*')) out.push(i);
-    });
+  let acc = 0;
+  for (const s of value.slice(1).split('/')) {
+    if (s.startsWith(':') || s.startsWith('*')) {
+      out.push(acc);
+      acc = 0;
+    } else acc += s.length + 1;
+  }
   return out;
 }
 

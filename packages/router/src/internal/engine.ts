@@ -26,11 +26,12 @@ export interface Entry {
   readonly reHasGroups: boolean;
   readonly paramNames: readonly string[];
   /**
-   * Templates: the segment index of each parameter (`/repos/:owner/:repo` → `[1, 2]`). A
-   * matched path has the template's segments one for one, so params are read back from the path
-   * alone, on demand (see `Matched`).
+   * Templates: for each parameter, the length of the literal segments (each with its `/`)
+   * between the previous parameter (or the path's leading `/`) and it: `/repos/:owner/:repo` →
+   * `[6, 0]`. A matched path has the template's literal segments character for character, so
+   * params are read back from the path alone, on demand (see `Matched`).
    */
-  readonly paramSegs: readonly number[];
+  readonly paramGaps: readonly number[];
   /** Templates: the last parameter is a catch-all (`*name`), taking the rest of the path. */
   readonly catchAll: boolean;
   /** Set when the entry lives in the whole-path static map under this key. */

@@ -85,40 +85,35 @@ function groupParams(groups: RegExpExecArray): Readonly<Record<string, string>> 
 }
 
 /**
- * A path matched by a template has the template's segments one for one (`:name` one non-empty
- * segment, a final `*name` the rest, possibly empty), so each value is found by counting `/`.
- * One char-code scan, no builtin calls; a value is decoded only when it holds a `%`.
+ * A path matched by a template has the template's literal segments character for character
+ * (`:name` one non-empty segment, a final `*name` the rest, possibly empty), so each value
+ * starts a known number of characters after the previous one ends. One char-code scan over the
+ * values only; a value is decoded only when it holds a `%`.
  */
 function templateParams(entry: Entry, path: string): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
   const names = entry.paramNames;
-  const segs = entry.paramSegs;
+  const gaps = entry.paramGaps;
   const last = names.length - 1;
   const len = path.length;
-  let seg = 0;
-  // The start of segment `seg` (segment 0 starts after the leading `/`); past `len`: no such segment.
-  let i = 1;
+  // The `/` before the next value's literal gap (the leading `/`, then the `/` ending a value).
+  let i = 0;
   for (let k = 0; k <= last; k++) {
-    const target = segs[k] as number;
-    for (; seg < target; seg++) {
-      while (i < len && path.charCodeAt(i) !== 47) i++;
-      i++;
-    }
-    let v = '';
-    if (i <= len) {
-      const toEnd = k === last && entry.catchAll;
-      let e = i;
-      let escaped = false;
+    const start = i + 1 + (gaps[k] as number);
+    let e = start;
+    let escaped = false;
+    if (k === last && entry.catchAll) {
+      for (; e < len; e++) if (path.charCodeAt(e) === 37) escaped = true;
+    } else {
       for (; e < len; e++) {
         const c = path.charCodeAt(e);
-        if (c === 47 && !toEnd) break;
+        if (c === 47) break;
         if (c === 37) escaped = true;
       }
-      v = path.slice(i, e);
-      if (escaped) v = decodeParam(v);
-      i = e;
     }
-    out[names[k] as string] = v;
+    const v = start >= len ? '' : path.slice(start, e);
+    out[names[k] as string] = escaped ? decodeParam(v) : v;
+    i = e;
   }
   return out;
 }
