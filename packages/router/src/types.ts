@@ -16,7 +16,10 @@ import type { NormalizeOptions } from './normalize.js';
  */
 export type PathMatchType = 'Exact' | 'PathPrefix' | 'Prefix' | 'Template' | 'RegularExpression';
 
-/** A path condition. `type` defaults to `PathPrefix`, `value` to `/` (Gateway API defaults). */
+/**
+ * A path condition. `type` defaults to `PathPrefix`, `value` to `/` (Gateway API defaults). A
+ * non-regex `value` must not contain `?` (the query string is never part of the path).
+ */
 export interface PathMatchConfig {
   readonly type?: PathMatchType;
   readonly value?: string;
