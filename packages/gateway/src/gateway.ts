@@ -32,6 +32,8 @@ import {
 import { computeEligible, releaseResource, tryAcquireResource, type BreakerDecision, type HealthEvent } from '@switchyard/health';
 import { createMemoryStore, type LimiterStore, type RequestDecision } from '@switchyard/limiter';
 import { match, type MatchResult } from '@switchyard/router';
+
+type Matched = Extract<MatchResult<unknown>, { kind: 'matched' }>;
 import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
 import { assignVariant, decideSplit, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
 import { prepareBody, type PreparedBody } from './body.js';
@@ -154,16 +156,6 @@ export function isNoRoute(response: SyResponse): boolean {
   return responseCode(response) === 'SY_NO_ROUTE';
 }
 
-/** What `prepare` knows between its stages (routing done; limits, redirect, experiment, split to go). */
-interface Draft {
-  readonly route: RoutePlan;
-  readonly m: Extract<MatchResult<unknown>, { kind: 'matched' }>;
-  readonly request: SyRequest;
-  readonly attributes: Record<string, unknown>;
-  readonly headers: Record<string, string>;
-  readonly now: number;
-}
-
 type Prepared =
   | { readonly kind: 'respond'; readonly response: SyResponse; readonly route: RoutePlan | undefined }
   | {
@@ -196,6 +188,7 @@ type Prepared =
 export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway {
   const clock = deps.clock ?? systemClock;
   const rng = deps.rng ?? systemRng;
+  const matchOptions = { rng }; // one options object for every match, not one per request
   const transport = deps.transport;
   const store = deps.store ?? createMemoryStore();
   const metrics = new MetricsRegistry(deps.meter);
@@ -307,23 +300,22 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
    * same result. Callers that can use the value directly skip a promise and a microtask.
    */
   function prepare(req: SyRequest, p: GatewayPlan): Prepared | Promise<Prepared> {
-    const m = match(p.table, req, { rng });
+    const m = match(p.table, req, matchOptions);
     if (m.kind === 'bad-request') return { kind: 'respond', response: errorResponse('SY_BAD_REQUEST', m.reason), route: undefined };
     if (m.kind === 'no-route') return { kind: 'respond', response: errorResponse('SY_NO_ROUTE', `no route for ${req.method} ${m.path}`), route: undefined };
     const route = m.route.value as RoutePlan;
     const now = clock.now();
-    // One copy of the request per request: later stages add to `attributes` (ours, fresh) in place.
-    const attributes: Record<string, unknown> = { ...req.attributes, route: route.name };
-    const draft: Draft = { route, m, request: { ...req, path: m.path, attributes }, attributes, headers: {}, now };
+    // One copy of the request per request: later stages add to its `attributes` (ours, fresh) in place.
+    const request: SyRequest = { ...req, path: m.path, attributes: { ...req.attributes, route: route.name } };
 
     if (route.fault !== undefined) {
-      const fault = decideFault(route.fault, draft.request.headers, rng);
+      const fault = decideFault(route.fault, request.headers, rng);
       if (fault.delayMs > 0 || fault.abortStatus !== undefined) if (listeners.size > 0) emit({ kind: 'fault', at: now, route: route.name, delayMs: fault.delayMs, abortStatus: fault.abortStatus });
-      if (fault.delayMs > 0) return new Promise<void>((resolve) => clock.setTimer(fault.delayMs, resolve)).then(() => faultAbort(route, fault.abortStatus) ?? limit(draft));
+      if (fault.delayMs > 0) return new Promise<void>((resolve) => clock.setTimer(fault.delayMs, resolve)).then(() => faultAbort(route, fault.abortStatus) ?? limit(route, m, request, now));
       const aborted = faultAbort(route, fault.abortStatus);
       if (aborted !== undefined) return aborted;
     }
-    return limit(draft);
+    return limit(route, m, request, now);
   }
 
   function faultAbort(route: RoutePlan, abortStatus: number | undefined): Prepared | undefined {
@@ -331,27 +323,26 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     return { kind: 'respond', response: { status: abortStatus, headers: JSON_HEADERS, body: JSON.stringify({ error: 'fault', message: 'fault injected' }) }, route };
   }
 
-  function limit(d: Draft): Prepared | Promise<Prepared> {
-    const limiter = d.route.limiter;
-    if (limiter === undefined) return finish(d);
-    const decision = limiter.checkNow(d.request);
-    return decision instanceof Promise ? decision.then((x) => limited(d, x)) : limited(d, decision);
+  // The stages after routing take their inputs as arguments: no per-request object to carry them.
+  function limit(route: RoutePlan, m: Matched, request: SyRequest, now: number): Prepared | Promise<Prepared> {
+    const limiter = route.limiter;
+    if (limiter === undefined) return finish(route, m, request, {}, now);
+    const decision = limiter.checkNow(request);
+    return decision instanceof Promise ? decision.then((d) => limited(route, m, request, now, d)) : limited(route, m, request, now, decision);
   }
 
-  function limited(d: Draft, decision: RequestDecision): Prepared {
-    const { route, headers } = d;
-    Object.assign(headers, decision.headers);
+  function limited(route: RoutePlan, m: Matched, request: SyRequest, now: number, decision: RequestDecision): Prepared {
     if (decision.kind === 'limited') {
       if (listeners.size > 0) emit({ kind: 'limited', at: clock.now(), route: route.name, rule: decision.rule, retryAfterMs: decision.retryAfterMs });
       metrics.inc('switchyard_rate_limited_total', 'Requests answered 429.', { route: route.name, rule: decision.rule });
       return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', `rate limit ${decision.rule} exceeded`, decision.headers), route };
     }
-    return finish(d);
+    return finish(route, m, request, { ...decision.headers }, now);
   }
 
   /** Redirect, experiment and split: the synchronous rest of `prepare`. */
-  function finish(d: Draft): Prepared {
-    const { route, m, request, attributes, headers, now } = d;
+  function finish(route: RoutePlan, m: Matched, request: SyRequest, headers: Record<string, string>, now: number): Prepared {
+    const attributes = request.attributes as Record<string, unknown>; // the fresh copy `prepare` made
     if (route.redirect !== undefined) {
       const r = applyRewrite(route.redirect, { request, params: m.params, matchedPrefix: route.prefixes[m.matchIndex] ?? '' });
       if (r.kind === 'redirect') return { kind: 'respond', response: { ...r.response, headers: { ...r.response.headers, ...headers } }, route };
@@ -566,9 +557,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     };
   }
 
-  async function decide(req: SyRequest): Promise<Decision> {
-    const pending = prepare(req, plan);
-    return toDecision(pending instanceof Promise ? await pending : pending);
+  function decide(req: SyRequest): Promise<Decision> {
+    const d = decideNow(req);
+    return d instanceof Promise ? d : Promise.resolve(d);
   }
 
   function decideNow(req: SyRequest): Decision | Promise<Decision> {
