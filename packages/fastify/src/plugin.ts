@@ -77,22 +77,23 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
   }
 
   if (options.mode === 'decide') {
+    /** Applies a decision: answer (429, redirect, fault) without `done()`, or decorate and go on. */
+    const apply = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void, decision: Decision): void => {
+      if (decision.kind === 'respond') {
+        if (fallThrough && isNoRoute(decision.response)) return done();
+        answer(reply, decision.response).catch(done);
+        return;
+      }
+      request.switchyard = decision;
+      reply.headers(decision.headers);
+      done();
+    };
     // A callback hook: when the gateway decides synchronously (in-memory limits) the request
-    // goes on to its handler with no promise and no microtask in between.
+    // goes on to its handler with no promise, no microtask and no closure in between.
     fastify.addHook('onRequest', (request, reply, done) => {
-      const apply = (decision: Decision): void => {
-        if (decision.kind === 'respond') {
-          if (fallThrough && isNoRoute(decision.response)) return done();
-          answer(reply, decision.response).catch(done);
-          return;
-        }
-        request.switchyard = decision;
-        reply.headers(decision.headers);
-        done();
-      };
       const decision = gateway.decideNow(toRequest(request));
-      if (decision instanceof Promise) decision.then(apply).catch(done);
-      else apply(decision);
+      if (decision instanceof Promise) decision.then((d) => apply(request, reply, done, d)).catch(done);
+      else apply(request, reply, done, decision);
     });
     return;
   }
