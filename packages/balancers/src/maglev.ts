@@ -132,35 +132,20 @@ export function maglev(options: MaglevOptions = {}): LoadBalancer<MaglevState> {
   // Maglev's own pick (not the generic one ring hash uses): its table load and hash call
   // sites see Maglev only. Unbounded, a pick is: identity check of the eligible array, the
   // request hash, `table[hash mod M]`, and the endpoint's preallocated result.
-  const pick =
-    factor === undefined
-      ? (state: MaglevState, input: PickInput): PickResult => {
-          const eligible = input.eligible;
-          if (eligible !== state.ready) {
-            if (eligible.length === 0) return emptyFor(state.table.size);
-            prepare(state, eligible, input.now);
-          }
-          let h = input.hash;
-          if (h === undefined) {
-            const request = input.request;
-            if (requestHash !== undefined && request !== undefined) h = requestHash(request);
-            if (h === undefined) h = Math.floor(input.rng.next() * 4294967296);
-          }
-          return state.picks[state.built[(h >>> 0) % M] as number] as PickResult;
-        }
-      : (state: MaglevState, input: PickInput): PickResult => {
-          const eligible = input.eligible;
-          if (eligible !== state.ready) {
-            if (eligible.length === 0) return emptyFor(state.table.size);
-            prepare(state, eligible, input.now);
-          }
-          let h = input.hash;
-          if (h === undefined) {
-            const request = input.request;
-            if (requestHash !== undefined && request !== undefined) h = requestHash(request);
-            if (h === undefined) h = Math.floor(input.rng.next() * 4294967296);
-          }
-          return boundedPick(state.slots, state.totalWeight, factor, h >>> 0, owner, state.built).picked;
-        };
+  const pick = (state: MaglevState, input: PickInput): PickResult => {
+    const eligible = input.eligible;
+    if (eligible !== state.ready) {
+      if (eligible.length === 0) return emptyFor(state.table.size);
+      prepare(state, eligible, input.now);
+    }
+    let h = input.hash;
+    if (h === undefined) {
+      const request = input.request;
+      if (requestHash !== undefined && request !== undefined) h = requestHash(request);
+      if (h === undefined) h = Math.floor(input.rng.next() * 4294967296);
+    }
+    if (factor === undefined) return state.picks[state.built[(h >>> 0) % M] as number] as PickResult;
+    return boundedPick(state.slots, state.totalWeight, factor, h >>> 0, owner, state.built).picked;
+  };
   return { name: 'maglev', create: parts.create, update: parts.update, pick, begin: parts.begin, observe: parts.observe };
 }
