@@ -51,6 +51,23 @@ function setup(policy: Partial<ForwardPolicy>, opts: { endpoints?: Endpoint[]; m
   return { clock, rng, transport, begun, outcomes, events, run };
 }
 
+/**
+ * A context with one endpoint (A), no deadline, no retries and no body; a test passes the
+ * clock and transport and overrides what it exercises.
+ */
+function single(over: Partial<ForwardContext> & Pick<ForwardContext, 'clock' | 'transport'>): ForwardContext {
+  return {
+    rng: seededRng(1),
+    policy: { timeoutMs: 0, perTryTimeoutMs: 0 },
+    method: 'GET',
+    body: { kind: 'none' },
+    startedAt: 0,
+    pick: () => ({ kind: 'picked', endpoint: A }),
+    request: () => ({ method: 'GET', path: '/', headers: {} }),
+    ...over,
+  };
+}
+
 function status(r: ForwardResult | undefined): number | string | undefined {
   return r === undefined ? undefined : r.kind === 'response' ? r.response.status : r.code;
 }
@@ -182,20 +199,18 @@ describe('forward', () => {
     const prepared = await prepareBody(undefined, 0);
     const outcomes: Outcome[] = [];
     const events: ForwardEvent[] = [];
-    const done = forward({
-      clock: t.clock,
-      rng: t.rng,
-      transport: t.transport,
-      policy: { timeoutMs: 15_000, perTryTimeoutMs: 0, retry: retry({ numRetries: 3 }) },
-      method: 'GET',
-      body: prepared,
-      startedAt: 0,
-      pick: () => ({ kind: 'picked', endpoint: A }),
-      request: () => ({ method: 'GET', path: '/', headers: {} }),
-      observe: (o) => outcomes.push(o),
-      onEvent: (e) => events.push(e),
-      budget,
-    });
+    const done = forward(
+      single({
+        clock: t.clock,
+        rng: t.rng,
+        transport: t.transport,
+        policy: { timeoutMs: 15_000, perTryTimeoutMs: 0, retry: retry({ numRetries: 3 }) },
+        body: prepared,
+        observe: (o) => outcomes.push(o),
+        onEvent: (e) => events.push(e),
+        budget,
+      }),
+    );
     await t.clock.advanceAsync(1_000);
     expect(status(await done)).toBe(503);
     expect(t.transport.requests).toHaveLength(2);
@@ -242,19 +257,7 @@ describe('forward', () => {
     const transport = createMockTransport({ clock }).enqueue({ hang: true });
     const client = new AbortController();
     const outcomes: Outcome[] = [];
-    const done = forward({
-      clock,
-      rng: seededRng(1),
-      transport,
-      policy: { timeoutMs: 0, perTryTimeoutMs: 0 },
-      method: 'GET',
-      body: { kind: 'none' },
-      startedAt: 0,
-      pick: () => ({ kind: 'picked', endpoint: A }),
-      request: () => ({ method: 'GET', path: '/', headers: {} }),
-      observe: (o) => outcomes.push(o),
-      signal: client.signal,
-    });
+    const done = forward(single({ clock, transport, observe: (o) => outcomes.push(o), signal: client.signal }));
     await clock.advanceAsync(10);
     client.abort();
     expect(status(await done)).toBe('SY_CANCELED');
@@ -266,18 +269,7 @@ describe('forward', () => {
     const clock = createTestClock();
     const transport = createMockTransport({ clock }).enqueue({ status: 200, body: ['a', 'b', 'c'], chunkDelayMs: 1_000 });
     const client = new AbortController();
-    const result = await forward({
-      clock,
-      rng: seededRng(1),
-      transport,
-      policy: { timeoutMs: 0, perTryTimeoutMs: 0 },
-      method: 'GET',
-      body: { kind: 'none' },
-      startedAt: 0,
-      pick: () => ({ kind: 'picked', endpoint: A }),
-      request: () => ({ method: 'GET', path: '/', headers: {} }),
-      signal: client.signal,
-    });
+    const result = await forward(single({ clock, transport, signal: client.signal }));
     expect(result.kind).toBe('response');
     expect(transport.requests[0]?.aborted()).toBe(false);
     client.abort();
@@ -297,23 +289,18 @@ describe('forward', () => {
     const signals: { aborted: boolean }[] = [];
     const run = async (closeFirst: boolean) => {
       const client = new AbortController();
-      const result = await forward({
-        clock: createTestClock(),
-        rng: seededRng(1),
-        transport: {
-          send: async (_r, _e, o) => {
-            signals.push(o.signal);
-            return { kind: 'response', response: { status: 200, headers: {}, body: nodeBody } };
+      const result = await forward(
+        single({
+          clock: createTestClock(),
+          transport: {
+            send: async (_r, _e, o) => {
+              signals.push(o.signal);
+              return { kind: 'response', response: { status: 200, headers: {}, body: nodeBody } };
+            },
           },
-        },
-        policy: { timeoutMs: 0, perTryTimeoutMs: 0 },
-        method: 'GET',
-        body: { kind: 'none' },
-        startedAt: 0,
-        pick: () => ({ kind: 'picked', endpoint: A }),
-        request: () => ({ method: 'GET', path: '/', headers: {} }),
-        signal: client.signal,
-      });
+          signal: client.signal,
+        }),
+      );
       expect(result.kind === 'response' && result.response.body).toBe(nodeBody);
       expect([...listeners.keys()].sort()).toEqual(['close', 'end', 'error']);
       if (closeFirst) listeners.get('close')?.();
@@ -355,17 +342,17 @@ describe('forward', () => {
       1024,
     );
     expect(prepared.kind).toBe('once');
-    const done = forward({
-      clock: t.clock,
-      rng: t.rng,
-      transport: t.transport,
-      policy: { timeoutMs: 1_000, perTryTimeoutMs: 0, retry: retry({ retryNonIdempotent: true }) },
-      method: 'PUT',
-      body: prepared,
-      startedAt: 0,
-      pick: () => ({ kind: 'picked', endpoint: A }),
-      request: (_e, b) => ({ method: 'PUT', path: '/', headers: {}, body: b }),
-    });
+    const done = forward(
+      single({
+        clock: t.clock,
+        rng: t.rng,
+        transport: t.transport,
+        policy: { timeoutMs: 1_000, perTryTimeoutMs: 0, retry: retry({ retryNonIdempotent: true }) },
+        method: 'PUT',
+        body: prepared,
+        request: (_e, b) => ({ method: 'PUT', path: '/', headers: {}, body: b }),
+      }),
+    );
     await t.clock.advanceAsync(100);
     expect(status(await done)).toBe(503);
     expect(t.transport.requests).toHaveLength(1);

@@ -4,6 +4,37 @@ import { createKeyedLimiter } from './keyed-limiter.js';
 import { gcra, slidingWindow, tokenBucket } from './policy.js';
 import { take, type RateState } from './take.js';
 import { hashKey, homeRow } from './internal/hash.js';
+import type { RatePolicy } from './policy.js';
+
+interface Step {
+  readonly key: number;
+  readonly gap: number;
+  readonly cost?: number;
+  /** Delete the key first; `thenTake` says whether the step still takes. */
+  readonly del?: boolean;
+}
+
+/**
+ * Replays `trace` on `keyed` and on the pure `take` over a Map model; returns the model, or
+ * undefined at the first decision (kind or remaining) that differs.
+ */
+function replayAgainstTake(keyed: ReturnType<typeof createKeyedLimiter>, policy: RatePolicy, trace: readonly Step[], thenTake: boolean): Map<number, RateState> | undefined {
+  const states = new Map<number, RateState>();
+  let now = 0;
+  for (const { key, gap, cost = 1, del = false } of trace) {
+    now += gap;
+    if (del) {
+      keyed.delete(String(key));
+      states.delete(key);
+      if (!thenTake) continue;
+    }
+    const a = keyed.take(String(key), now, cost);
+    const b = take(states.get(key), cost, now, policy);
+    states.set(key, b.state);
+    if (a.kind !== b.kind || a.remaining !== b.remaining) return undefined;
+  }
+  return states;
+}
 
 describe('createKeyedLimiter', () => {
   it('keeps one bucket per key', () => {
@@ -39,19 +70,7 @@ describe('createKeyedLimiter', () => {
       fc.property(
         fc.constantFrom(...policies),
         fc.array(fc.record({ key: fc.integer({ min: 0, max: 5 }), gap: fc.integer({ min: 0, max: 120 }), cost: fc.integer({ min: 1, max: 3 }) }), { maxLength: 150 }),
-        (policy, trace) => {
-          const keyed = createKeyedLimiter({ policy, maxKeys: 6 });
-          const states = new Map<number, RateState>();
-          let now = 0;
-          for (const { key, gap, cost } of trace) {
-            now += gap;
-            const a = keyed.take(String(key), now, cost);
-            const b = take(states.get(key), cost, now, policy);
-            states.set(key, b.state);
-            if (a.kind !== b.kind || a.remaining !== b.remaining) return false;
-          }
-          return true;
-        },
+        (policy, trace) => replayAgainstTake(createKeyedLimiter({ policy, maxKeys: 6 }), policy, trace, true) !== undefined,
       ),
       { numRuns: 1000 },
     );
@@ -74,21 +93,8 @@ describe('createKeyedLimiter', () => {
         fc.array(fc.record({ key: fc.integer({ min: 0, max: 400 }), gap: fc.integer({ min: 0, max: 3 }), del: fc.integer({ min: 0, max: 9 }).map((x) => x === 0) }), { maxLength: 600 }),
         (policy, trace) => {
           const keyed = createKeyedLimiter({ policy, maxKeys: 1000 });
-          const states = new Map<number, RateState>();
-          let now = 0;
-          for (const { key, gap, del } of trace) {
-            now += gap;
-            if (del) {
-              keyed.delete(String(key));
-              states.delete(key);
-              continue;
-            }
-            const a = keyed.take(String(key), now);
-            const b = take(states.get(key), 1, now, policy);
-            states.set(key, b.state);
-            if (a.kind !== b.kind || a.remaining !== b.remaining) return false;
-          }
-          return keyed.size <= states.size && keyed.evictions === 0;
+          const states = replayAgainstTake(keyed, policy, trace, false);
+          return states !== undefined && keyed.size <= states.size && keyed.evictions === 0;
         },
       ),
       { numRuns: 200 },
@@ -98,23 +104,9 @@ describe('createKeyedLimiter', () => {
   it('property - a hot key repeated, deleted and swept away keeps exact decisions (last-key shortcut)', () => {
     const policy = tokenBucket({ maxTokens: 3, tokensPerFill: 2, fillIntervalMs: 100 });
     fc.assert(
-      fc.property(fc.array(fc.record({ key: fc.integer({ min: 0, max: 2 }), gap: fc.integer({ min: 0, max: 150 }), del: fc.integer({ min: 0, max: 4 }).map((x) => x === 0) }), { maxLength: 200 }), (trace) => {
-        const keyed = createKeyedLimiter({ policy, sweepPerCall: 3 });
-        const states = new Map<number, RateState>();
-        let now = 0;
-        for (const { key, gap, del } of trace) {
-          now += gap;
-          if (del) {
-            keyed.delete(String(key));
-            states.delete(key);
-          }
-          const a = keyed.take(String(key), now);
-          const b = take(states.get(key), 1, now, policy);
-          states.set(key, b.state);
-          if (a.kind !== b.kind || a.remaining !== b.remaining) return false;
-        }
-        return true;
-      }),
+      fc.property(fc.array(fc.record({ key: fc.integer({ min: 0, max: 2 }), gap: fc.integer({ min: 0, max: 150 }), del: fc.integer({ min: 0, max: 4 }).map((x) => x === 0) }), { maxLength: 200 }), (trace) =>
+        replayAgainstTake(createKeyedLimiter({ policy, sweepPerCall: 3 }), policy, trace, true) !== undefined,
+      ),
       { numRuns: 500 },
     );
   });
