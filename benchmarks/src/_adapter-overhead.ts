@@ -18,21 +18,17 @@ const n = Number(nArg);
 const body = JSON.stringify({ ok: true });
 
 const app = Fastify({ logger: false });
+// The gateway of every switchyard variant: the proxy suite's config, the peer's header family.
+const gw = createGateway({ ...benchGatewayConfig(['http://127.0.0.1:1']), rateLimitHeaders: 'legacy' }, { transport: createUndiciTransport() });
 if (variant === 'rate-limit') await app.register(rateLimit, { max: 1_000_000_000, timeWindow: 1000 });
-if (variant === 'decide') {
-  const gw = createGateway({ ...benchGatewayConfig(['http://127.0.0.1:1']), rateLimitHeaders: 'legacy' }, { transport: createUndiciTransport() });
-  await app.register(switchyard, { gateway: gw, mode: 'decide' });
-}
-// Bisection variants: an empty async hook, the hook building the request, decide without headers.
+if (variant === 'decide') await app.register(switchyard, { gateway: gw, mode: 'decide' });
+// Bisection variants: an empty async hook, the hook building the request, deciding without headers.
 if (variant === 'hook') app.addHook('onRequest', async () => {});
 if (variant === 'hook-req' || variant === 'hook-decide' || variant === 'hook-decide-now') {
-  const gw = createGateway({ ...benchGatewayConfig(['http://127.0.0.1:1']), rateLimitHeaders: 'legacy' }, { transport: createUndiciTransport() });
   app.decorateRequest('sy', null);
   app.addHook('onRequest', async (request) => {
     const r = fromNodeRequest(request.raw, { clientAddress: request.ip });
-    if (variant === 'hook-decide') (request as unknown as { sy: unknown }).sy = await gw.decide(r);
-    else if (variant === 'hook-decide-now') (request as unknown as { sy: unknown }).sy = gw.decideNow(r);
-    else (request as unknown as { sy: unknown }).sy = r;
+    (request as unknown as { sy: unknown }).sy = variant === 'hook-decide' ? await gw.decide(r) : variant === 'hook-decide-now' ? gw.decideNow(r) : r;
   });
 }
 app.get('/api/*', async (_req, reply) => reply.header('content-type', 'application/json').send(body));
@@ -53,3 +49,4 @@ for (let i = 0; i < n; i += 4) await Promise.all([one(), one(), one(), one()]);
 if (warmup > 0) execSync(`callgrind_control -i off ${process.pid}`);
 await pool.close();
 await app.close();
+await gw.stop();

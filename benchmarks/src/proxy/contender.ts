@@ -58,15 +58,20 @@ async function gateway(extra: { rateLimitHeaders?: 'both' | 'ietf' | 'legacy' } 
 
 const localBody = LOCAL_BODY;
 
+/** The upstream request both bare undici contenders send for `req`. */
+function upstreamOf(req: IncomingMessage) {
+  const method = req.method ?? 'GET';
+  return { method: method as 'GET', path: req.url ?? '/', headers: withoutHopByHop(req.headers), body: method === 'GET' || method === 'HEAD' ? null : req };
+}
+
 const contenders: Record<string, () => Promise<number>> = {
   async 'undici-pool'() {
     const { Pool } = await import('undici');
     const pool = new Pool(origin, { connections: 256 });
     return listenNode(
       createServer((req, res) => {
-        const method = req.method ?? 'GET';
         pool
-          .request({ method: method as 'GET', path: req.url ?? '/', headers: withoutHopByHop(req.headers), body: method === 'GET' || method === 'HEAD' ? null : req })
+          .request(upstreamOf(req))
           .then(
             ({ statusCode, headers, body }) => {
               res.writeHead(statusCode, withoutHopByHop(headers));
@@ -85,9 +90,8 @@ const contenders: Record<string, () => Promise<number>> = {
     const pool = new Pool(origin, { connections: 256 });
     return listenNode(
       createServer((req, res) => {
-        const method = req.method ?? 'GET';
         pool
-          .stream({ method: method as 'GET', path: req.url ?? '/', headers: withoutHopByHop(req.headers), body: method === 'GET' || method === 'HEAD' ? null : req }, ({ statusCode, headers }) => {
+          .stream(upstreamOf(req), ({ statusCode, headers }) => {
             res.writeHead(statusCode, withoutHopByHop(headers));
             return res;
           })
