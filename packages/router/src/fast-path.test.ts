@@ -129,6 +129,154 @@ describe('static fast path', () => {
   });
 });
 
+describe('parameter fast path (one expression per method for a few parameter routes)', () => {
+  const pv = (t: ReturnType<typeof compileRoutes>, path: string, extra: Partial<MatchRequest> = {}): unknown => view(match(t, { method: 'GET', path, ...extra }));
+
+  it('takes the best-ranked of several templates and reads params back from the path', () => {
+    const t = compileRoutes({
+      routes: [
+        { id: 'short', matches: [tpl('/event/:id')] },
+        { id: 'long', matches: [tpl('/event/:id/comments')] },
+        { id: 'rest', matches: [tpl('/static/*file')] },
+        { id: 'two', matches: [tpl('/repos/:owner/:repo')] },
+      ],
+    });
+    expect([
+      pv(t, '/event/a1'),
+      pv(t, '/event/a1/comments'),
+      pv(t, '/event/a1/comment'),
+      pv(t, '/static/css/x.css'),
+      pv(t, '/static/'),
+      pv(t, '/repos/o/r'),
+    ]).toEqual([
+      ['short', 0, { id: 'a1' }, '/event/a1'],
+      ['long', 0, { id: 'a1' }, '/event/a1/comments'],
+      'no-route',
+      ['rest', 0, { file: 'css/x.css' }, '/static/css/x.css'],
+      ['rest', 0, { file: '' }, '/static/'],
+      ['two', 0, { owner: 'o', repo: 'r' }, '/repos/o/r'],
+    ]);
+  });
+
+  it('leaves paths that need normalization to the walk, which decodes and resolves them', () => {
+    const t = compileRoutes({ routes: [{ id: 'u', matches: [tpl('/u/:id')] }, { id: 'f', matches: [tpl('/f/*rest')] }] });
+    expect([
+      pv(t, '/u/%61b'),
+      pv(t, '/u/.x'),
+      pv(t, '//u/x'),
+      pv(t, '/u/x/'),
+      pv(t, '/u/x?y=1'),
+      pv(t, '/f/a//b'),
+      pv(t, '/f/a/./b'),
+      pv(t, '/u/%2F'),
+    ]).toEqual([
+      ['u', 0, { id: 'ab' }, '/u/ab'],
+      ['u', 0, { id: '.x' }, '/u/.x'],
+      ['u', 0, { id: 'x' }, '/u/x'],
+      'no-route',
+      ['u', 0, { id: 'x' }, '/u/x'],
+      ['f', 0, { rest: 'a/b' }, '/f/a/b'],
+      ['f', 0, { rest: 'a/b' }, '/f/a/b'],
+      'bad-request',
+    ]);
+  });
+
+  it('a template whose conditions fail falls through to the next candidate', () => {
+    const t = compileRoutes({
+      routes: [
+        { id: 'canary', matches: [tpl('/u/:id', { headers: [{ name: 'x-canary', value: '1' }] })] },
+        { id: 'plain', matches: [tpl('/u/:id')] },
+      ],
+    });
+    expect([pv(t, '/u/1', { headers: { 'x-canary': '1' } }), pv(t, '/u/1', { headers: { 'x-canary': '2' } }), pv(t, '/u/1')]).toEqual([
+      ['canary', 0, { id: '1' }, '/u/1'],
+      ['plain', 0, { id: '1' }, '/u/1'],
+      ['plain', 0, { id: '1' }, '/u/1'],
+    ]);
+  });
+
+  it('a route outside the expression that outranks a template still wins (first match, case-insensitive, regex)', () => {
+    const first = compileRoutes(
+      {
+        routes: [
+          { id: 'prefix', matches: [{ path: { type: 'PathPrefix', value: '/u/admin' } }] },
+          { id: 'ci', matches: [{ path: { type: 'Template', value: '/CI/:x', ignoreCase: true } }] },
+          { id: 'u', matches: [tpl('/u/:id')] },
+          { id: 'ci2', matches: [tpl('/ci/:x')] },
+        ],
+      },
+      { selection: 'first-match' },
+    );
+    expect([pv(first, '/u/admin'), pv(first, '/u/bob'), pv(first, '/ci/1')]).toEqual([
+      ['prefix', 0, {}, '/u/admin'],
+      ['u', 0, { id: 'bob' }, '/u/bob'],
+      ['ci', 0, { x: '1' }, '/ci/1'],
+    ]);
+    const re = compileRoutes({ routes: [{ id: 're', matches: [{ path: { type: 'RegularExpression', value: '/u/[0-9]+' } }] }, { id: 'u', matches: [tpl('/u/:id')] }] }, { selection: 'first-match' });
+    expect([pv(re, '/u/12'), pv(re, '/u/ab')]).toEqual([
+      ['re', 0, {}, '/u/12'],
+      ['u', 0, { id: 'ab' }, '/u/ab'],
+    ]);
+  });
+
+  it('a static route on the same path still wins under Gateway precedence', () => {
+    const t = compileRoutes({ routes: [{ id: 'param', matches: [tpl('/u/:id')] }, { id: 'me', matches: [tpl('/u/me')] }] });
+    expect([pv(t, '/u/me'), pv(t, '/u/you')]).toEqual([
+      ['me', 0, {}, '/u/me'],
+      ['param', 0, { id: 'you' }, '/u/you'],
+    ]);
+  });
+
+  it('literal segments with characters special to regular expressions are matched verbatim', () => {
+    const t = compileRoutes({ routes: [{ id: 'x', matches: [tpl('/a.b/$(c)+/:id')] }] });
+    expect([pv(t, '/a.b/$(c)+/1'), pv(t, '/aXb/$(c)+/1'), pv(t, '/a.b/$c+/1')]).toEqual([['x', 0, { id: '1' }, '/a.b/$(c)+/1'], 'no-route', 'no-route']);
+  });
+
+  for (const selection of ['gateway', 'first-match'] as const) {
+    it(`${selection}: property: any path gives the same result as its unnormalized spelling, which skips every fast path`, () => {
+      const segment = fc.constantFrom('a', 'b', 'x.y', '.z', '', '%61', 'é', 'a b', 'q?r', ':');
+      const template = fc
+        .array(fc.constantFrom('a', 'b', 'x.y', ':p', ':q', '*rest'), { minLength: 1, maxLength: 4 })
+        .map((s) => {
+          const out: string[] = [];
+          for (const x of s) {
+            out.push(out.includes(x) && x.startsWith(':') ? 'b' : x);
+            if (x === '*rest') break;
+          }
+          return `/${out.join('/')}`;
+        });
+      const cfg: fc.Arbitrary<MatchConfig> = fc.record(
+        {
+          path: fc.oneof(
+            { weight: 4, arbitrary: template.map((value) => ({ type: 'Template' as const, value })) },
+            template.map((value) => ({ type: 'Template' as const, value, ignoreCase: true })),
+            fc.constantFrom('/a', '/a/b', '/x.y').map((value) => ({ type: 'PathPrefix' as const, value })),
+            fc.constantFrom('/a', '/a/b').map((value) => ({ type: 'Exact' as const, value })),
+          ),
+          method: fc.constantFrom('GET', 'POST'),
+          headers: fc.constantFrom([], [{ name: 'h1', value: '1' }]),
+        },
+        { requiredKeys: ['path'] },
+      );
+      fc.assert(
+        fc.property(
+          fc.array(cfg.map((m) => ({ matches: [m] })), { minLength: 1, maxLength: 8 }),
+          fc.array(segment, { minLength: 1, maxLength: 5 }).map((s) => `/${s.join('/')}`),
+          fc.constantFrom('GET', 'POST'),
+          fc.constantFrom({}, { h1: '1' }),
+          (routes, path, method, headers) => {
+            const t = compileRoutes({ routes }, { selection });
+            const direct = match(t, { method, path, headers });
+            const walked = match(t, { method, path: `/.${path}`, headers });
+            expect(view(direct)).toEqual(view(walked));
+          },
+        ),
+        { numRuns: 1000 },
+      );
+    });
+  }
+});
+
 describe('per-method tries', () => {
   it('a method with no route of its own only sees method-less routes', () => {
     const m = ids([

@@ -15,6 +15,8 @@ import type { AttrCond, HeaderCond, HostSet, QueryCond } from './internal/condit
 import { NO_RANK, TrieNode, cleanWin, consider, considerRegexes, insert, newCtx, walk } from './internal/engine.js';
 import type { Ctx, Entry } from './internal/engine.js';
 import { regexMatched, staticMatched, templateMatched } from './internal/result.js';
+import { buildFastRe, fastMatch } from './internal/fast-regex.js';
+import type { FastRe } from './internal/fast-regex.js';
 import type {
   AttributeScalar,
   CompileOptions,
@@ -54,6 +56,8 @@ interface Matcher {
   readonly hasCs: boolean;
   readonly hasCi: boolean;
   readonly regexes: Entry[];
+  /** The parameter fast path (see `internal/fast-regex.ts`), tried before the walk on non-static paths. */
+  readonly fast: FastRe | undefined;
   /**
    * Walk the raw path first and normalize only when the walk saw something that needs it. Off
    * when a sampled entry could draw randomness twice.
@@ -784,7 +788,8 @@ function buildMatcher(list: readonly Entry[], ctx: Ctx): Matcher {
   for (const key of staticMap.keys()) maxLen = Math.max(maxLen, key.length);
   const staticShape: number[] = Array.from({ length: staticMap.size === 0 ? 0 : maxLen + 1 }, () => 0);
   for (const key of staticMap.keys()) staticShape[key.length] = (staticShape[key.length] as number) | (1 << (key.charCodeAt(key.length - 1) & 15));
-  const m: Matcher = { staticMap, staticShape, cs, ci, hasCs, hasCi, regexes, optimistic: list.every((e) => e.percent >= 100) };
+  const fast = buildFastRe(list, (e) => e.staticKey !== undefined);
+  const m: Matcher = { staticMap, staticShape, cs, ci, hasCs, hasCi, regexes, fast, optimistic: list.every((e) => e.percent >= 100) };
   // For each static path, the best rank any *other* candidate could reach on that path,
   // whatever the request's other properties: a static hit ranked below it needs no walk.
   for (const [key, b] of staticMap) {
@@ -868,6 +873,14 @@ export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: 
     if (bucket !== undefined) {
       const hit = bucket.fast;
       if (hit !== undefined && (hit.check === undefined || hit.check(request, request.query ?? ''))) return hit.staticResult as MatchResult<T>;
+    } else if (only.fast !== undefined) {
+      // Parameter fast path: a path in normalized form that one of the matcher's top-ranked
+      // templates takes (nothing else can beat it; no static key equals the path) wins when its
+      // own conditions hold.
+      const e = fastMatch(only.fast, full);
+      if (e !== undefined && (e.check === undefined || e.check(request, request.query ?? ''))) {
+        return templateMatched(e.route as CompiledRoute<T>, e.matchIndex, full, e);
+      }
     }
     if (only.optimistic && full.charCodeAt(0) === 47) {
       // Walk the raw path as if it were normalized and free of `?`, noting on the way whether it
