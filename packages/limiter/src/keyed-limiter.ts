@@ -58,6 +58,8 @@ export interface KeyedLimiter {
 const MAX_PROBE = 32;
 /** `lookup` result: not found and no free row within {@link MAX_PROBE}. */
 const NO_ROOM = -0x80000000;
+/** Calls per sweep batch: the sweep runs every {@link SWEEP_EVERY} calls over that many calls' rows, one loop instead of one per call. */
+const SWEEP_EVERY = 16;
 /** Keys examined when a full limiter needs room. */
 const EVICTION_SAMPLE = 8;
 const INITIAL_ROWS = 64;
@@ -104,12 +106,16 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
   let cursor = 0;
   // The packed words of the key being decided (filled by packKey).
   const words = new Int32Array(KEY_WORDS);
-  // The last key decided and its state offset: a hot key (a global limit's single key, one
-  // client's burst) skips hashing. Rows only move on removal, growth and clear, which reset it.
+  // A hot key (a global limit's single key, one client's burst) skips hashing: `lastKey`, when
+  // set, lives at state offset `lastOffset`. Rows only move on removal, growth and clear, which
+  // unset it. The string is kept only once a key comes twice in a row (same offset): storing
+  // every decision's freshly built key into this long-lived closure would cost a write barrier
+  // (a remembered-set insertion, about 150 instructions) on every call.
   let lastKey: string | undefined;
-  let lastOffset = 0;
+  let lastOffset = -1;
   // Calls to wait before restarting a finished sweep, so small maps don't rescan every call.
   let cooldown = 0;
+  let sweepIn = SWEEP_EVERY;
 
   function reset(rowCount: number): void {
     lastKey = undefined;
@@ -230,23 +236,29 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
       cooldown -= n;
       return;
     }
-    // n occupied rows per call; empty rows are skipped (up to 4 per occupied one).
+    // Locals: removals shift rows in place, never reallocate.
+    const t32 = ints;
+    const f64 = nums;
+    const rowCount = cap;
+    let c = cursor;
+    // n occupied rows per batch; empty rows are skipped (up to 4 per occupied one).
     for (let k = 0, budget = 5 * n; k < n && budget > 0; budget--) {
-      if (cursor >= cap) {
+      if (c >= rowCount) {
         cursor = 0;
         if (overflow.size > 0) sweepOverflow(now);
         cooldown = Math.max(64, (count + overflow.size) >> 4);
         return;
       }
-      if (ints[cursor * RI] === 0) {
-        cursor++;
+      if (t32[c * RI] === 0) {
+        c++;
         continue;
       }
       k++;
       // After a removal the cursor stays: backward shift may have moved a row into it.
-      if (isIdle(nums, cursor * RF + SF, now, policy)) removeAt(cursor);
-      else cursor++;
+      if (isIdle(f64, c * RF + SF, now, policy)) removeAt(c);
+      else c++;
     }
+    cursor = c;
   }
 
   /** At `maxKeys`: drop a full bucket if one is near the cursor, else evict the key closest to full. */
@@ -303,11 +315,17 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
         const o = at >= 0 ? at * RF + SF : insert(key, tag, now);
         if (o >= 0) {
           decision = step(nums, o, cost, now, policy);
-          lastKey = key;
-          lastOffset = o;
+          if (o === lastOffset) lastKey = key;
+          else {
+            if (lastKey !== undefined) lastKey = undefined;
+            lastOffset = o;
+          }
         } else decision = step(overflow.get(key) as Float64Array, 0, cost, now, policy);
       }
-      if (sweepPerCall > 0) sweepSome(now, sweepPerCall);
+      if (--sweepIn === 0) {
+        sweepIn = SWEEP_EVERY;
+        if (sweepPerCall > 0) sweepSome(now, SWEEP_EVERY * sweepPerCall);
+      }
       return decision;
     },
     delete(key: string): boolean {
