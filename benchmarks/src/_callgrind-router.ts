@@ -11,7 +11,8 @@
  *   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --single-threaded /tmp/cg.mjs \
  *     hono-12 'all together' switchyard 2000 2>&1 | grep refs     # then again with 12000
  *   (refs(12000) - refs(2000)) / 10000 = instructions per pass over the case's requests
- * impl: a peer's name, `switchyard`, `switchyard first-match`, `switchyard +3 headers` or
+ * impl: a peer's name, `switchyard`, `switchyard first-match`, `switchyard +3 headers`,
+ * `switchyard +3 headers (distinct)` or
  * `switchyard (+ read params)` (reads `result.params` after every match). JIT tiering makes
  * small counts wobble by a few percent: prefer 10000 and 30000.
  */
@@ -30,7 +31,8 @@ const reqs: MatchRequest[] = c.probes.map((p) => ({ method: p.method, path: p.pa
 const n = reqs.length;
 let sink: unknown;
 if (impl.startsWith('switchyard')) {
-  const mine = ours(set.routes, impl === 'switchyard first-match' ? 'first-match' : 'gateway', impl === 'switchyard +3 headers');
+  const hdr = impl === 'switchyard +3 headers' ? 'same' : impl === 'switchyard +3 headers (distinct)' ? 'distinct' : false;
+  const mine = ours(set.routes, impl === 'switchyard first-match' ? 'first-match' : 'gateway', hdr);
   verify(impl, mine.find, c.probes);
   const t = mine.table;
   if (impl === 'switchyard (+ read params)') {

@@ -97,7 +97,12 @@ export function adapters(routes: readonly Route[]): Record<string, { find: Find;
   };
 }
 
-export function ours(routes: readonly Route[], selection: 'gateway' | 'first-match', headers = false) {
+/**
+ * `headers`: `same` gives every route the same three header conditions (the issue's case);
+ * `distinct` makes the third one differ per route (`x-route-<i>` Absent), so no two routes share
+ * a compiled check.
+ */
+export function ours(routes: readonly Route[], selection: 'gateway' | 'first-match', headers: false | 'same' | 'distinct' = false) {
   const config: RouteConfig<number>[] = routes.map((r, i) => ({
     value: i,
     matches: [
@@ -109,7 +114,7 @@ export function ours(routes: readonly Route[], selection: 'gateway' | 'first-mat
               headers: [
                 { name: 'x-tenant', value: 'acme' },
                 { name: 'x-env', type: 'Prefix', value: 'prod' },
-                { name: 'x-version', type: 'Present' },
+                headers === 'same' ? { name: 'x-version', type: 'Present' } : { name: `x-route-${i}`, type: 'Absent' },
               ],
             }
           : {}),
@@ -185,11 +190,13 @@ export default async function run(): Promise<void> {
     const peers = adapters(set.routes);
     const mine = ours(set.routes, 'gateway');
     const first = ours(set.routes, 'first-match');
-    const withHeaders = ours(set.routes, 'gateway', true);
+    const withHeaders = ours(set.routes, 'gateway', 'same');
+    const distinctHeaders = ours(set.routes, 'gateway', 'distinct');
     const all = set.cases.flatMap((c) => c.probes);
     verify('switchyard', mine.find, all);
     verify('switchyard first-match', first.find, all);
     verify('switchyard +3 headers', withHeaders.find, all);
+    verify('switchyard +3 headers (distinct)', distinctHeaders.find, all);
     for (const [name, a] of Object.entries(peers)) verify(name, a.find, all);
     if (mine.table.warnings.length > 0) throw new Error(`unexpected warnings: ${JSON.stringify(mine.table.warnings)}`);
     for (const c of set.cases) {
@@ -232,6 +239,7 @@ export default async function run(): Promise<void> {
       if (c.name === 'all together' || c.name === 'all 203 routes') {
         impls.push(['switchyard first-match', loopOurs(first.table)]);
         impls.push(['switchyard +3 headers', loopOurs(withHeaders.table)]);
+        impls.push(['switchyard +3 headers (distinct)', loopOurs(distinctHeaders.table)]);
       }
       // About 0.5 ms per timed sample whatever the case's size.
       const ops = Math.max(2, Math.round(2000 / (n * k)));
@@ -242,6 +250,9 @@ export default async function run(): Promise<void> {
   }
   notes.push('ns = median over 41 alternating rounds (harness interleaved()) of the time of one pass over the case\'s requests; "all together" = the 7 Hono requests in one pass, "all 203 routes" = one request per GitHub route. Single-request cases repeat the request 32 times per timed call (ns divided back).');
   notes.push('switchyard +3 headers: every route also requires x-tenant Exact, x-env Prefix and x-version Present (the request carries them).');
+  notes.push(
+    'switchyard +3 headers (distinct): the third condition is x-route-<i> Absent, different for every route, so no two routes share a compiled check (identical condition lists share one).',
+  );
   notes.push(
     'Params: find-my-way, memoirist, rou3 and Hono TrieRouter build the params object during the match; Hono RegExpRouter returns its match array and a name-to-index map (params never built); switchyard builds params on first read of result.params. "switchyard (+ read params)" reads them after every match.',
   );
@@ -257,6 +268,7 @@ export default async function run(): Promise<void> {
     const fastest = peers.reduce((a, b) => ((a.ns as number) <= (b.ns as number) ? a : b));
     const fmw = peers.find((r) => r.impl === 'find-my-way')?.ns as number;
     const hdr = rows.find((r) => r.impl === 'switchyard +3 headers')?.ns;
+    const hdrDistinct = rows.find((r) => r.impl === 'switchyard +3 headers (distinct)')?.ns;
     summary.push({
       case: c,
       impl: 'ratios',
@@ -266,6 +278,7 @@ export default async function run(): Promise<void> {
       readingParamsVsFastest: round(withParams / (fastest.ns as number)),
       readingParamsVsFindMyWay: round(withParams / fmw),
       ...(hdr !== undefined ? { headersVsPathOnly: round(hdr / me) } : {}),
+      ...(hdrDistinct !== undefined ? { distinctHeadersVsPathOnly: round(hdrDistinct / me) } : {}),
     });
   }
   writeResults('router', [...results, ...summary], notes);

@@ -232,6 +232,25 @@ describe('parameter fast path (one expression per method for a few parameter rou
     expect([pv(t, '/a.b/$(c)+/1'), pv(t, '/aXb/$(c)+/1'), pv(t, '/a.b/$c+/1')]).toEqual([['x', 0, { id: '1' }, '/a.b/$(c)+/1'], 'no-route', 'no-route']);
   });
 
+  it('routes with identical header conditions share a check, and conditions differing in value, type or flags are kept apart', () => {
+    const h = (value: string, extra: Record<string, unknown> = {}) => ({ headers: [{ name: 'x', value, ...extra }] });
+    const m = ids([
+      { id: 'a1', matches: [tpl('/a/:id', h('1'))] },
+      { id: 'b1', matches: [tpl('/b/:id', h('1'))] },
+      { id: 'b2', matches: [tpl('/b/:id', h('2'))] },
+      { id: 'bp', matches: [tpl('/b/:id', h('3', { type: 'Prefix' }))] },
+      { id: 'bi', matches: [tpl('/b/:id', h('4', { invert: true }))] },
+    ]);
+    expect([
+      m({ path: '/a/1', headers: { x: '1' } }),
+      m({ path: '/a/1', headers: { x: '2' } }),
+      m({ path: '/b/1', headers: { x: '1' } }),
+      m({ path: '/b/1', headers: { x: '2' } }),
+      m({ path: '/b/1', headers: { x: '3x' } }),
+      m({ path: '/b/1', headers: { x: '5' } }),
+    ]).toEqual(['a1', '404', 'b1', 'b2', 'bp', 'bi']);
+  });
+
   for (const selection of ['gateway', 'first-match'] as const) {
     it(`${selection}: property: any path gives the same result as its unnormalized spelling, which skips every fast path`, () => {
       const segment = fc.constantFrom('a', 'b', 'x.y', '.z', '', '%61', 'é', 'a b', 'q?r', ':');

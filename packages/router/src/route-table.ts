@@ -11,7 +11,7 @@ import { checkRegexSafety } from './regex-safety.js';
 import { isTrivial, normalizePath } from './normalize.js';
 import type { NormalizeOptions } from './normalize.js';
 import { compileCheck, hostOf } from './internal/conditions.js';
-import type { AttrCond, HeaderCond, HostSet, QueryCond } from './internal/conditions.js';
+import type { AttrCond, Check, HeaderCond, HostSet, QueryCond } from './internal/conditions.js';
 import { NO_RANK, TrieNode, cleanWin, consider, considerRegexes, insert, newCtx, walk } from './internal/engine.js';
 import type { Ctx, Entry } from './internal/engine.js';
 import { regexMatched, staticMatched, templateMatched } from './internal/result.js';
@@ -568,6 +568,14 @@ export function compileRoutes<T = unknown>(config: RouteTableConfig<T>, options:
   const routes: CompiledRoute<T>[] = [];
   const drafts: Draft[] = [];
   const ids = new Set<string>();
+  // Matches with the same header conditions (and nothing else to check) share one compiled check.
+  const sharedChecks = new Map<string, Check | undefined>();
+  const checkFor = (headers: readonly HeaderCond[], query: readonly QueryCond[], attrs: readonly AttrCond[], cidrs: readonly Cidr[] | undefined): Check | undefined => {
+    if (query.length > 0 || attrs.length > 0 || cidrs !== undefined) return compileCheck(headers, query, attrs, cidrs);
+    const key = JSON.stringify(headers.map((h) => [h.name, h.type, h.value, h.re?.source, h.re?.flags, h.invert, h.ignoreCase]));
+    if (!sharedChecks.has(key)) sharedChecks.set(key, compileCheck(headers, query, attrs, cidrs));
+    return sharedChecks.get(key);
+  };
   config.routes.forEach((r: unknown, ri) => {
     const rp: (string | number)[] = ['routes', ri];
     if (!isObject(r)) {
@@ -646,7 +654,7 @@ export function compileRoutes<T = unknown>(config: RouteTableConfig<T>, options:
           cidrs,
           percent,
           simple,
-          check: compileCheck(headers, query, attrs, cidrs),
+          check: checkFor(headers, query, attrs, cidrs),
           staticResult: undefined,
           specificity: facts.specificity,
           pathClass: facts.pathClass,
