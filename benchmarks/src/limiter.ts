@@ -12,7 +12,7 @@ import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { MemoryStore } from 'express-rate-limit';
 import { createKeyedLimiter, createMemoryStore, gcra, tokenBucket } from '@switchyard/limiter';
 import { createRedisStore, fromIoredis } from '@switchyard/redis';
-import { gc, interleaved as runInterleaved, round, writeResults, type CaseResult } from './harness.js';
+import { gc, interleaved as runInterleaved, printTable, round, writeResults, type CaseResult } from './harness.js';
 
 const require = createRequire(import.meta.url);
 type FastifyLocalStore = { incr(key: string, cb: (err: unknown, res: { current: number; ttl: number }) => void, timeWindow: number, max: number): void };
@@ -35,6 +35,7 @@ const interleaved = (c: string, impls: ReadonlyArray<readonly [string, () => unk
 const RLF = 'rate-limiter-flexible memory (consume, Promise)';
 const ERL = 'express-rate-limit MemoryStore (increment, Promise)';
 const FRL = '@fastify/rate-limit LocalStore (incr, sync callback)';
+const FLOOR = 'floor: key hash + one random read of a bare 64 MB table (no limiter)';
 
 function heap(): number {
   gc();
@@ -61,9 +62,64 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The floor of a 1M-key decision: the same key packing and hash as switchyard's table (copied
+ * from packages/limiter/src/internal/hash.ts: 4 Latin-1 characters per word, MurmurHash3 block
+ * mixing, fmix32) and ONE random read of a bare typed array the size of switchyard's table at
+ * 1 000 000 keys. Nothing else: no comparison, no state update, no decision object. What any
+ * exact in-memory limiter must at least pay per decision here.
+ */
+function floorReader(rows: number): (key: string) => number {
+  const RI = 12; // int32s per row, as switchyard's token-bucket rows (48 bytes)
+  const table = new Int32Array(rows * RI);
+  for (let i = 0; i < table.length; i += 1024) table[i] = i; // every page touched
+  const words = new Int32Array(7);
+  const mix = (h: number, w: number): number => {
+    let k = Math.imul(w, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    return (Math.imul(h, 5) + 0xe6546b64) | 0;
+  };
+  return (key: string): number => {
+    const n = key.length;
+    let h = 0x9747b28c | 0;
+    let k = 0;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const c0 = key.charCodeAt(i);
+      const c1 = key.charCodeAt(i + 1);
+      const c2 = key.charCodeAt(i + 2);
+      const c3 = key.charCodeAt(i + 3);
+      if ((c0 - 1) >>> 0 > 254 || (c1 - 1) >>> 0 > 254 || (c2 - 1) >>> 0 > 254 || (c3 - 1) >>> 0 > 254) return -1;
+      const w = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+      words[k++] = w;
+      h = mix(h, w);
+    }
+    if (i < n) {
+      let w = 0;
+      for (let shift = 0; i < n; i++, shift += 8) w |= key.charCodeAt(i) << shift;
+      words[k++] = w;
+      h = mix(h, w);
+    }
+    for (; k < 7; k++) words[k] = 0;
+    h ^= n;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return table[(Math.floor((h >>> 0) * 2.3283064365386963e-10 * rows) | 0) * RI] as number;
+  };
+}
+
 function check(cond: boolean, what: string): void {
   if (!cond) throw new Error(`benchmark precondition failed: ${what}`);
 }
+
+/** LIMITER_CASES=memory | 1m | redis (comma-separated) runs only those parts, for iterating; results are written only for a full run. */
+const only = process.env['LIMITER_CASES']?.split(',');
+const wants = (part: string) => only === undefined || only.includes(part);
 
 export default async function run(): Promise<void> {
   const cases: CaseResult[] = [];
@@ -91,7 +147,7 @@ export default async function run(): Promise<void> {
   }
 
   // ---- one hot key, in memory
-  {
+  if (wants('memory')) {
     const ours = createKeyedLimiter({ policy });
     const store = createMemoryStore();
     const rlf = new RateLimiterMemory({ points: HUGE, duration: WINDOW_MS / 1000 });
@@ -120,7 +176,7 @@ export default async function run(): Promise<void> {
   }
 
   // ---- 1 000 000 keys, in memory: fill every key first (measuring heap), then cycle through them
-  {
+  if (wants('1m')) {
     let i = 0;
     const next = () => keys[(i = (i + 7919) % N)] as string;
     // Buckets that stay below full for the whole run (1 token back per minute), so all 1M keys
@@ -155,6 +211,7 @@ export default async function run(): Promise<void> {
     const e = erl.keep as MemoryStore;
     const f = frl.keep as FastifyLocalStore;
     const cb = () => {};
+    const floor = floorReader(Math.ceil((N * 4) / 3));
     // Two key sources. 'memory, 1M keys': the key is read from the pre-built array (a cold
     // array slot, then a cold string: two dependent cache and TLB misses that every
     // implementation pays before it starts, and the very string object the table stored).
@@ -176,6 +233,7 @@ export default async function run(): Promise<void> {
           [RLF, () => r.consume(key())],
           [ERL, () => e.increment(key())],
           [FRL, () => f.incr(key(), cb, LONG_MS, HUGE)],
+          [FLOOR, () => floor(key())],
         ],
         1000,
       );
@@ -193,7 +251,9 @@ export default async function run(): Promise<void> {
   }
 
   // ---- Redis: both through ioredis against one local redis-server
-  if (spawnSync('redis-server', ['--version']).status !== 0) {
+  if (!wants('redis')) {
+    // skipped
+  } else if (spawnSync('redis-server', ['--version']).status !== 0) {
     notes.push('redis-server not installed: Redis cases skipped');
   } else {
     const port = await freePort();
@@ -259,13 +319,16 @@ export default async function run(): Promise<void> {
     }
   }
 
-  writeResults('limiter', cases, notes);
+  notes.push("floor row (1M-key cases): the same key source, switchyard's key packing and hash (copied), and one random read of a bare Int32Array the size of switchyard's table (1 333 334 rows of 48 bytes), nothing else: the least an exact table can cost per decision on this machine; 'ours / floor' is printed");
+  if (only === undefined) writeResults('limiter', cases, notes);
+  else printTable(cases);
   const byCase = (c: string, impl: string) => cases.find((r) => r.case === c && r.impl === impl)?.ns ?? NaN;
   const ratio = (c: string, a: string, b: string) => (byCase(c, a) / byCase(c, b)).toFixed(3);
   console.log('\nratios (lower is better for switchyard):');
   for (const c of ['memory, 1 key', 'memory, 1M keys', 'memory, 1M keys, key built per decision']) {
     console.log(`  ${c}: sync take / rlf memory ${ratio(c, SY_SYNC, RLF)}, / express-rate-limit ${ratio(c, SY_SYNC, ERL)}, / @fastify ${ratio(c, SY_SYNC, FRL)}`);
     console.log(`  ${c}: store takeSync / rlf memory ${ratio(c, SY_STORE, RLF)}, / express-rate-limit ${ratio(c, SY_STORE, ERL)}, / @fastify ${ratio(c, SY_STORE, FRL)}`);
+    if (c !== 'memory, 1 key') console.log(`  ${c}: floor / rlf memory ${ratio(c, FLOOR, RLF)}, sync take / floor ${ratio(c, SY_SYNC, FLOOR)}`);
     console.log(`  ${c}: async store / rlf memory ${ratio(c, SY_ASYNC, RLF)}, / express-rate-limit ${ratio(c, SY_ASYNC, ERL)}, / @fastify ${ratio(c, SY_ASYNC, FRL)}`);
   }
   for (const c of ['redis, 1 key', 'redis, 1M keys']) console.log(`  ${c}: switchyard/rlf redis ${ratio(c, 'switchyard redis store', 'rate-limiter-flexible redis')}, time: 'client' ${ratio(c, SY_REDIS_CLIENT_TIME, 'rate-limiter-flexible redis')}`);

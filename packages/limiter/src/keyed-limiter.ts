@@ -241,6 +241,10 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
     const f64 = nums;
     const rowCount = cap;
     let c = cursor;
+    // The token bucket's idle test (isIdle's), inlined: the sweep's per-row cost.
+    const bucket = policy.algorithm === 'token-bucket';
+    const tokensPerFill = policy.tokensPerFill;
+    const fullLevel = policy.maxTokens * policy.fillIntervalMs;
     // n occupied rows per batch; empty rows are skipped (up to 4 per occupied one).
     for (let k = 0, budget = 5 * n; k < n && budget > 0; budget--) {
       if (c >= rowCount) {
@@ -254,8 +258,9 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
         continue;
       }
       k++;
+      const o = c * RF + SF;
       // After a removal the cursor stays: backward shift may have moved a row into it.
-      if (isIdle(f64, c * RF + SF, now, policy)) removeAt(c);
+      if (bucket ? (f64[o] as number) + (now - (f64[o + 1] as number)) * tokensPerFill >= fullLevel : isIdle(f64, o, now, policy)) removeAt(c);
       else c++;
     }
     cursor = c;
@@ -307,21 +312,45 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
   return {
     policy,
     take(key: string, now: number, cost = 1): Decision {
-      let decision: Decision;
-      if (key === lastKey) decision = step(nums, lastOffset, cost, now, policy);
-      else {
+      let o = lastOffset;
+      if (key !== lastKey) {
+        // The probe of `lookup`, inlined with the table in locals and the word comparison
+        // unrolled: this is the whole per-decision path besides hashing and the step.
         const tag = packKey(key, words);
-        const at = lookup(key, tag);
-        const o = at >= 0 ? at * RF + SF : insert(key, tag, now);
-        if (o >= 0) {
-          decision = step(nums, o, cost, now, policy);
-          if (o === lastOffset) lastKey = key;
-          else {
-            if (lastKey !== undefined) lastKey = undefined;
-            lastOffset = o;
+        const t32 = ints;
+        const rowCount = cap;
+        const w0 = words[0] as number;
+        let i = homeRow(tag, rowCount);
+        o = -1;
+        for (let d = 0; d <= MAX_PROBE; d++) {
+          const b = i * RI;
+          const t = t32[b] as number;
+          if (t === 0) break;
+          if (
+            t === tag &&
+            t32[b + 1] === w0 &&
+            (w0 === 0
+              ? (keyAt as string[])[i] === key
+              : t32[b + 2] === words[1] && t32[b + 3] === words[2] && t32[b + 4] === words[3] && t32[b + 5] === words[4] && t32[b + 6] === words[5] && t32[b + 7] === words[6])
+          ) {
+            o = i * RF + SF;
+            break;
           }
-        } else decision = step(overflow.get(key) as Float64Array, 0, cost, now, policy);
+          if (++i === rowCount) i = 0;
+        }
+        if (o < 0) o = insert(key, tag, now);
+        if (o < 0) {
+          const decision = step(overflow.get(key) as Float64Array, 0, cost, now, policy);
+          if (sweepPerCall > 0) sweepSome(now, sweepPerCall);
+          return decision;
+        }
+        if (o === lastOffset) lastKey = key;
+        else {
+          if (lastKey !== undefined) lastKey = undefined;
+          lastOffset = o;
+        }
       }
+      const decision = step(nums, o, cost, now, policy);
       if (--sweepIn === 0) {
         sweepIn = SWEEP_EVERY;
         if (sweepPerCall > 0) sweepSome(now, SWEEP_EVERY * sweepPerCall);

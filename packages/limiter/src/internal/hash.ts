@@ -31,7 +31,9 @@ const scratch = new Int32Array(KEY_WORDS);
  */
 export function packKey(key: string, words: Int32Array): number {
   const n = key.length;
-  if (n === 0 || n > INLINE_CHARS) return longHash(key, words);
+  // Literals, not KEY_WORDS / INLINE_CHARS: bundlers turn top-level consts into `var`s, which
+  // optimized code reloads and rechecks on every use.
+  if (n === 0 || n > 28) return longHash(key, words);
   // One pass, four characters per word, each word mixed in as MurmurHash3 mixes a block.
   // `(c - 1) >>> 0 > 254` rejects 0 and everything above U+00FF in one comparison.
   let h = 0x9747b28c | 0;
@@ -57,7 +59,7 @@ export function packKey(key: string, words: Int32Array): number {
     words[k++] = w;
     h = mix(h, w);
   }
-  for (; k < KEY_WORDS; k++) words[k] = 0;
+  for (; k < 7; k++) words[k] = 0;
   return fmix(h ^ n);
 }
 
