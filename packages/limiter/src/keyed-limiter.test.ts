@@ -215,6 +215,57 @@ describe('createKeyedLimiter', () => {
     );
   });
 
+  it('property - keys rebuilt per call, hot keys repeated and rows moved by the sweep still answer from their own bucket', () => {
+    // Small tables, a 3-key pool so the same key comes twice in a row (the hot-key shortcut),
+    // gaps that refill buckets so the default sweep drops rows and shifts others back.
+    const policy = tokenBucket({ maxTokens: 3, tokensPerFill: 1, fillIntervalMs: 100 });
+    fc.assert(
+      fc.property(fc.array(fc.record({ n: fc.integer({ min: 0, max: 40 }), repeat: fc.integer({ min: 1, max: 3 }), gap: fc.integer({ min: 0, max: 150 }) }), { maxLength: 200 }), (trace) => {
+        const keyed = createKeyedLimiter({ policy, maxKeys: 1000 });
+        const model = new Map<string, RateState>();
+        let now = 0;
+        for (const { n, repeat, gap } of trace) {
+          now += gap;
+          for (let r = 0; r < repeat; r++) {
+            const key = 'ip:' + String(n % (n > 20 ? 3 : 41)); // a fresh string object every call
+            const a = keyed.take(key, now);
+            const b = take(model.get(key), 1, now, policy);
+            model.set(key, b.state);
+            if (a.kind !== b.kind || a.remaining !== b.remaining) return false;
+          }
+        }
+        return keyed.size <= model.size && keyed.evictions === 0;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a hot key moved back by the sweep answers from its own bucket (the hot-key shortcut follows the move)', () => {
+    // a and b share a home row (64-row table), so b sits right behind a. a refills to full and a
+    // sweep drops it, shifting b back into a's row while b is the hot key (called every time).
+    const [a, b] = sameHome('m', 2) as [string, string];
+    const policy = tokenBucket({ maxTokens: 3, tokensPerFill: 1, fillIntervalMs: 100 });
+    const l = createKeyedLimiter({ policy });
+    l.take(a, 0);
+    let state: RateState | undefined;
+    let moved = -1;
+    const check = (key: string, now: number) => {
+      const got = l.take(key, now);
+      const want = take(state, 1, now, policy);
+      state = want.state;
+      expect([got.kind, got.remaining]).toEqual([want.kind, want.remaining]);
+    };
+    // b is called every 10 ms: a token back every 100 ms keeps it drained but never idle.
+    for (let call = 0; call < 300; call++) {
+      check(b, call * 10);
+      if (moved < 0 && l.size === 1) moved = call;
+    }
+    expect(moved).toBeGreaterThan(0);
+    // Another key in between (the shortcut is left), then b again: found by its hash in its new row.
+    l.take('other', 3000);
+    for (let call = 300; call < 320; call++) check(b, call * 10);
+  });
+
   it('keeps two keys apart when their whole 32-bit hashes collide, inline or long', () => {
     const policy = tokenBucket({ maxTokens: 2, fillIntervalMs: 1000 });
     for (const [a, b] of [

@@ -19,8 +19,8 @@
  * row; a key that would be is kept in a small overflow `Map` (V8's seeded hash) instead, so a
  * probe is bounded whatever keys a client chooses.
  *
- * Memory is reclaimed lazily: every call advances a cursor over the rows by a couple of
- * entries (a sequential scan) and drops those that are full again (a full bucket is what a
+ * Memory is reclaimed lazily: every 16th call advances a cursor over the rows by 16 calls' worth
+ * of entries (2 per call by default, a sequential scan) and drops those that are full again (a full bucket is what a
  * fresh key gets anyway, so dropping it changes no decision). At `maxKeys`, a new key first
  * looks a little further for a full bucket; failing that, of the next 8 keys under the cursor
  * the one closest to full is evicted (its next request starts from a full bucket: that is the
@@ -36,7 +36,7 @@ export interface KeyedLimiterOptions {
   readonly policy: RatePolicy;
   /** Most keys kept at once (default 100 000). */
   readonly maxKeys?: number;
-  /** Entries examined for reclamation per call (default 2). */
+  /** Entries examined for reclamation per call, on average (default 2; examined in batches every 16 calls). */
   readonly sweepPerCall?: number;
 }
 
@@ -315,7 +315,8 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
       let o = lastOffset;
       if (key !== lastKey) {
         // The probe of `lookup`, inlined with the table in locals and the word comparison
-        // unrolled: this is the whole per-decision path besides hashing and the step.
+        // unrolled (words 1..6 of KEY_WORDS = 7): this is the whole per-decision path besides
+        // hashing and the step.
         const tag = packKey(key, words);
         const t32 = ints;
         const rowCount = cap;
