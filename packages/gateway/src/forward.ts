@@ -157,7 +157,8 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
         // The client may still leave while the body streams, even while the upstream is silent:
         // keep its signal wired to the winning try until the body ends, so the transport releases
         // the upstream socket at once instead of at the next chunk or the body timeout.
-        return resolve({ ...result, response: { ...result.response, body: tieBody(result.response.body, ctx.signal, winner) } });
+        const r = result.response;
+        return resolve({ kind: 'response', response: { status: r.status, headers: r.headers, body: tieBody(r.body, ctx.signal, winner) }, endpoint: result.endpoint, tries: result.tries });
       }
       resolve(result);
     }

@@ -1,0 +1,111 @@
+/**
+ * Probe (not a suite): instructions per proxied request of one proxy contender, with the origin
+ * (two instances), the contender and the client in ONE process over loopback, so that under
+ * `valgrind --tool=callgrind --instr-atstart=no` the figure is stable on a loaded machine. The
+ * origin's and the client's share is the same for every contender; differences between
+ * contenders are the proxies' own cost.
+ *
+ *     node _proxy-overhead.mjs <contender> <n>     (env WARMUP: warm-up requests; CALLGRIND=1 under
+ *     valgrind --instr-atstart=no: count only the measured requests)
+ *
+ * Contender names are `direct` (no proxy) and those of `proxy/contender.ts` (undici-stream, fastify-http-proxy, sy-node,
+ * sy-fastify, …). Bundle it first (see docs/guides/performance.md).
+ */
+import { execSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { Pool } from 'undici';
+import { ORIGIN_BODY, BENCH_PATH } from './proxy/shared.ts';
+
+const [name = 'sy-fastify', nArg = '2000'] = process.argv.slice(2);
+const n = Number(nArg);
+const body = Buffer.from(ORIGIN_BODY);
+const origins: Server[] = [];
+for (let i = 0; i < 2; i++) {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+    res.end(body);
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  origins.push(server);
+}
+const urls = origins.map((s) => `http://127.0.0.1:${(s.address() as { port: number }).port}`);
+
+// The contender module starts its server from argv and announces its port as one JSON line.
+process.argv = [process.argv[0]!, 'contender', name, ...urls];
+const announced = new Promise<number>((resolve) => {
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    const text = String(chunk);
+    if (text.startsWith('{"port"')) {
+      resolve((JSON.parse(text) as { port: number }).port);
+      process.stdout.write = write;
+      return true;
+    }
+    return write(chunk, ...rest);
+  }) as typeof process.stdout.write;
+});
+/**
+ * Bisection variants (not in the suite): `bridge-transport` is the Node bridge over the undici
+ * transport with no gateway (one endpoint, no timer, no limiter); `sy-node-nolimit` is the
+ * gateway on the bridge without the route's limit.
+ */
+async function bisection(variant: string): Promise<number> {
+  const { fromNodeRequest, writeNodeResponse, clientAbortSignal, createGateway } = await import('@switchyard/gateway');
+  const { createUndiciTransport } = await import('@switchyard/transport-undici');
+  const { createEndpoint } = await import('@switchyard/core');
+  const { benchGatewayConfig } = await import('./proxy/shared.ts');
+  const transport = createUndiciTransport();
+  let handler: Parameters<typeof createServer>[1];
+  if (variant === 'bridge-transport') {
+    const endpoint = createEndpoint({ url: urls[0]! });
+    handler = (req, res) => {
+      const r = fromNodeRequest(req);
+      void transport.send({ method: r.method, path: r.path, headers: r.headers }, endpoint, { signal: clientAbortSignal(res) }).then((result) => {
+        if (result.kind === 'response') return writeNodeResponse(res, result.response);
+        res.writeHead(502).end(result.message);
+        return undefined;
+      });
+    };
+  } else {
+    const config = benchGatewayConfig(urls);
+    const gw = createGateway({ ...config, routes: config.routes.map((r) => ({ ...r, limits: [] })) }, { transport });
+    gw.start();
+    handler = (req, res) => {
+      void gw.handle(fromNodeRequest(req), { signal: clientAbortSignal(res) }).then((response) => writeNodeResponse(res, response));
+    };
+  }
+  const server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as { port: number }).port;
+}
+
+// 'direct': the client hits an origin itself (the origin's and the client's share, no proxy).
+const port =
+  name === 'direct'
+    ? (origins[0]!.address() as { port: number }).port
+    : name === 'bridge-transport' || name === 'sy-node-nolimit'
+      ? await bisection(name)
+      : (await import('./proxy/contender.ts'), await announced);
+
+const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 8 });
+const one = async () => {
+  const r = await pool.request({ method: 'GET', path: BENCH_PATH });
+  const text = await r.body.text();
+  if (r.statusCode !== 200 || text !== ORIGIN_BODY) throw new Error(`status ${r.statusCode}: ${text.slice(0, 80)}`);
+};
+const batch = () => Promise.all([one(), one(), one(), one(), one(), one(), one(), one()]);
+const warmup = Number(process.env['WARMUP'] ?? 0);
+for (let i = 0; i < warmup; i += 8) await batch();
+if (process.env['CALLGRIND'] !== undefined) execSync(`callgrind_control -i on ${process.pid}`);
+const cpu0 = process.cpuUsage();
+for (let i = 0; i < n; i += 8) await batch();
+const cpu = process.cpuUsage(cpu0);
+if (process.env['CALLGRIND'] !== undefined) execSync(`callgrind_control -i off ${process.pid}`);
+// Without valgrind: CPU time of the whole process (origin + proxy + client) per request.
+console.error(`${name}: ${((cpu.user + cpu.system) / n).toFixed(1)} us CPU per request (whole process)`);
+process.exit(0);
