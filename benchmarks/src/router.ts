@@ -182,6 +182,69 @@ function repeatsFor(requests: number): number {
   return Math.max(1, Math.ceil(32 / requests));
 }
 
+/** A candidate's fresh requests for the current round, and how far it has read them. */
+interface Fresh {
+  paths: string[];
+  reqs: MatchRequest[];
+  next: number;
+}
+
+interface FreshCandidate {
+  readonly impl: string;
+  /** The timed call: k passes over the case's requests, read from `src` onwards. */
+  readonly timed: (src: Fresh) => () => unknown;
+}
+
+/**
+ * A server's parser makes a new path string for every request: flat, not internalized, never
+ * the string a router saw before. Each candidate gets its own such strings (and, for
+ * switchyard, its own request objects) before every round; none is shared across candidates or
+ * rounds, so no router profits from a property-load cache keyed by one constant string.
+ */
+function freshPool(ms: readonly string[], ps: readonly string[], passes: number): Fresh {
+  const bytes = Buffer.from(ps.join(''), 'latin1');
+  const offsets = [0];
+  for (const p of ps) offsets.push((offsets[offsets.length - 1] as number) + p.length);
+  const paths: string[] = [];
+  const reqs: MatchRequest[] = [];
+  for (let r = 0; r < passes; r++) {
+    for (let i = 0; i < ps.length; i++) {
+      const path = bytes.toString('latin1', offsets[i], offsets[i + 1]);
+      paths.push(path);
+      reqs.push({ method: ms[i] as string, path, headers: HEADERS });
+    }
+  }
+  return { paths, reqs, next: 0 };
+}
+
+/**
+ * `interleaved()` one round at a time (order flipped every round), refilling every candidate's
+ * fresh requests before each round; rows are ns per pass over the case's requests.
+ */
+async function freshRounds(c: string, cands: readonly FreshCandidate[], ms: readonly string[], ps: readonly string[], k: number, ops: number): Promise<CaseResult[]> {
+  const rounds = 41;
+  const warm = 4;
+  const sources: Fresh[] = cands.map(() => ({ paths: [], reqs: [], next: 0 }));
+  const fns = cands.map((cand, j) => cand.timed(sources[j] as Fresh));
+  const samples = cands.map(() => [] as number[]);
+  // interleaved() calls every fn once untimed (to see whether it is async) before the ops.
+  const passes = (1 + ops) * k;
+  for (let r = -warm; r < rounds; r++) {
+    for (let j = 0; j < sources.length; j++) sources[j] = Object.assign(sources[j] as Fresh, freshPool(ms, ps, passes));
+    const order = cands.map((_, j) => (r % 2 === 0 ? j : cands.length - 1 - j));
+    const rows = await interleaved(c, order.map((j) => [(cands[j] as FreshCandidate).impl, fns[j] as () => unknown] as const), { rounds: 1, ops });
+    for (const [i, j] of order.entries()) {
+      if ((sources[j] as Fresh).next !== passes * ps.length) throw new Error(`${(cands[j] as FreshCandidate).impl}: read ${(sources[j] as Fresh).next} requests, expected ${passes * ps.length}`);
+      if (r >= 0) (samples[j] as number[]).push(((rows[i] as CaseResult).ns as number) / k);
+    }
+  }
+  return cands.map((cand, j) => {
+    const xs = (samples[j] as number[]).sort((a, b) => a - b);
+    const q = (f: number): number => xs[Math.floor(f * (xs.length - 1))] as number;
+    return { case: c, impl: cand.impl, ns: round(q(0.5)), rme: round(((q(0.75) - q(0.25)) / 2 / q(0.5)) * 100) };
+  });
+}
+
 export default async function run(): Promise<void> {
   const results: CaseResult[] = [];
   const notes: string[] = [];
@@ -201,54 +264,49 @@ export default async function run(): Promise<void> {
     if (mine.table.warnings.length > 0) throw new Error(`unexpected warnings: ${JSON.stringify(mine.table.warnings)}`);
     for (const c of set.cases) {
       const caseName = `${set.name}: ${c.name}`;
-      const reqs: MatchRequest[] = c.probes.map((p) => ({ method: p.method, path: p.path, headers: HEADERS }));
       const ms = c.probes.map((p) => p.method);
       const ps = c.probes.map((p) => p.path);
-      const n = reqs.length;
+      const n = ps.length;
       const k = repeatsFor(n);
-      const loopOurs = (t: typeof mine.table) => () => {
-        let s: unknown;
-        for (let r = 0; r < k; r++) for (let i = 0; i < n; i++) s = match(t, reqs[i] as MatchRequest);
-        return s;
-      };
-      const impls: [string, () => unknown][] = [['switchyard', loopOurs(mine.table)]];
-      impls.push([
-        'switchyard (+ read params)',
-        () => {
-          let s: unknown;
-          for (let r = 0; r < k; r++) {
-            for (let i = 0; i < n; i++) {
-              const m = match(mine.table, reqs[i] as MatchRequest);
-              s = m.kind === 'matched' ? m.params : m;
-            }
-          }
-          return s;
-        },
-      ]);
-      for (const [name, a] of Object.entries(peers)) {
-        const hot = a.hot;
-        impls.push([
-          name,
-          () => {
-            let s: unknown;
-            for (let r = 0; r < k; r++) for (let i = 0; i < n; i++) s = hot(ms[i] as string, ps[i] as string);
-            return s;
-          },
-        ]);
-      }
-      if (c.name === 'all together' || c.name === 'all 203 routes') {
-        impls.push(['switchyard first-match', loopOurs(first.table)]);
-        impls.push(['switchyard +3 headers', loopOurs(withHeaders.table)]);
-        impls.push(['switchyard +3 headers (distinct)', loopOurs(distinctHeaders.table)]);
-      }
       // About 0.5 ms per timed sample whatever the case's size.
       const ops = Math.max(2, Math.round(2000 / (n * k)));
-      const rows = await interleaved(caseName, impls, { rounds: 41, ops });
-      // Report ns per pass over the case's requests, as before.
-      for (const r of rows) results.push({ ...r, ns: round((r.ns as number) / k) });
+      // Every timed call reads the next k passes of its candidate's own fresh requests.
+      const loopOurs = (t: typeof mine.table, readParams = false) => (src: Fresh) => () => {
+        let s: unknown;
+        const reqs = src.reqs;
+        for (let r = 0; r < k * n; r++) {
+          const m = match(t, reqs[src.next++] as MatchRequest);
+          s = readParams && m.kind === 'matched' ? m.params : m;
+        }
+        return s;
+      };
+      const cands: FreshCandidate[] = [
+        { impl: 'switchyard', timed: loopOurs(mine.table) },
+        { impl: 'switchyard (+ read params)', timed: loopOurs(mine.table, true) },
+      ];
+      for (const [name, a] of Object.entries(peers)) {
+        const hot = a.hot;
+        cands.push({
+          impl: name,
+          timed: (src) => () => {
+            let s: unknown;
+            const paths = src.paths;
+            for (let r = 0; r < k; r++) for (let i = 0; i < n; i++) s = hot(ms[i] as string, paths[src.next++] as string);
+            return s;
+          },
+        });
+      }
+      if (c.name === 'all together' || c.name === 'all 203 routes') {
+        cands.push({ impl: 'switchyard first-match', timed: loopOurs(first.table) });
+        cands.push({ impl: 'switchyard +3 headers', timed: loopOurs(withHeaders.table) });
+        cands.push({ impl: 'switchyard +3 headers (distinct)', timed: loopOurs(distinctHeaders.table) });
+      }
+      const rows = await freshRounds(caseName, cands, ms, ps, k, ops);
+      results.push(...rows);
     }
   }
   notes.push('ns = median over 41 alternating rounds (harness interleaved()) of the time of one pass over the case\'s requests; "all together" = the 7 Hono requests in one pass, "all 203 routes" = one request per GitHub route. Single-request cases repeat the request 32 times per timed call (ns divided back).');
+  notes.push('Fresh requests: before every round each candidate gets its own new path strings (Buffer#toString("latin1"): flat, not internalized, as a server\'s parser makes them), one per match, never shared across candidates or rounds; switchyard also gets new request objects. No router profits from a lookup cache keyed by one constant string.');
   notes.push('switchyard +3 headers: every route also requires x-tenant Exact, x-env Prefix and x-version Present (the request carries them).');
   notes.push(
     'switchyard +3 headers (distinct): the third condition is x-route-<i> Absent, different for every route, so no two routes share a compiled check (identical condition lists share one).',
