@@ -11,7 +11,7 @@ import type { RewriteConfig } from './config.js';
 import { HOP_BY_HOP_HEADERS, connectionOptions, connectionOptionsGeneral, isHopByHop } from './headers.js';
 import { HEADER_UNSAFE_TEST, TOKEN, encodePathComponent, encodeQueryComponent, hasUnsafeHeaderChar, tokenCase, wellFormed } from './internal/encode.js';
 import { replacePrefixMatch, replaceTrimmedPrefixMatch, trimTrailingSlashes } from './path-rewrite.js';
-import { applyRewrite, compilePathRewriter, compileRewrite } from './rewrite.js';
+import { applyRewrite, compilePathRewriter, compileRewrite, rewriteResponseHeaders } from './rewrite.js';
 import type { RewritePlan, RewriteResult } from './rewrite.js';
 
 /** Strings full of the characters the shortcuts must notice. */
@@ -199,6 +199,23 @@ describe('header-name cache - a warm plan decides exactly as a cold one', () => 
     for (let i = 0; i < 2000; i++) applyRewrite(plan, { request: req({ [`x-h${i}`]: 'v', [`x-${'l'.repeat(80)}${i}`]: 'v' }), upstream: 'http://b.internal' });
     expect(plan.headerNames.size).toBeLessThanOrEqual(512);
     for (const name of plan.headerNames.keys()) expect(name.length).toBeLessThanOrEqual(64);
+  });
+});
+
+describe('response header names memoised on the plan', () => {
+  it('gives the same headers on every call, whatever the spelling of a name, and keeps drops dropped', () => {
+    const plan = compileRewrite({ responseHeaders: { remove: ['x-internal'] } }) as RewritePlan;
+    for (let i = 0; i < 3; i++) {
+      expect(rewriteResponseHeaders(plan, { 'Content-Type': 'a', 'x-internal': '1', 'X-Internal': '2', 'keep-alive': 'x', 'bad name': 'v', vary: 'accept' })).toEqual({ 'content-type': 'a', vary: 'accept' });
+      expect(rewriteResponseHeaders(plan, { connection: 'close, vary', vary: 'accept', etag: '"1"' })).toEqual({ etag: '"1"' });
+    }
+  });
+
+  it('is bounded: many distinct or long names do not grow it without limit', () => {
+    const plan = compileRewrite({}) as RewritePlan;
+    for (let i = 0; i < 2000; i++) rewriteResponseHeaders(plan, { [`x-h${i}`]: 'v', [`x-${'l'.repeat(80)}${i}`]: 'v' });
+    expect(plan.responseNames.size).toBeLessThanOrEqual(512);
+    for (const name of plan.responseNames.keys()) expect(name.length).toBeLessThanOrEqual(64);
   });
 });
 

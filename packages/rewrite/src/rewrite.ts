@@ -151,6 +151,8 @@ export interface RewritePlan {
   readonly upstreamCache: Map<string, UpstreamBase>;
   /** @internal Request header name → what this rule does with it (a cache, as above; see {@link headerName}). */
   readonly headerNames: Map<string, HeaderName | null>;
+  /** Response header names: their lower-case form, or null when dropped (invalid, hop-by-hop, `remove`). Bounded like `headerNames`. */
+  readonly responseNames: Map<string, string | null>;
 }
 
 /**
@@ -378,6 +380,7 @@ export function compileRewrite(config: RewriteConfig): RewritePlan {
     modifiesRequestHeaders: requestHeaders.set.length !== 0 || requestHeaders.add.length !== 0,
     upstreamCache: new Map<string, UpstreamBase>(),
     headerNames: new Map<string, HeaderName | null>(),
+    responseNames: new Map<string, string | null>(),
   });
 }
 
@@ -664,6 +667,27 @@ function headerName(plan: RewritePlan, name: string): HeaderName | null {
   return info;
 }
 
+/**
+ * A response header name's lower-case form, or null when the response drops it (not a token,
+ * `__proto__`, hop-by-hop, or in the rule's `remove`): memoised on the plan as request names are,
+ * since upstreams send the same few names on every response. Bounded the same way.
+ */
+function responseName(plan: RewritePlan, name: string): string | null {
+  const cache = plan.responseNames;
+  const hit = cache.get(name);
+  if (hit !== undefined) return hit;
+  let lower: string | null = null;
+  if (TOKEN.test(name) && name !== '__proto__') {
+    const l = name.toLowerCase();
+    if (!isHopByHop(l) && !plan.responseHeaders.remove.has(l)) lower = l;
+  }
+  if (name.length <= HEADER_NAME_CACHE_MAX_LENGTH) {
+    if (cache.size >= HEADER_NAME_CACHE_SIZE) cache.clear();
+    cache.set(name, lower);
+  }
+  return lower;
+}
+
 /** The headers the forwarding policy owns (`overwrite` drops what the client sent). */
 function isForwardingHeader(lower: string): boolean {
   switch (lower.length) {
@@ -919,12 +943,11 @@ export function rewriteResponseHeaders(plan: RewritePlan, input: ResponseHeaders
   const out: Record<string, string | readonly string[]> = {};
   const conn = input['connection'];
   const nominated = conn === undefined ? [] : (typeof conn === 'string' ? conn : conn.join(',')).split(',').map((s) => s.trim().toLowerCase()).filter((s) => TOKEN.test(s));
-  const rm = plan.responseHeaders.remove;
   for (const name in input) {
     const value = input[name];
-    if (value === undefined || typeof value !== 'string' && !Array.isArray(value) || !TOKEN.test(name) || name === '__proto__') continue;
-    const lower = name.toLowerCase();
-    if (isHopByHop(lower) || nominated.includes(lower) || rm.has(lower)) continue;
+    if (value === undefined || (typeof value !== 'string' && !Array.isArray(value))) continue;
+    const lower = responseName(plan, name);
+    if (lower === null || (nominated.length > 0 && nominated.includes(lower))) continue;
     if (typeof value === 'string') out[lower] = HEADER_UNSAFE_TEST.test(value) ? stripUnsafeHeaderChars(value) : value;
     else out[lower] = value.map((v) => (HEADER_UNSAFE_TEST.test(v) ? stripUnsafeHeaderChars(v) : v));
   }

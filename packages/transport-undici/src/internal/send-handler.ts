@@ -51,7 +51,8 @@ export class UpstreamBody implements AsyncIterable<Uint8Array> {
   #paused = false;
   #dest: PipeDestination | null = null;
   #waiter: { resolve(r: IteratorResult<Uint8Array>): void; reject(e: unknown): void } | null = null;
-  #listeners: Record<BodyEvent, Listener[] | undefined> | null = null;
+  /** Listeners as flat (event, listener) pairs: one array per body, whatever the events. */
+  #listeners: (BodyEvent | Listener)[] | null = null;
   readonly #resume: () => void;
   readonly #release: () => void;
 
@@ -145,15 +146,19 @@ export class UpstreamBody implements AsyncIterable<Uint8Array> {
   /** Each event fires at most once, so every listener is a once-listener without a wrapper. */
   once(event: BodyEvent, listener: Listener): this {
     if (this.#closed) return this;
-    this.#listeners ??= { end: undefined, error: undefined, close: undefined };
-    (this.#listeners[event] ??= []).push(listener);
+    (this.#listeners ??= []).push(event, listener);
     return this;
   }
 
   removeListener(event: BodyEvent, listener: Listener): this {
-    const list = this.#listeners?.[event];
-    const i = list === undefined ? -1 : list.indexOf(listener);
-    if (i >= 0) list?.splice(i, 1);
+    const list = this.#listeners;
+    if (list === null) return this;
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] === event && list[i + 1] === listener) {
+        list.splice(i, 2);
+        break;
+      }
+    }
     return this;
   }
 
@@ -232,12 +237,22 @@ export class UpstreamBody implements AsyncIterable<Uint8Array> {
   }
 
   #emit(event: BodyEvent, arg?: unknown): void {
-    const listeners = this.#listeners;
-    const list = listeners?.[event];
-    if (listeners === null || list === undefined) return;
-    listeners[event] = undefined; // detached first: a listener may add or remove others
-    for (const l of list) l(arg);
+    const list = this.#listeners;
+    if (list === null) return;
+    // Each event fires once, so each listener is removed before it runs; at most as many run as
+    // were registered when the event came (a listener may add or remove others). No allocation.
+    let count = 0;
+    for (let i = 0; i < list.length; i += 2) if (list[i] === event) count++;
+    for (; count > 0; count--) {
+      let i = 0;
+      while (i < list.length && list[i] !== event) i += 2;
+      if (i >= list.length) return;
+      const listener = list[i + 1] as Listener;
+      list.splice(i, 2);
+      listener(arg);
+    }
   }
+
 }
 
 /** What the handler reports to `send`. */
