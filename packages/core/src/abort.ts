@@ -43,33 +43,49 @@ export function createAbortController(): AbortControllerLike {
  * ```
  */
 export function createLightAbortController(): AbortControllerLike {
-  let listeners: (() => void)[] | undefined;
-  const signal = {
-    aborted: false,
-    reason: undefined as unknown,
-    addEventListener(_type: 'abort', listener: () => void): void {
-      if (signal.aborted) return;
-      (listeners ??= []).push(listener);
-    },
-    removeEventListener(_type: 'abort', listener: () => void): void {
-      if (listeners === undefined) return;
-      const i = listeners.indexOf(listener);
-      if (i >= 0) listeners.splice(i, 1);
-    },
-  };
-  return {
-    signal,
-    abort(reason?: unknown): void {
-      if (signal.aborted) return;
-      signal.aborted = true;
-      signal.reason = reason === undefined ? new Error('This operation was aborted') : reason;
-      if (signal.reason instanceof Error && reason === undefined) signal.reason.name = 'AbortError';
-      const list = listeners;
-      listeners = undefined;
-      if (list !== undefined) for (const fn of list) fn();
-    },
-  };
+  return new LightAbortController();
 }
+
+/** The light signal: state and listeners on the instance, methods on the prototype (no closure per controller). */
+class LightAbortSignal implements AbortSignalLike {
+  aborted = false;
+  reason: unknown = undefined;
+  listeners: (() => void)[] | undefined = undefined;
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (this.aborted) return;
+    (this.listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const list = this.listeners;
+    if (list === undefined) return;
+    const i = list.indexOf(listener);
+    if (i >= 0) list.splice(i, 1);
+  }
+}
+
+class LightAbortController implements AbortControllerLike {
+  readonly signal = new LightAbortSignal();
+
+  abort(reason?: unknown): void {
+    const signal = this.signal;
+    if (signal.aborted) return;
+    signal.aborted = true;
+    if (reason === undefined) {
+      const error = new Error('This operation was aborted');
+      error.name = 'AbortError';
+      signal.reason = error;
+    } else {
+      signal.reason = reason;
+    }
+    const list = signal.listeners;
+    signal.listeners = undefined;
+    if (list !== undefined) for (const fn of list) fn();
+  }
+}
+
+const ONCE: { readonly once: true } = Object.freeze({ once: true });
 
 /**
  * Calls `fn` when `signal` aborts (at once if it already has). Returns a function that
@@ -80,6 +96,6 @@ export function onAbort(signal: AbortSignalLike, fn: () => void): () => void {
     fn();
     return () => {};
   }
-  signal.addEventListener('abort', fn, { once: true });
+  signal.addEventListener('abort', fn, ONCE);
   return () => signal.removeEventListener('abort', fn);
 }

@@ -106,10 +106,15 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
     child.route({
       method: [...METHODS],
       url: options.path ?? '/*',
-      handler: async (request, reply) => {
-        const response = await gateway.handle(toRequest(request), { signal: clientAbortSignal(reply.raw) });
-        if (fallThrough && isNoRoute(response)) return reply.callNotFound();
-        return answer(reply, response);
+      // A callback-style handler (no async function, no promise handed back to Fastify): the
+      // reply is sent from the gateway's answer; nothing waits on a returned promise.
+      handler: (request, reply) => {
+        gateway
+          .handle(toRequest(request), { signal: clientAbortSignal(reply.raw) })
+          .then((response): unknown => (fallThrough && isNoRoute(response) ? reply.callNotFound() : answer(reply, response)))
+          .catch((err: unknown) => {
+            if (!reply.sent) reply.send(err);
+          });
       },
     });
   });
