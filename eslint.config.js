@@ -76,7 +76,7 @@ const perPackage = Object.keys(allowed).flatMap((pkg) => {
 });
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', 'benchmarks/results/**', '**/*.d.ts'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', 'benchmarks/results/**', '**/*.d.ts', 'benchmarks/.probe-*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
