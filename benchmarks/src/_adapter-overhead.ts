@@ -1,8 +1,9 @@
 /**
- * Probe (not a suite): instructions per request of a Fastify / Express app answering locally,
- * bare, with the peers' limiter, or with switchyard's decide mode; client and server in one
- * process over loopback. Run it twice under callgrind with two request counts and divide the
- * difference (see scripts in the performance guide): `node _adapter-overhead.mjs <variant> <n>`.
+ * Probe (not a suite): instructions per request of a Fastify app answering locally, bare, with
+ * the peers' limiter, or with switchyard's decide mode; client and server in one process over
+ * loopback. Under callgrind: `bash benchmarks/src/callgrind-probe.sh benchmarks/src/_adapter-overhead.ts
+ * bare rate-limit decide` (the script's header explains the flags). Without valgrind:
+ * `node <bundle> <variant> <n>` (env WARMUP).
  */
 import { execSync } from 'node:child_process';
 import { Pool } from 'undici';
@@ -40,13 +41,14 @@ const one = async () => {
   await r.body.text();
   if (r.statusCode !== 200) throw new Error(`status ${r.statusCode}`);
 };
-// Under `valgrind --tool=callgrind --instr-atstart=no`: warm up uninstrumented, then count only
-// the measured requests (`callgrind_control -i on`), so JIT warm-up is not in the figure.
+// CALLGRIND=1 (under `valgrind --tool=callgrind --instr-atstart=no`): warm up uninstrumented,
+// then count only the measured requests, so JIT warm-up is not in the figure.
 const warmup = Number(process.env['WARMUP'] ?? 0);
+const callgrind = process.env['CALLGRIND'] !== undefined;
 for (let i = 0; i < warmup; i += 4) await Promise.all([one(), one(), one(), one()]);
-if (warmup > 0) execSync(`callgrind_control -i on ${process.pid}`);
+if (callgrind) execSync(`callgrind_control -i on ${process.pid}`);
 for (let i = 0; i < n; i += 4) await Promise.all([one(), one(), one(), one()]);
-if (warmup > 0) execSync(`callgrind_control -i off ${process.pid}`);
+if (callgrind) execSync(`callgrind_control -i off ${process.pid}`);
 await pool.close();
 await app.close();
 await gw.stop();

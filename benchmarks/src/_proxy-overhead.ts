@@ -5,11 +5,14 @@
  * origin's and the client's share is the same for every contender; differences between
  * contenders are the proxies' own cost.
  *
- *     node _proxy-overhead.mjs <contender> <n>     (env WARMUP: warm-up requests; CALLGRIND=1 under
- *     valgrind --instr-atstart=no: count only the measured requests)
+ *     bash benchmarks/src/callgrind-probe.sh benchmarks/src/_proxy-overhead.ts undici-stream sy-fastify
+ *
+ * (instructions per request; the script's header explains the flags). Its bundle also runs
+ * without valgrind, `node benchmarks/.probe-_proxy-overhead.mjs <contender> <n>` (env WARMUP), and
+ * prints the whole process's CPU time per request.
  *
  * Contender names are `direct` (no proxy) and those of `proxy/contender.ts` (undici-stream, fastify-http-proxy, sy-node,
- * sy-fastify, …). Bundle it first (see docs/guides/performance.md).
+ * sy-fastify, …).
  */
 import { execSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';

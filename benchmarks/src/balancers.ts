@@ -46,7 +46,7 @@ import {
 } from '@switchyard/balancers';
 import ConsistentHash from 'consistent-hash';
 import HashRing from 'hashring';
-import { interleaved, round, writeResults, type CaseResult } from './harness.js';
+import { interleaved, interleavedRounds, round, writeResults, type CaseResult } from './harness.js';
 
 const SIZES = [10, 100, 1000] as const;
 /** Picks per timed call of a policy candidate (the harness's per-call overhead stays out). */
@@ -302,6 +302,9 @@ function lookupCandidates(n: number): LookupCandidate[] {
   const ch = new ConsistentHash();
   for (const s of servers) ch.add(s);
   const key = (req: SyRequest): string => req.headers[HEADER] as string;
+  // Each candidate writes out its own timed loop rather than calling a shared factory: closures
+  // made from one function literal share V8's type feedback, so a shared loop's `pick` call site
+  // would turn polymorphic across candidates and charge every one of them for the others.
   return [
     {
       impl: 'switchyard maglev (header policy)',
@@ -435,39 +438,34 @@ async function lookupRows(n: number, u: Universe, check: ReturnType<typeof intri
   // lookup (+1 batch for the harness's probe call). The harness runs the round; the order of
   // the candidates flips every round.
   const sources: Source[] = candidates.map(() => ({ pool: [], next: 0 }));
-  const fns = candidates.map((cand, j) => cand.timed(sources[j] as Source));
-  const samples = candidates.map(() => [] as number[]);
+  const fns = candidates.map((cand, j) => [cand.impl, cand.timed(sources[j] as Source)] as const);
   const perRound = (1 + LOOKUP_OPS) * LOOKUP_BATCH;
-  for (let r = -LOOKUP_WARM_ROUNDS; r < LOOKUP_ROUNDS; r++) {
-    const sequence = draws(u, perRound, 1_000 * n + r);
-    for (const src of sources) {
-      src.pool = requests(u, sequence);
-      src.next = 0;
-    }
-    for (let i = 0; i < perRound; i += 211) {
-      const keys = sources.map((src) => (src.pool[i] as SyRequest).headers[HEADER] as string);
-      for (let j = 0; j < keys.length; j++) {
-        if (check.internalized(keys[j] as string)) throw new Error('key string is internalized');
-        for (let m = j + 1; m < keys.length; m++) if (check.same(keys[j] as string, keys[m] as string)) throw new Error('candidates share a key string');
+  const rows = await interleavedRounds(c, fns, {
+    rounds: LOOKUP_ROUNDS,
+    warm: LOOKUP_WARM_ROUNDS,
+    ops: LOOKUP_OPS,
+    per: LOOKUP_BATCH,
+    digits: 3,
+    before: (r) => {
+      const sequence = draws(u, perRound, 1_000 * n + r);
+      for (const src of sources) {
+        src.pool = requests(u, sequence);
+        src.next = 0;
       }
-    }
-    const order = candidates.map((_, j) => (r % 2 === 0 ? j : candidates.length - 1 - j));
-    const rows = await interleaved(
-      c,
-      order.map((j) => [(candidates[j] as LookupCandidate).impl, fns[j] as () => unknown] as const),
-      { rounds: 1, ops: LOOKUP_OPS },
-    );
-    for (const [k, j] of order.entries()) {
-      if ((sources[j] as Source).next !== perRound) throw new Error('a candidate read a different number of keys');
-      if (r >= 0) (samples[j] as number[]).push(((rows[k] as CaseResult).ns as number) / LOOKUP_BATCH);
-    }
-  }
-  for (const src of sources) src.pool = [];
-  return candidates.map((cand, j) => {
-    const xs = (samples[j] as number[]).sort((a, b) => a - b);
-    const q = (f: number): number => xs[Math.floor(f * (xs.length - 1))] as number;
-    return { case: c, impl: cand.impl, ns: round(q(0.5), 3), rme: round(((q(0.75) - q(0.25)) / 2 / q(0.5)) * 100) };
+      for (let i = 0; i < perRound; i += 211) {
+        const keys = sources.map((src) => (src.pool[i] as SyRequest).headers[HEADER] as string);
+        for (let j = 0; j < keys.length; j++) {
+          if (check.internalized(keys[j] as string)) throw new Error('key string is internalized');
+          for (let m = j + 1; m < keys.length; m++) if (check.same(keys[j] as string, keys[m] as string)) throw new Error('candidates share a key string');
+        }
+      }
+    },
+    after: () => {
+      for (const src of sources) if (src.next !== perRound) throw new Error('a candidate read a different number of keys');
+    },
   });
+  for (const src of sources) src.pool = [];
+  return rows;
 }
 
 export default async function run(): Promise<void> {

@@ -120,11 +120,38 @@ export async function interleaved(
     }
   }
   if (sink === -1) console.log(sink);
-  return impls.map(([impl], j) => {
-    const xs = (samples[j] as number[]).sort((a, b) => a - b);
-    const q = (f: number) => xs[Math.floor(f * (xs.length - 1))] as number;
-    return { case: c, impl, ns: round(q(0.5)), rme: round(((q(0.75) - q(0.25)) / 2 / q(0.5)) * 100) };
-  });
+  return impls.map(([impl], j) => summarize(c, impl, samples[j] as number[]));
+}
+
+/** A row from per-round samples: ns = median (scaled by `per`), rme = half the IQR in % of the median. */
+function summarize(c: string, impl: string, samples: number[], per = 1, digits = 2): CaseResult {
+  const xs = samples.sort((a, b) => a - b);
+  const q = (f: number): number => xs[Math.floor(f * (xs.length - 1))] as number;
+  return { case: c, impl, ns: round(q(0.5) / per, digits), rme: round(((q(0.75) - q(0.25)) / 2 / q(0.5)) * 100) };
+}
+
+/**
+ * {@link interleaved} one round at a time, for candidates that read inputs which must be new
+ * every round (fresh request strings, as a server's parser makes them): `before(r)` refills
+ * every candidate's inputs before round `r` (outside timing), `after(r)` may check what each
+ * read; `warm` untimed rounds first (r < 0), order flipped every round. Each fn is called
+ * `1 + ops` times a round (interleaved()'s untimed probe call, then the timed ops). Rows: the
+ * median of the timed rounds' per-call means divided by `per` (operations per call).
+ */
+export async function interleavedRounds(
+  c: string,
+  impls: ReadonlyArray<readonly [string, () => unknown]>,
+  options: { rounds: number; warm: number; ops: number; per?: number; digits?: number; before: (r: number) => void; after?: (r: number) => void },
+): Promise<CaseResult[]> {
+  const samples = impls.map(() => [] as number[]);
+  for (let r = -options.warm; r < options.rounds; r++) {
+    options.before(r);
+    const order = impls.map((_, j) => (r % 2 === 0 ? j : impls.length - 1 - j));
+    const rows = await interleaved(c, order.map((j) => impls[j] as readonly [string, () => unknown]), { rounds: 1, ops: options.ops });
+    options.after?.(r);
+    if (r >= 0) for (const [i, j] of order.entries()) (samples[j] as number[]).push((rows[i] as CaseResult).ns as number);
+  }
+  return impls.map(([impl], j) => summarize(c, impl, samples[j] as number[], options.per, options.digits));
 }
 
 /** A minor (young-generation) GC. */

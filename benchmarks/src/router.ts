@@ -13,7 +13,7 @@ import { Memoirist } from 'memoirist';
 import { addRoute, createRouter, findRoute } from 'rou3';
 import { compileRoutes, match } from '@switchyard/router';
 import type { MatchRequest, RouteConfig } from '@switchyard/router';
-import { interleaved, round, writeResults } from './harness.ts';
+import { interleavedRounds, round, writeResults } from './harness.ts';
 import type { CaseResult } from './harness.ts';
 import { honoRequests, honoRoutes } from './fixtures/router-hono.ts';
 import { fillParams, githubParam, githubRoutes, githubStatic } from './fixtures/router-github.ts';
@@ -217,31 +217,24 @@ function freshPool(ms: readonly string[], ps: readonly string[], passes: number)
   return { paths, reqs, next: 0 };
 }
 
-/**
- * `interleaved()` one round at a time (order flipped every round), refilling every candidate's
- * fresh requests before each round; rows are ns per pass over the case's requests.
- */
+/** The candidates of a case over fresh requests (see {@link freshPool}); rows are ns per pass over the case's requests. */
 async function freshRounds(c: string, cands: readonly FreshCandidate[], ms: readonly string[], ps: readonly string[], k: number, ops: number): Promise<CaseResult[]> {
-  const rounds = 41;
-  const warm = 4;
   const sources: Fresh[] = cands.map(() => ({ paths: [], reqs: [], next: 0 }));
-  const fns = cands.map((cand, j) => cand.timed(sources[j] as Fresh));
-  const samples = cands.map(() => [] as number[]);
-  // interleaved() calls every fn once untimed (to see whether it is async) before the ops.
-  const passes = (1 + ops) * k;
-  for (let r = -warm; r < rounds; r++) {
-    for (let j = 0; j < sources.length; j++) sources[j] = Object.assign(sources[j] as Fresh, freshPool(ms, ps, passes));
-    const order = cands.map((_, j) => (r % 2 === 0 ? j : cands.length - 1 - j));
-    const rows = await interleaved(c, order.map((j) => [(cands[j] as FreshCandidate).impl, fns[j] as () => unknown] as const), { rounds: 1, ops });
-    for (const [i, j] of order.entries()) {
-      if ((sources[j] as Fresh).next !== passes * ps.length) throw new Error(`${(cands[j] as FreshCandidate).impl}: read ${(sources[j] as Fresh).next} requests, expected ${passes * ps.length}`);
-      if (r >= 0) (samples[j] as number[]).push(((rows[i] as CaseResult).ns as number) / k);
-    }
-  }
-  return cands.map((cand, j) => {
-    const xs = (samples[j] as number[]).sort((a, b) => a - b);
-    const q = (f: number): number => xs[Math.floor(f * (xs.length - 1))] as number;
-    return { case: c, impl: cand.impl, ns: round(q(0.5)), rme: round(((q(0.75) - q(0.25)) / 2 / q(0.5)) * 100) };
+  const fns = cands.map((cand, j) => [cand.impl, cand.timed(sources[j] as Fresh)] as const);
+  const passes = (1 + ops) * k; // interleaved() calls every fn once untimed before the ops
+  return interleavedRounds(c, fns, {
+    rounds: 41,
+    warm: 4,
+    ops,
+    per: k,
+    before: () => {
+      for (const src of sources) Object.assign(src, freshPool(ms, ps, passes));
+    },
+    after: () => {
+      for (const [j, src] of sources.entries()) {
+        if (src.next !== passes * ps.length) throw new Error(`${(cands[j] as FreshCandidate).impl}: read ${src.next} requests, expected ${passes * ps.length}`);
+      }
+    },
   });
 }
 

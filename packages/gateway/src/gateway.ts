@@ -32,8 +32,6 @@ import {
 import { computeEligible, releaseResource, tryAcquireResource, type BreakerDecision, type HealthEvent } from '@switchyard/health';
 import { createMemoryStore, type LimiterStore, type RequestDecision } from '@switchyard/limiter';
 import { match, type MatchResult } from '@switchyard/router';
-
-type Matched = Extract<MatchResult<unknown>, { kind: 'matched' }>;
 import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
 import { assignVariant, decideSplit, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
 import { prepareBody, type PreparedBody } from './body.js';
@@ -134,6 +132,10 @@ export interface Gateway {
 }
 
 const JSON_HEADERS: ResponseHeaders = Object.freeze({ 'content-type': 'application/json' });
+/** The gateway's own response headers when no stage adds any (shared: stages copy before adding). */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+type Matched = Extract<MatchResult<unknown>, { kind: 'matched' }>;
 
 const RESPONSE_CODE = Symbol.for('switchyard.response-code');
 
@@ -166,7 +168,7 @@ type Prepared =
       readonly matchedPrefix: string | undefined;
       readonly backend: BackendPlan | undefined;
       readonly variant: string | undefined;
-      readonly headers: Record<string, string>;
+      readonly headers: Readonly<Record<string, string>>;
     };
 
 /**
@@ -326,7 +328,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   // The stages after routing take their inputs as arguments: no per-request object to carry them.
   function limit(route: RoutePlan, m: Matched, request: SyRequest, now: number): Prepared | Promise<Prepared> {
     const limiter = route.limiter;
-    if (limiter === undefined) return finish(route, m, request, {}, now);
+    if (limiter === undefined) return finish(route, m, request, NO_HEADERS, now);
     const decision = limiter.checkNow(request);
     return decision instanceof Promise ? decision.then((d) => limited(route, m, request, now, d)) : limited(route, m, request, now, decision);
   }
@@ -337,11 +339,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       metrics.inc('switchyard_rate_limited_total', 'Requests answered 429.', { route: route.name, rule: decision.rule });
       return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', `rate limit ${decision.rule} exceeded`, decision.headers), route };
     }
-    return finish(route, m, request, { ...decision.headers }, now);
+    // Used as it is: no stage mutates it (the experiment stage copies before adding its header).
+    return finish(route, m, request, decision.headers, now);
   }
 
   /** Redirect, experiment and split: the synchronous rest of `prepare`. */
-  function finish(route: RoutePlan, m: Matched, request: SyRequest, headers: Record<string, string>, now: number): Prepared {
+  function finish(route: RoutePlan, m: Matched, request: SyRequest, limitHeaders: Readonly<Record<string, string>>, now: number): Prepared {
+    let headers = limitHeaders;
     const attributes = request.attributes as Record<string, unknown>; // the fresh copy `prepare` made
     if (route.redirect !== undefined) {
       const r = applyRewrite(route.redirect, { request, params: m.params, matchedPrefix: route.prefixes[m.matchIndex] ?? '' });
@@ -354,7 +358,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const e = assignVariant(route.experiment, request);
       if (e.kind === 'variant') {
         variant = e.variant;
-        headers[e.header.name] = e.header.value;
+        headers = { ...headers, [e.header.name]: e.header.value };
         attributes['experiment'] = `${e.experiment}:${e.variant}`;
         if (listeners.size > 0) emit({ kind: 'experiment', at: now, route: route.name, experiment: e.experiment, variant: e.variant });
       }

@@ -340,18 +340,16 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
           if (++i === rowCount) i = 0;
         }
         if (o < 0) o = insert(key, tag, now);
-        if (o < 0) {
-          const decision = step(overflow.get(key) as Float64Array, 0, cost, now, policy);
-          if (sweepPerCall > 0) sweepSome(now, sweepPerCall);
-          return decision;
-        }
-        if (o === lastOffset) lastKey = key;
-        else {
-          if (lastKey !== undefined) lastKey = undefined;
-          lastOffset = o;
+        if (o >= 0) {
+          if (o === lastOffset) lastKey = key;
+          else {
+            if (lastKey !== undefined) lastKey = undefined;
+            lastOffset = o;
+          }
         }
       }
-      const decision = step(nums, o, cost, now, policy);
+      // o < 0: the key lives in the overflow map (crafted collisions), its state at offset 0.
+      const decision = o >= 0 ? step(nums, o, cost, now, policy) : step(overflow.get(key) as Float64Array, 0, cost, now, policy);
       if (--sweepIn === 0) {
         sweepIn = SWEEP_EVERY;
         if (sweepPerCall > 0) sweepSome(now, SWEEP_EVERY * sweepPerCall);

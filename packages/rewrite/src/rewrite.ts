@@ -660,11 +660,16 @@ function headerName(plan: RewritePlan, name: string): HeaderName | null {
       lower === 'host'; // decided in step 9
     info = Object.freeze({ lower, action: lower === 'te' ? 2 : drop ? 1 : 0 });
   }
+  return remember(cache, name, info);
+}
+
+/** Stores a header name's classification in a plan's bounded cache (long names are not kept; a full cache is cleared). */
+function remember<V>(cache: Map<string, V>, name: string, value: V): V {
   if (name.length <= HEADER_NAME_CACHE_MAX_LENGTH) {
     if (cache.size >= HEADER_NAME_CACHE_SIZE) cache.clear();
-    cache.set(name, info);
+    cache.set(name, value);
   }
-  return info;
+  return value;
 }
 
 /**
@@ -677,16 +682,15 @@ function responseName(plan: RewritePlan, name: string): string | null {
   const hit = cache.get(name);
   if (hit !== undefined) return hit;
   let lower: string | null = null;
-  if (TOKEN.test(name) && name !== '__proto__') {
-    const l = name.toLowerCase();
+  const nameCase = tokenCase(name);
+  if (nameCase !== -1 && name !== '__proto__') {
+    const l = nameCase === 0 ? name : name.toLowerCase();
     if (!isHopByHop(l) && !plan.responseHeaders.remove.has(l)) lower = l;
   }
-  if (name.length <= HEADER_NAME_CACHE_MAX_LENGTH) {
-    if (cache.size >= HEADER_NAME_CACHE_SIZE) cache.clear();
-    cache.set(name, lower);
-  }
-  return lower;
+  return remember(cache, name, lower);
 }
+
+const NO_NAMES: readonly string[] = Object.freeze([]);
 
 /** The headers the forwarding policy owns (`overwrite` drops what the client sent). */
 function isForwardingHeader(lower: string): boolean {
@@ -942,12 +946,12 @@ function applyRedirect(plan: RewritePlan, r: CompiledRedirect, input: RewriteInp
 export function rewriteResponseHeaders(plan: RewritePlan, input: ResponseHeaders): ResponseHeaders {
   const out: Record<string, string | readonly string[]> = {};
   const conn = input['connection'];
-  const nominated = conn === undefined ? [] : (typeof conn === 'string' ? conn : conn.join(',')).split(',').map((s) => s.trim().toLowerCase()).filter((s) => TOKEN.test(s));
+  const nominated = conn === undefined ? NO_NAMES : (typeof conn === 'string' ? conn : conn.join(',')).split(',').map((s) => s.trim().toLowerCase()).filter((s) => TOKEN.test(s));
   for (const name in input) {
     const value = input[name];
     if (value === undefined || (typeof value !== 'string' && !Array.isArray(value))) continue;
     const lower = responseName(plan, name);
-    if (lower === null || (nominated.length > 0 && nominated.includes(lower))) continue;
+    if (lower === null || nominated.includes(lower)) continue;
     if (typeof value === 'string') out[lower] = HEADER_UNSAFE_TEST.test(value) ? stripUnsafeHeaderChars(value) : value;
     else out[lower] = value.map((v) => (HEADER_UNSAFE_TEST.test(v) ? stripUnsafeHeaderChars(v) : v));
   }

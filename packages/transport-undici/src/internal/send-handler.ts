@@ -252,7 +252,6 @@ export class UpstreamBody implements AsyncIterable<Uint8Array> {
       listener(arg);
     }
   }
-
 }
 
 /** What the handler reports to `send`. */

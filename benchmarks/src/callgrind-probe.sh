@@ -1,0 +1,27 @@
+#!/bin/bash
+# Instructions per request of an in-process probe under valgrind's callgrind, warm-up
+# uninstrumented:
+#
+#   bash benchmarks/src/callgrind-probe.sh <probe.ts> <variant>...   (from the repo root, after pnpm build)
+#
+# e.g. `bash benchmarks/src/callgrind-probe.sh benchmarks/src/_proxy-overhead.ts undici-stream sy-fastify`
+# or   `bash benchmarks/src/callgrind-probe.sh benchmarks/src/_adapter-overhead.ts bare rate-limit decide`.
+# Env: WARMUP (default 10000 requests), N (counted requests, default 4000).
+# The probe is bundled with esbuild (the built packages and their dependencies inlined) to
+# benchmarks/.probe-<name>.mjs, run with CALLGRIND=1 so it switches instrumentation on around the
+# counted requests only (callgrind_control -i on/off). Node runs with --no-flush-bytecode and
+# --no-memory-reducer: valgrind makes everything ~50x slower, so time-driven bytecode flushing
+# and memory-reducer GCs would otherwise recompile code inside the counted window (±20 % noise).
+set -euo pipefail
+probe=$1
+shift
+out=benchmarks/.probe-$(basename "$probe" .ts).mjs
+./node_modules/.bin/esbuild "$probe" --bundle --platform=node --format=esm --tsconfig=benchmarks/tsconfig.json \
+  --outfile="$out" --log-level=error \
+  --banner:js="import{createRequire}from'module';const require=createRequire(import.meta.url);"
+for variant in "$@"; do
+  ir=$(CALLGRIND=1 WARMUP=${WARMUP:-10000} valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/dev/null \
+    node --single-threaded --no-flush-bytecode --no-memory-reducer "$out" "$variant" "${N:-4000}" 2>&1 |
+    grep -oE 'refs: +[0-9,]+' | tr -d ', refs:')
+  echo "$variant: $(( ir / ${N:-4000} )) instructions per request"
+done
