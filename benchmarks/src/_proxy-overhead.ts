@@ -14,28 +14,67 @@
  * Contender names are `direct` (no proxy) and those of `proxy/contender.ts` (undici-stream, fastify-http-proxy, sy-node,
  * sy-fastify, …).
  */
-import { execSync } from 'node:child_process';
+import { execSync, fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { Pool } from 'undici';
 import { ORIGIN_BODY, BENCH_PATH } from './proxy/shared.ts';
 
+/** Two origin servers answering the suite's body; their URLs. */
+async function startOrigins(): Promise<string[]> {
+  const body = Buffer.from(ORIGIN_BODY);
+  const urls: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+      res.end(body);
+    });
+    server.keepAliveTimeout = 60_000;
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    urls.push(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+  }
+  return urls;
+}
+
+/** The client: eight connections, each answer checked; the function sends eight requests. */
+function client(port: number): () => Promise<unknown> {
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 8 });
+  const one = async () => {
+    const r = await pool.request({ method: 'GET', path: BENCH_PATH });
+    const text = await r.body.text();
+    if (r.statusCode !== 200 || text !== ORIGIN_BODY) throw new Error(`status ${r.statusCode}: ${text.slice(0, 80)}`);
+  };
+  return () => Promise.all([one(), one(), one(), one(), one(), one(), one(), one()]);
+}
+
+// SPLIT's peer process: the origins and the client, driven by the proxy process over IPC.
+if (process.argv[2] === '__peer') {
+  process.send?.({ urls: await startOrigins() });
+  const [port, n, warmup] = await new Promise<number[]>((resolve) => process.once('message', (m) => resolve(m as number[])));
+  const batch = client(port!);
+  for (let i = 0; i < warmup!; i += 8) await batch();
+  process.send?.('warm');
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  for (let i = 0; i < n!; i += 8) await batch();
+  process.send?.('done');
+  process.exit(0);
+}
+
 const [name = 'sy-fastify', nArg = '2000'] = process.argv.slice(2);
 const n = Number(nArg);
-const body = Buffer.from(ORIGIN_BODY);
-const origins: Server[] = [];
-for (let i = 0; i < 2; i++) {
-  const server = createServer((req, res) => {
-    req.resume();
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
-    res.end(body);
-  });
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  origins.push(server);
-}
-const urls = origins.map((s) => `http://127.0.0.1:${(s.address() as { port: number }).port}`);
+// SPLIT=1: the origins and the client run in a child process (valgrind does not trace it), so
+// the figure is the proxy process's instructions alone.
+let peer: ChildProcess | undefined;
+const urls =
+  process.env['SPLIT'] !== undefined
+    ? await new Promise<string[]>((resolve) => {
+        peer = fork(fileURLToPath(import.meta.url), ['__peer'], { env: { ...process.env, CALLGRIND: '' } });
+        peer.once('message', (m) => resolve((m as { urls: string[] }).urls));
+      })
+    : await startOrigins();
 
 // The contender module starts its server from argv and announces its port as one JSON line.
 process.argv = [process.argv[0]!, 'contender', name, ...urls];
@@ -90,25 +129,36 @@ async function bisection(variant: string): Promise<number> {
 // 'direct': the client hits an origin itself (the origin's and the client's share, no proxy).
 const port =
   name === 'direct'
-    ? (origins[0]!.address() as { port: number }).port
+    ? Number(new URL(urls[0]!).port)
     : name === 'bridge-transport' || name === 'sy-node-nolimit'
       ? await bisection(name)
       : (await import('./proxy/contender.ts'), await announced);
 
-const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 8 });
-const one = async () => {
-  const r = await pool.request({ method: 'GET', path: BENCH_PATH });
-  const text = await r.body.text();
-  if (r.statusCode !== 200 || text !== ORIGIN_BODY) throw new Error(`status ${r.statusCode}: ${text.slice(0, 80)}`);
-};
-const batch = () => Promise.all([one(), one(), one(), one(), one(), one(), one(), one()]);
+const callgrind = process.env['CALLGRIND'] !== undefined;
 const warmup = Number(process.env['WARMUP'] ?? 0);
+if (peer !== undefined) {
+  const p = peer;
+  p.send([port, n, warmup]);
+  await new Promise<void>((resolve) => {
+    p.on('message', (m) => {
+      if (m === 'warm') {
+        if (callgrind) execSync(`callgrind_control -i on ${process.pid}`);
+        p.send('go');
+      } else if (m === 'done') {
+        if (callgrind) execSync(`callgrind_control -i off ${process.pid}`);
+        resolve();
+      }
+    });
+  });
+  process.exit(0);
+}
+const batch = client(port);
 for (let i = 0; i < warmup; i += 8) await batch();
-if (process.env['CALLGRIND'] !== undefined) execSync(`callgrind_control -i on ${process.pid}`);
+if (callgrind) execSync(`callgrind_control -i on ${process.pid}`);
 const cpu0 = process.cpuUsage();
 for (let i = 0; i < n; i += 8) await batch();
 const cpu = process.cpuUsage(cpu0);
-if (process.env['CALLGRIND'] !== undefined) execSync(`callgrind_control -i off ${process.pid}`);
+if (callgrind) execSync(`callgrind_control -i off ${process.pid}`);
 // Without valgrind: CPU time of the whole process (origin + proxy + client) per request.
 console.error(`${name}: ${((cpu.user + cpu.system) / n).toFixed(1)} us CPU per request (whole process)`);
 process.exit(0);

@@ -25,6 +25,8 @@ export async function start(port = 0): Promise<{ url: string; stop: () => Promis
       routes: [{ name: 'api', matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backends: [{ upstream: 'api' }], retry: { numRetries: 2 }, limits: ['per-client'] }],
       upstreams: { api: { endpoints: ports.map((p) => ({ url: `http://127.0.0.1:${p}` })), balancer: { policy: 'least-request' } } },
       limits: { 'per-client': { key: 'client-ip', policy: { maxTokens: 20, tokensPerFill: 10, fillIntervalMs: 1_000 } } },
+      // Tell clients their budget (IETF RateLimit-Policy / RateLimit); the default sends none.
+      rateLimitHeaders: 'ietf',
     },
     { transport: createUndiciTransport() },
   );

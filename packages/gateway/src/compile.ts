@@ -225,7 +225,7 @@ export function compileGateway(config: GatewayConfig, deps: CompileDeps, previou
     if (names.has(route.name)) issues.push({ path: `${at}.name`, message: `duplicate route name ${JSON.stringify(route.name)}` });
     names.add(route.name);
     const prevRoute = previous?.routes.find((r) => r.name === route.name);
-    const plan = compileRoute(route, at, issues, upstreams, broken, limitRules, deps, prevRoute, config.rateLimitHeaders ?? 'both');
+    const plan = compileRoute(route, at, issues, upstreams, broken, limitRules, deps, prevRoute, config.rateLimitHeaders ?? 'none');
     if (plan === undefined) return;
     routes.push(plan);
     routerRoutes.push({

@@ -33,8 +33,9 @@ export interface GatewayConfig {
   /** Named limits that routes refer to. */
   readonly limits?: Readonly<Record<string, LimitConfig>>;
   /**
-   * Rate-limit response headers: `both` (default: IETF `RateLimit-Policy` / `RateLimit` and the
-   * legacy `X-RateLimit-Limit|Remaining|Reset`), `ietf`, `legacy` or `none`. `Retry-After` is
+   * Rate-limit response headers: `none` (default, as Envoy's `enable_x_ratelimit_headers`: the
+   * limits are not advertised to clients), `ietf` (`RateLimit-Policy` / `RateLimit`, which name
+   * the policy), `legacy` (`X-RateLimit-Limit|Remaining|Reset`) or `both`. `Retry-After` is
    * always sent on a 429.
    */
   readonly rateLimitHeaders?: 'both' | 'ietf' | 'legacy' | 'none';

@@ -114,7 +114,7 @@ describe('gateway: limits', () => {
   };
 
   it('decideNow answers synchronously with in-memory limits, the same decisions and counts as decide', () => {
-    const t = setup(limited);
+    const t = setup({ ...limited, rateLimitHeaders: 'legacy' });
     const seen: string[] = [];
     for (let i = 0; i < 3; i++) {
       const d = t.gateway.decideNow(req('/api/v2/orders/1', { headers: { 'x-api-key': 'k9' } }));
@@ -155,7 +155,7 @@ describe('gateway: limits', () => {
     await expect(result).rejects.toThrow('attribute read failed');
   });
 
-  it('rateLimitHeaders picks the header set: both by default, ietf, legacy or none; 429 keeps Retry-After', async () => {
+  it('rateLimitHeaders picks the header set: none by default (as Envoy), both, ietf or legacy; 429 keeps Retry-After', async () => {
     const names = async (style?: GatewayConfig['rateLimitHeaders']) => {
       const t = setup(style === undefined ? limited : { ...limited, rateLimitHeaders: style });
       const ok = await t.send(req('/api/v2/orders/1', { headers: { 'x-api-key': 'k1' } }));
@@ -165,7 +165,8 @@ describe('gateway: limits', () => {
       expect(refused.headers['retry-after']).toMatch(/^\d+$/);
       return Object.keys(ok.headers).filter((h) => h.includes('ratelimit')).sort();
     };
-    expect(await names()).toEqual(['ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
+    expect(await names()).toEqual([]);
+    expect(await names('both')).toEqual(['ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
     expect(await names('ietf')).toEqual(['ratelimit', 'ratelimit-policy']);
     expect(await names('legacy')).toEqual(['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
     expect(await names('none')).toEqual([]);
@@ -173,7 +174,7 @@ describe('gateway: limits', () => {
   });
 
   it('answers 429 with Retry-After in seconds and RateLimit headers, per tier', async () => {
-    const t = setup(limited);
+    const t = setup({ ...limited, rateLimitHeaders: 'both' });
     const free = (): SyRequest => req('/api/v2/orders/1', { headers: { 'x-api-key': 'k1' } });
     expect((await t.send(free())).status).toBe(200);
     const second = await t.send(free());

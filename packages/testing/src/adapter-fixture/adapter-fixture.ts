@@ -71,7 +71,8 @@ export interface AdapterFixtureOptions {
  * The config of the adapters' decide-mode suites: one `/api` route with a v1/v2 split (v2 only
  * through the `x-stage: canary` selector), a `layout` experiment keyed on `x-user-id`, and one
  * limit of a single token per minute, keyed per client IP (`per-client`, with
- * `clientIdentity: { trustedProxies: [] }`) or per `x-user-id` header (`per-user`). Typed
+ * `clientIdentity: { trustedProxies: [] }`) or per `x-user-id` header (`per-user`), with the
+ * IETF rate-limit headers on (the gateway's default sends none). Typed
  * `object` so the testing kit needs no gateway types: cast it to `GatewayConfig`.
  */
 export function decideModeConfig(limit: 'per-client' | 'per-user', options: { clientIdentity?: boolean } = {}): object {
@@ -100,6 +101,7 @@ export function decideModeConfig(limit: 'per-client' | 'per-user', options: { cl
       },
     },
     limits: { [limit]: { key, policy: { maxTokens: 1, fillIntervalMs: 60_000 } } },
+    rateLimitHeaders: 'ietf',
   };
 }
 
@@ -143,6 +145,8 @@ export const ADAPTER_FIXTURE_CONFIG: Readonly<Record<string, unknown>> = Object.
     },
   },
   limits: { tight: { key: 'global', policy: { maxTokens: 2, fillIntervalMs: 3_600_000 } } },
+  // The gateway's default sends none (as Envoy); the fixture checks the IETF fields reach the client.
+  rateLimitHeaders: 'ietf',
 });
 
 const STREAM_CHUNKS = ['one,', 'two,', 'three,', 'four,', 'five'];
