@@ -43,9 +43,14 @@ const body = JSON.stringify({ ok: true });
 
 const app = Fastify({ logger: false });
 // The gateway of every switchyard variant: the proxy suite's config, the peer's header family.
-const gw = createGateway({ ...benchGatewayConfig(['http://127.0.0.1:1']), rateLimitHeaders: 'legacy' }, { transport: createUndiciTransport() });
+// `-quiet` variants send no rate-limit headers: the limiters' own work, without the three fields
+// whose emission (Fastify's reply.header, Node's validated writeHead) both sides pay alike.
+const quiet = variant.endsWith('-quiet');
+const gw = createGateway({ ...benchGatewayConfig(['http://127.0.0.1:1']), rateLimitHeaders: quiet ? 'none' : 'legacy' }, { transport: createUndiciTransport() });
+const off = { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false, 'retry-after': false };
 if (variant === 'rate-limit') await app.register(rateLimit, { max: 1_000_000_000, timeWindow: 1000 });
-if (variant === 'decide') await app.register(switchyard, { gateway: gw, mode: 'decide' });
+if (variant === 'rate-limit-quiet') await app.register(rateLimit, { max: 1_000_000_000, timeWindow: 1000, addHeaders: off, addHeadersOnExceeding: off });
+if (variant === 'decide' || variant === 'decide-quiet') await app.register(switchyard, { gateway: gw, mode: 'decide' });
 // Bisection variants: an empty async hook, the hook building the request, deciding without headers.
 if (variant === 'hook') app.addHook('onRequest', async () => {});
 if (variant === 'hook-req' || variant === 'hook-decide' || variant === 'hook-decide-now') {
@@ -60,7 +65,8 @@ if (variant.startsWith('cb-')) {
   app.decorateRequest('sy', null);
   app.addHook('onRequest', (request, reply, done) => {
     if (variant === 'cb-3h') reply.header('x-ratelimit-limit', '1000000000').header('x-ratelimit-remaining', '999999999').header('x-ratelimit-reset', '1');
-    if (variant === 'cb-decide' || variant === 'cb-decide-h') {
+    if (variant === 'cb-req') (request as unknown as { sy: unknown }).sy = fromNodeRequest(request.raw, { clientAddress: request.ip });
+    if (variant === 'cb-decide' || variant === 'cb-decide-h' || variant === 'cb-decide-quiet') {
       const d = gw.decideNow(fromNodeRequest(request.raw, { clientAddress: request.ip })) as { kind: string; headers?: Record<string, string> };
       (request as unknown as { sy: unknown }).sy = d;
       if (variant === 'cb-decide-h' && d.headers !== undefined) reply.headers(d.headers);

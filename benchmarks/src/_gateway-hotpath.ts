@@ -7,6 +7,7 @@
  * `handle` (default) runs the whole lifecycle; `decide` only what decide-only mode runs (route,
  * limit, split); `decideNow` the same through the synchronous entry the adapters use. `NOLIMIT=1` drops the per-client-IP limit. Add --cpu-prof to profile.
  */
+import { execSync } from 'node:child_process';
 import type { Transport } from '@switchyard/core';
 import { createGateway } from '@switchyard/gateway';
 
@@ -23,12 +24,19 @@ const gateway = createGateway(
   { transport },
 );
 const req = { method: 'GET', scheme: 'http' as const, authority: 'x', path: '/api/items/1', query: '', headers: { 'user-agent': 'bench' }, clientAddress: '127.0.0.1', attributes: {} };
-const N = Number(process.argv[2] ?? 200_000);
-const mode = process.argv[3] === 'decide' || process.argv[3] === 'decideNow' ? process.argv[3] : 'handle';
+// Arguments: [requests] [mode], or (callgrind-probe.sh) <mode> <requests>.
+const numericFirst = /^\d+$/.test(process.argv[2] ?? '');
+const N = Number((numericFirst ? process.argv[2] : process.argv[3]) ?? 200_000);
+const modeArg = numericFirst ? process.argv[3] : process.argv[2];
+const mode = modeArg === 'decide' || modeArg === 'decideNow' ? modeArg : 'handle';
 const once = mode === 'decide' ? () => gateway.decide(req) : mode === 'decideNow' ? () => gateway.decideNow(req) : () => gateway.handle(req);
-for (let i = 0; i < Number(process.env['WARM'] ?? 20_000); i++) await once();
+for (let i = 0; i < Number(process.env['WARM'] ?? process.env['WARMUP'] ?? 20_000); i++) await once();
+// Under `bash benchmarks/src/callgrind-probe.sh` (CALLGRIND=1): count the measured loop only.
+const callgrind = process.env['CALLGRIND'] !== undefined;
+if (callgrind) execSync(`callgrind_control -i on ${process.pid}`);
 const c0 = process.cpuUsage();
 for (let i = 0; i < N; i++) await once();
 const c = process.cpuUsage(c0);
+if (callgrind) execSync(`callgrind_control -i off ${process.pid}`);
 // CPU time, not wall time: far less sensitive to other processes on a shared machine.
 console.log(`gateway.${mode}: ${(((c.user + c.system) / N) * 1000).toFixed(0)} ns CPU/request (${N} requests)`);

@@ -16,7 +16,7 @@
  */
 import { execSync, fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { Pool } from 'undici';
 import { ORIGIN_BODY, BENCH_PATH } from './proxy/shared.ts';

@@ -55,6 +55,7 @@ const CONTENDERS: readonly Contender[] = [
   { case: PROXY_CASE, impl: 'hono proxy() (@hono/node-server)', script: 'hono-proxy' },
   { case: PROXY_CASE, impl: 'switchyard node:http bridge', script: 'sy-node' },
   { case: PROXY_CASE, impl: 'switchyard @switchyard/fastify', script: 'sy-fastify', adapter: 'fastify' },
+  { case: PROXY_CASE, impl: 'switchyard @switchyard/fastify + RateLimit headers (both)', script: 'sy-fastify-headers', adapter: 'fastify', header: SY_LIMIT_HEADER },
   { case: PROXY_CASE, impl: 'switchyard @switchyard/express', script: 'sy-express', adapter: 'express' },
   { case: PROXY_CASE, impl: 'switchyard @switchyard/hono', script: 'sy-hono', adapter: 'hono' },
   { case: FASTIFY_DECIDE_CASE, impl: 'fastify (no limiter)', script: 'fastify-bare' },
@@ -189,6 +190,7 @@ function ratios(rows: readonly CaseResult[]): string[] {
   const streamFloor = find('undici Pool.stream proxy');
   for (const [label, impl] of [
     ['switchyard on Fastify', 'switchyard @switchyard/fastify'],
+    ['switchyard on Fastify with RateLimit headers', 'switchyard @switchyard/fastify + RateLimit headers (both)'],
     ['switchyard on node:http (bridge)', 'switchyard node:http bridge'],
     ['switchyard on Express', 'switchyard @switchyard/express'],
     ['switchyard on Hono', 'switchyard @switchyard/hono'],

@@ -46,7 +46,8 @@ async function listenNode(server: Server): Promise<number> {
 /**
  * Decide-only rows send the same rate-limit header family as the peer they are compared with:
  * X-RateLimit-* like @fastify/rate-limit's defaults, IETF RateLimit like express-rate-limit's
- * `standardHeaders: 'draft-8'`. Proxy rows keep the default (both families).
+ * `standardHeaders: 'draft-8'`. Proxy rows keep the gateway's default (none, as Envoy), but for
+ * `sy-fastify-headers` (both families: what five more fields cost).
  */
 async function gateway(extra: { rateLimitHeaders?: 'both' | 'ietf' | 'legacy' } = {}): Promise<Gateway> {
   const { createGateway } = await import('@switchyard/gateway');
@@ -56,6 +57,16 @@ async function gateway(extra: { rateLimitHeaders?: 'both' | 'ietf' | 'legacy' } 
   const gw = createGateway({ ...benchGatewayConfig(origins), ...extra, ...(override ? { rateLimitHeaders: override } : {}) }, { transport: createUndiciTransport() });
   gw.start();
   return gw;
+}
+
+/** switchyard's Fastify plugin in proxy mode, in front of `gw`. */
+async function syFastify(gw: Gateway): Promise<number> {
+  const { default: Fastify } = await import('fastify');
+  const plugin = await fastifyPlugin();
+  const app = Fastify({ logger: false });
+  await app.register(plugin as never, { gateway: gw } as never);
+  await app.listen({ host: HOST, port: 0 });
+  return (app.server.address() as { port: number }).port;
 }
 
 const localBody = LOCAL_BODY;
@@ -165,13 +176,12 @@ const contenders: Record<string, () => Promise<number>> = {
   },
 
   async 'sy-fastify'() {
-    const gw = await gateway();
-    const { default: Fastify } = await import('fastify');
-    const plugin = await fastifyPlugin();
-    const app = Fastify({ logger: false });
-    await app.register(plugin as never, { gateway: gw } as never);
-    await app.listen({ host: HOST, port: 0 });
-    return (app.server.address() as { port: number }).port;
+    return syFastify(await gateway());
+  },
+
+  /** The same with every rate-limit header family on (`rateLimitHeaders: 'both'`: five more fields). */
+  async 'sy-fastify-headers'() {
+    return syFastify(await gateway({ rateLimitHeaders: 'both' }));
   },
 
   async 'fastify-bare'() {

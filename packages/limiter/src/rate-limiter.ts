@@ -183,7 +183,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   function allowed(p: Progress): RequestAllowed {
-    return { kind: 'allowed', decisions: p.decisions, shadowLimited: p.shadowLimited, storeFailed: p.storeFailed, headers: headersFor(p.decisions, style) };
+    return { kind: 'allowed', decisions: p.decisions, shadowLimited: p.shadowLimited, storeFailed: p.storeFailed, headers: style === 'none' ? NO_HEADERS : headersFor(p.decisions, style) };
   }
 
   // Synchronous while the store answers synchronously (`takeSync`): an in-memory store costs
@@ -242,6 +242,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     checkNow,
   };
 }
+
+/** The headers of every allowed request when no family is sent: one frozen object. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Headers of an allowed request: those of the enforced limit closest to running out. */
 function headersFor(decisions: readonly RuleDecision[], style: HeaderStyle): Record<string, string> {

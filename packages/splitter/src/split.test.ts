@@ -68,6 +68,25 @@ describe('compileSplit', () => {
 describe('decideSplit', () => {
   const plan = compileSplit(base);
 
+  it('takes a split that cannot vary (one backend with weight, no key, no rules) without drawing a random number', () => {
+    const counting = (): { next: () => number; draws: number } => {
+      const r = { draws: 0, next: () => (r.draws++, 0.5) };
+      return r;
+    };
+    const single = compileSplit({ name: 'one', backends: [{ name: 'v1', weight: 0 }, { name: 'v2', weight: 3 }] });
+    const rng = counting();
+    for (let i = 0; i < 5; i++) expect(decideSplit(single, req(), rng)).toMatchObject({ kind: 'backend', backend: 'v2', index: 1, by: 'random' });
+    expect(rng.draws).toBe(0);
+    // Two weighted backends, or one with a key: decided as before (a draw, or the key's hash).
+    const two = counting();
+    decideSplit(compileSplit({ name: 'two', backends: [{ name: 'v1', weight: 1 }, { name: 'v2', weight: 1 }] }), req(), two);
+    expect(two.draws).toBe(1);
+    const keyed = compileSplit({ name: 'k', backends: [{ name: 'v1', weight: 1 }], key: { header: 'x-user-id' } });
+    expect(decideSplit(keyed, req({ headers: { 'x-user-id': 'u' } }), counting())).toMatchObject({ backend: 'v1', by: 'hash' });
+    // Weights changed at run time: the shortcut follows the new plan.
+    expect(decideSplit(withWeights(single, { v1: 1, v2: 0 }), req(), counting())).toMatchObject({ backend: 'v1' });
+  });
+
   it('evaluates canary rules first, in declared order', () => {
     expect(decideSplit(plan, req({ headers: { 'x-stage': 'canary' } }), seededRng(1))).toMatchObject({ backend: 'v2', by: 'selector', rule: 'opt-in header' });
     expect(decideSplit(plan, req({ query: 'a=1&stage=canary' }), seededRng(1))).toMatchObject({ backend: 'v2', rule: 'opt-in query' });

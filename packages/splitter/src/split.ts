@@ -74,6 +74,11 @@ export interface SplitPlan {
   /** @internal */ readonly byHash: readonly SplitDecision[];
   /** @internal */ readonly byRandom: readonly SplitDecision[];
   /** @internal */ readonly empty: SplitDecision;
+  /**
+   * @internal The decision when it cannot vary: no canary rules, no key, one backend with
+   * weight > 0 (a route with a single backend). Taken without drawing from the random source.
+   */
+  readonly sole: SplitDecision | undefined;
 }
 
 /**
@@ -152,7 +157,10 @@ export function compileSplit(config: SplitConfig): SplitPlan {
     byHash: Object.freeze(list.map((_, i) => decision(i, 'hash'))),
     byRandom: Object.freeze(list.map((_, i) => decision(i, 'random'))),
     empty: Object.freeze({ kind: 'empty', split: name, reason: 'all-weights-zero' }),
+    sole: undefined,
   };
+  const positive = list.flatMap((b, i) => (b.weight > 0 ? [i] : []));
+  if (plan.rules.length === 0 && keySources.length === 0 && positive.length === 1) return Object.freeze({ ...plan, sole: plan.byRandom[positive[0] as number] });
   return Object.freeze(plan);
 }
 
@@ -201,6 +209,7 @@ export function splitKey(plan: SplitPlan, req: SyRequest): string | undefined {
  * {@link compileSplit} for an example.
  */
 export function decideSplit(plan: SplitPlan, req: SyRequest, rng: Rng): SplitDecision {
+  if (plan.sole !== undefined) return plan.sole;
   const rules = plan.rules;
   if (rules.length > 0) {
     let memo: string | undefined | null = null;
