@@ -3,7 +3,9 @@
  * the peers' limiter, or with switchyard's decide mode; client and server in one process over
  * loopback. Under callgrind: `bash benchmarks/src/callgrind-probe.sh benchmarks/src/_adapter-overhead.ts
  * bare rate-limit decide` (the script's header explains the flags). Without valgrind:
- * `node <bundle> <variant> <n>` (env WARMUP).
+ * `node <bundle> <variant> <n>` (env WARMUP). `SPLIT=1`: the client runs in a child process
+ * (not traced by valgrind), so the count is the server's alone. `-quiet` variants send no
+ * rate-limit headers; `cb-*` variants bisect a callback hook.
  */
 import { execSync, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -11,6 +11,9 @@
  * without valgrind, `node benchmarks/.probe-_proxy-overhead.mjs <contender> <n>` (env WARMUP), and
  * prints the whole process's CPU time per request.
  *
+ * `SPLIT=1`: the origins and the client run in a child process (not traced by valgrind), so the
+ * count is the proxy process's alone (`direct` then counts nothing).
+ *
  * Contender names are `direct` (no proxy) and those of `proxy/contender.ts` (undici-stream, fastify-http-proxy, sy-node,
  * sy-fastify, …).
  */

@@ -6,7 +6,9 @@
 #
 # e.g. `bash benchmarks/src/callgrind-probe.sh benchmarks/src/_proxy-overhead.ts undici-stream sy-fastify`
 # or   `bash benchmarks/src/callgrind-probe.sh benchmarks/src/_adapter-overhead.ts bare rate-limit decide`.
-# Env: WARMUP (default 10000 requests), N (counted requests, default 4000).
+# Env: WARMUP (default 10000 requests), N (counted requests, default 4000), SPLIT=1 (the
+# _proxy-overhead and _adapter-overhead probes: origins and client in a child process that
+# valgrind does not trace, so the count is the server's alone; compare variants at one N).
 # The probe is bundled with esbuild (the built packages and their dependencies inlined) to
 # benchmarks/.probe-<name>.mjs, run with CALLGRIND=1 so it switches instrumentation on around the
 # counted requests only (callgrind_control -i on/off). Node runs with --no-flush-bytecode and
