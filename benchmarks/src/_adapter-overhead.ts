@@ -7,8 +7,6 @@
  * (not traced by valgrind), so the count is the server's alone. `-quiet` variants send no
  * rate-limit headers; `cb-*` variants bisect a callback hook.
  */
-import { execSync, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import Fastify from 'fastify';
 import rateLimit from '@fastify/rate-limit';
@@ -16,26 +14,23 @@ import { createGateway, fromNodeRequest } from '@switchyard/gateway';
 import { createUndiciTransport } from '@switchyard/transport-undici';
 import { switchyard } from '@switchyard/fastify';
 import { benchGatewayConfig } from './proxy/shared.ts';
+import { countWhileChildLoads, forkLoad, loadCounted, loadForParent, split, type Batch } from './probe-window.ts';
 
-
-/** The client: four connections, the same GET each time, every answer checked. */
-function client(port: number): () => Promise<void> {
+/** The client: four connections, four concurrent GETs a batch, every answer checked. */
+function client(port: number): Batch {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 4 });
-  return async () => {
+  const one = async () => {
     const r = await pool.request({ method: 'GET', path: '/api/users/42?fields=name' });
     await r.body.text();
     if (r.statusCode !== 200) throw new Error(`status ${r.statusCode}`);
   };
+  return () => Promise.all([one(), one(), one(), one()]);
 }
 
+// SPLIT's load process: the client alone, driven by the server process.
 if (process.argv[2] === '__client') {
-  const [port, n, warmup] = process.argv.slice(3).map(Number) as [number, number, number];
-  const one = client(port);
-  for (let i = 0; i < warmup; i += 4) await Promise.all([one(), one(), one(), one()]);
-  process.send?.('warm');
-  await new Promise<void>((resolve) => process.once('message', () => resolve()));
-  for (let i = 0; i < n; i += 4) await Promise.all([one(), one(), one(), one()]);
-  process.send?.('done');
+  const [port, n] = process.argv.slice(3).map(Number) as [number, number];
+  await loadForParent(client(port), 4, n);
   process.exit(0);
 }
 
@@ -79,35 +74,7 @@ if (variant.startsWith('cb-')) {
 app.get('/api/*', async (_req, reply) => reply.header('content-type', 'application/json').send(body));
 await app.listen({ host: '127.0.0.1', port: 0 });
 const port = (app.server.address() as { port: number }).port;
-// CALLGRIND=1 (under `valgrind --tool=callgrind --instr-atstart=no`): warm up uninstrumented,
-// then count only the measured requests, so JIT warm-up is not in the figure.
-const warmup = Number(process.env['WARMUP'] ?? 0);
-const callgrind = process.env['CALLGRIND'] !== undefined;
-const count = (on: boolean): void => {
-  if (callgrind) execSync(`callgrind_control -i ${on ? 'on' : 'off'} ${process.pid}`);
-};
-if (process.env['SPLIT'] !== undefined) {
-  // The server's instructions only: the client runs in a child process (valgrind does not
-  // trace children), warms up, then sends the counted requests while instrumentation is on.
-  const child = fork(fileURLToPath(import.meta.url), ['__client', String(port), String(n), String(warmup)], { env: { ...process.env, CALLGRIND: '' } });
-  await new Promise<void>((resolve, reject) => {
-    child.on('message', (m) => {
-      if (m === 'warm') {
-        count(true);
-        child.send('go');
-      } else if (m === 'done') {
-        count(false);
-        resolve();
-      }
-    });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`client exited ${code}`))));
-  });
-} else {
-  const one = client(port);
-  for (let i = 0; i < warmup; i += 4) await Promise.all([one(), one(), one(), one()]);
-  count(true);
-  for (let i = 0; i < n; i += 4) await Promise.all([one(), one(), one(), one()]);
-  count(false);
-}
+if (split) await countWhileChildLoads(forkLoad(import.meta.url, ['__client', String(port), String(n)]));
+else await loadCounted(client(port), 4, n);
 await app.close();
 await gw.stop();

@@ -7,9 +7,9 @@
  * `handle` (default) runs the whole lifecycle; `decide` only what decide-only mode runs (route,
  * limit, split); `decideNow` the same through the synchronous entry the adapters use. `NOLIMIT=1` drops the per-client-IP limit. Add --cpu-prof to profile.
  */
-import { execSync } from 'node:child_process';
 import type { Transport } from '@switchyard/core';
 import { createGateway } from '@switchyard/gateway';
+import { countInstructions } from './probe-window.ts';
 
 const transport: Transport = {
   send: async () => ({ kind: 'response', response: { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' } }),
@@ -32,11 +32,10 @@ const mode = modeArg === 'decide' || modeArg === 'decideNow' ? modeArg : 'handle
 const once = mode === 'decide' ? () => gateway.decide(req) : mode === 'decideNow' ? () => gateway.decideNow(req) : () => gateway.handle(req);
 for (let i = 0; i < Number(process.env['WARM'] ?? process.env['WARMUP'] ?? 20_000); i++) await once();
 // Under `bash benchmarks/src/callgrind-probe.sh` (CALLGRIND=1): count the measured loop only.
-const callgrind = process.env['CALLGRIND'] !== undefined;
-if (callgrind) execSync(`callgrind_control -i on ${process.pid}`);
+countInstructions(true);
 const c0 = process.cpuUsage();
 for (let i = 0; i < N; i++) await once();
 const c = process.cpuUsage(c0);
-if (callgrind) execSync(`callgrind_control -i off ${process.pid}`);
+countInstructions(false);
 // CPU time, not wall time: far less sensitive to other processes on a shared machine.
 console.log(`gateway.${mode}: ${(((c.user + c.system) / N) * 1000).toFixed(0)} ns CPU/request (${N} requests)`);

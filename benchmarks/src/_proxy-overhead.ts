@@ -17,12 +17,11 @@
  * Contender names are `direct` (no proxy) and those of `proxy/contender.ts` (undici-stream, fastify-http-proxy, sy-node,
  * sy-fastify, …).
  */
-import { execSync, fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { Pool } from 'undici';
 import { ORIGIN_BODY, BENCH_PATH } from './proxy/shared.ts';
+import { countWhileChildLoads, forkLoad, loadCounted, loadForParent, split, type Batch } from './probe-window.ts';
 
 /** Two origin servers answering the suite's body; their URLs. */
 async function startOrigins(): Promise<string[]> {
@@ -43,7 +42,7 @@ async function startOrigins(): Promise<string[]> {
 }
 
 /** The client: eight connections, each answer checked; the function sends eight requests. */
-function client(port: number): () => Promise<unknown> {
+function client(port: number): Batch {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 8 });
   const one = async () => {
     const r = await pool.request({ method: 'GET', path: BENCH_PATH });
@@ -56,13 +55,8 @@ function client(port: number): () => Promise<unknown> {
 // SPLIT's peer process: the origins and the client, driven by the proxy process over IPC.
 if (process.argv[2] === '__peer') {
   process.send?.({ urls: await startOrigins() });
-  const [port, n, warmup] = await new Promise<number[]>((resolve) => process.once('message', (m) => resolve(m as number[])));
-  const batch = client(port!);
-  for (let i = 0; i < warmup!; i += 8) await batch();
-  process.send?.('warm');
-  await new Promise<void>((resolve) => process.once('message', () => resolve()));
-  for (let i = 0; i < n!; i += 8) await batch();
-  process.send?.('done');
+  const [port, n] = await new Promise<number[]>((resolve) => process.once('message', (m) => resolve(m as number[])));
+  await loadForParent(client(port!), 8, n!);
   process.exit(0);
 }
 
@@ -70,14 +64,9 @@ const [name = 'sy-fastify', nArg = '2000'] = process.argv.slice(2);
 const n = Number(nArg);
 // SPLIT=1: the origins and the client run in a child process (valgrind does not trace it), so
 // the figure is the proxy process's instructions alone.
-let peer: ChildProcess | undefined;
+const peer = split ? forkLoad(import.meta.url, ['__peer']) : undefined;
 const urls =
-  process.env['SPLIT'] !== undefined
-    ? await new Promise<string[]>((resolve) => {
-        peer = fork(fileURLToPath(import.meta.url), ['__peer'], { env: { ...process.env, CALLGRIND: '' } });
-        peer.once('message', (m) => resolve((m as { urls: string[] }).urls));
-      })
-    : await startOrigins();
+  peer !== undefined ? await new Promise<string[]>((resolve) => peer.once('message', (m) => resolve((m as { urls: string[] }).urls))) : await startOrigins();
 
 // The contender module starts its server from argv and announces its port as one JSON line.
 process.argv = [process.argv[0]!, 'contender', name, ...urls];
@@ -137,31 +126,12 @@ const port =
       ? await bisection(name)
       : (await import('./proxy/contender.ts'), await announced);
 
-const callgrind = process.env['CALLGRIND'] !== undefined;
-const warmup = Number(process.env['WARMUP'] ?? 0);
 if (peer !== undefined) {
-  const p = peer;
-  p.send([port, n, warmup]);
-  await new Promise<void>((resolve) => {
-    p.on('message', (m) => {
-      if (m === 'warm') {
-        if (callgrind) execSync(`callgrind_control -i on ${process.pid}`);
-        p.send('go');
-      } else if (m === 'done') {
-        if (callgrind) execSync(`callgrind_control -i off ${process.pid}`);
-        resolve();
-      }
-    });
-  });
+  peer.send([port, n]);
+  await countWhileChildLoads(peer);
   process.exit(0);
 }
-const batch = client(port);
-for (let i = 0; i < warmup; i += 8) await batch();
-if (callgrind) execSync(`callgrind_control -i on ${process.pid}`);
-const cpu0 = process.cpuUsage();
-for (let i = 0; i < n; i += 8) await batch();
-const cpu = process.cpuUsage(cpu0);
-if (callgrind) execSync(`callgrind_control -i off ${process.pid}`);
+const cpuMicros = await loadCounted(client(port), 8, n);
 // Without valgrind: CPU time of the whole process (origin + proxy + client) per request.
-console.error(`${name}: ${((cpu.user + cpu.system) / n).toFixed(1)} us CPU per request (whole process)`);
+console.error(`${name}: ${(cpuMicros / n).toFixed(1)} us CPU per request (whole process)`);
 process.exit(0);

@@ -12,6 +12,8 @@ import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { MemoryStore } from 'express-rate-limit';
 import { createKeyedLimiter, createMemoryStore, gcra, tokenBucket } from '@switchyard/limiter';
 import { createRedisStore, fromIoredis } from '@switchyard/redis';
+// Internal to the limiter (not exported): the floor row hashes exactly as the table does.
+import { KEY_WORDS, homeRow, packKey } from '../../packages/limiter/src/internal/hash.ts';
 import { gc, interleaved as runInterleaved, printTable, round, writeResults, type CaseResult } from './harness.js';
 
 const require = createRequire(import.meta.url);
@@ -63,54 +65,18 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * The floor of a 1M-key decision: the same key packing and hash as switchyard's table (copied
- * from packages/limiter/src/internal/hash.ts: 4 Latin-1 characters per word, MurmurHash3 block
- * mixing, fmix32) and ONE random read of a bare typed array the size of switchyard's table at
- * 1 000 000 keys. Nothing else: no comparison, no state update, no decision object. What any
- * exact in-memory limiter must at least pay per decision here.
+ * The floor of a 1M-key decision: switchyard's own key packing and hash (`packKey`, imported
+ * from the limiter's source: 4 Latin-1 characters per word, MurmurHash3 block mixing, fmix32),
+ * its home-row reduction, and ONE random read of a bare typed array the size of switchyard's
+ * table at 1 000 000 keys. Nothing else: no comparison, no state update, no decision object.
+ * What any exact in-memory limiter must at least pay per decision here.
  */
 function floorReader(rows: number): (key: string) => number {
   const RI = 12; // int32s per row, as switchyard's token-bucket rows (48 bytes)
   const table = new Int32Array(rows * RI);
   for (let i = 0; i < table.length; i += 1024) table[i] = i; // every page touched
-  const words = new Int32Array(7);
-  const mix = (h: number, w: number): number => {
-    let k = Math.imul(w, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    return (Math.imul(h, 5) + 0xe6546b64) | 0;
-  };
-  return (key: string): number => {
-    const n = key.length;
-    let h = 0x9747b28c | 0;
-    let k = 0;
-    let i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const c0 = key.charCodeAt(i);
-      const c1 = key.charCodeAt(i + 1);
-      const c2 = key.charCodeAt(i + 2);
-      const c3 = key.charCodeAt(i + 3);
-      if ((c0 - 1) >>> 0 > 254 || (c1 - 1) >>> 0 > 254 || (c2 - 1) >>> 0 > 254 || (c3 - 1) >>> 0 > 254) return -1;
-      const w = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
-      words[k++] = w;
-      h = mix(h, w);
-    }
-    if (i < n) {
-      let w = 0;
-      for (let shift = 0; i < n; i++, shift += 8) w |= key.charCodeAt(i) << shift;
-      words[k++] = w;
-      h = mix(h, w);
-    }
-    for (; k < 7; k++) words[k] = 0;
-    h ^= n;
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    return table[(Math.floor((h >>> 0) * 2.3283064365386963e-10 * rows) | 0) * RI] as number;
-  };
+  const words = new Int32Array(KEY_WORDS);
+  return (key: string): number => table[homeRow(packKey(key, words), rows) * RI] as number;
 }
 
 function check(cond: boolean, what: string): void {

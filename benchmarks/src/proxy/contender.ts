@@ -52,9 +52,7 @@ async function listenNode(server: Server): Promise<number> {
 async function gateway(extra: { rateLimitHeaders?: 'both' | 'ietf' | 'legacy' } = {}): Promise<Gateway> {
   const { createGateway } = await import('@switchyard/gateway');
   const { createUndiciTransport } = await import('@switchyard/transport-undici');
-  // Probe knob (not used by the suite): SY_RATELIMIT_HEADERS overrides the header family.
-  const override = process.env['SY_RATELIMIT_HEADERS'] as 'both' | 'ietf' | 'legacy' | 'none' | undefined;
-  const gw = createGateway({ ...benchGatewayConfig(origins), ...extra, ...(override ? { rateLimitHeaders: override } : {}) }, { transport: createUndiciTransport() });
+  const gw = createGateway({ ...benchGatewayConfig(origins), ...extra }, { transport: createUndiciTransport() });
   gw.start();
   return gw;
 }

@@ -183,7 +183,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   function allowed(p: Progress): RequestAllowed {
-    return { kind: 'allowed', decisions: p.decisions, shadowLimited: p.shadowLimited, storeFailed: p.storeFailed, headers: style === 'none' ? NO_HEADERS : headersFor(p.decisions, style) };
+    return { kind: 'allowed', decisions: p.decisions, shadowLimited: p.shadowLimited, storeFailed: p.storeFailed, headers: headersFor(p.decisions, style) };
   }
 
   // Synchronous while the store answers synchronously (`takeSync`): an in-memory store costs
@@ -243,15 +243,16 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 }
 
-/** The headers of every allowed request when no family is sent: one frozen object. */
+/** The headers of an allowed request that sends none (style `none`, or no enforced limit): one frozen object. */
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Headers of an allowed request: those of the enforced limit closest to running out. */
-function headersFor(decisions: readonly RuleDecision[], style: HeaderStyle): Record<string, string> {
+function headersFor(decisions: readonly RuleDecision[], style: HeaderStyle): Readonly<Record<string, string>> {
+  if (style === 'none') return NO_HEADERS;
   let tightest: RuleDecision | undefined;
   for (const d of decisions) {
     if (d.mode === 'shadow') continue;
     if (tightest === undefined || d.decision.remaining / d.policy.maxTokens < tightest.decision.remaining / tightest.policy.maxTokens) tightest = d;
   }
-  return tightest === undefined ? {} : rateLimitHeaders(tightest.decision, tightest.policy, { style, name: tightest.rule });
+  return tightest === undefined ? NO_HEADERS : rateLimitHeaders(tightest.decision, tightest.policy, { style, name: tightest.rule });
 }

@@ -640,31 +640,17 @@ export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteRes
 }
 
 /**
- * Classifies a request header name for this rule, memoised on the plan: header names repeat
- * from request to request, so the token scan, lower-casing and the hop-by-hop / `remove` /
- * forwarding / `host` decisions are made once per name. Bounded (long names are not cached,
- * the map is cleared when full), so hostile names cost the scan, never unbounded memory.
+ * A header name's classification, memoised in one of the plan's caches: header names repeat
+ * from message to message, so the token scan, lower-casing and the rule's decisions are made
+ * once per name. A name that is not a token, or is `__proto__`, is `null` without asking
+ * `classify`. Bounded (long names are not cached, a full cache is cleared), so hostile names
+ * cost the scan, never unbounded memory.
  */
-function headerName(plan: RewritePlan, name: string): HeaderName | null {
-  const cache = plan.headerNames;
+function memoName<V>(cache: Map<string, V | null>, plan: RewritePlan, name: string, classify: (plan: RewritePlan, lower: string) => V | null): V | null {
   const hit = cache.get(name);
   if (hit !== undefined) return hit;
-  let info: HeaderName | null = null;
   const nameCase = tokenCase(name);
-  if (nameCase !== -1 && name !== '__proto__') {
-    const lower = nameCase === 0 ? name : name.toLowerCase();
-    const drop =
-      (isHopByHop(lower) && lower !== 'te') ||
-      plan.requestHeaders.remove.has(lower) ||
-      (plan.forwardedMode === 'overwrite' && isForwardingHeader(lower)) ||
-      lower === 'host'; // decided in step 9
-    info = Object.freeze({ lower, action: lower === 'te' ? 2 : drop ? 1 : 0 });
-  }
-  return remember(cache, name, info);
-}
-
-/** Stores a header name's classification in a plan's bounded cache (long names are not kept; a full cache is cleared). */
-function remember<V>(cache: Map<string, V>, name: string, value: V): V {
+  const value = nameCase === -1 || name === '__proto__' ? null : classify(plan, nameCase === 0 ? name : name.toLowerCase());
   if (name.length <= HEADER_NAME_CACHE_MAX_LENGTH) {
     if (cache.size >= HEADER_NAME_CACHE_SIZE) cache.clear();
     cache.set(name, value);
@@ -672,22 +658,29 @@ function remember<V>(cache: Map<string, V>, name: string, value: V): V {
   return value;
 }
 
-/**
- * A response header name's lower-case form, or null when the response drops it (not a token,
- * `__proto__`, hop-by-hop, or in the rule's `remove`): memoised on the plan as request names are,
- * since upstreams send the same few names on every response. Bounded the same way.
- */
+/** What this rule does with a request header (see {@link headerName}). */
+function classifyRequestName(plan: RewritePlan, lower: string): HeaderName {
+  const drop =
+    (isHopByHop(lower) && lower !== 'te') ||
+    plan.requestHeaders.remove.has(lower) ||
+    (plan.forwardedMode === 'overwrite' && isForwardingHeader(lower)) ||
+    lower === 'host'; // decided in step 9
+  return Object.freeze({ lower, action: lower === 'te' ? 2 : drop ? 1 : 0 });
+}
+
+/** A response header's lower-case form, or null when the response drops it (hop-by-hop, or in the rule's `remove`). */
+function classifyResponseName(plan: RewritePlan, lower: string): string | null {
+  return isHopByHop(lower) || plan.responseHeaders.remove.has(lower) ? null : lower;
+}
+
+/** A request header name's classification for this rule (memoised on the plan). */
+function headerName(plan: RewritePlan, name: string): HeaderName | null {
+  return memoName(plan.headerNames, plan, name, classifyRequestName);
+}
+
+/** A response header name's lower-case form, or null when the response drops it (memoised on the plan). */
 function responseName(plan: RewritePlan, name: string): string | null {
-  const cache = plan.responseNames;
-  const hit = cache.get(name);
-  if (hit !== undefined) return hit;
-  let lower: string | null = null;
-  const nameCase = tokenCase(name);
-  if (nameCase !== -1 && name !== '__proto__') {
-    const l = nameCase === 0 ? name : name.toLowerCase();
-    if (!isHopByHop(l) && !plan.responseHeaders.remove.has(l)) lower = l;
-  }
-  return remember(cache, name, lower);
+  return memoName(plan.responseNames, plan, name, classifyResponseName);
 }
 
 const NO_NAMES: readonly string[] = Object.freeze([]);
