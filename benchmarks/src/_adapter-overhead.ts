@@ -62,6 +62,7 @@ if (variant.startsWith('cb-')) {
   app.decorateRequest('sy', null);
   app.addHook('onRequest', (request, reply, done) => {
     if (variant === 'cb-3h') reply.header('x-ratelimit-limit', '1000000000').header('x-ratelimit-remaining', '999999999').header('x-ratelimit-reset', '1');
+    if (variant === 'cb-headers') (request as unknown as { sy: unknown }).sy = request.raw.headers;
     if (variant === 'cb-req') (request as unknown as { sy: unknown }).sy = fromNodeRequest(request.raw, { clientAddress: request.ip });
     if (variant === 'cb-decide' || variant === 'cb-decide-h' || variant === 'cb-decide-quiet') {
       const d = gw.decideNow(fromNodeRequest(request.raw, { clientAddress: request.ip })) as { kind: string; headers?: Record<string, string> };

@@ -18,7 +18,7 @@ set -euo pipefail
 probe=$1
 shift
 out=benchmarks/.probe-$(basename "$probe" .ts).mjs
-./node_modules/.bin/esbuild "$probe" --bundle --platform=node --format=esm --tsconfig=benchmarks/tsconfig.json \
+./benchmarks/node_modules/.bin/esbuild "$probe" --bundle --platform=node --format=esm --tsconfig=benchmarks/tsconfig.json \
   --outfile="$out" --log-level=error \
   --banner:js="import{createRequire}from'module';const require=createRequire(import.meta.url);"
 for variant in "$@"; do

@@ -146,6 +146,25 @@ describe('gateway: limits', () => {
     expect(out).toMatchObject({ kind: 'continue', route: 'orders' });
   });
 
+  it('a delayed request is counted when its delay ends, at the clock of that moment', async () => {
+    // One token a second; requests carrying x-chaos are delayed 1 s (Envoy's fault filter runs
+    // before the rate limit filter). The delayed request arrives at t=0 and takes the only token
+    // when its delay ends at t=1000, so a plain request at t=1000 finds the bucket empty. Counting
+    // the delayed one at its arrival time would have let the bucket refill by t=1000.
+    const t = setup({
+      ...limited,
+      routes: [{ ...(limited.routes[0] as NonNullable<GatewayConfig['routes'][0]>), fault: { delay: { fixedDelayMs: 1_000, percent: 100 }, headers: { 'x-chaos': 'yes' } } }],
+      limits: { 'per-key': { key: { apiKey: 'x-api-key' }, policy: { maxTokens: 1, tokensPerFill: 1, fillIntervalMs: 1_000 } } },
+    });
+    const delayed = t.gateway.decideNow(req('/api/v2/orders/1', { headers: { 'x-api-key': 'k1', 'x-chaos': 'yes' } }));
+    let first: Awaited<typeof delayed> | undefined;
+    void Promise.resolve(delayed).then((x) => (first = x));
+    await t.clock.advanceAsync(1_000);
+    expect(first?.kind).toBe('continue');
+    const second = t.gateway.decideNow(req('/api/v2/orders/1', { headers: { 'x-api-key': 'k1' } }));
+    expect(!(second instanceof Promise) && second.kind === 'respond' && second.response.status).toBe(429);
+  });
+
   it('decideNow never throws: a failing limiter key becomes a rejected promise', async () => {
     const t = setup({ ...limited, limits: { 'per-key': { key: { attribute: 'user' }, policy: { maxTokens: 1, fillIntervalMs: 1_000 } } } });
     const broken = { ...req('/api/v2/orders/1'), attributes: new Proxy({}, { get: () => { throw new Error('attribute read failed'); }, ownKeys: () => { throw new Error('attribute read failed'); } }) };

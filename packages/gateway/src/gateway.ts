@@ -35,6 +35,7 @@ import { match, type MatchResult } from '@switchyard/router';
 import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
 import { assignVariant, decideSplit, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
 import { prepareBody, type PreparedBody } from './body.js';
+import { NO_ATTRIBUTES } from './bridge/shared.js';
 import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan, type RoutePlan } from './compile.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
@@ -307,13 +308,25 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     if (m.kind === 'no-route') return { kind: 'respond', response: errorResponse('SY_NO_ROUTE', `no route for ${req.method} ${m.path}`), route: undefined };
     const route = m.route.value as RoutePlan;
     const now = clock.now();
-    // One copy of the request per request: later stages add to its `attributes` (ours, fresh) in place.
-    const request: SyRequest = { ...req, path: m.path, attributes: { ...req.attributes, route: route.name } };
+    // One copy of the request per request: later stages add to its `attributes` (ours, fresh) in
+    // place. Field by field, not a spread: one fixed shape, and no copy of an empty attribute set.
+    const given = req.attributes;
+    const request: SyRequest = {
+      method: req.method,
+      scheme: req.scheme,
+      authority: req.authority,
+      path: m.path,
+      query: req.query,
+      headers: req.headers,
+      clientAddress: req.clientAddress,
+      attributes: given === NO_ATTRIBUTES ? { route: route.name } : { ...given, route: route.name },
+      body: req.body,
+    };
 
     if (route.fault !== undefined) {
       const fault = decideFault(route.fault, request.headers, rng);
       if (fault.delayMs > 0 || fault.abortStatus !== undefined) if (listeners.size > 0) emit({ kind: 'fault', at: now, route: route.name, delayMs: fault.delayMs, abortStatus: fault.abortStatus });
-      if (fault.delayMs > 0) return new Promise<void>((resolve) => clock.setTimer(fault.delayMs, resolve)).then(() => faultAbort(route, fault.abortStatus) ?? limit(route, m, request, now));
+      if (fault.delayMs > 0) return new Promise<void>((resolve) => clock.setTimer(fault.delayMs, resolve)).then(() => faultAbort(route, fault.abortStatus) ?? limit(route, m, request, clock.now()));
       const aborted = faultAbort(route, fault.abortStatus);
       if (aborted !== undefined) return aborted;
     }
@@ -329,7 +342,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   function limit(route: RoutePlan, m: Matched, request: SyRequest, now: number): Prepared | Promise<Prepared> {
     const limiter = route.limiter;
     if (limiter === undefined) return finish(route, m, request, NO_HEADERS, now);
-    const decision = limiter.checkNow(request);
+    const decision = limiter.checkNow(request, now);
     return decision instanceof Promise ? decision.then((d) => limited(route, m, request, now, d)) : limited(route, m, request, now, decision);
   }
 

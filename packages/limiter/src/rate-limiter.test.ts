@@ -220,6 +220,18 @@ describe('createRateLimiter', () => {
     expect((await limiter.check(req())).kind).toBe('limited');
   });
 
+  it("checkNow counts at the caller's clock reading when given one, at its own clock otherwise", () => {
+    const clock = createTestClock();
+    const limiter = createRateLimiter({ clock, dedupeRequests: false, rules: [{ name: 'g', key: keys.global(), policy: perMinute('g', 1) }] });
+    expect((limiter.checkNow(req()) as { kind: string }).kind).toBe('allowed');
+    expect((limiter.checkNow(req()) as { kind: string }).kind).toBe('limited');
+    // The limiter's clock has not moved; the caller says a minute has passed: refilled.
+    expect((limiter.checkNow(req(), 60_000) as { kind: string }).kind).toBe('allowed');
+    // Without a reading, the limiter's own clock (still 0): the bucket is empty again at 60 s.
+    clock.advance(60_000);
+    expect((limiter.checkNow(req()) as { kind: string }).kind).toBe('limited');
+  });
+
   it('checkNow turns a throwing key function into a rejected promise, never a throw', async () => {
     const limiter = createRateLimiter({ rules: [{ name: 'bad', key: () => { throw new Error('boom'); }, policy: perMinute('b', 1) }] });
     const d = limiter.checkNow(req());

@@ -92,8 +92,10 @@ export interface RateLimiter {
    * {@link RateLimiter.check} without the promise when it can: while every rule's store answers
    * synchronously (the in-memory store's `takeSync`) the decision itself is returned, else a
    * promise of it. For hot paths (the gateway's decide-only mode); same counting, same dedupe.
+   * `now` is the caller's reading of the limiter's clock, when it has just taken one (the gateway
+   * reads the clock once per request); default: the limiter reads it.
    */
-  checkNow(req: SyRequest): RequestDecision | Promise<RequestDecision>;
+  checkNow(req: SyRequest, now?: number): RequestDecision | Promise<RequestDecision>;
 }
 
 interface Resolved {
@@ -145,53 +147,67 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const seen = new WeakMap<SyRequest, RequestDecision | Promise<RequestDecision>>();
   const dedupe = options.dedupeRequests ?? true;
 
-  function resolve(req: SyRequest): Resolved[] {
+  /** Rule `i` for this request, or `undefined` when its key or policy resolver skips it. */
+  function resolveRule(i: number, req: SyRequest): Resolved | undefined {
+    const r = rules[i] as LimitRule;
+    const key = r.key(req);
+    if (key === undefined) return undefined;
+    const policy = typeof r.policy === 'function' ? r.policy(req) : r.policy;
+    if (policy === undefined) return undefined;
+    const cost = r.cost === undefined ? 1 : typeof r.cost === 'number' ? r.cost : r.cost(req);
+    return { rule: r.name, namespace: namespaces[i] as string, key, policy, cost, mode: r.mode ?? defaultMode };
+  }
+
+  function resolve(req: SyRequest): readonly Resolved[] {
+    if (rules.length === 1) {
+      // The usual route: one limit, an array literal (no push into an empty array to grow).
+      const only = resolveRule(0, req);
+      return only === undefined ? NOTHING : [only];
+    }
     const out: Resolved[] = [];
     for (let i = 0; i < rules.length; i++) {
-      const r = rules[i] as LimitRule;
-      const key = r.key(req);
-      if (key === undefined) continue;
-      const policy = typeof r.policy === 'function' ? r.policy(req) : r.policy;
-      if (policy === undefined) continue;
-      const cost = r.cost === undefined ? 1 : typeof r.cost === 'number' ? r.cost : r.cost(req);
-      out.push({ rule: r.name, namespace: namespaces[i] as string, key, policy, cost, mode: r.mode ?? defaultMode });
+      const r = resolveRule(i, req);
+      if (r !== undefined) out.push(r);
     }
     // Envoy: ascending fill rate, so the scarcest bucket is tried (and possibly rejects) first.
     if (out.length > 1) out.sort((a, b) => a.policy.ratePerMs - b.policy.ratePerMs);
     return out;
   }
 
-  // Decisions of one request so far; the rules are consumed in order and stop at the first enforced rejection.
+  // Decisions of one request so far; the rules are consumed in order and stop at the first
+  // enforced rejection. The lists start absent (most requests have one decision and no shadow).
   interface Progress {
-    readonly decisions: RuleDecision[];
-    readonly shadowLimited: RuleDecision[];
+    decisions: RuleDecision[] | undefined;
+    shadowLimited: RuleDecision[] | undefined;
     storeFailed: boolean;
   }
 
   /** Records one rule's decision; returns the limited result if it rejects the request. */
   function record(p: Progress, r: Resolved, decision: Decision): RequestLimited | undefined {
     const d: RuleDecision = { rule: r.rule, key: r.key, policy: r.policy, mode: r.mode, decision };
-    p.decisions.push(d);
+    if (p.decisions === undefined) p.decisions = [d];
+    else p.decisions.push(d);
     if (decision.storeError !== undefined) p.storeFailed = true;
     if (decision.kind !== 'limited') return undefined;
     if (r.mode === 'shadow') {
-      p.shadowLimited.push(d);
+      if (p.shadowLimited === undefined) p.shadowLimited = [d];
+      else p.shadowLimited.push(d);
       return undefined;
     }
     const headers = { ...rateLimitHeaders(decision, r.policy, { style, name: r.rule }), 'retry-after': retryAfterValue(decision.retryAfterMs, r.policy) };
-    return { kind: 'limited', rule: r.rule, retryAfterMs: decision.retryAfterMs, decisions: p.decisions, shadowLimited: p.shadowLimited, storeFailed: p.storeFailed, headers };
+    return { kind: 'limited', rule: r.rule, retryAfterMs: decision.retryAfterMs, decisions: p.decisions, shadowLimited: p.shadowLimited ?? NONE, storeFailed: p.storeFailed, headers };
   }
 
   function allowed(p: Progress): RequestAllowed {
-    return { kind: 'allowed', decisions: p.decisions, shadowLimited: p.shadowLimited, storeFailed: p.storeFailed, headers: headersFor(p.decisions, style) };
+    const decisions = p.decisions ?? NONE;
+    return { kind: 'allowed', decisions, shadowLimited: p.shadowLimited ?? NONE, storeFailed: p.storeFailed, headers: headersFor(decisions, style) };
   }
 
   // Synchronous while the store answers synchronously (`takeSync`): an in-memory store costs
   // no promise per rule; the first `undefined` hands the rest of the rules to the async path.
-  function decide(req: SyRequest): RequestDecision | Promise<RequestDecision> {
-    const now = clock.now();
+  function decide(req: SyRequest, now: number): RequestDecision | Promise<RequestDecision> {
     const resolved = resolve(req);
-    const p: Progress = { decisions: [], shadowLimited: [], storeFailed: false };
+    const p: Progress = { decisions: undefined, shadowLimited: undefined, storeFailed: false };
     if (store.takeSync !== undefined) {
       for (let i = 0; i < resolved.length; i++) {
         const r = resolved[i] as Resolved;
@@ -216,19 +232,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   /** `decide`, a throwing key function or store turned into a rejected promise (as `check` has always done). */
-  function decideNow(req: SyRequest): RequestDecision | Promise<RequestDecision> {
+  function decideNow(req: SyRequest, now: number | undefined): RequestDecision | Promise<RequestDecision> {
     try {
-      return decide(req);
+      return decide(req, now ?? clock.now());
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 
-  function checkNow(req: SyRequest): RequestDecision | Promise<RequestDecision> {
-    if (!dedupe) return decideNow(req);
+  function checkNow(req: SyRequest, now?: number): RequestDecision | Promise<RequestDecision> {
+    if (!dedupe) return decideNow(req, now);
     const prior = seen.get(req);
     if (prior !== undefined) return prior;
-    const d = decideNow(req);
+    const d = decideNow(req, now);
     seen.set(req, d);
     return d;
   }
@@ -242,6 +258,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     checkNow,
   };
 }
+
+/** No decisions, no rules: shared, frozen. */
+const NONE: readonly RuleDecision[] = Object.freeze([]);
+const NOTHING: readonly Resolved[] = Object.freeze([]);
 
 /** The headers of an allowed request that sends none (style `none`, or no enforced limit): one frozen object. */
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromFetchRequest, toFetchResponse } from './fetch.js';
 import { clientAbortSignal, fromNodeRequest, writeNodeResponse, type NodeRequestLike, type NodeResponseLike } from './node.js';
+import { lowerCased, upperCased } from './shared.js';
 
 /** Lets pending promise continuations run (no timers: the bridge is driven by events). */
 async function flush(): Promise<void> {
@@ -160,6 +162,20 @@ describe('node bridge', () => {
     expect(req).toMatchObject({ method: 'GET', path: '/a/b', query: 'x=1&y', authority: 'api.example.com', scheme: 'https', clientAddress: '10.1.2.3' });
     expect(req.headers).toBe(headers);
     expect(req.body).toBeUndefined();
+  });
+
+  it('folds case exactly as toUpperCase/toLowerCase do, and returns an already-folded string itself', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('GET', 'get', 'api.example.com:8080', 'Straße', 'İ', 'ǅ'));
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(upperCased(s)).toBe(s.toUpperCase());
+        expect(lowerCased(s)).toBe(s.toLowerCase());
+      }),
+      { numRuns: 2000 },
+    );
+    const host = 'api.example.com:8080';
+    expect(lowerCased(host)).toBe(host);
+    expect(upperCased('PATCH')).toBe('PATCH');
   });
 
   it('streams the body only when there is one and it has not been consumed', () => {

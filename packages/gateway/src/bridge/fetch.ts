@@ -3,6 +3,7 @@
  * shapes, typed structurally so the gateway needs no DOM types.
  */
 import type { Body, SyRequest, SyResponse } from '@switchyard/core';
+import { lowerCased, NO_ATTRIBUTES, upperCased } from './shared.js';
 
 /** The part of a Fetch `Request` the bridge reads. */
 export interface FetchRequestLike {
@@ -32,14 +33,14 @@ export function fromFetchRequest(request: FetchRequestLike, options: FromFetchOp
     headers[name] = value;
   });
   return {
-    method: request.method.toUpperCase(),
+    method: upperCased(request.method),
     scheme: protocol === 'https' ? 'https' : 'http',
-    authority: (headers['host'] ?? host).toLowerCase(),
+    authority: lowerCased(headers['host'] ?? host),
     path: pathname,
     query: search,
     headers,
     clientAddress: options.clientAddress,
-    attributes: options.attributes ?? {},
+    attributes: options.attributes ?? NO_ATTRIBUTES,
     body: request.body === null || request.body === undefined ? undefined : toAsyncIterable(request.body),
   };
 }

@@ -5,6 +5,7 @@
  * `reply.raw`) hand these objects over as they are.
  */
 import { createLightAbortController, type AbortSignalLike, type SyRequest, type SyResponse } from '@switchyard/core';
+import { lowerCased, NO_ATTRIBUTES, upperCased } from './shared.js';
 
 /** The part of `http.IncomingMessage` the bridge reads. */
 export interface NodeRequestLike extends AsyncIterable<Uint8Array> {
@@ -29,8 +30,6 @@ export interface NodeResponseLike {
   removeListener(event: 'drain' | 'close' | 'error', listener: (...args: unknown[]) => void): unknown;
   destroy(error?: unknown): unknown;
 }
-
-const NO_ATTRIBUTES: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** Options of {@link fromNodeRequest}. */
 export interface FromNodeOptions {
@@ -66,12 +65,12 @@ export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions =
       flat[name] = v.join(name === 'cookie' ? '; ' : ', ');
     }
   }
-  const method = (req.method ?? 'GET').toUpperCase();
+  const method = upperCased(req.method ?? 'GET');
   const hasBody = headers['content-length'] !== undefined ? headers['content-length'] !== '0' : headers['transfer-encoding'] !== undefined;
   return {
     method,
     scheme: options.scheme ?? (req.socket?.encrypted === true ? 'https' : 'http'),
-    authority: String(headers['host'] ?? headers[':authority'] ?? '').toLowerCase(),
+    authority: lowerCased(String(headers['host'] ?? headers[':authority'] ?? '')),
     path,
     query,
     headers: flat ?? (headers as Record<string, string | undefined>),
