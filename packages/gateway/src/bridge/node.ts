@@ -12,6 +12,12 @@ export interface NodeRequestLike extends AsyncIterable<Uint8Array> {
   readonly method?: string | undefined;
   readonly url?: string | undefined;
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /**
+   * Present on Node's own `IncomingMessage` (and on servers that copy it: Bun, light-my-request):
+   * then `headers` follows Node's rules, where only `set-cookie` is ever an array (duplicates of
+   * every other field are joined or dropped by Node itself).
+   */
+  readonly rawHeaders?: readonly string[] | undefined;
   readonly socket?: { readonly remoteAddress?: string | undefined; readonly encrypted?: boolean | undefined } | null | undefined;
   /** True once the body has been read (e.g. by a body parser): it cannot be streamed again. */
   readonly readableEnded?: boolean | undefined;
@@ -57,20 +63,27 @@ export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions =
   const query = q < 0 ? '' : url.slice(q + 1);
   const headers = req.headers as Record<string, string | readonly string[] | undefined>;
   let flat: Record<string, string | undefined> | undefined;
-  for (const name in headers) {
-    const v = headers[name];
-    if (typeof v !== 'string' && v !== undefined) {
-      // Only set-cookie arrives as an array on requests in practice; join like the rest.
-      flat ??= { ...(headers as Record<string, string | undefined>) };
-      flat[name] = v.join(name === 'cookie' ? '; ' : ', ');
+  if (req.rawHeaders !== undefined) {
+    // Node's rules: set-cookie is the one array (a request rarely carries it); no walk over every
+    // header (the walk cost about as much as the rest of this function).
+    const setCookie = headers['set-cookie'];
+    if (setCookie !== undefined && typeof setCookie !== 'string') flat = { ...(headers as Record<string, string | undefined>), 'set-cookie': setCookie.join(', ') };
+  } else {
+    for (const name in headers) {
+      const v = headers[name];
+      if (typeof v !== 'string' && v !== undefined) {
+        flat ??= { ...(headers as Record<string, string | undefined>) };
+        flat[name] = v.join(name === 'cookie' ? '; ' : ', ');
+      }
     }
   }
   const method = upperCased(req.method ?? 'GET');
+  const host = headers['host'] ?? headers[':authority'];
   const hasBody = headers['content-length'] !== undefined ? headers['content-length'] !== '0' : headers['transfer-encoding'] !== undefined;
   return {
     method,
     scheme: options.scheme ?? (req.socket?.encrypted === true ? 'https' : 'http'),
-    authority: lowerCased(String(headers['host'] ?? headers[':authority'] ?? '')),
+    authority: lowerCased(typeof host === 'string' ? host : String(host ?? '')),
     path,
     query,
     headers: flat ?? (headers as Record<string, string | undefined>),
