@@ -227,6 +227,29 @@ describe('parameter fast path (one expression per method for a few parameter rou
     ]);
   });
 
+  it('path prefixes: whole segments only, a trailing slash in the value ignored, outranked as Gateway API ranks them', () => {
+    const prefix = (value: string): MatchConfig => ({ path: { type: 'PathPrefix', value } });
+    const m = ids([
+      { id: 'api', matches: [prefix('/api')] },
+      { id: 'v2', matches: [prefix('/api/v2/')] },
+      { id: 'user', matches: [tpl('/api/users/:id')] },
+      { id: 'root', matches: [prefix('/')] },
+    ]);
+    expect(['/api', '/api/', '/api/x/y', '/apix', '/api/v2', '/api/v2/a', '/api/v2x', '/api/users/7', '/api/users/7/x', '/', '/other'].map((path) => m({ path }))).toEqual([
+      'api',
+      'api',
+      'api',
+      'root',
+      'v2',
+      'v2',
+      'api',
+      'user',
+      'api',
+      'root',
+      'root',
+    ]);
+  });
+
   it('literal segments with characters special to regular expressions are matched verbatim', () => {
     const t = compileRoutes({ routes: [{ id: 'x', matches: [tpl('/a.b/$(c)+/:id')] }] });
     expect([pv(t, '/a.b/$(c)+/1'), pv(t, '/aXb/$(c)+/1'), pv(t, '/a.b/$c+/1')]).toEqual([['x', 0, { id: '1' }, '/a.b/$(c)+/1'], 'no-route', 'no-route']);
@@ -269,7 +292,7 @@ describe('parameter fast path (one expression per method for a few parameter rou
           path: fc.oneof(
             { weight: 4, arbitrary: template.map((value) => ({ type: 'Template' as const, value })) },
             template.map((value) => ({ type: 'Template' as const, value, ignoreCase: true })),
-            fc.constantFrom('/a', '/a/b', '/x.y').map((value) => ({ type: 'PathPrefix' as const, value })),
+            fc.constantFrom('/a', '/a/b', '/x.y', '/a/', '/', '/:').map((value) => ({ type: 'PathPrefix' as const, value })),
             fc.constantFrom('/a', '/a/b').map((value) => ({ type: 'Exact' as const, value })),
           ),
           method: fc.constantFrom('GET', 'POST'),

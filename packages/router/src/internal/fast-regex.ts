@@ -1,5 +1,5 @@
 /**
- * The parameter fast path: the parameter templates of one method's matcher, as one
+ * The parameter fast path: the parameter templates and path prefixes of one method's matcher, as one
  * anchored regular expression whose alternatives are in rank order, with an empty marker group
  * ending each alternative to tell which one matched. The marker trick is Hono's RegExpRouter's
  * (honojs/hono `src/router/reg-exp-router`), which compiles a whole route table into one RegExp;
@@ -51,9 +51,26 @@ export function templateSource(value: string): string | undefined {
 }
 
 /**
+ * The expression for a PathPrefix value (Gateway API: whole segments, a trailing `/` in the value
+ * ignored, as the trie inserts it): its literal segments, then nothing or `/` and a normalized
+ * rest. Undefined when a segment is not a plain literal.
+ */
+export function prefixSource(value: string): string | undefined {
+  const trimmed = value.endsWith('/') ? value.slice(0, -1) : value;
+  let out = '';
+  if (trimmed !== '') {
+    for (const s of trimmed.slice(1).split('/')) {
+      if (!LITERAL_RE.test(s)) return undefined;
+      out += `/${s.replace(/[$()+.]/g, '\\$&')}`;
+    }
+  }
+  return `${out}(?:/${REST})?`;
+}
+
+/**
  * The fast path of one matcher, or undefined. `list` is every entry of the matcher; `isStatic`
  * tells the entries of its whole-path static map (a path equal to a static key never reaches
- * the expression). Only case-sensitive, unsampled parameter templates without hostnames ranked
+ * the expression). Only case-sensitive, unsampled parameter templates and path prefixes without hostnames ranked
  * before every other non-static entry are taken, so the first alternative that matches is the
  * matcher's answer when its own conditions (headers, query, attributes) hold; when they do not,
  * the caller walks the trie as usual.
@@ -63,10 +80,14 @@ export function buildFastRe(list: readonly Entry[], isStatic: (e: Entry) => bool
   let others = Number.POSITIVE_INFINITY;
   for (const e of list) {
     if (isStatic(e)) continue;
-    const src =
-      e.pathType === 'Template' && e.paramNames.length > 0 && !e.ignoreCase && e.hosts === undefined && e.percent >= 100
+    const plain = !e.ignoreCase && e.hosts === undefined && e.percent >= 100;
+    const src = !plain
+      ? undefined
+      : e.pathType === 'Template' && e.paramNames.length > 0
         ? templateSource(e.pathValue)
-        : undefined;
+        : e.pathType === 'PathPrefix'
+          ? prefixSource(e.pathValue)
+          : undefined;
     if (src === undefined) others = Math.min(others, e.rank);
     else candidates.push({ e, src });
   }
