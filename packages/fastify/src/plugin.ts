@@ -53,13 +53,33 @@ export { isNoRoute };
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
+/**
+ * The peer address of a connection, read from Node once per connection: `socket.remoteAddress`
+ * is a getter that costs a few hundred instructions a call (a native peer-name read the first
+ * time, then loads that go megamorphic across a server's sockets), and a TCP peer never changes.
+ */
+const peers = new WeakMap<object, string>();
+function peerAddress(socket: { readonly remoteAddress?: string | undefined } | null | undefined): string | undefined {
+  if (socket === null || socket === undefined) return undefined;
+  let a = peers.get(socket);
+  if (a === undefined) {
+    a = socket.remoteAddress;
+    if (a !== undefined) peers.set(socket, a);
+  }
+  return a;
+}
+
 const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, options) => {
   const { gateway } = options;
   const fallThrough = (options.notFound ?? 'next') === 'next';
   const address = options.clientAddress ?? 'fastify';
   const toRequest = (request: FastifyRequest): SyRequest => {
-    const clientAddress = address === 'fastify' ? request.ip : address === 'socket' ? request.raw.socket.remoteAddress : address(request);
-    return fromNodeRequest(request.raw, { attributes: options.attributes?.(request), clientAddress });
+    const raw = request.raw;
+    // Without X-Forwarded-For, `request.ip` is the TCP peer whatever `trustProxy` says (Fastify's
+    // proxy-addr reads only that header): the per-connection answer serves.
+    const clientAddress =
+      address === 'fastify' ? (raw.headers['x-forwarded-for'] ? request.ip : peerAddress(raw.socket)) : address === 'socket' ? peerAddress(raw.socket) : address(request);
+    return fromNodeRequest(raw, { attributes: options.attributes?.(request), clientAddress });
   };
   if (!fastify.hasDecorator('switchyard')) fastify.decorate('switchyard', gateway);
   if (!fastify.hasRequestDecorator('switchyard')) fastify.decorateRequest('switchyard', null);

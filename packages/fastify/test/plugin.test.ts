@@ -1,5 +1,5 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, createServer, request as httpRequest } from 'node:http';
+import { Socket, type AddressInfo } from 'node:net';
 import type { SyRequest } from '@switchyard/core';
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
 import { createMockTransport, createTestClock, decideModeConfig, seededRng } from '@switchyard/testing';
@@ -88,6 +88,61 @@ describe('fastify - decide mode', () => {
     const strict = await (await app('respond')).fastify.inject({ url: '/own' });
     expect(strict.statusCode).toBe(404);
     expect(strict.json()).toMatchObject({ error: 'SY_NO_ROUTE' });
+  });
+
+  it("takes the client address from Fastify's trustProxy, or from the socket when told", async () => {
+    const seen = async (fastifyOptions: { trustProxy?: boolean }, clientAddress: 'fastify' | 'socket', headers: Record<string, string>): Promise<string> => {
+      const fastify = Fastify(fastifyOptions);
+      await fastify.register(switchyard, { gateway: mocked().gateway, mode: 'decide', clientAddress });
+      fastify.get('/api/items', async (request) => request.switchyard?.request.clientAddress ?? 'none');
+      const res = await fastify.inject({ url: '/api/items', remoteAddress: '10.0.0.1', headers: { 'x-user-id': 'u9', ...headers } });
+      return res.body;
+    };
+    const xff = { 'x-forwarded-for': '203.0.113.9' };
+    expect(await seen({ trustProxy: true }, 'fastify', xff)).toBe('203.0.113.9');
+    expect(await seen({ trustProxy: true }, 'fastify', {})).toBe('10.0.0.1');
+    expect(await seen({ trustProxy: true }, 'fastify', { 'x-forwarded-for': '' })).toBe('10.0.0.1');
+    expect(await seen({}, 'fastify', xff)).toBe('10.0.0.1');
+    expect(await seen({ trustProxy: true }, 'socket', xff)).toBe('10.0.0.1');
+  });
+
+  it('reads the peer address once per connection, and each connection its own', async () => {
+    const fastify = Fastify();
+    await fastify.register(switchyard, { gateway: mocked().gateway, mode: 'decide' });
+    fastify.get('/api/items', async (request) => request.switchyard?.request.clientAddress ?? 'none');
+    await fastify.listen({ host: '127.0.0.1', port: 0 });
+    // Count Node's peer-name reads (what remoteAddress's getter calls, and the memory spares).
+    const proto = Socket.prototype as unknown as { _getpeername: (this: Socket) => unknown };
+    const original = proto._getpeername;
+    let reads = 0;
+    proto._getpeername = function (this: Socket) {
+      reads++;
+      return original.call(this);
+    };
+    const origin = `http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}`;
+    // Two keep-alive agents of one socket each: two connections.
+    const one = new Agent({ keepAlive: true, maxSockets: 1 });
+    const other = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const get = (agent: Agent, user: string) =>
+        new Promise<string>((resolve, reject) => {
+          const req = httpRequest(`${origin}/api/items`, { agent, headers: { 'x-user-id': user } }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (body += c));
+            res.on('end', () => resolve(body));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect([await get(one, 'a'), await get(one, 'b'), await get(one, 'c'), await get(other, 'd')]).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.1']);
+      expect(reads).toBe(2);
+    } finally {
+      proto._getpeername = original;
+      one.destroy();
+      other.destroy();
+      await fastify.close();
+    }
   });
 });
 
