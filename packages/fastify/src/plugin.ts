@@ -53,6 +53,11 @@ export { isNoRoute };
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
+function hasAny(headers: Readonly<Record<string, string>>): boolean {
+  for (const _ in headers) return true;
+  return false;
+}
+
 /**
  * The peer address of a connection, read from Node once per connection: `socket.remoteAddress`
  * is a getter that costs a few hundred instructions a call (a native peer-name read the first
@@ -105,7 +110,8 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
         return;
       }
       request.switchyard = decision;
-      reply.headers(decision.headers);
+      // Most decisions add no header (limit headers are opt-in): skip Fastify's per-key loop then.
+      if (hasAny(decision.headers)) reply.headers(decision.headers);
       done();
     };
     // A callback hook: when the gateway decides synchronously (in-memory limits) the request
