@@ -47,8 +47,8 @@ for (const line of readFileSync(outFile, 'utf8').split('\n')) {
     skipNext = false;
     continue;
   }
-  const cfn = /^c(?:fn|fi|fl|ob)=\((\d+)\) (.*)$/.exec(line);
-  if (cfn !== null && line.startsWith('cfn=')) names.set(cfn[1], cfn[2]);
+  const cfn = /^cfn=\((\d+)\) (.*)$/.exec(line);
+  if (cfn !== null) names.set(cfn[1], cfn[2]);
   if (line.startsWith('calls=')) {
     skipNext = true;
     continue;

@@ -17,10 +17,8 @@
 set -euo pipefail
 probe=$1
 shift
-out=benchmarks/.probe-$(basename "$probe" .ts).mjs
-./benchmarks/node_modules/.bin/esbuild "$probe" --bundle --platform=node --format=esm --tsconfig=benchmarks/tsconfig.json \
-  --outfile="$out" --log-level=error \
-  --banner:js="import{createRequire}from'module';const require=createRequire(import.meta.url);"
+source "$(dirname "$0")/probe-bundle.sh"
+out=$(bundle_probe "$probe")
 for variant in "$@"; do
   ir=$(CALLGRIND=1 WARMUP=${WARMUP:-10000} valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/dev/null \
     node --single-threaded --no-flush-bytecode --no-memory-reducer "$out" "$variant" "${N:-4000}" 2>&1 |

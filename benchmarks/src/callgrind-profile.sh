@@ -11,10 +11,8 @@ set -euo pipefail
 probe=$1
 variant=$2
 rows=${3:-30}
-out=benchmarks/.probe-$(basename "$probe" .ts).mjs
-./benchmarks/node_modules/.bin/esbuild "$probe" --bundle --platform=node --format=esm --tsconfig=benchmarks/tsconfig.json \
-  --outfile="$out" --log-level=error \
-  --banner:js="import{createRequire}from'module';const require=createRequire(import.meta.url);"
+source "$(dirname "$0")/probe-bundle.sh"
+out=$(bundle_probe "$probe")
 cg=$(mktemp)
 CALLGRIND=1 WARMUP=${WARMUP:-10000} valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$cg" \
   node --perf-basic-prof --single-threaded --no-flush-bytecode --no-memory-reducer "$out" "$variant" "${N:-4000}" >/dev/null 2>&1

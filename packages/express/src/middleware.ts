@@ -6,7 +6,7 @@
  * majors (and `@types/express` or none) fit.
  */
 import type { SyRequest, SyResponse } from '@switchyard/core';
-import { isNoRoute, clientAbortSignal, fromNodeRequest, writeNodeResponse, type Decision, type Gateway, type NodeRequestLike, type NodeResponseLike } from '@switchyard/gateway';
+import { isNoRoute, clientAbortSignal, fromNodeRequest, nodePeerAddress, writeNodeResponse, type Decision, type Gateway, type NodeRequestLike, type NodeResponseLike } from '@switchyard/gateway';
 
 /** The decision of decide mode, as stored on `req.switchyard`. */
 export type SwitchyardDecision = Extract<Decision, { kind: 'continue' }>;
@@ -133,7 +133,7 @@ export function switchyard(options: SwitchyardExpressOptions): (req: ExpressRequ
   const fallThrough = (options.notFound ?? 'next') === 'next';
   const address = options.clientAddress ?? 'express';
   const clientAddressOf = (req: ExpressRequestLike): string | undefined =>
-    address === 'express' ? (req.ip ?? req.socket?.remoteAddress) : address === 'socket' ? req.socket?.remoteAddress : address(req);
+    address === 'express' ? (req.ip ?? nodePeerAddress(req.socket)) : address === 'socket' ? nodePeerAddress(req.socket) : address(req);
 
   function toRequest(req: ExpressRequestLike): Rebuilt {
     const request: SyRequest = fromNodeRequest(req, {

@@ -7,7 +7,7 @@
  * logic: the gateway decides and forwards; the Node bridge streams and writes.
  */
 import type { SyRequest, SyResponse } from '@switchyard/core';
-import { isNoRoute, clientAbortSignal, fromNodeRequest, nodeHeaders, writeNodeResponse, type Decision, type Gateway } from '@switchyard/gateway';
+import { isNoRoute, clientAbortSignal, fromNodeRequest, nodeHeaders, nodePeerAddress, writeNodeResponse, type Decision, type Gateway } from '@switchyard/gateway';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -53,27 +53,6 @@ export { isNoRoute };
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
-function hasAny(headers: Readonly<Record<string, string>>): boolean {
-  for (const _ in headers) return true;
-  return false;
-}
-
-/**
- * The peer address of a connection, read from Node once per connection: `socket.remoteAddress`
- * is a getter that costs a few hundred instructions a call (a native peer-name read the first
- * time, then loads that go megamorphic across a server's sockets), and a TCP peer never changes.
- */
-const peers = new WeakMap<object, string>();
-function peerAddress(socket: { readonly remoteAddress?: string | undefined } | null | undefined): string | undefined {
-  if (socket === null || socket === undefined) return undefined;
-  let a = peers.get(socket);
-  if (a === undefined) {
-    a = socket.remoteAddress;
-    if (a !== undefined) peers.set(socket, a);
-  }
-  return a;
-}
-
 const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, options) => {
   const { gateway } = options;
   const fallThrough = (options.notFound ?? 'next') === 'next';
@@ -83,7 +62,7 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
     // Without X-Forwarded-For, `request.ip` is the TCP peer whatever `trustProxy` says (Fastify's
     // proxy-addr reads only that header): the per-connection answer serves.
     const clientAddress =
-      address === 'fastify' ? (raw.headers['x-forwarded-for'] ? request.ip : peerAddress(raw.socket)) : address === 'socket' ? peerAddress(raw.socket) : address(request);
+      address === 'fastify' ? (raw.headers['x-forwarded-for'] ? request.ip : nodePeerAddress(raw.socket)) : address === 'socket' ? nodePeerAddress(raw.socket) : address(request);
     return fromNodeRequest(raw, { attributes: options.attributes?.(request), clientAddress });
   };
   if (!fastify.hasDecorator('switchyard')) fastify.decorate('switchyard', gateway);
@@ -110,8 +89,7 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
         return;
       }
       request.switchyard = decision;
-      // Most decisions add no header (limit headers are opt-in): skip Fastify's per-key loop then.
-      if (hasAny(decision.headers)) reply.headers(decision.headers);
+      reply.headers(decision.headers);
       done();
     };
     // A callback hook: when the gateway decides synchronously (in-memory limits) the request

@@ -35,7 +35,6 @@ import { match, type MatchResult } from '@switchyard/router';
 import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
 import { assignVariant, decideSplit, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
 import { prepareBody, type PreparedBody } from './body.js';
-import { NO_ATTRIBUTES } from './bridge/shared.js';
 import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan, type RoutePlan } from './compile.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
@@ -43,6 +42,7 @@ import { decideFault } from './fault.js';
 import { forward, type ForwardEvent, type ForwardResult } from './forward.js';
 import { MetricsRegistry, type CounterHandle, type HistogramHandle, type MeterLike } from './metrics.js';
 import { sendMirror, shouldMirror } from './mirror.js';
+import { NO_ATTRIBUTES } from './request-shape.js';
 import { depositRequest } from './retry-budget.js';
 
 /** What a gateway runs on: all injected, so tests drive it with a fake clock and transport. */

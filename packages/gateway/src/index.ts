@@ -18,7 +18,7 @@ export { NO_FAULT, decideFault } from './fault.js';
 export type { MirrorContext, MirrorPolicy } from './mirror.js';
 export { sendMirror, shadowHost, shouldMirror } from './mirror.js';
 export type { FromNodeOptions, NodeRequestLike, NodeResponseLike } from './bridge/node.js';
-export { clientAbortSignal, fromNodeRequest, nodeHeaders, writeNodeResponse } from './bridge/node.js';
+export { clientAbortSignal, fromNodeRequest, nodeHeaders, nodePeerAddress, writeNodeResponse } from './bridge/node.js';
 export type { FetchRequestLike, FromFetchOptions } from './bridge/fetch.js';
 export { fromFetchRequest, toFetchResponse } from './bridge/fetch.js';
 export type { Acquired, Decision, Gateway, GatewayDeps, HandleOptions } from './gateway.js';

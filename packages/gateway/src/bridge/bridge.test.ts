@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromFetchRequest, toFetchResponse } from './fetch.js';
 import { clientAbortSignal, fromNodeRequest, writeNodeResponse, type NodeRequestLike, type NodeResponseLike } from './node.js';
-import { lowerCased, upperCased } from './shared.js';
+import { lowerCased, upperCased } from '../request-shape.js';
 
 /** Lets pending promise continuations run (no timers: the bridge is driven by events). */
 async function flush(): Promise<void> {

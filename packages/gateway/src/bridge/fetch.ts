@@ -3,7 +3,7 @@
  * shapes, typed structurally so the gateway needs no DOM types.
  */
 import type { Body, SyRequest, SyResponse } from '@switchyard/core';
-import { lowerCased, NO_ATTRIBUTES, upperCased } from './shared.js';
+import { lowerCased, NO_ATTRIBUTES, upperCased } from '../request-shape.js';
 
 /** The part of a Fetch `Request` the bridge reads. */
 export interface FetchRequestLike {

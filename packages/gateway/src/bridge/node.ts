@@ -5,7 +5,7 @@
  * `reply.raw`) hand these objects over as they are.
  */
 import { createLightAbortController, type AbortSignalLike, type SyRequest, type SyResponse } from '@switchyard/core';
-import { lowerCased, NO_ATTRIBUTES, upperCased } from './shared.js';
+import { lowerCased, NO_ATTRIBUTES, upperCased } from '../request-shape.js';
 
 /** The part of `http.IncomingMessage` the bridge reads. */
 export interface NodeRequestLike extends AsyncIterable<Uint8Array> {
@@ -36,6 +36,23 @@ export interface NodeResponseLike {
   removeListener(event: 'drain' | 'close' | 'error', listener: (...args: unknown[]) => void): unknown;
   destroy(error?: unknown): unknown;
 }
+
+/**
+ * The TCP peer of a Node socket, read from Node once per connection: `socket.remoteAddress` is a
+ * getter that costs a few hundred instructions a call (a native peer-name read the first time,
+ * then loads that go megamorphic across a server's sockets), and a connection's peer never
+ * changes. What {@link fromNodeRequest} uses when it is not given a client address.
+ */
+export function nodePeerAddress(socket: { readonly remoteAddress?: string | undefined } | null | undefined): string | undefined {
+  if (socket === null || socket === undefined) return undefined;
+  let address = peers.get(socket);
+  if (address === undefined) {
+    address = socket.remoteAddress;
+    if (address !== undefined) peers.set(socket, address);
+  }
+  return address;
+}
+const peers = new WeakMap<object, string>();
 
 /** Options of {@link fromNodeRequest}. */
 export interface FromNodeOptions {
@@ -87,7 +104,7 @@ export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions =
     path,
     query,
     headers: flat ?? (headers as Record<string, string | undefined>),
-    clientAddress: 'clientAddress' in options ? options.clientAddress : req.socket?.remoteAddress,
+    clientAddress: 'clientAddress' in options ? options.clientAddress : nodePeerAddress(req.socket),
     attributes: options.attributes ?? NO_ATTRIBUTES,
     body: hasBody && req.readableEnded !== true ? req : undefined,
   };

@@ -35,6 +35,11 @@ const REST = `(?:${VALUE}(?:/${VALUE})*/?)?`;
 /** Literal segments the expression takes verbatim (a leading `.` or an escape goes to the trie). */
 const LITERAL_RE = /^[-A-Za-z0-9_~!$&'()+,;=:@][-A-Za-z0-9._~!$&'()+,;=:@]*$/;
 
+/** `/segment` as the expression takes it verbatim, or undefined when the segment is not a plain literal. */
+function literalSource(segment: string): string | undefined {
+  return LITERAL_RE.test(segment) ? `/${segment.replace(/[$()+.]/g, '\\$&')}` : undefined;
+}
+
 /** The expression for one template's path, or undefined when it is not a candidate. */
 export function templateSource(value: string): string | undefined {
   const segs = value.slice(1).split('/');
@@ -44,8 +49,11 @@ export function templateSource(value: string): string | undefined {
     if (s.startsWith(':')) out += `/${VALUE}`;
     else if (s.startsWith('*')) out += `/${REST}`;
     else if (s === '' && i === segs.length - 1) out += '/';
-    else if (LITERAL_RE.test(s)) out += `/${s.replace(/[$()+.]/g, '\\$&')}`;
-    else return undefined;
+    else {
+      const literal = literalSource(s);
+      if (literal === undefined) return undefined;
+      out += literal;
+    }
   }
   return out;
 }
@@ -60,8 +68,9 @@ export function prefixSource(value: string): string | undefined {
   let out = '';
   if (trimmed !== '') {
     for (const s of trimmed.slice(1).split('/')) {
-      if (!LITERAL_RE.test(s)) return undefined;
-      out += `/${s.replace(/[$()+.]/g, '\\$&')}`;
+      const literal = literalSource(s);
+      if (literal === undefined) return undefined;
+      out += literal;
     }
   }
   return `${out}(?:/${REST})?`;

@@ -1,7 +1,8 @@
 /**
- * What the bridges share with the gateway: the one empty attribute set (the gateway adds its
- * own attributes to a fresh object without copying an empty one) and case folding that costs
- * nothing when the text is already folded, as request methods and hosts almost always are.
+ * Request-building pieces the bridges share with the gateway: the one empty attribute set (the
+ * gateway adds its own attributes to a fresh object without copying an empty one) and case
+ * folding that costs nothing when the text is already folded, as request methods and hosts
+ * almost always are.
  */
 
 /** The attributes of a request the adapter gave none: one frozen object, recognised by identity. */
