@@ -19,7 +19,7 @@
  * Linkerd `gen_pair`; ties keep the first draw); `sampling: 'with-replacement'` is available.
  */
 import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult } from '@switchyard/core';
-import { isFailure } from '@switchyard/core';
+import { isFailure, isLocalOrigin } from '@switchyard/core';
 import { emptyFor, invalid } from './internal/common.js';
 import { bestOf, type Sampling } from './internal/choices.js';
 import { createView, rekey, resolve, type EligibleView, type Slot } from './internal/slots.js';
@@ -181,7 +181,7 @@ export function peakEwma(options: PeakEwmaOptions = {}): LoadBalancer<PeakEwmaSt
       if (s === undefined) return;
       if (s.inFlight > 0) s.inFlight--;
       // A canceled try (hedge loser, client abort) says nothing about the endpoint.
-      if (outcome.kind === 'error' && outcome.error === 'canceled') {
+      if (outcome.kind === 'error' && isLocalOrigin(outcome.error)) {
         rekeyed(s, state);
         return;
       }

@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'SY_BODY_CONSUMED',
   'SY_STORE_UNAVAILABLE',
   'SY_TIMER_LOOP',
+  'SY_INTERNAL',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -44,6 +45,7 @@ export const ERROR_STATUS: Readonly<Record<SwitchyardErrorCode, number>> = Objec
   SY_BODY_CONSUMED: 500,
   SY_STORE_UNAVAILABLE: 503,
   SY_TIMER_LOOP: 500,
+  SY_INTERNAL: 500,
 });
 
 const BRAND = Symbol.for('switchyard.error');

@@ -16,7 +16,7 @@ export { isIdempotentMethod } from './http.js';
 export type { Endpoint, EndpointInput, Locality } from './endpoint.js';
 export { createEndpoint } from './endpoint.js';
 export type { Outcome, OutcomeErrorKind } from './outcome.js';
-export { isFailure } from './outcome.js';
+export { isFailure, isLocalOrigin } from './outcome.js';
 export type { Transport, TransportResult, TransportSendOptions } from './transport.js';
 export type { Handler, Layer } from './layer.js';
 export { compose } from './layer.js';

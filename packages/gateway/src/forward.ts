@@ -120,6 +120,8 @@ const ERROR_CODE: Readonly<Record<OutcomeErrorKind, SwitchyardErrorCode>> = {
   reset: 'SY_UPSTREAM_RESET',
   timeout: 'SY_UPSTREAM_TIMEOUT',
   canceled: 'SY_CANCELED',
+  'invalid-request': 'SY_BAD_REQUEST',
+  local: 'SY_INTERNAL',
 };
 
 /**
@@ -229,11 +231,12 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       try {
         sent = ctx.transport.send(ctx.request(endpoint, body), endpoint, { signal: t.controller.signal });
       } catch (err) {
-        sent = Promise.resolve({ kind: 'error', error: 'reset', message: `transport threw: ${String(err)}`, cause: err });
+        // A transport that throws has a bug or refused the request locally: never the endpoint's fault.
+        sent = Promise.resolve({ kind: 'error', error: 'local', message: 'the transport failed before sending', cause: err });
       }
       sent.then(
         (result) => onResult(t, result),
-        (err: unknown) => onResult(t, { kind: 'error', error: 'reset', message: `transport rejected: ${String(err)}`, cause: err }),
+        (err: unknown) => onResult(t, { kind: 'error', error: 'local', message: 'the transport failed before sending', cause: err }),
       );
     }
 

@@ -544,7 +544,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         },
         onEvent: listeners.size > 0 ? (event: ForwardEvent) => emit({ kind: 'upstream', at: clock.now(), route: route.name, event }) : undefined,
       });
-      if (permit !== undefined) up.breaker?.record(permit, result.kind === 'error' ? result.code !== 'SY_CANCELED' : result.response.status >= 500, clock.now());
+      if (permit !== undefined) {
+        // Only the upstream's own failures count: a canceled try, a request the client made
+        // unsendable (400) or the gateway's own fault (500) give the permit back without a verdict.
+        if (result.kind === 'error' && (result.code === 'SY_CANCELED' || result.code === 'SY_BAD_REQUEST' || result.code === 'SY_INTERNAL')) up.breaker?.release(permit);
+        else up.breaker?.record(permit, result.kind === 'error' ? true : result.response.status >= 500, clock.now());
+      }
       permit = undefined;
       if (result.kind === 'error') {
         return { response: errorResponse(result.code, result.message, headers), backend: backend.name, endpoint: result.endpoint?.id, tries: result.tries, code: result.code };

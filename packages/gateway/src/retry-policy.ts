@@ -1,4 +1,4 @@
-import { parseRetryAfter, type ResponseHeaders, type Rng, type TransportResult } from '@switchyard/core';
+import { isLocalOrigin, parseRetryAfter, type OutcomeErrorKind, type ResponseHeaders, type Rng, type TransportResult } from '@switchyard/core';
 
 /**
  * Envoy's `retry_on` conditions (router filter, `x-envoy-retry-on`), the ones that apply to
@@ -50,7 +50,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
 /** What one try produced, as far as retry decisions are concerned. */
 export type TryResult =
   | { readonly kind: 'response'; readonly status: number; readonly headers: ResponseHeaders }
-  | { readonly kind: 'error'; readonly error: 'connect' | 'timeout' | 'reset' | 'canceled' };
+  | { readonly kind: 'error'; readonly error: OutcomeErrorKind };
 
 /** Turns a transport result into a {@link TryResult}. */
 export function tryResultOf(result: TransportResult): TryResult {
@@ -63,7 +63,7 @@ export function tryResultOf(result: TransportResult): TryResult {
 export function isRetriable(policy: RetryPolicy, result: TryResult): boolean {
   for (const on of policy.retryOn) {
     if (result.kind === 'error') {
-      if (result.error === 'canceled') return false;
+      if (isLocalOrigin(result.error)) return false;
       switch (on) {
         case '5xx':
           return true;

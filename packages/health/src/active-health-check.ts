@@ -187,7 +187,7 @@ export function statusInRanges(status: number, ranges: readonly StatusRange[]): 
  * Network errors are counted failures; an unexpected status fails at once unless retriable.
  */
 export function classifyHealthCheck(plan: HealthCheckPlan, result: TransportResult, bodyMatched = true): HealthCheckResult {
-  if (result.kind === 'error') return { kind: 'fail', reason: result.error === 'canceled' ? 'timeout' : result.error, counted: true };
+  if (result.kind === 'error') return { kind: 'fail', reason: result.error === 'canceled' ? 'timeout' : result.error === 'invalid-request' ? 'local' : result.error, counted: true };
   const status = result.response.status;
   if (!statusInRanges(status, plan.expectedStatuses)) return { kind: 'fail', reason: 'status', counted: statusInRanges(status, plan.retriableStatuses) };
   if (!bodyMatched) return { kind: 'fail', reason: 'body', counted: false };

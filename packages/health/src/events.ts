@@ -17,7 +17,8 @@ export type OutlierDetectorKind =
   | 'failure-percentage-local-origin';
 
 /** Why an active health check failed. */
-export type HealthCheckFailureKind = 'connect' | 'timeout' | 'reset' | 'status' | 'body';
+/** `local`: the transport refused to send the check itself (see core's `OutcomeErrorKind`). */
+export type HealthCheckFailureKind = 'connect' | 'timeout' | 'reset' | 'local' | 'status' | 'body';
 
 /** One health event. `at` is the monotonic time (`Clock.now()`) it happened. */
 export type HealthEvent =

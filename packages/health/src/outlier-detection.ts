@@ -17,7 +17,7 @@
  * same as with Envoy's interval timer. A gateway that wants `unejected` events on time can arm
  * one timer at {@link OutlierState.nextSweepAt}.
  */
-import { IssueCollector, chance, randomInt, type Endpoint, type Outcome, type Rng } from '@switchyard/core';
+import { IssueCollector, chance, isLocalOrigin, randomInt, type Endpoint, type Outcome, type Rng } from '@switchyard/core';
 import type { HealthEventSink, OutlierDetectorKind } from './events.js';
 import { bool, num, oneOf } from './internal/validate.js';
 
@@ -314,7 +314,7 @@ export function observeOutcome(plan: OutlierDetectionPlan, state: OutlierState, 
     putHttpResponseCode(plan, state, host, outcome.status, now, rng, sink);
     return;
   }
-  if (outcome.error === 'canceled') return;
+  if (isLocalOrigin(outcome.error)) return;
   if (plan.splitExternalLocalOriginErrors) {
     host.localTotal++;
     if (++host.consecutiveLocalOriginFailure === plan.consecutiveLocalOriginFailure) {

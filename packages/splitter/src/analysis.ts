@@ -12,7 +12,7 @@
  *
  * @packageDocumentation
  */
-import { isFailure, type Outcome } from '@switchyard/core';
+import { isFailure, isLocalOrigin, type Outcome } from '@switchyard/core';
 import { normalUpperTail } from './internal/math.js';
 
 /** Outcomes of one side (canary or baseline) over one analysis window. Plain, mutable data. */
@@ -44,7 +44,7 @@ export function createSideWindow(): SideWindow {
  * are kept in a ring of `maxSamples`. Mutates `w`. Used by {@link observeRollout}.
  */
 export function observeSide(w: SideWindow, outcome: Outcome, maxSamples: number): void {
-  if (outcome.kind === 'error' && outcome.error === 'canceled') return;
+  if (outcome.kind === 'error' && isLocalOrigin(outcome.error)) return;
   w.requests++;
   if (isFailure(outcome)) w.failures++;
   if (outcome.kind === 'response') {
