@@ -11,8 +11,13 @@
  * ASCII fast path with identical output), so a key maps to the same endpoint in every process
  * and runtime. When every policy yields nothing, the
  * balancer picks at random (Envoy's behaviour).
+ *
+ * With `compatibility: 'envoy'` the balancers hash as Envoy does instead: XXH64 of each value's
+ * bytes and a 64-bit combination (`computeEnvoyRequestHash`), so that an Envoy with the same
+ * `hash_policy` gets the same hash for the same request.
  */
 import { murmur3, type SyRequest } from '@switchyard/core';
+import { xxh64Hi, xxh64Lo, xxh64String } from './xxhash64.js';
 
 /** One hash policy. `terminal: true` stops evaluation once a hash exists. */
 export type HashPolicy =
@@ -125,6 +130,105 @@ export function compileRequestHash(policies: readonly HashPolicy[] | undefined, 
   return (request) => combineHashes(list, request, hash);
 }
 
+/** High half of the last Envoy request hash computed by a {@link compileEnvoyRequestHash} function (internal). */
+export let envoyHashHi = 0;
+/** Low half of the last Envoy request hash (internal). */
+export let envoyHashLo = 0;
+
+/**
+ * The value Envoy hashes for `policy` (`source/common/http/hash_policy.cc`), or undefined when it
+ * yields no hash: a header that is present (even empty); a cookie by Envoy's parser
+ * (`Utility::parseCookieValue`: `;`-separated, name from the first non-space to `=`, value as
+ * is, surrounding double quotes removed; an empty value yields no hash); the first value of a
+ * query parameter, undecoded (`QueryParamsMulti::parseQueryString`; present without `=` is
+ * `''`); the client address (empty yields none); an attribute's string form.
+ */
+function envoyPolicyValue(policy: HashPolicy, request: SyRequest): string | undefined {
+  switch (policy.kind) {
+    case 'cookie': {
+      const v = envoyCookieValue(request.headers['cookie'], policy.name);
+      return v === '' ? undefined : v;
+    }
+    case 'source-ip': {
+      const a = request.clientAddress;
+      return a === '' ? undefined : a;
+    }
+    default:
+      return hashPolicyValue(policy, request);
+  }
+}
+
+/**
+ * Envoy's combination (`HashPolicyImpl::generateHash`): each value hashed with XXH64 (seed 0),
+ * `hash = rotl64(hash, 1) ^ h` from the second on, `terminal` stops once a hash exists. Header,
+ * cookie and query values are hashed as the bytes they arrived as (one byte per character, as
+ * Node and the Fetch `Headers` decode them); attributes as UTF-8. Leaves the result in
+ * `envoyHashHi:envoyHashLo`; false when no policy applied.
+ */
+function envoyCombine(policies: readonly HashPolicy[], request: SyRequest): boolean {
+  let has = false;
+  let hH = 0;
+  let hL = 0;
+  for (const p of policies) {
+    const v = envoyPolicyValue(p, request);
+    if (v !== undefined) {
+      xxh64String(v, 0, 0, p.kind !== 'attribute');
+      if (has) {
+        const rH = ((hH << 1) | (hL >>> 31)) >>> 0;
+        const rL = ((hL << 1) | (hH >>> 31)) >>> 0;
+        hH = (rH ^ xxh64Hi) >>> 0;
+        hL = (rL ^ xxh64Lo) >>> 0;
+      } else {
+        hH = xxh64Hi;
+        hL = xxh64Lo;
+        has = true;
+      }
+    }
+    if (p.terminal === true && has) break;
+  }
+  envoyHashHi = hH;
+  envoyHashLo = hL;
+  return has;
+}
+
+/**
+ * Envoy's 64-bit hash of `request` under `policies` (see `envoyCombine` above), or undefined
+ * when none applied. What an Envoy with the same `hash_policy` computes for the same request.
+ *
+ * @example
+ * ```ts
+ * import { computeEnvoyRequestHash, hashByHeader } from '@switchyard/balancers';
+ * computeEnvoyRequestHash([hashByHeader('x-user')], req); // XXH64 of the header value, a BigInt
+ * ```
+ */
+export function computeEnvoyRequestHash(policies: readonly HashPolicy[], request: SyRequest): bigint | undefined {
+  if (!envoyCombine(policies, request)) return undefined;
+  return (BigInt(envoyHashHi) << 32n) | BigInt(envoyHashLo);
+}
+
+/**
+ * {@link computeEnvoyRequestHash} specialised once for `policies` (internal): returns whether a
+ * hash was produced and leaves it in `envoyHashHi:envoyHashLo` (no allocation). A single header
+ * policy is one property read and one XXH64. Undefined when there is no policy.
+ */
+export function compileEnvoyRequestHash(policies: readonly HashPolicy[] | undefined): ((request: SyRequest) => boolean) | undefined {
+  if (policies === undefined || policies.length === 0) return undefined;
+  const only = policies[0] as HashPolicy;
+  if (policies.length === 1 && only.kind === 'header') {
+    const name = only.name;
+    return (request) => {
+      const v = request.headers[name];
+      if (v === undefined) return false;
+      xxh64String(v, 0, 0, true);
+      envoyHashHi = xxh64Hi;
+      envoyHashLo = xxh64Lo;
+      return true;
+    };
+  }
+  const list = [...policies];
+  return (request) => envoyCombine(list, request);
+}
+
 /** Keys longer than this are hashed every time, never remembered (bounds retained memory). */
 export const HASH_MEMO_MAX_KEY_LENGTH = 128;
 
@@ -196,6 +300,23 @@ function cookieValue(header: string | undefined, name: string): string | undefin
     }
   }
   return undefined;
+}
+
+/** Envoy's cookie parser (`forEachCookie` in `source/common/http/utility.cc`); '' when absent. */
+function envoyCookieValue(header: string | undefined, name: string): string {
+  if (header === undefined) return '';
+  for (const part of header.split(';')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    let start = 0;
+    while (start < part.length && part.charCodeAt(start) === 0x20) start++;
+    if (part.slice(start, eq) !== name) continue;
+    let v = part.slice(eq + 1);
+    if (v.length >= 2 && v.charCodeAt(0) === 0x22 && v.charCodeAt(v.length - 1) === 0x22) v = v.slice(1, -1);
+    return v;
+  }
+  return '';
 }
 
 function queryValue(query: string, name: string): string | undefined {

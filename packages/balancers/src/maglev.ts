@@ -14,7 +14,9 @@
 import { murmur3, type LoadBalancer, type PickInput, type PickResult } from '@switchyard/core';
 import { boundedPick } from './internal/bounded-load.js';
 import { emptyFor, invalid } from './internal/common.js';
-import { hashingParts, type BoundedLoadOptions, type HashingState } from './internal/hashing.js';
+import { mod64 } from './internal/envoy.js';
+import { envoyHashingBalancer, hashingParts, isEnvoy, type BoundedLoadOptions, type HashingState } from './internal/hashing.js';
+import { xxh64Hi, xxh64Lo, xxh64String } from './xxhash64.js';
 
 /** Options of {@link maglev}. */
 export interface MaglevOptions extends BoundedLoadOptions {
@@ -91,6 +93,70 @@ export function buildMaglevTable(keys: readonly string[], weights: readonly numb
   return table;
 }
 
+/**
+ * Builds a Maglev table exactly as Envoy's `MaglevTable` (`maglev_lb.cc`): endpoints sorted by
+ * key (Envoy sorts by the key's bytes; keys here compare by UTF-16 code units, the same order for
+ * the ASCII addresses and host names used as keys); `offset = XXH64(key) mod M`,
+ * `skip = XXH64(key, seed 1) mod (M − 1) + 1`; normalized weights `w / Σw` as doubles, and an
+ * endpoint claims its next free slot on the iterations where `iteration × w ≥ target`,
+ * `target += max w`, until the table is full. Entry `j` holds the index **into `keys` as given**
+ * (the build sorts a copy), so the caller's order (Envoy's host-set order, which its bounded load
+ * probes in) is kept.
+ *
+ * @example
+ * ```ts
+ * import { buildEnvoyMaglevTable } from '@switchyard/balancers';
+ * const keys = ['127.0.0.1:90', '127.0.0.1:91', '127.0.0.1:92', '127.0.0.1:93', '127.0.0.1:94', '127.0.0.1:95'];
+ * Array.from(buildEnvoyMaglevTable(keys, [1, 1, 1, 1, 1, 1], 7)); // [2, 4, 0, 1, 5, 0, 3] (Envoy's test)
+ * ```
+ */
+export function buildEnvoyMaglevTable(keys: readonly string[], weights: readonly number[], tableSize = 65_537): Int32Array {
+  const n = keys.length;
+  const M = tableSize;
+  const table = new Int32Array(M).fill(-1);
+  if (n === 0) return table;
+  const sorted = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
+    const ka = keys[a] as string;
+    const kb = keys[b] as string;
+    return ka < kb ? -1 : ka > kb ? 1 : a - b;
+  });
+  let sum = 0;
+  for (const w of weights) sum += w;
+  const pos = new Int32Array(n);
+  const skip = new Int32Array(n);
+  const weight = new Float64Array(n);
+  const target = new Float64Array(n);
+  let maxWeight = 0;
+  for (let e = 0; e < n; e++) {
+    const i = sorted[e] as number;
+    const key = keys[i] as string;
+    xxh64String(key, 0, 0, false);
+    pos[e] = mod64(xxh64Hi, xxh64Lo, M);
+    xxh64String(key, 0, 1, false);
+    skip[e] = mod64(xxh64Hi, xxh64Lo, M - 1) + 1;
+    weight[e] = (weights[i] as number) / sum;
+    maxWeight = Math.max(maxWeight, weight[e] as number);
+  }
+  let filled = 0;
+  for (let iteration = 1; filled < M; iteration++) {
+    for (let e = 0; e < n && filled < M; e++) {
+      if (iteration * (weight[e] as number) < (target[e] as number)) continue;
+      target[e] = (target[e] as number) + maxWeight;
+      const s = skip[e] as number;
+      let c = pos[e] as number;
+      while ((table[c] as number) >= 0) {
+        c += s;
+        if (c >= M) c -= M;
+      }
+      table[c] = sorted[e] as number;
+      c += s;
+      pos[e] = c >= M ? c - M : c;
+      filled++;
+    }
+  }
+  return table;
+}
+
 /** The table with its `-1`-free entries in the narrowest unsigned array that holds `n − 1`. */
 function compactTable(table: Int32Array, n: number): MaglevTable {
   return n <= 256 ? Uint8Array.from(table) : n <= 65_536 ? Uint16Array.from(table) : Uint32Array.from(table);
@@ -117,6 +183,17 @@ function compactTable(table: Int32Array, n: number): MaglevTable {
 export function maglev(options: MaglevOptions = {}): LoadBalancer<MaglevState> {
   const M = options.tableSize ?? 65_537;
   if (!isPrime(M) || M > 5_000_011) invalid('tableSize', 'must be a prime <= 5000011');
+  if (isEnvoy(options)) {
+    return envoyHashingBalancer<MaglevTable>(
+      {
+        name: 'maglev',
+        empty: new Uint8Array(0),
+        build: (keys, weights) => compactTable(buildEnvoyMaglevTable(keys, weights, M), keys.length),
+        owner: (table, hi, lo) => table[mod64(hi, lo, M)] as number,
+      },
+      options,
+    );
+  }
   const owner = (table: MaglevTable, hash: number): number => table[hash % M] as number;
   const parts = hashingParts<MaglevTable>(
     {

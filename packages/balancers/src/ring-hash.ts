@@ -14,7 +14,8 @@
  */
 import { murmur3, type LoadBalancer } from '@switchyard/core';
 import { invalid } from './internal/common.js';
-import { hashingBalancer, type BoundedLoadOptions, type HashingState } from './internal/hashing.js';
+import { envoyHashingBalancer, hashingBalancer, isEnvoy, type BoundedLoadOptions, type HashingState } from './internal/hashing.js';
+import { xxh64Hi, xxh64Lo, xxh64String } from './xxhash64.js';
 
 export type { BoundedLoadOptions } from './internal/hashing.js';
 
@@ -32,8 +33,11 @@ export interface Ring {
   readonly owners: Int32Array;
 }
 
-/** Plain state of {@link ringHash}: `built` is the ring over `slots` (the eligible endpoints). */
-export type RingHashState = HashingState<Ring>;
+/**
+ * Plain state of {@link ringHash}: `built` is the ring over `slots` (the eligible endpoints), a
+ * {@link Ring} or, with `compatibility: 'envoy'`, an {@link EnvoyRing}.
+ */
+export type RingHashState = HashingState<Ring | EnvoyRing>;
 
 /**
  * Builds a Ketama ring for `keys` with `weights` (Envoy's sizing; see the file comment).
@@ -89,6 +93,102 @@ export function ringLookup(ring: Ring, hash: number): number {
 }
 
 /**
+ * A ring as Envoy builds it (`compatibility: 'envoy'`): 64-bit entry hashes as sorted
+ * (`hi`, `lo`) halves and the index of the endpoint owning each.
+ */
+export interface EnvoyRing {
+  readonly hi: Uint32Array;
+  readonly lo: Uint32Array;
+  readonly owners: Int32Array;
+}
+
+/**
+ * Builds a ring exactly as Envoy's `RingHashLoadBalancer::Ring` (`ring_hash_lb.cc`, default
+ * `hash_function: XX_HASH`): normalized weights `w / Σw` (doubles), `scale = min(⌈min_w ×
+ * minimumRingSize⌉ / min_w, maximumRingSize)`, and for each endpoint in the given order, entries
+ * `XXH64("<key>_<i>")` (`i` = 0, 1, … in decimal) while the running count is below the running
+ * target `Σ scale × w`. Entries are sorted by hash (Envoy's `std::sort` leaves equal hashes in an
+ * unspecified order; here the lower endpoint index comes first: equal 64-bit hashes need equal
+ * keys).
+ *
+ * @example
+ * ```ts
+ * import { buildEnvoyRing, envoyRingLookup } from '@switchyard/balancers';
+ * const ring = buildEnvoyRing(['127.0.0.1:90', '127.0.0.1:91'], [1, 1], 1024, 8_388_608);
+ * envoyRingLookup(ring, 0n); // owner index of the first entry
+ * ```
+ */
+export function buildEnvoyRing(keys: readonly string[], weights: readonly number[], minimumRingSize: number, maximumRingSize: number): EnvoyRing {
+  const n = keys.length;
+  if (n === 0) return { hi: new Uint32Array(0), lo: new Uint32Array(0), owners: new Int32Array(0) };
+  let sum = 0;
+  for (const w of weights) sum += w;
+  let minNorm = 1;
+  for (const w of weights) minNorm = Math.min(minNorm, w / sum);
+  const scale = Math.min(Math.ceil(minNorm * minimumRingSize) / minNorm, maximumRingSize);
+  const his: number[] = [];
+  const los: number[] = [];
+  const owners: number[] = [];
+  let target = 0;
+  let current = 0;
+  for (let i = 0; i < n; i++) {
+    target += scale * ((weights[i] as number) / sum);
+    const key = keys[i] as string;
+    for (let r = 0; current < target; r++, current++) {
+      xxh64String(`${key}_${r}`, 0, 0, false);
+      his.push(xxh64Hi);
+      los.push(xxh64Lo);
+      owners.push(i);
+    }
+  }
+  const m = his.length;
+  const idx = Array.from({ length: m }, (_, j) => j);
+  idx.sort((a, b) => (his[a] as number) - (his[b] as number) || (los[a] as number) - (los[b] as number) || (owners[a] as number) - (owners[b] as number));
+  const ring = { hi: new Uint32Array(m), lo: new Uint32Array(m), owners: new Int32Array(m) };
+  for (let j = 0; j < m; j++) {
+    const k = idx[j] as number;
+    ring.hi[j] = his[k] as number;
+    ring.lo[j] = los[k] as number;
+    ring.owners[j] = owners[k] as number;
+  }
+  return ring;
+}
+
+/**
+ * The owner of the entry Envoy's `Ring::chooseHost` (a port of libketama's binary search) picks
+ * for the 64-bit hash `hi:lo`: the first entry whose hash is ≥ the request's (an equal hash maps
+ * to that entry), wrapping past the last entry to the first. Ketama's search with its signed
+ * bounds returns exactly that entry; this is the same search written as a lower bound.
+ */
+export function envoyRingOwner(ring: EnvoyRing, hi: number, lo: number): number {
+  const his = ring.hi;
+  const los = ring.lo;
+  let a = 0;
+  let b = his.length;
+  while (a < b) {
+    const mid = (a + b) >>> 1;
+    const mh = his[mid] as number;
+    if (mh < hi || (mh === hi && (los[mid] as number) < lo)) a = mid + 1;
+    else b = mid;
+  }
+  return ring.owners[a === his.length ? 0 : a] as number;
+}
+
+/**
+ * {@link envoyRingOwner} for a hash given as an unsigned 64-bit BigInt (what Envoy's tests and
+ * `LoadBalancerContext::computeHashKey` hand the ring).
+ *
+ * @example
+ * ```ts
+ * envoyRingLookup(ring, 3551244743356806947n);
+ * ```
+ */
+export function envoyRingLookup(ring: EnvoyRing, hash: bigint): number {
+  const h = BigInt.asUintN(64, hash);
+  return envoyRingOwner(ring, Number(h >> 32n), Number(h & 0xffffffffn));
+}
+
+/**
  * Creates a ring-hash balancer.
  *
  * When to use: cache affinity (the same key → the same endpoint) with minimal movement when
@@ -110,6 +210,17 @@ export function ringHash(options: RingHashOptions = {}): LoadBalancer<RingHashSt
   const maxSize = options.maximumRingSize ?? 8_388_608;
   if (!Number.isInteger(minSize) || minSize < 1 || minSize > 8_388_608) invalid('minimumRingSize', 'must be an integer in [1, 8388608]');
   if (!Number.isInteger(maxSize) || maxSize < minSize || maxSize > 8_388_608) invalid('maximumRingSize', 'must be an integer in [minimumRingSize, 8388608]');
+  if (isEnvoy(options)) {
+    return envoyHashingBalancer<EnvoyRing>(
+      {
+        name: 'ring-hash',
+        empty: { hi: new Uint32Array(0), lo: new Uint32Array(0), owners: new Int32Array(0) },
+        build: (keys, weights) => buildEnvoyRing(keys, weights, minSize, maxSize),
+        owner: envoyRingOwner,
+      },
+      options,
+    ) as LoadBalancer<RingHashState>;
+  }
   return hashingBalancer<Ring>(
     {
       name: 'ring-hash',
@@ -119,5 +230,5 @@ export function ringHash(options: RingHashOptions = {}): LoadBalancer<RingHashSt
       owner: ringLookup,
     },
     options,
-  );
+  ) as LoadBalancer<RingHashState>;
 }

@@ -6,9 +6,10 @@
  * (keys and weights → its structure) and `owner` (structure, hash → index of the owning slot).
  */
 import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult, SyRequest } from '@switchyard/core';
-import { compileRequestHash, createHashMemo, type HashPolicy } from '../hash-policy.js';
+import { compileEnvoyRequestHash, compileRequestHash, createHashMemo, envoyHashHi, envoyHashLo, type HashPolicy } from '../hash-policy.js';
 import { boundedPick } from './bounded-load.js';
 import { emptyFor, invalid } from './common.js';
+import { envoyBoundedPick, envoyHashKey } from './envoy.js';
 import { baseSlot, createView, rekey, release, resolve, type EligibleView, type Slot } from './slots.js';
 
 /** Options shared by the hashing balancers. */
@@ -36,6 +37,22 @@ export interface BoundedLoadOptions {
    * Picks are identical either way.
    */
   readonly hashCacheSize?: number;
+  /**
+   * Whose consistent hashing to reproduce (default `'switchyard'`: murmur3, 32-bit ring, the
+   * bounded-load rule of the paper). `'envoy'` agrees with Envoy bit for bit so that Envoy
+   * sidecars and switchyard services send a key to the same endpoint: XXH64 of the same request
+   * bytes combined as Envoy's `HashPolicyImpl`, Envoy's 64-bit ring and Maglev table, endpoint keys
+   * as Envoy's (`envoy.lb.hash_key` metadata, else `ip:port`), and Envoy's bounded-load rule and
+   * shuffle. See the package README for the settings under which the picks agree.
+   */
+  readonly compatibility?: 'switchyard' | 'envoy';
+}
+
+/** True for `compatibility: 'envoy'` (validated: anything but the two values is a ConfigError). */
+export function isEnvoy(options: BoundedLoadOptions): boolean {
+  const c = options.compatibility;
+  if (c !== undefined && c !== 'switchyard' && c !== 'envoy') invalid('compatibility', "must be 'switchyard' or 'envoy'");
+  return c === 'envoy';
 }
 
 /** Plain state of a hashing balancer; `T` is what the algorithm builds (ring, table). */
@@ -97,10 +114,12 @@ export interface HashingParts<T> {
 /** The shared parts of a consistent-hashing balancer over `algorithm` (see the file comment). */
 export function hashingParts<T>(algorithm: HashingAlgorithm<T>, options: BoundedLoadOptions): HashingParts<T> {
   const factor = checkFactor(options.hashBalanceFactor);
+  const envoy = isEnvoy(options);
   const cacheSize = options.hashCacheSize ?? 0;
   if (!Number.isInteger(cacheSize) || cacheSize < 0) invalid('hashCacheSize', 'must be a non-negative integer');
-  const keyOf = options.hashKey ?? ((e: Endpoint) => e.id);
-  const requestHash = compileRequestHash(options.hashPolicy, cacheSize === 0 ? undefined : createHashMemo(cacheSize));
+  if (envoy && cacheSize > 0) invalid('hashCacheSize', "remembers murmur3 hashes: not available with compatibility: 'envoy'");
+  const keyOf = options.hashKey ?? (envoy ? envoyHashKey : (e: Endpoint) => e.id);
+  const requestHash = envoy ? undefined : compileRequestHash(options.hashPolicy, cacheSize === 0 ? undefined : createHashMemo(cacheSize));
   const { build, sortByKey } = algorithm;
   const make = (e: Endpoint): Slot => baseSlot(e, -Infinity);
   const fresh = (table: Map<string, Slot>): HashingState<T> => ({ table, view: createView(), built: algorithm.empty, slots: [], picks: [], ready: undefined, epoch: -1, totalWeight: 0 });
@@ -165,6 +184,60 @@ export function hashingBalancer<T>(algorithm: HashingAlgorithm<T>, options: Boun
       h >>>= 0;
       if (factor === undefined) return state.picks[owner(state.built, h)] as PickResult;
       return boundedPick(state.slots, state.totalWeight, factor, h, owner, state.built).picked;
+    },
+    begin: parts.begin,
+    observe: parts.observe,
+  };
+}
+
+/** What one consistent-hashing algorithm supplies to {@link envoyHashingBalancer}: 64-bit lookups. */
+export interface EnvoyHashingAlgorithm<T> {
+  readonly name: string;
+  readonly empty: T;
+  /** Builds over the endpoints in the eligible order (an algorithm that sorts does it inside). */
+  build(keys: readonly string[], weights: readonly number[]): T;
+  /** Index (into the slots `build` was given) of the owner of the 64-bit hash `hi:lo`. */
+  owner(built: T, hi: number, lo: number): number;
+}
+
+/**
+ * A consistent-hashing balancer in `compatibility: 'envoy'` mode: the request's 64-bit hash
+ * (Envoy's hash policies over XXH64), the algorithm's 64-bit lookup, Envoy's bounded load. A
+ * precomputed `hash` (core's 32-bit affinity hash) is taken as the high half of a 64-bit hash, so
+ * that it keeps its place on the ring (`h / 2^32` of the way round); with no hash, 64 random bits
+ * (Envoy: `random_.random()`).
+ */
+export function envoyHashingBalancer<T>(algorithm: EnvoyHashingAlgorithm<T>, options: BoundedLoadOptions): LoadBalancer<HashingState<T>> {
+  const parts = hashingParts<T>({ name: algorithm.name, empty: algorithm.empty, sortByKey: false, build: algorithm.build, owner: () => 0 }, options);
+  const { factor, prepare } = parts;
+  const requestHash = compileEnvoyRequestHash(options.hashPolicy);
+  const owner = algorithm.owner;
+  return {
+    name: algorithm.name,
+    create: parts.create,
+    update: parts.update,
+    pick(state: HashingState<T>, input: PickInput): PickResult {
+      const eligible = input.eligible;
+      if (eligible !== state.ready) {
+        if (eligible.length === 0) return emptyFor(state.table.size);
+        prepare(state, eligible, input.now);
+      }
+      let hi: number;
+      let lo: number;
+      const given = input.hash;
+      const request = input.request;
+      if (given !== undefined) {
+        hi = given >>> 0;
+        lo = 0;
+      } else if (requestHash !== undefined && request !== undefined && requestHash(request)) {
+        hi = envoyHashHi;
+        lo = envoyHashLo;
+      } else {
+        hi = Math.floor(input.rng.next() * 4294967296);
+        lo = Math.floor(input.rng.next() * 4294967296);
+      }
+      if (factor === undefined) return state.picks[owner(state.built, hi, lo)] as PickResult;
+      return envoyBoundedPick(state.slots, state.totalWeight, factor, hi, lo, owner, state.built).picked;
     },
     begin: parts.begin,
     observe: parts.observe,
