@@ -243,7 +243,9 @@ function encode(s: string, latin1: boolean): number {
  * (internal). `latin1` selects the bytes of an HTTP field value (see `encode`); otherwise UTF-8.
  */
 export function xxh64String(s: string, seedHi: number, seedLo: number, latin1: boolean): void {
-  xxh64Bytes(scratch, encode(s, latin1), seedHi, seedLo);
+  // Encode first: it may replace `scratch` with a larger buffer.
+  const length = encode(s, latin1);
+  xxh64Bytes(scratch, length, seedHi, seedLo);
 }
 
 /**
