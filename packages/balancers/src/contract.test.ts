@@ -29,6 +29,10 @@ describeBalancerContract('ring-hash', () => ringHash({ minimumRingSize: 64 }));
 describeBalancerContract('ring-hash bounded', () => ringHash({ minimumRingSize: 64, hashBalanceFactor: 125 }));
 describeBalancerContract('maglev', () => maglev({ tableSize: 251 }));
 describeBalancerContract('maglev bounded', () => maglev({ tableSize: 251, hashBalanceFactor: 150 }));
+describeBalancerContract('ring-hash envoy', () => ringHash({ minimumRingSize: 64, compatibility: 'envoy' }));
+describeBalancerContract('ring-hash envoy bounded', () => ringHash({ minimumRingSize: 64, hashBalanceFactor: 125, compatibility: 'envoy' }));
+describeBalancerContract('maglev envoy', () => maglev({ tableSize: 251, compatibility: 'envoy' }));
+describeBalancerContract('maglev envoy bounded', () => maglev({ tableSize: 251, hashBalanceFactor: 150, compatibility: 'envoy' }));
 // Panic deliberately picks endpoints health excluded; the contract runs with panic off.
 describeBalancerContract('priority(least-request)', () => withPriority(leastRequest(), { healthyPanicThresholdPercent: 0 }));
 describeBalancerContract('locality(peak-ewma)', () => withLocality(peakEwma()));

@@ -298,6 +298,29 @@ describe('Envoy bounded load (test/extensions/load_balancing_policies/common/bou
     expect(address(envoyBoundedPick(slots, 3, 1, 0, 0, atIndex, [0, 1, 2]))).toBe('127.0.0.11:90');
   });
 
+  it('with hash_balance_factor ≥ 100 the picked host is never over its slots (Σ slots ≥ T + 1 > T, so one always has room)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ weight: fc.integer({ min: 1, max: 5 }), inFlight: fc.integer({ min: 0, max: 30 }) }), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 100, max: 300 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (spec, factor, lo) => {
+          const slots = spec.map((h, i) => {
+            const s = baseSlot(createEndpoint({ url: `http://10.0.0.${i}:80`, weight: h.weight }), 0);
+            s.inFlight = h.inFlight;
+            return s;
+          });
+          const W = spec.reduce((a, h) => a + h.weight, 0);
+          const T = spec.reduce((a, h) => a + h.inFlight, 0);
+          const total = Math.floor(((T + 1) * factor + 99) / 100);
+          const picked = envoyBoundedPick(slots, W, factor, 0, lo, (n: number, _hi: number, l: number) => l % n, slots.length);
+          expect(picked.inFlight).toBeLessThanOrEqual(Math.max(Math.ceil(total * (picked.endpoint.weight / W)), 1));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('the rules differ by one request: Envoy admits while in flight ≤ slots, the default mode while in flight + 1 ≤ its cap', () => {
     // Two equal hosts, factor 150, 3 in flight on host 0 and 0 on host 1 (T = 3).
     // Envoy: total_slots = ⌊(4 × 150 + 99) / 100⌋ = 6, slots = ⌈6 × 0.5⌉ = 3, and 3 ≤ 3: admitted (a 4th request).

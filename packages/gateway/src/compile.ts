@@ -357,6 +357,10 @@ function makeBalancer(up: UpstreamConfig): LoadBalancer<unknown> {
   // `hashPolicies` (config name) is the balancers' `hashPolicy`: they compile it once and hash
   // the request themselves when the pick carries no precomputed hash.
   const { policy, hashPolicies, ...rest } = b;
+  // Whose consistent hashing to reproduce: only the hashing balancers have one.
+  if (rest['compatibility'] !== undefined && policy !== 'ring-hash' && policy !== 'maglev') {
+    throw new ConfigError([{ path: 'compatibility', message: 'applies to ring-hash and maglev only' }]);
+  }
   const options = hashPolicies === undefined ? rest : { ...rest, hashPolicy: hashPolicies };
   let inner: LoadBalancer<unknown>;
   switch (policy) {

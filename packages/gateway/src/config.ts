@@ -123,7 +123,12 @@ export type BalancerConfig =
   | ({ readonly policy: 'least-request' } & Readonly<Record<string, unknown>>)
   | ({ readonly policy: 'peak-ewma' } & Readonly<Record<string, unknown>>)
   | ({ readonly policy: 'client-side-weighted-round-robin' } & Readonly<Record<string, unknown>>)
-  | ({ readonly policy: 'ring-hash' | 'maglev'; readonly hashPolicies?: readonly HashPolicy[] } & Readonly<Record<string, unknown>>);
+  | ({
+      readonly policy: 'ring-hash' | 'maglev';
+      readonly hashPolicies?: readonly HashPolicy[];
+      /** `'envoy'`: hash, ring/table and bounded load exactly as Envoy, so mixed fleets agree (default `'switchyard'`). */
+      readonly compatibility?: 'switchyard' | 'envoy';
+    } & Readonly<Record<string, unknown>>);
 
 /** A rate policy, declaratively. */
 export type RatePolicyConfig =
@@ -173,6 +178,7 @@ const balancerSchema = v.looseObject({
     ['round-robin', 'weighted-round-robin', 'random', 'weighted-random', 'least-request', 'peak-ewma', 'client-side-weighted-round-robin', 'ring-hash', 'maglev'],
     'must be one of round-robin, weighted-round-robin, random, weighted-random, least-request, peak-ewma, client-side-weighted-round-robin, ring-hash, maglev',
   ),
+  compatibility: v.optional(v.picklist(['switchyard', 'envoy'], "must be 'switchyard' or 'envoy'")),
 });
 
 const upstreamSchema = v.looseObject({

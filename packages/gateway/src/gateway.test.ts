@@ -1,3 +1,4 @@
+import { xxhash64 } from '@switchyard/balancers';
 import type { SyRequest, SyResponse } from '@switchyard/core';
 import { createMemoryStore } from '@switchyard/limiter';
 import { createMockTransport, createTestClock, seededRng } from '@switchyard/testing';
@@ -344,6 +345,25 @@ describe('gateway: the upstream lifecycle', () => {
     for (let i = 0; i < 30; i++) first.set(`u${i}`, await endpointFor(`u${i}`));
     for (let i = 0; i < 30; i++) expect(await endpointFor(`u${i}`)).toBe(first.get(`u${i}`));
     expect(new Set(first.values()).size).toBe(3);
+  });
+
+  it("compatibility: 'envoy' sends a key where an Envoy sidecar with the same maglev config and hash_policy sends it", async () => {
+    const ports = [90, 91, 92, 93, 94, 95];
+    const t = setup({
+      routes: [{ name: 'r', matches: [{ path: { type: 'PathPrefix', value: '/' } }], backends: [{ upstream: 'u' }] }],
+      upstreams: {
+        u: {
+          endpoints: ports.map((p) => ({ id: `e${p}`, url: `http://127.0.0.1:${p}` })),
+          balancer: { policy: 'maglev', compatibility: 'envoy', tableSize: 7, hashPolicies: [{ kind: 'header', name: 'x-user' }] },
+        },
+      },
+    });
+    // Envoy's table for these six hosts at size 7 (maglev_lb_test.cc, MaglevLoadBalancerTest.Basic).
+    const envoyTable = [2, 4, 0, 1, 5, 0, 3];
+    for (let i = 0; i < 30; i++) {
+      await t.send(req('/x', { headers: { 'x-user': `u${i}` } }));
+      expect(t.transport.requests.at(-1)?.endpoint.id).toBe(`e${ports[envoyTable[Number(xxhash64(`u${i}`) % 7n)] as number]}`);
+    }
   });
 
   it('retries a 503 on another endpoint', async () => {
