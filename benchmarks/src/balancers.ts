@@ -218,6 +218,9 @@ async function pickRows(n: number, hashes: Uint32Array): Promise<CaseResult[]> {
       policyImpl('ring-hash (hash given)', ringHash(), n, { hashes }),
       policyImpl('maglev (hash given)', maglev(), n, { hashes }),
       policyImpl('maglev bounded 150 (hash given)', maglev({ hashBalanceFactor: 150 }), n, { hashes, warm: true }),
+      policyImpl('ring-hash envoy (hash given)', ringHash({ compatibility: 'envoy' }), n, { hashes }),
+      policyImpl('maglev envoy (hash given)', maglev({ compatibility: 'envoy' }), n, { hashes }),
+      policyImpl('maglev envoy bounded 150 (hash given)', maglev({ compatibility: 'envoy', hashBalanceFactor: 150 }), n, { hashes, warm: true }),
     ],
     PICK_BATCH,
     { rounds: PICK_ROUNDS, ops: PICK_OPS },
@@ -298,6 +301,10 @@ function lookupCandidates(n: number): LookupCandidate[] {
   const plainState = plain.create(eps, 0);
   const rh = ringHash({ hashPolicy: policy });
   const rhState = rh.create(eps, 0);
+  const emg = maglev({ hashPolicy: policy, compatibility: 'envoy' });
+  const emgState = emg.create(eps, 0);
+  const erh = ringHash({ hashPolicy: policy, compatibility: 'envoy' });
+  const erhState = erh.create(eps, 0);
   const hr = new HashRing(servers);
   const ch = new ConsistentHash();
   for (const s of servers) ch.add(s);
@@ -372,6 +379,42 @@ function lookupCandidates(n: number): LookupCandidate[] {
           for (let i = 0; i < LOOKUP_BATCH; i++) {
             input.request = pool[p++];
             r = rh.pick(rhState, input);
+          }
+          src.next = p;
+          return r;
+        };
+      },
+    },
+    {
+      impl: 'switchyard envoy maglev (header policy, XXH64)',
+      lookup: (req) => id(emg.pick(emgState, { eligible: eps, now: 0, rng, request: req })),
+      timed: (src) => {
+        const input: { eligible: Endpoint[]; now: number; rng: Rng; request: SyRequest | undefined } = { eligible: eps, now: 0, rng, request: undefined };
+        return () => {
+          const pool = src.pool;
+          let p = src.next;
+          let r: PickResult | undefined;
+          for (let i = 0; i < LOOKUP_BATCH; i++) {
+            input.request = pool[p++];
+            r = emg.pick(emgState, input);
+          }
+          src.next = p;
+          return r;
+        };
+      },
+    },
+    {
+      impl: 'switchyard envoy ring-hash (header policy, XXH64)',
+      lookup: (req) => id(erh.pick(erhState, { eligible: eps, now: 0, rng, request: req })),
+      timed: (src) => {
+        const input: { eligible: Endpoint[]; now: number; rng: Rng; request: SyRequest | undefined } = { eligible: eps, now: 0, rng, request: undefined };
+        return () => {
+          const pool = src.pool;
+          let p = src.next;
+          let r: PickResult | undefined;
+          for (let i = 0; i < LOOKUP_BATCH; i++) {
+            input.request = pool[p++];
+            r = erh.pick(erhState, input);
           }
           src.next = p;
           return r;
@@ -515,12 +558,27 @@ export default async function run(): Promise<void> {
       }
     }
   }
+  // compatibility: 'envoy' (XXH64 on 32-bit halves, 64-bit ring / table lookups) ÷ the default (murmur3).
+  for (const u of universes) {
+    for (const n of sizesOf(u)) {
+      const c = `key lookup, ${u.name}, N=${n}`;
+      for (const [envoy, own] of [
+        ['switchyard envoy maglev (header policy, XXH64)', 'switchyard maglev (header policy)'],
+        ['switchyard envoy ring-hash (header policy, XXH64)', 'switchyard ring-hash (header policy)'],
+      ] as const) {
+        const ratio = round(ns(c, envoy) / ns(c, own));
+        ratios.push({ case: `ratio envoy to default: ${c}`, impl: `${envoy} / ${own}`, ratio });
+        notes.push(`${c}: ${envoy} = ${ns(c, envoy)} ns, ${own} = ${ns(c, own)} ns (${ratio}x)`);
+      }
+    }
+  }
   writeResults('balancers', [...results, ...ratios], [
     ...notes,
     `Every case runs its candidates interleaved (harness interleaved(): alternating rounds, order flipped each round, a minor GC before each round; ns = median of per-round means, rme = half the IQR in %). Each timed call runs ${PICK_BATCH} picks or ${LOOKUP_BATCH} lookups in the candidate's own loop; ns are per operation.`,
     'floor = two xorshift draws + one comparison over a Float64Array; every policy uses the same xorshift Rng and a reused input object whose `now` moves.',
     `Key model: in a proxy the hash key (header value, cookie, client IP) is a NEW string on every request, so V8 has not cached its hash nor internalized it. Before every round each candidate gets its own request objects ({ headers: { "x-user-id": key } }, one per lookup) built with Buffer#toString("latin1") (flat, non-internalized; checked with %IsInternalizedString / %IsSameHeapObject), never shared across candidates or rounds; every candidate reads the key from the request headers. A round = one interleaved() call with rounds: 1 (${LOOKUP_OPS} calls x ${LOOKUP_BATCH} lookups per candidate, minor GC before each), order flipped every round, ${LOOKUP_WARM_ROUNDS} untimed warm-up rounds, then the median of ${LOOKUP_ROUNDS} rounds.`,
     'Key universes: "100 000 user ids" = `user-<n>` (6-11 chars), drawn uniformly (hashring\'s 5 000-entry LRU hits ~5 %, our hashCacheSize memo steps aside); "100 hot keys" = 100 such ids drawn uniformly (hashring\'s LRU hits; the memo hits). Same draw sequence for every candidate. "session ids" = 32 hex digits (N = 100 only): longer keys, where murmur3 costs more per key.',
+    "switchyard envoy rows: compatibility: 'envoy' (the same header policy hashed with XXH64 over 32-bit halves, Envoy's 64-bit ring and Maglev table); the endpoint keys are Envoy's `ip:port`.",
     'switchyard maglev rows take the gateway path: a hashByHeader policy reads the header and hashes it with core murmur3 (UTF-8 MurmurHash3 x86_32, ASCII fast path); "caller murmur3 + hash" passes a precomputed hash. hashCacheSize 1024 = the opt-in bounded memo.',
     'consistent-hash hashes UTF-16 code units with a 24-bit PJW hash (not UTF-8) and binary-searches 40 points per node; hashring answers from a 5 000-key LRU (a plain-object dictionary), else MD5 + binary search over 160 points per server.',
     'undici BalancedPool not measured: its selection is a private method over live Pool objects and cannot be isolated honestly.',
