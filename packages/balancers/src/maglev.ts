@@ -10,6 +10,10 @@
  * Endpoints are ordered by key before building, so the table is the same in every process
  * whatever the input order. Lookup is `table[hash mod M]`: O(1), flat in N. On removal of
  * one of N endpoints, somewhat more than 1/N of keys move (≈ 2× ring hash, per Envoy).
+ *
+ * With `compatibility: 'envoy'` the table is Envoy's own ({@link buildEnvoyMaglevTable}: XXH64
+ * offsets and skips, normalized weights) and is indexed with the request's 64-bit XXH64 hash, so
+ * the picks agree with an Envoy `MAGLEV` cluster of the same `table_size`.
  */
 import { murmur3, type LoadBalancer, type PickInput, type PickResult } from '@switchyard/core';
 import { boundedPick } from './internal/bounded-load.js';

@@ -11,6 +11,10 @@
  * The ring is built over the eligible endpoints (as Envoy builds it over healthy hosts) and
  * rebuilt only when that set changes. With `hashBalanceFactor`, loads are bounded (see
  * {@link BoundedLoadOptions}).
+ *
+ * With `compatibility: 'envoy'` the ring is Envoy's own ({@link buildEnvoyRing}: 64-bit XXH64
+ * entries of `"<ip:port>_<i>"`, looked up with the request's XXH64 hash), so the picks agree
+ * with an Envoy `RING_HASH` cluster configured alike (`hash_function: XX_HASH`).
  */
 import { murmur3, type LoadBalancer } from '@switchyard/core';
 import { invalid } from './internal/common.js';

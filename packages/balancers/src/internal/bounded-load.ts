@@ -12,14 +12,17 @@ export function nextProbe(h: number, attempt: number): number {
 }
 
 /**
- * Consistent hashing with bounded loads (Mirrokni, Thorup, Zadimoghaddam, "Consistent Hashing
- * with Bounded Loads", SODA 2018; Envoy `hash_balance_factor`): an endpoint may hold at most
- * `⌈c × (T + 1) × w / W⌉` in-flight requests (T = in flight over the eligible set, W = Σ
- * weights, c = hashBalanceFactor/100). When the hashed endpoint is full, probe with random jumps
- * derived from the key (Envoy, after arXiv 1908.08762) so that a hot key spills to the same
- * few endpoints; after N probes, scan for the first endpoint under its cap, which always
- * exists because Σ caps ≥ c·(T+1) > T. `owner(built, hash)` is the algorithm's lookup (an
- * index into `slots`), passed with its structure so that a pick allocates no closure.
+ * Consistent hashing with bounded loads, the default mode's rule: the bound of Mirrokni, Thorup,
+ * Zadimoghaddam ("Consistent Hashing with Bounded Loads", SODA 2018), weighted. An endpoint takes
+ * the request only if `in_flight + 1 ≤ ⌈c × (T + 1) × w / W⌉` (T = in flight over the eligible
+ * set, W = Σ weights, c = hashBalanceFactor/100): after placing it, no endpoint holds more than
+ * ⌈c × the average⌉ counting this request. This is one request stricter than Envoy's
+ * `hash_balance_factor` code, which admits while `in_flight ≤ slots` (`compatibility: 'envoy'`
+ * uses that rule: `envoyBoundedPick` in `./envoy.ts`). When the hashed endpoint is full, probe
+ * with random jumps derived from the key (after arXiv 1908.08762, as Envoy) so that a hot key
+ * spills to the same few endpoints; after N probes, scan for the first endpoint under its cap,
+ * which always exists because Σ caps ≥ c·(T+1) > T. `owner(built, hash)` is the algorithm's
+ * lookup (an index into `slots`), passed with its structure so that a pick allocates no closure.
  */
 export function boundedPick<S extends Slot, T>(slots: readonly S[], totalWeight: number, factorPercent: number, h: number, owner: (built: T, hash: number) => number, built: T): S {
   const n = slots.length;

@@ -15,9 +15,12 @@ import { baseSlot, createView, rekey, release, resolve, type EligibleView, type 
 /** Options shared by the hashing balancers. */
 export interface BoundedLoadOptions {
   /**
-   * Bounded loads (Envoy `hash_balance_factor`, ≥ 100; unset = unbounded; typical 120–200):
-   * no endpoint holds more than ⌈factor/100 × average in-flight⌉ (weighted); overflow
-   * probes with random jumps derived from the key. Needs `begin`/`observe`.
+   * Bounded loads (Envoy `hash_balance_factor`, ≥ 100; unset = unbounded; typical 120–200).
+   * Default mode: an endpoint takes a request only if afterwards it holds at most
+   * ⌈factor/100 × (in flight + 1) × w / W⌉ (the paper's bound); overflow probes with random jumps
+   * derived from the key. `compatibility: 'envoy'`: Envoy's rule, one looser — taken while
+   * in flight ≤ max(⌈⌈(in flight + 1) × factor/100⌉ × w / W⌉, 1) — and Envoy's seeded shuffle.
+   * Needs `begin`/`observe`.
    */
   readonly hashBalanceFactor?: number;
   /** Hash policies used when a pick has no precomputed `hash` but has a `request`. */
