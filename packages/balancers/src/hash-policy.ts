@@ -17,7 +17,7 @@
  * `hash_policy` gets the same hash for the same request.
  */
 import { murmur3, type SyRequest } from '@switchyard/core';
-import { xxh64Hi, xxh64Lo, xxh64String } from './xxhash64.js';
+import { XXH64_OUT, xxh64String } from './xxhash64.js';
 
 /** One hash policy. `terminal: true` stops evaluation once a hash exists. */
 export type HashPolicy =
@@ -130,10 +130,11 @@ export function compileRequestHash(policies: readonly HashPolicy[] | undefined, 
   return (request) => combineHashes(list, request, hash);
 }
 
-/** High half of the last Envoy request hash computed by a {@link compileEnvoyRequestHash} function (internal). */
-export let envoyHashHi = 0;
-/** Low half of the last Envoy request hash (internal). */
-export let envoyHashLo = 0;
+/**
+ * The last Envoy request hash computed by a {@link compileEnvoyRequestHash} function:
+ * `[high, low]` unsigned 32-bit halves (internal; a typed array, so nothing is boxed).
+ */
+export const ENVOY_HASH = new Uint32Array(2);
 
 /**
  * The value Envoy hashes for `policy` (`source/common/http/hash_policy.cc`), or undefined when it
@@ -163,7 +164,7 @@ function envoyPolicyValue(policy: HashPolicy, request: SyRequest): string | unde
  * `hash = rotl64(hash, 1) ^ h` from the second on, `terminal` stops once a hash exists. Header,
  * cookie and query values are hashed as the bytes they arrived as (one byte per character, as
  * Node and the Fetch `Headers` decode them); attributes as UTF-8. Leaves the result in
- * `envoyHashHi:envoyHashLo`; false when no policy applied.
+ * {@link ENVOY_HASH}; false when no policy applied.
  */
 function envoyCombine(policies: readonly HashPolicy[], request: SyRequest): boolean {
   let has = false;
@@ -174,20 +175,20 @@ function envoyCombine(policies: readonly HashPolicy[], request: SyRequest): bool
     if (v !== undefined) {
       xxh64String(v, 0, 0, p.kind !== 'attribute');
       if (has) {
-        const rH = ((hH << 1) | (hL >>> 31)) >>> 0;
-        const rL = ((hL << 1) | (hH >>> 31)) >>> 0;
-        hH = (rH ^ xxh64Hi) >>> 0;
-        hL = (rL ^ xxh64Lo) >>> 0;
+        const rH = (hH << 1) | (hL >>> 31);
+        const rL = (hL << 1) | (hH >>> 31);
+        hH = rH ^ (XXH64_OUT[0] as number);
+        hL = rL ^ (XXH64_OUT[1] as number);
       } else {
-        hH = xxh64Hi;
-        hL = xxh64Lo;
+        hH = XXH64_OUT[0] as number;
+        hL = XXH64_OUT[1] as number;
         has = true;
       }
     }
     if (p.terminal === true && has) break;
   }
-  envoyHashHi = hH;
-  envoyHashLo = hL;
+  ENVOY_HASH[0] = hH;
+  ENVOY_HASH[1] = hL;
   return has;
 }
 
@@ -203,12 +204,12 @@ function envoyCombine(policies: readonly HashPolicy[], request: SyRequest): bool
  */
 export function computeEnvoyRequestHash(policies: readonly HashPolicy[], request: SyRequest): bigint | undefined {
   if (!envoyCombine(policies, request)) return undefined;
-  return (BigInt(envoyHashHi) << 32n) | BigInt(envoyHashLo);
+  return (BigInt(ENVOY_HASH[0] as number) << 32n) | BigInt(ENVOY_HASH[1] as number);
 }
 
 /**
  * {@link computeEnvoyRequestHash} specialised once for `policies` (internal): returns whether a
- * hash was produced and leaves it in `envoyHashHi:envoyHashLo` (no allocation). A single header
+ * hash was produced and leaves it in {@link ENVOY_HASH} (no allocation). A single header
  * policy is one property read and one XXH64. Undefined when there is no policy.
  */
 export function compileEnvoyRequestHash(policies: readonly HashPolicy[] | undefined): ((request: SyRequest) => boolean) | undefined {
@@ -220,8 +221,8 @@ export function compileEnvoyRequestHash(policies: readonly HashPolicy[] | undefi
       const v = request.headers[name];
       if (v === undefined) return false;
       xxh64String(v, 0, 0, true);
-      envoyHashHi = xxh64Hi;
-      envoyHashLo = xxh64Lo;
+      ENVOY_HASH[0] = XXH64_OUT[0] as number;
+      ENVOY_HASH[1] = XXH64_OUT[1] as number;
       return true;
     };
   }

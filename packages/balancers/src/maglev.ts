@@ -20,7 +20,7 @@ import { boundedPick } from './internal/bounded-load.js';
 import { emptyFor, invalid } from './internal/common.js';
 import { mod64 } from './internal/envoy.js';
 import { envoyHashingBalancer, hashingParts, isEnvoy, type BoundedLoadOptions, type HashingState } from './internal/hashing.js';
-import { xxh64Hi, xxh64Lo, xxh64String } from './xxhash64.js';
+import { XXH64_OUT, xxh64String } from './xxhash64.js';
 
 /** Options of {@link maglev}. */
 export interface MaglevOptions extends BoundedLoadOptions {
@@ -135,9 +135,9 @@ export function buildEnvoyMaglevTable(keys: readonly string[], weights: readonly
     const i = sorted[e] as number;
     const key = keys[i] as string;
     xxh64String(key, 0, 0, false);
-    pos[e] = mod64(xxh64Hi, xxh64Lo, M);
+    pos[e] = mod64(XXH64_OUT[0] as number, XXH64_OUT[1] as number, M);
     xxh64String(key, 0, 1, false);
-    skip[e] = mod64(xxh64Hi, xxh64Lo, M - 1) + 1;
+    skip[e] = mod64(XXH64_OUT[0] as number, XXH64_OUT[1] as number, M - 1) + 1;
     weight[e] = (weights[i] as number) / sum;
     maxWeight = Math.max(maxWeight, weight[e] as number);
   }

@@ -19,7 +19,7 @@
 import { murmur3, type LoadBalancer } from '@switchyard/core';
 import { invalid } from './internal/common.js';
 import { envoyHashingBalancer, hashingBalancer, isEnvoy, type BoundedLoadOptions, type HashingState } from './internal/hashing.js';
-import { xxh64Hi, xxh64Lo, xxh64String } from './xxhash64.js';
+import { XXH64_OUT, xxh64String } from './xxhash64.js';
 
 export type { BoundedLoadOptions } from './internal/hashing.js';
 
@@ -140,8 +140,8 @@ export function buildEnvoyRing(keys: readonly string[], weights: readonly number
     const key = keys[i] as string;
     for (let r = 0; current < target; r++, current++) {
       xxh64String(`${key}_${r}`, 0, 0, false);
-      his.push(xxh64Hi);
-      los.push(xxh64Lo);
+      his.push(XXH64_OUT[0] as number);
+      los.push(XXH64_OUT[1] as number);
       owners.push(i);
     }
   }

@@ -6,7 +6,7 @@
  *
  * JavaScript has no 64-bit integer arithmetic outside BigInt, and BigInt allocates, so the hot
  * path keeps each 64-bit word as two unsigned 32-bit halves and multiplies through 16-bit limbs
- * (`mul64`). A hash is computed into module registers ({@link xxh64Hi}/{@link xxh64Lo}) without
+ * (`mul64`). A hash is computed into a typed-array register ({@link XXH64_OUT}) without
  * allocating; {@link xxhash64} is the convenient BigInt form. Reference vectors (xxhsum's sanity
  * check, "", "a", "abc") and a BigInt re-implementation pin it in `xxhash64.test.ts`.
  */
@@ -23,166 +23,179 @@ const P4L = 0xc2b2ae63;
 const P5H = 0x27d4eb2f;
 const P5L = 0x165667c5;
 
-// Result registers of the 64-bit helpers below (unsigned 32-bit halves).
-let H = 0;
-let L = 0;
+// State: the hash at W[0] (high), W[1] (low); the four stripe accumulators at W[2..9]. The
+// steps of the algorithm are small functions that take only small integers (a byte, an offset, a
+// slot) and keep 64-bit words as int32 halves in locals and typed arrays: a 32-bit half passed to
+// or returned from a call V8 does not inline is boxed on the heap, and an XXH64 of a short key
+// would otherwise make dozens of such calls. `mul` is small enough to be inlined into each step.
+const W = new Int32Array(10);
+// The product register of `mul`: [high, low].
+const R = new Int32Array(2);
 
-/** (ah:al) × (bh:bl) mod 2^64 into H:L. */
-function mul64(ah: number, al: number, bh: number, bl: number): void {
+/** (ah:al) × (bh:bl) mod 2^64 into R (halves as int32 or uint32, either). */
+function mul(ah: number, al: number, bh: number, bl: number): void {
+  // 16-bit limbs; every partial product is taken as its 32 bits (Math.imul), so the arithmetic
+  // stays in int32 registers: no float conversions.
   const a0 = al & 0xffff;
   const a1 = al >>> 16;
   const b0 = bl & 0xffff;
   const b1 = bl >>> 16;
-  const p00 = a0 * b0;
-  const p01 = a0 * b1;
-  const p10 = a1 * b0;
-  // High half of the 64-bit product al × bl: every partial product is < 2^32, every sum < 2^53.
+  const p00 = Math.imul(a0, b0);
+  const p01 = Math.imul(a0, b1);
+  const p10 = Math.imul(a1, b0);
+  // The carry into the high half of al × bl: < 3 × 2^16.
   const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  const hi = a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16);
-  L = Math.imul(al, bl) >>> 0;
-  H = (hi + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0;
+  R[0] = (Math.imul(a1, b1) + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(ah, bl) + Math.imul(al, bh)) | 0;
+  R[1] = Math.imul(al, bl);
 }
 
-/** (ah:al) + (bh:bl) mod 2^64 into H:L. */
-function add64(ah: number, al: number, bh: number, bl: number): void {
-  const lo = al + bl;
-  L = lo >>> 0;
-  H = (ah + bh + (lo > 0xffffffff ? 1 : 0)) >>> 0;
-}
-
-/** rotl(h:l, r) for 0 < r < 32 into H:L. */
-function rotl64(h: number, l: number, r: number): void {
-  H = ((h << r) | (l >>> (32 - r))) >>> 0;
-  L = ((l << r) | (h >>> (32 - r))) >>> 0;
-}
-
-/** XXH64_round: acc = rotl(acc + input × P2, 31) × P1, into H:L. */
-function round(accH: number, accL: number, inH: number, inL: number): void {
-  mul64(inH, inL, P2H, P2L);
-  add64(accH, accL, H, L);
-  rotl64(H, L, 31);
-  mul64(H, L, P1H, P1L);
-}
-
-/** XXH64_mergeRound: h = (h ^ round(0, v)) × P1 + P4, into H:L. */
-function mergeRound(hH: number, hL: number, vH: number, vL: number): void {
-  round(0, 0, vH, vL);
-  mul64((hH ^ H) >>> 0, (hL ^ L) >>> 0, P1H, P1L);
-  add64(H, L, P4H, P4L);
-}
-
-/** Little-endian 32-bit word of `b` at `i`. */
+/** Little-endian 32-bit word of `b` at `i` (as int32). */
 function read32(b: Uint8Array, i: number): number {
-  return ((b[i] as number) | ((b[i + 1] as number) << 8) | ((b[i + 2] as number) << 16) | ((b[i + 3] as number) << 24)) >>> 0;
+  return (b[i] as number) | ((b[i + 1] as number) << 8) | ((b[i + 2] as number) << 16) | ((b[i + 3] as number) << 24);
 }
 
-/** High half of the last hash computed by {@link xxh64Bytes}. */
-export let xxh64Hi = 0;
-/** Low half of the last hash computed by {@link xxh64Bytes}. */
-export let xxh64Lo = 0;
+/** XXH64_round on the accumulator at W[v] with the 8-byte lane of `b` at `i`: acc = rotl(acc + lane × P2, 31) × P1. */
+function stripeRound(v: number, b: Uint8Array, i: number): void {
+  mul(read32(b, i + 4), read32(b, i), P2H, P2L);
+  const lo = ((W[v + 1] as number) >>> 0) + ((R[1] as number) >>> 0);
+  const h = (W[v] as number) + (R[0] as number) + (lo > 0xffffffff ? 1 : 0);
+  const l = lo | 0;
+  mul((h << 31) | (l >>> 1), (l << 31) | (h >>> 1), P1H, P1L);
+  W[v] = R[0] as number;
+  W[v + 1] = R[1] as number;
+}
+
+/** XXH64_mergeRound of the accumulator at W[v] into the hash: h = (h ^ round(0, acc)) × P1 + P4. */
+function mergeRound(v: number): void {
+  mul(W[v] as number, W[v + 1] as number, P2H, P2L);
+  const h = R[0] as number;
+  const l = R[1] as number;
+  mul((h << 31) | (l >>> 1), (l << 31) | (h >>> 1), P1H, P1L);
+  mul((W[0] as number) ^ (R[0] as number), (W[1] as number) ^ (R[1] as number), P1H, P1L);
+  const lo = ((R[1] as number) >>> 0) + (P4L >>> 0);
+  W[0] = (R[0] as number) + P4H + (lo > 0xffffffff ? 1 : 0);
+  W[1] = lo;
+}
+
+/** The finalization step of an 8-byte lane of `b` at `i`: h = rotl(h ^ round(0, lane), 27) × P1 + P4. */
+function laneStep(b: Uint8Array, i: number): void {
+  mul(read32(b, i + 4), read32(b, i), P2H, P2L);
+  let h = R[0] as number;
+  let l = R[1] as number;
+  mul((h << 31) | (l >>> 1), (l << 31) | (h >>> 1), P1H, P1L);
+  h = (W[0] as number) ^ (R[0] as number);
+  l = (W[1] as number) ^ (R[1] as number);
+  mul((h << 27) | (l >>> 5), (l << 27) | (h >>> 5), P1H, P1L);
+  const lo = ((R[1] as number) >>> 0) + (P4L >>> 0);
+  W[0] = (R[0] as number) + P4H + (lo > 0xffffffff ? 1 : 0);
+  W[1] = lo;
+}
+
+/** The finalization step of a 4-byte word of `b` at `i`: h = rotl(h ^ (word × P1), 23) × P2 + P3. */
+function wordStep(b: Uint8Array, i: number): void {
+  mul(0, read32(b, i), P1H, P1L);
+  const h = (W[0] as number) ^ (R[0] as number);
+  const l = (W[1] as number) ^ (R[1] as number);
+  mul((h << 23) | (l >>> 9), (l << 23) | (h >>> 9), P2H, P2L);
+  const lo = ((R[1] as number) >>> 0) + (P3L >>> 0);
+  W[0] = (R[0] as number) + P3H + (lo > 0xffffffff ? 1 : 0);
+  W[1] = lo;
+}
+
+/** The finalization step of one byte: h = rotl(h ^ (byte × P5), 11) × P1. */
+function byteStep(byte: number): void {
+  mul(0, byte, P5H, P5L);
+  const h = (W[0] as number) ^ (R[0] as number);
+  const l = (W[1] as number) ^ (R[1] as number);
+  mul((h << 11) | (l >>> 21), (l << 11) | (h >>> 21), P1H, P1L);
+  W[0] = R[0] as number;
+  W[1] = R[1] as number;
+}
+
+/** XXH64_avalanche into {@link XXH64_OUT}: h ^= h >> 33; h *= P2; h ^= h >> 29; h *= P3; h ^= h >> 32. */
+function avalanche(): void {
+  const h0 = W[0] as number;
+  mul(h0, (W[1] as number) ^ (h0 >>> 1), P2H, P2L);
+  const h = R[0] as number;
+  const l = R[1] as number;
+  mul(h ^ (h >>> 29), l ^ ((l >>> 29) | (h << 3)), P3H, P3L);
+  XXH64_OUT[0] = R[0] as number;
+  XXH64_OUT[1] = (R[1] as number) ^ (R[0] as number);
+}
+
+/** W[slot] = seed + (ch:cl) mod 2^64. */
+function seedPlus(slot: number, seedHi: number, seedLo: number, ch: number, cl: number): void {
+  const lo = (seedLo >>> 0) + (cl >>> 0);
+  W[slot] = seedHi + ch + (lo > 0xffffffff ? 1 : 0);
+  W[slot + 1] = lo;
+}
 
 /**
- * XXH64 of `bytes[0 .. length)` with the 64-bit seed `seedHi:seedLo`, into
- * {@link xxh64Hi}:{@link xxh64Lo} (internal: no allocation).
+ * The last hash computed by {@link xxh64Bytes} / {@link xxh64String}: `[high, low]` unsigned
+ * 32-bit halves (internal; a typed array so that reading it allocates nothing).
+ */
+export const XXH64_OUT = new Uint32Array(2);
+
+/**
+ * XXH64 of `bytes[0 .. length)` with the 64-bit seed `seedHi:seedLo`, into {@link XXH64_OUT}
+ * (internal: no allocation).
  */
 export function xxh64Bytes(bytes: Uint8Array, length: number, seedHi: number, seedLo: number): void {
-  let hH: number;
-  let hL: number;
   let p = 0;
-  if (length >= 32) {
-    // v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed − P1.
-    add64(seedHi, seedLo, P1H, P1L);
-    add64(H, L, P2H, P2L);
-    let v1H = H;
-    let v1L = L;
-    add64(seedHi, seedLo, P2H, P2L);
-    let v2H = H;
-    let v2L = L;
-    let v3H = seedHi;
-    let v3L = seedLo;
-    // −P1 mod 2^64 = ~P1 + 1 (no carry out of the low half: P1's low half is not 0).
-    add64(seedHi, seedLo, ~P1H >>> 0, ((~P1L >>> 0) + 1) >>> 0);
-    let v4H = H;
-    let v4L = L;
-    const limit = length - 32;
-    for (; p <= limit; p += 32) {
-      round(v1H, v1L, read32(bytes, p + 4), read32(bytes, p));
-      v1H = H;
-      v1L = L;
-      round(v2H, v2L, read32(bytes, p + 12), read32(bytes, p + 8));
-      v2H = H;
-      v2L = L;
-      round(v3H, v3L, read32(bytes, p + 20), read32(bytes, p + 16));
-      v3H = H;
-      v3L = L;
-      round(v4H, v4L, read32(bytes, p + 28), read32(bytes, p + 24));
-      v4H = H;
-      v4L = L;
-    }
-    rotl64(v1H, v1L, 1);
-    let aH = H;
-    let aL = L;
-    rotl64(v2H, v2L, 7);
-    add64(aH, aL, H, L);
-    aH = H;
-    aL = L;
-    rotl64(v3H, v3L, 12);
-    add64(aH, aL, H, L);
-    aH = H;
-    aL = L;
-    rotl64(v4H, v4L, 18);
-    add64(aH, aL, H, L);
-    hH = H;
-    hL = L;
-    mergeRound(hH, hL, v1H, v1L);
-    mergeRound(H, L, v2H, v2L);
-    mergeRound(H, L, v3H, v3L);
-    mergeRound(H, L, v4H, v4L);
-    hH = H;
-    hL = L;
-  } else {
-    add64(seedHi, seedLo, P5H, P5L);
-    hH = H;
-    hL = L;
-  }
-  // h += length (lengths stay far below 2^32).
-  add64(hH, hL, 0, length >>> 0);
-  hH = H;
-  hL = L;
-  // XXH64_finalize: 8-byte lanes, one 4-byte lane, then single bytes.
-  for (; p + 8 <= length; p += 8) {
-    round(0, 0, read32(bytes, p + 4), read32(bytes, p));
-    rotl64((hH ^ H) >>> 0, (hL ^ L) >>> 0, 27);
-    mul64(H, L, P1H, P1L);
-    add64(H, L, P4H, P4L);
-    hH = H;
-    hL = L;
-  }
+  if (length >= 32) p = stripes(bytes, length, seedHi, seedLo);
+  else seedPlus(0, seedHi, seedLo, P5H, P5L + length);
+  for (; p + 8 <= length; p += 8) laneStep(bytes, p);
   if (p + 4 <= length) {
-    mul64(0, read32(bytes, p), P1H, P1L);
-    rotl64((hH ^ H) >>> 0, (hL ^ L) >>> 0, 23);
-    mul64(H, L, P2H, P2L);
-    add64(H, L, P3H, P3L);
-    hH = H;
-    hL = L;
+    wordStep(bytes, p);
     p += 4;
   }
-  for (; p < length; p++) {
-    mul64(0, bytes[p] as number, P5H, P5L);
-    rotl64((hH ^ H) >>> 0, (hL ^ L) >>> 0, 11);
-    mul64(H, L, P1H, P1L);
-    hH = H;
-    hL = L;
+  for (; p < length; p++) byteStep(bytes[p] as number);
+  avalanche();
+}
+
+/**
+ * The 32-byte stripes of an input of ≥ 32 bytes, through `h += length`; returns the offset the
+ * finalization continues from. A function of its own so that the short-key path above keeps
+ * V8's inlining budget.
+ */
+function stripes(bytes: Uint8Array, length: number, seedHi: number, seedLo: number): number {
+  // v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed − P1 (= seed + ~P1 + 1; no carry
+  // out of ~P1's low half + 1, P1's low half not being 0).
+  seedPlus(2, seedHi, seedLo, P1H, P1L);
+  seedPlus(2, W[2] as number, W[3] as number, P2H, P2L);
+  seedPlus(4, seedHi, seedLo, P2H, P2L);
+  W[6] = seedHi;
+  W[7] = seedLo;
+  seedPlus(8, seedHi, seedLo, ~P1H, ~P1L + 1);
+  let p = 0;
+  const limit = length - 32;
+  for (; p <= limit; p += 32) {
+    stripeRound(2, bytes, p);
+    stripeRound(4, bytes, p + 8);
+    stripeRound(6, bytes, p + 16);
+    stripeRound(8, bytes, p + 24);
   }
-  // XXH64_avalanche: h ^= h >> 33; h *= P2; h ^= h >> 29; h *= P3; h ^= h >> 32.
-  hL = (hL ^ (hH >>> 1)) >>> 0;
-  mul64(hH, hL, P2H, P2L);
-  hH = H;
-  hL = (L ^ ((L >>> 29) | (H << 3))) >>> 0;
-  hH = (hH ^ (hH >>> 29)) >>> 0;
-  mul64(hH, hL, P3H, P3L);
-  xxh64Hi = H;
-  xxh64Lo = (L ^ H) >>> 0;
+  // h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18), then the four merges.
+  let hH = 0;
+  let hL = 0;
+  for (let k = 0; k < 4; k++) {
+    const v = 2 + 2 * k;
+    const r = k === 0 ? 1 : k === 1 ? 7 : k === 2 ? 12 : 18;
+    const h = W[v] as number;
+    const l = W[v + 1] as number;
+    const lo = (hL >>> 0) + (((l << r) | (h >>> (32 - r))) >>> 0);
+    hH = (hH + ((h << r) | (l >>> (32 - r))) + (lo > 0xffffffff ? 1 : 0)) | 0;
+    hL = lo | 0;
+  }
+  W[0] = hH;
+  W[1] = hL;
+  mergeRound(2);
+  mergeRound(4);
+  mergeRound(6);
+  mergeRound(8);
+  // h += length (lengths stay far below 2^32).
+  seedPlus(0, W[0] as number, W[1] as number, 0, length);
+  return p;
 }
 
 /** Scratch bytes a string is encoded into before hashing (grown as needed, never shrunk below 256). */
@@ -239,7 +252,7 @@ function encode(s: string, latin1: boolean): number {
 }
 
 /**
- * XXH64 of the string `s` with seed `seedHi:seedLo` into {@link xxh64Hi}:{@link xxh64Lo}
+ * XXH64 of the string `s` with seed `seedHi:seedLo` into {@link XXH64_OUT}
  * (internal). `latin1` selects the bytes of an HTTP field value (see `encode`); otherwise UTF-8.
  */
 export function xxh64String(s: string, seedHi: number, seedLo: number, latin1: boolean): void {
@@ -266,5 +279,5 @@ export function xxhash64(input: string | Uint8Array, seed: bigint | number = 0n)
   const seedLo = Number(s & 0xffffffffn);
   if (typeof input === 'string') xxh64String(input, seedHi, seedLo, false);
   else xxh64Bytes(input, input.length, seedHi, seedLo);
-  return (BigInt(xxh64Hi) << 32n) | BigInt(xxh64Lo);
+  return (BigInt(XXH64_OUT[0] as number) << 32n) | BigInt(XXH64_OUT[1] as number);
 }

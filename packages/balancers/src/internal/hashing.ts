@@ -6,7 +6,7 @@
  * (keys and weights → its structure) and `owner` (structure, hash → index of the owning slot).
  */
 import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult, SyRequest } from '@switchyard/core';
-import { compileEnvoyRequestHash, compileRequestHash, createHashMemo, envoyHashHi, envoyHashLo, type HashPolicy } from '../hash-policy.js';
+import { ENVOY_HASH, compileEnvoyRequestHash, compileRequestHash, createHashMemo, type HashPolicy } from '../hash-policy.js';
 import { boundedPick } from './bounded-load.js';
 import { emptyFor, invalid } from './common.js';
 import { envoyBoundedPick, envoyHashKey } from './envoy.js';
@@ -233,8 +233,8 @@ export function envoyHashingBalancer<T>(algorithm: EnvoyHashingAlgorithm<T>, opt
         hi = given >>> 0;
         lo = 0;
       } else if (requestHash !== undefined && request !== undefined && requestHash(request)) {
-        hi = envoyHashHi;
-        lo = envoyHashLo;
+        hi = ENVOY_HASH[0] as number;
+        lo = ENVOY_HASH[1] as number;
       } else {
         hi = Math.floor(input.rng.next() * 4294967296);
         lo = Math.floor(input.rng.next() * 4294967296);
