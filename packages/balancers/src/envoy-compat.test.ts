@@ -10,7 +10,7 @@ import { seededRng } from '@switchyard/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { boundedPick } from './internal/bounded-load.js';
-import { envoyBoundedPick, envoyHashKey, envoyProbeOrder } from './internal/envoy.js';
+import { envoyBoundedPick, envoyHashKey, envoyProbeOrder, mod64 } from './internal/envoy.js';
 import { baseSlot, type Slot } from './internal/slots.js';
 import {
   buildEnvoyMaglevTable,
@@ -254,6 +254,21 @@ describe('Envoy ring (test/extensions/load_balancing_policies/ring_hash/ring_has
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('64-bit arithmetic', () => {
+  it('mod64 equals BigInt (hi × 2^32 + lo) mod m for any 64-bit value and any table size up to 5 000 011', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: UINT64_MAX }), fc.integer({ min: 2, max: 5_000_011 }), (h, m) => {
+        const hi = Number(h >> 32n);
+        const lo = Number(h & 0xffffffffn);
+        expect(mod64(hi, lo, m)).toBe(Number(h % BigInt(m)));
+        expect(mod64(hi | 0, lo | 0, m, 4294967296 % m)).toBe(Number(h % BigInt(m)));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(mod64(0xffffffff, 0xffffffff, 5_000_011)).toBe(Number(UINT64_MAX % 5_000_011n));
   });
 });
 

@@ -188,12 +188,13 @@ export function maglev(options: MaglevOptions = {}): LoadBalancer<MaglevState> {
   const M = options.tableSize ?? 65_537;
   if (!isPrime(M) || M > 5_000_011) invalid('tableSize', 'must be a prime <= 5000011');
   if (isEnvoy(options)) {
+    const r32 = 4294967296 % M;
     return envoyHashingBalancer<MaglevTable>(
       {
         name: 'maglev',
         empty: new Uint8Array(0),
         build: (keys, weights) => compactTable(buildEnvoyMaglevTable(keys, weights, M), keys.length),
-        owner: (table, hi, lo) => table[mod64(hi, lo, M)] as number,
+        owner: (table, hi, lo) => table[mod64(hi, lo, M, r32)] as number,
       },
       options,
     );
