@@ -133,7 +133,7 @@ describe('hono on @hono/node-server - the client address', () => {
     });
   }
 
-  function perClientApp(clientAddress?: (c: never) => string | undefined) {
+  function perClientApp(clientAddress?: () => string | undefined) {
     const clock = createTestClock();
     const gateway = createGateway(decideModeConfig('per-client') as GatewayConfig, { transport: createMockTransport({ clock }), clock, rng: seededRng(3) });
     const app = new Hono<{ Variables: SwitchyardVariables }>();
