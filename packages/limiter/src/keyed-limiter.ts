@@ -324,8 +324,9 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
       let o = lastOffset;
       let key = given;
       if (key !== lastKey) {
-        // The size rule (storage-key.ts): two comparisons on the common path.
-        if (key.length > MAX_KEY_LENGTH || key.charCodeAt(0) === 35) key = digestKey(key);
+        // The size rule (storage-key.ts, MAX_KEY_LENGTH = 64 and '#'): two comparisons on the
+        // common path. Literals, as in packKey: a bundled top-level const is reloaded per use.
+        if (key.length > 64 || key.charCodeAt(0) === 35) key = digestKey(key);
         // The probe of `lookup`, inlined with the table in locals and the word comparison
         // unrolled (words 1..6 of KEY_WORDS = 7): this is the whole per-decision path besides
         // hashing and the step.

@@ -45,6 +45,18 @@ describe('storageKey', () => {
 describe('createKeyedLimiter - key size', () => {
   const policy = tokenBucket({ maxTokens: 2, tokensPerFill: 1, fillIntervalMs: 60_000 });
 
+  it('applies the same threshold as storageKey (keyed-limiter.ts inlines 64)', () => {
+    expect(MAX_KEY_LENGTH).toBe(64);
+    const limiter = createKeyedLimiter({ policy });
+    const at = 'x'.repeat(64);
+    const over = 'x'.repeat(65);
+    limiter.take(at, 0);
+    limiter.take(over, 0);
+    // Each key's bucket is the one its stored form names: deleting by either form finds it.
+    expect(limiter.delete(storageKey(at))).toBe(true);
+    expect(limiter.take(over, 0).remaining).toBe(0);
+  });
+
   it('counts a long key under its digest: its own bucket, shared with no other key, deletable', () => {
     const limiter = createKeyedLimiter({ policy });
     const long = 'k'.repeat(8192);
