@@ -641,5 +641,7 @@ function compileLimit(name: string, limit: LimitConfig, at: string, issues: Conf
     policy,
     ...(limit.cost !== undefined ? { cost: limit.cost } : {}),
     ...(limit.mode !== undefined ? { mode: limit.mode } : {}),
+    // Unset: the key's default (`deny` when it includes client-ip: keys.clientIp fails closed).
+    ...(limit.onMissingKey !== undefined ? { onMissingKey: limit.onMissingKey } : {}),
   };
 }

@@ -152,6 +152,13 @@ export interface LimitConfig {
   };
   readonly mode?: 'enforce' | 'shadow';
   readonly cost?: number;
+  /**
+   * A request without a key (no client address for `client-ip`, a missing header or attribute):
+   * `deny` (refused 429: fail closed, as Envoy's `failure_mode_deny`), `allow` (the limit does
+   * not apply, as Envoy's `skip_if_absent`) or `shared` (all such requests share one bucket).
+   * Default `deny` when the key includes `client-ip`, else `allow`.
+   */
+  readonly onMissingKey?: 'deny' | 'allow' | 'shared';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,6 +272,7 @@ const limitSchema = v.looseObject({
   tiers: v.optional(v.looseObject({ policies: v.record(v.string(), ratePolicySchema), match: v.optional(v.array(loose)), attribute: v.optional(nonEmpty), default: v.optional(nonEmpty) })),
   mode: v.optional(v.picklist(['enforce', 'shadow'])),
   cost: v.optional(v.pipe(v.number(), v.minValue(0, 'must be > 0'))),
+  onMissingKey: v.optional(v.picklist(['deny', 'allow', 'shared'], "must be 'deny', 'allow' or 'shared'")),
 });
 
 /** The structural schema of {@link GatewayConfig} (valibot). */

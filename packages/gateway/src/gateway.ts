@@ -348,9 +348,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
 
   function limited(route: RoutePlan, m: Matched, request: SyRequest, now: number, decision: RequestDecision): Prepared {
     if (decision.kind === 'limited') {
+      // A shared store that failed closed is not a limit the client reached: the documented 503.
+      if (decision.reason === 'store-unavailable') return { kind: 'respond', response: errorResponse('SY_STORE_UNAVAILABLE', `rate limit ${decision.rule}: the limiter's store is unavailable`, decision.headers), route };
       if (listeners.size > 0) emit({ kind: 'limited', at: clock.now(), route: route.name, rule: decision.rule, retryAfterMs: decision.retryAfterMs });
       metrics.inc('switchyard_rate_limited_total', 'Requests answered 429.', { route: route.name, rule: decision.rule });
-      return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', `rate limit ${decision.rule} exceeded`, decision.headers), route };
+      const message = decision.reason === 'missing-key' ? `rate limit ${decision.rule}: the request has no key (for client-ip: no client address) and onMissingKey is 'deny'` : `rate limit ${decision.rule} exceeded`;
+      return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', message, decision.headers), route };
     }
     // Used as it is: no stage mutates it (the experiment stage copies before adding its header).
     return finish(route, m, request, decision.headers, now);

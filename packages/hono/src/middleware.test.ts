@@ -1,7 +1,8 @@
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
 import { createMockTransport, createTestClock, decideModeConfig, describeAdapterFixture, seededRng, type AdapterHarness } from '@switchyard/testing';
+import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { switchyard, type SwitchyardVariables } from './middleware.js';
 
 function headersOf(res: Response): Record<string, string> {
@@ -106,5 +107,64 @@ describe('hono - proxy mode', () => {
     expect(res.headers.get('x-from')).toBe('upstream');
     expect(await res.text()).toBe('created');
     expect(transport.requests[0]?.request.path).toBe('/api/x');
+  });
+});
+
+describe('hono on @hono/node-server - the client address', () => {
+  const servers: ServerType[] = [];
+  afterEach(async () => {
+    // Stopped even when a test failed: idle keep-alive sockets closed, then the listener.
+    await Promise.all(
+      servers.splice(0).map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+            server.close(() => resolve());
+          }),
+      ),
+    );
+  });
+
+  /** Listens on 127.0.0.1 through Hono's real Node request path. */
+  function listen(app: Hono<{ Variables: SwitchyardVariables }>): Promise<string> {
+    return new Promise((resolve) => {
+      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(`http://127.0.0.1:${info.port}`));
+      servers.push(server);
+    });
+  }
+
+  function perClientApp(clientAddress?: () => string | undefined) {
+    const clock = createTestClock();
+    const gateway = createGateway(decideModeConfig('per-client') as GatewayConfig, { transport: createMockTransport({ clock }), clock, rng: seededRng(3) });
+    const app = new Hono<{ Variables: SwitchyardVariables }>();
+    app.use(switchyard({ gateway, mode: 'decide', ...(clientAddress !== undefined ? { clientAddress } : {}) }));
+    app.get('/api/items', (c) => c.json({ client: c.get('switchyard').request.clientAddress ?? null }));
+    return { app, gateway };
+  }
+
+  it('regression - derives the TCP peer by default, so a client-ip limit counts per client instead of refusing (or admitting) everyone', async () => {
+    const { app, gateway } = perClientApp();
+    const url = await listen(app);
+    const first = await fetch(`${url}/api/items`);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ client: '127.0.0.1' });
+    // One token per minute per client: the same client is limited next.
+    const second = await fetch(`${url}/api/items`);
+    expect(second.status).toBe(429);
+    await second.body?.cancel();
+    await gateway.stop();
+  });
+
+  it('an explicit clientAddress wins over the socket; without any address a client-ip limit refuses (fail closed)', async () => {
+    const custom = perClientApp(() => '198.51.100.9');
+    const url = await listen(custom.app);
+    expect(await (await fetch(`${url}/api/items`)).json()).toEqual({ client: '198.51.100.9' });
+    // app.request() has no Node request behind it: no address, so the per-client limit denies.
+    const none = perClientApp();
+    const refused = await none.app.request('/api/items');
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: 'SY_RATE_LIMITED' });
+    await custom.gateway.stop();
+    await none.gateway.stop();
   });
 });

@@ -5,7 +5,7 @@
  * converts between Hono's context and the gateway's request/response shapes.
  */
 import type { SyRequest } from '@switchyard/core';
-import { isNoRoute, fromFetchRequest, toFetchResponse, type Decision, type Gateway } from '@switchyard/gateway';
+import { isNoRoute, fromFetchRequest, nodePeerAddress, toFetchResponse, type Decision, type Gateway } from '@switchyard/gateway';
 import type { Context, MiddlewareHandler } from 'hono';
 
 /** The decision of decide mode, as stored on the context (`c.get('switchyard')`). */
@@ -32,13 +32,31 @@ export interface SwitchyardHonoOptions {
    */
   readonly notFound?: 'next' | 'respond';
   /**
-   * The client's address, for `client-ip` limit keys and the gateway's `clientIdentity`.
-   * Hono has no portable way to read it: on Node pass `(c) => getConnInfo(c).remote.address`
-   * (`@hono/node-server/conninfo`), on Cloudflare `(c) => c.req.header('cf-connecting-ip')`.
+   * The client's address (the TCP peer), for `client-ip` limit keys and the gateway's
+   * `clientIdentity`. Default: on Node (`@hono/node-server`), the peer of the request's socket
+   * (`c.env.incoming.socket.remoteAddress`, what `getConnInfo` from
+   * `@hono/node-server/conninfo` reads); elsewhere none. On other runtimes pass it: on
+   * Cloudflare `(c) => c.req.header('cf-connecting-ip')`, on Bun or Deno `getConnInfo` from
+   * `hono/bun` / `hono/deno`. Without an address a `client-ip` limit refuses the request
+   * (its `onMissingKey` defaults to `deny`).
    */
   readonly clientAddress?: (c: Context) => string | undefined;
   /** Request attributes for routing, limits and splits (user id, tier, API-key metadata). */
   readonly attributes?: (c: Context) => Readonly<Record<string, unknown>>;
+}
+
+/** What `@hono/node-server` passes as `c.env`: the Node request (also under `server` when nested, as `getConnInfo` reads it). */
+interface NodeServerBindings {
+  readonly incoming?: { readonly socket?: { readonly remoteAddress?: string | undefined } | null } | null;
+  readonly server?: NodeServerBindings | null;
+}
+
+/** The TCP peer of the Node request behind `c`, when Hono runs on `@hono/node-server`; else `undefined`. */
+function nodeServerPeer(c: Context): string | undefined {
+  const env = c.env as NodeServerBindings | null | undefined;
+  if (env === null || typeof env !== 'object') return undefined;
+  const incoming = env.incoming ?? env.server?.incoming;
+  return incoming === null || incoming === undefined ? undefined : nodePeerAddress(incoming.socket);
 }
 
 /** The gateway's own "no route" answer (a typed brand, not a body check): re-exported for convenience. */
@@ -73,9 +91,10 @@ export function switchyard(options: SwitchyardHonoOptions): MiddlewareHandler<{ 
   const { gateway } = options;
   const decideOnly = options.mode === 'decide';
   const fallThrough = (options.notFound ?? 'next') === 'next';
+  const clientAddressOf = options.clientAddress ?? nodeServerPeer;
   const toRequest = (c: Context): SyRequest =>
     fromFetchRequest(c.req.raw, {
-      clientAddress: options.clientAddress?.(c),
+      clientAddress: clientAddressOf(c),
       ...(options.attributes !== undefined ? { attributes: options.attributes(c) } : {}),
     });
 

@@ -6,8 +6,22 @@
 import type { SyRequest } from '@switchyard/core';
 import type { ClientIdentityResolver } from './client-ip.js';
 
-/** A request → key function. */
-export type KeySource = (req: SyRequest) => string | undefined;
+/**
+ * What a limit does with a request its key source gives no key for (`undefined`):
+ * - `'allow'`: the limit does not apply to it (Envoy's `skip_if_absent: true`: the descriptor is
+ *   not generated, nothing is counted);
+ * - `'deny'`: the request is refused, as if its bucket were empty (fail closed; Envoy's
+ *   `failure_mode_deny`, Kong's `fault_tolerant: false`);
+ * - `'shared'`: every request without a key shares one bucket, the key `''` (as Envoy's local
+ *   rate limit falls back to its route-wide token bucket when no descriptor matches).
+ */
+export type MissingKeyAction = 'deny' | 'allow' | 'shared';
+
+/**
+ * A request → key function. `onMissingKey`, when set, is the default of the rules that use it
+ * ({@link keys.clientIp} sets `'deny'`: a client-IP limit fails closed); without it `'allow'`.
+ */
+export type KeySource = ((req: SyRequest) => string | undefined) & { readonly onMissingKey?: MissingKeyAction };
 
 /**
  * Built-in descriptors.
@@ -21,9 +35,14 @@ export type KeySource = (req: SyRequest) => string | undefined;
  * ```
  */
 export const keys = Object.freeze({
-  /** The client IP from a trusted-proxy resolver, masked (IPv6 /56 by default). */
+  /**
+   * The client IP from a trusted-proxy resolver, masked (IPv6 /56 by default). A request whose
+   * client address is unknown (an adapter that passed none) is denied by default
+   * (`onMissingKey: 'deny'`): a per-IP limit that let such requests through would not limit
+   * anything once the address goes missing.
+   */
   clientIp(identity: ClientIdentityResolver): KeySource {
-    return (req) => identity(req)?.key;
+    return Object.assign((req: SyRequest) => identity(req)?.key, { onMissingKey: 'deny' as const });
   },
   /** A request header's value (lower-case name). */
   header(name: string): KeySource {
@@ -58,9 +77,12 @@ export const keys = Object.freeze({
   global(value = '*'): KeySource {
     return () => value;
   },
-  /** Several descriptors at once (all must be present), joined unambiguously. */
+  /**
+   * Several descriptors at once (all must be present), joined unambiguously. Its default
+   * `onMissingKey` is `'deny'` when any part's is (a key that includes the client IP).
+   */
   all(...sources: KeySource[]): KeySource {
-    return (req) => {
+    const all = (req: SyRequest): string | undefined => {
       let out = '';
       for (const s of sources) {
         const v = s(req);
@@ -69,5 +91,6 @@ export const keys = Object.freeze({
       }
       return out;
     };
+    return sources.some((s) => s.onMissingKey === 'deny') ? Object.assign(all, { onMissingKey: 'deny' as const }) : all;
   },
 });

@@ -15,6 +15,11 @@
  * The table is sized to its key limit at load 3/4 (the home row is a multiply-shift range
  * reduction, so any row count works): about 64 bytes per token-bucket key at capacity.
  *
+ * Key size: a key longer than 64 characters, or one that starts with `#`, is stored as its
+ * 28-character SHA-256 digest (the rule of `storageKey`), which fits inline in its row; so a
+ * stored key is never more than 64 characters whatever the client sends (100 000 keys of 8 KB
+ * held 829 MB before this rule, 7 MB with it: `docs/guides/rate-limiting.md`).
+ *
  * Crafted collisions: no key is ever placed more than {@link MAX_PROBE} rows from its home
  * row; a key that would be is kept in a small overflow `Map` (V8's seeded hash) instead, so a
  * probe is bounded whatever keys a client chooses.
@@ -30,6 +35,7 @@ import type { Decision } from './decision.js';
 import { homeRow, KEY_WORDS, packKey } from './internal/hash.js';
 import { initSlots, isIdle, msUntilIdle, stepFor, widthOf } from './internal/steps.js';
 import type { RatePolicy } from './policy.js';
+import { digestKey, MAX_KEY_LENGTH } from './storage-key.js';
 
 /** Options of {@link createKeyedLimiter}. */
 export interface KeyedLimiterOptions {
@@ -43,7 +49,10 @@ export interface KeyedLimiterOptions {
 /** A limiter over string keys. Synchronous; one clock reading is passed in per call. */
 export interface KeyedLimiter {
   readonly policy: RatePolicy;
-  /** Takes `cost` (default 1) tokens for `key` at `now` (monotonic ms). */
+  /**
+   * Takes `cost` (default 1) tokens for `key` at `now` (monotonic ms). A key longer than 64
+   * characters (or starting with `#`) is counted under its digest (`storageKey`).
+   */
   take(key: string, now: number, cost?: number): Decision;
   /** Forgets `key` (its next request sees a full bucket). */
   delete(key: string): boolean;
@@ -311,9 +320,13 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
 
   return {
     policy,
-    take(key: string, now: number, cost = 1): Decision {
+    take(given: string, now: number, cost = 1): Decision {
       let o = lastOffset;
+      let key = given;
       if (key !== lastKey) {
+        // The size rule (storage-key.ts, MAX_KEY_LENGTH = 64 and '#'): two comparisons on the
+        // common path. Literals, as in packKey: a bundled top-level const is reloaded per use.
+        if (key.length > 64 || key.charCodeAt(0) === 35) key = digestKey(key);
         // The probe of `lookup`, inlined with the table in locals and the word comparison
         // unrolled (words 1..6 of KEY_WORDS = 7): this is the whole per-decision path besides
         // hashing and the step.
@@ -341,7 +354,7 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
         }
         if (o < 0) o = insert(key, tag, now);
         if (o >= 0) {
-          if (o === lastOffset) lastKey = key;
+          if (o === lastOffset) lastKey = given;
           else {
             if (lastKey !== undefined) lastKey = undefined;
             lastOffset = o;
@@ -356,7 +369,8 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
       }
       return decision;
     },
-    delete(key: string): boolean {
+    delete(given: string): boolean {
+      const key = given.length > MAX_KEY_LENGTH || given.charCodeAt(0) === 35 ? digestKey(given) : given;
       const at = lookup(key, packKey(key, words));
       if (at >= 0) {
         removeAt(at);

@@ -247,3 +247,76 @@ describe('createRateLimiter', () => {
     expect(thrown).toBeInstanceOf(Error);
   });
 });
+
+describe('createRateLimiter - onMissingKey', () => {
+  const noAddress = (): SyRequest => ({ method: 'GET', scheme: 'https', authority: 'api', path: '/', query: '', headers: {}, attributes: {}, clientAddress: undefined });
+  const perIp = () => keys.clientIp(createClientIdentity({ trustedProxies: [] }));
+
+  it('regression - a client-ip limit with no client address refuses the request by default (fail closed), without touching the store', async () => {
+    let takes = 0;
+    const memory = createMemoryStore();
+    const counting: LimiterStore = { scope: 'local', take: (r) => (takes++, memory.take(r)) };
+    const limiter = createRateLimiter({ clock: createTestClock(), store: counting, rules: [{ name: 'per-ip', key: perIp(), policy: perMinute('ip', 100) }] });
+    const d = await limiter.check(noAddress());
+    expect(d).toMatchObject({ kind: 'limited', reason: 'missing-key', rule: 'per-ip', retryAfterMs: 60_000 });
+    expect(d.headers['retry-after']).toBe('60');
+    expect(takes).toBe(0);
+    // With an address, the same limit counts as usual.
+    expect(await limiter.check(req())).toMatchObject({ kind: 'allowed' });
+  });
+
+  it("'allow' lets keyless requests through uncounted (Envoy skip_if_absent); 'shared' gives them one bucket", async () => {
+    const allow = createRateLimiter({ clock: createTestClock(), rules: [{ name: 'per-ip', key: perIp(), onMissingKey: 'allow', policy: perMinute('ip', 1) }] });
+    for (let i = 0; i < 3; i++) expect(await allow.check(noAddress())).toMatchObject({ kind: 'allowed', decisions: [] });
+    const shared = createRateLimiter({ clock: createTestClock(), rules: [{ name: 'per-ip', key: perIp(), onMissingKey: 'shared', policy: perMinute('ip', 2) }] });
+    const kinds = [];
+    for (let i = 0; i < 3; i++) kinds.push((await shared.check(noAddress())).kind);
+    expect(kinds).toEqual(['allowed', 'allowed', 'limited']);
+    // Clients with an address keep their own buckets.
+    expect((await shared.check(req())).kind).toBe('allowed');
+  });
+
+  it("other keys keep skipping by default; 'deny' makes a missing header refuse; a composite with the client IP denies", async () => {
+    const header = createRateLimiter({ clock: createTestClock(), rules: [{ name: 'per-user', key: keys.header('x-user'), policy: perMinute('u', 1) }] });
+    expect((await header.check(noAddress())).kind).toBe('allowed');
+    const strict = createRateLimiter({ clock: createTestClock(), rules: [{ name: 'per-user', key: keys.header('x-user'), onMissingKey: 'deny', policy: perMinute('u', 1) }] });
+    expect(await strict.check(noAddress())).toMatchObject({ kind: 'limited', reason: 'missing-key' });
+    const both = createRateLimiter({ clock: createTestClock(), rules: [{ name: 'ip-route', key: keys.all(perIp(), keys.route()), policy: perMinute('ir', 5) }] });
+    expect(await both.check(noAddress())).toMatchObject({ kind: 'limited', reason: 'missing-key' });
+  });
+
+  it('a denying rule without a key goes first and costs the other rules no token; in shadow mode it only reports', async () => {
+    const limiter = createRateLimiter({
+      clock: createTestClock(),
+      rules: [
+        { name: 'global', key: keys.global(), policy: perMinute('g', 1) },
+        { name: 'per-ip', key: perIp(), policy: perMinute('ip', 100) },
+      ],
+    });
+    expect(await limiter.check(noAddress())).toMatchObject({ kind: 'limited', reason: 'missing-key', rule: 'per-ip' });
+    expect((await limiter.check(req())).kind).toBe('allowed'); // the global token was not spent
+    const shadow = createRateLimiter({ clock: createTestClock(), mode: 'shadow', rules: [{ name: 'per-ip', key: perIp(), policy: perMinute('ip', 100) }] });
+    const d = await shadow.check(noAddress());
+    expect(d.kind).toBe('allowed');
+    expect(d.shadowLimited.map((s) => s.rule)).toEqual(['per-ip']);
+  });
+
+  it('rejects an unknown onMissingKey by path', () => {
+    expect(() => createRateLimiter({ rules: [{ name: 'x', key: keys.global(), onMissingKey: 'skip' as never, policy: perMinute('x', 1) }] })).toThrow(/rules\[0\]\.onMissingKey/);
+  });
+});
+
+describe('createRateLimiter - reason', () => {
+  it("says 'store-unavailable' when a store failed closed, and 'limit' when a bucket is empty", async () => {
+    const policy = perMinute('p', 1);
+    const failing: LimiterStore = {
+      scope: 'shared',
+      take: async () => ({ kind: 'limited', limit: 1, remaining: 0, resetAfterMs: 1000, retryAfterMs: 1000, storeError: { reason: 'error', message: 'down', fallback: 'deny' } }),
+    };
+    const down = createRateLimiter({ clock: createTestClock(), store: failing, rules: [{ name: 'g', key: keys.global(), policy }] });
+    expect(await down.check(req())).toMatchObject({ kind: 'limited', reason: 'store-unavailable', storeFailed: true });
+    const up = createRateLimiter({ clock: createTestClock(), rules: [{ name: 'g', key: keys.global(), policy }] });
+    await up.check(req());
+    expect(await up.check(req())).toMatchObject({ kind: 'limited', reason: 'limit' });
+  });
+});

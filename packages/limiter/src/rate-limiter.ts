@@ -6,7 +6,7 @@
  */
 import { ConfigError, systemClock, type Clock, type SyRequest } from '@switchyard/core';
 import type { Decision } from './decision.js';
-import type { KeySource } from './descriptors.js';
+import type { KeySource, MissingKeyAction } from './descriptors.js';
 import { rateLimitHeaders, retryAfterValue, type HeaderStyle } from './headers.js';
 import type { RatePolicy } from './policy.js';
 import { createMemoryStore, type LimiterStore } from './store.js';
@@ -16,8 +16,15 @@ import type { PolicyResolver } from './tiers.js';
 export interface LimitRule {
   /** Name in results and in the IETF headers (unique within a limiter). */
   readonly name: string;
-  /** What the limit is counted per; `undefined` from it skips the rule. */
+  /** What the limit is counted per; what `undefined` from it does is {@link LimitRule.onMissingKey}. */
   readonly key: KeySource;
+  /**
+   * A request the key source gives no key for: `'allow'` (the rule does not apply), `'deny'`
+   * (refused: {@link RequestLimited} with `reason: 'missing-key'`) or `'shared'` (one bucket for
+   * all such requests). Default: the key source's own (`'deny'` for `keys.clientIp` and
+   * keys that include it), else `'allow'`.
+   */
+  readonly onMissingKey?: MissingKeyAction;
   /** A fixed policy, or a resolver (tiers). */
   readonly policy: RatePolicy | PolicyResolver;
   /** Tokens this request costs (default 1). */
@@ -66,9 +73,16 @@ export interface RequestAllowed {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** The request must be answered 429 with `headers` (which include `Retry-After`). */
+/**
+ * The request must be refused with `headers` (which include `Retry-After`): 429 for `reason`
+ * `limit` and `missing-key`; `store-unavailable` is a shared store that failed with
+ * `onStoreError: 'deny'`, which the gateway answers 503 `SY_STORE_UNAVAILABLE` (the limit was
+ * not reached: the store could not tell).
+ */
 export interface RequestLimited {
   readonly kind: 'limited';
+  /** Why: the bucket was empty (`limit`), the rule had no key and denies then (`missing-key`), or the store failed closed (`store-unavailable`). */
+  readonly reason: 'limit' | 'missing-key' | 'store-unavailable';
   /** The rule that rejected. */
   readonly rule: string;
   readonly retryAfterMs: number;
@@ -106,6 +120,8 @@ interface Resolved {
   readonly policy: RatePolicy;
   readonly cost: number;
   readonly mode: 'enforce' | 'shadow';
+  /** No key, and the rule denies then: decided without the store. */
+  readonly missing: boolean;
 }
 
 /**
@@ -139,6 +155,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   if (issues.length > 0) throw new ConfigError(issues);
   const id = options.id ?? 'default';
   const rules = Object.freeze([...options.rules]);
+  const onMissing = rules.map((r) => r.onMissingKey ?? r.key.onMissingKey ?? 'allow');
+  onMissing.forEach((m, i) => {
+    if (m !== 'allow' && m !== 'deny' && m !== 'shared') issues.push({ path: `rules[${i}].onMissingKey`, message: "must be 'deny', 'allow' or 'shared'" });
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
   const namespaces = rules.map((r) => `${id}:${r.name}`);
   const store = options.store ?? createMemoryStore();
   const clock = options.clock ?? systemClock;
@@ -150,12 +171,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   /** Rule `i` for this request, or `undefined` when its key or policy resolver skips it. */
   function resolveRule(i: number, req: SyRequest): Resolved | undefined {
     const r = rules[i] as LimitRule;
-    const key = r.key(req);
-    if (key === undefined) return undefined;
+    let key = r.key(req);
+    let missing = false;
+    if (key === undefined) {
+      const action = onMissing[i] as MissingKeyAction;
+      if (action === 'allow') return undefined;
+      // 'shared': the bucket of the empty key; 'deny': refused below without asking the store.
+      key = '';
+      missing = action === 'deny';
+    }
     const policy = typeof r.policy === 'function' ? r.policy(req) : r.policy;
     if (policy === undefined) return undefined;
     const cost = r.cost === undefined ? 1 : typeof r.cost === 'number' ? r.cost : r.cost(req);
-    return { rule: r.name, namespace: namespaces[i] as string, key, policy, cost, mode: r.mode ?? defaultMode };
+    return { rule: r.name, namespace: namespaces[i] as string, key, policy, cost, mode: r.mode ?? defaultMode, missing };
   }
 
   function resolve(req: SyRequest): readonly Resolved[] {
@@ -169,8 +197,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const r = resolveRule(i, req);
       if (r !== undefined) out.push(r);
     }
-    // Envoy: ascending fill rate, so the scarcest bucket is tried (and possibly rejects) first.
-    if (out.length > 1) out.sort((a, b) => a.policy.ratePerMs - b.policy.ratePerMs);
+    // Envoy: ascending fill rate, so the scarcest bucket is tried (and possibly rejects) first;
+    // a rule that denies for want of a key goes before all, so it costs no other rule a token.
+    if (out.length > 1) out.sort((a, b) => Number(b.missing) - Number(a.missing) || a.policy.ratePerMs - b.policy.ratePerMs);
     return out;
   }
 
@@ -195,7 +224,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return undefined;
     }
     const headers = { ...rateLimitHeaders(decision, r.policy, { style, name: r.rule }), 'retry-after': retryAfterValue(decision.retryAfterMs, r.policy) };
-    return { kind: 'limited', rule: r.rule, retryAfterMs: decision.retryAfterMs, decisions: p.decisions, shadowLimited: p.shadowLimited ?? NONE, storeFailed: p.storeFailed, headers };
+    const reason = r.missing ? 'missing-key' : decision.storeError?.fallback === 'deny' ? 'store-unavailable' : 'limit';
+    return { kind: 'limited', reason, rule: r.rule, retryAfterMs: decision.retryAfterMs, decisions: p.decisions, shadowLimited: p.shadowLimited ?? NONE, storeFailed: p.storeFailed, headers };
   }
 
   function allowed(p: Progress): RequestAllowed {
@@ -211,7 +241,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (store.takeSync !== undefined) {
       for (let i = 0; i < resolved.length; i++) {
         const r = resolved[i] as Resolved;
-        const decision = store.takeSync({ namespace: r.namespace, policy: r.policy, key: r.key, cost: r.cost, now });
+        const decision = r.missing ? missingKey(r.policy) : store.takeSync({ namespace: r.namespace, policy: r.policy, key: r.key, cost: r.cost, now });
         if (decision === undefined) return decideAsync(p, resolved, i, now);
         const limited = record(p, r, decision);
         if (limited !== undefined) return limited;
@@ -224,7 +254,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   async function decideAsync(p: Progress, resolved: readonly Resolved[], from: number, now: number): Promise<RequestDecision> {
     for (let i = from; i < resolved.length; i++) {
       const r = resolved[i] as Resolved;
-      const decision = await store.take({ namespace: r.namespace, policy: r.policy, key: r.key, cost: r.cost, now });
+      const decision = r.missing ? missingKey(r.policy) : await store.take({ namespace: r.namespace, policy: r.policy, key: r.key, cost: r.cost, now });
       const limited = record(p, r, decision);
       if (limited !== undefined) return limited;
     }
@@ -257,6 +287,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
     checkNow,
   };
+}
+
+/** The decision of a rule that denies a request without a key: an empty bucket, retry after one window. */
+function missingKey(policy: RatePolicy): Decision {
+  return { kind: 'limited', limit: policy.maxTokens, remaining: 0, resetAfterMs: policy.windowMs, retryAfterMs: policy.windowMs };
 }
 
 /** No decisions, no rules: shared, frozen. */

@@ -10,18 +10,39 @@ export interface RedisLike {
   evalsha(sha: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
   /** `SCRIPT LOAD script`, resolving to the SHA1. */
   scriptLoad(script: string): Promise<string>;
+  /**
+   * Optional readiness: `undefined` when commands can be sent now (or when waiting would not
+   * help: the connection was ready once and is now lost, or it was closed), else a promise that
+   * settles when the client's first connection is ready. The store then waits for it within
+   * its `timeoutMs` instead of counting a connection that is still being set up as an outage.
+   * {@link fromIoredis} and {@link fromNodeRedis} implement it.
+   */
+  whenReady?(): Promise<void> | undefined;
+}
+
+/** A client's readiness events (ioredis and node-redis are both EventEmitters). */
+interface ReadyEvents {
+  once(event: 'ready', listener: () => void): unknown;
 }
 
 /** The part of an ioredis `Redis` / `Cluster` the adapter uses. */
-export interface IoredisClientLike {
+export interface IoredisClientLike extends Partial<ReadyEvents> {
   evalsha(sha: string, numKeys: number, ...args: string[]): Promise<unknown>;
   script(subcommand: 'LOAD', script: string): Promise<unknown>;
+  /** ioredis' connection status (`wait`, `connecting`, `connect`, `ready`, `reconnecting`, `close`, `end`). */
+  readonly status?: string;
+  /** Connects a `lazyConnect` client (status `wait`). */
+  connect?(): Promise<unknown>;
 }
 
 /** The part of a node-redis (`redis` ≥ 4) client the adapter uses. */
-export interface NodeRedisClientLike {
+export interface NodeRedisClientLike extends Partial<ReadyEvents> {
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   scriptLoad(script: string): Promise<string>;
+  /** `connect()` was called and `close()`/`destroy()` was not. */
+  readonly isOpen?: boolean;
+  /** The socket is connected and the handshake done. */
+  readonly isReady?: boolean;
 }
 
 /**
@@ -35,9 +56,17 @@ export interface NodeRedisClientLike {
  * ```
  */
 export function fromIoredis(client: IoredisClientLike): RedisLike {
+  // ioredis: `wait` (lazyConnect, not connected yet), `connecting`/`connect` (setting up),
+  // `ready`; after a loss `close`/`reconnecting`; `end` after quit() or when it gave up.
   return {
     evalsha: (sha, keys, args) => client.evalsha(sha, keys.length, ...keys, ...args),
     scriptLoad: async (script) => String(await client.script('LOAD', script)),
+    whenReady: firstReady(client, () => {
+      const status = client.status;
+      if (status === undefined || status === 'ready' || status === 'end') return 'now';
+      if (status === 'wait') client.connect?.().catch(() => {}); // as ioredis' first command would
+      return 'wait';
+    }),
   };
 }
 
@@ -56,5 +85,34 @@ export function fromNodeRedis(client: NodeRedisClientLike): RedisLike {
   return {
     evalsha: (sha, keys, args) => client.evalSha(sha, { keys: [...keys], arguments: [...args] }),
     scriptLoad: (script) => client.scriptLoad(script),
+    // Not open: connect() was never called, or the client was closed; a command fails at once.
+    whenReady: firstReady(client, () => (client.isReady !== false || client.isOpen !== true ? 'now' : 'wait')),
+  };
+}
+
+/**
+ * `whenReady` for a client with a `ready` event: waits only until the first time the client is
+ * seen ready. After that a connection that is not ready is a lost one, an outage the store's
+ * `onStoreError` answers at once (commands fail fast with ioredis' `enableOfflineQueue: false`).
+ * One shared promise (and one listener) per wait, however many decisions are waiting.
+ */
+function firstReady(client: Partial<ReadyEvents>, state: () => 'now' | 'wait'): () => Promise<void> | undefined {
+  // A client without events cannot say when it is ready: never wait for it.
+  let seenReady = client.once === undefined;
+  let pending: Promise<void> | undefined;
+  return () => {
+    if (seenReady) return undefined;
+    if (state() === 'now') {
+      seenReady = true;
+      return undefined;
+    }
+    pending ??= new Promise<void>((resolve) =>
+      client.once?.('ready', () => {
+        seenReady = true;
+        pending = undefined;
+        resolve();
+      }),
+    );
+    return pending;
   };
 }

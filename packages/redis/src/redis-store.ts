@@ -1,11 +1,15 @@
 /**
  * A {@link LimiterStore} in Redis: one round trip per decision (EVALSHA of a script loaded
  * once, reloaded on NOSCRIPT), keys namespaced `<prefix>:<limiter>:<policy>:<key>`, TTLs so
- * idle buckets disappear, and an explicit answer when Redis is slow or down.
+ * idle buckets disappear, and an explicit answer when Redis is slow or down. `<key>` follows
+ * the limiter's size rule (`storageKey`: a key over 64 characters, or starting with `#`, is
+ * `#` + 27 base64url characters of its SHA-256), so a client's key never makes a Redis key
+ * larger than about 64 characters plus the prefix, and the plaintext of a long key (an API
+ * key) is not what Redis stores.
  */
 import { createHash } from 'node:crypto';
 import { SwitchyardError, systemClock, type Clock } from '@switchyard/core';
-import { createMemoryStore, type Decision, type RatePolicy, type LimiterStore, type MemoryStore, type StoreFailure, type StoreTake } from '@switchyard/limiter';
+import { createMemoryStore, storageKey, type Decision, type RatePolicy, type LimiterStore, type MemoryStore, type StoreFailure, type StoreTake } from '@switchyard/limiter';
 import type { RedisLike } from './client.js';
 import { TOKEN_BUCKET_LUA } from './script.js';
 
@@ -14,12 +18,17 @@ export interface RedisStoreOptions {
   readonly client: RedisLike;
   /**
    * What to answer when Redis fails or exceeds `timeoutMs` — required, because every choice
-   * hurts someone: `allow` (fail open), `deny` (fail closed: every request 429s), or `local`
+   * hurts someone: `allow` (fail open), `deny` (fail closed: every request is refused, which
+   * the gateway answers 503 `SY_STORE_UNAVAILABLE` with `Retry-After`), or `local`
    * (an in-process bucket with the same policy decides; per instance, so a fleet of N admits
    * up to N× the limit while Redis is down).
    */
   readonly onStoreError: 'allow' | 'deny' | 'local';
-  /** Longest wait for Redis per decision, in ms (default 50). */
+  /**
+   * Longest wait for Redis per decision, in ms (default 50). It covers the wait for a client
+   * whose first connection is not ready yet (see `RedisLike.whenReady`): at start-up, decisions
+   * wait for the connection within this time instead of failing over to `onStoreError`.
+   */
   readonly timeoutMs?: number;
   /**
    * After a failure, skip Redis for this long (default 1 000 ms) and then let one probe
@@ -168,7 +177,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       const isProbe = openUntil !== -Infinity;
       if (isProbe) probing = true;
       const c = compile(r.namespace, p);
-      const keys = [c.prefix + r.key];
+      const keys = [c.prefix + storageKey(r.key)];
       let args = c.args;
       if (useClientTime || r.cost !== 1) {
         const a = args.slice();
@@ -219,11 +228,19 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         entry.settle = () => fail('timeout', `Redis did not answer within ${timeoutMs} ms`);
         queue.push(entry);
         if (!armed) arm();
-        try {
-          client.evalsha(sha, keys, args).then(onReply, onError);
-        } catch (e) {
-          onError(e);
-        }
+        const send = (): void => {
+          if (entry.settle === null) return; // the timeout ran out while the connection was being set up
+          try {
+            client.evalsha(sha, keys, args).then(onReply, onError);
+          } catch (e) {
+            onError(e);
+          }
+        };
+        // A first connection still being set up is waited for (within the same deadline), not
+        // an outage: otherwise `deny` refuses and `local` over-admits for a while at every start.
+        const ready = client.whenReady?.();
+        if (ready === undefined) send();
+        else ready.then(send, onError);
       });
     },
   };
