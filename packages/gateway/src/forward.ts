@@ -340,7 +340,7 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       try {
         let request = ctx.request(endpoint, body);
         if (policy.propagateDeadline === true) request = withDeadlineHeaders(request, expectedTimeoutMs(now));
-        sent = ctx.transport.send(request, endpoint, { signal: t.controller.signal });
+        sent = ctx.transport.send(request, endpoint, idleTimeoutMs > 0 ? { signal: t.controller.signal, idleTimeoutMs } : { signal: t.controller.signal });
       } catch (err) {
         // A transport that throws has a bug or refused the request locally: never the endpoint's fault.
         sent = Promise.resolve({ kind: 'error', error: 'local', message: 'the transport failed before sending', cause: err });
@@ -487,7 +487,7 @@ function parseGrpcTimeoutMs(value: string | undefined): number | undefined {
  * aborted (the transport destroys the upstream stream, the status is already sent, so the
  * client sees the connection cut: the only honest signal left). A Node stream is left as it is
  * so a Node server can still `pipe` it: its deadline is a timer that aborts the try, and its
- * idle timeout is the transport's own (undici's `bodyTimeout`).
+ * idle timeout is enforced by the transport (`idleTimeoutMs` per send: undici's `bodyTimeout`).
  */
 function bodyUnderTimeouts(body: AsyncIterable<Uint8Array>, clock: Clock, deadlineAt: number, idleTimeoutMs: number, controller: AbortControllerLike): Body {
   if (isEventedStream(body)) {
