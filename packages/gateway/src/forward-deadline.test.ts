@@ -302,6 +302,48 @@ describe('forward: the deadline and per-try timeouts cover bodies', () => {
     expect(await read2).toMatchObject({ bytes: 0, error: { reason: 'idle' } });
   });
 
+  it('a Node-stream response body stays untouched; the deadline aborts its try, its end disarms the timer', async () => {
+    const run = async (endFirst: boolean) => {
+      const clock = createTestClock();
+      const listeners = new Map<string, () => void>();
+      const nodeBody = {
+        async *[Symbol.asyncIterator]() {},
+        pipe: (d: unknown) => d,
+        once(event: string, fn: () => void) {
+          listeners.set(event, fn);
+          return this;
+        },
+      };
+      let signal: { aborted: boolean } | undefined;
+      const done = forward({
+        clock,
+        rng: seededRng(1),
+        transport: { send: async (_r, _e, o) => ((signal = o.signal), { kind: 'response', response: { status: 200, headers: {}, body: nodeBody } }) },
+        policy: { timeoutMs: 100, perTryTimeoutMs: 0 },
+        method: 'GET',
+        body: { kind: 'none' },
+        startedAt: 0,
+        pick: () => ({ kind: 'picked', endpoint: A }),
+        request: () => ({ method: 'GET', path: '/', headers: {} }),
+      });
+      await clock.advanceAsync(10);
+      const r = await done;
+      expect(r.kind === 'response' && r.response.body).toBe(nodeBody);
+      if (endFirst) listeners.get('end')?.();
+      await clock.advanceAsync(100);
+      return signal?.aborted;
+    };
+    expect(await run(false)).toBe(true);
+    expect(await run(true)).toBe(false);
+  });
+
+  it('the route idle timeout is passed to the transport for each try', async () => {
+    const seen: (number | undefined)[] = [];
+    const h = harness({ idleTimeoutMs: 250 }, () => ({ send: async (_r, _e, o) => (seen.push(o.idleTimeoutMs), { kind: 'response', response: { status: 200, headers: {}, body: null } }) }));
+    await h.start().done;
+    expect(seen).toEqual([250]);
+  });
+
   it('a request body still arriving at the deadline is answered 408 SY_REQUEST_TIMEOUT, the try canceled', async () => {
     const clock = createTestClock();
     const transport = createMockTransport({ clock }).respondWith(() => ({ hang: true }));

@@ -36,7 +36,7 @@ import { match, type MatchResult } from '@switchyard/router';
 import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
 import { assignVariant, decideSplit, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
 import { BodyTimeoutError, guardBody, prepareBody, teeBody, type GuardedBody, type PreparedBody } from './body.js';
-import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan, type RoutePlan } from './compile.js';
+import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan, type RoutePlan, type UpstreamRuntime } from './compile.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
 import { decideFault } from './fault.js';
@@ -134,6 +134,8 @@ export interface Gateway {
 }
 
 const JSON_HEADERS: ResponseHeaders = Object.freeze({ 'content-type': 'application/json' });
+/** A request without a body: nothing to read, guard or buffer. */
+const NO_BODY = Object.freeze({ kind: 'ok' as const, body: Object.freeze({ kind: 'none' as const }), watch: undefined });
 /** The gateway's own response headers when no stage adds any (shared: stages copy before adding). */
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -432,7 +434,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     // The request body first, under the route deadline and idle timeout, before any breaker
     // permit or resource slot is taken: a client trickling its upload holds nothing that other
     // clients need (ten slow uploaders must not lock everyone out of `maxRequests`).
-    const prepBody = await requestBodyFor(request, route, p.replayBufferBytes, startedAt, options.signal);
+    const prepBody = request.body === undefined ? NO_BODY : await requestBodyFor(request, route, p.replayBufferBytes, startedAt, options.signal);
     if (prepBody.kind === 'respond') return { response: errorResponse(prepBody.code, prepBody.message, headers), backend: backend.name, tries: 0, code: prepBody.code };
     let body: PreparedBody = prepBody.body;
     const now = clock.now();
@@ -526,14 +528,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         requestBody: prepBody.watch,
         // Envoy's max_retries: one slot per retry outstanding, held from the retry decision until
         // that retry's outcome is known (retry_state_impl.cc), never one per retry until the end.
-        retrySlots: {
-          acquire: () => {
-            if (tryAcquireResource(up.limits.plan, up.limits.counters, 'retries')) return true;
-            metrics.inc('switchyard_overflow_total', 'Requests refused by upstream resource limits.', { upstream: up.name, resource: 'retries' });
-            return false;
-          },
-          release: () => releaseResource(up.limits.counters, 'retries'),
-        },
+        retrySlots: retrySlotsOf(up),
         pick: (tried) => {
           if (!firstUsed && tried.length === 0) {
             firstUsed = true;
@@ -586,6 +581,24 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       releaseResource(up.limits.counters, 'requests');
       if (permit !== undefined) up.breaker?.release(permit);
     }
+  }
+
+  // One retry-slot accessor per upstream runtime, not per request.
+  const retrySlots = new WeakMap<UpstreamRuntime, { acquire(): boolean; release(): void }>();
+  function retrySlotsOf(up: UpstreamRuntime): { acquire(): boolean; release(): void } {
+    let s = retrySlots.get(up);
+    if (s === undefined) {
+      s = {
+        acquire: () => {
+          if (tryAcquireResource(up.limits.plan, up.limits.counters, 'retries')) return true;
+          metrics.inc('switchyard_overflow_total', 'Requests refused by upstream resource limits.', { upstream: up.name, resource: 'retries' });
+          return false;
+        },
+        release: () => releaseResource(up.limits.counters, 'retries'),
+      };
+      retrySlots.set(up, s);
+    }
+    return s;
   }
 
   /**
