@@ -197,10 +197,15 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
     const removeClientAbort = ctx.signal ? onAbort(ctx.signal, () => finish({ kind: 'error', code: 'SY_CANCELED', message: 'client went away', tries })) : undefined;
     const removeBodyTimeout = ctx.requestBody ? onAbort(ctx.requestBody.timedOut, () => requestTimeout()) : undefined;
 
+    /** The try whose Node-stream body the still-running deadline timer guards (see `guardResponse`). */
+    let bodyTry: Try | undefined;
+
     function finish(result: ForwardResult, winner?: Try): void {
       if (settled) return;
       settled = true;
-      cancelDeadline?.();
+      // Guard the body first: a Node-stream body may keep the deadline timer for itself.
+      const body = result.kind === 'response' && winner !== undefined ? guardResponse(result.response.body, winner) : undefined;
+      if (bodyTry === undefined) cancelDeadline?.();
       cancelBackoff?.();
       removeClientAbort?.();
       removeBodyTimeout?.();
@@ -209,10 +214,9 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       if (lastFailure?.result.kind === 'response' && (result.kind !== 'response' || result.response !== lastFailure.result.response)) discardBody(lastFailure.result.response.body);
       // Cancel every try still running: hedge losers, or all of them on deadline / client abort.
       for (const t of [...inFlight]) abortTry(t, 'canceled');
-      if (result.kind === 'response' && winner !== undefined) {
+      if (result.kind === 'response' && body !== undefined && body !== result.response.body) {
         const r = result.response;
-        const body = guardResponse(r.body, winner);
-        if (body !== r.body) return resolve({ kind: 'response', response: { status: r.status, headers: r.headers, body }, endpoint: result.endpoint, tries: result.tries });
+        return resolve({ kind: 'response', response: { status: r.status, headers: r.headers, body }, endpoint: result.endpoint, tries: result.tries });
       }
       resolve(result);
     }
@@ -230,7 +234,35 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       // A try whose per-try timeout already fired (kept running as a hedge) is only bound by the deadline.
       const perTryEnd = policy.perTryTimeoutMs > 0 && !t.timedOut ? t.startedAt + policy.perTryTimeoutMs : Number.POSITIVE_INFINITY;
       const bodyDeadline = Math.min(deadlineAt, perTryEnd);
-      const guarded = Number.isFinite(bodyDeadline) || idleTimeoutMs > 0 ? bodyUnderTimeouts(body, clock, bodyDeadline, idleTimeoutMs, t.controller) : body;
+      if (isEventedStream(body)) {
+        // A Node stream (undici's body) is passed through untouched, so a Node server can `pipe`
+        // it (no promise per chunk). Its deadline: the request's own deadline timer keeps running
+        // when it is the body's (no second timer), else one timer at the per-try end; its idle
+        // timeout is the transport's (`idleTimeoutMs` per send). Its end / error / close disarm all.
+        let cancel: Cancel | undefined;
+        if (bodyDeadline === deadlineAt && cancelDeadline !== undefined) {
+          bodyTry = t;
+          cancel = cancelDeadline;
+        } else if (Number.isFinite(bodyDeadline)) {
+          cancel = clock.setTimer(bodyDeadline - clock.now(), () => t.controller.abort());
+        }
+        // The client may still leave while the body streams, even while the upstream is silent:
+        // its signal stays wired to the winning try until the body ends, so the transport
+        // releases the upstream socket at once instead of at the next chunk or the body timeout.
+        const signal = ctx.signal;
+        const remove = signal !== undefined ? onAbort(signal, () => t.controller.abort()) : undefined;
+        if (cancel !== undefined || remove !== undefined) {
+          const disarm = (): void => {
+            cancel?.();
+            remove?.();
+          };
+          body.once('end', disarm);
+          body.once('error', disarm);
+          body.once('close', disarm);
+        }
+        return body;
+      }
+      const guarded = Number.isFinite(bodyDeadline) || idleTimeoutMs > 0 ? guardBody(body, { clock, deadlineAt: bodyDeadline, idleTimeoutMs, armNow: true, onTimeout: () => t.controller.abort() }) : body;
       return ctx.signal !== undefined ? tieBody(guarded, ctx.signal, t.controller) : guarded;
     }
 
@@ -272,6 +304,11 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
     }
 
     function onDeadline(): void {
+      if (settled) {
+        // The request was answered; the deadline now guards the winner's streaming body.
+        bodyTry?.controller.abort();
+        return;
+      }
       // A request body the client is still sending is the client's delay, not the upstream's.
       if (ctx.requestBody !== undefined && !ctx.requestBody.ended) return requestTimeout();
       finish({ kind: 'error', code: 'SY_DEADLINE_EXCEEDED', message: `request timeout of ${policy.timeoutMs} ms exceeded`, tries, endpoint: lastFailure?.endpoint });
@@ -483,41 +520,12 @@ function parseGrpcTimeoutMs(value: string | undefined): number | undefined {
 }
 
 /**
- * A streaming response body under the body deadline and idle timeout: on expiry the try is
- * aborted (the transport destroys the upstream stream, the status is already sent, so the
- * client sees the connection cut: the only honest signal left). A Node stream is left as it is
- * so a Node server can still `pipe` it: its deadline is a timer that aborts the try, and its
- * idle timeout is enforced by the transport (`idleTimeoutMs` per send: undici's `bodyTimeout`).
- */
-function bodyUnderTimeouts(body: AsyncIterable<Uint8Array>, clock: Clock, deadlineAt: number, idleTimeoutMs: number, controller: AbortControllerLike): Body {
-  if (isEventedStream(body)) {
-    if (!Number.isFinite(deadlineAt)) return body;
-    const cancel = clock.setTimer(deadlineAt - clock.now(), () => controller.abort());
-    body.once('end', cancel);
-    body.once('error', cancel);
-    body.once('close', cancel);
-    return body;
-  }
-  return guardBody(body, { clock, deadlineAt, idleTimeoutMs, armNow: true, onTimeout: () => controller.abort() });
-}
-
-/**
  * Wraps a streaming body so that aborting `signal` aborts `controller` (the try's), until the
  * body is fully read, closed or fails. Whole bodies need no wrapping.
  */
-function tieBody(body: Body | null, signal: AbortSignalLike, controller: AbortControllerLike): Body | null {
-  if (body === null || typeof body === 'string' || body instanceof Uint8Array) return body;
-  const source = body;
+function tieBody(source: AsyncIterable<Uint8Array>, signal: AbortSignalLike, controller: AbortControllerLike): Body {
   // Armed now, not when reading starts: the client can leave before the first read.
   const remove = onAbort(signal, () => controller.abort());
-  if (isEventedStream(source)) {
-    // A Node stream (undici's body) is passed through untouched, so a Node server can `pipe` it
-    // (no promise per chunk): its own end / error / close events disarm the tie.
-    source.once('end', remove);
-    source.once('error', remove);
-    source.once('close', remove);
-    return source;
-  }
   return {
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
       const it = source[Symbol.asyncIterator]();
