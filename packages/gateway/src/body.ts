@@ -108,6 +108,8 @@ export function guardBody(source: AsyncIterable<Uint8Array>, options: BodyGuardO
   let it: AsyncIterator<Uint8Array> | undefined;
   let armed = false;
   let ended = false;
+  /** The consumer closed the body early (`return()`): no more reads, no more timers. */
+  let closed = false;
   let lastProgress = 0;
   let cancelDeadline: Cancel | undefined;
   let cancelIdle: Cancel | undefined;
@@ -120,7 +122,7 @@ export function guardBody(source: AsyncIterable<Uint8Array>, options: BodyGuardO
     cancelDeadline = cancelIdle = undefined;
   };
   const expire = (reason: BodyTimeoutReason): void => {
-    if (ended || failure !== undefined) return;
+    if (ended || closed || failure !== undefined) return;
     failure = new BodyTimeoutError(reason, reason === 'idle' ? `no body data for ${idleTimeoutMs} ms` : 'the body did not complete before the deadline');
     disarm();
     timedOut.abort(failure);
@@ -148,7 +150,7 @@ export function guardBody(source: AsyncIterable<Uint8Array>, options: BodyGuardO
   const iterator: AsyncIterator<Uint8Array> = {
     next(): Promise<IteratorResult<Uint8Array>> {
       if (failure !== undefined) return Promise.reject(failure);
-      if (ended) return Promise.resolve({ done: true, value: undefined });
+      if (ended || closed) return Promise.resolve({ done: true, value: undefined });
       arm();
       if (clock.now() >= deadlineAt) {
         expire('deadline');
@@ -180,9 +182,10 @@ export function guardBody(source: AsyncIterable<Uint8Array>, options: BodyGuardO
     },
     async return(value?: unknown): Promise<IteratorResult<Uint8Array>> {
       disarm();
-      const wasTimedOut = failure !== undefined;
-      failure ??= new BodyTimeoutError('deadline', 'the body was closed');
-      if (!wasTimedOut && it !== undefined) await it.return?.(value);
+      const closeSource = failure === undefined && !ended && !closed;
+      closed = true;
+      // After a timeout the source stays open (see above); otherwise closing is the consumer's call.
+      if (closeSource && it !== undefined) await it.return?.(value);
       return { done: true, value: undefined };
     },
   };
