@@ -2,7 +2,9 @@
  * Slow clients over real sockets (#17): a client trickling its request body one byte at a time
  * gets 408 `SY_REQUEST_TIMEOUT` once the route timeout passes (whether the gateway buffers the
  * body for retries or streams it upstream through undici), and ten of them do not lock other
- * clients out of the upstream's `maxRequests` slots while they trickle.
+ * clients out of the upstream's `maxRequests` slots while they trickle. The other side too: an
+ * upstream trickling or stalling its response body is cut at the route deadline or the idle
+ * timeout, and its socket released.
  *
  * The trickling clients write on a timer (that is their behaviour); the test itself only waits
  * for conditions and asserts statuses and counts, never durations.
@@ -109,5 +111,32 @@ describe('slow clients over real sockets', () => {
     expect(t.status()).toBe('HTTP/1.1 408 Request Timeout');
     expect(upstreamBodies()).toBe(0); // the upstream never saw a complete body
     await until(() => gw.transport.stats().every((s) => s.running === 0), 'the upstream request was released');
+  });
+
+  it('an upstream trickling its response body past the route timeout, or stalling it, is cut and its socket released', async () => {
+    const up = await startUpstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first\n');
+      if (_req.url === '/stall') return; // then silence
+      const timer = every(() => res.write('x'), 20);
+      res.once('close', () => clearInterval(timer));
+    });
+    cleanup.push(() => up.close());
+    const gw = await startGateway({
+      routes: [
+        { name: 'trickle', matches: [{ path: { type: 'Exact', value: '/trickle' } }], backends: [{ upstream: 'u' }], timeoutMs: TIMEOUT_MS },
+        { name: 'stall', matches: [{ path: { type: 'Exact', value: '/stall' } }], backends: [{ upstream: 'u' }], timeoutMs: 0, idleTimeoutMs: 200 },
+      ],
+      upstreams: { u: { endpoints: [{ url: up.url }] } },
+    });
+    cleanup.push(() => gw.close());
+    const dispatcher = client(4);
+    cleanup.push(() => dispatcher.close());
+    for (const path of ['/trickle', '/stall']) {
+      const res = await request(`${gw.url}${path}`, { dispatcher });
+      expect(res.statusCode).toBe(200);
+      await expect(res.body.text()).rejects.toThrow();
+    }
+    await until(() => up.sockets.size === 0, () => `upstream sockets released (open: ${up.sockets.size})`, 1_000);
   });
 });
