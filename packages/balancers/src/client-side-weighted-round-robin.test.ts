@@ -49,4 +49,32 @@ describe('clientSideWeightedRoundRobin', () => {
     // Weights ∝ 1/latency: a gets 40/(40+10) = 80 %.
     expect(picksA / 2_000).toBeCloseTo(0.8, 1);
   });
+
+  it('latency: a try canceled by a timeout still counts its elapsed time, so a slow endpoint loses weight', () => {
+    // b answers nothing within the 100 ms timeout: every try is canceled after 100 ms. Before the
+    // fix those outcomes were skipped, b kept no figures and got the mean weight (50 %).
+    const lb = clientSideWeightedRoundRobin({ blackoutPeriodMs: 2_000, weightUpdatePeriodMs: 1_000 });
+    const state = lb.create([a, b], 0);
+    const rng = seededRng(8);
+    let picksA = 0;
+    for (let t = 0; t < 20_000; t += 5) {
+      const r = lb.pick(state, { eligible: [a, b], now: t, rng });
+      if (r.kind !== 'picked') continue;
+      if (t > 10_000 && r.endpoint.id === 'a') picksA++;
+      lb.begin(state, r.endpoint, t);
+      if (r.endpoint.id === 'a') lb.observe(state, { kind: 'response', endpoint: a, status: 200, latencyMs: 10, at: t });
+      else lb.observe(state, { kind: 'error', endpoint: b, error: 'canceled', latencyMs: 100, at: t });
+    }
+    expect(picksA / 2_000).toBeGreaterThan(0.85);
+  });
+
+  it('latency: tries that never reached the endpoint (invalid-request, local) are not figures', () => {
+    const lb = clientSideWeightedRoundRobin({ blackoutPeriodMs: 0, weightUpdatePeriodMs: 1_000 });
+    const state = lb.create([a, b], 0);
+    lb.begin(state, a, 0);
+    lb.observe(state, { kind: 'error', endpoint: a, error: 'local', latencyMs: 900, at: 0 });
+    lb.begin(state, a, 0);
+    lb.observe(state, { kind: 'error', endpoint: a, error: 'invalid-request', latencyMs: 900, at: 0 });
+    expect(state.table.get('a')).toMatchObject({ inFlight: 0, windowCount: 0 });
+  });
 });

@@ -20,8 +20,8 @@
  * fewer than two usable weights every endpoint gets the same weight (plain round robin).
  */
 import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult } from '@switchyard/core';
-import { isFailure, isLocalOrigin } from '@switchyard/core';
-import { emptyFor, invalid } from './internal/common.js';
+import { isFailure } from '@switchyard/core';
+import { emptyFor, invalid, neverReached } from './internal/common.js';
 import { advance, heapify, peek, type EdfEntry } from './internal/edf.js';
 import { baseSlot, createView, rekey, resolve, type EligibleView, type Slot } from './internal/slots.js';
 
@@ -225,7 +225,9 @@ export function clientSideWeightedRoundRobin(options: ClientSideWeightedRoundRob
       const s = state.table.get(outcome.endpoint.id);
       if (s === undefined) return;
       if (s.inFlight > 0) s.inFlight--;
-      if (source !== 'latency' || (outcome.kind === 'error' && isLocalOrigin(outcome.error))) return;
+      // As Peak EWMA: a try canceled by a timeout, a hedge or the client still took its elapsed
+      // time (a lower bound of the endpoint's latency); only tries that never reached it are skipped.
+      if (source !== 'latency' || (outcome.kind === 'error' && neverReached(outcome.error))) return;
       s.windowCount++;
       s.windowLatencyMs += outcome.latencyMs;
       if (isFailure(outcome)) s.windowErrors++;

@@ -113,11 +113,24 @@ describe('peakEwma', () => {
     expect(state.table.get('a')?.rtt).toBe(5_000);
   });
 
-  it('ignores the latency of canceled tries', () => {
+  it('records the elapsed time of a canceled or timed-out try (tower records on drop)', () => {
     const lb = peakEwma();
-    const state = lb.create([a], 0);
+    const state = lb.create([a, b], 0);
     lb.begin(state, a, 0);
     lb.observe(state, { kind: 'error', endpoint: a, error: 'canceled', latencyMs: 900, at: 900 });
+    expect(state.table.get('a')).toMatchObject({ rtt: 900, inFlight: 0 });
+    lb.begin(state, b, 900);
+    lb.observe(state, { kind: 'error', endpoint: b, error: 'timeout', latencyMs: 1_200, at: 2_100 });
+    expect(state.table.get('b')).toMatchObject({ rtt: 1_200, inFlight: 0 });
+  });
+
+  it('takes no sample from a try that never reached the endpoint (invalid-request, local)', () => {
+    const lb = peakEwma();
+    const state = lb.create([a], 0);
+    for (const error of ['invalid-request', 'local'] as const) {
+      lb.begin(state, a, 0);
+      lb.observe(state, { kind: 'error', endpoint: a, error, latencyMs: 900, at: 900 });
+    }
     expect(state.table.get('a')).toMatchObject({ rtt: 30, inFlight: 0 });
   });
 });

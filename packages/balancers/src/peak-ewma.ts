@@ -19,8 +19,8 @@
  * Linkerd `gen_pair`; ties keep the first draw); `sampling: 'with-replacement'` is available.
  */
 import type { Endpoint, LoadBalancer, Outcome, PickInput, PickResult } from '@switchyard/core';
-import { isFailure, isLocalOrigin } from '@switchyard/core';
-import { emptyFor, invalid } from './internal/common.js';
+import { isFailure } from '@switchyard/core';
+import { emptyFor, invalid, neverReached } from './internal/common.js';
 import { bestOf, type Sampling } from './internal/choices.js';
 import { createView, rekey, resolve, type EligibleView, type Slot } from './internal/slots.js';
 
@@ -180,8 +180,14 @@ export function peakEwma(options: PeakEwmaOptions = {}): LoadBalancer<PeakEwmaSt
       const s = state.table.get(outcome.endpoint.id);
       if (s === undefined) return;
       if (s.inFlight > 0) s.inFlight--;
-      // A canceled try (hedge loser, client abort) says nothing about the endpoint.
-      if (outcome.kind === 'error' && isLocalOrigin(outcome.error)) {
+      // A try that never reached the endpoint (the client's unsendable request, the gateway's own
+      // fault) says nothing about it. A try that did reach it and was canceled (per-try timeout,
+      // route deadline, hedge loser, client abort) still took the time it took: that elapsed time
+      // is a sample, as tower's `PeakEwma` handle records it on drop
+      // (tower/src/load/peak_ewma.rs `impl Drop for Handle`) and Finagle's PeakEwma on every
+      // completion, failures and interrupts included. Skipping it would make an endpoint slower
+      // than the timeout look as cheap as a fresh one, exactly when timeouts are on.
+      if (outcome.kind === 'error' && neverReached(outcome.error)) {
         rekeyed(s, state);
         return;
       }

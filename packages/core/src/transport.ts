@@ -11,6 +11,12 @@ export interface TransportSendOptions {
    * The gateway aborts it on per-try timeout, deadline, hedge loss and client abort.
    */
   readonly signal: AbortSignalLike;
+  /**
+   * Longest gap between two chunks of the response body, in ms (the route's idle timeout, Envoy
+   * `idle_timeout`); past it the body fails. Unset: the transport's own default. A transport that
+   * cannot enforce it per request may ignore it: the gateway also guards async-iterable bodies.
+   */
+  readonly idleTimeoutMs?: number | undefined;
 }
 
 /** What a send produced: a response (whatever its status), or an error kind. Never throws for network faults. */

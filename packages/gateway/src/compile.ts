@@ -133,7 +133,10 @@ export interface RoutePlan {
   readonly fault: FaultPolicy | undefined;
   /** The configured PathPrefix/Prefix value of each match, for ReplacePrefixMatch. */
   readonly prefixes: readonly (string | undefined)[];
-  /** Whether a request body must be buffered for replay (retries, hedging, mirroring). */
+  /**
+   * Whether a request body must be buffered for replay (retries, hedging). A mirror alone does
+   * not: its copy is teed from the stream, so the primary is never delayed.
+   */
   readonly needsReplay: boolean;
 }
 
@@ -556,6 +559,8 @@ function compileRoute(
     forward: Object.freeze({
       timeoutMs,
       perTryTimeoutMs: perTry,
+      idleTimeoutMs: route.idleTimeoutMs ?? 300_000,
+      ...(route.propagateDeadline === true ? { propagateDeadline: true } : {}),
       ...(retry !== undefined ? { retry: Object.freeze(retry) } : {}),
       ...(route.hedge !== undefined ? { hedge: Object.freeze({ onPerTryTimeout: route.hedge.onPerTryTimeout ?? false, delayMs: route.hedge.delayMs }) } : {}),
     }),
@@ -563,7 +568,7 @@ function compileRoute(
     mirror,
     fault: route.fault,
     prefixes: (route.matches ?? [{}]).map((m) => (m.path?.type === 'PathPrefix' || m.path?.type === 'Prefix' ? m.path.value : undefined)),
-    needsReplay: retry !== undefined || mirror !== undefined,
+    needsReplay: retry !== undefined,
   };
   prevBudgetConfig.set(plan, budgetConfig);
   if (rollout !== undefined) applyRolloutWeights(plan);

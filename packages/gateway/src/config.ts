@@ -67,6 +67,18 @@ export interface RouteConfig {
   readonly timeoutMs?: number;
   /** Per-try timeout (Envoy `per_try_timeout`; default: the route timeout). */
   readonly perTryTimeoutMs?: number;
+  /**
+   * Longest gap between two chunks of the request or response body (Envoy route `idle_timeout`,
+   * default 300 000 ms as Envoy's `stream_idle_timeout`; 0 disables). A stalled upload is answered
+   * 408; a stalled response body is cut.
+   */
+  readonly idleTimeoutMs?: number;
+  /**
+   * Tell the upstream how long it has left (default false): `x-envoy-expected-rq-timeout-ms` on
+   * every try (min of the per-try timeout and what remains of `timeoutMs`), and `grpc-timeout`
+   * on gRPC requests (`content-type: application/grpc…`), never raising a smaller one the client sent.
+   */
+  readonly propagateDeadline?: boolean;
   readonly retry?: RetryConfig;
   readonly hedge?: { readonly onPerTryTimeout?: boolean; readonly delayMs?: number };
   readonly mirror?: { readonly upstream: string; readonly percent?: number; readonly timeoutMs?: number };
@@ -222,6 +234,8 @@ const routeSchema = v.looseObject({
   limits: v.optional(v.array(nonEmpty)),
   timeoutMs: v.optional(ms()),
   perTryTimeoutMs: v.optional(ms()),
+  idleTimeoutMs: v.optional(ms()),
+  propagateDeadline: v.optional(v.boolean('must be a boolean')),
   retry: v.optional(
     v.looseObject({
       numRetries: v.optional(v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0, 'must be >= 0'), v.maxValue(100, 'must be <= 100'))),

@@ -15,6 +15,19 @@
  *   try while another is in flight is discarded. A fixed `delayMs` hedge (gRPC
  *   `hedgingDelay`) is also available. Hedges are retries: they count against `numRetries`
  *   and the budget.
+ * - deadlines win over retries (Gateway API GEP-1742 / GEP-1731, Envoy's router): once the route
+ *   timeout has passed, or the next back-off would end after it, the answer is 504
+ *   `SY_DEADLINE_EXCEEDED`, never the last try's 5xx (exhausted retries, an empty pick, an
+ *   exhausted budget or retry overflow before the deadline still surface the last result);
+ * - the route timeout and the winning try's per-try timeout also cover the response body, with
+ *   an idle timeout between chunks; a request body still streaming from the client when the
+ *   deadline passes, or stalled for the idle timeout, is answered 408 `SY_REQUEST_TIMEOUT`;
+ * - retry slots (Envoy's `max_retries` circuit breaker, `retry_state_impl.cc`): a retry or hedge
+ *   takes one slot when it is decided and gives it back when its outcome is known (or the next
+ *   retry is decided, or the request ends), so a request holds at most one at a time;
+ * - optionally (`propagateDeadline`) each try tells the upstream how long it has
+ *   (`x-envoy-expected-rq-timeout-ms`, and `grpc-timeout` for gRPC), as Envoy's
+ *   `FilterUtility::setTimeoutHeaders` does.
  * Every try that was begun is observed exactly once (losers as `canceled`), so balancer
  * in-flight counts and detectors stay exact.
  */
@@ -38,7 +51,7 @@ import {
   type TransportResult,
   type UpstreamRequest,
 } from '@switchyard/core';
-import { discardBody, type PreparedBody } from './body.js';
+import { discardBody, guardBody, type GuardedBody, type PreparedBody } from './body.js';
 import { withdrawRetry, type RetryBudgetState } from './retry-budget.js';
 import { backoffMs, isRetriable, tryResultOf, type RetryPolicy, type TryResult } from './retry-policy.js';
 
@@ -58,6 +71,17 @@ export interface ForwardPolicy {
   readonly perTryTimeoutMs: number;
   readonly retry?: RetryPolicy | undefined;
   readonly hedge?: HedgePolicy | undefined;
+  /**
+   * Longest gap between two chunks of the request or response body, in ms (Envoy route
+   * `idle_timeout` / `stream_idle_timeout`, default 300 000); 0 or unset disables.
+   */
+  readonly idleTimeoutMs?: number | undefined;
+  /**
+   * Tell each try how long it has: `x-envoy-expected-rq-timeout-ms` (min of the per-try timeout
+   * and what remains of the route timeout, at least 1), and `grpc-timeout` for gRPC requests
+   * (never raising a smaller one the client sent). Envoy `FilterUtility::setTimeoutHeaders`.
+   */
+  readonly propagateDeadline?: boolean | undefined;
 }
 
 /** What {@link forward} reports as it goes (the gateway turns these into events and metrics). */
@@ -65,6 +89,8 @@ export type ForwardEvent =
   | { readonly kind: 'try'; readonly endpoint: Endpoint; readonly attempt: number; readonly hedge: boolean }
   | { readonly kind: 'retry'; readonly attempt: number; readonly backoffMs: number; readonly reason: string }
   | { readonly kind: 'retry-budget-exhausted'; readonly attempt: number }
+  /** The upstream's retry slots (`resourceLimits.maxRetries`) were all taken: no retry (Envoy `upstream_rq_retry_overflow`). */
+  | { readonly kind: 'retry-overflow'; readonly attempt: number }
   | { readonly kind: 'hedge'; readonly attempt: number; readonly reason: 'per-try-timeout' | 'delay' }
   | { readonly kind: 'per-try-timeout'; readonly endpoint: Endpoint };
 
@@ -90,6 +116,16 @@ export interface ForwardContext {
   /** The downstream client's signal: aborting it cancels everything. */
   readonly signal?: AbortSignalLike | undefined;
   readonly budget?: RetryBudgetState | undefined;
+  /**
+   * Envoy's `max_retries` circuit breaker: `acquire` takes a slot for one outstanding retry
+   * (false: overflow, no retry), `release` gives it back. Unset: no limit beyond `numRetries`.
+   */
+  readonly retrySlots?: { acquire(): boolean; release(): void } | undefined;
+  /**
+   * The downstream request body when it streams to the tries (not buffered): if it times out, or
+   * has not ended when the deadline passes, the answer is 408 `SY_REQUEST_TIMEOUT`.
+   */
+  readonly requestBody?: GuardedBody | undefined;
 }
 
 /** The one result of {@link forward}. */
@@ -115,6 +151,14 @@ interface Try {
   cancelTimers: Cancel[];
 }
 
+/** A failed try kept as the answer in case nothing better comes. */
+interface Failure {
+  readonly endpoint: Endpoint;
+  readonly result: TransportResult;
+  readonly timedOut: boolean;
+  readonly t?: Try | undefined;
+}
+
 const ERROR_CODE: Readonly<Record<OutcomeErrorKind, SwitchyardErrorCode>> = {
   connect: 'SY_UPSTREAM_CONNECT',
   reset: 'SY_UPSTREAM_RESET',
@@ -134,6 +178,7 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
   const deadlineAt = policy.timeoutMs > 0 ? ctx.startedAt + policy.timeoutMs : Number.POSITIVE_INFINITY;
   const replayable = ctx.body.kind !== 'once';
   const retriesAllowedByMethod = retry !== undefined && (retry.retryNonIdempotent || isIdempotentMethod(ctx.method));
+  const idleTimeoutMs = policy.idleTimeoutMs ?? 0;
 
   return new Promise<ForwardResult>((resolve) => {
     let settled = false;
@@ -142,27 +187,83 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
     const inFlight = new Set<Try>();
     const tried: Endpoint[] = [];
     /** The last failed try that was not discarded: surfaced if nothing better comes. */
-    let lastFailure: { endpoint: Endpoint; result: TransportResult; timedOut: boolean; controller?: AbortControllerLike | undefined } | undefined;
+    let lastFailure: Failure | undefined;
     let cancelBackoff: Cancel | undefined;
+    /** A retry slot is held (Envoy: from `shouldRetry` until the next one, or the end). */
+    let slotHeld = false;
+    /** The try launched with the slot: its outcome gives the slot back. */
+    let slotTry: Try | undefined;
     const cancelDeadline = Number.isFinite(deadlineAt) ? clock.setTimer(deadlineAt - clock.now(), () => onDeadline()) : undefined;
     const removeClientAbort = ctx.signal ? onAbort(ctx.signal, () => finish({ kind: 'error', code: 'SY_CANCELED', message: 'client went away', tries })) : undefined;
+    const removeBodyTimeout = ctx.requestBody ? onAbort(ctx.requestBody.timedOut, () => requestTimeout()) : undefined;
 
-    function finish(result: ForwardResult, winner?: AbortControllerLike): void {
+    /** The try whose Node-stream body the still-running deadline timer guards (see `guardResponse`). */
+    let bodyTry: Try | undefined;
+
+    function finish(result: ForwardResult, winner?: Try): void {
       if (settled) return;
       settled = true;
-      cancelDeadline?.();
+      // Guard the body first: a Node-stream body may keep the deadline timer for itself.
+      const body = result.kind === 'response' && winner !== undefined ? guardResponse(result.response.body, winner) : undefined;
+      if (bodyTry === undefined) cancelDeadline?.();
       cancelBackoff?.();
       removeClientAbort?.();
+      removeBodyTimeout?.();
+      releaseSlot();
+      // A failed response kept for surfacing and not surfaced: free its connection.
+      if (lastFailure?.result.kind === 'response' && (result.kind !== 'response' || result.response !== lastFailure.result.response)) discardBody(lastFailure.result.response.body);
       // Cancel every try still running: hedge losers, or all of them on deadline / client abort.
       for (const t of [...inFlight]) abortTry(t, 'canceled');
-      if (result.kind === 'response' && winner !== undefined && ctx.signal !== undefined) {
-        // The client may still leave while the body streams, even while the upstream is silent:
-        // keep its signal wired to the winning try until the body ends, so the transport releases
-        // the upstream socket at once instead of at the next chunk or the body timeout.
+      if (result.kind === 'response' && body !== undefined && body !== result.response.body) {
         const r = result.response;
-        return resolve({ kind: 'response', response: { status: r.status, headers: r.headers, body: tieBody(r.body, ctx.signal, winner) }, endpoint: result.endpoint, tries: result.tries });
+        return resolve({ kind: 'response', response: { status: r.status, headers: r.headers, body }, endpoint: result.endpoint, tries: result.tries });
       }
       resolve(result);
+    }
+
+    /**
+     * The response body stays under the route deadline and the winning try's per-try timeout
+     * (Envoy's route timeout runs "until the upstream response has been completely processed";
+     * Gateway API `backendRequest` runs to the full response), with the idle timeout between
+     * chunks. The client may still leave while the body streams, even while the upstream is
+     * silent: its signal stays wired to the winning try until the body ends, so the transport
+     * releases the upstream socket at once.
+     */
+    function guardResponse(body: Body | null, t: Try): Body | null {
+      if (body === null || typeof body === 'string' || body instanceof Uint8Array) return body;
+      // A try whose per-try timeout already fired (kept running as a hedge) is only bound by the deadline.
+      const perTryEnd = policy.perTryTimeoutMs > 0 && !t.timedOut ? t.startedAt + policy.perTryTimeoutMs : Number.POSITIVE_INFINITY;
+      const bodyDeadline = Math.min(deadlineAt, perTryEnd);
+      if (isEventedStream(body)) {
+        // A Node stream (undici's body) is passed through untouched, so a Node server can `pipe`
+        // it (no promise per chunk). Its deadline: the request's own deadline timer keeps running
+        // when it is the body's (no second timer), else one timer at the per-try end; its idle
+        // timeout is the transport's (`idleTimeoutMs` per send). Its end / error / close disarm all.
+        let cancel: Cancel | undefined;
+        if (bodyDeadline === deadlineAt && cancelDeadline !== undefined) {
+          bodyTry = t;
+          cancel = cancelDeadline;
+        } else if (Number.isFinite(bodyDeadline)) {
+          cancel = clock.setTimer(bodyDeadline - clock.now(), () => t.controller.abort());
+        }
+        // The client may still leave while the body streams, even while the upstream is silent:
+        // its signal stays wired to the winning try until the body ends, so the transport
+        // releases the upstream socket at once instead of at the next chunk or the body timeout.
+        const signal = ctx.signal;
+        const remove = signal !== undefined ? onAbort(signal, () => t.controller.abort()) : undefined;
+        if (cancel !== undefined || remove !== undefined) {
+          const disarm = (): void => {
+            cancel?.();
+            remove?.();
+          };
+          body.once('end', disarm);
+          body.once('error', disarm);
+          body.once('close', disarm);
+        }
+        return body;
+      }
+      const guarded = Number.isFinite(bodyDeadline) || idleTimeoutMs > 0 ? guardBody(body, { clock, deadlineAt: bodyDeadline, idleTimeoutMs, armNow: true, onTimeout: () => t.controller.abort() }) : body;
+      return ctx.signal !== undefined ? tieBody(guarded, ctx.signal, t.controller) : guarded;
     }
 
     function observe(t: Try, outcome: Outcome): void {
@@ -170,7 +271,30 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       t.observed = true;
       for (const c of t.cancelTimers) c();
       inFlight.delete(t);
+      if (slotTry === t) releaseSlot();
       ctx.observe?.(outcome);
+    }
+
+    function releaseSlot(): void {
+      slotTry = undefined;
+      if (!slotHeld) return;
+      slotHeld = false;
+      ctx.retrySlots?.release();
+    }
+
+    /**
+     * Takes the retry slot for the retry or hedge being decided. As Envoy's `shouldRetry`, the
+     * slot of the previous retry is given back first: a request holds at most one.
+     */
+    function takeSlot(): boolean {
+      releaseSlot();
+      if (ctx.retrySlots === undefined) return true;
+      if (!ctx.retrySlots.acquire()) {
+        ctx.onEvent?.({ kind: 'retry-overflow', attempt: tries + 1 });
+        return false;
+      }
+      slotHeld = true;
+      return true;
     }
 
     function abortTry(t: Try, as: 'canceled' | 'timeout'): void {
@@ -180,27 +304,48 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
     }
 
     function onDeadline(): void {
+      if (settled) {
+        // The request was answered; the deadline now guards the winner's streaming body.
+        bodyTry?.controller.abort();
+        return;
+      }
+      // A request body the client is still sending is the client's delay, not the upstream's.
+      if (ctx.requestBody !== undefined && !ctx.requestBody.ended) return requestTimeout();
       finish({ kind: 'error', code: 'SY_DEADLINE_EXCEEDED', message: `request timeout of ${policy.timeoutMs} ms exceeded`, tries, endpoint: lastFailure?.endpoint });
     }
 
-    /** May another try (retry or hedge) start now? Consumes budget when it says yes. */
-    function mayRetry(): boolean {
-      if (retry === undefined || !retriesAllowedByMethod || !replayable) return false;
-      if (retriesUsed >= retry.numRetries) return false;
-      if (clock.now() >= deadlineAt) return false;
+    function requestTimeout(): void {
+      finish({ kind: 'error', code: 'SY_REQUEST_TIMEOUT', message: 'the request body did not arrive in time', tries });
+    }
+
+    /** Retries left for this request by its policy, method and body (no deadline, budget or slot check). */
+    function retryPossible(): boolean {
+      return retry !== undefined && retriesAllowedByMethod && replayable && retriesUsed < retry.numRetries;
+    }
+
+    /** Budget, then retry slot (Envoy: remaining retries, then the overflow check). */
+    function withdraw(): boolean {
       if (ctx.budget !== undefined && !withdrawRetry(ctx.budget, clock.now())) {
         ctx.onEvent?.({ kind: 'retry-budget-exhausted', attempt: tries + 1 });
         return false;
       }
-      return true;
+      return takeSlot();
+    }
+
+    /** May a hedge start now? Consumes budget and takes the retry slot when it says yes. */
+    function mayHedge(): boolean {
+      if (!retryPossible() || clock.now() >= deadlineAt) return false;
+      return withdraw();
     }
 
     function launch(hedge: boolean): void {
       if (settled) return;
       const picked = ctx.pick(tried);
       if (picked.kind === 'empty') {
+        releaseSlot();
         if (inFlight.size > 0) return; // a try is still running: let it answer
         if (lastFailure !== undefined) return surface(lastFailure);
+        if (clock.now() >= deadlineAt) return onDeadline();
         return finish({ kind: 'error', code: 'SY_NO_ENDPOINT', message: `no healthy upstream (${picked.reason})`, tries });
       }
       const endpoint = picked.endpoint;
@@ -209,6 +354,7 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       const now = clock.now();
       const t: Try = { endpoint, controller: createLightAbortController(), startedAt: now, hedge, observed: false, timedOut: false, cancelTimers: [] };
       inFlight.add(t);
+      if (slotHeld && slotTry === undefined && tries > 1) slotTry = t;
       ctx.onEvent?.({ kind: 'try', endpoint, attempt: tries, hedge });
       const remaining = deadlineAt - now;
       const perTry = policy.perTryTimeoutMs > 0 ? Math.min(policy.perTryTimeoutMs, remaining) : Number.POSITIVE_INFINITY;
@@ -218,7 +364,7 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       if (hedgeDelay !== undefined && hedgeDelay > 0 && hedgeDelay < Math.min(perTry, remaining)) {
         t.cancelTimers.push(
           clock.setTimer(hedgeDelay, () => {
-            if (settled || t.observed || !mayRetry()) return;
+            if (settled || t.observed || !mayHedge()) return;
             retriesUsed++;
             ctx.onEvent?.({ kind: 'hedge', attempt: tries + 1, reason: 'delay' });
             launch(true);
@@ -229,7 +375,9 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       const body = ctx.body.kind === 'none' ? undefined : ctx.body.body;
       let sent: Promise<TransportResult>;
       try {
-        sent = ctx.transport.send(ctx.request(endpoint, body), endpoint, { signal: t.controller.signal });
+        let request = ctx.request(endpoint, body);
+        if (policy.propagateDeadline === true) request = withDeadlineHeaders(request, expectedTimeoutMs(now));
+        sent = ctx.transport.send(request, endpoint, idleTimeoutMs > 0 ? { signal: t.controller.signal, idleTimeoutMs } : { signal: t.controller.signal });
       } catch (err) {
         // A transport that throws has a bug or refused the request locally: never the endpoint's fault.
         sent = Promise.resolve({ kind: 'error', error: 'local', message: 'the transport failed before sending', cause: err });
@@ -244,7 +392,7 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       if (settled || t.observed) return;
       t.timedOut = true;
       ctx.onEvent?.({ kind: 'per-try-timeout', endpoint: t.endpoint });
-      if (policy.hedge?.onPerTryTimeout === true && mayRetry()) {
+      if (policy.hedge?.onPerTryTimeout === true && mayHedge()) {
         // Envoy: keep the original running and race a hedge against it.
         retriesUsed++;
         ctx.onEvent?.({ kind: 'hedge', attempt: tries + 1, reason: 'per-try-timeout' });
@@ -276,12 +424,12 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       }
       const tr = tryResultOf(result);
       if (result.kind === 'response' && (retry === undefined || !isRetriable(retry, tr))) {
-        return finish({ kind: 'response', response: result.response, endpoint: t.endpoint, tries }, t.controller);
+        return finish({ kind: 'response', response: result.response, endpoint: t.endpoint, tries }, t);
       }
-      failed(t.endpoint, result, false, t.controller);
+      failed(t.endpoint, result, false, t);
     }
 
-    function failed(endpoint: Endpoint, result: TransportResult, timedOut: boolean, controller?: AbortControllerLike): void {
+    function failed(endpoint: Endpoint, result: TransportResult, timedOut: boolean, t?: Try): void {
       if (settled) return;
       if (inFlight.size > 0) {
         // Another try (a hedge) is still running: this failure is discarded, as in Envoy.
@@ -289,12 +437,19 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
         return;
       }
       if (lastFailure?.result.kind === 'response') discardBody(lastFailure.result.response.body);
-      lastFailure = { endpoint, result, timedOut, controller };
+      lastFailure = { endpoint, result, timedOut, t };
       const tr: TryResult = timedOut ? { kind: 'error', error: 'timeout' } : tryResultOf(result);
-      if (retry === undefined || !isRetriable(retry, tr) || !mayRetry()) return surface(lastFailure);
+      if (retry === undefined || !isRetriable(retry, tr)) return surface(lastFailure);
+      const now = clock.now();
+      // GEP-1731: retries must fit inside the request timeout; past it the answer is a timeout.
+      if (now >= deadlineAt) return onDeadline();
+      if (!retryPossible()) return surface(lastFailure);
+      const wait = backoffMs(retry, retriesUsed + 1, ctx.rng, tr, clock.wallNow());
+      // The retry could not start before the deadline: Envoy's global timer would fire during the
+      // back-off and answer 504. Answer it now rather than hold the client until then.
+      if (now + wait >= deadlineAt) return onDeadline();
+      if (!withdraw()) return surface(lastFailure);
       retriesUsed++;
-      const wait = backoffMs(retry, retriesUsed, ctx.rng, tr, clock.wallNow());
-      if (clock.now() + wait >= deadlineAt) return surface(lastFailure);
       ctx.onEvent?.({ kind: 'retry', attempt: tries + 1, backoffMs: wait, reason: describe(tr) });
       if (wait <= 0) return launch(false);
       cancelBackoff = clock.setTimer(wait, () => {
@@ -303,33 +458,74 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       });
     }
 
-    function surface(f: { endpoint: Endpoint; result: TransportResult; timedOut: boolean; controller?: AbortControllerLike | undefined }): void {
-      if (f.result.kind === 'response') return finish({ kind: 'response', response: f.result.response, endpoint: f.endpoint, tries }, f.controller);
+    function surface(f: Failure): void {
+      // Whatever ends the request at or after the deadline, the answer is the deadline's.
+      if (clock.now() >= deadlineAt) return onDeadline();
+      if (f.result.kind === 'response') return finish({ kind: 'response', response: f.result.response, endpoint: f.endpoint, tries }, f.t);
       const kind: OutcomeErrorKind = f.timedOut ? 'timeout' : f.result.error;
       finish({ kind: 'error', code: ERROR_CODE[kind], message: f.result.message, tries, endpoint: f.endpoint });
+    }
+
+    /** Envoy `setTimeoutHeaders`: the per-try timeout (the route's when unset or hedging), capped by what remains. */
+    function expectedTimeoutMs(now: number): number {
+      let expected = policy.perTryTimeoutMs > 0 && policy.hedge?.onPerTryTimeout !== true ? policy.perTryTimeoutMs : policy.timeoutMs;
+      if (policy.timeoutMs > 0) expected = expected > 0 ? Math.min(expected, deadlineAt - now) : deadlineAt - now;
+      return expected;
     }
 
     launch(false);
   });
 }
 
+/** Largest value of a `grpc-timeout` header: at most 8 digits (gRPC over HTTP/2 spec). */
+const GRPC_TIMEOUT_MAX = 99_999_999;
+
+/**
+ * `x-envoy-expected-rq-timeout-ms`, and `grpc-timeout` for a gRPC request (never raising one the
+ * client sent). Nothing when there is no timeout (0 means none, as in Envoy).
+ */
+function withDeadlineHeaders(request: UpstreamRequest, expectedMs: number): UpstreamRequest {
+  if (!(expectedMs > 0) || !Number.isFinite(expectedMs)) return request;
+  // 1 ms is the smallest promise (Envoy: "we are out of time, but 1 is the smallest value").
+  const ms = Math.max(1, Math.floor(expectedMs));
+  const headers: Record<string, string | undefined> = { ...request.headers, 'x-envoy-expected-rq-timeout-ms': String(ms) };
+  const contentType = request.headers['content-type'];
+  if (contentType !== undefined && /^application\/grpc(?:[+;]|$)/i.test(contentType)) {
+    const given = parseGrpcTimeoutMs(request.headers['grpc-timeout']);
+    if (given === undefined || given > ms) headers['grpc-timeout'] = formatGrpcTimeout(ms);
+  }
+  return { ...request, headers };
+}
+
+/** Envoy `Grpc::Common::toGrpcTimeout`: milliseconds, then coarser units while over 8 digits. */
+export function formatGrpcTimeout(ms: number): string {
+  let value = Math.floor(ms);
+  if (value <= GRPC_TIMEOUT_MAX) return `${value}m`;
+  value = Math.floor(value / 1000);
+  if (value <= GRPC_TIMEOUT_MAX) return `${value}S`;
+  value = Math.floor(value / 60);
+  if (value <= GRPC_TIMEOUT_MAX) return `${value}M`;
+  value = Math.floor(value / 60);
+  return `${Math.min(value, GRPC_TIMEOUT_MAX)}H`;
+}
+
+const GRPC_UNIT_MS: Readonly<Record<string, number>> = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 0.001, n: 0.000001 };
+
+/** A `grpc-timeout` value in ms, or `undefined` if absent or malformed. */
+function parseGrpcTimeoutMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d{1,8})([HMSmun])$/.exec(value.trim());
+  if (m === null) return undefined;
+  return Number(m[1]) * (GRPC_UNIT_MS[m[2] as string] as number);
+}
+
 /**
  * Wraps a streaming body so that aborting `signal` aborts `controller` (the try's), until the
  * body is fully read, closed or fails. Whole bodies need no wrapping.
  */
-function tieBody(body: Body | null, signal: AbortSignalLike, controller: AbortControllerLike): Body | null {
-  if (body === null || typeof body === 'string' || body instanceof Uint8Array) return body;
-  const source = body;
+function tieBody(source: AsyncIterable<Uint8Array>, signal: AbortSignalLike, controller: AbortControllerLike): Body {
   // Armed now, not when reading starts: the client can leave before the first read.
   const remove = onAbort(signal, () => controller.abort());
-  if (isEventedStream(source)) {
-    // A Node stream (undici's body) is passed through untouched, so a Node server can `pipe` it
-    // (no promise per chunk): its own end / error / close events disarm the tie.
-    source.once('end', remove);
-    source.once('error', remove);
-    source.once('close', remove);
-    return source;
-  }
   return {
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
       const it = source[Symbol.asyncIterator]();

@@ -13,6 +13,7 @@
 import {
   ERROR_STATUS,
   formatRetryAfter,
+  onAbort,
   systemClock,
   systemRng,
   type AbortSignalLike,
@@ -34,14 +35,14 @@ import { createMemoryStore, type LimiterStore, type RequestDecision } from '@swi
 import { match, type MatchResult } from '@switchyard/router';
 import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
 import { assignVariant, decideSplit, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
-import { prepareBody, type PreparedBody } from './body.js';
-import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan, type RoutePlan } from './compile.js';
+import { BodyTimeoutError, guardBody, prepareBody, teeBody, type GuardedBody, type PreparedBody } from './body.js';
+import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan, type RoutePlan, type UpstreamRuntime } from './compile.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
 import { decideFault } from './fault.js';
 import { forward, type ForwardEvent, type ForwardResult } from './forward.js';
 import { MetricsRegistry, type CounterHandle, type HistogramHandle, type MeterLike } from './metrics.js';
-import { sendMirror, shouldMirror } from './mirror.js';
+import { sendMirror, shouldMirror, type MirrorBody } from './mirror.js';
 import { NO_ATTRIBUTES } from './request-shape.js';
 import { depositRequest } from './retry-budget.js';
 
@@ -133,6 +134,8 @@ export interface Gateway {
 }
 
 const JSON_HEADERS: ResponseHeaders = Object.freeze({ 'content-type': 'application/json' });
+/** A request without a body: nothing to read, guard or buffer. */
+const NO_BODY = Object.freeze({ kind: 'ok' as const, body: Object.freeze({ kind: 'none' as const }), watch: undefined });
 /** The gateway's own response headers when no stage adds any (shared: stages copy before adding). */
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -429,6 +432,14 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     const { route, request, backend, headers } = prepared;
     if (backend === undefined) return { response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500), tries: 0 };
     const up = backend.upstream;
+    const startedAt = clock.now();
+
+    // The request body first, under the route deadline and idle timeout, before any breaker
+    // permit or resource slot is taken: a client trickling its upload holds nothing that other
+    // clients need (ten slow uploaders must not lock everyone out of `maxRequests`).
+    const prepBody = request.body === undefined ? NO_BODY : await requestBodyFor(request, route, p.replayBufferBytes, startedAt, options.signal);
+    if (prepBody.kind === 'respond') return { response: errorResponse(prepBody.code, prepBody.message, headers), backend: backend.name, tries: 0, code: prepBody.code };
+    let body: PreparedBody = prepBody.body;
     const now = clock.now();
 
     // Circuit breaker, then Envoy resource limits (max concurrent requests).
@@ -445,10 +456,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       metrics.inc('switchyard_overflow_total', 'Requests refused by upstream resource limits.', { upstream: up.name, resource: 'requests' });
       return { response: errorResponse('SY_OVERLOADED', `too many requests in flight to ${up.name}`, { ...headers, 'x-envoy-overloaded': 'true' }), backend: backend.name, tries: 0 };
     }
-    let retriesHeld = 0;
     try {
       const eligible = eligibleFor(backend, now);
-      const body: PreparedBody = route.needsReplay ? await prepareBody(request.body, p.replayBufferBytes) : request.body === undefined ? { kind: 'none' } : { kind: 'once', body: toIterable(request.body) };
       const group = backend.group;
       const pick = (tried: readonly Endpoint[]): PickResult => {
         let pool = eligible;
@@ -481,11 +490,19 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       if (route.mirror !== undefined && shouldMirror(route.mirror.policy, rng)) {
         const mup = route.mirror.upstream;
         const mgroup = mup.groups.get('[]');
+        let mirrorBody: MirrorBody = body;
+        if (body.kind === 'once') {
+          // Teed as it streams (Envoy: the mirror never delays the primary); a shadow more than
+          // the replay buffer behind the primary is dropped.
+          const tee = teeBody(body.body, p.replayBufferBytes);
+          body = { kind: 'once', body: tee.primary };
+          mirrorBody = { kind: 'stream', body: tee.shadow };
+        }
         sendMirror({
           clock,
           transport,
           policy: route.mirror.policy,
-          body,
+          body: mirrorBody,
           pick: () => {
             if (mgroup === undefined) return { kind: 'empty', reason: 'no-endpoints' };
             const list = computeEligible(mgroup.endpoints, mup.eligibility).endpoints;
@@ -508,16 +525,18 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         policy: route.forward,
         method: request.method,
         body,
-        startedAt: now,
+        startedAt,
         signal: options.signal,
         budget: route.budget,
+        requestBody: prepBody.watch,
+        // Envoy's max_retries: one slot per retry outstanding, held from the retry decision until
+        // that retry's outcome is known (retry_state_impl.cc), never one per retry until the end.
+        retrySlots: retrySlotsOf(up),
         pick: (tried) => {
           if (!firstUsed && tried.length === 0) {
             firstUsed = true;
             return first;
           }
-          if (!tryAcquireResource(up.limits.plan, up.limits.counters, 'retries')) return { kind: 'empty', reason: 'overloaded' };
-          retriesHeld++;
           return pick(tried);
         },
         request: (endpoint, b) => {
@@ -563,8 +582,69 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       return { response: { status: result.response.status, headers: responseHeaders, body: result.response.body }, backend: backend.name, endpoint: result.endpoint.id, tries: result.tries };
     } finally {
       releaseResource(up.limits.counters, 'requests');
-      for (let i = 0; i < retriesHeld; i++) releaseResource(up.limits.counters, 'retries');
       if (permit !== undefined) up.breaker?.release(permit);
+    }
+  }
+
+  // One retry-slot accessor per upstream runtime, not per request.
+  const retrySlots = new WeakMap<UpstreamRuntime, { acquire(): boolean; release(): void }>();
+  function retrySlotsOf(up: UpstreamRuntime): { acquire(): boolean; release(): void } {
+    let s = retrySlots.get(up);
+    if (s === undefined) {
+      s = {
+        acquire: () => {
+          if (tryAcquireResource(up.limits.plan, up.limits.counters, 'retries')) return true;
+          metrics.inc('switchyard_overflow_total', 'Requests refused by upstream resource limits.', { upstream: up.name, resource: 'retries' });
+          return false;
+        },
+        release: () => releaseResource(up.limits.counters, 'retries'),
+      };
+      retrySlots.set(up, s);
+    }
+    return s;
+  }
+
+  /**
+   * The request body as forward needs it. A streaming body is guarded by the route deadline
+   * (counted from `startedAt`) and idle timeout; on routes that retry it is buffered here, under
+   * that deadline (Envoy's route timeout counts from the end of the request, but GEP-1742 lets the
+   * whole transaction count, and a trickling client must not outlive it). A body that times out
+   * is answered 408 `SY_REQUEST_TIMEOUT`; one whose client went away, 499 `SY_CANCELED`.
+   */
+  async function requestBodyFor(
+    request: SyRequest,
+    route: RoutePlan,
+    capBytes: number,
+    startedAt: number,
+    signal: AbortSignalLike | undefined,
+  ): Promise<{ kind: 'ok'; body: PreparedBody; watch: GuardedBody | undefined } | { kind: 'respond'; code: SwitchyardErrorCode; message: string }> {
+    const source = request.body;
+    if (source === undefined) return { kind: 'ok', body: { kind: 'none' }, watch: undefined };
+    if (typeof source === 'string' || source instanceof Uint8Array) {
+      return { kind: 'ok', body: route.needsReplay ? await prepareBody(source, capBytes) : { kind: 'once', body: toIterable(source) }, watch: undefined };
+    }
+    const policy = route.forward;
+    const deadlineAt = policy.timeoutMs > 0 ? startedAt + policy.timeoutMs : Number.POSITIVE_INFINITY;
+    const idleTimeoutMs = policy.idleTimeoutMs ?? 0;
+    if (!Number.isFinite(deadlineAt) && idleTimeoutMs <= 0) return { kind: 'ok', body: route.needsReplay ? await prepareBody(source, capBytes) : { kind: 'once', body: source }, watch: undefined };
+    const guarded = guardBody(source, { clock, deadlineAt, idleTimeoutMs });
+    if (!route.needsReplay) return { kind: 'ok', body: { kind: 'once', body: guarded }, watch: guarded };
+    let removeAbort: (() => void) | undefined;
+    try {
+      const buffering = prepareBody(guarded, capBytes);
+      const aborted = signal === undefined ? undefined : new Promise<'aborted'>((resolve) => (removeAbort = onAbort(signal, () => resolve('aborted'))));
+      const body = aborted === undefined ? await buffering : await Promise.race([buffering, aborted]);
+      if (body === 'aborted') {
+        buffering.catch(() => {}); // the client left: whatever the source does next is moot
+        return { kind: 'respond', code: 'SY_CANCELED', message: 'client went away while sending the request body' };
+      }
+      // Over the buffer cap, the rest still streams (and stays guarded).
+      return { kind: 'ok', body, watch: body.kind === 'once' ? guarded : undefined };
+    } catch (err) {
+      if (err instanceof BodyTimeoutError) return { kind: 'respond', code: 'SY_REQUEST_TIMEOUT', message: 'the request body did not arrive in time' };
+      return { kind: 'respond', code: 'SY_CANCELED', message: 'the request body failed before it was complete' };
+    } finally {
+      removeAbort?.();
     }
   }
 

@@ -38,12 +38,18 @@ export function shadowHost(host: string): string {
   return `${m[1]}-shadow${m[2] ?? ''}`;
 }
 
+/**
+ * What a mirror sends: a prepared body (whole, or `once` if it could not be buffered: skipped),
+ * or `stream`, a copy teed from the primary's streaming body (`teeBody`), sent as it arrives.
+ */
+export type MirrorBody = PreparedBody | { readonly kind: 'stream'; readonly body: AsyncIterable<Uint8Array> };
+
 /** What a mirror send needs. */
 export interface MirrorContext {
   readonly clock: Clock;
   readonly transport: Transport;
   readonly policy: MirrorPolicy;
-  readonly body: PreparedBody;
+  readonly body: MirrorBody;
   pick(): PickResult;
   request(endpoint: Endpoint, body: Body | undefined): UpstreamRequest;
   begin?(endpoint: Endpoint, now: number): void;
@@ -59,7 +65,11 @@ export interface MirrorContext {
 export function sendMirror(ctx: MirrorContext): void {
   if (ctx.body.kind === 'once') return ctx.onSkip?.('body-not-replayable');
   const picked = ctx.pick();
-  if (picked.kind === 'empty') return ctx.onSkip?.('no-endpoint');
+  if (picked.kind === 'empty') {
+    // A teed copy nobody will read: close it, so the primary stops queuing chunks for it.
+    if (ctx.body.kind === 'stream') void Promise.resolve(ctx.body.body[Symbol.asyncIterator]().return?.()).catch(() => {});
+    return ctx.onSkip?.('no-endpoint');
+  }
   const endpoint = picked.endpoint;
   const body = ctx.body.kind === 'none' ? undefined : ctx.body.body;
   const original = ctx.request(endpoint, body);

@@ -169,7 +169,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     }
   }
 
-  function send(request: UpstreamRequest, endpoint: Endpoint, { signal }: TransportSendOptions): Promise<TransportResult> {
+  function send(request: UpstreamRequest, endpoint: Endpoint, { signal, idleTimeoutMs }: TransportSendOptions): Promise<TransportResult> {
     const origin = endpoint.url;
     if (signal.aborted) return Promise.resolve(fail(classifyAbort(signal, origin), signal.reason));
     if (closed) return Promise.resolve(fail({ error: 'canceled', message: `transport is closed; not sending to ${origin}` }));
@@ -239,6 +239,8 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
           headers,
           // undici streams any (async) iterable; its typings only list Readable.
           body: (dispatchBody ?? null) as NonNullable<Dispatcher.DispatchOptions['body']> | null,
+          // The route's idle timeout between response chunks, per request (undici's bodyTimeout).
+          ...(idleTimeoutMs !== undefined && idleTimeoutMs > 0 ? { bodyTimeout: idleTimeoutMs } : {}),
         },
         handler as unknown as Dispatcher.DispatchHandler,
       );

@@ -294,6 +294,19 @@ describe('undici transport - network errors', () => {
     expect(r.message).toMatch(/UND_ERR_HEADERS_TIMEOUT|Headers Timeout/i);
   });
 
+  it('idleTimeoutMs per send - a response body silent for that long errors, whatever the transport default', async () => {
+    const s = track(
+      await startServer((_req, res) => {
+        res.writeHead(200);
+        res.write('first'); // then silence
+      }),
+    );
+    const r = response(await transportWith({ bodyTimeoutMs: 300_000 }).send({ method: 'GET', path: '/', headers: {} }, s.endpoint, { signal: never(), idleTimeoutMs: 50 }));
+    const it = (r.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    expect(Buffer.from((await it.next()).value as Uint8Array).toString()).toBe('first');
+    await expect(it.next()).rejects.toThrow(/Body Timeout|UND_ERR_BODY_TIMEOUT/i);
+  });
+
   it('upstream destroys the socket before answering - resolves to reset', async () => {
     const s = track(await startServer((req) => req.socket.destroy()));
     const r = failure(await transportWith().send({ method: 'GET', path: '/', headers: {} }, s.endpoint, { signal: never() }));

@@ -1,4 +1,4 @@
-import { ConfigError, type EmptyReason, type PickResult } from '@switchyard/core';
+import { ConfigError, type EmptyReason, type OutcomeErrorKind, type PickResult } from '@switchyard/core';
 
 const EMPTY_NO_ENDPOINTS: PickResult = Object.freeze({ kind: 'empty', reason: 'no-endpoints' });
 const EMPTY_NO_ELIGIBLE: PickResult = Object.freeze({ kind: 'empty', reason: 'no-eligible-endpoints' });
@@ -17,4 +17,13 @@ export function emptyFor(configured: number): PickResult {
 /** Throws a {@link ConfigError} for one invalid option. */
 export function invalid(path: string, message: string): never {
   throw new ConfigError([{ path, message }]);
+}
+
+/**
+ * Error kinds of a try that never reached the endpoint (the client's unsendable request, the
+ * gateway's own fault): latency-aware balancers take no sample from them, only release the
+ * in-flight count. `canceled` and `timeout` tries did reach it and are sampled.
+ */
+export function neverReached(error: OutcomeErrorKind): boolean {
+  return error === 'invalid-request' || error === 'local';
 }
