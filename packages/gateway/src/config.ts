@@ -177,7 +177,8 @@ export interface LimitConfig {
 // `timeoutMs`). The algorithm packages' option types are described here field by field; their
 // own compilers then check the semantics only they know (prime table sizes, regex safety, …).
 
-const RESERVED = ['__proto__', 'constructor', 'prototype'] as const;
+/** Names a config map (upstreams, limits, headers, …) may not use: JavaScript objects reserve them. */
+export const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 /** valibot's object schemas take arrays for objects; JSON Schema's `type: object` does not. */
@@ -267,7 +268,7 @@ function dict<S extends v.GenericSchema>(value: S, message = 'must be an object'
     v.custom<Record<string, unknown>>(isObject, message),
     v.rawCheck<Record<string, unknown>>(({ dataset, addIssue }) => {
       if (!dataset.typed) return;
-      for (const key of RESERVED) {
+      for (const key of RESERVED_KEYS) {
         if (Object.prototype.hasOwnProperty.call(dataset.value, key)) {
           addIssue({ message: `${JSON.stringify(key)} is a reserved name`, path: [{ type: 'object', origin: 'key', input: dataset.value, key, value: dataset.value[key] }] });
         }
