@@ -286,7 +286,7 @@ function compileUpstream(
     // An endpoint's locality is read only by locality-weighted balancing: without it, it would be
     // accepted and ignored (Envoy too ignores it unless locality_weighted_lb_config is set).
     up.endpoints.forEach((e, j) => {
-      if (e.locality !== undefined) issues.push({ path: `${at}.endpoints[${j}].locality`, message: `has no effect without ${at}.locality (locality-weighted balancing; {} for the defaults)` });
+      if (e.locality !== undefined && Object.values(e.locality).some((x) => x !== undefined && x !== '')) issues.push({ path: `${at}.endpoints[${j}].locality`, message: `has no effect without ${at}.locality (locality-weighted balancing; {} for the defaults)` });
     });
   }
   // Envoy always honours endpoint priorities: a priority above 0 turns on priority levels even

@@ -31,7 +31,8 @@ export function editDistance(a: string, b: string): number {
 /**
  * The known key `key` most likely stands for, or undefined when none is close: the distance
  * allowed grows with the key's length (1 up to 3 characters, 2 up to 6, then a third of it),
- * so `ur` does not become `id` but `retyr` becomes `retry` and `helthCheck` `healthCheck`.
+ * so `ur` does not become `id` but `retyr` becomes `retry` and `helthCheck` `healthCheck`;
+ * failing that, a known key sharing a long prefix with it (`retries` → `retry`).
  */
 export function suggestKey(key: string, known: readonly string[]): string | undefined {
   if (key.length > 64) return undefined;
@@ -46,7 +47,21 @@ export function suggestKey(key: string, known: readonly string[]): string | unde
       bestDistance = d;
     }
   }
-  return bestDistance <= limit ? best : undefined;
+  if (bestDistance <= limit) return best;
+  // A shortened or lengthened form (`numRetry` for `numRetries`, `overprovisioning` for
+  // `overprovisioningFactor`): a long common prefix covering most of the shorter key.
+  let bestPrefix = 0;
+  best = undefined;
+  for (const k of known) {
+    const other = k.toLowerCase();
+    let n = 0;
+    while (n < folded.length && n < other.length && folded[n] === other[n]) n++;
+    if (n >= 4 && n >= 0.75 * Math.min(folded.length, other.length) && n > bestPrefix) {
+      best = k;
+      bestPrefix = n;
+    }
+  }
+  return best;
 }
 
 /** The message of an unknown key: `unknown key "timeoutMS" (did you mean "timeoutMs"?)`. */
