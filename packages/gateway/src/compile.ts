@@ -221,6 +221,10 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
     if (rule !== undefined) limitRules.set(name, rule);
   }
 
+  if (config.clientIdentity !== undefined && !Object.values(config.limits ?? {}).some((l) => (Array.isArray(l.key) ? (l.key as readonly LimitKey[]) : [l.key]).includes('client-ip'))) {
+    // Only 'client-ip' limit keys read it (source-ip hashing and clientCidrs use the TCP peer).
+    warnings.push({ path: 'clientIdentity', message: "has no effect: no limit is keyed on 'client-ip'" });
+  }
   const names = new Set<string>();
   const routes: RoutePlan[] = [];
   const routerRoutes: RouterRouteConfig<RoutePlan>[] = [];
@@ -287,6 +291,13 @@ function compileUpstream(
     // accepted and ignored (Envoy too ignores it unless locality_weighted_lb_config is set).
     up.endpoints.forEach((e, j) => {
       if (e.locality !== undefined && Object.values(e.locality).some((x) => x !== undefined && x !== '')) issues.push({ path: `${at}.endpoints[${j}].locality`, message: `has no effect without ${at}.locality (locality-weighted balancing; {} for the defaults)` });
+    });
+  }
+  const policyName = up.balancer?.policy ?? 'round-robin';
+  if (WEIGHT_BLIND.has(policyName)) {
+    // These pick without weights: a weight would be accepted and ignored.
+    up.endpoints.forEach((e, j) => {
+      if (e.weight !== undefined && e.weight !== 1) issues.push({ path: `${at}.endpoints[${j}].weight`, message: `has no effect with balancer '${policyName}' (weights count with weighted-round-robin, weighted-random, least-request, ring-hash and maglev)` });
     });
   }
   // Envoy always honours endpoint priorities: a priority above 0 turns on priority levels even
@@ -365,6 +376,9 @@ function updateUpstreamEndpoints(runtime: UpstreamRuntime, endpoints: readonly E
     group.state = runtime.balancer.update(group.state, selected, now);
   }
 }
+
+/** Balancers that never read `endpoint.weight`. */
+const WEIGHT_BLIND: ReadonlySet<string> = new Set(['round-robin', 'random', 'peak-ewma', 'client-side-weighted-round-robin']);
 
 function makeBalancer(up: UpstreamConfig, usesPriority: boolean): LoadBalancer<unknown> {
   const b = (up.balancer ?? { policy: 'round-robin' }) as { policy: string } & Record<string, unknown>;
@@ -543,10 +557,21 @@ function compileRoute(
   if (retry !== undefined && retry.retryOn.includes('retriable-status-codes') && retry.retriableStatusCodes.length === 0) {
     issues.push({ path: `${at}.retry.retriableStatusCodes`, message: "must list codes when retryOn has 'retriable-status-codes'" });
   }
+  if (retry !== undefined && route.retry?.retriableStatusCodes !== undefined && route.retry.retriableStatusCodes.length > 0 && !retry.retryOn.includes('retriable-status-codes')) {
+    // Envoy reads retriable_status_codes only for the retriable-status-codes condition.
+    issues.push({ path: `${at}.retry.retriableStatusCodes`, message: "has no effect unless retryOn includes 'retriable-status-codes'" });
+  }
   const timeoutMs = route.timeoutMs ?? 15_000;
   const perTry = route.perTryTimeoutMs ?? 0;
   if (timeoutMs > 0 && perTry > timeoutMs) issues.push({ path: `${at}.perTryTimeoutMs`, message: `must be <= timeoutMs (${timeoutMs})` });
   if (route.hedge !== undefined && retry === undefined) issues.push({ path: `${at}.hedge`, message: 'hedging needs a retry policy (hedges count as retries, as in Envoy)' });
+  if (route.hedge?.onPerTryTimeout === true && perTry === 0) issues.push({ path: `${at}.hedge.onPerTryTimeout`, message: 'has no effect without perTryTimeoutMs (Envoy hedge_on_per_try_timeout)' });
+  for (const kind of ['delay', 'abort'] as const) {
+    // Envoy and Istio inject into no request without a percentage: a fault without one is inert.
+    if (route.fault?.[kind] !== undefined && route.fault[kind].percent === undefined) {
+      issues.push({ path: `${at}.fault.${kind}.percent`, message: `is required: without it no request is ${kind === 'delay' ? 'delayed' : 'aborted'} (0 %, as in Envoy and Istio)` });
+    }
+  }
 
   let mirror: RoutePlan['mirror'];
   if (route.mirror !== undefined) {

@@ -124,6 +124,12 @@ describe('keys that used to be accepted and ignored', () => {
     expect(new Set(transport.requests.map((r) => r.endpoint.id))).toEqual(new Set(['primary']));
   });
 
+  it('clientIdentity without a client-ip limit key loads with a warning (nothing else reads it)', () => {
+    const clock = createTestClock();
+    const gateway = createGateway({ clientIdentity: { trustedHops: 1 }, routes: [{ name: 'r', backends: [{ upstream: 'u' }] }], upstreams: { u: U } }, { transport: createMockTransport({ clock }), clock });
+    expect(gateway.plan().warnings).toEqual([{ path: 'clientIdentity', message: "has no effect: no limit is keyed on 'client-ip'" }]);
+  });
+
   it('limit tiers read the attribute first, then the match rules (both given)', async () => {
     const clock = createTestClock();
     const gateway = createGateway(
