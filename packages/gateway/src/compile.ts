@@ -143,6 +143,11 @@ export interface GatewayPlan {
   readonly routes: readonly RoutePlan[];
   readonly upstreams: ReadonlyMap<string, UpstreamRuntime>;
   readonly replayBufferBytes: number;
+  /**
+   * What the config loads with but the operator should know, by path: a route with no backend
+   * or all-zero weights (answered 500, Gateway API), `clientIdentity` nothing reads, the router's
+   * unreachable routes. Emitted as `config-warning` events too.
+   */
   readonly warnings: readonly ConfigIssue[];
 }
 

@@ -5,8 +5,9 @@
  *
  * Validation happens in two passes, both reporting every problem by path
  * (`routes[2].backends[0].weight: must be >= 0`): the structural schema below (valibot; also
- * published as JSON Schema for editors), then each algorithm package's own compiler for the
- * semantics only it knows (regex safety, prime table sizes, …), with paths prefixed.
+ * published as JSON Schema for editors), strict everywhere, an unknown key being an error with a
+ * "did you mean"; then each algorithm package's own compiler for the semantics only it knows
+ * (regex safety, prime table sizes, …) and the gateway's cross-checks, with paths prefixed.
  */
 import type { RedirectConfig, RewriteConfig } from '@switchyard/rewrite';
 import type { EndpointInput } from '@switchyard/core';
