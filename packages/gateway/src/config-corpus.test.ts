@@ -157,4 +157,12 @@ describe('config validation corpus', () => {
     const issues = issuesOf(ok({ selection: 'best' }, { timeoutMs: -1, backends: [{ upstream: 'u', weight: -2 }] }));
     expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['selection', 'routes[0].timeoutMs', 'routes[0].backends[0].weight']));
   });
+
+  it('reports every unknown key of one object, not only the first', () => {
+    expect(issuesOf(ok({}, { timeoutMS: 1, retries: {}, limit: [] }))).toEqual([
+      { path: 'routes[0].timeoutMS', message: 'unknown key "timeoutMS" (did you mean "timeoutMs"?)' },
+      { path: 'routes[0].retries', message: 'unknown key "retries" (did you mean "retry"?)' },
+      { path: 'routes[0].limit', message: 'unknown key "limit" (did you mean "limits"?)' },
+    ]);
+  });
 });

@@ -195,7 +195,34 @@ function objectMessage(known: readonly string[]): (issue: v.BaseIssue<unknown>) 
 
 /** A strict object without the array guard: for `v.variant` options, which must expose `entries`. */
 function strictEntries<const E extends v.ObjectEntries>(entries: E) {
-  return v.strictObject(entries, objectMessage(Object.keys(entries)));
+  const known = Object.keys(entries);
+  const base = v.strictObject(entries, objectMessage(known));
+  // valibot reports the first unknown key of an object only; every typo is reported at once here.
+  return Object.assign(Object.create(null) as object, base, {
+    '~run'(dataset: v.UnknownDataset, config: v.Config<v.BaseIssue<unknown>>) {
+      const input = dataset.value;
+      const out = base['~run'](dataset, config) as unknown as { typed: boolean; value: unknown; issues?: v.BaseIssue<unknown>[] };
+      if (typeof input !== 'object' || input === null || config.abortEarly === true) return out;
+      let seen = 0;
+      for (const key in input) {
+        if (Object.prototype.hasOwnProperty.call(entries, key)) continue;
+        if (seen++ === 0) continue; // the one valibot reported
+        const value = (input as Record<string, unknown>)[key];
+        const issue: v.BaseIssue<unknown> = {
+          kind: 'schema',
+          type: 'strict_object',
+          input: key,
+          expected: 'never',
+          received: JSON.stringify(key),
+          message: unknownKeyMessage(key, known),
+          path: [{ type: 'object', origin: 'key', input: input as Record<string, unknown>, key, value }],
+        };
+        (out.issues ??= []).push(issue);
+        out.typed = false;
+      }
+      return out as unknown as ReturnType<(typeof base)['~run']>;
+    },
+  }) as typeof base;
 }
 
 /** A strict object: unknown keys are errors with a suggestion, arrays are not objects. */
