@@ -68,7 +68,7 @@ import {
   type SplitPlan,
 } from '@switchyard/splitter';
 import type { BackendConfig, GatewayConfig, LimitConfig, LimitKey, RatePolicyConfig, RouteConfig, UpstreamConfig } from './config.js';
-import { structuralIssues } from './config.js';
+import { parseConfigStructure } from './config.js';
 import type { FaultPolicy } from './fault.js';
 import type { ForwardPolicy } from './forward.js';
 import type { MirrorPolicy } from './mirror.js';
@@ -146,6 +146,11 @@ export interface GatewayPlan {
   readonly routes: readonly RoutePlan[];
   readonly upstreams: ReadonlyMap<string, UpstreamRuntime>;
   readonly replayBufferBytes: number;
+  /**
+   * What the config loads with but the operator should know, by path: a route with no backend
+   * or all-zero weights (answered 500, Gateway API), `clientIdentity` nothing reads, the router's
+   * unreachable routes. Emitted as `config-warning` events too.
+   */
   readonly warnings: readonly ConfigIssue[];
 }
 
@@ -198,10 +203,14 @@ function fingerprint(value: unknown): string {
  * Validates and compiles `config`. `previous` lends its runtimes to whatever stays. Throws a
  * {@link ConfigError} listing every problem; on error, nothing of `previous` was changed.
  */
-export function compileGateway(config: GatewayConfig, deps: CompileDeps, previous?: GatewayPlan): GatewayPlan {
-  const structural = structuralIssues(config);
-  if (structural.length > 0) throw new ConfigError(structural);
+export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous?: GatewayPlan): GatewayPlan {
+  // The compiler reads the schema's clean copy, never the caller's object: only known keys, in
+  // fresh plain objects (a parsed document's `__proto__` or getters never reach it).
+  const structure = parseConfigStructure(input);
+  if (structure.kind === 'invalid') throw new ConfigError(structure.issues);
+  const config = structure.config;
   const issues: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
   const upstreams = new Map<string, UpstreamRuntime>();
   const pendingEndpointUpdates: (() => void)[] = [];
 
@@ -220,6 +229,10 @@ export function compileGateway(config: GatewayConfig, deps: CompileDeps, previou
     if (rule !== undefined) limitRules.set(name, rule);
   }
 
+  if (config.clientIdentity !== undefined && !Object.values(config.limits ?? {}).some((l) => (Array.isArray(l.key) ? (l.key as readonly LimitKey[]) : [l.key]).includes('client-ip'))) {
+    // Only 'client-ip' limit keys read it (source-ip hashing and clientCidrs use the TCP peer).
+    warnings.push({ path: 'clientIdentity', message: "has no effect: no limit is keyed on 'client-ip'" });
+  }
   const names = new Set<string>();
   const routes: RoutePlan[] = [];
   const routerRoutes: RouterRouteConfig<RoutePlan>[] = [];
@@ -228,7 +241,7 @@ export function compileGateway(config: GatewayConfig, deps: CompileDeps, previou
     if (names.has(route.name)) issues.push({ path: `${at}.name`, message: `duplicate route name ${JSON.stringify(route.name)}` });
     names.add(route.name);
     const prevRoute = previous?.routes.find((r) => r.name === route.name);
-    const plan = compileRoute(route, at, issues, upstreams, broken, limitRules, deps, prevRoute, config.rateLimitHeaders ?? 'none');
+    const plan = compileRoute(route, at, issues, warnings, config.upstreams, upstreams, broken, limitRules, deps, prevRoute, config.rateLimitHeaders ?? 'none');
     if (plan === undefined) return;
     routes.push(plan);
     routerRoutes.push({
@@ -258,7 +271,7 @@ export function compileGateway(config: GatewayConfig, deps: CompileDeps, previou
     routes: Object.freeze(routes),
     upstreams,
     replayBufferBytes: config.replayBufferBytes ?? 64 * 1024,
-    warnings: Object.freeze([...((table as unknown as { warnings?: ConfigIssue[] }).warnings ?? [])]),
+    warnings: Object.freeze([...warnings, ...((table as unknown as { warnings?: ConfigIssue[] }).warnings ?? [])].map((w) => Object.freeze({ path: w.path.startsWith('.') ? w.path.slice(1) : w.path, message: w.message }))),
   });
 }
 
@@ -281,9 +294,26 @@ function compileUpstream(
     endpoints.push(endpoint);
   });
   if (endpoints.length === 0) issues.push({ path: `${at}.endpoints`, message: 'must list at least one endpoint' });
+  if (up.locality === undefined) {
+    // An endpoint's locality is read only by locality-weighted balancing: without it, it would be
+    // accepted and ignored (Envoy too ignores it unless locality_weighted_lb_config is set).
+    up.endpoints.forEach((e, j) => {
+      if (e.locality !== undefined && Object.values(e.locality).some((x) => x !== undefined && x !== '')) issues.push({ path: `${at}.endpoints[${j}].locality`, message: `has no effect without ${at}.locality (locality-weighted balancing; {} for the defaults)` });
+    });
+  }
+  const policyName = up.balancer?.policy ?? 'round-robin';
+  if (WEIGHT_BLIND.has(policyName)) {
+    // These pick without weights: a weight would be accepted and ignored.
+    up.endpoints.forEach((e, j) => {
+      if (e.weight !== undefined && e.weight !== 1) issues.push({ path: `${at}.endpoints[${j}].weight`, message: `has no effect with balancer '${policyName}' (weights count with weighted-round-robin, weighted-random, least-request, ring-hash and maglev)` });
+    });
+  }
+  // Envoy always honours endpoint priorities: a priority above 0 turns on priority levels even
+  // when the upstream sets no priority options.
+  const usesPriority = up.priority !== undefined || endpoints.some((e) => e.priority > 0);
   // Everything but the endpoint list decides whether live state can carry over.
   const { endpoints: _ignored, ...policy } = up;
-  const fp = fingerprint(policy);
+  const fp = fingerprint({ policy, usesPriority });
   if (issues.length > before) return undefined;
 
   if (prev !== undefined && prev.fingerprint === fp) {
@@ -292,7 +322,7 @@ function compileUpstream(
     return prev;
   }
 
-  const balancer = within(issues, `${at}.balancer`, () => makeBalancer(up));
+  const balancer = within(issues, `${at}.balancer`, () => makeBalancer(up, usesPriority));
   const sink = (event: HealthEvent): void => deps.onHealthEvent(name, event);
   const now = deps.clock.now();
   const outlier = up.outlierDetection === undefined ? undefined : within(issues, `${at}.outlierDetection`, () => createOutlierDetector({ endpoints, now, rng: deps.rng, config: up.outlierDetection as never, sink }));
@@ -328,7 +358,7 @@ function compileUpstream(
       ...(outlier !== undefined ? { isEjected: (id: string) => outlier.isEjected(id) } : {}),
       ...(health !== undefined ? { activeStatus: (id: string) => health.status(id) } : {}),
       // With priorities, the balancer applies Envoy's per-priority panic itself.
-      panicThresholdPercent: up.priority !== undefined ? 0 : panic,
+      panicThresholdPercent: usesPriority ? 0 : panic,
     },
     outlier,
     health,
@@ -355,7 +385,10 @@ function updateUpstreamEndpoints(runtime: UpstreamRuntime, endpoints: readonly E
   }
 }
 
-function makeBalancer(up: UpstreamConfig): LoadBalancer<unknown> {
+/** Balancers that never read `endpoint.weight`. */
+const WEIGHT_BLIND: ReadonlySet<string> = new Set(['round-robin', 'random', 'peak-ewma', 'client-side-weighted-round-robin']);
+
+function makeBalancer(up: UpstreamConfig, usesPriority: boolean): LoadBalancer<unknown> {
   const b = (up.balancer ?? { policy: 'round-robin' }) as { policy: string } & Record<string, unknown>;
   // `hashPolicies` (config name) is the balancers' `hashPolicy`: they compile it once and hash
   // the request themselves when the pick carries no precomputed hash.
@@ -398,7 +431,7 @@ function makeBalancer(up: UpstreamConfig): LoadBalancer<unknown> {
       throw new ConfigError([{ path: 'policy', message: `unknown balancer ${JSON.stringify(policy)}` }]);
   }
   if (up.locality !== undefined) inner = withLocality(inner, up.locality) as LoadBalancer<unknown>;
-  if (up.priority !== undefined) inner = withPriority(inner, { ...up.priority, healthyPanicThresholdPercent: up.panicThresholdPercent ?? 50 }) as LoadBalancer<unknown>;
+  if (usesPriority) inner = withPriority(inner, { ...up.priority, healthyPanicThresholdPercent: up.panicThresholdPercent ?? 50 }) as LoadBalancer<unknown>;
   return inner;
 }
 
@@ -440,6 +473,8 @@ function compileRoute(
   route: RouteConfig,
   at: string,
   issues: ConfigIssue[],
+  warnings: ConfigIssue[],
+  upstreamConfigs: GatewayConfig['upstreams'],
   upstreams: ReadonlyMap<string, UpstreamRuntime>,
   broken: ReadonlySet<string>,
   limitRules: ReadonlyMap<string, LimitRule>,
@@ -463,9 +498,10 @@ function compileRoute(
     if (group.endpoints.length === 0) issues.push({ path: `${at}.backends[${j}].subset`, message: `selects no endpoint of upstream ${JSON.stringify(b.upstream)}` });
     backends.set(name, { name, upstream, group });
   });
-  const missingBroken = (route.backends ?? []).some((b) => broken.has(b.upstream));
-  if (route.redirect === undefined && backends.size === 0 && issues.length === before && !missingBroken) {
-    issues.push({ path: `${at}.backends`, message: 'must list at least one backend (or give a redirect)' });
+  if (route.redirect === undefined && (route.backends ?? []).length === 0) {
+    // Gateway API: a rule with no backendRefs (and no filter answering it) loads, and its
+    // requests get a 500; the rest of the config is unaffected. A warning, not an error.
+    warnings.push({ path: `${at}.backends`, message: 'no backend and no redirect: requests to this route are answered 500' });
   }
   if (route.redirect !== undefined && route.backends !== undefined && route.backends.length > 0) {
     issues.push({ path: `${at}.redirect`, message: 'a route either redirects or forwards, not both' });
@@ -480,8 +516,16 @@ function compileRoute(
         backends: (route.backends ?? []).map((b) => ({ name: backendName(b), weight: b.weight ?? 1 })),
         ...(route.split?.key !== undefined ? { key: route.split.key as never } : {}),
         ...(route.split?.canary !== undefined ? { canary: route.split.canary } : {}),
+        // Gateway API: all-zero weights load and answer 500 (warned below), unlike Envoy.
+        allowAllZero: true,
       }),
     );
+    if (split !== undefined && split.totalWeight === 0 && route.rollout === undefined) {
+      warnings.push({
+        path: `${at}.backends`,
+        message: `every backend has weight 0: requests to this route are answered 500${route.split?.canary !== undefined ? ' unless a canary rule picks a backend' : ''}`,
+      });
+    }
   }
 
   let rollout: RolloutRuntime | undefined;
@@ -497,6 +541,8 @@ function compileRoute(
 
   const experiment = route.experiment === undefined ? undefined : within(issues, `${at}.experiment`, () => compileExperiment(route.experiment as never));
   const rewrite = within(issues, `${at}.rewrite`, () => compileRewrite({ ...(route.rewrite ?? {}) } as never));
+  checkTemplateParams(route, at, issues);
+  if (route.rewrite?.url !== undefined) checkRewriteOrigin(route.rewrite.url, route.rewrite.allowedUpstreams ?? [], route.backends ?? [], upstreamConfigs, `${at}.rewrite.url`, issues);
   const redirect = route.redirect === undefined ? undefined : within(issues, `${at}.redirect`, () => compileRewrite({ redirect: route.redirect } as never));
 
   const rules: LimitRule[] = [];
@@ -523,10 +569,21 @@ function compileRoute(
   if (retry !== undefined && retry.retryOn.includes('retriable-status-codes') && retry.retriableStatusCodes.length === 0) {
     issues.push({ path: `${at}.retry.retriableStatusCodes`, message: "must list codes when retryOn has 'retriable-status-codes'" });
   }
+  if (retry !== undefined && route.retry?.retriableStatusCodes !== undefined && route.retry.retriableStatusCodes.length > 0 && !retry.retryOn.includes('retriable-status-codes')) {
+    // Envoy reads retriable_status_codes only for the retriable-status-codes condition.
+    issues.push({ path: `${at}.retry.retriableStatusCodes`, message: "has no effect unless retryOn includes 'retriable-status-codes'" });
+  }
   const timeoutMs = route.timeoutMs ?? 15_000;
   const perTry = route.perTryTimeoutMs ?? 0;
   if (timeoutMs > 0 && perTry > timeoutMs) issues.push({ path: `${at}.perTryTimeoutMs`, message: `must be <= timeoutMs (${timeoutMs})` });
   if (route.hedge !== undefined && retry === undefined) issues.push({ path: `${at}.hedge`, message: 'hedging needs a retry policy (hedges count as retries, as in Envoy)' });
+  if (route.hedge?.onPerTryTimeout === true && perTry === 0) issues.push({ path: `${at}.hedge.onPerTryTimeout`, message: 'has no effect without perTryTimeoutMs (Envoy hedge_on_per_try_timeout)' });
+  for (const kind of ['delay', 'abort'] as const) {
+    // Envoy and Istio inject into no request without a percentage: a fault without one is inert.
+    if (route.fault?.[kind] !== undefined && route.fault[kind].percent === undefined) {
+      issues.push({ path: `${at}.fault.${kind}.percent`, message: `is required: without it no request is ${kind === 'delay' ? 'delayed' : 'aborted'} (0 %, as in Envoy and Istio)` });
+    }
+  }
 
   let mirror: RoutePlan['mirror'];
   if (route.mirror !== undefined) {
@@ -630,11 +687,28 @@ function compileLimit(name: string, limit: LimitConfig, at: string, issues: Conf
       if (compiled !== undefined) policies[tier] = compiled;
     }
     const attribute = t.attribute;
+    if (attribute !== undefined) t.match?.forEach((m, i) => {
+      if (!Object.prototype.hasOwnProperty.call(t.policies, m.tier)) issues.push({ path: `${at}.tiers.match[${i}].tier`, message: `unknown tier ${JSON.stringify(m.tier)}` });
+    });
+    // `attribute` is read first, then `match` (as documented): the limiter takes one selector,
+    // so with both the rules are evaluated here, with the limiter's semantics (first rule whose
+    // attributes and headers all equal).
+    const rules = (t.match ?? []).map((m) => ({ tier: m.tier, attributes: Object.entries(m.attributes ?? {}), headers: Object.entries(m.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v] as const) }));
+    const byAttribute = (req: Parameters<NonNullable<Parameters<typeof tiers>[0]['select']>>[0]): string | undefined =>
+      attribute !== undefined && typeof req.attributes[attribute] === 'string' ? (req.attributes[attribute] as string) : undefined;
+    const select =
+      attribute === undefined
+        ? undefined
+        : (req: Parameters<typeof byAttribute>[0]): string | undefined => {
+            const fromAttribute = byAttribute(req);
+            if (fromAttribute !== undefined) return fromAttribute;
+            for (const r of rules) if (r.attributes.every(([k, v]) => req.attributes[k] === v) && r.headers.every(([k, v]) => req.headers[k] === v)) return r.tier;
+            return undefined;
+          };
     policy = within(issues, `${at}.tiers`, () =>
       tiers({
         policies,
-        ...(t.match !== undefined ? { match: t.match } : {}),
-        ...(attribute !== undefined ? { select: (req) => (typeof req.attributes[attribute] === 'string' ? (req.attributes[attribute] as string) : undefined) } : {}),
+        ...(select !== undefined ? { select } : t.match !== undefined ? { match: t.match } : {}),
         ...(t.default !== undefined ? { default: t.default } : {}),
       }),
     );
@@ -649,4 +723,88 @@ function compileLimit(name: string, limit: LimitConfig, at: string, issues: Conf
     // Unset: the key's default (`deny` when it includes client-ip: keys.clientIp fails closed).
     ...(limit.onMissingKey !== undefined ? { onMissingKey: limit.onMissingKey } : {}),
   };
+}
+
+/** The parameters a route's matches capture: `:name` / `*name` of templates, named regex groups. */
+function routeParams(route: RouteConfig): Set<string> {
+  const names = new Set<string>();
+  for (const m of route.matches ?? []) {
+    const value = m.path?.value;
+    if (value === undefined) continue;
+    if (m.path?.type === 'Template') {
+      for (const seg of value.split('/')) if (seg.startsWith(':') || (seg.startsWith('*') && seg.length > 1)) names.add(seg.slice(1));
+    } else if (m.path?.type === 'RegularExpression') {
+      try {
+        // As the router reads them: the groups of the pattern, whatever it matches.
+        for (const name of Object.keys(new RegExp(`${value}|`).exec('')?.groups ?? {})) names.add(name);
+      } catch {
+        // An invalid pattern is the router's error to report.
+      }
+    }
+  }
+  return names;
+}
+
+const PARAM_PLACEHOLDER = /\$\{\s*params\.([^}]*?)\s*\}/g;
+
+/**
+ * A rewrite or redirect template naming `${params.x}` that no match of the route captures would
+ * render empty on every request: a config error, at the path of the string that names it.
+ */
+function checkTemplateParams(route: RouteConfig, at: string, issues: ConfigIssue[]): void {
+  if (route.rewrite === undefined && route.redirect === undefined) return;
+  const params = routeParams(route);
+  const visit = (value: unknown, path: string): void => {
+    if (typeof value === 'string') {
+      for (const m of value.matchAll(PARAM_PLACEHOLDER)) {
+        const name = m[1] as string;
+        if (name !== '' && !params.has(name)) {
+          const have = params.size === 0 ? 'it captures none' : `it captures ${[...params].map((p) => `:${p}`).join(', ')}`;
+          issues.push({ path, message: `names \${params.${name}}, but no match of this route captures ${JSON.stringify(name)} (${have})` });
+        }
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => visit(item, `${path}[${i}]`));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [k, item] of Object.entries(value)) visit(item, keyPath(path, k));
+    }
+  };
+  visit(route.rewrite, `${at}.rewrite`);
+  visit(route.redirect, `${at}.redirect`);
+}
+
+/** `http://Host:80` → `http://host` (scheme and host folded, the scheme's default port dropped). */
+function canonicalOrigin(origin: string): string {
+  const lower = origin.toLowerCase().replace(/\/$/, '');
+  if (lower.startsWith('http://') && lower.endsWith(':80')) return lower.slice(0, -3);
+  if (lower.startsWith('https://') && lower.endsWith(':443')) return lower.slice(0, -4);
+  return lower;
+}
+
+/**
+ * A `rewrite.url` with a literal origin sends every request there instead of the endpoint the
+ * balancer picked: allowed only for an origin the config names as an upstream, i.e. one of
+ * `allowedUpstreams` or an endpoint of one of the route's backends. Anything else is a typo
+ * or a way around the upstream list, and an error.
+ */
+function checkRewriteOrigin(
+  url: string,
+  allowedUpstreams: readonly string[],
+  backends: readonly BackendConfig[],
+  upstreams: GatewayConfig['upstreams'],
+  at: string,
+  issues: ConfigIssue[],
+): void {
+  if (url.startsWith('${upstream}')) return;
+  const origin = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)/i.exec(url)?.[1];
+  // A malformed URL, or a request-derived origin (checked against allowedUpstreams per request),
+  // is for the rewriter to judge.
+  if (origin === undefined || origin.includes('${')) return;
+  const allowed = new Set<string>(allowedUpstreams.map(canonicalOrigin));
+  for (const b of backends) for (const e of upstreams[b.upstream]?.endpoints ?? []) allowed.add(canonicalOrigin(e.url));
+  if (allowed.has(canonicalOrigin(origin))) return;
+  issues.push({
+    path: at,
+    message: `origin ${JSON.stringify(origin)} is not an allowed upstream (an endpoint of the route's backends or an entry of allowedUpstreams); use \${upstream}/… to keep the endpoint the balancer picked`,
+  });
 }

@@ -16,4 +16,10 @@ export type GatewayEvent =
   | { readonly kind: 'rollout'; readonly at: number; readonly route: string; readonly event: RolloutEvent }
   | { readonly kind: 'fault'; readonly at: number; readonly route: string; readonly delayMs: number; readonly abortStatus?: number | undefined }
   | { readonly kind: 'mirror-skipped'; readonly at: number; readonly route: string; readonly reason: string }
-  | { readonly kind: 'reload'; readonly at: number; readonly routes: number; readonly upstreams: number };
+  | { readonly kind: 'reload'; readonly at: number; readonly routes: number; readonly upstreams: number }
+  /**
+   * A config problem that does not refuse the config (a route with no backend, or whose backends
+   * all weigh 0, answers 500; an unreachable route), once per warning when a config is created or
+   * reloaded. The same list stays in `gateway.plan().warnings`.
+   */
+  | { readonly kind: 'config-warning'; readonly at: number; readonly path: string; readonly message: string };

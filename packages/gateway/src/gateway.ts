@@ -55,6 +55,11 @@ export interface GatewayDeps {
   readonly store?: LimiterStore;
   /** An OpenTelemetry meter (`metrics.getMeter('switchyard')`), optional. */
   readonly meter?: MeterLike;
+  /**
+   * A listener subscribed before the first config compiles, so that it also receives the
+   * `config-warning` events of `createGateway` itself (`subscribe` comes too late for those).
+   */
+  readonly onEvent?: (event: GatewayEvent) => void;
 }
 
 /** Options of one request. */
@@ -199,6 +204,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   const store = deps.store ?? createMemoryStore();
   const metrics = new MetricsRegistry(deps.meter);
   const listeners = new Set<(e: GatewayEvent) => void>();
+  if (deps.onEvent !== undefined) listeners.add(deps.onEvent);
   let started = false;
   const rolloutTimers = new Map<RoutePlan, Cancel>();
 
@@ -223,6 +229,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   };
   let plan = compileGateway(config, compileDeps);
   publishSplitGauges(plan);
+  emitWarnings(plan);
+
+  function emitWarnings(p: GatewayPlan): void {
+    if (listeners.size === 0) return;
+    const at = clock.now();
+    for (const w of p.warnings) emit({ kind: 'config-warning', at, path: w.path, message: w.message });
+  }
 
   function publishSplitGauges(p: GatewayPlan): void {
     for (const r of p.routes) {
@@ -750,6 +763,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       }
       publishSplitGauges(compiled);
       if (listeners.size > 0) emit({ kind: 'reload', at: clock.now(), routes: compiled.routes.length, upstreams: compiled.upstreams.size });
+      emitWarnings(compiled);
     },
     start(): void {
       if (started) return;

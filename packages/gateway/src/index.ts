@@ -23,7 +23,7 @@ export type { FetchRequestLike, FromFetchOptions } from './bridge/fetch.js';
 export { fromFetchRequest, toFetchResponse } from './bridge/fetch.js';
 export type { Acquired, Decision, Gateway, GatewayDeps, HandleOptions } from './gateway.js';
 export { createGateway, isNoRoute, responseCode } from './gateway.js';
-export type { BackendConfig, BalancerConfig, GatewayConfig, LimitConfig, LimitKey, RatePolicyConfig, RetryConfig, RouteConfig, SplitKey, UpstreamConfig } from './config.js';
+export type { BackendConfig, BalancerConfig, CanaryRuleConfig, GatewayConfig, LimitConfig, LimitKey, RatePolicyConfig, RetryConfig, RouteConfig, SplitKey, UpstreamConfig } from './config.js';
 export { gatewayConfigSchema, structuralIssues } from './config.js';
 export type { GatewayPlan } from './compile.js';
 export type { GatewayEvent } from './events.js';

@@ -62,7 +62,7 @@ describe('gateway - limits without a key (onMissingKey)', () => {
 
   it('rejects an unknown onMissingKey by path', () => {
     const issues = structuralIssues({ ...config({ key: 'client-ip', policy }), limits: { 'per-ip': { key: 'client-ip', policy, onMissingKey: 'skip' } } });
-    expect(issues).toEqual([{ path: 'limits["per-ip"].onMissingKey', message: "must be 'deny', 'allow' or 'shared'" }]);
+    expect(issues).toEqual([{ path: 'limits["per-ip"].onMissingKey', message: "must be one of 'deny', 'allow', 'shared'" }]);
   });
 });
 

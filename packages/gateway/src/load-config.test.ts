@@ -48,6 +48,15 @@ describe('parseGatewayConfig', () => {
     expect(issuesOf(() => parseGatewayConfig('routes: []\nroutes: []\nupstreams: {}\n'))[0]?.message).toMatch(/invalid YAML/);
   });
 
+  it('regression: an alias with no anchor and an alias that contains itself are ConfigErrors, not a ReferenceError or a cyclic config', () => {
+    expect(issuesOf(() => parseGatewayConfig('routes: *nowhere\nupstreams: {}\n'))).toEqual([
+      { path: '(document)', message: 'invalid YAML: Unresolved alias (the anchor must be set before the alias): nowhere' },
+    ]);
+    expect(issuesOf(() => parseGatewayConfig('routes: &r [*r]\nupstreams: {}\n'))).toEqual([{ path: 'routes[0]', message: 'invalid YAML: an alias refers to a node that contains it (a cycle)' }]);
+    // A shared (non-cyclic) alias is fine.
+    expect(parseGatewayConfig('a: &x { n: 1 }\nb: *x\n')).toEqual({ a: { n: 1 }, b: { n: 1 } });
+  });
+
   it('a YAML document with a semantic error is rejected by path', () => {
     const broken = YAML.replace('- upstream: orders', '- upstream: order');
     const issues = issuesOf(() => createGateway(parseGatewayConfig(broken), { transport: createMockTransport({ clock: createTestClock() }) }));

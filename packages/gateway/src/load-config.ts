@@ -44,5 +44,32 @@ export function parseGatewayConfig(source: string, options: { format?: 'auto' | 
       })),
     );
   }
-  return doc.toJS({ maxAliasCount: 100 }) as GatewayConfig;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // An alias with no anchor before it, or too many alias expansions (billion laughs).
+    throw new ConfigError([{ path: '(document)', message: `invalid YAML: ${err instanceof Error ? err.message : String(err)}` }]);
+  }
+  const cycle = cyclePath(value);
+  if (cycle !== undefined) throw new ConfigError([{ path: cycle, message: 'invalid YAML: an alias refers to a node that contains it (a cycle)' }]);
+  return value as GatewayConfig;
+}
+
+/** The path of the first value that contains itself (`&a [*a]`), or undefined for a tree / DAG. */
+function cyclePath(root: unknown): string | undefined {
+  const ancestors = new Set<object>();
+  const visit = (value: unknown, path: string): string | undefined => {
+    if (typeof value !== 'object' || value === null) return undefined;
+    if (ancestors.has(value)) return path === '' ? '(root)' : path;
+    ancestors.add(value);
+    const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v]) : Object.entries(value).map(([k, v]) => [path === '' ? k : `.${k}`, v]);
+    for (const [suffix, child] of entries) {
+      const found = visit(child, `${path}${suffix}`);
+      if (found !== undefined) return found;
+    }
+    ancestors.delete(value);
+    return undefined;
+  };
+  return visit(root, '');
 }
