@@ -13,10 +13,11 @@ import type { EndpointInput } from '@switchyard/core';
 import type { MatchConfig, NormalizeOptions } from '@switchyard/router';
 import type { HashPolicy, LocalityOptions, PriorityOptions, SlowStartConfig } from '@switchyard/balancers';
 import type { CircuitBreakerConfig, HealthCheckConfig, OutlierDetectionConfig, ResourceLimitsConfig } from '@switchyard/health';
-import type { ClientIdentityOptions, TierMatch } from '@switchyard/limiter';
+import type { ClientIdentityOptions, Priority, TierMatch } from '@switchyard/limiter';
 import type { CanaryRule, ExperimentConfig, RolloutConfig } from '@switchyard/splitter';
 import * as v from 'valibot';
 import type { FaultPolicy } from './fault.js';
+import type { AdaptiveConcurrencyConfig, AdaptiveThrottleConfig } from './overload.js';
 import type { RetryBudgetConfig } from './retry-budget.js';
 import type { RetryOn } from './retry-policy.js';
 
@@ -71,6 +72,12 @@ export interface RouteConfig {
   readonly hedge?: { readonly onPerTryTimeout?: boolean; readonly delayMs?: number };
   readonly mirror?: { readonly upstream: string; readonly percent?: number; readonly timeoutMs?: number };
   readonly fault?: FaultPolicy;
+  /**
+   * Priority class of this route's requests for upstreams with `adaptiveConcurrency`
+   * (`sheddable` is refused first, `critical` last); a request attribute or header named by the
+   * upstream's `adaptiveConcurrency.priority` overrides it. Default `default`.
+   */
+  readonly priority?: Priority;
 }
 
 /** A split key source, as the splitter reads them. */
@@ -113,7 +120,17 @@ export interface UpstreamConfig {
   readonly healthCheck?: HealthCheckConfig;
   readonly outlierDetection?: OutlierDetectionConfig;
   readonly circuitBreaker?: CircuitBreakerConfig;
+  /**
+   * Envoy's circuit-breaker thresholds. `maxConnections` is the transport's pool size per
+   * endpoint (undici: the per-origin `Pool`'s `connections`; refused with the fetch transport,
+   * whose runtime owns connections), `maxPendingRequests` bounds the tries waiting for one of
+   * them (overflow: 503 `SY_OVERLOADED` with `x-envoy-overloaded`).
+   */
   readonly resourceLimits?: ResourceLimitsConfig;
+  /** Client-side adaptive throttling (Google SRE book): refuse locally as the upstream rejects. */
+  readonly adaptiveThrottle?: AdaptiveThrottleConfig;
+  /** A learnt concurrency limit with priority classes (Netflix concurrency-limits). */
+  readonly adaptiveConcurrency?: AdaptiveConcurrencyConfig;
 }
 
 /** Which balancer, with its options (see `@switchyard/balancers`). */
@@ -158,6 +175,10 @@ const ms = (what = 'milliseconds') => v.pipe(v.number(`must be a number of ${wha
 const percent = v.pipe(v.number('must be a number'), v.minValue(0, 'must be >= 0'), v.maxValue(100, 'must be <= 100'));
 const loose = v.looseObject({});
 const stringMap = v.record(v.string(), v.string());
+const statusCode = v.pipe(v.number('must be a status code'), v.integer('must be a status code'), v.minValue(100, 'must be a status code'), v.maxValue(599, 'must be a status code'));
+const positiveInt = v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be >= 1'), v.maxValue(1_000_000, 'must be <= 1000000'));
+const share = v.pipe(v.number('must be a number'), v.gtValue(0, 'must be > 0'), v.maxValue(1, 'must be <= 1'));
+const priority = v.picklist(['critical', 'default', 'sheddable'], "must be 'critical', 'default' or 'sheddable'");
 
 const endpointSchema = v.looseObject({
   id: v.optional(nonEmpty),
@@ -185,6 +206,31 @@ const upstreamSchema = v.looseObject({
   outlierDetection: v.optional(loose),
   circuitBreaker: v.optional(loose),
   resourceLimits: v.optional(loose),
+  adaptiveThrottle: v.optional(
+    v.strictObject({
+      k: v.optional(v.pipe(v.number('must be a number'), v.finite('must be finite'), v.minValue(1, 'must be >= 1'))),
+      windowMs: v.optional(v.pipe(ms(), v.minValue(1, 'must be >= 1'))),
+      bucketCount: v.optional(v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be >= 1'), v.maxValue(1000, 'must be <= 1000'))),
+      rejectStatuses: v.optional(v.array(statusCode)),
+    }),
+  ),
+  adaptiveConcurrency: v.optional(
+    v.strictObject({
+      algorithm: v.optional(v.picklist(['aimd', 'gradient', 'vegas'], "must be 'aimd', 'gradient' or 'vegas'")),
+      initialLimit: v.optional(positiveInt),
+      minLimit: v.optional(positiveInt),
+      maxLimit: v.optional(positiveInt),
+      backoffRatio: v.optional(v.pipe(v.number('must be a number'), v.minValue(0.5, 'must be >= 0.5'), v.maxValue(0.99, 'must be < 1'))),
+      timeoutMs: v.optional(v.pipe(ms(), v.minValue(1, 'must be >= 1'))),
+      queueSize: v.optional(v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(0, 'must be >= 0'))),
+      rttTolerance: v.optional(v.pipe(v.number('must be a number'), v.finite('must be finite'), v.minValue(1, 'must be >= 1'))),
+      smoothing: v.optional(v.pipe(v.number('must be a number'), v.gtValue(0, 'must be > 0'), v.maxValue(1, 'must be <= 1'))),
+      longWindow: v.optional(positiveInt),
+      shares: v.optional(v.strictObject({ critical: v.optional(share), default: v.optional(share), sheddable: v.optional(share) })),
+      priority: v.optional(v.strictObject({ attribute: v.optional(nonEmpty), header: v.optional(nonEmpty) })),
+      dropStatuses: v.optional(v.array(statusCode)),
+    }),
+  ),
 });
 
 const backendSchema = v.looseObject({
@@ -237,6 +283,7 @@ const routeSchema = v.looseObject({
       headerControl: v.optional(v.boolean()),
     }),
   ),
+  priority: v.optional(priority),
 });
 
 const ratePolicySchema = v.looseObject({

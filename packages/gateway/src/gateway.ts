@@ -42,6 +42,7 @@ import { decideFault } from './fault.js';
 import { forward, type ForwardEvent, type ForwardResult } from './forward.js';
 import { MetricsRegistry, type CounterHandle, type HistogramHandle, type MeterLike } from './metrics.js';
 import { sendMirror, shouldMirror } from './mirror.js';
+import { admitRequest, admitTry, beginTry, endTry, settleRequest, type OverloadAdmission } from './overload.js';
 import { NO_ATTRIBUTES } from './request-shape.js';
 import { depositRequest } from './retry-budget.js';
 
@@ -137,6 +138,7 @@ const JSON_HEADERS: ResponseHeaders = Object.freeze({ 'content-type': 'applicati
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 type Matched = Extract<MatchResult<unknown>, { kind: 'matched' }>;
+const OVERLOADED_PICK: PickResult = Object.freeze({ kind: 'empty', reason: 'overloaded' });
 
 const RESPONSE_CODE = Symbol.for('switchyard.response-code');
 
@@ -439,9 +441,18 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     }
     if (!tryAcquireResource(up.limits.plan, up.limits.counters, 'requests')) {
       if (permit !== undefined) up.breaker?.release(permit);
-      metrics.inc('switchyard_overflow_total', 'Requests refused by upstream resource limits.', { upstream: up.name, resource: 'requests' });
-      return { response: errorResponse('SY_OVERLOADED', `too many requests in flight to ${up.name}`, { ...headers, 'x-envoy-overloaded': 'true' }), backend: backend.name, tries: 0 };
+      return overloaded(route.name, backend.name, up.name, 'max-requests', `too many requests in flight to ${up.name}`, headers);
     }
+    // Adaptive throttle and concurrency (overload.ts): refused locally before anything is sent.
+    const admission: OverloadAdmission | undefined = up.overload.throttle === undefined && up.overload.concurrency === undefined ? undefined : admitRequest(up.overload, request, route.priority, now, rng);
+    if (admission !== undefined && admission.kind !== 'admitted') {
+      releaseResource(up.limits.counters, 'requests');
+      if (permit !== undefined) up.breaker?.release(permit);
+      return admission.kind === 'throttled'
+        ? overloaded(route.name, backend.name, up.name, 'adaptive-throttle', `${up.name} is rejecting requests: throttled locally (p=${admission.probability.toFixed(2)})`, headers, { probability: admission.probability })
+        : overloaded(route.name, backend.name, up.name, 'adaptive-concurrency', `concurrency limit of ${up.name} reached for ${admission.priority} requests (${admission.inflight} in flight, limit ${Math.floor(admission.limit)})`, headers, admission);
+    }
+    let forwarded: ForwardResult | undefined;
     let retriesHeld = 0;
     try {
       const eligible = eligibleFor(backend, now);
@@ -474,6 +485,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       if (preflight.kind === 'rejected') return { response: errorResponse(preflight.error.code, preflight.error.message, headers, preflight.reason === 'no-upstream' ? 500 : 400), backend: backend.name, tries: 0 };
       if (preflight.kind === 'redirect') return { response: { ...preflight.response, headers: { ...preflight.response.headers, ...headers } }, backend: backend.name, tries: 0 };
 
+      // Envoy max_pending_requests: no connection free for the first try and the queue full.
+      if (!admitTry(up.overload, up.limits.plan, up.limits.counters, first.endpoint)) return overloaded(route.name, backend.name, up.name, 'max-pending-requests', `too many requests waiting for a connection to ${up.name}`, headers);
       if (route.budget !== undefined) depositRequest(route.budget, now);
       if (route.mirror !== undefined && shouldMirror(route.mirror.policy, rng)) {
         const mup = route.mirror.upstream;
@@ -508,7 +521,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         startedAt: now,
         signal: options.signal,
         budget: route.budget,
-        pick: (tried) => {
+        pick: admitPicks(route.name, up, (tried) => {
           if (!firstUsed && tried.length === 0) {
             firstUsed = true;
             return first;
@@ -516,14 +529,18 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
           if (!tryAcquireResource(up.limits.plan, up.limits.counters, 'retries')) return { kind: 'empty', reason: 'overloaded' };
           retriesHeld++;
           return pick(tried);
-        },
+        }),
         request: (endpoint, b) => {
           const r = endpoint === first.endpoint ? preflight : rewriteFor(endpoint);
           const out = r.kind === 'forward' ? r.request : preflight.request;
           return b === out.body ? out : { ...out, body: b };
         },
-        begin: (endpoint, t) => up.balancer.begin(group.state, endpoint, t),
+        begin: (endpoint, t) => {
+          beginTry(up.overload, up.limits.counters, endpoint);
+          up.balancer.begin(group.state, endpoint, t);
+        },
         observe: (outcome) => {
+          endTry(up.overload, up.limits.counters, outcome.endpoint);
           up.balancer.observe(group.state, outcome);
           up.outlier?.observe(outcome);
           up.health?.noteTraffic();
@@ -544,6 +561,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         },
         onEvent: listeners.size > 0 ? (event: ForwardEvent) => emit({ kind: 'upstream', at: clock.now(), route: route.name, event }) : undefined,
       });
+      forwarded = result;
       if (permit !== undefined) {
         // Only the upstream's own failures count: a canceled try, a request the client made
         // unsendable (400) or the gateway's own fault (500) give the permit back without a verdict.
@@ -559,10 +577,43 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       for (const name in headers) responseHeaders[name] = headers[name] as string;
       return { response: { status: result.response.status, headers: responseHeaders, body: result.response.body }, backend: backend.name, endpoint: result.endpoint.id, tries: result.tries };
     } finally {
+      if (admission !== undefined) settleRequest(up.overload, admission, forwarded, clock.now());
       releaseResource(up.limits.counters, 'requests');
       for (let i = 0; i < retriesHeld; i++) releaseResource(up.limits.counters, 'retries');
       if (permit !== undefined) up.breaker?.release(permit);
     }
+  }
+
+  type ProxyResult = { response: SyResponse; backend?: string | undefined; endpoint?: string | undefined; tries: number; code?: string | undefined };
+  type OverloadReason = Extract<GatewayEvent, { kind: 'overloaded' }>['reason'];
+
+  /** A request refused by overload protection: 503 `SY_OVERLOADED`, an event and a metric. */
+  function overloaded(
+    route: string,
+    backend: string,
+    upstream: string,
+    reason: OverloadReason,
+    message: string,
+    headers: Readonly<Record<string, string>>,
+    detail: { probability?: number; priority?: string; inflight?: number; limit?: number } = {},
+  ): ProxyResult {
+    metrics.inc('switchyard_overflow_total', 'Requests refused by upstream resource limits and overload protection.', { upstream, resource: reason });
+    if (listeners.size > 0) emit({ kind: 'overloaded', at: clock.now(), route, upstream, reason, probability: detail.probability, priority: detail.priority, inflight: detail.inflight, limit: detail.limit });
+    // Envoy sets x-envoy-overloaded for circuit-breaker overflow (max_requests, max_pending_requests),
+    // not for its adaptive filters' local replies.
+    const extra = reason === 'max-requests' || reason === 'max-pending-requests' ? { ...headers, 'x-envoy-overloaded': 'true' } : headers;
+    return { response: errorResponse('SY_OVERLOADED', message, extra), backend, tries: 0, code: 'SY_OVERLOADED' };
+  }
+
+  /** Retries and hedges must find a connection or room in the pending queue too. */
+  function admitPicks(route: string, up: BackendPlan['upstream'], pick: (tried: readonly Endpoint[]) => PickResult): (tried: readonly Endpoint[]) => PickResult {
+    return (tried) => {
+      const picked = pick(tried);
+      if (picked.kind !== 'picked' || admitTry(up.overload, up.limits.plan, up.limits.counters, picked.endpoint)) return picked;
+      metrics.inc('switchyard_overflow_total', 'Requests refused by upstream resource limits and overload protection.', { upstream: up.name, resource: 'max-pending-requests' });
+      if (listeners.size > 0) emit({ kind: 'overloaded', at: clock.now(), route, upstream: up.name, reason: 'max-pending-requests' });
+      return OVERLOADED_PICK;
+    };
   }
 
   function toDecision(prepared: Prepared): Decision {
