@@ -40,7 +40,7 @@ import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
 import { decideFault } from './fault.js';
 import { forward, type ForwardEvent, type ForwardResult } from './forward.js';
-import { MetricsRegistry, type CounterHandle, type HistogramHandle, type MeterLike } from './metrics.js';
+import { ClientRequestSeries, INSTRUMENTS, MetricsRegistry, ServerRequestSeries, httpMethod, type MeterLike } from './metrics.js';
 import { sendMirror, shouldMirror } from './mirror.js';
 import { admitRequest, admitTry, beginTry, endTry, settleRequest, type OverloadAdmission } from './overload.js';
 import { NO_ATTRIBUTES } from './request-shape.js';
@@ -217,7 +217,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     store,
     onHealthEvent: (upstream: string, event: HealthEvent) => {
       if (listeners.size > 0) emit({ kind: 'health', at: clock.now(), upstream, event });
-      if (event.kind === 'ejected' || event.kind === 'unejected') metrics.inc('switchyard_outlier_events_total', 'Outlier ejections and un-ejections.', { upstream, endpoint: event.endpointId, event: event.kind });
+      if (event.kind === 'ejected' || event.kind === 'unejected') metrics.inc(INSTRUMENTS.outlierEvents, 'Outlier ejections and un-ejections.', { 'switchyard.upstream': upstream, 'switchyard.endpoint': event.endpointId, 'switchyard.outlier.event': event.kind }, 1, undefined, '{event}');
     },
   };
   let plan = compileGateway(config, compileDeps);
@@ -227,7 +227,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     for (const r of p.routes) {
       if (r.split === undefined) continue;
       const total = r.split.totalWeight;
-      for (const b of r.split.backends) metrics.set('switchyard_split_weight_percent', 'Current share of each backend of a route split.', { route: r.name, backend: b.name }, total === 0 ? 0 : (100 * b.weight) / total);
+      for (const b of r.split.backends) metrics.set(INSTRUMENTS.splitWeight, 'Current share of each backend of a route split.', { 'http.route': r.name, 'switchyard.backend': b.name }, total === 0 ? 0 : (100 * b.weight) / total, '%');
     }
   }
 
@@ -258,35 +258,23 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     );
   }
 
-  // ---- metric series held per route and per endpoint, so the hot path allocates no labels.
-  interface RouteMetrics {
-    readonly duration: HistogramHandle;
-    readonly byStatus: Map<number, CounterHandle>;
-  }
-  interface EndpointMetrics {
-    readonly upstream: string;
-    readonly key: string;
-    readonly labels: Readonly<Record<string, string>>;
-    readonly duration: HistogramHandle;
-    readonly byResult: Map<number | string, CounterHandle>;
-  }
-  const routeSeries = new Map<string, RouteMetrics>();
+  // ---- metric series held per route and per endpoint, so the hot path allocates no labels
+  // (OpenTelemetry HTTP semantic conventions; see metrics.ts for the names).
+  const routeSeries = new Map<string | undefined, ServerRequestSeries>();
   // Weak: endpoints that leave the config take their cache entry with them.
-  const endpointSeries = new WeakMap<Endpoint, EndpointMetrics>();
-  function routeMetrics(route: string): RouteMetrics {
+  const endpointSeries = new WeakMap<Endpoint, ClientRequestSeries>();
+  function routeMetrics(route: string | undefined): ServerRequestSeries {
     let m = routeSeries.get(route);
     if (m === undefined) {
-      m = { duration: metrics.histogram('switchyard_request_duration', 'Request latency at the gateway.', { route }, route), byStatus: new Map() };
+      m = new ServerRequestSeries(metrics, route);
       routeSeries.set(route, m);
     }
     return m;
   }
-  function endpointMetrics(upstream: string, endpoint: Endpoint): EndpointMetrics {
+  function endpointMetrics(upstream: string, endpoint: Endpoint): ClientRequestSeries {
     let m = endpointSeries.get(endpoint);
     if (m === undefined || m.upstream !== upstream) {
-      const key = `${upstream}\u0001${endpoint.id}`;
-      const labels = { upstream, endpoint: endpoint.id, version: endpoint.metadata['version'] ?? '' };
-      m = { upstream, key, labels, duration: metrics.histogram('switchyard_upstream_duration', 'Time to upstream response headers.', labels, key), byResult: new Map() };
+      m = new ClientRequestSeries(metrics, upstream, endpoint);
       endpointSeries.set(endpoint, m);
     }
     return m;
@@ -351,7 +339,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   function limited(route: RoutePlan, m: Matched, request: SyRequest, now: number, decision: RequestDecision): Prepared {
     if (decision.kind === 'limited') {
       if (listeners.size > 0) emit({ kind: 'limited', at: clock.now(), route: route.name, rule: decision.rule, retryAfterMs: decision.retryAfterMs });
-      metrics.inc('switchyard_rate_limited_total', 'Requests answered 429.', { route: route.name, rule: decision.rule });
+      metrics.inc(INSTRUMENTS.rateLimited, 'Requests answered 429 by a rate limit.', { 'http.route': route.name, 'switchyard.rate_limit.rule': decision.rule });
       return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', `rate limit ${decision.rule} exceeded`, decision.headers), route };
     }
     // Used as it is: no stage mutates it (the experiment stage copies before adding its header).
@@ -407,15 +395,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     }
     const latencyMs = clock.now() - started;
     const status = result.response.status;
-    const route = routeName ?? '(none)';
-    const rm = routeMetrics(route);
-    let requests = rm.byStatus.get(status);
-    if (requests === undefined) {
-      requests = metrics.counter('switchyard_requests_total', 'Requests answered, by route and status.', { route, code: String(status) }, `${route}\u0001${status}`);
-      rm.byStatus.set(status, requests);
-    }
-    requests.add(1);
-    rm.duration.record(latencyMs);
+    // `error.type` is only wanted for 5xx: read the gateway's code (a symbol lookup) only then.
+    routeMetrics(routeName)
+      .handle(req.scheme, httpMethod(req.method), status, status >= 500 ? responseCode(result.response) : undefined)
+      .record(latencyMs);
     if (listeners.size > 0) emit({ kind: 'request', at: clock.now(), route: routeName, method: req.method, path: req.path, status, latencyMs, backend: result.backend, endpoint: result.endpoint, tries: result.tries, code: result.code });
     return result.response;
   }
@@ -429,13 +412,14 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     if (backend === undefined) return { response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500), tries: 0 };
     const up = backend.upstream;
     const now = clock.now();
+    const method = httpMethod(request.method);
 
     // Circuit breaker, then Envoy resource limits (max concurrent requests).
     let permit: BreakerDecision | undefined;
     if (up.breaker !== undefined) {
       permit = up.breaker.tryAcquire(now);
       if (permit.kind === 'rejected') {
-        metrics.inc('switchyard_breaker_rejected_total', 'Requests refused by an open circuit breaker.', { upstream: up.name });
+        rejected(up.name, 'circuit-open');
         return { response: errorResponse('SY_CIRCUIT_OPEN', `circuit breaker of ${up.name} is open`, { ...headers, 'retry-after': formatRetryAfter(permit.retryAfterMs) }), backend: backend.name, tries: 0 };
       }
     }
@@ -478,7 +462,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         });
       const first = pick([]);
       if (first.kind === 'empty') {
-        metrics.inc('switchyard_no_endpoint_total', 'Requests with no healthy endpoint.', { upstream: up.name });
+        rejected(up.name, 'no-endpoint');
         return { response: errorResponse('SY_NO_ENDPOINT', `no healthy upstream in ${up.name} (${first.reason})`, headers), backend: backend.name, tries: 0 };
       }
       const preflight = rewriteFor(first.endpoint);
@@ -549,15 +533,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
             if (backend.name === r.canary) observeRollout(r.config, r.state, 'canary', outcome);
             else if (backend.name === r.baseline) observeRollout(r.config, r.state, 'baseline', outcome);
           }
-          const em = endpointMetrics(up.name, outcome.endpoint);
-          const result = outcome.kind === 'response' ? outcome.status : outcome.error;
-          let tries = em.byResult.get(result);
-          if (tries === undefined) {
-            tries = metrics.counter('switchyard_upstream_tries_total', 'Tries sent to upstream endpoints, by result.', { ...em.labels, result: String(result) }, `${em.key}\u0001${result}`);
-            em.byResult.set(result, tries);
-          }
-          tries.add(1);
-          em.duration.record(outcome.latencyMs);
+          endpointMetrics(up.name, outcome.endpoint)
+            .handle(method, outcome.kind === 'response' ? outcome.status : outcome.error)
+            .record(outcome.latencyMs);
         },
         onEvent: listeners.size > 0 ? (event: ForwardEvent) => emit({ kind: 'upstream', at: clock.now(), route: route.name, event }) : undefined,
       });
@@ -587,6 +565,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   type ProxyResult = { response: SyResponse; backend?: string | undefined; endpoint?: string | undefined; tries: number; code?: string | undefined };
   type OverloadReason = Extract<GatewayEvent, { kind: 'overloaded' }>['reason'];
 
+  /** Counts a request refused before any try (`switchyard.upstream.rejected`). */
+  function rejected(upstream: string, reason: OverloadReason | 'circuit-open' | 'no-endpoint'): void {
+    metrics.inc(INSTRUMENTS.upstreamRejected, 'Requests refused before any try: breaker open, no endpoint, resource limits, adaptive throttle or concurrency.', { 'switchyard.upstream': upstream, 'switchyard.reason': reason });
+  }
+
   /** A request refused by overload protection: 503 `SY_OVERLOADED`, an event and a metric. */
   function overloaded(
     route: string,
@@ -597,7 +580,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     headers: Readonly<Record<string, string>>,
     detail: { probability?: number; priority?: string; inflight?: number; limit?: number } = {},
   ): ProxyResult {
-    metrics.inc('switchyard_overflow_total', 'Requests refused by upstream resource limits and overload protection.', { upstream, resource: reason });
+    rejected(upstream, reason);
     if (listeners.size > 0) emit({ kind: 'overloaded', at: clock.now(), route, upstream, reason, probability: detail.probability, priority: detail.priority, inflight: detail.inflight, limit: detail.limit });
     // Envoy sets x-envoy-overloaded for circuit-breaker overflow (max_requests, max_pending_requests),
     // not for its adaptive filters' local replies.
@@ -610,7 +593,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     return (tried) => {
       const picked = pick(tried);
       if (picked.kind !== 'picked' || admitTry(up.overload, up.limits.plan, up.limits.counters, picked.endpoint)) return picked;
-      metrics.inc('switchyard_overflow_total', 'Requests refused by upstream resource limits and overload protection.', { upstream: up.name, resource: 'max-pending-requests' });
+      rejected(up.name, 'max-pending-requests');
       if (listeners.size > 0) emit({ kind: 'overloaded', at: clock.now(), route, upstream: up.name, reason: 'max-pending-requests' });
       return OVERLOADED_PICK;
     };
