@@ -1,5 +1,6 @@
 import type { SyRequest, SyResponse } from '@switchyard/core';
 import { createMockTransport, createTestClock, seededRng } from '@switchyard/testing';
+import { createFetchTransport } from '@switchyard/transport-fetch';
 import { describe, expect, it } from 'vitest';
 import type { GatewayConfig, UpstreamConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
@@ -178,5 +179,29 @@ describe('overload config', () => {
     expect(attempt({ adaptiveConcurrency: { minLimit: 50, maxLimit: 10 } })).toEqual(['upstreams.api.adaptiveConcurrency.minLimit: must be <= maxLimit']);
     expect(attempt({}, { priority: 'urgent' as never })).toEqual(["routes[0].priority: must be 'critical', 'default' or 'sheddable'"]);
     expect(attempt({ adaptiveThrottle: { k: 1.5, windowMs: 30_000, bucketCount: 6, rejectStatuses: [503] }, adaptiveConcurrency: { algorithm: 'vegas', smoothing: 0.5 } })).toEqual([]);
+  });
+});
+
+describe('resource limits with a transport that cannot pool', () => {
+  it('the fetch transport cannot bound connections: maxConnections and maxPendingRequests are refused by path', () => {
+    const transport = createFetchTransport({ fetch: () => Promise.reject(new Error('not called')) });
+    expect(() => createGateway(configWith({ resourceLimits: { maxConnections: 2, maxPendingRequests: 1 } }), { transport })).toThrow(
+      /upstreams\.api\.resourceLimits\.maxConnections: cannot be enforced by this transport[\s\S]*upstreams\.api\.resourceLimits\.maxPendingRequests/,
+    );
+    // Other limits stay usable with fetch.
+    expect(() => createGateway(configWith({ resourceLimits: { maxRequests: 5 } }), { transport })).not.toThrow();
+  });
+
+  it('a transport without configureEndpoint: the gateway still bounds tries per endpoint with the configured maxConnections', async () => {
+    const t = setup(configWith({ resourceLimits: { maxConnections: 1, maxPendingRequests: 1 } }));
+    t.transport.respondWith(() => ({ status: 200, delayMs: 100 }));
+    const a = t.gateway.handle(req());
+    const b = t.gateway.handle(req());
+    const c = await t.gateway.handle(req());
+    expect(c.status).toBe(503);
+    expect(c.headers['x-envoy-overloaded']).toBe('true');
+    await t.clock.advanceAsync(100);
+    await t.clock.advanceAsync(100);
+    expect([(await a).status, (await b).status]).toEqual([200, 200]);
   });
 });
