@@ -2,6 +2,10 @@ import type { SyRequest, SyResponse } from '@switchyard/core';
 import { createMockTransport, createTestClock, seededRng } from '@switchyard/testing';
 import { createFetchTransport } from '@switchyard/transport-fetch';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createEndpoint } from '@switchyard/core';
+import { compileResourceLimits, createResourceCounters } from '@switchyard/health';
+import { admitTry, beginTry, compileOverload, endTry } from './overload.js';
 import type { GatewayConfig, UpstreamConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
 import { createGateway, responseCode } from './gateway.js';
@@ -178,6 +182,7 @@ describe('overload config', () => {
     expect(attempt({ adaptiveConcurrency: { shares: { sheddable: 0 } } })).toEqual(['upstreams.api.adaptiveConcurrency.shares.sheddable: must be > 0']);
     expect(attempt({ adaptiveConcurrency: { minLimit: 50, maxLimit: 10 } })).toEqual(['upstreams.api.adaptiveConcurrency.minLimit: must be <= maxLimit']);
     expect(attempt({}, { priority: 'urgent' as never })).toEqual(["routes[0].priority: must be 'critical', 'default' or 'sheddable'"]);
+    expect(attempt({ resourceLimits: { maxConnections: 0 } })).toEqual(['upstreams.api.resourceLimits.maxConnections: must be >= 1 (the pool size of each endpoint)']);
     expect(attempt({ adaptiveThrottle: { k: 1.5, windowMs: 30_000, bucketCount: 6, rejectStatuses: [503] }, adaptiveConcurrency: { algorithm: 'vegas', smoothing: 0.5 } })).toEqual([]);
   });
 });
@@ -203,5 +208,46 @@ describe('resource limits with a transport that cannot pool', () => {
     await t.clock.advanceAsync(100);
     await t.clock.advanceAsync(100);
     expect([(await a).status, (await b).status]).toEqual([200, 200]);
+  });
+});
+
+describe('pool accounting (admitTry / beginTry / endTry)', () => {
+  it('property: pending never exceeds maxPendingRequests, in flight = connections + pending, and all returns to zero', () => {
+    const endpoints = [createEndpoint({ url: 'http://10.0.0.1:80' }), createEndpoint({ url: 'http://10.0.0.2:80' })];
+    const transport = createMockTransport({ clock: createTestClock() });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.array(fc.tuple(fc.boolean(), fc.nat()), { maxLength: 200 }),
+        (maxConnections, maxPendingRequests, ops) => {
+          const issues: { path: string; message: string }[] = [];
+          const o = compileOverload('upstreams.u', { resourceLimits: { maxConnections, maxPendingRequests } }, endpoints, transport, issues);
+          const plan = compileResourceLimits({ maxConnections, maxPendingRequests });
+          const counters = createResourceCounters();
+          const live: (typeof endpoints)[number][] = [];
+          for (const [start, n] of ops) {
+            if (start || live.length === 0) {
+              const e = endpoints[n % endpoints.length]!;
+              if (admitTry(o, plan, counters, e)) {
+                beginTry(o, counters, e);
+                live.push(e);
+              }
+            } else {
+              const [e] = live.splice(n % live.length, 1);
+              endTry(o, counters, e!);
+            }
+            expect(counters.pendingRequests).toBeLessThanOrEqual(maxPendingRequests);
+            expect(counters.connections + counters.pendingRequests).toBe(live.length);
+            for (const e of endpoints) expect(Math.min(live.filter((x) => x === e).length, maxConnections)).toBe(Math.min(o.inflight.get(e.url) ?? 0, maxConnections));
+          }
+          for (const e of live.splice(0)) endTry(o, counters, e);
+          expect(counters).toMatchObject({ connections: 0, pendingRequests: 0 });
+          expect(o.inflight.size).toBe(0);
+          expect(issues).toEqual([]);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -106,6 +106,8 @@ export function compileOverload(
   issues: ConfigIssue[],
 ): UpstreamOverload {
   const limits = config.resourceLimits ?? {};
+  // Envoy accepts 0, which sends nothing ever; a pool of no connections is a typo here.
+  if (limits.maxConnections !== undefined && limits.maxConnections < 1) issues.push({ path: `${at}.resourceLimits.maxConnections`, message: 'must be >= 1 (the pool size of each endpoint)' });
   const options = limits.maxConnections === undefined ? {} : { maxConnections: limits.maxConnections };
   let maxConnections = limits.maxConnections ?? Number.POSITIVE_INFINITY;
   if (transport.configureEndpoint !== undefined) {
