@@ -73,7 +73,7 @@ import { structuralIssues } from './config.js';
 import type { FaultPolicy } from './fault.js';
 import type { ForwardPolicy } from './forward.js';
 import type { MirrorPolicy } from './mirror.js';
-import { compileOverload, type UpstreamOverload } from './overload.js';
+import { compileOverload, pruneInflight, type UpstreamOverload } from './overload.js';
 import { createRetryBudget, type RetryBudgetState } from './retry-budget.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
@@ -295,6 +295,7 @@ function compileUpstream(
     compileOverload(at, up, endpoints, deps.transport, issues);
     if (issues.length > before) return undefined;
     pending.push(() => updateUpstreamEndpoints(prev, endpoints, deps.clock.now()));
+    pending.push(() => pruneInflight(prev.overload, endpoints));
     return prev;
   }
 

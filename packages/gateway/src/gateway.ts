@@ -40,7 +40,7 @@ import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
 import { decideFault } from './fault.js';
 import { forward, type ForwardEvent, type ForwardResult } from './forward.js';
-import { ClientRequestSeries, INSTRUMENTS, MetricsRegistry, ServerRequestSeries, httpMethod, type MeterLike } from './metrics.js';
+import { ClientRequestSeries, INSTRUMENTS, MetricsRegistry, ServerRequestSeries, type MeterLike } from './metrics.js';
 import { sendMirror, shouldMirror } from './mirror.js';
 import { admitRequest, admitTry, beginTry, endTry, settleRequest, type OverloadAdmission } from './overload.js';
 import { NO_ATTRIBUTES } from './request-shape.js';
@@ -397,7 +397,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     const status = result.response.status;
     // `error.type` is only wanted for 5xx: read the gateway's code (a symbol lookup) only then.
     routeMetrics(routeName)
-      .handle(req.scheme, httpMethod(req.method), status, status >= 500 ? responseCode(result.response) : undefined)
+      .handle(req.scheme, req.method, status, status >= 500 ? responseCode(result.response) : undefined)
       .record(latencyMs);
     if (listeners.size > 0) emit({ kind: 'request', at: clock.now(), route: routeName, method: req.method, path: req.path, status, latencyMs, backend: result.backend, endpoint: result.endpoint, tries: result.tries, code: result.code });
     return result.response;
@@ -412,7 +412,6 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     if (backend === undefined) return { response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500), tries: 0 };
     const up = backend.upstream;
     const now = clock.now();
-    const method = httpMethod(request.method);
 
     // Circuit breaker, then Envoy resource limits (max concurrent requests).
     let permit: BreakerDecision | undefined;
@@ -534,7 +533,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
             else if (backend.name === r.baseline) observeRollout(r.config, r.state, 'baseline', outcome);
           }
           endpointMetrics(up.name, outcome.endpoint)
-            .handle(method, outcome.kind === 'response' ? outcome.status : outcome.error)
+            .handle(request.method, outcome.kind === 'response' ? outcome.status : outcome.error)
             .record(outcome.latencyMs);
         },
         onEvent: listeners.size > 0 ? (event: ForwardEvent) => emit({ kind: 'upstream', at: clock.now(), route: route.name, event }) : undefined,

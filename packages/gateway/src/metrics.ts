@@ -268,25 +268,75 @@ export const INSTRUMENTS = Object.freeze({
   splitWeight: 'switchyard.split.weight',
 });
 
-/** Methods the semantic conventions name; any other is `_OTHER` (`http.request.method`), so clients cannot blow up cardinality. */
-const KNOWN_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'QUERY', 'TRACE']);
+/** `http.request.method` values by index (see {@link methodIndex}); anything unknown is `_OTHER`. */
+const METHOD_NAMES: readonly string[] = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE', 'QUERY', '_OTHER'];
+
+/**
+ * The index of a method the semantic conventions name (any other is `_OTHER`, so clients cannot
+ * create series). A switch, not a set: the common methods cost one or two comparisons.
+ */
+function methodIndex(method: string): number {
+  switch (method) {
+    case 'GET':
+      return 0;
+    case 'POST':
+      return 1;
+    case 'HEAD':
+      return 2;
+    case 'PUT':
+      return 3;
+    case 'DELETE':
+      return 4;
+    case 'PATCH':
+      return 5;
+    case 'OPTIONS':
+      return 6;
+    case 'CONNECT':
+      return 7;
+    case 'TRACE':
+      return 8;
+    case 'QUERY':
+      return 9;
+    default:
+      return 10;
+  }
+}
 
 /** `http.request.method` as the semantic conventions want it: a known method, or `_OTHER`. */
 export function httpMethod(method: string): string {
-  return KNOWN_METHODS.has(method) ? method : '_OTHER';
+  return METHOD_NAMES[methodIndex(method)] as string;
 }
 
-type ByResult = Map<number | string, HistogramHandle>;
+/** Error kinds of a try without a response, as numbers for series keys. */
+function errorIndex(error: string): number {
+  switch (error) {
+    case 'connect':
+      return 1;
+    case 'timeout':
+      return 2;
+    case 'reset':
+      return 3;
+    case 'canceled':
+      return 4;
+    case 'invalid-request':
+      return 5;
+    case 'local':
+      return 6;
+    default:
+      return 7;
+  }
+}
 
 /**
  * The `http.server.request.duration` series of one route, bound once per scheme, method and
- * result, so a request costs map lookups and an addition, never a label object.
+ * result. A request costs a method switch, one numeric map lookup and the histogram update;
+ * never a label object or a string.
  */
 export class ServerRequestSeries {
   readonly #registry: MetricsRegistry;
   readonly #route: string | undefined;
-  readonly #http = new Map<string, ByResult>();
-  readonly #https = new Map<string, ByResult>();
+  /** Keyed by `(https ? 16 : 0) + method index) × 1000 + status`, or that plus the code for 5xx answers the gateway made. */
+  readonly #series = new Map<number | string, HistogramHandle>();
 
   /** `route`: the route name (`http.route`), `undefined` when none matched (the attribute is then omitted). */
   constructor(registry: MetricsRegistry, route: string | undefined) {
@@ -295,25 +345,21 @@ export class ServerRequestSeries {
   }
 
   /**
-   * The series of one answer. `errorType` (semantic conventions `error.type`) is set for 5xx
-   * answers only: the gateway's own `SY_*` code, or else the status.
+   * The series of one answer. `method` as received (unknown ones count as `_OTHER`). `code` is
+   * read for 5xx answers only (semantic conventions `error.type`): the gateway's own `SY_*`
+   * code, or else the status.
    */
   handle(scheme: 'http' | 'https', method: string, status: number, code: string | undefined): HistogramHandle {
-    const byMethod = scheme === 'https' ? this.#https : this.#http;
-    let byResult = byMethod.get(method);
-    if (byResult === undefined) {
-      byResult = new Map();
-      byMethod.set(method, byResult);
-    }
-    const errorType = status >= 500 ? (code ?? String(status)) : undefined;
-    const k = errorType === undefined || code === undefined ? status : `${status} ${code}`;
-    let h = byResult.get(k);
+    const m = methodIndex(method);
+    const n = ((scheme === 'https' ? 16 : 0) + m) * 1000 + status;
+    const k = code === undefined || status < 500 ? n : `${n} ${code}`;
+    let h = this.#series.get(k);
     if (h === undefined) {
-      const labels: Record<string, string | number> = { 'http.request.method': method, 'url.scheme': scheme, 'http.response.status_code': status };
+      const labels: Record<string, string | number> = { 'http.request.method': METHOD_NAMES[m] as string, 'url.scheme': scheme, 'http.response.status_code': status };
       if (this.#route !== undefined) labels['http.route'] = this.#route;
-      if (errorType !== undefined) labels['error.type'] = errorType;
+      if (status >= 500) labels['error.type'] = code ?? String(status);
       h = this.#registry.histogram(INSTRUMENTS.serverRequestDuration, 'Duration of HTTP requests the gateway answered.', labels);
-      byResult.set(k, h);
+      this.#series.set(k, h);
     }
     return h;
   }
@@ -327,7 +373,8 @@ export class ClientRequestSeries {
   readonly upstream: string;
   readonly #registry: MetricsRegistry;
   readonly #labels: Readonly<Record<string, string | number>>;
-  readonly #byMethod = new Map<string, ByResult>();
+  /** Keyed by `method index × 1000 + status`, or `+ 900 + error index` for a try without a response. */
+  readonly #series = new Map<number, HistogramHandle>();
 
   constructor(registry: MetricsRegistry, upstream: string, endpoint: { readonly id: string; readonly url: string; readonly metadata: Readonly<Record<string, string>> }) {
     this.upstream = upstream;
@@ -344,21 +391,18 @@ export class ClientRequestSeries {
 
   /** The series of one try's result: a status, or an error kind (`connect`, `timeout`, `reset`, …). */
   handle(method: string, result: number | string): HistogramHandle {
-    let byResult = this.#byMethod.get(method);
-    if (byResult === undefined) {
-      byResult = new Map();
-      this.#byMethod.set(method, byResult);
-    }
-    let h = byResult.get(result);
+    const m = methodIndex(method);
+    const k = m * 1000 + (typeof result === 'number' ? result : 900 + errorIndex(result));
+    let h = this.#series.get(k);
     if (h === undefined) {
-      const labels: Record<string, string | number> = { 'http.request.method': method, ...this.#labels };
+      const labels: Record<string, string | number> = { 'http.request.method': METHOD_NAMES[m] as string, ...this.#labels };
       if (typeof result === 'number') {
         labels['http.response.status_code'] = result;
         // Semantic conventions, client side: 4xx and 5xx are errors; error.type is the status.
         if (result >= 400) labels['error.type'] = String(result);
       } else labels['error.type'] = result;
       h = this.#registry.histogram(INSTRUMENTS.clientRequestDuration, 'Duration of each try sent to an upstream endpoint, to its response headers.', labels);
-      byResult.set(result, h);
+      this.#series.set(k, h);
     }
     return h;
   }

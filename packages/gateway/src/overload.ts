@@ -84,8 +84,12 @@ export interface AdaptiveConcurrencyConfig {
 export interface UpstreamOverload {
   /** Per-endpoint connection cap tries are counted against; `Infinity`: none known, nothing pends. */
   readonly maxConnections: number;
-  /** Tries in flight per endpoint origin. */
-  readonly inflight: Map<string, number>;
+  /**
+   * Tries in flight per endpoint origin, as mutable cells: a try costs lookups only (deleting and
+   * re-adding a key per try churns the map several times slower). Cells of origins that left are
+   * dropped on reload ({@link pruneInflight}).
+   */
+  readonly inflight: Map<string, { n: number }>;
   readonly throttle: { readonly state: AdaptiveThrottle; readonly rejectStatuses: ReadonlySet<number> } | undefined;
   readonly concurrency:
     | { readonly limiter: ConcurrencyLimiter; readonly dropStatuses: ReadonlySet<number>; readonly attribute: string | undefined; readonly header: string | undefined }
@@ -178,27 +182,38 @@ function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): { 
 /** May a try to `endpoint` start now: a free connection, or room in the pending queue? */
 export function admitTry(o: UpstreamOverload, plan: ResourceLimitsPlan, counters: ResourceCounters, endpoint: Endpoint): boolean {
   if (o.maxConnections === Number.POSITIVE_INFINITY) return true;
-  return (o.inflight.get(endpoint.url) ?? 0) < o.maxConnections || counters.pendingRequests < plan.maxPendingRequests;
+  const c = o.inflight.get(endpoint.url);
+  return (c === undefined ? 0 : c.n) < o.maxConnections || counters.pendingRequests < plan.maxPendingRequests;
 }
 
 /** A try to `endpoint` starts: it takes a connection, or waits for one (pending). */
 export function beginTry(o: UpstreamOverload, counters: ResourceCounters, endpoint: Endpoint): void {
   if (o.maxConnections === Number.POSITIVE_INFINITY) return;
-  const n = o.inflight.get(endpoint.url) ?? 0;
-  if (n >= o.maxConnections) counters.pendingRequests++;
+  let c = o.inflight.get(endpoint.url);
+  if (c === undefined) {
+    c = { n: 0 };
+    o.inflight.set(endpoint.url, c);
+  }
+  if (c.n >= o.maxConnections) counters.pendingRequests++;
   else counters.connections++;
-  o.inflight.set(endpoint.url, n + 1);
+  c.n++;
 }
 
 /** A try to `endpoint` ended: the first request waiting takes its connection. */
 export function endTry(o: UpstreamOverload, counters: ResourceCounters, endpoint: Endpoint): void {
   if (o.maxConnections === Number.POSITIVE_INFINITY) return;
-  const n = (o.inflight.get(endpoint.url) ?? 0) - 1;
-  if (n < 0) return;
-  if (n >= o.maxConnections) counters.pendingRequests--;
+  const c = o.inflight.get(endpoint.url);
+  if (c === undefined || c.n === 0) return;
+  c.n--;
+  if (c.n >= o.maxConnections) counters.pendingRequests--;
   else counters.connections--;
-  if (n === 0) o.inflight.delete(endpoint.url);
-  else o.inflight.set(endpoint.url, n);
+}
+
+/** Drops the idle counts of origins no longer among `endpoints` (a reload that kept the upstream's runtime). */
+export function pruneInflight(o: UpstreamOverload, endpoints: readonly Endpoint[]): void {
+  if (o.inflight.size === 0) return;
+  const urls = new Set(endpoints.map((e) => e.url));
+  for (const [url, c] of o.inflight) if (c.n === 0 && !urls.has(url)) o.inflight.delete(url);
 }
 
 // ---- the adaptive controls, per request
