@@ -96,13 +96,14 @@ export function printReport(input: ReportInput): boolean {
   console.log('\nprogressive rollout of catalog v2:');
   for (const { t, event } of events) if (event.kind === 'rollout') console.log(`  ${sec(t)}  ${event.event.type.padEnd(12)} ${event.event.reason}`);
 
-  const retried = /switchyard_upstream_tries_total\{[^}]*result="503"\}\s+(\d+)/g;
+  // One try = one http.client.request.duration observation (OpenTelemetry HTTP semantic conventions).
+  const retried = /http_client_request_duration_seconds_count\{[^}]*http_response_status_code="503"[^}]*\}\s+(\d+)/g;
   let upstream503 = 0;
   for (const m of input.prometheus.matchAll(retried)) upstream503 += Number(m[1]);
   const client5xx = samples.filter((s) => s.status >= 500).length;
   console.log(`\nupstream 503s absorbed: ${upstream503} tries answered 503 by a failing instance; clients saw ${client5xx} 5xx in total (retries on another endpoint).`);
   console.log('\nmetrics: gateway.prometheus() exposes all of this; first lines:');
-  console.log(input.prometheus.split('\n').filter((l) => l.startsWith('switchyard_requests_total')).slice(0, 6).map((l) => `  ${l}`).join('\n'));
+  console.log(input.prometheus.split('\n').filter((l) => l.startsWith('http_server_request_duration_seconds_count')).slice(0, 6).map((l) => `  ${l}`).join('\n'));
 
   const ok200 = byStatus.get(200) ?? 0;
   const clientErrors = byStatus.get(0) ?? 0;

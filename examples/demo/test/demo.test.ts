@@ -18,6 +18,9 @@ describe('pnpm demo', () => {
     expect(run.stdout).toMatch(/progressive rollout of catalog v2:\n\s+\S+\s+(promoted|held|succeeded)/);
     // 250 req/s over 6 free keys is ≈ 21 req/s per key against 10/s with a burst of 20: some must be limited.
     expect(run.stdout).toMatch(/free\s+\d+\s+[1-9]\d*/);
+    // The report reads the Prometheus exposition by its OpenTelemetry-derived names.
+    expect(run.stdout).toMatch(/http_server_request_duration_seconds_count\{http_request_method="GET"/);
+    expect(run.stdout).toMatch(/upstream 503s absorbed: \d+ tries/);
     expect(run.stdout).toContain('demo finished: OK');
   }, 90_000);
 });

@@ -31,6 +31,27 @@ export type TransportResult =
     };
 
 /**
+ * Connection-pool options for one endpoint, derived by the gateway from its upstream's
+ * `resourceLimits` and given to the transport through {@link Transport.configureEndpoint}.
+ */
+export interface EndpointPoolOptions {
+  /**
+   * Connections the transport may open to this endpoint (Envoy's per-host
+   * `max_connections`, `per_host_thresholds`); requests beyond them wait for a free one.
+   * Unset: the transport's own default.
+   */
+  readonly maxConnections?: number;
+}
+
+/**
+ * What a transport does for one endpoint's connections: `pooled` with the connection cap in
+ * force, or `unpooled` when the runtime owns connections and nothing bounds them (fetch).
+ */
+export type EndpointPoolResult =
+  | { readonly kind: 'pooled'; readonly maxConnections: number }
+  | { readonly kind: 'unpooled'; readonly reason: string };
+
+/**
  * Sends one request to one endpoint. `@switchyard/transport-undici` (Node) and
  * `@switchyard/transport-fetch` (edge) implement it; `createMockTransport()` in
  * `@switchyard/testing` fakes it.
@@ -40,6 +61,14 @@ export type TransportResult =
  */
 export interface Transport {
   send(request: UpstreamRequest, endpoint: Endpoint, options: TransportSendOptions): Promise<TransportResult>;
+  /**
+   * Optional: applies per-endpoint pool options before the endpoint is used (the gateway calls it
+   * for every endpoint each time a config is compiled; the last call for an endpoint wins) and
+   * says what the transport will enforce. Must not open connections; must be cheap and
+   * idempotent. A transport without it is treated as `unpooled` with an unknown cap: the
+   * gateway then bounds tries per endpoint itself.
+   */
+  configureEndpoint?(endpoint: Endpoint, options: EndpointPoolOptions): EndpointPoolResult;
   /** Closes pooled connections. */
   close?(): Promise<void>;
 }

@@ -52,6 +52,7 @@ import {
   type KeySource,
   type LimiterStore,
   type LimitRule,
+  type Priority,
   type RateLimiter,
   type RatePolicy,
 } from '@switchyard/limiter';
@@ -72,6 +73,7 @@ import { parseConfigStructure } from './config.js';
 import type { FaultPolicy } from './fault.js';
 import type { ForwardPolicy } from './forward.js';
 import type { MirrorPolicy } from './mirror.js';
+import { compileOverload, pruneInflight, type UpstreamOverload } from './overload.js';
 import { createRetryBudget, type RetryBudgetState } from './retry-budget.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
@@ -95,6 +97,8 @@ export interface UpstreamRuntime {
   readonly health: HealthCheckRunner | undefined;
   readonly breaker: CircuitBreaker | undefined;
   readonly limits: { readonly plan: ResourceLimitsPlan; readonly counters: ResourceCounters };
+  /** Pool and pending-queue accounting, adaptive throttle and concurrency (see overload.ts). */
+  readonly overload: UpstreamOverload;
   readonly groups: Map<string, GroupRuntime>;
 }
 
@@ -131,6 +135,8 @@ export interface RoutePlan {
   readonly budget: RetryBudgetState | undefined;
   readonly mirror: { readonly upstream: UpstreamRuntime; readonly policy: MirrorPolicy } | undefined;
   readonly fault: FaultPolicy | undefined;
+  /** The route's priority class for upstreams with `adaptiveConcurrency` (`routes[].priority`). */
+  readonly priority: Priority | undefined;
   /** The configured PathPrefix/Prefix value of each match, for ReplacePrefixMatch. */
   readonly prefixes: readonly (string | undefined)[];
   /**
@@ -318,7 +324,11 @@ function compileUpstream(
 
   if (prev !== undefined && prev.fingerprint === fp) {
     // Same policies: keep the runtime, swap the endpoint set (state of endpoints that stay is kept).
+    // The new endpoint objects still need their pool options (the answer is the same as before).
+    compileOverload(at, up, endpoints, deps.transport, issues);
+    if (issues.length > before) return undefined;
     pending.push(() => updateUpstreamEndpoints(prev, endpoints, deps.clock.now()));
+    pending.push(() => pruneInflight(prev.overload, endpoints));
     return prev;
   }
 
@@ -347,6 +357,7 @@ function compileUpstream(
   const breaker = up.circuitBreaker === undefined ? undefined : within(issues, `${at}.circuitBreaker`, () => createCircuitBreaker({ config: { name, ...(up.circuitBreaker as object) }, rng: deps.rng, sink }));
   const limitsPlan = within(issues, `${at}.resourceLimits`, () => compileResourceLimits(up.resourceLimits ?? {}, 'resourceLimits'));
   const panic = up.panicThresholdPercent ?? 50;
+  const overload = compileOverload(at, up, endpoints, deps.transport, issues);
   if (issues.length > before || balancer === undefined || limitsPlan === undefined) return undefined;
   const runtime: UpstreamRuntime = {
     name,
@@ -364,6 +375,7 @@ function compileUpstream(
     health,
     breaker,
     limits: { plan: limitsPlan, counters: createResourceCounters() },
+    overload,
     groups: new Map(),
   };
   if (prev !== undefined) {
@@ -624,6 +636,7 @@ function compileRoute(
     budget,
     mirror,
     fault: route.fault,
+    priority: route.priority,
     prefixes: (route.matches ?? [{}]).map((m) => (m.path?.type === 'PathPrefix' || m.path?.type === 'Prefix' ? m.path.value : undefined)),
     needsReplay: retry !== undefined,
   };

@@ -14,12 +14,13 @@ import type { EndpointInput } from '@switchyard/core';
 import type { MatchConfig, NormalizeOptions } from '@switchyard/router';
 import type { ClientSideWeightedRoundRobinOptions, HashPolicy, LeastRequestOptions, LocalityOptions, MaglevOptions, PeakEwmaOptions, PriorityOptions, RingHashOptions, SlowStartConfig } from '@switchyard/balancers';
 import type { CircuitBreakerConfig, HealthCheckConfig, OutlierDetectionConfig, ResourceLimitsConfig } from '@switchyard/health';
-import type { ClientIdentityOptions, TierMatch } from '@switchyard/limiter';
+import type { ClientIdentityOptions, Priority, TierMatch } from '@switchyard/limiter';
 import type { ExperimentConfig, RolloutConfig } from '@switchyard/splitter';
 import * as v from 'valibot';
 import type { ConfigIssue } from '@switchyard/core';
 import { unknownKeyMessage } from './internal/did-you-mean.js';
 import type { FaultPolicy } from './fault.js';
+import type { AdaptiveConcurrencyConfig, AdaptiveThrottleConfig } from './overload.js';
 import type { RetryBudgetConfig } from './retry-budget.js';
 import type { RetryOn } from './retry-policy.js';
 
@@ -86,6 +87,12 @@ export interface RouteConfig {
   readonly hedge?: { readonly onPerTryTimeout?: boolean; readonly delayMs?: number };
   readonly mirror?: { readonly upstream: string; readonly percent?: number; readonly timeoutMs?: number };
   readonly fault?: FaultPolicy;
+  /**
+   * Priority class of this route's requests for upstreams with `adaptiveConcurrency`
+   * (`sheddable` is refused first, `critical` last); a request attribute or header named by the
+   * upstream's `adaptiveConcurrency.priority` overrides it. Default `default`.
+   */
+  readonly priority?: Priority;
 }
 
 /** A split key source, as the splitter reads them. */
@@ -144,7 +151,17 @@ export interface UpstreamConfig {
   readonly outlierDetection?: OutlierDetectionConfig;
   /** Config is data: the breaker counts core's `isFailure` (5xx and errors but canceled). */
   readonly circuitBreaker?: Omit<CircuitBreakerConfig, 'isFailure'>;
+  /**
+   * Envoy's circuit-breaker thresholds. `maxConnections` is the transport's pool size per
+   * endpoint (undici: the per-origin `Pool`'s `connections`; refused with the fetch transport,
+   * whose runtime owns connections), `maxPendingRequests` bounds the tries waiting for one of
+   * them (overflow: 503 `SY_OVERLOADED` with `x-envoy-overloaded`).
+   */
   readonly resourceLimits?: ResourceLimitsConfig;
+  /** Client-side adaptive throttling (Google SRE book): refuse locally as the upstream rejects. */
+  readonly adaptiveThrottle?: AdaptiveThrottleConfig;
+  /** A learnt concurrency limit with priority classes (Netflix concurrency-limits). */
+  readonly adaptiveConcurrency?: AdaptiveConcurrencyConfig;
 }
 
 /**
@@ -342,6 +359,10 @@ const percent = v.pipe(v.number('must be a number'), v.finite('must be finite'),
 const stringMap = dict(str);
 const list = <S extends v.GenericSchema>(item: S, what = 'an array') => v.array(item, `must be ${what}`);
 const scalar = v.union([v.string(), finite, v.boolean()], 'must be a string, number or boolean');
+const statusCode = v.pipe(v.number('must be a status code'), v.integer('must be a status code'), v.minValue(100, 'must be a status code'), v.maxValue(599, 'must be a status code'));
+const positiveInt = v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be >= 1'), v.maxValue(1_000_000, 'must be <= 1000000'));
+const share = v.pipe(v.number('must be a number'), v.gtValue(0, 'must be > 0'), v.maxValue(1, 'must be <= 1'));
+const priority = v.picklist(['critical', 'default', 'sheddable'], "must be 'critical', 'default' or 'sheddable'");
 
 // -- shared by the splitter's key sources and the limiter's keys
 const keySource = keyed({ header: { header: nonEmpty }, cookie: { cookie: nonEmpty }, query: { query: nonEmpty }, attribute: { attribute: nonEmpty } });
@@ -572,6 +593,31 @@ const upstreamSchema = strict({
   outlierDetection: opt(outlierDetectionSchema),
   circuitBreaker: opt(circuitBreakerSchema),
   resourceLimits: opt(resourceLimitsSchema),
+  adaptiveThrottle: opt(
+    strict({
+      k: opt(v.pipe(v.number('must be a number'), v.finite('must be finite'), v.minValue(1, 'must be >= 1'))),
+      windowMs: opt(v.pipe(ms(), v.minValue(1, 'must be >= 1'))),
+      bucketCount: opt(v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be >= 1'), v.maxValue(1000, 'must be <= 1000'))),
+      rejectStatuses: opt(v.array(statusCode)),
+    }),
+  ),
+  adaptiveConcurrency: opt(
+    strict({
+      algorithm: opt(v.picklist(['aimd', 'gradient', 'vegas'], "must be 'aimd', 'gradient' or 'vegas'")),
+      initialLimit: opt(positiveInt),
+      minLimit: opt(positiveInt),
+      maxLimit: opt(positiveInt),
+      backoffRatio: opt(v.pipe(v.number('must be a number'), v.minValue(0.5, 'must be >= 0.5'), v.maxValue(0.99, 'must be < 1'))),
+      timeoutMs: opt(v.pipe(ms(), v.minValue(1, 'must be >= 1'))),
+      queueSize: opt(v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(0, 'must be >= 0'))),
+      rttTolerance: opt(v.pipe(v.number('must be a number'), v.finite('must be finite'), v.minValue(1, 'must be >= 1'))),
+      smoothing: opt(v.pipe(v.number('must be a number'), v.gtValue(0, 'must be > 0'), v.maxValue(1, 'must be <= 1'))),
+      longWindow: opt(positiveInt),
+      shares: opt(strict({ critical: opt(share), default: opt(share), sheddable: opt(share) })),
+      priority: opt(strict({ attribute: opt(nonEmpty), header: opt(nonEmpty) })),
+      dropStatuses: opt(v.array(statusCode)),
+    }),
+  ),
 });
 
 const backendSchema = strict({
@@ -626,6 +672,7 @@ const routeSchema = strict({
       headerControl: opt(bool),
     }),
   ),
+  priority: opt(priority),
 });
 
 // -- @switchyard/limiter: rate policies, keys, tiers, ClientIdentityOptions

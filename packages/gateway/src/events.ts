@@ -16,6 +16,23 @@ export type GatewayEvent =
   | { readonly kind: 'rollout'; readonly at: number; readonly route: string; readonly event: RolloutEvent }
   | { readonly kind: 'fault'; readonly at: number; readonly route: string; readonly delayMs: number; readonly abortStatus?: number | undefined }
   | { readonly kind: 'mirror-skipped'; readonly at: number; readonly route: string; readonly reason: string }
+  /**
+   * Overload protection refused a request before it was sent (503 `SY_OVERLOADED`): a resource
+   * limit (`max-requests`, `max-pending-requests`), the adaptive throttle (with its current
+   * rejection `probability`) or the adaptive concurrency limit (with the request's `priority`,
+   * the requests in flight and the learnt `limit`).
+   */
+  | {
+      readonly kind: 'overloaded';
+      readonly at: number;
+      readonly route: string;
+      readonly upstream: string;
+      readonly reason: 'max-requests' | 'max-pending-requests' | 'adaptive-throttle' | 'adaptive-concurrency';
+      readonly probability?: number | undefined;
+      readonly priority?: string | undefined;
+      readonly inflight?: number | undefined;
+      readonly limit?: number | undefined;
+    }
   | { readonly kind: 'reload'; readonly at: number; readonly routes: number; readonly upstreams: number }
   /**
    * A config problem that does not refuse the config (a route with no backend, or whose backends

@@ -428,7 +428,7 @@ describe('gateway: the upstream lifecycle', () => {
     const before = t.transport.requests.length;
     for (let i = 0; i < 20; i++) await t.send(req('/x'));
     expect(t.transport.requests.slice(before).some((r) => r.endpoint.id === 'b')).toBe(false);
-    expect(t.gateway.prometheus()).toMatch(/switchyard_outlier_events_total\{upstream="u",endpoint="b",event="ejected"\} 1/);
+    expect(t.gateway.prometheus()).toMatch(/switchyard_outlier_events_total\{switchyard_upstream="u",switchyard_endpoint="b",switchyard_outlier_event="ejected"\} 1/);
   });
 
   it('answers 503 SY_CIRCUIT_OPEN once the breaker opens', async () => {
@@ -493,17 +493,39 @@ describe('gateway: reload', () => {
 });
 
 describe('gateway: metrics', () => {
-  it('exposes requests, latency and split weights as Prometheus text', async () => {
+  it('exposes requests, latency and split weights as Prometheus text, in the OpenTelemetry HTTP semantic conventions', async () => {
     const t = setup(ORDERS);
     t.transport.respondWith(() => ({ status: 200, delayMs: 20 }));
     await t.send(req('/api/v2/orders/1'));
     await t.send(req('/missing'));
+    await t.send(req('/api/v2/orders/2', { method: 'BREW' }));
     const text = t.gateway.prometheus();
-    expect(text).toContain('# TYPE switchyard_requests_total counter');
-    expect(text).toMatch(/switchyard_requests_total\{route="orders",code="200"\} 1/);
-    expect(text).toMatch(/switchyard_requests_total\{route="\(none\)",code="404"\} 1/);
-    expect(text).toMatch(/switchyard_request_duration_seconds_bucket\{route="orders",le="0.025"\} 1/);
-    expect(text).toMatch(/switchyard_split_weight_percent\{route="orders",backend="orders"\} 100/);
+    expect(text).toContain('# TYPE http_server_request_duration_seconds histogram');
+    expect(text).toMatch(/http_server_request_duration_seconds_count\{http_request_method="GET",url_scheme="http",http_response_status_code="200",http_route="orders"\} 1/);
+    expect(text).toMatch(/http_server_request_duration_seconds_bucket\{http_request_method="GET",url_scheme="http",http_response_status_code="200",http_route="orders",le="0.025"\} 1/);
+    expect(text).toMatch(/http_server_request_duration_seconds_bucket\{http_request_method="GET",url_scheme="http",http_response_status_code="200",http_route="orders",le="0.01"\} 0/);
+    // No route matched: no http.route attribute.
+    expect(text).toMatch(/http_server_request_duration_seconds_count\{http_request_method="GET",url_scheme="http",http_response_status_code="404"\} 1/);
+    // Unknown methods are folded into _OTHER (bounded cardinality).
+    expect(text).toMatch(/http_server_request_duration_seconds_count\{http_request_method="_OTHER",url_scheme="http",http_response_status_code="200",http_route="orders"\} 1/);
+    expect(text).toContain('# TYPE http_client_request_duration_seconds histogram');
+    expect(text).toMatch(
+      /http_client_request_duration_seconds_count\{http_request_method="GET",server_address="10\.0\.0\.[12]",server_port="8080",switchyard_upstream="orders",switchyard_endpoint="o[12]",switchyard_endpoint_version="",http_response_status_code="200"\} 1/,
+    );
+    expect(text).toMatch(/switchyard_split_weight_percent\{http_route="orders",switchyard_backend="orders"\} 100/);
+    expect(text).not.toMatch(/^switchyard_requests_total|^switchyard_request_duration/m);
+  });
+
+  it('a 5xx answer carries error.type: the gateway\'s own code, or the upstream status', async () => {
+    const t = setup(ORDERS);
+    t.transport.respondWith(() => ({ error: 'connect' }));
+    await t.send(req('/api/v2/orders/1'));
+    t.transport.respondWith(() => ({ status: 503 }));
+    await t.send(req('/api/v2/orders/1'));
+    const text = t.gateway.prometheus();
+    expect(text).toMatch(/http_server_request_duration_seconds_count\{[^}]*http_response_status_code="502",http_route="orders",error_type="SY_UPSTREAM_CONNECT"\} 1/);
+    expect(text).toMatch(/http_server_request_duration_seconds_count\{[^}]*http_response_status_code="503",http_route="orders",error_type="503"\} 1/);
+    expect(text).toMatch(/http_client_request_duration_seconds_count\{[^}]*switchyard_upstream="orders"[^}]*error_type="connect"\} 1/);
   });
 
   it('mirrors metrics to an OpenTelemetry-shaped meter', async () => {
@@ -516,7 +538,7 @@ describe('gateway: metrics', () => {
     const transport = createMockTransport({ clock }).respondWith(() => ({ status: 200 }));
     const gateway = createGateway(ORDERS, { transport, clock, rng: seededRng(1), meter });
     await gateway.handle(req('/api/v2/orders/1'));
-    expect(recorded).toContain('switchyard_requests_total+1');
-    expect(recorded).toContain('switchyard_request_duration#');
+    expect(recorded).toContain('http.server.request.duration#');
+    expect(recorded).toContain('http.client.request.duration#');
   });
 });

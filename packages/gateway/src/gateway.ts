@@ -41,8 +41,9 @@ import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
 import { decideFault } from './fault.js';
 import { forward, type ForwardEvent, type ForwardResult } from './forward.js';
-import { MetricsRegistry, type CounterHandle, type HistogramHandle, type MeterLike } from './metrics.js';
+import { ClientRequestSeries, INSTRUMENTS, MetricsRegistry, ServerRequestSeries, type MeterLike } from './metrics.js';
 import { sendMirror, shouldMirror, type MirrorBody } from './mirror.js';
+import { admitRequest, admitTry, beginTry, endTry, settleRequest, type OverloadAdmission } from './overload.js';
 import { NO_ATTRIBUTES } from './request-shape.js';
 import { depositRequest } from './retry-budget.js';
 
@@ -145,6 +146,7 @@ const NO_BODY = Object.freeze({ kind: 'ok' as const, body: Object.freeze({ kind:
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 type Matched = Extract<MatchResult<unknown>, { kind: 'matched' }>;
+const OVERLOADED_PICK: PickResult = Object.freeze({ kind: 'empty', reason: 'overloaded' });
 
 const RESPONSE_CODE = Symbol.for('switchyard.response-code');
 
@@ -224,7 +226,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     store,
     onHealthEvent: (upstream: string, event: HealthEvent) => {
       if (listeners.size > 0) emit({ kind: 'health', at: clock.now(), upstream, event });
-      if (event.kind === 'ejected' || event.kind === 'unejected') metrics.inc('switchyard_outlier_events_total', 'Outlier ejections and un-ejections.', { upstream, endpoint: event.endpointId, event: event.kind });
+      if (event.kind === 'ejected' || event.kind === 'unejected') metrics.inc(INSTRUMENTS.outlierEvents, 'Outlier ejections and un-ejections.', { 'switchyard.upstream': upstream, 'switchyard.endpoint': event.endpointId, 'switchyard.outlier.event': event.kind }, 1, undefined, '{event}');
     },
   };
   let plan = compileGateway(config, compileDeps);
@@ -241,7 +243,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     for (const r of p.routes) {
       if (r.split === undefined) continue;
       const total = r.split.totalWeight;
-      for (const b of r.split.backends) metrics.set('switchyard_split_weight_percent', 'Current share of each backend of a route split.', { route: r.name, backend: b.name }, total === 0 ? 0 : (100 * b.weight) / total);
+      for (const b of r.split.backends) metrics.set(INSTRUMENTS.splitWeight, 'Current share of each backend of a route split.', { 'http.route': r.name, 'switchyard.backend': b.name }, total === 0 ? 0 : (100 * b.weight) / total, '%');
     }
   }
 
@@ -272,35 +274,23 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     );
   }
 
-  // ---- metric series held per route and per endpoint, so the hot path allocates no labels.
-  interface RouteMetrics {
-    readonly duration: HistogramHandle;
-    readonly byStatus: Map<number, CounterHandle>;
-  }
-  interface EndpointMetrics {
-    readonly upstream: string;
-    readonly key: string;
-    readonly labels: Readonly<Record<string, string>>;
-    readonly duration: HistogramHandle;
-    readonly byResult: Map<number | string, CounterHandle>;
-  }
-  const routeSeries = new Map<string, RouteMetrics>();
+  // ---- metric series held per route and per endpoint, so the hot path allocates no labels
+  // (OpenTelemetry HTTP semantic conventions; see metrics.ts for the names).
+  const routeSeries = new Map<string | undefined, ServerRequestSeries>();
   // Weak: endpoints that leave the config take their cache entry with them.
-  const endpointSeries = new WeakMap<Endpoint, EndpointMetrics>();
-  function routeMetrics(route: string): RouteMetrics {
+  const endpointSeries = new WeakMap<Endpoint, ClientRequestSeries>();
+  function routeMetrics(route: string | undefined): ServerRequestSeries {
     let m = routeSeries.get(route);
     if (m === undefined) {
-      m = { duration: metrics.histogram('switchyard_request_duration', 'Request latency at the gateway.', { route }, route), byStatus: new Map() };
+      m = new ServerRequestSeries(metrics, route);
       routeSeries.set(route, m);
     }
     return m;
   }
-  function endpointMetrics(upstream: string, endpoint: Endpoint): EndpointMetrics {
+  function endpointMetrics(upstream: string, endpoint: Endpoint): ClientRequestSeries {
     let m = endpointSeries.get(endpoint);
     if (m === undefined || m.upstream !== upstream) {
-      const key = `${upstream}\u0001${endpoint.id}`;
-      const labels = { upstream, endpoint: endpoint.id, version: endpoint.metadata['version'] ?? '' };
-      m = { upstream, key, labels, duration: metrics.histogram('switchyard_upstream_duration', 'Time to upstream response headers.', labels, key), byResult: new Map() };
+      m = new ClientRequestSeries(metrics, upstream, endpoint);
       endpointSeries.set(endpoint, m);
     }
     return m;
@@ -367,7 +357,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       // A shared store that failed closed is not a limit the client reached: the documented 503.
       if (decision.reason === 'store-unavailable') return { kind: 'respond', response: errorResponse('SY_STORE_UNAVAILABLE', `rate limit ${decision.rule}: the limiter's store is unavailable`, decision.headers), route };
       if (listeners.size > 0) emit({ kind: 'limited', at: clock.now(), route: route.name, rule: decision.rule, retryAfterMs: decision.retryAfterMs });
-      metrics.inc('switchyard_rate_limited_total', 'Requests answered 429.', { route: route.name, rule: decision.rule });
+      metrics.inc(INSTRUMENTS.rateLimited, 'Requests answered 429 by a rate limit.', { 'http.route': route.name, 'switchyard.rate_limit.rule': decision.rule });
       const message = decision.reason === 'missing-key' ? `rate limit ${decision.rule}: the request has no key (for client-ip: no client address) and onMissingKey is 'deny'` : `rate limit ${decision.rule} exceeded`;
       return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', message, decision.headers), route };
     }
@@ -424,15 +414,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     }
     const latencyMs = clock.now() - started;
     const status = result.response.status;
-    const route = routeName ?? '(none)';
-    const rm = routeMetrics(route);
-    let requests = rm.byStatus.get(status);
-    if (requests === undefined) {
-      requests = metrics.counter('switchyard_requests_total', 'Requests answered, by route and status.', { route, code: String(status) }, `${route}\u0001${status}`);
-      rm.byStatus.set(status, requests);
-    }
-    requests.add(1);
-    rm.duration.record(latencyMs);
+    // `error.type` is only wanted for 5xx: read the gateway's code (a symbol lookup) only then.
+    routeMetrics(routeName)
+      .handle(req.scheme, req.method, status, status >= 500 ? responseCode(result.response) : undefined)
+      .record(latencyMs);
     if (listeners.size > 0) emit({ kind: 'request', at: clock.now(), route: routeName, method: req.method, path: req.path, status, latencyMs, backend: result.backend, endpoint: result.endpoint, tries: result.tries, code: result.code });
     return result.response;
   }
@@ -460,15 +445,24 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     if (up.breaker !== undefined) {
       permit = up.breaker.tryAcquire(now);
       if (permit.kind === 'rejected') {
-        metrics.inc('switchyard_breaker_rejected_total', 'Requests refused by an open circuit breaker.', { upstream: up.name });
+        rejected(up.name, 'circuit-open');
         return { response: errorResponse('SY_CIRCUIT_OPEN', `circuit breaker of ${up.name} is open`, { ...headers, 'retry-after': formatRetryAfter(permit.retryAfterMs) }), backend: backend.name, tries: 0 };
       }
     }
     if (!tryAcquireResource(up.limits.plan, up.limits.counters, 'requests')) {
       if (permit !== undefined) up.breaker?.release(permit);
-      metrics.inc('switchyard_overflow_total', 'Requests refused by upstream resource limits.', { upstream: up.name, resource: 'requests' });
-      return { response: errorResponse('SY_OVERLOADED', `too many requests in flight to ${up.name}`, { ...headers, 'x-envoy-overloaded': 'true' }), backend: backend.name, tries: 0 };
+      return overloaded(route.name, backend.name, up.name, 'max-requests', `too many requests in flight to ${up.name}`, headers);
     }
+    // Adaptive throttle and concurrency (overload.ts): refused locally before anything is sent.
+    const admission: OverloadAdmission | undefined = up.overload.throttle === undefined && up.overload.concurrency === undefined ? undefined : admitRequest(up.overload, request, route.priority, now, rng);
+    if (admission !== undefined && admission.kind !== 'admitted') {
+      releaseResource(up.limits.counters, 'requests');
+      if (permit !== undefined) up.breaker?.release(permit);
+      return admission.kind === 'throttled'
+        ? overloaded(route.name, backend.name, up.name, 'adaptive-throttle', `${up.name} is rejecting requests: throttled locally (p=${admission.probability.toFixed(2)})`, headers, { probability: admission.probability })
+        : overloaded(route.name, backend.name, up.name, 'adaptive-concurrency', `concurrency limit of ${up.name} reached for ${admission.priority} requests (${admission.inflight} in flight, limit ${Math.floor(admission.limit)})`, headers, admission);
+    }
+    let forwarded: ForwardResult | undefined;
     try {
       const eligible = eligibleFor(backend, now);
       const group = backend.group;
@@ -492,13 +486,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         });
       const first = pick([]);
       if (first.kind === 'empty') {
-        metrics.inc('switchyard_no_endpoint_total', 'Requests with no healthy endpoint.', { upstream: up.name });
+        rejected(up.name, 'no-endpoint');
         return { response: errorResponse('SY_NO_ENDPOINT', `no healthy upstream in ${up.name} (${first.reason})`, headers), backend: backend.name, tries: 0 };
       }
       const preflight = rewriteFor(first.endpoint);
       if (preflight.kind === 'rejected') return { response: errorResponse(preflight.error.code, preflight.error.message, headers, preflight.reason === 'no-upstream' ? 500 : 400), backend: backend.name, tries: 0 };
       if (preflight.kind === 'redirect') return { response: { ...preflight.response, headers: { ...preflight.response.headers, ...headers } }, backend: backend.name, tries: 0 };
 
+      // Envoy max_pending_requests: no connection free for the first try and the queue full.
+      if (!admitTry(up.overload, up.limits.plan, up.limits.counters, first.endpoint)) return overloaded(route.name, backend.name, up.name, 'max-pending-requests', `too many requests waiting for a connection to ${up.name}`, headers);
       if (route.budget !== undefined) depositRequest(route.budget, now);
       if (route.mirror !== undefined && shouldMirror(route.mirror.policy, rng)) {
         const mup = route.mirror.upstream;
@@ -545,20 +541,24 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         // Envoy's max_retries: one slot per retry outstanding, held from the retry decision until
         // that retry's outcome is known (retry_state_impl.cc), never one per retry until the end.
         retrySlots: retrySlotsOf(up),
-        pick: (tried) => {
+        pick: admitPicks(route.name, up, (tried) => {
           if (!firstUsed && tried.length === 0) {
             firstUsed = true;
             return first;
           }
           return pick(tried);
-        },
+        }),
         request: (endpoint, b) => {
           const r = endpoint === first.endpoint ? preflight : rewriteFor(endpoint);
           const out = r.kind === 'forward' ? r.request : preflight.request;
           return b === out.body ? out : { ...out, body: b };
         },
-        begin: (endpoint, t) => up.balancer.begin(group.state, endpoint, t),
+        begin: (endpoint, t) => {
+          beginTry(up.overload, up.limits.counters, endpoint);
+          up.balancer.begin(group.state, endpoint, t);
+        },
         observe: (outcome) => {
+          endTry(up.overload, up.limits.counters, outcome.endpoint);
           up.balancer.observe(group.state, outcome);
           up.outlier?.observe(outcome);
           up.health?.noteTraffic();
@@ -567,18 +567,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
             if (backend.name === r.canary) observeRollout(r.config, r.state, 'canary', outcome);
             else if (backend.name === r.baseline) observeRollout(r.config, r.state, 'baseline', outcome);
           }
-          const em = endpointMetrics(up.name, outcome.endpoint);
-          const result = outcome.kind === 'response' ? outcome.status : outcome.error;
-          let tries = em.byResult.get(result);
-          if (tries === undefined) {
-            tries = metrics.counter('switchyard_upstream_tries_total', 'Tries sent to upstream endpoints, by result.', { ...em.labels, result: String(result) }, `${em.key}\u0001${result}`);
-            em.byResult.set(result, tries);
-          }
-          tries.add(1);
-          em.duration.record(outcome.latencyMs);
+          endpointMetrics(up.name, outcome.endpoint)
+            .handle(request.method, outcome.kind === 'response' ? outcome.status : outcome.error)
+            .record(outcome.latencyMs);
         },
         onEvent: listeners.size > 0 ? (event: ForwardEvent) => emit({ kind: 'upstream', at: clock.now(), route: route.name, event }) : undefined,
       });
+      forwarded = result;
       if (permit !== undefined) {
         // Only the upstream's own failures count: a canceled try, a request the client made
         // unsendable (400) or the gateway's own fault (500) give the permit back without a verdict.
@@ -594,9 +589,47 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       for (const name in headers) responseHeaders[name] = headers[name] as string;
       return { response: { status: result.response.status, headers: responseHeaders, body: result.response.body }, backend: backend.name, endpoint: result.endpoint.id, tries: result.tries };
     } finally {
+      if (admission !== undefined) settleRequest(up.overload, admission, forwarded, clock.now());
       releaseResource(up.limits.counters, 'requests');
       if (permit !== undefined) up.breaker?.release(permit);
     }
+  }
+
+  type ProxyResult = { response: SyResponse; backend?: string | undefined; endpoint?: string | undefined; tries: number; code?: string | undefined };
+  type OverloadReason = Extract<GatewayEvent, { kind: 'overloaded' }>['reason'];
+
+  /** Counts a request refused before any try (`switchyard.upstream.rejected`). */
+  function rejected(upstream: string, reason: OverloadReason | 'circuit-open' | 'no-endpoint' | 'max-retries'): void {
+    metrics.inc(INSTRUMENTS.upstreamRejected, 'Requests refused before any try: breaker open, no endpoint, resource limits, adaptive throttle or concurrency.', { 'switchyard.upstream': upstream, 'switchyard.reason': reason });
+  }
+
+  /** A request refused by overload protection: 503 `SY_OVERLOADED`, an event and a metric. */
+  function overloaded(
+    route: string,
+    backend: string,
+    upstream: string,
+    reason: OverloadReason,
+    message: string,
+    headers: Readonly<Record<string, string>>,
+    detail: { probability?: number; priority?: string; inflight?: number; limit?: number } = {},
+  ): ProxyResult {
+    rejected(upstream, reason);
+    if (listeners.size > 0) emit({ kind: 'overloaded', at: clock.now(), route, upstream, reason, probability: detail.probability, priority: detail.priority, inflight: detail.inflight, limit: detail.limit });
+    // Envoy sets x-envoy-overloaded for circuit-breaker overflow (max_requests, max_pending_requests),
+    // not for its adaptive filters' local replies.
+    const extra = reason === 'max-requests' || reason === 'max-pending-requests' ? { ...headers, 'x-envoy-overloaded': 'true' } : headers;
+    return { response: errorResponse('SY_OVERLOADED', message, extra), backend, tries: 0, code: 'SY_OVERLOADED' };
+  }
+
+  /** Retries and hedges must find a connection or room in the pending queue too. */
+  function admitPicks(route: string, up: BackendPlan['upstream'], pick: (tried: readonly Endpoint[]) => PickResult): (tried: readonly Endpoint[]) => PickResult {
+    return (tried) => {
+      const picked = pick(tried);
+      if (picked.kind !== 'picked' || admitTry(up.overload, up.limits.plan, up.limits.counters, picked.endpoint)) return picked;
+      rejected(up.name, 'max-pending-requests');
+      if (listeners.size > 0) emit({ kind: 'overloaded', at: clock.now(), route, upstream: up.name, reason: 'max-pending-requests' });
+      return OVERLOADED_PICK;
+    };
   }
 
   // One retry-slot accessor per upstream runtime, not per request.
@@ -607,7 +640,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       s = {
         acquire: () => {
           if (tryAcquireResource(up.limits.plan, up.limits.counters, 'retries')) return true;
-          metrics.inc('switchyard_overflow_total', 'Requests refused by upstream resource limits.', { upstream: up.name, resource: 'retries' });
+          rejected(up.name, 'max-retries');
           return false;
         },
         release: () => releaseResource(up.limits.counters, 'retries'),

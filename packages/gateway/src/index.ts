@@ -27,6 +27,7 @@ export type { BackendConfig, BalancerConfig, CanaryRuleConfig, GatewayConfig, Li
 export { gatewayConfigSchema, structuralIssues } from './config.js';
 export type { GatewayPlan } from './compile.js';
 export type { GatewayEvent } from './events.js';
+export type { AdaptiveConcurrencyConfig, AdaptiveThrottleConfig } from './overload.js';
 export type { MeterLike } from './metrics.js';
-export { LATENCY_BUCKETS_MS, MetricsRegistry } from './metrics.js';
+export { LATENCY_BUCKETS_MS, MetricsRegistry, prometheusName } from './metrics.js';
 export { parseGatewayConfig } from './load-config.js';

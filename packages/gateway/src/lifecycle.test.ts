@@ -104,7 +104,7 @@ describe('gateway lifecycle: retry slots', () => {
     // One retry is outstanding while the other request fails: that one may not retry.
     expect(statuses.sort()).toEqual([200, 503]);
     expect(transport.requests).toHaveLength(3);
-    expect(gateway.prometheus()).toMatch(/switchyard_overflow_total\{upstream="u",resource="retries"\} 1/);
+    expect(gateway.prometheus()).toMatch(/switchyard_upstream_rejected_total\{switchyard_upstream="u",switchyard_reason="max-retries"\} 1/);
     // Once the retry's outcome is known its slot is free again.
     seen.clear();
     const third = gateway.handle(req('/x', { headers: { 'x-id': '3' } }));

@@ -7,6 +7,8 @@ import {
   SwitchyardError,
   onAbort,
   type Endpoint,
+  type EndpointPoolOptions,
+  type EndpointPoolResult,
   type ResponseHeaders,
   type Transport,
   type TransportResult,
@@ -36,6 +38,11 @@ export interface FetchTransportOptions {
 /** A {@link Transport} over `fetch`. */
 export interface FetchTransport extends Transport {
   send(request: UpstreamRequest, endpoint: Endpoint, options: TransportSendOptions): Promise<TransportResult>;
+  /**
+   * Always `unpooled`: the runtime owns connections, so a gateway refuses
+   * `resourceLimits.maxConnections` and `maxPendingRequests` with this transport.
+   */
+  configureEndpoint(endpoint: Endpoint, options: EndpointPoolOptions): EndpointPoolResult;
   /** Later sends resolve to `canceled`. The runtime owns the connections, so nothing else closes. */
   close(): Promise<void>;
 }
@@ -45,6 +52,8 @@ const DROPPED_REQUEST = new Set(['connection', 'keep-alive', 'proxy-connection',
 
 /** Response headers that describe the runtime's connection to the upstream, not the message. */
 const DROPPED_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding']);
+
+const UNPOOLED: EndpointPoolResult = Object.freeze({ kind: 'unpooled', reason: 'fetch leaves connections to the runtime (use @switchyard/transport-undici to bound them)' });
 
 interface RuntimeGlobals {
   fetch?: FetchLike;
@@ -63,7 +72,8 @@ interface RuntimeGlobals {
  * - Error kinds: fetch rejects with a bare `TypeError` on most runtimes. Node's fetch carries a
  *   coded `cause` (exact kinds); elsewhere the message is matched, and an unrecognised
  *   failure counts as `connect`.
- * - No pool limits, keep-alive tuning, or per-origin statistics: the runtime owns connections.
+ * - No pool limits, keep-alive tuning, or per-origin statistics: the runtime owns connections
+ *   (a gateway config with `resourceLimits.maxConnections` or `maxPendingRequests` is refused).
  * - `Host` cannot be overridden: fetch sends the endpoint URL's authority (Node 20's fetch,
  *   browsers and workers all treat `host` as forbidden). The header is still passed, for
  *   runtimes that honour it. Virtual-hosted upstreams need `@switchyard/transport-undici`.
@@ -132,6 +142,7 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Fetch
 
   return {
     send,
+    configureEndpoint: () => UNPOOLED,
     close() {
       closed = true;
       return Promise.resolve();

@@ -12,6 +12,8 @@ import {
   systemClock,
   type Clock,
   type Endpoint,
+  type EndpointPoolOptions,
+  type EndpointPoolResult,
   type Transport,
   type TransportResult,
   type TransportSendOptions,
@@ -68,6 +70,8 @@ export interface UndiciTransportOptions {
 export interface OriginStats {
   /** `scheme://host:port` */
   readonly origin: string;
+  /** The pool's connection cap (`connections`, or the endpoint's `maxConnections`). */
+  readonly maxConnections: number;
   /** Sockets open to the origin. */
   readonly connected: number;
   /** Open sockets with nothing in flight (idle keep-alive). */
@@ -83,7 +87,13 @@ export interface OriginStats {
 /** A {@link Transport} over undici, plus pool management for the gateway and tests. */
 export interface UndiciTransport extends Transport {
   send(request: UpstreamRequest, endpoint: Endpoint, options: TransportSendOptions): Promise<TransportResult>;
-  /** Figures per origin with a pool, sorted by origin. */
+  /**
+   * Sets the pool size of one endpoint (the gateway passes `resourceLimits.maxConnections`).
+   * Endpoints of one origin with different caps get separate pools, so two upstreams sharing
+   * an origin keep their own limits. Returns the cap in force.
+   */
+  configureEndpoint(endpoint: Endpoint, options: EndpointPoolOptions): EndpointPoolResult;
+  /** Figures per pool (one per origin and connection cap), sorted by origin. */
   stats(): OriginStats[];
   /**
    * Closes the pool of one origin (an `Endpoint` or its `url`): requests in flight finish,
@@ -97,6 +107,8 @@ export interface UndiciTransport extends Transport {
 }
 
 interface PoolEntry {
+  readonly origin: string;
+  readonly connections: number;
   readonly pool: Pool;
   lastUsedAt: number;
 }
@@ -142,15 +154,20 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
   const clock = options.clock ?? systemClock;
   const idlePoolTimeoutMs = options.idlePoolTimeoutMs ?? DEFAULT_IDLE_POOL_TIMEOUT_MS;
   const poolOptions = buildPoolOptions(options);
+  const defaultConnections = poolOptions.connections as number;
+  // Keyed by origin, plus the cap when an endpoint has its own: `origin` or `origin <cap>`.
   const pools = new Map<string, PoolEntry>();
+  // Caps set by configureEndpoint; weak, so endpoints that leave the config take theirs along.
+  const caps = new WeakMap<Endpoint, number>();
   let closed = false;
   let lastSweepAt = clock.now();
 
-  function poolFor(origin: string, now: number): Pool {
-    let entry = pools.get(origin);
+  function poolFor(origin: string, connections: number, now: number): Pool {
+    const key = connections === defaultConnections ? origin : `${origin} ${connections}`;
+    let entry = pools.get(key);
     if (entry === undefined) {
-      entry = { pool: new Pool(origin, poolOptions), lastUsedAt: now };
-      pools.set(origin, entry);
+      entry = { origin, connections, pool: new Pool(origin, connections === defaultConnections ? poolOptions : { ...poolOptions, connections }), lastUsedAt: now };
+      pools.set(key, entry);
     } else {
       entry.lastUsedAt = now;
     }
@@ -160,10 +177,10 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
   function sweep(now: number): void {
     if (idlePoolTimeoutMs <= 0 || now - lastSweepAt < idlePoolTimeoutMs) return;
     lastSweepAt = now;
-    for (const [origin, entry] of pools) {
+    for (const [key, entry] of pools) {
       const s = entry.pool.stats;
       if (now - entry.lastUsedAt >= idlePoolTimeoutMs && s.running + s.pending + s.queued === 0) {
-        pools.delete(origin);
+        pools.delete(key);
         entry.pool.close().catch(() => {});
       }
     }
@@ -175,7 +192,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     if (closed) return Promise.resolve(fail({ error: 'canceled', message: `transport is closed; not sending to ${origin}` }));
     const now = clock.now();
     sweep(now);
-    const pool = poolFor(origin, now);
+    const pool = poolFor(origin, caps.get(endpoint) ?? defaultConnections, now);
 
     const body = request.body;
     const bodyKind = body === undefined ? 'none' : typeof body === 'string' || body instanceof Uint8Array ? 'bytes' : 'stream';
@@ -256,20 +273,28 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
 
   return {
     send,
+    configureEndpoint(endpoint, { maxConnections }) {
+      if (maxConnections === undefined || !Number.isInteger(maxConnections) || maxConnections < 1) caps.delete(endpoint);
+      else caps.set(endpoint, maxConnections);
+      return { kind: 'pooled', maxConnections: caps.get(endpoint) ?? defaultConnections };
+    },
     stats() {
-      return [...pools.entries()]
-        .map(([origin, { pool }]) => {
+      return [...pools.values()]
+        .map(({ origin, connections, pool }) => {
           const s = pool.stats;
-          return { origin, connected: s.connected, free: s.free, running: s.running, pending: s.pending, queued: s.queued };
+          return { origin, maxConnections: connections, connected: s.connected, free: s.free, running: s.running, pending: s.pending, queued: s.queued };
         })
-        .sort((a, b) => (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0));
+        .sort((a, b) => (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : a.maxConnections - b.maxConnections));
     },
     async evict(endpoint) {
       const origin = typeof endpoint === 'string' ? endpoint : endpoint.url;
-      const entry = pools.get(origin);
-      if (entry === undefined) return;
-      pools.delete(origin);
-      await entry.pool.close().catch(() => {});
+      const closing: Promise<void>[] = [];
+      for (const [key, entry] of pools) {
+        if (entry.origin !== origin) continue;
+        pools.delete(key);
+        closing.push(entry.pool.close().catch(() => {}));
+      }
+      await Promise.all(closing);
     },
     close: () => closeAll('close'),
     destroy: () => closeAll('destroy'),

@@ -154,6 +154,27 @@ describe('undici transport - pooling', () => {
     expect(s.accepted()).toBe(2);
   });
 
+  it('configureEndpoint - the endpoint cap sizes its own pool; an endpoint of the same origin without one keeps `connections`', async () => {
+    const held: (() => void)[] = [];
+    const s = track(await startServer((_req, res) => held.push(() => res.end('ok'))));
+    const t = transportWith({ connections: 8 });
+    const capped = createEndpoint({ url: s.url, id: 'capped' });
+    expect(t.configureEndpoint(capped, { maxConnections: 2 })).toEqual({ kind: 'pooled', maxConnections: 2 });
+    expect(t.configureEndpoint(s.endpoint, {})).toEqual({ kind: 'pooled', maxConnections: 8 });
+    const sends = Array.from({ length: 5 }, () => t.send({ method: 'GET', path: '/', headers: {} }, capped, { signal: never() }));
+    expect(await settle(() => held.length === 2)).toBe(true);
+    expect(t.stats()).toMatchObject([{ origin: s.url, maxConnections: 2, connected: 2, queued: 3 }]);
+    const other = t.send({ method: 'GET', path: '/', headers: {} }, s.endpoint, { signal: never() });
+    expect(await settle(() => held.length === 3)).toBe(true);
+    expect(s.accepted()).toBe(3);
+    for (let done = 0; done < 6; done++) {
+      expect(await settle(() => held.length > 0)).toBe(true);
+      held.shift()!();
+    }
+    expect(await Promise.all([...sends, other].map((p) => p.then((r) => text(response(r).body))))).toEqual(Array(6).fill('ok'));
+    expect(t.stats().map((x) => x.maxConnections)).toEqual([2, 8]);
+  });
+
   it('evict - closes one origin pool; the next send opens a fresh one', async () => {
     const s = track(await startServer((_req, res) => res.end('ok')));
     const t = transportWith();

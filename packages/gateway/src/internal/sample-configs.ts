@@ -88,6 +88,7 @@ export const RICH_CONFIG: GatewayConfig = {
       timeoutMs: 5000,
       idleTimeoutMs: 2000,
       propagateDeadline: true,
+      priority: 'critical',
       perTryTimeoutMs: 1000,
       retry: {
         numRetries: 2,
@@ -186,6 +187,8 @@ export const RICH_CONFIG: GatewayConfig = {
       },
       circuitBreaker: { name: 'orders', policy: { kind: 'sampling', failureRatioThreshold: 0.5, windowMs: 10000, minimumThroughput: 5, buckets: 10 }, minOpenMs: 1000, maxOpenMs: 60000, jitterRatio: 0.5, halfOpenMaxProbes: 1, halfOpenSuccessThreshold: 1 },
       resourceLimits: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024, maxRetries: 3, retryBudget: { budgetPercent: 20, minRetryConcurrency: 3 } },
+      adaptiveThrottle: { k: 2, windowMs: 60000, bucketCount: 12, rejectStatuses: [429, 503] },
+      adaptiveConcurrency: { algorithm: 'aimd', initialLimit: 20, minLimit: 1, maxLimit: 100, backoffRatio: 0.9, timeoutMs: 5000, shares: { sheddable: 0.5 }, priority: { attribute: 'priority', header: 'x-priority' }, dropStatuses: [503] },
     },
     shadow: { endpoints: [{ url: 'http://10.0.1.1:80' }], balancer: { policy: 'round-robin' }, circuitBreaker: { policy: { kind: 'consecutive', maxFailures: 5 } } },
     hashed: {
