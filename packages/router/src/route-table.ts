@@ -5,9 +5,8 @@
  * kubernetes-sigs/gateway-api `apis/v1/httproute_types.go`) and Envoy's first match in route
  * order (`route_components.proto`, `RouteMatch`), which Istio's VirtualService `http[]` shares.
  */
-import { ConfigError, IssueCollector, formatPath, parseCidr } from '@switchyard/core';
+import { ConfigError, IssueCollector, checkRegexSafety, formatPath, parseCidr } from '@switchyard/core';
 import type { Cidr, Rng } from '@switchyard/core';
-import { checkRegexSafety } from './regex-safety.js';
 import { isTrivial, normalizePath } from './normalize.js';
 import type { NormalizeOptions } from './normalize.js';
 import { compileCheck, hostOf } from './internal/conditions.js';

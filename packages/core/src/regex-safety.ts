@@ -472,11 +472,12 @@ export type RegexSafety = { readonly kind: 'safe' } | { readonly kind: 'unsafe';
  * pattern that passes can take super-linear time on V8.
  *
  * Use it to validate operator config before compiling it (the router calls it for every
- * path, header and query regex).
+ * path, header and query regex, the rewriter for every `RegexRewrite` pattern). Lives in core so
+ * both screen with one rule and one wording; `@switchyard/router` re-exports it.
  *
  * @example
  * ```ts
- * import { checkRegexSafety } from '@switchyard/router';
+ * import { checkRegexSafety } from '@switchyard/core';
  * checkRegexSafety('/users/[0-9]+');  // { kind: 'safe' }
  * checkRegexSafety('(a+)+$');         // { kind: 'unsafe', reason: 'nested quantifier: ...' }
  * ```
