@@ -12,7 +12,7 @@ export { systemRng } from './system-rng.js';
 export type { AbortSignalLike, AbortControllerLike } from './abort.js';
 export { createAbortController, createLightAbortController, onAbort } from './abort.js';
 export type { RequestHeaders, ResponseHeaders, Body, Attributes, SyRequest, SyResponse, UpstreamRequest } from './http.js';
-export { isIdempotentMethod } from './http.js';
+export { isIdempotentMethod, removeConnectionOptions } from './http.js';
 export type { Endpoint, EndpointInput, Locality } from './endpoint.js';
 export { createEndpoint } from './endpoint.js';
 export type { Outcome, OutcomeErrorKind } from './outcome.js';

@@ -5,7 +5,7 @@
 import { connect, type AddressInfo } from 'node:net';
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
 import { ADMIN_HANDLER_BODY, PATH_BYPASS_TARGETS, createMockTransport, createTestClock, pathBypassConfig } from '@switchyard/testing';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { switchyard } from '../src/index.js';
 
@@ -26,13 +26,16 @@ function rawGet(port: number, target: string): Promise<{ status: number; body: s
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
       resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4) });
     });
-    socket.end(`GET ${target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`);
+    socket.write(`GET ${target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`);
   });
 }
 
-describe.each([
+// find-my-way's option, which Fastify passes through (its FastifyRouterOptions type omits it).
+const SEMICOLON = { routerOptions: { useSemicolonDelimiter: true } } as FastifyServerOptions;
+
+describe.each<[string, FastifyServerOptions]>([
   ['defaults', {}],
-  ['routerOptions.useSemicolonDelimiter', { routerOptions: { useSemicolonDelimiter: true } }],
+  ['routerOptions.useSemicolonDelimiter', SEMICOLON],
   ['ignoreTrailingSlash, ignoreDuplicateSlashes, caseSensitive: false', { routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: false } }],
 ])('fastify (%s) - decide mode: a deny route on /admin cannot be bypassed', (_name, fastifyOptions) => {
   async function start(): Promise<number> {
@@ -68,7 +71,7 @@ describe.each([
 
 it('fastify with useSemicolonDelimiter: /admin;x is decided as /admin (find-my-way ends the path at ";")', async () => {
   const gateway = createGateway(pathBypassConfig() as GatewayConfig, { transport: createMockTransport({ clock: createTestClock() }), clock: createTestClock() });
-  const app = Fastify({ routerOptions: { useSemicolonDelimiter: true } });
+  const app = Fastify(SEMICOLON);
   apps.push(app);
   await app.register(switchyard, { gateway, mode: 'decide' });
   app.get('/public', async (request) => JSON.stringify(request.query));

@@ -233,6 +233,12 @@ describe('node bridge', () => {
     expect(fromNodeRequest(nodeRequest({ url: '/a?x;y', headers: {} }), { semicolonDelimiter: true }).query).toBe('x;y');
   });
 
+  it("regression: a response's Connection header is not written, nor the fields it names", async () => {
+    const res = nodeResponse();
+    await writeNodeResponse(res, { status: 200, headers: { connection: 'close, x-secret', 'x-secret': 'internal', 'x-public': 'yes', 'set-cookie': ['a=1'] }, body: 'ok' });
+    expect(res.state.headers).toEqual({ 'x-public': 'yes', 'set-cookie': ['a=1'] });
+  });
+
   it('writes status, headers and a streamed body, waiting on drain for back-pressure', async () => {
     const res = nodeResponse({ highWater: 1 });
     const done = writeNodeResponse(res, {

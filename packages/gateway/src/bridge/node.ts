@@ -4,7 +4,7 @@
  * servers exist (Node, Bun, Deno's compat layer). Express and Fastify (`request.raw`,
  * `reply.raw`) hand these objects over as they are.
  */
-import { createLightAbortController, type AbortSignalLike, type SyRequest, type SyResponse } from '@switchyard/core';
+import { createLightAbortController, removeConnectionOptions, type AbortSignalLike, type SyRequest, type SyResponse } from '@switchyard/core';
 import { lowerCased, NO_ATTRIBUTES, upperCased } from '../request-shape.js';
 
 /** The part of `http.IncomingMessage` the bridge reads. */
@@ -190,8 +190,20 @@ export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions =
 /**
  * Response headers as Node's `writeHead` (or a framework's `reply.headers`) takes them: the
  * object itself unless a value is `undefined` (Node would throw), then a copy without those.
+ * A `Connection` header (an upstream's, passed on by a transport or a hand-built response) is
+ * dropped with the fields it names (RFC 9110 §7.6.1): it describes another connection, and
+ * `Connection: close, x-secret` must not deliver `x-secret`.
  */
 export function nodeHeaders(headers: SyResponse['headers']): Record<string, string | string[]> {
+  const connection = headers['connection'];
+  if (connection !== undefined) {
+    const out: Record<string, string | string[]> = {};
+    for (const n in headers) {
+      const v = headers[n];
+      if (v !== undefined && n !== 'connection') out[n] = v as string | string[];
+    }
+    return removeConnectionOptions(out, connection);
+  }
   for (const name in headers) {
     if (headers[name] !== undefined) continue;
     const out: Record<string, string | string[]> = {};
