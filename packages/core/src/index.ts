@@ -22,7 +22,7 @@ export type { Handler, Layer } from './layer.js';
 export { compose } from './layer.js';
 export type { SwitchyardErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_STATUS, SwitchyardError, isSwitchyardError } from './errors.js';
-export type { RegexSafety } from './regex-safety.js';
+export type { RegexSafety, RegexSafetyOptions } from './regex-safety.js';
 export { checkRegexSafety } from './regex-safety.js';
 export type { ConfigIssue } from './config.js';
 export { ConfigError, IssueCollector, formatPath } from './config.js';

@@ -107,7 +107,8 @@ export function compileRegexRewrite(pattern: string, substitution: string): Comp
   }
   // The router's ReDoS screen (core), with the router's wording: a rewrite runs on every routed
   // request's path, so `^/(.*)/(.*)/(.*)/end$` would block the event loop as a route regex would.
-  const safety = checkRegexSafety(source, { ignoreCase: flags.includes('i') });
+  // `search`: `replace` with `g` tries every start position, where the router matches `^(?:…)$`.
+  const safety = checkRegexSafety(source, { ignoreCase: flags.includes('i'), search: true });
   if (safety.kind === 'unsafe') return `rejected regular expression: ${safety.reason}`;
   const regex = new RegExp(source, flags);
   const groups = (new RegExp(`${source}|`).exec('') as RegExpExecArray).length - 1;
