@@ -96,10 +96,10 @@ const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
  *   authority replaces `Host`, as the RFC requires of the server. Any other scheme, or userinfo in
  *   the authority (RFC 9110 §4.2.4: an error), leaves the target whole, so routing answers 400.
  * - `#`: a fragment is never part of a request target (RFC 9112 §3.2), yet Express, Fastify and
- *   Hono cut the path and the query at it (`/admin#x` runs `/admin`). In the path, the rest of the
- *   target stays in `path`, so the router refuses it with 400 (as Envoy does since 1.19.1) instead
- *   of deciding on a path no framework will route; after the query, the query ends there, as
- *   theirs does.
+ *   Hono cut the path at it (`/admin#x` runs `/admin`), and after a `?` Express ends the query
+ *   there while Fastify keeps it in the query string. It is left in place (path or query), and
+ *   the router refuses it with 400, as Envoy does since 1.19.1, instead of deciding on a
+ *   path or query no framework reads the same way.
  */
 function splitTarget(url: string, semicolon: boolean): SplitTarget {
   let start = 0;
@@ -124,29 +124,25 @@ function splitTarget(url: string, semicolon: boolean): SplitTarget {
     const sc = url.indexOf(';', start);
     if (sc >= 0 && (q < 0 || sc < q)) q = sc;
   }
-  const hash = url.indexOf('#', start);
-  // `#` before the query: the path keeps the rest of the target, so the router refuses it (400).
-  if (hash >= 0 && (q < 0 || hash < q)) return { path: url.charCodeAt(start) === 47 ? url.slice(start) : `/${url.slice(start)}`, query: '', authority };
+  // A `#` stays where it is, in the path or in the query: the router refuses either (400).
   const path = q < 0 ? url.slice(start) : url.slice(start, q);
-  // `#` after the query: the frameworks' query ends there (the fragment is dropped), so does this one.
-  const query = q < 0 ? '' : hash < 0 ? url.slice(q + 1) : url.slice(q + 1, hash);
-  return { path: path === '' ? '/' : path, query, authority };
+  return { path: path === '' ? '/' : path.charCodeAt(0) === 47 ? path : `/${path}`, query: q < 0 ? '' : url.slice(q + 1), authority };
 }
 
 /**
  * Converts a Node request into a {@link SyRequest}, without copying headers (Node already
  * lower-cases them and joins repeats). The body streams from the request itself. The target is
  * split as Express, Fastify and Hono split it (see `splitTarget`): decide mode must decide on
- * the path whose handler the framework runs; a `#` in the path stays there (the router's 400).
+ * the path whose handler the framework runs; a `#` stays in the path or query (the router's 400).
  */
 export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions = {}): SyRequest {
   const url = options.url ?? req.url ?? '/';
   let path: string;
   let query = '';
   let targetAuthority: string | undefined;
-  // The common target (origin form, no `#`, no `;` split) costs two scans and no allocation beyond the slices.
+  // The common target (origin form, no `;` split) costs one scan and no allocation beyond the slices.
   const q = url.indexOf('?');
-  if (url.charCodeAt(0) === 47 && url.indexOf('#') < 0 && options.semicolonDelimiter !== true) {
+  if (url.charCodeAt(0) === 47 && options.semicolonDelimiter !== true) {
     path = q < 0 ? url : url.slice(0, q);
     if (q >= 0) query = url.slice(q + 1);
   } else {
