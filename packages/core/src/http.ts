@@ -94,3 +94,31 @@ export function isIdempotentMethod(method: string): boolean {
       return false;
   }
 }
+
+/**
+ * Removes from `headers` the fields a `Connection` value nominates (RFC 9110 §7.6.1: a proxy
+ * "MUST parse a received Connection header field before a message is forwarded and, for each
+ * connection-option in this field, remove any header or trailer field(s) from the message with
+ * the same name"), in place, and returns `headers`. Options are compared case-insensitively
+ * against the (lower-case) names in `headers`; `Connection` itself is the caller's to drop.
+ *
+ * When to use: wherever an upstream response's `Connection` is dropped (the transports, the
+ * Node bridge), so `Connection: close, x-secret` cannot deliver `x-secret` to the client.
+ *
+ * @example
+ * ```ts
+ * import { removeConnectionOptions } from '@switchyard/core';
+ * removeConnectionOptions({ 'x-secret': '1', 'content-type': 'text/plain' }, 'close, X-Secret');
+ * // { 'content-type': 'text/plain' }
+ * ```
+ */
+export function removeConnectionOptions<H extends Record<string, unknown>>(headers: H, connection: string | readonly string[]): H {
+  const value = typeof connection === 'string' ? connection : connection.join(',');
+  // The common values name no other field: nothing to scan.
+  if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close') return headers;
+  for (const option of value.split(',')) {
+    const name = option.trim().toLowerCase();
+    if (name !== '' && name !== '__proto__' && Object.hasOwn(headers, name)) delete headers[name];
+  }
+  return headers;
+}

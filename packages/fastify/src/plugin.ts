@@ -57,13 +57,18 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
   const { gateway } = options;
   const fallThrough = (options.notFound ?? 'next') === 'next';
   const address = options.clientAddress ?? 'fastify';
+  // find-my-way's `useSemicolonDelimiter` ends the path at `;` too: the gateway must split alike,
+  // or `/admin;x` would run the `/admin` handler after a decision about `/admin;x`. Read from the
+  // descriptor: the top-level property's getter warns (FSTDEP022).
+  const initial = fastify.initialConfig as { readonly routerOptions?: { readonly useSemicolonDelimiter?: boolean } };
+  const semicolonDelimiter = (initial.routerOptions?.useSemicolonDelimiter ?? Object.getOwnPropertyDescriptor(initial, 'useSemicolonDelimiter')?.value) === true;
   const toRequest = (request: FastifyRequest): SyRequest => {
     const raw = request.raw;
     // Without X-Forwarded-For, `request.ip` is the TCP peer whatever `trustProxy` says (Fastify's
     // proxy-addr reads only that header): the per-connection answer serves.
     const clientAddress =
       address === 'fastify' ? (raw.headers['x-forwarded-for'] ? request.ip : nodePeerAddress(raw.socket)) : address === 'socket' ? nodePeerAddress(raw.socket) : address(request);
-    return fromNodeRequest(raw, { attributes: options.attributes?.(request), clientAddress });
+    return fromNodeRequest(raw, { attributes: options.attributes?.(request), clientAddress, semicolonDelimiter });
   };
   if (!fastify.hasDecorator('switchyard')) fastify.decorate('switchyard', gateway);
   if (!fastify.hasRequestDecorator('switchyard')) fastify.decorateRequest('switchyard', null);

@@ -229,6 +229,9 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
   }
 
   const identity = config.clientIdentity === undefined ? undefined : within(issues, 'clientIdentity', () => createClientIdentity(config.clientIdentity as never));
+  // The proxies clientIdentity trusts are the ones whose forwarding headers rewrites keep
+  // (forwarded mode 'trusted', the default); a valid clientIdentity only, or its issues would repeat.
+  const forwardedTrust = identity === undefined ? undefined : trustOf(config.clientIdentity as { readonly trustedProxies?: readonly string[]; readonly trustedHops?: number });
   const limitRules = new Map<string, LimitRule>();
   for (const [name, limit] of Object.entries(config.limits ?? {})) {
     const rule = compileLimit(name, limit, keyPath('limits', name), issues, identity);
@@ -247,7 +250,7 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
     if (names.has(route.name)) issues.push({ path: `${at}.name`, message: `duplicate route name ${JSON.stringify(route.name)}` });
     names.add(route.name);
     const prevRoute = previous?.routes.find((r) => r.name === route.name);
-    const plan = compileRoute(route, at, issues, warnings, config.upstreams, upstreams, broken, limitRules, deps, prevRoute, config.rateLimitHeaders ?? 'none');
+    const plan = compileRoute(route, at, issues, warnings, config.upstreams, upstreams, broken, limitRules, deps, prevRoute, config.rateLimitHeaders ?? 'none', forwardedTrust);
     if (plan === undefined) return;
     routes.push(plan);
     routerRoutes.push({
@@ -493,6 +496,7 @@ function compileRoute(
   deps: CompileDeps,
   prev: RoutePlan | undefined,
   headerStyle: 'both' | 'ietf' | 'legacy' | 'none',
+  forwardedTrust?: ForwardedTrust,
 ): RoutePlan | undefined {
   const before = issues.length;
   const now = deps.clock.now();
@@ -552,7 +556,7 @@ function compileRoute(
   }
 
   const experiment = route.experiment === undefined ? undefined : within(issues, `${at}.experiment`, () => compileExperiment(route.experiment as never));
-  const rewrite = within(issues, `${at}.rewrite`, () => compileRewrite({ ...(route.rewrite ?? {}) } as never));
+  const rewrite = within(issues, `${at}.rewrite`, () => compileRewrite(withForwardedTrust(route.rewrite, forwardedTrust) as never));
   checkTemplateParams(route, at, issues);
   if (route.rewrite?.url !== undefined) checkRewriteOrigin(route.rewrite.url, route.rewrite.allowedUpstreams ?? [], route.backends ?? [], upstreamConfigs, `${at}.rewrite.url`, issues);
   const redirect = route.redirect === undefined ? undefined : within(issues, `${at}.redirect`, () => compileRewrite({ redirect: route.redirect } as never));
@@ -647,6 +651,26 @@ function compileRoute(
 
 /** Budget configs by plan, to know whether a reload may keep a budget's counts. */
 const prevBudgetConfig = new WeakMap<RoutePlan, unknown>();
+
+/** Who may set forwarding headers: `clientIdentity`'s proxies or hop count. */
+type ForwardedTrust = { readonly trustedProxies: readonly string[] } | { readonly trustedHops: number };
+
+function trustOf(ci: { readonly trustedProxies?: readonly string[]; readonly trustedHops?: number }): ForwardedTrust | undefined {
+  if (ci.trustedProxies !== undefined) return { trustedProxies: ci.trustedProxies };
+  return ci.trustedHops !== undefined ? { trustedHops: ci.trustedHops } : undefined;
+}
+
+/**
+ * A route's rewrite config, with the gateway's trusted proxies filled in for the default
+ * forwarded mode ('trusted') when the route names none of its own. Without clientIdentity no
+ * peer is trusted: client-sent forwarding headers are overwritten.
+ */
+function withForwardedTrust(rewrite: RouteConfig['rewrite'], trust: ForwardedTrust | undefined): object {
+  const rw = (rewrite ?? {}) as { readonly forwarded?: { readonly mode?: string; readonly trustedProxies?: unknown; readonly trustedHops?: unknown } };
+  const fw = rw.forwarded;
+  if (trust === undefined || (fw !== undefined && ((fw.mode ?? 'trusted') !== 'trusted' || fw.trustedProxies !== undefined || fw.trustedHops !== undefined))) return { ...rw };
+  return { ...rw, forwarded: { ...fw, ...trust } };
+}
 
 /** Rebuilds the route's split from its rollout's current percentage (a new frozen plan). */
 export function applyRolloutWeights(route: RoutePlan): boolean {

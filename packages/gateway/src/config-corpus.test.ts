@@ -67,7 +67,7 @@ const CORPUS: ReadonlyArray<readonly [string, unknown, string, string]> = [
   ['rewrite header template names a parameter of another route', ok({}, { matches: [{ path: { type: 'Template', value: '/users/:user' } }], rewrite: { requestHeaders: { set: { 'x-id': '${params.id}' } } } }), 'routes[0].rewrite.requestHeaders.set["x-id"]', 'names ${params.id}, but no match of this route captures "id" (it captures :user)'],
   ['rewrite.url origin not an allowed upstream', ok({}, { rewrite: { url: 'https://evil.example/steal' } }), 'routes[0].rewrite.url', 'origin "https://evil.example" is not an allowed upstream (an endpoint of the route\'s backends or an entry of allowedUpstreams); use ${upstream}/… to keep the endpoint the balancer picked'],
   ['typo: rewrite host literl', ok({}, { rewrite: { host: { literl: 'a.internal' } } }), 'routes[0].rewrite.host.literl', 'unknown key "literl" (did you mean "literal"?)'],
-  ['rewrite forwarded mode unknown', ok({}, { rewrite: { forwarded: { mode: 'replace' } } }), 'routes[0].rewrite.forwarded.mode', 'must be one of \'append\', \'overwrite\', \'off\''],
+  ['rewrite forwarded mode unknown', ok({}, { rewrite: { forwarded: { mode: 'replace' } } }), 'routes[0].rewrite.forwarded.mode', "must be one of 'trusted', 'append', 'overwrite', 'off'"],
   ['redirect status 300', ok({}, { backends: undefined, redirect: { statusCode: 300 } }), 'routes[0].redirect.statusCode', 'must be one of 301, 302, 303, 307, 308'],
   ['typo: redirect stripquery', ok({}, { backends: undefined, redirect: { stripquery: true } }), 'routes[0].redirect.stripquery', 'unknown key "stripquery" (did you mean "stripQuery"?)'],
   ['unknown limit', ok({}, { limits: ['nope'] }), 'routes[0].limits[0]', 'unknown limit "nope"'],

@@ -413,7 +413,7 @@ const rewriteSchema = strict({
   host: opt(hostRewriteSchema),
   requestHeaders: opt(headerModifierSchema),
   responseHeaders: opt(headerModifierSchema),
-  forwarded: opt(strict({ mode: pick(['append', 'overwrite', 'off']), headers: opt(pick(['x-forwarded', 'forwarded', 'both'])) })),
+  forwarded: opt(strict({ mode: opt(pick(['trusted', 'append', 'overwrite', 'off'])), headers: opt(pick(['x-forwarded', 'forwarded', 'both'])), trustedProxies: opt(list(str)), trustedHops: opt(int(0, 1000)) })),
   connectionHeader: opt(pick(['reject', 'ignore'])),
   unsafeHeaders: opt(pick(['reject', 'strip'])),
   originalPathHeader: opt(nonEmpty),

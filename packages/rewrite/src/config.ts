@@ -62,15 +62,29 @@ export type HostRewriteConfig =
 
 /**
  * `X-Forwarded-For|Proto|Host` and RFC 7239 `Forwarded`.
- * - `'append'` (default, Envoy's and nginx's behaviour): keep what the client sent, add this hop.
- * - `'overwrite'`: discard what the client sent, set this hop only (use at the edge, where
- *   nothing in front of you is trusted).
+ * - `'trusted'` (default): what the client sent is kept, and this hop added, only when the
+ *   request came from a trusted proxy (`trustedProxies` / `trustedHops`, the model of the
+ *   gateway's `clientIdentity` and of Envoy's `use_remote_address` + `xff_num_trusted_hops`);
+ *   from anyone else it is replaced by what this hop saw, so a client cannot claim HTTPS or
+ *   another host. With neither option set no peer is trusted (always `overwrite`).
+ * - `'append'` (Envoy `use_remote_address: false`, nginx `$proxy_add_x_forwarded_for`): keep what
+ *   any client sent, add this hop. Only safe when every peer is a proxy you run.
+ * - `'overwrite'`: discard what the client sent, set this hop only.
  * - `'off'`: leave these headers exactly as received.
  */
 export interface ForwardedConfig {
-  readonly mode: 'append' | 'overwrite' | 'off';
+  /** Default `'trusted'`. */
+  readonly mode?: 'trusted' | 'append' | 'overwrite' | 'off';
   /** Which headers to write: `'x-forwarded'` (default), `'forwarded'` or `'both'`. */
   readonly headers?: 'x-forwarded' | 'forwarded' | 'both';
+  /**
+   * `'trusted'` mode: CIDRs (or bare addresses) of the proxies in front of you; a request whose
+   * `clientAddress` (the TCP peer) is inside one keeps its forwarding headers. Exclusive with
+   * `trustedHops`. The gateway fills it in from its `clientIdentity` when neither is set.
+   */
+  readonly trustedProxies?: readonly string[];
+  /** `'trusted'` mode: the number of proxies in front of you (Envoy `xff_num_trusted_hops`); more than 0 trusts the peer. */
+  readonly trustedHops?: number;
 }
 
 /** Gateway API `HTTPRequestRedirectFilter` (+ Envoy's `strip_query`). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkRegexSafety } from '@switchyard/core';
 import { compileRegexRewrite, prefixRewrite, regexRewrite, replaceFullPath, replacePrefixMatch } from './path-rewrite.js';
 import type { CompiledRegexRewrite } from './path-rewrite.js';
 
@@ -89,8 +90,26 @@ describe('regex rewrite (Envoy RegexMatchAndSubstitute)', () => {
     expect(regexRewrite('/x/x', r)).toBe('/y/y');
   });
   it('reports invalid patterns and missing groups instead of throwing', () => {
-    expect(compileRegexRewrite('(', 'x')).toMatch(/invalid regex/);
+    expect(compileRegexRewrite('(', 'x')).toMatch(/^rejected regular expression: invalid regular expression/);
     expect(compileRegexRewrite('(a)', '\\2')).toMatch(/group \\2/);
     expect(compileRegexRewrite('a', '\\x')).toMatch(/backslash/);
+  });
+  it('regression: patterns that backtrack super-linearly are refused with the router\'s screen and wording', () => {
+    // `^/(.*)/(.*)/(.*)/end$` on a 4 KB path blocked the event loop for seconds; now it never compiles.
+    for (const pattern of ['^/(.*)/(.*)/(.*)/end$', '(a+)+$', '^(\\w+\\s?)*$', '(?i)(a|A)+x', '(a)\\1']) {
+      const r = compileRegexRewrite(pattern, '/x');
+      expect(typeof r).toBe('string');
+      const source = pattern.startsWith('(?i)') ? pattern.slice(4) : pattern;
+      const screen = checkRegexSafety(source, { ignoreCase: pattern.startsWith('(?i)'), search: true });
+      expect(screen.kind).toBe('unsafe');
+      expect(r).toBe(`rejected regular expression: ${(screen as { reason: string }).reason}`);
+    }
+    expect(typeof compileRegexRewrite('^/([^/]*)/([^/]*)/([^/]*)/end$', '/\\3')).toBe('object');
+  });
+  it('an unanchored pattern may not repeat without bound: every start position would be an attempt (quadratic)', () => {
+    // `x[^/]*y` on a 16 KB path of `x`: about half a second per request before this rule.
+    expect(compileRegexRewrite('x[^/]*y', 'z')).toMatch(/^rejected regular expression: an unanchored pattern with an unbounded repeat/);
+    expect(compileRegexRewrite('^a|b+', 'z')).toMatch(/unanchored/);
+    for (const ok of ['^/x[^/]*y', 'one', '/v[0-9]{1,4}/', '^(?:/a|/b)$', '(?i)^/API/(.*)$']) expect(typeof compileRegexRewrite(ok, 'z')).toBe('object');
   });
 });

@@ -9,6 +9,7 @@
  *   `regex_rewrite` (`RegexMatchAndSubstitute`: every match replaced, `\1`… capture groups).
  *   Istio's `rewrite.uri` and `uriRegexRewrite` compile to these.
  */
+import { checkRegexSafety } from '@switchyard/core';
 
 /**
  * Gateway API `ReplacePrefixMatch`: replaces the path *elements* matched by `prefix` with
@@ -86,7 +87,9 @@ export interface CompiledRegexRewrite {
  * Compiles an Envoy/Istio `regex_rewrite` (`pattern` + `substitution`). RE2 syntax is mostly
  * JavaScript's; a leading `(?i)` becomes the `i` flag. In `substitution`, `\0`…`\9` are
  * capture groups (`\0` the whole match) and `\\` a backslash; `$` is literal. Returns an
- * error message instead of throwing for an invalid pattern or a group that does not exist.
+ * error message instead of throwing for an invalid pattern, one that fails the ReDoS screen
+ * (`checkRegexSafety` from `@switchyard/core`, the router's screen and message), or a group that
+ * does not exist.
  *
  * @example
  * ```ts
@@ -102,12 +105,12 @@ export function compileRegexRewrite(pattern: string, substitution: string): Comp
     source = source.slice(4);
     flags += 'i';
   }
-  let regex: RegExp;
-  try {
-    regex = new RegExp(source, flags);
-  } catch (e) {
-    return `invalid regex: ${(e as Error).message}`;
-  }
+  // The router's ReDoS screen (core), with the router's wording: a rewrite runs on every routed
+  // request's path, so `^/(.*)/(.*)/(.*)/end$` would block the event loop as a route regex would.
+  // `search`: `replace` with `g` tries every start position, where the router matches `^(?:…)$`.
+  const safety = checkRegexSafety(source, { ignoreCase: flags.includes('i'), search: true });
+  if (safety.kind === 'unsafe') return `rejected regular expression: ${safety.reason}`;
+  const regex = new RegExp(source, flags);
   const groups = (new RegExp(`${source}|`).exec('') as RegExpExecArray).length - 1;
   let replacement = '';
   for (let i = 0; i < substitution.length; i++) {

@@ -253,7 +253,7 @@ describe('applyRewrite - hop-by-hop and Connection (RFC 9110 §7.6.1)', () => {
 
 describe('applyRewrite - forwarding headers', () => {
   const base = { request: req({ scheme: 'https', authority: 'api.example.com', headers: { 'x-forwarded-for': '198.51.100.1', 'x-forwarded-proto': 'http', forwarded: 'for=198.51.100.1' } }) };
-  it('append (default) keeps the client chain and adds this hop', () => {
+  it('append keeps the client chain and adds this hop', () => {
     const h = forward({ forwarded: { mode: 'append', headers: 'both' } }, base).request.headers;
     expect(h['x-forwarded-for']).toBe('198.51.100.1, 203.0.113.7');
     expect(h['x-forwarded-proto']).toBe('http, https');
@@ -265,6 +265,49 @@ describe('applyRewrite - forwarding headers', () => {
     expect(h['x-forwarded-for']).toBe('203.0.113.7');
     expect(h['x-forwarded-proto']).toBe('https');
     expect(h['forwarded']).toBe('for=203.0.113.7;host=api.example.com;proto=https');
+  });
+  it('regression: by default (trusted) a direct client cannot claim HTTPS, another host or another address', () => {
+    // Before: the default kept the client's own values first (`x-forwarded-proto: http, https`...).
+    const spoof = { request: req({ scheme: 'http', authority: 'api.example.com', headers: { 'x-forwarded-for': '1.2.3.4', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'admin.internal', forwarded: 'for=1.2.3.4;proto=https' } }) };
+    const h = forward({}, spoof).request.headers;
+    expect(h['x-forwarded-for']).toBe('203.0.113.7');
+    expect(h['x-forwarded-proto']).toBe('http');
+    expect(h['x-forwarded-host']).toBe('api.example.com');
+    expect(h['forwarded']).toBeUndefined();
+    const both = forward({ forwarded: { headers: 'both' } }, spoof).request.headers;
+    expect(both['forwarded']).toBe('for=203.0.113.7;host=api.example.com;proto=http');
+  });
+  it('trusted: a peer inside trustedProxies keeps the chain and adds this hop; anyone else is overwritten', () => {
+    const config: RewriteConfig = { forwarded: { mode: 'trusted', headers: 'both', trustedProxies: ['10.0.0.0/8', '2001:db8::/32'] } };
+    const viaProxy = forward(config, { request: { ...base.request, clientAddress: '10.1.2.3' } }).request.headers;
+    expect(viaProxy['x-forwarded-for']).toBe('198.51.100.1, 10.1.2.3');
+    expect(viaProxy['x-forwarded-proto']).toBe('http, https');
+    expect(viaProxy['forwarded']).toBe('for=198.51.100.1, for=10.1.2.3;host=api.example.com;proto=https');
+    expect(forward(config, { request: { ...base.request, clientAddress: '2001:db8::5' } }).request.headers['x-forwarded-for']).toBe('198.51.100.1, 2001:db8::5');
+    const direct = forward(config, base).request.headers;
+    expect(direct['x-forwarded-for']).toBe('203.0.113.7');
+    expect(direct['x-forwarded-proto']).toBe('https');
+    expect(direct['forwarded']).toBe('for=203.0.113.7;host=api.example.com;proto=https');
+    const { clientAddress: _drop, ...noPeer } = base.request;
+    expect(forward(config, { request: noPeer }).request.headers['x-forwarded-for']).toBeUndefined();
+  });
+  it('trusted: trustedHops > 0 trusts the peer (Envoy xff_num_trusted_hops)', () => {
+    expect(forward({ forwarded: { trustedHops: 1 } }, base).request.headers['x-forwarded-proto']).toBe('http, https');
+    expect(forward({ forwarded: { trustedHops: 0 } }, base).request.headers['x-forwarded-proto']).toBe('https');
+  });
+  it('trust settings are validated with their paths', () => {
+    const issues = (config: RewriteConfig): string[] => {
+      try {
+        compileRewrite(config);
+        return [];
+      } catch (e) {
+        return (e as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+      }
+    };
+    expect(issues({ forwarded: { trustedProxies: ['10.0.0.0/8', 'nope'] } })).toEqual(['forwarded.trustedProxies[1]: not an address or CIDR: "nope"']);
+    expect(issues({ forwarded: { trustedHops: -1 } })).toEqual(['forwarded.trustedHops: must be an integer >= 0']);
+    expect(issues({ forwarded: { mode: 'append', trustedHops: 1 } })).toEqual(["forwarded.mode: trustedProxies and trustedHops only apply to mode 'trusted'"]);
+    expect(issues({ forwarded: { trustedHops: 1, trustedProxies: [] } })).toEqual(['forwarded: trustedProxies and trustedHops are exclusive']);
   });
   it('off leaves them as received', () => {
     const h = forward({ forwarded: { mode: 'off' } }, base).request.headers;
@@ -280,6 +323,16 @@ describe('applyRewrite - forwarding headers', () => {
 });
 
 describe('applyRewrite - Host', () => {
+  it('regression: a Host that is not a valid host[:port] is refused (400), never forwarded verbatim', () => {
+    for (const authority of ['[::1', 'a b', 'x:99999', 'a\u0001b', ':80', 'user@host', '[::1]x', 'h\u00e9.com']) {
+      for (const host of ['preserve', 'upstream'] as const) {
+        expect(rejected(applyRewrite(compileRewrite({ host }), { request: req({ authority }), upstream: 'http://backend.internal' }))).toBe('invalid-authority');
+      }
+    }
+    for (const authority of ['api.example.com', 'api.example.com:8443', '[2001:db8::1]:443', '10.0.0.1', 'my_service:80', '']) {
+      expect(forward({}, { request: req({ authority }) }).request.headers['host']).toBe(authority === '' ? undefined : authority);
+    }
+  });
   it('preserves the client authority by default (Envoy, Gateway API)', () => {
     expect(forward({}, { request: req({ authority: 'api.example.com' }) }).request.headers['host']).toBe('api.example.com');
   });

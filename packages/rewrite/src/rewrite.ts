@@ -11,8 +11,8 @@
  * 5. rewrite the path, prepend the upstream base path, verify the result is normalized;
  * 6. query operations; 7. forwarding headers; 8. request header modifiers; 9. `Host`.
  */
-import { ConfigError, IssueCollector, SwitchyardError } from '@switchyard/core';
-import type { RequestHeaders, ResponseHeaders, SyRequest, SyResponse, UpstreamRequest } from '@switchyard/core';
+import { ConfigError, IssueCollector, SwitchyardError, cidrContains, parseCidr, parseIp } from '@switchyard/core';
+import type { Cidr, RequestHeaders, ResponseHeaders, SyRequest, SyResponse, UpstreamRequest } from '@switchyard/core';
 import type { HeaderModifierConfig, PathRewriteConfig, RewriteConfig } from './config.js';
 import { connectionOptions, isHopByHop } from './headers.js';
 import {
@@ -26,7 +26,7 @@ import {
   stripUnsafeHeaderChars,
   tokenCase,
 } from './internal/encode.js';
-import { defaultPort, makeOrigin, parseAuthority, parseUpstream } from './internal/origin.js';
+import { defaultPort, isValidAuthority, makeOrigin, parseAuthority, parseUpstream } from './internal/origin.js';
 import type { Origin, UpstreamBase } from './internal/origin.js';
 import { isNormalizedPath } from './internal/path-check.js';
 import { compileRegexRewrite, prefixRewrite, regexRewrite, replaceFullPath, replaceTrimmedPrefixMatch, trimTrailingSlashes } from './path-rewrite.js';
@@ -137,7 +137,9 @@ export interface RewritePlan {
   /** @internal */ readonly host: HostOp;
   /** @internal */ readonly requestHeaders: CompiledModifier;
   /** @internal */ readonly responseHeaders: CompiledModifier;
-  /** @internal */ readonly forwardedMode: 'append' | 'overwrite' | 'off';
+  /** @internal */ readonly forwardedMode: 'trusted' | 'append' | 'overwrite' | 'off';
+  /** @internal `'trusted'` mode: who is a trusted proxy, and a bounded cache of peer address → trusted (not state). */
+  readonly forwardedTrust: { readonly cidrs: readonly Cidr[]; readonly hops: number; readonly peers: Map<string, boolean> };
   /** @internal */ readonly xForwarded: boolean;
   /** @internal */ readonly forwardedHeader: boolean;
   /** @internal */ readonly strictConnection: boolean;
@@ -314,8 +316,19 @@ export function compileRewrite(config: RewriteConfig): RewritePlan {
   const requestHeaders = compileModifier(config.requestHeaders, 'requestHeaders', issues, tpl, true);
   const responseHeaders = compileModifier(config.responseHeaders, 'responseHeaders', issues, tpl, false);
 
-  const fw = config.forwarded ?? { mode: 'append' as const };
-  if (!['append', 'overwrite', 'off'].includes(fw.mode)) issues.add('forwarded.mode', "must be 'append', 'overwrite' or 'off'");
+  const fw = config.forwarded ?? {};
+  const fwMode = fw.mode ?? 'trusted';
+  if (!['trusted', 'append', 'overwrite', 'off'].includes(fwMode)) issues.add('forwarded.mode', "must be 'trusted', 'append', 'overwrite' or 'off'");
+  const trustCidrs: Cidr[] = [];
+  (fw.trustedProxies ?? []).forEach((c, i) => {
+    const parsed = parseCidr(c);
+    if (parsed === undefined) issues.add(`forwarded.trustedProxies[${i}]`, `not an address or CIDR: ${JSON.stringify(c)}`);
+    else trustCidrs.push(parsed);
+  });
+  const trustHops = fw.trustedHops ?? 0;
+  if (!(Number.isInteger(trustHops) && trustHops >= 0)) issues.add('forwarded.trustedHops', 'must be an integer >= 0');
+  if (fw.trustedProxies !== undefined && fw.trustedHops !== undefined) issues.add('forwarded', 'trustedProxies and trustedHops are exclusive');
+  if (fwMode !== 'trusted' && (fw.trustedProxies !== undefined || fw.trustedHops !== undefined)) issues.add('forwarded.mode', "trustedProxies and trustedHops only apply to mode 'trusted'");
   const which = fw.headers ?? 'x-forwarded';
   if (!['x-forwarded', 'forwarded', 'both'].includes(which)) issues.add('forwarded.headers', "must be 'x-forwarded', 'forwarded' or 'both'");
   if (config.connectionHeader !== undefined && !['reject', 'ignore'].includes(config.connectionHeader)) issues.add('connectionHeader', "must be 'reject' or 'ignore'");
@@ -355,7 +368,8 @@ export function compileRewrite(config: RewriteConfig): RewritePlan {
     (url === undefined || (url.path.literal && (url.query === undefined || url.query.literal))) &&
     (query === undefined || (query.rename.size === 0 && query.add.length === 0 && query.set.every((q) => q.value.literal))) &&
     literalOnly(requestHeaders) &&
-    fw.mode !== 'append' &&
+    fwMode !== 'append' &&
+    (fwMode !== 'trusted' || (trustCidrs.length === 0 && trustHops === 0)) &&
     config.originalPathHeader === undefined;
 
   return Object.freeze({
@@ -369,7 +383,8 @@ export function compileRewrite(config: RewriteConfig): RewritePlan {
     host,
     requestHeaders,
     responseHeaders,
-    forwardedMode: fw.mode,
+    forwardedMode: fwMode,
+    forwardedTrust: Object.freeze({ cidrs: Object.freeze(trustCidrs), hops: trustHops, peers: new Map<string, boolean>() }),
     xForwarded: which !== 'forwarded',
     forwardedHeader: which !== 'x-forwarded',
     strictConnection: config.connectionHeader !== 'ignore',
@@ -528,6 +543,10 @@ export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteRes
 
   // 3. Redirect.
   if (plan.redirect !== undefined) return applyRedirect(plan, plan.redirect, input, scope);
+
+  // The client's Host goes upstream (as Host, X-Forwarded-Host or Forwarded host=): one that is
+  // not a valid host[:port] (`[::1`, `a b`, `x:99999`) is refused here, never forwarded verbatim.
+  if (req.authority !== '' && !isValidAuthority(req.authority)) return reject('invalid-authority', 'request Host is not a valid host[:port] (RFC 3986 §3.2.2)');
 
   // 4. Upstream.
   let base: UpstreamBase | undefined = plan.upstream;
@@ -878,6 +897,17 @@ function addForwarded(plan: RewritePlan, headers: Record<string, string>, req: S
   if ((client !== undefined && hasUnsafeHeaderChar(client)) || hasUnsafeHeaderChar(req.authority)) {
     return reject('unsafe-header', 'client address or authority contains CR, LF or NUL');
   }
+  // `'trusted'`: a peer that is not a trusted proxy does not get to say where the request came
+  // from. Envoy (`conn_manager_utility.cc`, `use_remote_address`): "If the prior hop is not a
+  // trusted proxy, overwrite any x-forwarded-proto value it set as untrusted." Here all four
+  // headers go, and this hop's values are written fresh. Deleting is the rare path: legitimate
+  // direct clients do not send these headers.
+  if (plan.forwardedMode === 'trusted' && !peerTrusted(plan, client)) {
+    if (headers['x-forwarded-for'] !== undefined) delete headers['x-forwarded-for'];
+    if (headers['x-forwarded-proto'] !== undefined) delete headers['x-forwarded-proto'];
+    if (headers['x-forwarded-host'] !== undefined) delete headers['x-forwarded-host'];
+    if (headers['forwarded'] !== undefined) delete headers['forwarded'];
+  }
   if (plan.xForwarded) {
     // Constant property names (not a shared helper with a name argument): each site stays a cheap named access.
     if (client !== undefined && client !== '') {
@@ -900,6 +930,24 @@ function addForwarded(plan: RewritePlan, headers: Record<string, string>, req: S
     appendForwarded(headers, 'forwarded', element);
   }
   return undefined;
+}
+
+/** Peer addresses remembered per plan (a cache: same answer either way), cleared when full. */
+const TRUSTED_PEER_CACHE_SIZE = 1024;
+
+/** Whether the request's peer (`clientAddress`) is a trusted proxy for the `'trusted'` mode. */
+function peerTrusted(plan: RewritePlan, client: string | undefined): boolean {
+  const trust = plan.forwardedTrust;
+  if (trust.hops > 0) return true;
+  if (trust.cidrs.length === 0 || client === undefined) return false;
+  let trusted = trust.peers.get(client);
+  if (trusted === undefined) {
+    const ip = parseIp(client);
+    trusted = ip !== undefined && trust.cidrs.some((c) => cidrContains(c, ip));
+    if (trust.peers.size >= TRUSTED_PEER_CACHE_SIZE) trust.peers.clear();
+    trust.peers.set(client, trusted);
+  }
+  return trusted;
 }
 
 function appendForwarded(headers: Record<string, string>, name: string, value: string): void {

@@ -27,6 +27,7 @@ export type { RouteTable, MatchOptions } from './route-table.js';
 export { compileRoutes, match } from './route-table.js';
 export type { NormalizeOptions, NormalizeResult, EscapedSlashesAction } from './normalize.js';
 export { normalizePath } from './normalize.js';
-export type { RegexSafety } from './regex-safety.js';
-export { checkRegexSafety } from './regex-safety.js';
+// The screen lives in core (the rewriter screens its regexes with it too); re-exported here unchanged.
+export type { RegexSafety } from '@switchyard/core';
+export { checkRegexSafety } from '@switchyard/core';
 export { Router } from './router.js';

@@ -28,7 +28,9 @@ describe('normalizePath', () => {
   });
 
   it('rejects what cannot be normalized safely', () => {
-    for (const p of ['', 'a', '*', '/a%', '/a%g1', '/a\\b', '/a\tb', '/a b', '/a\u007fb']) expect(normalizePath(p).kind).toBe('invalid');
+    for (const p of ['', 'a', '*', '/a%', '/a%g1', '/a\\b', '/a\tb', '/a b', '/a\u007fb', '/a#b', '/a#', '/#']) expect(normalizePath(p).kind).toBe('invalid');
+    expect(normalizePath('/admin#x')).toEqual({ kind: 'invalid', reason: "fragment ('#') in request path at offset 6" });
+    expect(normalizePath('/admin%23x')).toEqual({ kind: 'ok', path: '/admin%23x' });
   });
 
   it('options: keep or decode escaped slashes, no merge, no dot resolution', () => {

@@ -45,15 +45,15 @@ function isUnreserved(c: number): boolean {
 }
 
 /**
- * @internal True when `path` needs no work: no `%`, no `\`, no control characters or spaces, no `//`,
- * and no segment starting with `.`. This is the common case and costs one scan, no allocation.
+ * @internal True when `path` needs no work: no `%`, no `\`, no `#`, no control characters or spaces,
+ * no `//`, and no segment starting with `.`. This is the common case and costs one scan, no allocation.
  */
 export function isTrivial(path: string): boolean {
   const n = path.length;
   let prev = 0;
   for (let i = 0; i < n; i++) {
     const c = path.charCodeAt(i);
-    if (c <= 32 || c === 37 || c === 92 || c === 127) return false;
+    if (c <= 32 || c === 35 || c === 37 || c === 92 || c === 127) return false;
     if (prev === 47 && (c === 47 || c === 46)) return false;
     prev = c;
   }
@@ -63,7 +63,7 @@ export function isTrivial(path: string): boolean {
 /**
  * Normalizes a request path (without its query string) for matching.
  *
- * Defaults, in order: reject control characters and spaces; decode percent-escapes of
+ * Defaults, in order: reject control characters, spaces and `#` (a fragment); decode percent-escapes of
  * unreserved characters (`%61` → `a`, `%2E` → `.`) and upper-case the hex of the others
  * (`%2f` → `%2F`); reject a malformed escape; reject `%2F`, `%5C` and `\` (see
  * {@link NormalizeOptions.escapedSlashes}); merge slashes; resolve dot segments (never above the
@@ -91,6 +91,11 @@ export function normalizePath(path: string, options: NormalizeOptions = {}): Nor
   for (let i = 0; i < n; i++) {
     const c = path.charCodeAt(i);
     if (c <= 32 || c === 127) return { kind: 'invalid', reason: `control character or space at offset ${i}` };
+    // A fragment is never part of a request target (RFC 9112 §3.2, RFC 3986 §3.5), and frameworks
+    // cut the path at it (Express `/admin#x` runs the `/admin` handler): matching the raw text
+    // would let `/admin#x` skip a route on `/admin`. Envoy rejects it too (1.19.1,
+    // `http_reject_path_with_fragment`).
+    if (c === 35) return { kind: 'invalid', reason: `fragment ('#') in request path at offset ${i}` };
     if (c === 92) {
       if (slashes === 'reject') return { kind: 'invalid', reason: 'backslash in path' };
       out += slashes === 'decode' ? '/' : '\\';

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { checkRegexSafety as coreCheckRegexSafety } from '@switchyard/core';
 import { checkRegexSafety, compileRoutes, match } from './index.js';
 
 describe('checkRegexSafety', () => {
+  it('is core\'s screen, re-exported (the rewriter screens with the same function)', () => {
+    expect(checkRegexSafety).toBe(coreCheckRegexSafety);
+  });
+
   it.each([
     ['(a+)+$', 'nested quantifier'],
     ['(a*)*b', 'nested quantifier'],

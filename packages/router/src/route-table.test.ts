@@ -136,6 +136,22 @@ describe('path normalization before matching', () => {
     expect(['/a%zz', '/a%4', '/a\u0000b', '/a b', 'admin', ''].map(m)).toEqual(['400', '400', '400', '400', '400', '400']);
   });
 
+  it('regression: a "#" in the path or query is a 400, whichever matcher (static, template fast path, trie, catch-all) would see it', () => {
+    // Before: `/admin#x` was in normalized form, matched the catch-all, and Express/Fastify then ran `/admin`.
+    const all = table([
+      { id: 'admin', matches: [prefix('/admin')] },
+      { id: 'exact', matches: [{ path: { type: 'Exact', value: '/exact' } }] },
+      { id: 'user', matches: [tpl('/users/:id')] },
+      { id: 'files', matches: [tpl('/files/*rest')] },
+      { id: 'any', matches: [prefix('/')] },
+    ]);
+    for (const p of ['/admin#x', '/admin#', '/#/admin', '/exact#', '/users/1#x', '/users/#', '/files/a#b', '/x#', '/admin#/../x']) expect(all(p)).toBe('400');
+    expect(all('/admin')).toBe('admin');
+    // After the query too (Express ends the query at "#", Fastify keeps it: nothing to read two ways).
+    for (const r of [{ path: '/admin', query: 'x#y' }, { path: '/exact', query: '#' }, { path: '/users/1', query: 'a=1#&debug=1' }, { path: '/exact?a#b' }, { path: '/x?#' }]) expect(all(r)).toBe('400');
+    expect(all({ path: '/exact', query: 'a=%23' })).toBe('exact');
+  });
+
   it('escapedSlashes: keep treats %2F as a character inside a segment', () => {
     const k = compileRoutes({ routes: [{ matches: [tpl('/projects/:id')] }] }, { normalize: { escapedSlashes: 'keep' } });
     expect(match(k, req({ path: '/projects/group%2fname' }))).toMatchObject({ path: '/projects/group%2Fname', params: { id: 'group/name' } });

@@ -5,9 +5,8 @@
  * kubernetes-sigs/gateway-api `apis/v1/httproute_types.go`) and Envoy's first match in route
  * order (`route_components.proto`, `RouteMatch`), which Istio's VirtualService `http[]` shares.
  */
-import { ConfigError, IssueCollector, formatPath, parseCidr } from '@switchyard/core';
+import { ConfigError, IssueCollector, checkRegexSafety, formatPath, parseCidr } from '@switchyard/core';
 import type { Cidr, Rng } from '@switchyard/core';
-import { checkRegexSafety } from './regex-safety.js';
 import { isTrivial, normalizePath } from './normalize.js';
 import type { NormalizeOptions } from './normalize.js';
 import { compileCheck, hostOf } from './internal/conditions.js';
@@ -854,7 +853,8 @@ export interface MatchOptions {
 
 /**
  * Matches a request against a compiled table. Never throws for any request: a path that cannot
- * be normalized safely is `bad-request` (answer 400), no candidate is `no-route` (404).
+ * be normalized safely, or a `#` in the query, is `bad-request` (answer 400), no candidate is
+ * `no-route` (404).
  *
  * The path is normalized first (see {@link normalizePath}); `path` in the result is the
  * normalized path, which is what the rewriter and the upstream request must use.
@@ -871,6 +871,11 @@ export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: 
   const engine = table[ENGINE];
   const full = request.path;
   if (typeof full !== 'string') return NOT_A_STRING;
+  // A fragment is never part of a request target (RFC 9112 §3.2), and frameworks disagree on a
+  // `#` after the query (Express ends the query there, Fastify keeps it in the query string):
+  // a 400 leaves nothing for them to read differently. In the path, normalization refuses it.
+  const rawQuery = request.query;
+  if (rawQuery !== undefined && rawQuery.length !== 0 && rawQuery.indexOf('#') >= 0) return FRAGMENT_IN_QUERY;
   const ctx = engine.ctx;
   const any = engine.any;
   const only = engine.usesHosts || any === undefined ? undefined : methodMatcher(any, request.method);
@@ -907,6 +912,7 @@ export function match<T>(table: RouteTable<T>, request: MatchRequest, options?: 
     raw = raw.slice(0, q);
   }
   const qs = query ?? '';
+  if (rawQuery === undefined && qs.indexOf('#') >= 0) return FRAGMENT_IN_QUERY;
   if (!engine.usesHosts) {
     if (only === undefined) return noRoute(raw, engine);
     const n = normalizePath(raw, engine.normalize);
@@ -977,4 +983,5 @@ function noRoute<T>(raw: string, engine: Engine): MatchResult<T> {
 }
 
 const NOT_A_STRING: MatchResult<never> = Object.freeze({ kind: 'bad-request', reason: 'path must be a string' });
+const FRAGMENT_IN_QUERY: MatchResult<never> = Object.freeze({ kind: 'bad-request', reason: "fragment ('#') in request query" });
 const NO_REQUEST: MatchRequest = Object.freeze({ method: '', path: '' });

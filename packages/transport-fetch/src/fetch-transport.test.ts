@@ -132,6 +132,17 @@ describe('fetch transport - response mapping', () => {
     expect(await bytes(r.body)).toBe('hello');
   });
 
+  it("regression: the fields the upstream's Connection names are dropped with it (RFC 9110 §7.6.1)", async () => {
+    const headers = new Headers([
+      ['connection', 'close, X-Secret'],
+      ['x-secret', 'internal'],
+      ['x-public', 'yes'],
+    ]);
+    const f = fakeFetch(() => new Response('ok', { headers }));
+    const r = response(await createFetchTransport({ fetch: f.fetch }).send({ method: 'GET', path: '/', headers: {} }, endpoint, { signal: never() }));
+    expect(r.headers).toEqual({ 'x-public': 'yes', 'content-type': 'text/plain;charset=UTF-8' });
+  });
+
   it('send - a bodiless response (204) still yields an (empty) stream', async () => {
     const f = fakeFetch(() => new Response(null, { status: 204 }));
     const r = response(await createFetchTransport({ fetch: f.fetch }).send({ method: 'GET', path: '/', headers: {} }, endpoint, { signal: never() }));

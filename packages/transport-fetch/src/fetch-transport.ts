@@ -6,6 +6,7 @@
 import {
   SwitchyardError,
   onAbort,
+  removeConnectionOptions,
   type Endpoint,
   type EndpointPoolOptions,
   type EndpointPoolResult,
@@ -167,14 +168,17 @@ function requestHeaders(headers: UpstreamRequest['headers']): Record<string, str
 
 function responseHeaders(headers: Headers): ResponseHeaders {
   const out: Record<string, string | readonly string[]> = {};
+  let connection: string | undefined;
   headers.forEach((value, name) => {
     if (!DROPPED_RESPONSE.has(name) && name !== 'set-cookie') out[name] = value;
+    else if (name === 'connection') connection = value;
   });
   // fetch joins repeated headers with ", ", which corrupts set-cookie; getSetCookie() keeps them apart.
   const getSetCookie = (headers as { getSetCookie?: () => string[] }).getSetCookie;
   const cookies = typeof getSetCookie === 'function' ? getSetCookie.call(headers) : headers.get('set-cookie') === null ? [] : [headers.get('set-cookie')!];
   if (cookies.length > 0) out['set-cookie'] = cookies;
-  return out;
+  // RFC 9110 §7.6.1: the fields the upstream's `Connection` names go with it.
+  return connection === undefined ? out : removeConnectionOptions(out, connection);
 }
 
 type FetchBody = string | Uint8Array | ReadableStream<Uint8Array>;

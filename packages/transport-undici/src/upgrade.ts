@@ -332,10 +332,18 @@ function upgradeHeaders(rewritten: Readonly<Record<string, string | undefined>>,
 /** Status line and headers of a relayed upstream answer. */
 function head101OrOther(status: number, message: string | undefined, rawHeaders: readonly string[], close: boolean): string {
   let s = `HTTP/1.1 ${status} ${message ?? STATUS_CODES[status] ?? ''}\r\n`;
+  // A relayed answer drops the upstream's Connection, and with it the fields it names (RFC 9110 §7.6.1).
+  let named: Set<string> | undefined;
+  if (close) {
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
+      for (const option of rawHeaders[i + 1]!.split(',')) (named ??= new Set()).add(option.trim().toLowerCase());
+    }
+  }
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     // A 101's Connection/Upgrade pair is the handshake itself: keep it. Other answers are close-delimited.
-    if (close && DROP_ON_RELAY.has(name.toLowerCase())) continue;
+    if (close && (DROP_ON_RELAY.has(name.toLowerCase()) || named?.has(name.toLowerCase()) === true)) continue;
     s += `${name}: ${rawHeaders[i + 1]!}\r\n`;
   }
   if (close) s += 'Connection: close\r\n';

@@ -236,7 +236,8 @@ describe('attachUpgrade - proxying WebSocket upgrades', () => {
   });
 
   it('relays a non-101 upstream answer as a response and reports its status', async () => {
-    const plain = createServer((_req, res) => res.writeHead(403, { 'x-why': 'nope' }).end('forbidden'));
+    // Also a regression for RFC 9110 §7.6.1: the fields the upstream's Connection names are not relayed.
+    const plain = createServer((_req, res) => res.writeHead(403, { 'x-why': 'nope', connection: 'close, X-Secret', 'x-secret': 'internal' }).end('forbidden'));
     const port = await listen(plain);
     cleanups.push(() => new Promise<void>((resolve) => plain.close(() => resolve())));
     const lr = leastRequest([createEndpoint({ id: 'p', url: `http://127.0.0.1:${port}` })]);
@@ -244,6 +245,7 @@ describe('attachUpgrade - proxying WebSocket upgrades', () => {
     const r = await refused(`${front.url}/ws`);
     expect(r.status).toBe(403);
     expect(r.headers['x-why']).toBe('nope');
+    expect(r.headers['x-secret']).toBeUndefined();
     expect(r.body).toBe('forbidden');
     await r.socketClosed;
     expect(lr.released).toEqual([expect.objectContaining({ kind: 'response', status: 403 })]);

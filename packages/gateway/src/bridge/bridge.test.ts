@@ -204,6 +204,42 @@ describe('node bridge', () => {
     expect(req.query).toBe('id=1');
   });
 
+  it.each([
+    // [target, path, query, authority]: as Express (parseurl), find-my-way and Hono split it.
+    ['/a?b=1', '/a', 'b=1', 'h'],
+    ['/a?', '/a', '', 'h'],
+    ['/a?x#y', '/a', 'x#y', 'h'],
+    ['/a?#', '/a', '#', 'h'],
+    ['/a#x', '/a#x', '', 'h'],
+    ['/a#x?y', '/a#x', 'y', 'h'],
+    ['/a;b?c', '/a;b', 'c', 'h'],
+    ['http://Example.com:8080/a?b', '/a', 'b', 'example.com:8080'],
+    ['HTTPS://e.com', '/', '', 'e.com'],
+    ['http://e.com?q', '/', 'q', 'e.com'],
+    ['http://e.com//a', '//a', '', 'e.com'],
+    ['http://e.com#/admin', '/#/admin', '', 'e.com'],
+    ['http://e.com/a?b#c', '/a', 'b#c', 'e.com'],
+    ['http://u@e.com/a', 'http://u@e.com/a', '', 'h'],
+    ['ftp://e.com/a', 'ftp://e.com/a', '', 'h'],
+    ['http:///a', 'http:///a', '', 'h'],
+    ['*', '*', '', 'h'],
+  ])('splits the target %s as the frameworks do (a "#" left for the router to refuse): path %s, query %s, authority %s', (url, path, query, authority) => {
+    const r = fromNodeRequest(nodeRequest({ url, headers: { host: 'h' } }));
+    expect([r.path, r.query, r.authority]).toEqual([path, query, authority]);
+  });
+
+  it('semicolonDelimiter: ";" ends the path as in find-my-way, and the rest is the query', () => {
+    const r = fromNodeRequest(nodeRequest({ url: '/a;b=1?c', headers: {} }), { semicolonDelimiter: true });
+    expect([r.path, r.query]).toEqual(['/a', 'b=1?c']);
+    expect(fromNodeRequest(nodeRequest({ url: '/a?x;y', headers: {} }), { semicolonDelimiter: true }).query).toBe('x;y');
+  });
+
+  it("regression: a response's Connection header is not written, nor the fields it names", async () => {
+    const res = nodeResponse();
+    await writeNodeResponse(res, { status: 200, headers: { connection: 'close, x-secret', 'x-secret': 'internal', 'x-public': 'yes', 'set-cookie': ['a=1'] }, body: 'ok' });
+    expect(res.state.headers).toEqual({ 'x-public': 'yes', 'set-cookie': ['a=1'] });
+  });
+
   it('writes status, headers and a streamed body, waiting on drain for back-pressure', async () => {
     const res = nodeResponse({ highWater: 1 });
     const done = writeNodeResponse(res, {

@@ -4,7 +4,7 @@
  * servers exist (Node, Bun, Deno's compat layer). Express and Fastify (`request.raw`,
  * `reply.raw`) hand these objects over as they are.
  */
-import { createLightAbortController, type AbortSignalLike, type SyRequest, type SyResponse } from '@switchyard/core';
+import { createLightAbortController, removeConnectionOptions, type AbortSignalLike, type SyRequest, type SyResponse } from '@switchyard/core';
 import { lowerCased, NO_ATTRIBUTES, upperCased } from '../request-shape.js';
 
 /** The part of `http.IncomingMessage` the bridge reads. */
@@ -67,17 +67,90 @@ export interface FromNodeOptions {
   readonly clientAddress?: string | undefined;
   /** The request target to use instead of `req.url` (Express's `originalUrl` under a mount path). */
   readonly url?: string | undefined;
+  /**
+   * `;` also ends the path, and what follows is the query (find-my-way's `useSemicolonDelimiter`,
+   * which Fastify exposes as `routerOptions.useSemicolonDelimiter`). Default false, as Express,
+   * Hono and Fastify 5 by default: there `/admin;x` is its own path.
+   */
+  readonly semicolonDelimiter?: boolean | undefined;
+}
+
+/** A request target split into what routing reads. */
+interface SplitTarget {
+  readonly path: string;
+  readonly query: string;
+  /** The authority of an absolute-form target (RFC 9112 §3.2.2), or undefined. */
+  readonly authority: string | undefined;
+}
+
+/** `scheme://` at the start of a target: the absolute form (RFC 3986 §3.1 scheme syntax). */
+const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+
+/**
+ * Splits a request target the way the frameworks that hand it over do, so that a decision made
+ * on `path` is about the handler the framework will run:
+ * - origin form: the path ends at the first `?` (Express's `parseurl`, find-my-way, Hono's
+ *   `getPath`); with `semicolonDelimiter`, at the first `?` or `;` (find-my-way).
+ * - absolute form `http(s)://host/path?query` (RFC 9112 §3.2.2, which Express, Fastify and Hono
+ *   all route by its path): the path and query after the authority (`/` when empty), and the
+ *   authority replaces `Host`, as the RFC requires of the server. Any other scheme, or userinfo in
+ *   the authority (RFC 9110 §4.2.4: an error), leaves the target whole, so routing answers 400.
+ * - `#`: a fragment is never part of a request target (RFC 9112 §3.2), yet Express, Fastify and
+ *   Hono cut the path at it (`/admin#x` runs `/admin`), and after a `?` Express ends the query
+ *   there while Fastify keeps it in the query string. It is left in place (path or query), and
+ *   the router refuses it with 400, as Envoy does since 1.19.1, instead of deciding on a
+ *   path or query no framework reads the same way.
+ */
+function splitTarget(url: string, semicolon: boolean): SplitTarget {
+  let start = 0;
+  let authority: string | undefined;
+  if (url.charCodeAt(0) !== 47) {
+    const m = ABSOLUTE_FORM.exec(url);
+    if (m === null) return { path: url, query: '', authority: undefined };
+    const scheme = (m[1] as string).toLowerCase();
+    const from = m[0].length;
+    let end = from;
+    while (end < url.length) {
+      const c = url.charCodeAt(end);
+      if (c === 47 || c === 63 || c === 35) break;
+      end++;
+    }
+    authority = url.slice(from, end);
+    if ((scheme !== 'http' && scheme !== 'https') || authority === '' || authority.includes('@')) return { path: url, query: '', authority: undefined };
+    start = end;
+  }
+  let q = url.indexOf('?', start);
+  if (semicolon) {
+    const sc = url.indexOf(';', start);
+    if (sc >= 0 && (q < 0 || sc < q)) q = sc;
+  }
+  // A `#` stays where it is, in the path or in the query: the router refuses either (400).
+  const path = q < 0 ? url.slice(start) : url.slice(start, q);
+  return { path: path === '' ? '/' : path.charCodeAt(0) === 47 ? path : `/${path}`, query: q < 0 ? '' : url.slice(q + 1), authority };
 }
 
 /**
  * Converts a Node request into a {@link SyRequest}, without copying headers (Node already
- * lower-cases them and joins repeats). The body streams from the request itself.
+ * lower-cases them and joins repeats). The body streams from the request itself. The target is
+ * split as Express, Fastify and Hono split it (see `splitTarget`): decide mode must decide on
+ * the path whose handler the framework runs; a `#` stays in the path or query (the router's 400).
  */
 export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions = {}): SyRequest {
   const url = options.url ?? req.url ?? '/';
+  let path: string;
+  let query = '';
+  let targetAuthority: string | undefined;
+  // The common target (origin form, no `;` split) costs one scan and no allocation beyond the slices.
   const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const query = q < 0 ? '' : url.slice(q + 1);
+  if (url.charCodeAt(0) === 47 && options.semicolonDelimiter !== true) {
+    path = q < 0 ? url : url.slice(0, q);
+    if (q >= 0) query = url.slice(q + 1);
+  } else {
+    const t = splitTarget(url, options.semicolonDelimiter === true);
+    path = t.path;
+    query = t.query;
+    targetAuthority = t.authority;
+  }
   const headers = req.headers as Record<string, string | readonly string[] | undefined>;
   let flat: Record<string, string | undefined> | undefined;
   if (req.rawHeaders !== undefined) {
@@ -100,7 +173,7 @@ export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions =
   return {
     method,
     scheme: options.scheme ?? (req.socket?.encrypted === true ? 'https' : 'http'),
-    authority: lowerCased(typeof host === 'string' ? host : String(host ?? '')),
+    authority: lowerCased(targetAuthority ?? (typeof host === 'string' ? host : String(host ?? ''))),
     path,
     query,
     headers: flat ?? (headers as Record<string, string | undefined>),
@@ -113,8 +186,20 @@ export function fromNodeRequest(req: NodeRequestLike, options: FromNodeOptions =
 /**
  * Response headers as Node's `writeHead` (or a framework's `reply.headers`) takes them: the
  * object itself unless a value is `undefined` (Node would throw), then a copy without those.
+ * A `Connection` header (an upstream's, passed on by a transport or a hand-built response) is
+ * dropped with the fields it names (RFC 9110 §7.6.1): it describes another connection, and
+ * `Connection: close, x-secret` must not deliver `x-secret`.
  */
 export function nodeHeaders(headers: SyResponse['headers']): Record<string, string | string[]> {
+  const connection = headers['connection'];
+  if (connection !== undefined) {
+    const out: Record<string, string | string[]> = {};
+    for (const n in headers) {
+      const v = headers[n];
+      if (v !== undefined && n !== 'connection') out[n] = v as string | string[];
+    }
+    return removeConnectionOptions(out, connection);
+  }
   for (const name in headers) {
     if (headers[name] !== undefined) continue;
     const out: Record<string, string | string[]> = {};

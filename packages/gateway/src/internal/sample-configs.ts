@@ -218,7 +218,7 @@ export const SMALL_CONFIGS: readonly GatewayConfig[] = [
   {
     selection: 'first-match',
     clientIdentity: { trustedHops: 1, header: 'forwarded' },
-    routes: [{ name: 'r', backends: [{ upstream: 'u' }], limits: ['l'], rewrite: { host: 'preserve', forwarded: { mode: 'overwrite' } } }],
+    routes: [{ name: 'r', backends: [{ upstream: 'u' }], limits: ['l'], rewrite: { host: 'preserve', forwarded: { mode: 'trusted', trustedHops: 1 } } }],
     upstreams: { u: { endpoints: [{ url: 'http://10.0.0.1:80' }], balancer: { policy: 'random' } } },
     limits: { l: { key: [{ header: 'x-a' }, 'route'], policy: { maxTokens: 5, fillIntervalMs: 1000 } } },
   },

@@ -1,4 +1,5 @@
 /** Parsing of configured upstream URLs and of request authorities. */
+import { parseIp } from '@switchyard/core';
 
 /** A parsed origin: scheme, lower-cased host, explicit or default port. */
 export interface Origin {
@@ -41,6 +42,66 @@ export function parseAuthority(authority: string): { host: string; port: number 
   }
   if (!(HOSTNAME.test(host) || IPV6.test(host))) return null;
   return { host, port };
+}
+
+/**
+ * RFC 3986 §3.2.2 reg-name characters: unreserved (`A-Z a-z 0-9 - . _ ~`), sub-delims
+ * (`! $ & ' ( ) * + , ; =`) and `%` (checked as pct-encoded by the caller).
+ */
+function isRegNameChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) ||
+    c === 45 || c === 46 || c === 95 || c === 126 || // - . _ ~
+    c === 33 || c === 36 || (c >= 38 && c <= 44) || c === 59 || c === 61 // ! $ & ' ( ) * + , ; =
+  );
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/**
+ * Whether a request's `Host` is `uri-host [ ":" port ]` (RFC 9110 §7.2 over RFC 3986 §3.2.2-3):
+ * a non-empty reg-name (unreserved, sub-delims, pct-encoded; IPv4 is a reg-name syntactically) or
+ * a bracketed IPv6 address (no zone), and a port of 0-65535 when the `:` is there (`host:` with an
+ * empty port is valid RFC 3986). One char-code scan, no allocation for a reg-name.
+ * Refused: `[::1`, `a b`, `x:99999`, `:80`, `a@b`, control characters, anything non-ASCII.
+ */
+export function isValidAuthority(a: string): boolean {
+  const n = a.length;
+  let i = 0;
+  if (n > 0 && a.charCodeAt(0) === 91) {
+    // IP-literal: `[` IPv6address `]` (IPvFuture is left out: no HTTP stack sends it).
+    const close = a.indexOf(']');
+    if (close < 0) return false;
+    const inner = a.slice(1, close);
+    for (let k = 0; k < inner.length; k++) {
+      const c = inner.charCodeAt(k);
+      if (!(isHex(c) || c === 58 || c === 46)) return false; // no zone (`%25`), no spaces
+    }
+    if (!inner.includes(':') || parseIp(inner) === undefined) return false;
+    i = close + 1;
+  } else {
+    for (; i < n; i++) {
+      const c = a.charCodeAt(i);
+      if (c === 58) break;
+      if (c === 37) {
+        if (i + 2 >= n || !isHex(a.charCodeAt(i + 1)) || !isHex(a.charCodeAt(i + 2))) return false;
+        i += 2;
+      } else if (!isRegNameChar(c)) return false;
+    }
+    if (i === 0) return false; // RFC 9110 §4.2.1: an http(s) URI's host is never empty
+  }
+  if (i === n) return true;
+  if (a.charCodeAt(i) !== 58) return false;
+  let port = 0;
+  for (let j = i + 1; j < n; j++) {
+    const c = a.charCodeAt(j);
+    if (c < 48 || c > 57) return false;
+    port = port * 10 + (c - 48);
+    if (port > 65535) return false;
+  }
+  return true;
 }
 
 export function makeOrigin(scheme: 'http' | 'https', host: string, port: number): Origin {

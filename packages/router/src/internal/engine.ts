@@ -318,7 +318,7 @@ export function walk(node: TrieNode, s: number, ctx: Ctx): void {
       for (; e < len; e++) {
         const c = path.charCodeAt(e);
         if (c === 47) break;
-        if (c <= 32 || c === 37 || c === 63 || c === 92 || c === 127) clean = false;
+        if (c <= 32 || c === 35 || c === 37 || c === 63 || c === 92 || c === 127) clean = false;
       }
       if (!clean) ctx.dirty++;
       if (!node.hasTail) {
@@ -352,7 +352,7 @@ export function cleanFrom(path: string, from: number): boolean {
   let prev = from > 0 ? 47 : 0;
   for (let i = from; i < n; i++) {
     const c = path.charCodeAt(i);
-    if (c <= 32 || c === 37 || c === 63 || c === 92 || c === 127) return false;
+    if (c <= 32 || c === 35 || c === 37 || c === 63 || c === 92 || c === 127) return false;
     if (prev === 47 && (c === 47 || c === 46)) return false;
     prev = c;
   }

@@ -25,9 +25,9 @@ export interface FastRe {
 
 /**
  * Characters a path in normalized form (and without a query) never holds unencoded: controls,
- * space, `%`, `?`, `\`, DEL (the test of `isTrivial`, plus `?`).
+ * space, `#`, `%`, `?`, `\`, DEL (the test of `isTrivial`, plus `?`).
  */
-const UNCLEAN = String.raw`\x00-\x20%?\\\x7f`;
+const UNCLEAN = String.raw`\x00-\x20#%?\\\x7f`;
 /** A parameter value in normalized form: non-empty, no `/`, not starting with `.`. */
 const VALUE = `[^${UNCLEAN}/.][^${UNCLEAN}/]*`;
 /** A catch-all rest in normalized form: segments as above, possibly a trailing `/`, or nothing. */

@@ -44,6 +44,11 @@ describe('responseHeadersFromRaw', () => {
     expect(headers).toEqual({ 'set-cookie': ['a=1', 'b=2'], etag: '"x"' });
   });
 
+  it("regression: the fields the upstream's Connection names are dropped with it (RFC 9110 §7.6.1)", () => {
+    expect(responseHeadersFromRaw(raw('Connection', 'close, X-Secret', 'X-Secret', 'internal', 'connection', 'x-b', 'X-B', '1', 'X-Public', 'yes'))).toEqual({ 'x-public': 'yes' });
+    expect(responseHeadersFromRaw(raw('Connection', 'keep-alive', 'X-Public', 'yes'))).toEqual({ 'x-public': 'yes' });
+  });
+
   it('lower-cases names, keeps latin1 values byte for byte, and a third repeat joins the array', () => {
     expect(responseHeadersFromRaw(raw('X-A', '1', 'x-a', '2', 'X-a', '3', 'X-Latin', 'caf\u00e9'))).toEqual({ 'x-a': ['1', '2', '3'], 'x-latin': 'caf\u00e9' });
   });

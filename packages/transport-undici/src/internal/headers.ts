@@ -1,5 +1,5 @@
 import { util } from 'undici';
-import type { RequestHeaders, ResponseHeaders } from '@switchyard/core';
+import { removeConnectionOptions, type RequestHeaders, type ResponseHeaders } from '@switchyard/core';
 
 /**
  * Request headers the transport never hands to undici. They describe the downstream
@@ -32,14 +32,20 @@ export function requestHeaders(headers: RequestHeaders, bodyKind: 'none' | 'byte
 
 /**
  * Response headers straight from undici's raw `[name, value, …]` buffers, names lower-cased,
- * repeats kept as arrays (as undici's own `parseHeaders`), connection-level ones left out.
+ * repeats kept as arrays (as undici's own `parseHeaders`), connection-level ones left out, and
+ * with them the fields the upstream's `Connection` names (RFC 9110 §7.6.1): dropping
+ * `Connection` alone would deliver `Connection: close, x-secret`'s `x-secret` to the client.
  */
 export function responseHeadersFromRaw(raw: readonly (Uint8Array | string)[]): ResponseHeaders {
   const out: Record<string, string | string[]> = {};
+  let connection: string | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = util.headerNameToString(raw[i] as Buffer);
-    if (DROPPED_RESPONSE.has(name)) continue;
     const v = raw[i + 1] as Buffer | string;
+    if (DROPPED_RESPONSE.has(name)) {
+      if (name === 'connection') connection = (connection === undefined ? '' : `${connection},`) + (typeof v === 'string' ? v : v.toString('latin1'));
+      continue;
+    }
     const value = typeof v === 'string' ? v : v.toString('latin1');
     const prev = out[name];
     if (name === '__proto__') {
@@ -50,5 +56,5 @@ export function responseHeadersFromRaw(raw: readonly (Uint8Array | string)[]): R
     else if (typeof prev === 'string') out[name] = [prev, value];
     else prev.push(value);
   }
-  return out;
+  return connection === undefined ? out : removeConnectionOptions(out, connection);
 }

@@ -17,8 +17,11 @@
  * 4. overlapping adjacent quantifiers: two variable-length parts of one sequence where the
  *    first can absorb everything between them and the start of the second (`.*.*=`,
  *    `\d+\d+x`, `.*a.*b`, `.*-v1-.*`). Write `[^/]*` instead of `.*` between literals.
+ * 5. with `search` (a pattern searched for, not fully matched): an unbounded repeat in a
+ *    pattern not anchored with a leading `^` (`x[^/]*y`): each start position is an attempt.
  *
- * What passes runs in time linear in the input (times the pattern size) on V8's backtracker.
+ * What passes runs in time linear in the input (times the pattern size) on V8's backtracker,
+ * for a full match (the router's `^(?:…)$`) and, with `search`, for a search.
  */
 
 /** A set of characters: one flag per ASCII code, plus one for "any non-ASCII character". */
@@ -460,6 +463,33 @@ function check(n: Node): void {
   }
 }
 
+/** Options of {@link checkRegexSafety}. */
+export interface RegexSafetyOptions {
+  /** The pattern runs with the `i` flag (case variants then count as overlapping). */
+  readonly ignoreCase?: boolean;
+  /**
+   * The pattern is searched for (`replace` / `exec` with `g`), not matched against the whole
+   * input as the router does: then an unbounded repeat needs a leading `^` (see the rule in
+   * the module comment). The rewriter's `RegexRewrite` sets it.
+   */
+  readonly search?: boolean;
+}
+
+/** Whether a repeat without an upper bound (`*`, `+`, `{n,}`) occurs anywhere in the tree. */
+function unbounded(n: Node): boolean {
+  switch (n.t) {
+    case 'chars':
+    case 'empty':
+      return false;
+    case 'seq':
+      return n.items.some(unbounded);
+    case 'alt':
+      return n.alts.some(unbounded);
+    case 'repeat':
+      return n.max === Infinity || unbounded(n.body);
+  }
+}
+
 /**
  * The outcome of {@link checkRegexSafety}: `safe`, or why the pattern could backtrack
  * super-linearly (or is not a regular expression at all).
@@ -472,16 +502,17 @@ export type RegexSafety = { readonly kind: 'safe' } | { readonly kind: 'unsafe';
  * pattern that passes can take super-linear time on V8.
  *
  * Use it to validate operator config before compiling it (the router calls it for every
- * path, header and query regex).
+ * path, header and query regex, the rewriter for every `RegexRewrite` pattern). Lives in core so
+ * both screen with one rule and one wording; `@switchyard/router` re-exports it.
  *
  * @example
  * ```ts
- * import { checkRegexSafety } from '@switchyard/router';
+ * import { checkRegexSafety } from '@switchyard/core';
  * checkRegexSafety('/users/[0-9]+');  // { kind: 'safe' }
  * checkRegexSafety('(a+)+$');         // { kind: 'unsafe', reason: 'nested quantifier: ...' }
  * ```
  */
-export function checkRegexSafety(source: string, options: { ignoreCase?: boolean } = {}): RegexSafety {
+export function checkRegexSafety(source: string, options: RegexSafetyOptions = {}): RegexSafety {
   try {
     new RegExp(source, options.ignoreCase ? 'i' : '');
   } catch (e) {
@@ -491,6 +522,12 @@ export function checkRegexSafety(source: string, options: { ignoreCase?: boolean
     let tree = new Parser(source).parse();
     if (options.ignoreCase) tree = fold(tree);
     check(tree);
+    // A search tries a match at every start position: linear per attempt is quadratic in total
+    // as soon as one attempt can run to the end of the input (`x[^/]*y` on 16 KB of `x`: half a
+    // second). Anchored at the start, only position 0 gets further than one character.
+    if (options.search === true && !(source.startsWith('^') && tree.t !== 'alt') && unbounded(tree)) {
+      throw new Unsafe('an unanchored pattern with an unbounded repeat is searched at every position (quadratic time): start it with "^" or bound the repeat ({0,n})');
+    }
     return { kind: 'safe' };
   } catch (e) {
     if (e instanceof Unsafe) return { kind: 'unsafe', reason: e.message };
