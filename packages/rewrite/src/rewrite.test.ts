@@ -355,3 +355,32 @@ describe('applyRewrite - redirects', () => {
     expect(rejected(r)).toBe('invalid-authority');
   });
 });
+
+describe('applyRewrite - the final request is sendable (core checkSendable)', () => {
+  const tpl = compileRewrite({ requestHeaders: { set: { 'x-tenant': '${headers.x-raw}' } }, forwarded: { mode: 'off' } });
+  const cases: readonly [string, Partial<SyRequest>][] = [
+    ['a control character copied into a templated header', { headers: { 'x-raw': 'a\u0001b' } }],
+    ['DEL copied into a templated header', { headers: { 'x-raw': 'a\u007f' } }],
+    ['a code point above U+00FF in a templated header', { headers: { 'x-raw': 'caf\u0101' } }],
+    ['a control character in a header passed through', { headers: { 'x-other': '\u0007' } }],
+    ['a Host undici refuses', { authority: '[::1' }],
+    ['a path with a code point above U+00FF', { path: '/\u0101' }],
+  ];
+  for (const [name, over] of cases) {
+    it(`rejects ${name}: 400 SY_BAD_REQUEST, a message naming the field, never the bytes`, () => {
+      for (const plan of [tpl, compileRewrite({ requestHeaders: { set: { 'x-tenant': '${headers.x-raw}' } }, unsafeHeaders: 'strip' })]) {
+        const r = applyRewrite(plan, { request: req(over), upstream: 'http://b.internal' });
+        if (r.kind === 'rejected' && r.reason === 'path-not-normalized') continue; // the path case may be refused earlier
+        expect(rejected(r)).toBe('unsendable');
+        if (r.kind !== 'rejected') return;
+        expect(r.error.code).toBe('SY_BAD_REQUEST');
+        expect(r.error.message).toMatch(/^the upstream request (header x-(tenant|other|raw)|host|path) cannot be sent: /);
+        expect(r.error.message).not.toMatch(/[\u0000-\u001f\u007f\u0101]|\[::1/);
+      }
+    });
+  }
+  it('a latin1 value and an IPv6 Host are still forwarded', () => {
+    const r = applyRewrite(tpl, { request: req({ authority: '[::1]:8080', headers: { 'x-raw': 'caf\u00e9' } }), upstream: 'http://b.internal' });
+    expect(r.kind === 'forward' && r.request.headers).toEqual({ 'x-raw': 'caf\u00e9', 'x-tenant': 'caf\u00e9', host: '[::1]:8080' });
+  });
+});

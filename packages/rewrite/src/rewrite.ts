@@ -11,7 +11,7 @@
  * 5. rewrite the path, prepend the upstream base path, verify the result is normalized;
  * 6. query operations; 7. forwarding headers; 8. request header modifiers; 9. `Host`.
  */
-import { ConfigError, IssueCollector, SwitchyardError } from '@switchyard/core';
+import { ConfigError, IssueCollector, SwitchyardError, checkSendable, describeUnsendable } from '@switchyard/core';
 import type { RequestHeaders, ResponseHeaders, SyRequest, SyResponse, UpstreamRequest } from '@switchyard/core';
 import type { HeaderModifierConfig, PathRewriteConfig, RewriteConfig } from './config.js';
 import { connectionOptions, isHopByHop } from './headers.js';
@@ -66,6 +66,7 @@ export type RewriteRejectReason =
   | 'invalid-connection-header'
   | 'upstream-not-allowed'
   | 'invalid-authority'
+  | 'unsendable'
   | 'no-upstream';
 
 /** The result of {@link applyRewrite}: a tagged union, never an exception. */
@@ -635,6 +636,12 @@ export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteRes
     req.body === undefined
       ? { method: req.method, path: query === '' ? path : `${path}?${query}`, headers }
       : { method: req.method, path: query === '' ? path : `${path}?${query}`, headers, body: req.body };
+  // 10. The one definition of a sendable request (core's `checkSendable`, undici's rules): what
+  // the client put in the path, a templated header or the Host may still be something the HTTP
+  // client refuses (a control character, DEL, a code point above U+00FF, `[::1`). The client's
+  // fault: answered 400 here, before anything is sent or any endpoint is blamed.
+  const unsendable = checkSendable(upstreamRequest);
+  if (unsendable !== undefined) return reject('unsendable', describeUnsendable(unsendable));
   // `target.target` is a frozen UpstreamTarget built when the origin was parsed: no copy per request.
   return { kind: 'forward', upstream: target.target, request: upstreamRequest };
 }
