@@ -384,3 +384,27 @@ describe('applyRewrite - the final request is sendable (core checkSendable)', ()
     expect(r.kind === 'forward' && r.request.headers).toEqual({ 'x-raw': 'caf\u00e9', 'x-tenant': 'caf\u00e9', host: '[::1]:8080' });
   });
 });
+
+describe('applyRewrite - property: whatever the client sends, a forwarded request is sendable', () => {
+  it('checkSendable(result.request) is undefined for every forward, in reject and strip modes, with and without forwarding headers', async () => {
+    const { checkSendable } = await import('@switchyard/core');
+    const fc = (await import('fast-check')).default;
+    const text = fc.string({ unit: fc.oneof(fc.integer({ min: 0, max: 0x17f }).map((c) => String.fromCharCode(c)), fc.constantFrom('[', ']', ':', '/', '%')), maxLength: 10 });
+    const plans = [
+      compileRewrite({ requestHeaders: { set: { 'x-tenant': '${headers.x-raw}', 'x-id': '${params.id}' } }, originalPathHeader: 'x-original-path', path: { type: 'Template', template: '/up/${params.id}' } }),
+      compileRewrite({ requestHeaders: { add: { 'x-tenant': '${headers.x-raw}' } }, unsafeHeaders: 'strip', forwarded: { mode: 'off' } }),
+      compileRewrite({ forwarded: { mode: 'append', headers: 'both' }, query: { set: { q: '${headers.x-raw}' } } }),
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(0, 1, 2), text, text, text, text, text, (i, raw, id, authority, other, client) => {
+        const r = applyRewrite(plans[i]!, {
+          request: req({ authority, clientAddress: client, headers: { 'x-raw': raw, 'x-other': other }, path: '/p' }),
+          params: { id },
+          upstream: 'http://b.internal',
+        });
+        if (r.kind === 'forward') expect(checkSendable(r.request)).toBeUndefined();
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+});
