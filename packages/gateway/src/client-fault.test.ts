@@ -23,7 +23,7 @@ const CONFIG: GatewayConfig = {
       name: 'r',
       matches: [{ path: { type: 'PathPrefix', value: '/' } }],
       backends: [{ upstream: 'u' }],
-      retry: { numRetries: 3, retryOn: ['5xx', 'connect-failure', 'reset', 'gateway-error'], budget: { percentCanRetry: 20, minRetriesPerSecond: 10 } },
+      retry: { numRetries: 3, retryOn: ['5xx', 'connect-failure', 'reset', 'gateway-error'], budget: { ratio: 0.2, minRetriesPerSecond: 10 } },
       rewrite: { requestHeaders: { set: { 'x-tenant': '${headers.x-raw}' } } },
     },
   ],

@@ -47,7 +47,7 @@ async function gatewayTo(url: string): Promise<Gateway> {
           rewrite: { requestHeaders: { set: { 'x-tenant': '${headers.x-raw}' } } },
         },
       ],
-      upstreams: { app: { endpoints: [{ url }], circuitBreaker: { maxRequests: 1_000 }, outlierDetection: { consecutive5xx: 3 } } },
+      upstreams: { app: { endpoints: [{ url }], circuitBreaker: { policy: { kind: 'consecutive', maxFailures: 5 } }, outlierDetection: { consecutive5xx: 3 } } },
     },
     { transport: createUndiciTransport({ connections: 16 }) },
   );
