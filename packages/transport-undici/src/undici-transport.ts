@@ -118,6 +118,9 @@ const DEFAULT_IDLE_POOL_TIMEOUT_MS = 60_000;
  *   buffered. Breaking out of `for await` releases it too.
  * - Aborting with a `TimeoutError` reason (`AbortSignal.timeout(ms)`) yields `timeout`;
  *   any other reason yields `canceled`.
+ * - A request undici would refuse (core's `checkSendable(request, 'undici')`) resolves to
+ *   `invalid-request` without touching a pool; a refusal undici makes anyway, or a throw from
+ *   `dispatch`, resolves to `local`. Neither ever leaves a pool waiting for a drain.
  * - `connection`, `keep-alive`, `transfer-encoding`, `upgrade` and `expect` request headers are
  *   dropped (undici owns the upstream connection); the same connection-level response
  *   headers are dropped too, so an adapter never re-sends `transfer-encoding: chunked`.
