@@ -14,7 +14,9 @@
  * sent on one-shot connections (the parser closes the connection after its 400).
  *
  * Cost: pipelined batches over a few keep-alive connections, fast-check generating strings from
- * small alphabets; see the report / docs/guides/security.md for the measured run time.
+ * small alphabets. Measured 2026-12-07 on the shared 2-core machine at a load average of ≈ 10:
+ * 35.5 s wall for the 100 000 requests, 21.6 s of CPU in the test process (client, front server,
+ * gateway and upstreams all run in it), heap +1.7 MB, no handle left.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';

@@ -47,7 +47,7 @@ async function gatewayTo(url: string): Promise<Gateway> {
           rewrite: { requestHeaders: { set: { 'x-tenant': '${headers.x-raw}' } } },
         },
       ],
-      upstreams: { app: { endpoints: [{ url }], circuitBreaker: { policy: { kind: 'consecutive', maxFailures: 5 } }, outlierDetection: { consecutive5xx: 3 } } },
+      upstreams: { app: { endpoints: [{ id: 'e0', url }], circuitBreaker: { policy: { kind: 'consecutive', maxFailures: 5 } }, outlierDetection: { consecutive5xx: 3, consecutiveGatewayFailure: 3, consecutiveLocalOriginFailure: 3, maxEjectionPercent: 100 } } },
     },
     { transport: createUndiciTransport({ connections: 16 }) },
   );
@@ -71,6 +71,10 @@ describe('gateway over undici - refused dispatches', () => {
       const statuses = await Promise.all(Array.from({ length: 300 }, () => g.handle(request(over)).then((r) => r.status)));
       expect(new Set(statuses)).toEqual(new Set([400]));
       expect(up.hits()).toBe(0);
+      // The client's fault: no breaker verdict, no ejection.
+      const app = g.plan().upstreams.get('app')!;
+      expect(app.breaker?.status(performance.now())).toBe('closed');
+      expect(app.outlier?.isEjected('e0')).toBe(false);
       const ok = await g.handle(request());
       expect(ok.status).toBe(200);
       expect(up.hits()).toBe(1);
