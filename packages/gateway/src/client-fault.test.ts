@@ -125,6 +125,18 @@ describe('gateway - client faults', () => {
     expect(gateway.plan().upstreams.get('u')!.breaker?.status(t.clock.now())).toBe('closed');
   });
 
+  it('a slow invalid-request outcome is not latency: peak-ewma keeps sending to that endpoint', async () => {
+    const config: GatewayConfig = { ...CONFIG, upstreams: { u: { ...CONFIG.upstreams['u']!, balancer: { policy: 'peak-ewma' } } } };
+    const t = setup(config);
+    // Endpoint a is "slow" only for the requests the client made unsendable.
+    t.transport.respondWith((r, e) => (e.id === 'a' && r.headers['x-bad'] !== undefined ? { error: 'invalid-request', delayMs: 10_000 } : { status: 200, delayMs: 2 }));
+    for (let i = 0; i < 10; i++) await t.send(req({ headers: { 'x-bad': '1' } }));
+    const before = t.transport.requests.length;
+    for (let i = 0; i < 40; i++) expect((await t.send(req())).status).toBe(200);
+    const ids = new Set(t.transport.requests.slice(before).map((r) => r.endpoint.id));
+    expect(ids).toEqual(new Set(['a', 'b']));
+  });
+
   it('for contrast, upstream failures still count: connect errors are retried and open the breaker', async () => {
     const t = setup();
     t.transport.respondWith(() => ({ error: 'connect', message: 'connect ECONNREFUSED 10.0.0.1:8080' }));
