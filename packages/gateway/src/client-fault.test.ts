@@ -200,6 +200,10 @@ describe('gateway - error bodies', () => {
     expect(b['detail']).toBe('connect ECONNREFUSED 10.0.0.1:8080');
   });
 
+  it('every fixed message is JSON-safe as written (no quote, no backslash)', () => {
+    for (const m of Object.values(ERROR_MESSAGES)) expect(m).not.toMatch(/["\\]/);
+  });
+
   it('a spread copy of an error response keeps its body', async () => {
     const t = setup({ routes: [], upstreams: {} });
     const r = await t.send(req());

@@ -7,7 +7,10 @@
  */
 import type { RequestHeaders, Rng, SwitchyardErrorCode } from '@switchyard/core';
 
-/** One fixed, human sentence per code: what the client may know, nothing about the inside. */
+/**
+ * One fixed, human sentence per code: what the client may know, nothing about the inside. No `"`
+ * or `\\` in any of them: the gateway writes them into JSON without escaping.
+ */
 export const ERROR_MESSAGES: Readonly<Record<SwitchyardErrorCode, string>> = Object.freeze({
   SY_CONFIG_INVALID: 'The gateway is misconfigured.',
   SY_INVALID_ARGUMENT: 'The gateway could not process the request.',

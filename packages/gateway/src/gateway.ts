@@ -155,7 +155,7 @@ const ERROR_DETAIL = Symbol('switchyard.error-detail');
  * `message` is internal: it never reaches the body unless `exposeErrorDetails` is set.
  */
 function errorResponse(code: SwitchyardErrorCode, message: string, extra: Readonly<Record<string, string>> = {}, status = ERROR_STATUS[code]): SyResponse {
-  return { status, headers: { ...JSON_HEADERS, ...extra }, body: `{"error":"${code}","message":${JSON.stringify(ERROR_MESSAGES[code])}}`, [RESPONSE_CODE]: code, [ERROR_DETAIL]: message } as SyResponse;
+  return { status, headers: { ...JSON_HEADERS, ...extra }, body: `{"error":"${code}","message":"${ERROR_MESSAGES[code]}"}`, [RESPONSE_CODE]: code, [ERROR_DETAIL]: message } as SyResponse;
 }
 
 /**
@@ -322,13 +322,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     if (detail === undefined) return response;
     const code = responseCode(response) as SwitchyardErrorCode;
     let body: string | undefined;
-    const out = { status: response.status, headers: response.headers, [RESPONSE_CODE]: code };
-    Object.defineProperty(out, 'body', {
-      enumerable: true,
-      configurable: true,
-      get: () => (body ??= errorBody(code, requestIdOf(headers, rng), exposeErrorDetails ? detail : undefined)),
-    });
-    return out as unknown as SyResponse;
+    // An object literal's getter is an own, enumerable property (a spread copy keeps the body).
+    return {
+      status: response.status,
+      headers: response.headers,
+      get body(): string {
+        return (body ??= errorBody(code, requestIdOf(headers, rng), exposeErrorDetails ? detail : undefined));
+      },
+      [RESPONSE_CODE]: code,
+    } as SyResponse;
   }
 
   /**
