@@ -8,7 +8,7 @@
 import type { RequestHeaders, Rng, SwitchyardErrorCode } from '@switchyard/core';
 
 /**
- * One fixed, human sentence per code: what the client may know, nothing about the inside. No `"`
+ * or backslash in any of them: the gateway writes them into JSON without escaping.
  * or `\\` in any of them: the gateway writes them into JSON without escaping.
  */
 export const ERROR_MESSAGES: Readonly<Record<SwitchyardErrorCode, string>> = Object.freeze({
