@@ -8,8 +8,8 @@
 import type { RequestHeaders, Rng, SwitchyardErrorCode } from '@switchyard/core';
 
 /**
- * or backslash in any of them: the gateway writes them into JSON without escaping.
- * or `\\` in any of them: the gateway writes them into JSON without escaping.
+ * One fixed, human sentence per code: what the client may know, nothing about the inside. No
+ * double quote or backslash in any of them: the gateway writes them into JSON without escaping.
  */
 export const ERROR_MESSAGES: Readonly<Record<SwitchyardErrorCode, string>> = Object.freeze({
   SY_CONFIG_INVALID: 'The gateway is misconfigured.',
