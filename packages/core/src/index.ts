@@ -13,6 +13,8 @@ export type { AbortSignalLike, AbortControllerLike } from './abort.js';
 export { createAbortController, createLightAbortController, onAbort } from './abort.js';
 export type { RequestHeaders, ResponseHeaders, Body, Attributes, SyRequest, SyResponse, UpstreamRequest } from './http.js';
 export { isIdempotentMethod, removeConnectionOptions } from './http.js';
+export type { SendableProfile, Unsendable, UnsendableField } from './sendable.js';
+export { checkSendable, describeUnsendable, isSendableHeaderName, isSendableHeaderValue, isSendableHost, isSendableMethod, isSendableTarget } from './sendable.js';
 export type { Endpoint, EndpointInput, Locality } from './endpoint.js';
 export { createEndpoint } from './endpoint.js';
 export type { Outcome, OutcomeErrorKind } from './outcome.js';

@@ -45,6 +45,7 @@ import { ClientRequestSeries, INSTRUMENTS, MetricsRegistry, ServerRequestSeries,
 import { sendMirror, shouldMirror, type MirrorBody } from './mirror.js';
 import { admitRequest, admitTry, beginTry, endTry, settleRequest, type OverloadAdmission } from './overload.js';
 import { NO_ATTRIBUTES } from './request-shape.js';
+import { errorBody, ERROR_MESSAGES, requestIdOf } from './error-body.js';
 import { depositRequest } from './retry-budget.js';
 
 /** What a gateway runs on: all injected, so tests drive it with a fake clock and transport. */
@@ -61,6 +62,12 @@ export interface GatewayDeps {
    * `config-warning` events of `createGateway` itself (`subscribe` comes too late for those).
    */
   readonly onEvent?: (event: GatewayEvent) => void;
+  /**
+   * Debug only: the gateway's own error bodies also carry `detail`, the internal message (upstream
+   * addresses, the HTTP client's words). Default false: a body is `{ error, message, requestId }`
+   * with a fixed message per code (docs/errors.md).
+   */
+  readonly exposeErrorDetails?: boolean;
 }
 
 /** Options of one request. */
@@ -149,9 +156,16 @@ type Matched = Extract<MatchResult<unknown>, { kind: 'matched' }>;
 const OVERLOADED_PICK: PickResult = Object.freeze({ kind: 'empty', reason: 'overloaded' });
 
 const RESPONSE_CODE = Symbol.for('switchyard.response-code');
+/** The internal message of an error response: in its body only with `exposeErrorDetails`. */
+const ERROR_DETAIL = Symbol('switchyard.error-detail');
 
+/**
+ * An error response. The body here has no request id (a constant string per code); the public
+ * entry points (`handle`, `decide`, `acquire`) pass it through `finalize`, which adds the id.
+ * `message` is internal: it never reaches the body unless `exposeErrorDetails` is set.
+ */
 function errorResponse(code: SwitchyardErrorCode, message: string, extra: Readonly<Record<string, string>> = {}, status = ERROR_STATUS[code]): SyResponse {
-  return { status, headers: { ...JSON_HEADERS, ...extra }, body: JSON.stringify({ error: code, message }), [RESPONSE_CODE]: code } as SyResponse;
+  return { status, headers: { ...JSON_HEADERS, ...extra }, body: `{"error":"${code}","message":"${ERROR_MESSAGES[code]}"}`, [RESPONSE_CODE]: code, [ERROR_DETAIL]: message } as SyResponse;
 }
 
 /**
@@ -207,6 +221,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   const metrics = new MetricsRegistry(deps.meter);
   const listeners = new Set<(e: GatewayEvent) => void>();
   if (deps.onEvent !== undefined) listeners.add(deps.onEvent);
+  const exposeErrorDetails = deps.exposeErrorDetails === true;
   let started = false;
   const rolloutTimers = new Map<RoutePlan, Cancel>();
 
@@ -301,6 +316,27 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     const up = backend.upstream;
     up.outlier?.eligible(now); // runs due sweeps (un-ejections) lazily
     return computeEligible(backend.group.endpoints, up.eligibility).endpoints;
+  }
+
+  /**
+   * The gateway's own error response as the client gets it: `{ error, message, requestId }`
+   * (+ `detail` with `exposeErrorDetails`). The body is built when first read, so a decide-mode
+   * 404 that the adapter lets fall through to the app costs no id and no JSON.
+   */
+  function finalize(response: SyResponse, headers: SyRequest['headers']): SyResponse {
+    const detail = (response as unknown as Record<symbol, string | undefined>)[ERROR_DETAIL];
+    if (detail === undefined) return response;
+    const code = responseCode(response) as SwitchyardErrorCode;
+    let body: string | undefined;
+    // An object literal's getter is an own, enumerable property (a spread copy keeps the body).
+    return {
+      status: response.status,
+      headers: response.headers,
+      get body(): string {
+        return (body ??= errorBody(code, requestIdOf(headers, rng), exposeErrorDetails ? detail : undefined));
+      },
+      [RESPONSE_CODE]: code,
+    } as SyResponse;
   }
 
   /**
@@ -410,7 +446,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       result = prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
     } catch (err) {
       // A bug, not an expected outcome: still exactly one response.
-      result = { response: errorResponse('SY_UPSTREAM_RESET', `internal error: ${err instanceof Error ? err.message : String(err)}`, {}, 500), tries: 0, code: 'internal' };
+      result = { response: errorResponse('SY_INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`), tries: 0, code: 'internal' };
     }
     const latencyMs = clock.now() - started;
     const status = result.response.status;
@@ -419,7 +455,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       .handle(req.scheme, req.method, status, status >= 500 ? responseCode(result.response) : undefined)
       .record(latencyMs);
     if (listeners.size > 0) emit({ kind: 'request', at: clock.now(), route: routeName, method: req.method, path: req.path, status, latencyMs, backend: result.backend, endpoint: result.endpoint, tries: result.tries, code: result.code });
-    return result.response;
+    return finalize(result.response, req.headers);
   }
 
   async function proxy(
@@ -694,8 +730,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     }
   }
 
-  function toDecision(prepared: Prepared): Decision {
-    if (prepared.kind === 'respond') return { kind: 'respond', response: prepared.response };
+  function toDecision(prepared: Prepared, req: SyRequest): Decision {
+    if (prepared.kind === 'respond') return { kind: 'respond', response: finalize(prepared.response, req.headers) };
     return {
       kind: 'continue',
       route: prepared.route.name,
@@ -716,13 +752,18 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   function decideNow(req: SyRequest): Decision | Promise<Decision> {
     try {
       const pending = prepare(req, plan);
-      return pending instanceof Promise ? pending.then(toDecision) : toDecision(pending);
+      return pending instanceof Promise ? pending.then((d) => toDecision(d, req)) : toDecision(pending, req);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
   async function acquire(req: SyRequest): Promise<Acquired> {
+    const a = await acquireEndpoint(req);
+    return a.kind === 'respond' ? { kind: 'respond', response: finalize(a.response, req.headers) } : a;
+  }
+
+  async function acquireEndpoint(req: SyRequest): Promise<Acquired> {
     const p = plan;
     const pending = prepare(req, p);
     const prepared = pending instanceof Promise ? await pending : pending;

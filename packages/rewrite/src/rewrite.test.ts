@@ -408,3 +408,60 @@ describe('applyRewrite - redirects', () => {
     expect(rejected(r)).toBe('invalid-authority');
   });
 });
+
+describe('applyRewrite - the final request is sendable (core checkSendable)', () => {
+  const tpl = compileRewrite({ requestHeaders: { set: { 'x-tenant': '${headers.x-raw}' } }, forwarded: { mode: 'off' } });
+  const cases: readonly [string, Partial<SyRequest>][] = [
+    ['a control character copied into a templated header', { headers: { 'x-raw': 'a\u0001b' } }],
+    ['DEL copied into a templated header', { headers: { 'x-raw': 'a\u007f' } }],
+    ['a code point above U+00FF in a templated header', { headers: { 'x-raw': 'caf\u0101' } }],
+    ['a control character in a header passed through', { headers: { 'x-other': '\u0007' } }],
+    ['a Host undici refuses', { authority: '[::1' }],
+    ['a path with a code point above U+00FF', { path: '/\u0101' }],
+  ];
+  for (const [name, over] of cases) {
+    it(`rejects ${name}: 400 SY_BAD_REQUEST, a message naming the field, never the bytes`, () => {
+      for (const plan of [tpl, compileRewrite({ requestHeaders: { set: { 'x-tenant': '${headers.x-raw}' } }, unsafeHeaders: 'strip' })]) {
+        const r = applyRewrite(plan, { request: req(over), upstream: 'http://b.internal' });
+        if (r.kind === 'rejected' && r.reason === 'path-not-normalized') continue; // the path case may be refused earlier
+        // An invalid Host is refused by the authority check before the sendable check (both 400).
+        const hostCase = over.authority !== undefined;
+        expect(rejected(r)).toBe(hostCase ? 'invalid-authority' : 'unsendable');
+        if (r.kind !== 'rejected') return;
+        expect(r.error.code).toBe('SY_BAD_REQUEST');
+        if (!hostCase) expect(r.error.message).toMatch(/^the upstream request (header x-(tenant|other|raw)|host|path) cannot be sent: /);
+        // Never the bytes: printable ASCII only, and not the Host.
+        expect([...r.error.message].every((c) => c >= ' ' && c <= '~')).toBe(true);
+        expect(r.error.message).not.toContain('[::1');
+      }
+    });
+  }
+  it('a latin1 value and an IPv6 Host are still forwarded', () => {
+    const r = applyRewrite(tpl, { request: req({ authority: '[::1]:8080', headers: { 'x-raw': 'caf\u00e9' } }), upstream: 'http://b.internal' });
+    expect(r.kind === 'forward' && r.request.headers).toEqual({ 'x-raw': 'caf\u00e9', 'x-tenant': 'caf\u00e9', host: '[::1]:8080' });
+  });
+});
+
+describe('applyRewrite - property: whatever the client sends, a forwarded request is sendable', () => {
+  it('checkSendable(result.request) is undefined for every forward, in reject and strip modes, with and without forwarding headers', async () => {
+    const { checkSendable } = await import('@switchyard/core');
+    const fc = (await import('fast-check')).default;
+    const text = fc.string({ unit: fc.oneof(fc.integer({ min: 0, max: 0x17f }).map((c) => String.fromCharCode(c)), fc.constantFrom('[', ']', ':', '/', '%')), maxLength: 10 });
+    const plans = [
+      compileRewrite({ requestHeaders: { set: { 'x-tenant': '${headers.x-raw}', 'x-id': '${params.id}' } }, originalPathHeader: 'x-original-path', path: { type: 'Template', template: '/up/${params.id}' } }),
+      compileRewrite({ requestHeaders: { add: { 'x-tenant': '${headers.x-raw}' } }, unsafeHeaders: 'strip', forwarded: { mode: 'off' } }),
+      compileRewrite({ forwarded: { mode: 'append', headers: 'both' }, query: { set: { q: '${headers.x-raw}' } } }),
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(0, 1, 2), text, text, text, text, text, (i, raw, id, authority, other, client) => {
+        const r = applyRewrite(plans[i]!, {
+          request: req({ authority, clientAddress: client, headers: { 'x-raw': raw, 'x-other': other }, path: '/p' }),
+          params: { id },
+          upstream: 'http://b.internal',
+        });
+        if (r.kind === 'forward') expect(checkSendable(r.request)).toBeUndefined();
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+});

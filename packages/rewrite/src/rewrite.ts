@@ -11,7 +11,7 @@
  * 5. rewrite the path, prepend the upstream base path, verify the result is normalized;
  * 6. query operations; 7. forwarding headers; 8. request header modifiers; 9. `Host`.
  */
-import { ConfigError, IssueCollector, SwitchyardError, cidrContains, parseCidr, parseIp } from '@switchyard/core';
+import { ConfigError, IssueCollector, SwitchyardError, checkSendable, cidrContains, describeUnsendable, isSendableHeaderValue, isSendableHost, isSendableMethod, isSendableTarget, parseCidr, parseIp } from '@switchyard/core';
 import type { Cidr, RequestHeaders, ResponseHeaders, SyRequest, SyResponse, UpstreamRequest } from '@switchyard/core';
 import type { HeaderModifierConfig, PathRewriteConfig, RewriteConfig } from './config.js';
 import { connectionOptions, isHopByHop } from './headers.js';
@@ -66,6 +66,7 @@ export type RewriteRejectReason =
   | 'invalid-connection-header'
   | 'upstream-not-allowed'
   | 'invalid-authority'
+  | 'unsendable'
   | 'no-upstream';
 
 /** The result of {@link applyRewrite}: a tagged union, never an exception. */
@@ -527,7 +528,10 @@ export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteRes
       if (plan.rejectUnsafe) return reject('unsafe-header', 'request header name is not a token');
       continue;
     }
-    if (hasUnsafeHeaderChar(value)) {
+    // One scan per value when all is well: core's sendable rule (what undici will send) is
+    // stricter than "no CR, LF or NUL", so only a refused value is looked at again.
+    const sendable = isSendableHeaderValue(value);
+    if (!sendable && hasUnsafeHeaderChar(value)) {
       if (plan.rejectUnsafe) return reject('unsafe-header', `request header ${name} contains CR, LF or NUL`);
       value = stripUnsafeHeaderChars(value);
     }
@@ -535,6 +539,7 @@ export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteRes
       if (info.action === 1 || value.trim().toLowerCase() !== 'trailers') continue;
     }
     if (nominated !== null && nominated.includes(info.lower)) continue;
+    if (!sendable && !isSendableHeaderValue(value)) return unsendable(info.lower, value);
     headers[info.lower] = value;
   }
 
@@ -627,7 +632,10 @@ export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteRes
       headers[name] = prev === undefined ? safe : `${prev},${safe}`;
     }
   }
-  if (plan.originalPathHeader !== undefined && path !== req.path) headers[plan.originalPathHeader] = req.path;
+  if (plan.originalPathHeader !== undefined && path !== req.path) {
+    if (!isSendableHeaderValue(req.path)) return unsendable(plan.originalPathHeader, req.path);
+    headers[plan.originalPathHeader] = req.path;
+  }
 
   // 9. Host. A literal was validated at compile time and an upstream authority was parsed
   // (neither can hold CR/LF/NUL); only the request's authority needs a look, once.
@@ -648,12 +656,24 @@ export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteRes
         }
     }
   }
-  if (hostHeader !== '') headers['host'] = hostHeader;
+  if (hostHeader !== '') {
+    // Its characters were checked above (checkValue, addForwarded) or at compile time; this is
+    // undici's `[` without `]` (its getHostname asserts, the dispatch throws).
+    if (!isSendableHost(hostHeader)) return unsendable('host', hostHeader);
+    headers['host'] = hostHeader;
+  }
 
-  const upstreamRequest: UpstreamRequest =
-    req.body === undefined
-      ? { method: req.method, path: query === '' ? path : `${path}?${query}`, headers }
-      : { method: req.method, path: query === '' ? path : `${path}?${query}`, headers, body: req.body };
+  // 10. Sendable: core's definition (`checkSendable`, undici's rules), applied field by field as
+  // the request was built (header values while copying and rendering, the Host just above) and
+  // here for the method and the target. What the client put in the path, a templated header or
+  // the Host may be something the HTTP client refuses (a control character, DEL, a code point
+  // above U+00FF, `[::1`): the client's fault, answered 400 before anything is sent.
+  const fullPath = query === '' ? path : `${path}?${query}`;
+  if (!isSendableMethod(req.method) || !isSendableTarget(fullPath)) {
+    const u = checkSendable({ method: req.method, path: fullPath, headers: NO_HEADERS });
+    if (u !== undefined) return reject('unsendable', describeUnsendable(u));
+  }
+  const upstreamRequest: UpstreamRequest = req.body === undefined ? { method: req.method, path: fullPath, headers } : { method: req.method, path: fullPath, headers, body: req.body };
   // `target.target` is a frozen UpstreamTarget built when the origin was parsed: no copy per request.
   return { kind: 'forward', upstream: target.target, request: upstreamRequest };
 }
@@ -818,9 +838,21 @@ function renderParamsPath(parts: CompiledTemplate['parts'], params: Readonly<Rec
 }
 
 function checkValue(plan: RewritePlan, name: string, v: string): string | RewriteResult {
-  if (!hasUnsafeHeaderChar(v)) return v;
-  if (plan.rejectUnsafe) return reject('unsafe-header', `value for ${name} contains CR, LF or NUL`);
-  return stripUnsafeHeaderChars(v);
+  if (isSendableHeaderValue(v)) return v;
+  let out = v;
+  if (hasUnsafeHeaderChar(v)) {
+    if (plan.rejectUnsafe) return reject('unsafe-header', `value for ${name} contains CR, LF or NUL`);
+    out = stripUnsafeHeaderChars(v);
+  }
+  return isSendableHeaderValue(out) ? out : unsendable(name, out);
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The `rejected` result for a header value undici would refuse: names the header, never the bytes. */
+function unsendable(name: string, value: string): RewriteResult {
+  const u = checkSendable({ method: 'GET', path: '/', headers: { [name]: value } });
+  return reject('unsendable', u === undefined ? `the upstream request header ${name} cannot be sent` : describeUnsendable(u));
 }
 
 function rewritePath(op: PathOp, path: string, matchedPrefix: string | undefined, scope: TemplateScope): string | undefined {
@@ -897,6 +929,9 @@ function addForwarded(plan: RewritePlan, headers: Record<string, string>, req: S
   if ((client !== undefined && hasUnsafeHeaderChar(client)) || hasUnsafeHeaderChar(req.authority)) {
     return reject('unsafe-header', 'client address or authority contains CR, LF or NUL');
   }
+  // Both are copied into header values (and the authority is the Host by default).
+  if (!isSendableHeaderValue(req.authority)) return unsendable('host', req.authority);
+  if (client !== undefined && !isSendableHeaderValue(client)) return unsendable('x-forwarded-for', client);
   // `'trusted'`: a peer that is not a trusted proxy does not get to say where the request came
   // from. Envoy (`conn_manager_utility.cc`, `use_remote_address`): "If the prior hop is not a
   // trusted proxy, overwrite any x-forwarded-proto value it set as untrusted." Here all four

@@ -106,12 +106,29 @@ describe('fetch transport - request mapping', () => {
     expect(init.method).toBe('GET');
   });
 
-  it('send - an empty GET body is dropped; a non-empty one rejects with SY_INVALID_ARGUMENT', async () => {
+  it('send - an empty GET body is dropped; a non-empty one resolves to invalid-request', async () => {
     const f = fakeFetch(() => new Response('ok'));
     const t = createFetchTransport({ fetch: f.fetch });
     response(await t.send({ method: 'GET', path: '/', headers: {}, body: '' }, endpoint, { signal: never() }));
     expect(f.calls[0]!.init.body).toBeUndefined();
-    await expect(t.send({ method: 'GET', path: '/', headers: {}, body: 'x' }, endpoint, { signal: never() })).rejects.toMatchObject({ code: 'SY_INVALID_ARGUMENT' });
+    expect(failure(await t.send({ method: 'GET', path: '/', headers: {}, body: 'x' }, endpoint, { signal: never() })).error).toBe('invalid-request');
+  });
+
+  it('send - a request fetch would refuse or change resolves to invalid-request without calling fetch', async () => {
+    const f = fakeFetch(() => new Response('ok'));
+    const t = createFetchTransport({ fetch: f.fetch });
+    const hostile = [
+      { method: 'TRACE', path: '/', headers: {} },
+      { method: 'GET', path: '/a#frag', headers: {} },
+      { method: 'GET', path: '/a\\b', headers: {} },
+      { method: 'GET', path: '/', headers: { 'x-a': 'caf\u0101' } },
+      { method: 'GET', path: '/', headers: { 'x-a': 'a\nb' } },
+    ];
+    for (const req of hostile) {
+      const r = failure(await t.send(req, endpoint, { signal: never() }));
+      expect(r.error).toBe('invalid-request');
+    }
+    expect(f.calls).toHaveLength(0);
   });
 });
 

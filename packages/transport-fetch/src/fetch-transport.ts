@@ -5,6 +5,8 @@
  */
 import {
   SwitchyardError,
+  checkSendable,
+  describeUnsendable,
   onAbort,
   removeConnectionOptions,
   type Endpoint,
@@ -81,7 +83,10 @@ interface RuntimeGlobals {
  * - Streamed request bodies go out chunked (`duplex: 'half'`): `content-length` is dropped.
  *   Runtimes without request streaming (older Safari-based ones) reject such sends.
  * - `redirect: 'manual'`: 3xx responses are returned as they are, for the client to follow.
- * - `GET`/`HEAD` cannot carry a body in fetch: a non-empty one rejects with `SY_INVALID_ARGUMENT`.
+ * - `GET`/`HEAD` cannot carry a body in fetch: a non-empty one resolves to `invalid-request`.
+ * - A request fetch would refuse or silently change (a forbidden method, a header value above
+ *   U+00FF or with CR/LF/NUL, a path with `#`, `\\` or non-ASCII) resolves to `invalid-request`
+ *   without calling fetch (`checkSendable(request, 'fetch')` from `@switchyard/core`).
  *
  * @example
  * ```ts
@@ -108,9 +113,21 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Fetch
     const origin = endpoint.url;
     if (signal.aborted) return fail(classifyAbort(signal, origin), signal.reason);
     if (closed) return fail({ error: 'canceled', message: `transport is closed; not sending to ${origin}` });
+    // The Fetch standard's rules (forbidden methods, ByteString header values, a path the URL
+    // parser would not change): refused here as the client's fault, never a fetch TypeError.
+    const unsendable = checkSendable(request, 'fetch');
+    if (unsendable !== undefined) return fail({ error: 'invalid-request', message: describeUnsendable(unsendable) });
 
     const upload: { error?: unknown } = {};
-    const body = requestBody(request, origin, upload, g);
+    let body: FetchBody | undefined;
+    try {
+      body = requestBody(request, origin, upload, g);
+    } catch (err) {
+      // A GET/HEAD body is the request's own problem (fetch cannot carry it); a runtime without
+      // request streams is the transport's.
+      const client = request.method === 'GET' || request.method === 'HEAD';
+      return fail({ error: client ? 'invalid-request' : 'local', message: describe(err) }, err);
+    }
     // fetch insists on the runtime's own AbortSignal: link the caller's to one we own, which
     // also lets a consumer that stops reading the body cancel the request.
     const controller = new Controller!();

@@ -7,7 +7,8 @@
  */
 import { Pool, type Dispatcher, type buildConnector } from 'undici';
 import {
-  SwitchyardError,
+  checkSendable,
+  describeUnsendable,
   onAbort,
   systemClock,
   type Clock,
@@ -129,6 +130,9 @@ const DEFAULT_IDLE_POOL_TIMEOUT_MS = 60_000;
  *   buffered. Breaking out of `for await` releases it too.
  * - Aborting with a `TimeoutError` reason (`AbortSignal.timeout(ms)`) yields `timeout`;
  *   any other reason yields `canceled`.
+ * - A request undici would refuse (core's `checkSendable(request, 'undici')`) resolves to
+ *   `invalid-request` without touching a pool; a refusal undici makes anyway, or a throw from
+ *   `dispatch`, resolves to `local`. Neither ever leaves a pool waiting for a drain.
  * - `connection`, `keep-alive`, `transfer-encoding`, `upgrade` and `expect` request headers are
  *   dropped (undici owns the upstream connection); the same connection-level response
  *   headers are dropped too, so an adapter never re-sends `transfer-encoding: chunked`.
@@ -190,6 +194,10 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     const origin = endpoint.url;
     if (signal.aborted) return Promise.resolve(fail(classifyAbort(signal, origin), signal.reason));
     if (closed) return Promise.resolve(fail({ error: 'canceled', message: `transport is closed; not sending to ${origin}` }));
+    // Exactly undici's rules, checked before the pool sees the request: a request undici refuses
+    // is the caller's (the client's) fault, answered without touching a connection.
+    const unsendable = checkSendable(request, 'undici');
+    if (unsendable !== undefined) return Promise.resolve(fail({ error: 'invalid-request', message: describeUnsendable(unsendable) }));
     const now = clock.now();
     sweep(now);
     const pool = poolFor(origin, caps.get(endpoint) ?? defaultConnections, now);
@@ -201,14 +209,9 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     const upload: { error?: unknown } = {};
     const dispatchBody = bodyKind === 'stream' ? trackedStream(body as AsyncIterable<Uint8Array | string>, upload) : (body as string | Uint8Array | undefined);
 
-    let headers: Record<string, string>;
-    try {
-      headers = requestHeaders(request.headers, bodyKind);
-    } catch (err) {
-      return Promise.reject(new SwitchyardError('SY_INVALID_ARGUMENT', `invalid request headers for ${origin}: ${describe(err)}`, { cause: err }));
-    }
+    const headers = requestHeaders(request.headers, bodyKind);
 
-    return new Promise<TransportResult>((resolve, reject) => {
+    return new Promise<TransportResult>((resolve) => {
       let settled = false;
       const settle = (result: TransportResult): void => {
         if (settled) return;
@@ -239,28 +242,35 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
           }
           const classified = classifyNetworkError(err, origin);
           if (classified !== undefined) return settle(fail(classified, err));
-          // Not a network fault: an invalid method, path or header. A bug in whoever built the request.
-          settled = true;
-          removeAbort();
-          reject(new SwitchyardError('SY_INVALID_ARGUMENT', `cannot send ${request.method} ${request.path} to ${origin}: ${describe(err)}`, { cause: err }));
+          // Not a network fault: undici refused the request (its own validation, after ours
+          // passed) or the pool was closed under us. The transport's side, never the endpoint's.
+          return settle(fail({ error: 'local', message: `undici refused the request to ${origin}: ${describe(err)}` }, err));
         },
       });
       const removeAbort = onAbort(signal, () => {
         handler.abort(signal.reason);
         settle(fail(classifyAbort(signal, origin), signal.reason));
       });
-      pool.dispatch(
-        {
-          method: request.method as Dispatcher.HttpMethod,
-          path: request.path,
-          headers,
-          // undici streams any (async) iterable; its typings only list Readable.
-          body: (dispatchBody ?? null) as NonNullable<Dispatcher.DispatchOptions['body']> | null,
-          // The route's idle timeout between response chunks, per request (undici's bodyTimeout).
-          ...(idleTimeoutMs !== undefined && idleTimeoutMs > 0 ? { bodyTimeout: idleTimeoutMs } : {}),
-        },
-        handler as unknown as Dispatcher.DispatchHandler,
-      );
+      // `dispatch` reports a refusal through `handler.onError` (above) and returns false; a false
+      // return is otherwise back-pressure (the pool queued it): neither needs anything here. A
+      // synchronous throw is a bug on our side of the call (a callback threw): 'local'.
+      try {
+        pool.dispatch(
+          {
+            method: request.method as Dispatcher.HttpMethod,
+            path: request.path,
+            headers,
+            // undici streams any (async) iterable; its typings only list Readable.
+            body: (dispatchBody ?? null) as NonNullable<Dispatcher.DispatchOptions['body']> | null,
+            // The route's idle timeout between response chunks, per request (undici's bodyTimeout).
+            ...(idleTimeoutMs !== undefined && idleTimeoutMs > 0 ? { bodyTimeout: idleTimeoutMs } : {}),
+          },
+          handler as unknown as Dispatcher.DispatchHandler,
+        );
+      } catch (err) {
+        handler.abort(err);
+        settle(fail({ error: 'local', message: `dispatch to ${origin} threw: ${describe(err)}` }, err));
+      }
     });
   }
 

@@ -354,11 +354,34 @@ describe('undici transport - network errors', () => {
     expect(r.message).toMatch(/ENOTFOUND nowhere\.test/);
   });
 
-  it('invalid header value - rejects with SY_INVALID_ARGUMENT (a bug, not a network fault)', async () => {
+  it('unsendable request (a header value, path or Host undici refuses) - resolves to invalid-request without opening a pool', async () => {
     const s = track(await startServer((_req, res) => res.end('ok')));
-    await expect(transportWith().send({ method: 'GET', path: '/', headers: { 'x-bad': 'a\r\nb' } }, s.endpoint, { signal: never() })).rejects.toMatchObject({
-      code: 'SY_INVALID_ARGUMENT',
-    });
+    const t = transportWith();
+    const hostile = [
+      { method: 'GET', path: '/', headers: { 'x-bad': 'a\r\nb' } },
+      { method: 'GET', path: '/\u0101', headers: {} },
+      { method: 'GET', path: '/', headers: { host: '[::1' } },
+      { method: 'GE T', path: '/', headers: {} },
+    ];
+    for (const req of hostile) {
+      const r = failure(await t.send(req, s.endpoint, { signal: never() }));
+      expect(r.error).toBe('invalid-request');
+      expect(r.message).not.toMatch(/\r|\u0101|\[::1/);
+    }
+    expect(t.stats()).toEqual([]);
+    expect(s.accepted()).toBe(0);
+  });
+
+  it('regression: 1 000 unsendable requests then a legitimate one - the pool still answers and close() resolves', async () => {
+    const s = track(await startServer((_req, res) => res.end('ok')));
+    const t = createUndiciTransport({ connections: 4 });
+    const results = await Promise.all(
+      Array.from({ length: 1_000 }, (_, i) => t.send({ method: 'GET', path: i % 2 ? '/\u0001' : '/', headers: i % 2 ? {} : { host: '[::1' } }, s.endpoint, { signal: never() })),
+    );
+    expect(new Set(results.map((r) => (r.kind === 'error' ? r.error : r.kind)))).toEqual(new Set(['invalid-request']));
+    const ok = response(await t.send({ method: 'GET', path: '/', headers: {} }, s.endpoint, { signal: never() }));
+    expect(await text(ok.body)).toBe('ok');
+    await t.close();
   });
 });
 

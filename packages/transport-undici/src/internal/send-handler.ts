@@ -280,6 +280,11 @@ export class SendHandler {
     this.#callbacks = callbacks;
   }
 
+  /** True once the request completed or failed (also when undici refused it inside `dispatch`). */
+  get settled(): boolean {
+    return this.#settled;
+  }
+
   /** Cancels the request (the caller's signal fired). */
   abort(reason: unknown): void {
     if (this.#settled) return;

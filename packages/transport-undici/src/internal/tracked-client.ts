@@ -22,8 +22,18 @@ class TrackedClient extends Client {
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    if (handler instanceof SendHandler) handler.socketRef = this.#current;
-    return super.dispatch(options, handler);
+    const ours = handler instanceof SendHandler;
+    if (ours) handler.socketRef = this.#current;
+    if (super.dispatch(options, handler)) return true;
+    // undici's `DispatcherBase.dispatch` answers `false` for two different things: back-pressure
+    // (the request was queued; the client emits 'drain' once it has room) and a refused request
+    // (`new Request` threw: an invalid path, header or Host; `handler.onError` already ran and
+    // nothing was queued). The Pool reads every `false` as back-pressure and skips this client
+    // until its 'drain' (pool-base.js `kDispatch` / `kOnDrain`), which a refused request never
+    // brings: after `connections` refusals every client is skipped, requests queue in the pool
+    // forever and `close()` never resolves (issue #17). A refusal leaves the client exactly as
+    // idle as it was, so say so. Our handler settled during the call is how a refusal shows.
+    return ours && handler.settled && !this.closed && !this.destroyed;
   }
 }
 
@@ -32,7 +42,8 @@ export function trackedFactory(origin: URL, opts: object): Dispatcher {
   const options = opts as Client.Options & { connect?: buildConnector.connector };
   const current: SocketRef = { socket: null };
   const base = options.connect;
-  if (typeof base !== 'function') return new Client(origin, options);
+  // undici's Pool always hands its factory a connector function; without one there is no socket to track.
+  if (typeof base !== 'function') return new TrackedClient(origin, options, current);
   const connect: buildConnector.connector = (connectOptions, callback) => {
     base(connectOptions, (...args) => {
       if (args[0] === null) current.socket = args[1];
