@@ -551,7 +551,7 @@ export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteRes
 
   // The client's Host goes upstream (as Host, X-Forwarded-Host or Forwarded host=): one that is
   // not a valid host[:port] (`[::1`, `a b`, `x:99999`) is refused here, never forwarded verbatim.
-  if (req.authority !== '' && !isValidAuthority(req.authority)) return reject('invalid-authority', 'request Host is not a valid host[:port] (RFC 3986 §3.2.2)');
+  if (req.authority !== '' && !isValidAuthority(req.authority)) return reject('invalid-authority', 'request Host is not a valid host[:port] (RFC 3986 section 3.2.2)');
 
   // 4. Upstream.
   let base: UpstreamBase | undefined = plan.upstream;
