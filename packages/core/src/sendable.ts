@@ -235,3 +235,44 @@ export function describeUnsendable(u: Unsendable): string {
   const what = u.field === 'header-value' && u.header !== undefined ? `header ${u.header}` : u.field === 'header-value' ? 'header value' : u.field === 'header-name' ? 'header name' : u.field;
   return `the upstream request ${what} cannot be sent: ${u.reason}`;
 }
+
+/**
+ * An {@link UpstreamRequest} whose producer applied every rule of `checkSendable(request,
+ * 'undici')` to it field by field as it built it (method, target, each header name and value,
+ * the Host), except the `content-length` digits rule (a consumer that sends the header checks
+ * it). The class is the brand: a consumer that would run `checkSendable` with the `'undici'`
+ * profile may skip it for an instance (`request instanceof CheckedRequest`).
+ *
+ * Why the brand holds: it is the object's class, not a property, so any layer that changes the
+ * request the usual way, by a copy (`{ ...request, headers: {...} }`, as a deadline header or a
+ * different body does), yields a plain object and loses it: the consumer then checks in full.
+ * The fields are `readonly` (and `UpstreamRequest.headers` is a read-only record): mutating an
+ * instance in place breaks its type contract. A second copy of `@switchyard/core` has another
+ * class, so its instances are simply checked again.
+ *
+ * When to use: only in a producer that applies those rules itself (the rewriter, whose property
+ * test asserts every forwarded request passes `checkSendable`); anything else builds a plain
+ * object literal.
+ *
+ * @example
+ * ```ts
+ * import { CheckedRequest, checkSendable } from '@switchyard/core';
+ * const r = new CheckedRequest('GET', '/a', { host: 'api' });
+ * const problem = r instanceof CheckedRequest ? undefined : checkSendable(r);
+ * ```
+ */
+export class CheckedRequest implements UpstreamRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: UpstreamRequest['headers'];
+  // Declared, not initialized: a request without a body has no `body` key, as a literal would.
+  declare readonly body?: UpstreamRequest['body'];
+
+  /** `body` is set only when defined. */
+  constructor(method: string, path: string, headers: UpstreamRequest['headers'], body?: UpstreamRequest['body']) {
+    this.method = method;
+    this.path = path;
+    this.headers = headers;
+    if (body !== undefined) (this as { body?: UpstreamRequest['body'] }).body = body;
+  }
+}
