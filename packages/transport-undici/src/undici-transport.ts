@@ -272,8 +272,10 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
             headers,
             // undici streams any (async) iterable; its typings only list Readable.
             body: (dispatchBody ?? null) as NonNullable<Dispatcher.DispatchOptions['body']> | null,
-            // The route's idle timeout between response chunks, per request (undici's bodyTimeout).
-            ...(idleTimeoutMs !== undefined && idleTimeoutMs > 0 ? { bodyTimeout: idleTimeoutMs } : {}),
+            // The route's idle timeout between response chunks, per request (undici's bodyTimeout;
+            // `null` keeps the pool's, request.js `bodyTimeout != null`). One options shape
+            // for every request, no spread of a temporary object.
+            bodyTimeout: idleTimeoutMs !== undefined && idleTimeoutMs > 0 ? idleTimeoutMs : null,
           },
           handler as unknown as Dispatcher.DispatchHandler,
         );
