@@ -14,7 +14,7 @@ export { createAbortController, createLightAbortController, onAbort } from './ab
 export type { RequestHeaders, ResponseHeaders, Body, Attributes, SyRequest, SyResponse, UpstreamRequest } from './http.js';
 export { isIdempotentMethod, removeConnectionOptions } from './http.js';
 export type { SendableProfile, Unsendable, UnsendableField } from './sendable.js';
-export { checkSendable, describeUnsendable, isSendableHeaderName, isSendableHeaderValue, isSendableHost, isSendableMethod, isSendableTarget } from './sendable.js';
+export { CheckedRequest, checkSendable, describeUnsendable, isSendableHeaderName, isSendableHeaderValue, isSendableHost, isSendableMethod, isSendableTarget } from './sendable.js';
 export type { Endpoint, EndpointInput, Locality } from './endpoint.js';
 export { createEndpoint } from './endpoint.js';
 export type { Outcome, OutcomeErrorKind } from './outcome.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkSendable, describeUnsendable } from './sendable.js';
+import { checkSendable, describeUnsendable, isSendableHeaderName, isSendableHeaderValue, isSendableHost, isSendableMethod, isSendableTarget } from './sendable.js';
 
 const req = (over: { method?: string; path?: string; headers?: Record<string, string | undefined> } = {}) => ({ method: 'GET', path: '/a/b?c=d', headers: {}, ...over });
 
@@ -79,6 +79,25 @@ describe('checkSendable - property', () => {
         expect(r === undefined).toBe(expected);
       }),
       { numRuns: 2_000 },
+    );
+  });
+});
+
+describe('short strings take a char-code loop, long ones the RegExp: the same rule either way', () => {
+  it('property: for strings around the switch length (16), the checks agree with the rules as RegExps', () => {
+    const char = fc.oneof(fc.integer({ min: 0, max: 0x17f }), fc.constantFrom(9, 0x20, 0x7e, 0x7f, 0x80, 0xff, 0x100)).map((c) => String.fromCharCode(c));
+    const tokenChar = fc.constantFrom(...'!#$%&\'*+-.^_`|~09AZaz'.split(''), '"', '(', ' ', '\u00e9');
+    fc.assert(
+      fc.property(fc.string({ unit: char, maxLength: 40 }), fc.string({ unit: tokenChar, maxLength: 40 }), (v, t) => {
+        expect(isSendableHeaderValue(v)).toBe(!/[^\t\x20-\x7e\x80-\xff]/.test(v));
+        expect(isSendableHost(v)).toBe(!/[^\t\x20-\x7e\x80-\xff]/.test(v) && !(v.startsWith('[') && !v.includes(']')));
+        expect(isSendableTarget(`/${v}`)).toBe(!/[^\u0021-\u00ff]/.test(`/${v}`));
+        for (const s of [t, v]) {
+          expect(isSendableHeaderName(s)).toBe(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(s));
+          expect(isSendableMethod(s)).toBe(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(s));
+        }
+      }),
+      { numRuns: 5_000 },
     );
   });
 });

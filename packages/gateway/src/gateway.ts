@@ -474,7 +474,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     const prepBody = request.body === undefined ? NO_BODY : await requestBodyFor(request, route, p.replayBufferBytes, startedAt, options.signal);
     if (prepBody.kind === 'respond') return { response: errorResponse(prepBody.code, prepBody.message, headers), backend: backend.name, tries: 0, code: prepBody.code };
     let body: PreparedBody = prepBody.body;
-    const now = clock.now();
+    // No body: nothing was awaited since `startedAt`, the same instant (one clock read less).
+    const now = request.body === undefined ? startedAt : clock.now();
 
     // Circuit breaker, then Envoy resource limits (max concurrent requests).
     let permit: BreakerDecision | undefined;
@@ -576,7 +577,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         requestBody: prepBody.watch,
         // Envoy's max_retries: one slot per retry outstanding, held from the retry decision until
         // that retry's outcome is known (retry_state_impl.cc), never one per retry until the end.
-        retrySlots: retrySlotsOf(up),
+        // Only a route with a retry policy ever retries or hedges (forward's `retryPossible`).
+        retrySlots: route.forward.retry === undefined ? undefined : retrySlotsOf(up),
         pick: admitPicks(route.name, up, (tried) => {
           if (!firstUsed && tried.length === 0) {
             firstUsed = true;

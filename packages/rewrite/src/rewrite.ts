@@ -11,7 +11,7 @@
  * 5. rewrite the path, prepend the upstream base path, verify the result is normalized;
  * 6. query operations; 7. forwarding headers; 8. request header modifiers; 9. `Host`.
  */
-import { ConfigError, IssueCollector, SwitchyardError, checkSendable, cidrContains, describeUnsendable, isSendableHeaderValue, isSendableHost, isSendableMethod, isSendableTarget, parseCidr, parseIp } from '@switchyard/core';
+import { CheckedRequest, ConfigError, IssueCollector, SwitchyardError, checkSendable, cidrContains, describeUnsendable, isSendableHeaderValue, isSendableHost, isSendableMethod, isSendableTarget, parseCidr, parseIp } from '@switchyard/core';
 import type { Cidr, RequestHeaders, ResponseHeaders, SyRequest, SyResponse, UpstreamRequest } from '@switchyard/core';
 import type { HeaderModifierConfig, PathRewriteConfig, RewriteConfig } from './config.js';
 import { connectionOptions, isHopByHop } from './headers.js';
@@ -608,12 +608,10 @@ export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteRes
   // 6. Query.
   const query = plan.query === undefined ? sanitizeRawQuery(queryRaw) : rewriteQuery(plan.query, queryRaw, scope);
 
-  // 7. Forwarding headers. `addForwarded` checks the authority for CR/LF/NUL.
-  let authorityChecked = false;
+  // 7. Forwarding headers.
   if (plan.forwardedMode !== 'off') {
     const r = addForwarded(plan, headers, req);
     if (r !== undefined) return r;
-    authorityChecked = true;
   }
 
   // 8. Request header modifiers (remove was applied while copying).
@@ -648,18 +646,15 @@ export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteRes
         hostHeader = target.authority;
         break;
       default:
+        // Already refused above unless a valid host[:port] (or empty): that implies sendable.
         hostHeader = req.authority;
-        if (!authorityChecked && hostHeader !== '') {
-          const safe = checkValue(plan, 'host', hostHeader);
-          if (typeof safe !== 'string') return safe;
-          hostHeader = safe;
-        }
     }
   }
   if (hostHeader !== '') {
-    // Its characters were checked above (checkValue, addForwarded) or at compile time; this is
-    // undici's `[` without `]` (its getHostname asserts, the dispatch throws).
-    if (!isSendableHost(hostHeader)) return unsendable('host', hostHeader);
+    // Its characters were checked above (checkValue, the valid-authority check) or at compile
+    // time; this is undici's `[` without `]` (its getHostname asserts, the dispatch throws).
+    // The request's own authority passed `isValidAuthority` (an IP literal has its `]`): no scan.
+    if (hostHeader !== req.authority && !isSendableHost(hostHeader)) return unsendable('host', hostHeader);
     headers['host'] = hostHeader;
   }
 
@@ -673,7 +668,10 @@ export function applyRewrite(plan: RewritePlan, input: RewriteInput): RewriteRes
     const u = checkSendable({ method: req.method, path: fullPath, headers: NO_HEADERS });
     if (u !== undefined) return reject('unsendable', describeUnsendable(u));
   }
-  const upstreamRequest: UpstreamRequest = req.body === undefined ? { method: req.method, path: fullPath, headers } : { method: req.method, path: fullPath, headers, body: req.body };
+  // A `CheckedRequest` (core's brand): every rule of `checkSendable(request, 'undici')` but the
+  // `content-length` digits was applied above, so the undici transport skips its second pass.
+  // A layer that changes the request copies it into a plain object, which is checked in full.
+  const upstreamRequest: UpstreamRequest = new CheckedRequest(req.method, fullPath, headers, req.body);
   // `target.target` is a frozen UpstreamTarget built when the origin was parsed: no copy per request.
   return { kind: 'forward', upstream: target.target, request: upstreamRequest };
 }
@@ -926,12 +924,14 @@ function forwardedValue(v: string): string {
 
 function addForwarded(plan: RewritePlan, headers: Record<string, string>, req: SyRequest): RewriteResult | undefined {
   const client = req.clientAddress;
-  if ((client !== undefined && hasUnsafeHeaderChar(client)) || hasUnsafeHeaderChar(req.authority)) {
-    return reject('unsafe-header', 'client address or authority contains CR, LF or NUL');
+  // Both are copied into header values. The authority needs no scan here: `applyRewrite` refused
+  // any non-empty one that is not a valid host[:port] (printable ASCII only, an IP literal with
+  // its `]`), which implies sendable. The client address: one scan when all is well (sendable
+  // excludes CR, LF and NUL), the CR/LF/NUL look only for a refused value.
+  if (client !== undefined && !isSendableHeaderValue(client)) {
+    if (hasUnsafeHeaderChar(client)) return reject('unsafe-header', 'client address or authority contains CR, LF or NUL');
+    return unsendable('x-forwarded-for', client);
   }
-  // Both are copied into header values (and the authority is the Host by default).
-  if (!isSendableHeaderValue(req.authority)) return unsendable('host', req.authority);
-  if (client !== undefined && !isSendableHeaderValue(client)) return unsendable('x-forwarded-for', client);
   // `'trusted'`: a peer that is not a trusted proxy does not get to say where the request came
   // from. Envoy (`conn_manager_utility.cc`, `use_remote_address`): "If the prior hop is not a
   // trusted proxy, overwrite any x-forwarded-proto value it set as untrusted." Here all four

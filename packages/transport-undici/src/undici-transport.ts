@@ -7,6 +7,7 @@
  */
 import { Pool, type Dispatcher, type buildConnector } from 'undici';
 import {
+  CheckedRequest,
   checkSendable,
   describeUnsendable,
   onAbort,
@@ -18,6 +19,7 @@ import {
   type Transport,
   type TransportResult,
   type TransportSendOptions,
+  type Unsendable,
   type UpstreamRequest,
 } from '@switchyard/core';
 import { classifyAbort, classifyNetworkError, describe, type Classified } from './internal/classify.js';
@@ -117,6 +119,12 @@ interface PoolEntry {
 const DEFAULT_CONNECTIONS = 256;
 const DEFAULT_IDLE_POOL_TIMEOUT_MS = 60_000;
 
+/** `checkSendable`'s verdict on a request's `content-length` alone (undici: 1*DIGIT), if it has one. */
+function contentLengthProblem(request: UpstreamRequest): Unsendable | undefined {
+  const cl = request.headers['content-length'];
+  return cl === undefined ? undefined : checkSendable({ method: 'GET', path: '/', headers: { 'content-length': cl } }, 'undici');
+}
+
 /**
  * Creates the Node transport.
  *
@@ -196,7 +204,9 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     if (closed) return Promise.resolve(fail({ error: 'canceled', message: `transport is closed; not sending to ${origin}` }));
     // Exactly undici's rules, checked before the pool sees the request: a request undici refuses
     // is the caller's (the client's) fault, answered without touching a connection.
-    const unsendable = checkSendable(request, 'undici');
+    // A `CheckedRequest` (the rewriter's output) had these rules applied as it was built, all but
+    // the content-length digits: only that header is looked at again (see core's CheckedRequest).
+    const unsendable = request instanceof CheckedRequest ? contentLengthProblem(request) : checkSendable(request, 'undici');
     if (unsendable !== undefined) return Promise.resolve(fail({ error: 'invalid-request', message: describeUnsendable(unsendable) }));
     const now = clock.now();
     sweep(now);
@@ -262,8 +272,10 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
             headers,
             // undici streams any (async) iterable; its typings only list Readable.
             body: (dispatchBody ?? null) as NonNullable<Dispatcher.DispatchOptions['body']> | null,
-            // The route's idle timeout between response chunks, per request (undici's bodyTimeout).
-            ...(idleTimeoutMs !== undefined && idleTimeoutMs > 0 ? { bodyTimeout: idleTimeoutMs } : {}),
+            // The route's idle timeout between response chunks, per request (undici's bodyTimeout;
+            // `null` keeps the pool's, request.js `bodyTimeout != null`). One options shape
+            // for every request, no spread of a temporary object.
+            bodyTimeout: idleTimeoutMs !== undefined && idleTimeoutMs > 0 ? idleTimeoutMs : null,
           },
           handler as unknown as Dispatcher.DispatchHandler,
         );

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEndpoint, type TransportResult } from '@switchyard/core';
+import { CheckedRequest, createEndpoint, type TransportResult } from '@switchyard/core';
 import { createTestClock } from '@switchyard/testing';
 import { createUndiciTransport, type UndiciTransport } from '@switchyard/transport-undici';
 import { controller, deadPort, never, readRequest, settle, startServer, text, type TestServer } from './helpers.js';
@@ -370,6 +370,22 @@ describe('undici transport - network errors', () => {
     }
     expect(t.stats()).toEqual([]);
     expect(s.accepted()).toBe(0);
+  });
+
+  it("a CheckedRequest (the rewriter's brand) skips the second pass but not the content-length digits; a plain copy of one is checked in full", async () => {
+    const s = track(await startServer((_req, res) => res.end('ok')));
+    const t = transportWith();
+    // The brand is trusted for what its producer checked: a rewriter never builds this one.
+    const branded = new CheckedRequest('GET', '/', { 'x-bad': 'a\r\nb' });
+    // Its content-length is still checked (the rewriter leaves that rule to the sender).
+    const badLength = failure(await t.send(new CheckedRequest('POST', '/', { 'content-length': '1e3' }, 'x'), s.endpoint, { signal: never() }));
+    expect(badLength.error).toBe('invalid-request');
+    // A layer that changes the request copies it: the copy is a plain object, checked in full.
+    const copied = failure(await t.send({ ...branded, headers: { ...branded.headers, 'x-more': '1' } }, s.endpoint, { signal: never() }));
+    expect(copied.error).toBe('invalid-request');
+    expect(s.accepted()).toBe(0);
+    const ok = response(await t.send(new CheckedRequest('GET', '/', { 'x-fine': 'yes' }), s.endpoint, { signal: never() }));
+    expect(await text(ok.body)).toBe('ok');
   });
 
   it('regression: 1 000 unsendable requests then a legitimate one - the pool still answers and close() resolves', async () => {
