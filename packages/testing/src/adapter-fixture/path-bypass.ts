@@ -6,6 +6,8 @@
  * denies `/admin` ({@link pathBypassConfig}): that body must never come back.
  */
 
+import { expect, it } from 'vitest';
+
 /** What the app's own `/admin` handler answers: seeing it behind the deny route is a bypass. */
 export const ADMIN_HANDLER_BODY = 'admin handler ran';
 
@@ -73,4 +75,33 @@ export function pathBypassConfig(): object {
     ],
     upstreams: { app: { endpoints: [{ url: 'http://127.0.0.1:9' }] } },
   };
+}
+
+/** Sends one raw request target to a started app and returns what came back. */
+export type RawGet = (target: string) => Promise<{ readonly status: number; readonly body: string }>;
+
+/**
+ * The checks every adapter runs against {@link pathBypassConfig} in decide mode (one suite, not a
+ * copy per framework): `/admin` is denied (403) and other paths reach the app; the `/admin#x`
+ * regression is 400 `SY_BAD_REQUEST`; no target of {@link PATH_BYPASS_TARGETS} runs the app's
+ * `/admin` handler. `start` builds and listens an app whose `/admin` handler answers
+ * {@link ADMIN_HANDLER_BODY} and whose other paths answer 404 `other <path>`; call inside a `describe`.
+ */
+export function describePathBypassChecks(framework: string, start: () => Promise<RawGet>): void {
+  it('the deny route holds for /admin, and other paths reach the app', async () => {
+    const get = await start();
+    expect((await get('/admin')).status).toBe(403);
+    expect(await get('/public')).toEqual({ status: 404, body: 'other /public' });
+  });
+
+  it(`regression: /admin#x is refused with 400 (it matched the catch-all, then ${framework} ran /admin)`, async () => {
+    const res = await (await start())('/admin#x');
+    expect(res.status).toBe(400);
+    expect(res.body).toContain('SY_BAD_REQUEST');
+  });
+
+  it.each(PATH_BYPASS_TARGETS)('%s never runs the /admin handler', async (target) => {
+    const res = await (await start())(target);
+    expect(res.body).not.toContain(ADMIN_HANDLER_BODY);
+  });
 }
