@@ -408,10 +408,7 @@ function makeBalancer(up: UpstreamConfig, usesPriority: boolean): LoadBalancer<u
   // `hashPolicies` (config name) is the balancers' `hashPolicy`: they compile it once and hash
   // the request themselves when the pick carries no precomputed hash.
   const { policy, hashPolicies, ...rest } = b;
-  // Whose consistent hashing to reproduce: only the hashing balancers have one.
-  if (rest['compatibility'] !== undefined && policy !== 'ring-hash' && policy !== 'maglev') {
-    throw new ConfigError([{ path: 'compatibility', message: 'applies to ring-hash and maglev only' }]);
-  }
+  // `compatibility` exists only on ring-hash and maglev: the strict schema refuses it elsewhere.
   const options = hashPolicies === undefined ? rest : { ...rest, hashPolicy: hashPolicies };
   let inner: LoadBalancer<unknown>;
   switch (policy) {
