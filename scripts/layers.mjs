@@ -10,10 +10,15 @@ export const allowed = {
   splitter: ['core'],
   rewrite: ['core'],
   testing: ['core'],
-  gateway: ['core', 'router', 'balancers', 'health', 'limiter', 'splitter', 'rewrite'],
+  policies: ['core', 'limiter'],
+  jwt: ['core'],
+  geoip: ['core'],
+  gateway: ['core', 'router', 'balancers', 'health', 'limiter', 'splitter', 'rewrite', 'policies'],
   'transport-undici': ['core'],
   'transport-fetch': ['core'],
-  redis: ['core', 'limiter'],
+  redis: ['core', 'limiter', 'splitter', 'policies'],
+  import: ['core', 'gateway'],
+  cli: ['core', 'router', 'balancers', 'health', 'limiter', 'splitter', 'rewrite', 'policies', 'jwt', 'geoip', 'gateway', 'import', 'transport-undici', 'transport-fetch', 'testing'],
   express: ['core', 'gateway', 'transport-undici', 'transport-fetch'],
   fastify: ['core', 'gateway', 'transport-undici', 'transport-fetch'],
   hono: ['core', 'gateway', 'transport-undici', 'transport-fetch'],
@@ -28,7 +33,7 @@ export const allowedInTests = {
 };
 
 /** Packages that must run unchanged on Node, Bun, Deno and edge workers. */
-export const runtimeNeutral = ['core', 'router', 'balancers', 'health', 'limiter', 'splitter', 'rewrite', 'gateway', 'testing'];
+export const runtimeNeutral = ['core', 'router', 'balancers', 'health', 'limiter', 'splitter', 'rewrite', 'policies', 'jwt', 'gateway', 'import', 'testing'];
 
 /** Runtime-neutral too, but allowed `fetch` (it is their job) and no timers of their own. */
 export const edgeLeaves = ['transport-fetch', 'hono'];

@@ -37,3 +37,21 @@ export { parseIp, formatIp, parseCidr, cidrContains, maskIp } from './ip.js';
 export type { EmptyReason, PickResult, PickInput, LoadBalancer } from './balancer.js';
 export type { ClassifiedError } from './network-error.js';
 export { classifyAbort, classifyNetworkError, describeError, errorCode, isTimeoutReason } from './network-error.js';
+export type {
+  Identity,
+  GeoInfo,
+  GeoSource,
+  PolicyRoute,
+  PolicyContext,
+  PolicyReject,
+  PolicyContinue,
+  PolicyRespond,
+  InboundResult,
+  PolicyCapability,
+  Policy,
+  PolicyFactoryDeps,
+  PolicyDefinition,
+  StandardSchemaV1,
+  StandardSchemaV1Result,
+} from './policy.js';
+export { definePolicy, CONTINUE } from './policy.js';

@@ -1,0 +1,6 @@
+/**
+ * `@switchyard/geoip`: MaxMind GeoLite2/GeoIP2 GeoSource for switchyard (Node).
+ *
+ * @packageDocumentation
+ */
+export {};

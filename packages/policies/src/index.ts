@@ -1,0 +1,6 @@
+/**
+ * `@switchyard/policies`: Built-in policies for switchyard pipelines: api-key, rate-limit, any-auth, geo, geo-filter, ip-restriction, set-headers, request-size-limit, cors.
+ *
+ * @packageDocumentation
+ */
+export {};
