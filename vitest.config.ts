@@ -12,6 +12,7 @@ export default defineConfig({
     alias: [
       // Subpath entries first (`@switchyard/testing/vitest` → packages/testing/src/vitest.ts).
       { find: /^@switchyard\/testing\/vitest$/, replacement: `${root}packages/testing/src/vitest.ts` },
+      { find: /^@switchyard\/gateway\/yaml$/, replacement: `${root}packages/gateway/src/yaml.ts` },
       ...packages.map((name) => ({
         find: new RegExp(`^@switchyard/${name}$`),
         replacement: `${root}packages/${name}/src/index.ts`,

@@ -30,4 +30,3 @@ export type { GatewayEvent } from './events.js';
 export type { AdaptiveConcurrencyConfig, AdaptiveThrottleConfig } from './overload.js';
 export type { MeterLike } from './metrics.js';
 export { LATENCY_BUCKETS_MS, MetricsRegistry, prometheusName } from './metrics.js';
-export { parseGatewayConfig } from './load-config.js';
