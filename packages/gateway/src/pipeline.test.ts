@@ -1,5 +1,5 @@
 import { CONTINUE, definePolicy, type GeoSource, type InboundResult, type Policy, type PolicyContext, type PolicyDefinition, type SyRequest, type SyResponse } from '@switchyard/core';
-import { createMockTransport, createTestClock, seededRng, type MockTransport } from '@switchyard/testing';
+import { assertRouteOrder, createMockTransport, createTestClock, seededRng, type MockTransport } from '@switchyard/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { GatewayConfig, RouteConfig } from './config.js';
@@ -397,5 +397,7 @@ describe('pipeline - lifecycle, warnings, explain', () => {
       ].join('\n'),
     );
     expect(gateway.explain('nope')).toBeUndefined();
+    assertRouteOrder(gateway, 'r', { inbound: ['auth', 'dbg'], steps: ['auth', 'dbg', 'limits', 'split', 'forward'], outbound: ['dbg', 'cors', 'auth'] });
+    expect(() => assertRouteOrder(gateway, 'r', { inbound: ['dbg', 'auth'] })).toThrow('inbound order is [auth, dbg]');
   });
 });

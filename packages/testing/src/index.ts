@@ -26,3 +26,5 @@ export type { AdapterFixtureContext, AdapterFixtureOptions, AdapterHarness, Fixt
 export { ADAPTER_FIXTURE_CONFIG, decideModeConfig, describeAdapterFixture } from './adapter-fixture/adapter-fixture.js';
 export type { RawGet } from './adapter-fixture/path-bypass.js';
 export { ADMIN_HANDLER_BODY, PATH_BYPASS_TARGETS, describePathBypassChecks, pathBypassConfig } from './adapter-fixture/path-bypass.js';
+export type { ExplainsRoutes, HarnessPolicy, HarnessResult, PipelineHarness, PipelineHarnessOptions } from './pipeline-harness.js';
+export { assertRouteOrder, createPipelineHarness } from './pipeline-harness.js';
