@@ -23,10 +23,8 @@ import {
   type Endpoint,
   type GeoSource,
   type Outcome,
-  type PipelineEnv,
   type PipelineInbound,
   type PolicyDefinition,
-  type PolicyReject,
   type PickResult,
   type ResponseHeaders,
   type Rng,
@@ -53,7 +51,7 @@ import { admitRequest, admitTry, beginTry, endTry, settleRequest, type OverloadA
 import { NO_ATTRIBUTES } from './request-shape.js';
 import { errorBody, ERROR_MESSAGES, requestIdOf } from './error-body.js';
 import { depositRequest } from './retry-budget.js';
-import { closePolicies, explainRoute, type RouteExplanation } from './pipeline.js';
+import { closePolicies, explainRoute, policyEnv, type PolicyHost, type RouteExplanation } from './pipeline.js';
 
 /** What a gateway runs on: all injected, so tests drive it with a fake clock and transport. */
 export interface GatewayDeps {
@@ -230,8 +228,6 @@ type Prepared =
       readonly run?: PipelineRun | undefined;
     };
 
-/** What policies on a request with no route (400 before routing, 404) see as `ctx.route`. */
-const NO_POLICY_ROUTE = Object.freeze({ name: '', metadata: Object.freeze({}) });
 /** The response decide mode runs finalizers over: they add headers to `Decision.headers`. */
 const DECIDE_PLACEHOLDER: SyResponse = Object.freeze({ status: 200, headers: Object.freeze({}), body: null });
 
@@ -408,7 +404,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     // Inbound policies first: what they set (attributes, identity, a backend) is seen by the
     // fault, the limits, the redirect, the experiment, the split and the rewrite.
     if (route.pipeline !== undefined) return withPolicies(route, m, request, req, now);
-    return stages(route, m, request, now, undefined);
+    // The same stages as `stages` below, inline: a route without policies pays no extra call.
+    if (route.fault !== undefined) {
+      const fault = decideFault(route.fault, request.headers, rng);
+      if (fault.delayMs > 0 || fault.abortStatus !== undefined) if (listeners.size > 0) emit({ kind: 'fault', at: now, route: route.name, delayMs: fault.delayMs, abortStatus: fault.abortStatus });
+      if (fault.delayMs > 0) return new Promise<void>((resolve) => clock.setTimer(fault.delayMs, resolve)).then(() => faultAbort(route, fault.abortStatus) ?? limit(route, m, request, clock.now()));
+      const aborted = faultAbort(route, fault.abortStatus);
+      if (aborted !== undefined) return aborted;
+    }
+    return limit(route, m, request, now);
   }
 
   /**
@@ -417,56 +421,50 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
    * when unused, where a generic step list would cost a call and a context per stage on every
    * request of every route (the < 1 % budget of a route without policies).
    */
-  function stages(route: RoutePlan, m: Matched, request: SyRequest, now: number, picked: string | undefined): Prepared | Promise<Prepared> {
+  function stages(route: RoutePlan, m: Matched, request: SyRequest, now: number): Prepared | Promise<Prepared> {
     if (route.fault !== undefined) {
       const fault = decideFault(route.fault, request.headers, rng);
       if (fault.delayMs > 0 || fault.abortStatus !== undefined) if (listeners.size > 0) emit({ kind: 'fault', at: now, route: route.name, delayMs: fault.delayMs, abortStatus: fault.abortStatus });
-      if (fault.delayMs > 0) return new Promise<void>((resolve) => clock.setTimer(fault.delayMs, resolve)).then(() => faultAbort(route, fault.abortStatus) ?? limit(route, m, request, clock.now(), picked));
+      if (fault.delayMs > 0) return new Promise<void>((resolve) => clock.setTimer(fault.delayMs, resolve)).then(() => faultAbort(route, fault.abortStatus) ?? limit(route, m, request, clock.now()));
       const aborted = faultAbort(route, fault.abortStatus);
       if (aborted !== undefined) return aborted;
     }
-    return limit(route, m, request, now, picked);
+    return limit(route, m, request, now);
   }
+
+  /** The backend a policy picked, by request (read by `finish` on routes with policies only). */
+  const pickedBackends = new WeakMap<SyRequest, string>();
 
   /** A response before any route (400, 404): the gateway-wide finalizers still run on it. */
   function unrouted(p: GatewayPlan, req: SyRequest, response: SyResponse): Prepared {
     const pipeline = p.policies.unrouted;
     if (pipeline === undefined) return { kind: 'respond', response, route: undefined };
-    return { kind: 'respond', response, route: undefined, run: new PipelineRun(pipeline, req, policyEnv(p, undefined, req, clock.now())) };
+    return { kind: 'respond', response, route: undefined, run: new PipelineRun(pipeline, req, policyEnv(policyHost, p, undefined, req, clock.now())) };
   }
 
-  /** What a policy run needs from the gateway, per request. */
-  function policyEnv(p: GatewayPlan, route: RoutePlan | undefined, req: SyRequest, now: number): PipelineEnv {
-    const routeName = route?.name;
-    return {
-      clock,
-      rng,
-      now,
-      route: route?.policyRoute ?? NO_POLICY_ROUTE,
-      requestId: () => requestIdOf(req.headers, rng),
-      clientIp: () => p.client.ip(req),
-      trustedPeer: () => p.client.trusted(req),
-      geoSource: deps.geoSource,
-      reject: (r: PolicyReject, policy: string) => errorResponse(r.code, `policy ${policy}: ${r.message}`, r.headers ?? NO_HEADERS, r.status ?? ERROR_STATUS[r.code], { route: routeName, policy, detail: r.detail }),
-      // No message in the body (errorResponse keeps it internal unless exposeErrorDetails).
-      failed: (err: unknown, policy: string, phase: 'inbound' | 'outbound') => errorResponse('SY_INTERNAL', `policy ${policy} failed in ${phase}: ${err instanceof Error ? err.message : String(err)}`, NO_HEADERS, 500, { route: routeName, policy }),
-      onShortCircuit: (policy, kind, status) => {
-        metrics.inc(INSTRUMENTS.policyRejections, 'Requests a policy answered itself (reject, respond or a failure), by policy, route and status.', { 'switchyard.policy': policy, 'http.route': routeName ?? '', 'http.response.status_code': status });
-        if (listeners.size > 0) emit({ kind: 'policy', at: clock.now(), route: routeName, policy, result: kind, status });
-      },
-    };
-  }
+  // What policy runs need from the gateway (pipeline.ts `policyEnv`), built once.
+  const policyHost: PolicyHost = {
+    clock,
+    rng,
+    geoSource: deps.geoSource,
+    errorResponse,
+    onShortCircuit: (route, policy, result, status) => {
+      metrics.inc(INSTRUMENTS.policyRejections, 'Requests a policy answered itself (reject, respond or a failure), by policy, route and status.', { 'switchyard.policy': policy, 'http.route': route ?? '', 'http.response.status_code': status });
+      if (listeners.size > 0) emit({ kind: 'policy', at: clock.now(), route, policy, result, status });
+    },
+  };
 
   /** Runs the route's inbound policies, then the built-in stages unless a policy answered. */
   function withPolicies(route: RoutePlan, m: Matched, request: SyRequest, req: SyRequest, now: number): Prepared | Promise<Prepared> {
-    const run = new PipelineRun(route.pipeline as NonNullable<RoutePlan['pipeline']>, request, policyEnv(plan, route, req, now));
+    const run = new PipelineRun(route.pipeline as NonNullable<RoutePlan['pipeline']>, request, policyEnv(policyHost, plan, route, req, now));
     const inbound = run.runInbound();
     return inbound instanceof Promise ? inbound.then((o) => afterPolicies(route, m, run, o, clock.now())) : afterPolicies(route, m, run, inbound, now);
   }
 
   function afterPolicies(route: RoutePlan, m: Matched, run: PipelineRun, inbound: PipelineInbound, now: number): Prepared | Promise<Prepared> {
     if (inbound.kind === 'respond') return { kind: 'respond', response: inbound.response, route, run };
-    const next = stages(route, m, run.request, now, run.backend);
+    if (run.backend !== undefined) pickedBackends.set(run.request, run.backend);
+    const next = stages(route, m, run.request, now);
     return next instanceof Promise ? next.then((d) => ({ ...d, run })) : { ...next, run };
   }
 
@@ -476,14 +474,14 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   }
 
   // The stages after routing take their inputs as arguments: no per-request object to carry them.
-  function limit(route: RoutePlan, m: Matched, request: SyRequest, now: number, picked: string | undefined): Prepared | Promise<Prepared> {
+  function limit(route: RoutePlan, m: Matched, request: SyRequest, now: number): Prepared | Promise<Prepared> {
     const limiter = route.limiter;
-    if (limiter === undefined) return finish(route, m, request, NO_HEADERS, now, picked);
+    if (limiter === undefined) return finish(route, m, request, NO_HEADERS, now);
     const decision = limiter.checkNow(request, now);
-    return decision instanceof Promise ? decision.then((d) => limited(route, m, request, now, d, picked)) : limited(route, m, request, now, decision, picked);
+    return decision instanceof Promise ? decision.then((d) => limited(route, m, request, now, d)) : limited(route, m, request, now, decision);
   }
 
-  function limited(route: RoutePlan, m: Matched, request: SyRequest, now: number, decision: RequestDecision, picked: string | undefined): Prepared {
+  function limited(route: RoutePlan, m: Matched, request: SyRequest, now: number, decision: RequestDecision): Prepared {
     if (decision.kind === 'limited') {
       // A shared store that failed closed is not a limit the client reached: the documented 503.
       if (decision.reason === 'store-unavailable') return { kind: 'respond', response: errorResponse('SY_STORE_UNAVAILABLE', `rate limit ${decision.rule}: the limiter's store is unavailable`, decision.headers), route };
@@ -493,11 +491,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', message, decision.headers), route };
     }
     // Used as it is: no stage mutates it (the experiment stage copies before adding its header).
-    return finish(route, m, request, decision.headers, now, picked);
+    return finish(route, m, request, decision.headers, now);
   }
 
   /** Redirect, experiment and split: the synchronous rest of `prepare`. */
-  function finish(route: RoutePlan, m: Matched, request: SyRequest, limitHeaders: Readonly<Record<string, string>>, now: number, picked: string | undefined): Prepared {
+  function finish(route: RoutePlan, m: Matched, request: SyRequest, limitHeaders: Readonly<Record<string, string>>, now: number): Prepared {
     let headers = limitHeaders;
     const attributes = request.attributes as Record<string, unknown>; // the fresh copy `prepare` made
     if (route.redirect !== undefined) {
@@ -518,6 +516,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     }
 
     let backend: BackendPlan | undefined;
+    const picked = route.pipeline === undefined ? undefined : pickedBackends.get(request);
     if (picked !== undefined) {
       // A policy chose the backend: the split (and its rollout) do not run for this request.
       backend = route.backends.get(picked);
@@ -538,22 +537,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     const p = plan; // in-flight requests finish on the plan they started with
     const started = clock.now();
     let routeName: string | undefined;
-    let result: { response: SyResponse; backend?: string | undefined; endpoint?: string | undefined; tries: number; code?: string | undefined };
-    let run: PipelineRun | undefined;
+    let result: ProxyResult;
     try {
       const pending = prepare(req, p);
       const prepared = pending instanceof Promise ? await pending : pending;
       routeName = prepared.route?.name;
-      run = prepared.run;
-      result = prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
+      result = prepared.run !== undefined ? await withOutbound(prepared, prepared.run, p, options, req) : prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
     } catch (err) {
       // A bug, not an expected outcome: still exactly one response.
       result = { response: errorResponse('SY_INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`), tries: 0, code: 'internal' };
-    }
-    if (run !== undefined) {
-      // The outbound side, on every status (policies.md §7 #8); never throws.
-      const out = run.runOutbound(result.response);
-      result.response = out instanceof Promise ? await out : out;
     }
     const latencyMs = clock.now() - started;
     const status = result.response.status;
@@ -562,7 +554,24 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       .handle(req.scheme, req.method, status, status >= 500 ? responseCode(result.response) : undefined)
       .record(latencyMs);
     if (listeners.size > 0) emit({ kind: 'request', at: clock.now(), route: routeName, method: req.method, path: req.path, status, latencyMs, backend: result.backend, endpoint: result.endpoint, tries: result.tries, code: result.code });
-    return finalize(result.response, req.headers, run?.requestIdIfKnown);
+    return finalize(result.response, req.headers);
+  }
+
+  /**
+   * `handle` on a request with policies: the answer (or the upstream's), then the outbound side
+   * on every status (policies.md §7 #8; never throws), finalized with the request id the
+   * policies saw (an already finalized response goes through `finalize` unchanged).
+   */
+  async function withOutbound(prepared: Prepared, run: PipelineRun, p: GatewayPlan, options: HandleOptions, req: SyRequest): Promise<ProxyResult> {
+    let result: ProxyResult;
+    try {
+      result = prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
+    } catch (err) {
+      result = { response: errorResponse('SY_INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`), tries: 0, code: 'internal' };
+    }
+    const out = run.runOutbound(result.response);
+    result.response = finalize(out instanceof Promise ? await out : out, req.headers, run.requestIdIfKnown);
+    return result;
   }
 
   async function proxy(
@@ -847,7 +856,22 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
    */
   function toDecision(prepared: Prepared, req: SyRequest): Decision | Promise<Decision> {
     const run = prepared.run;
-    if (run !== undefined) {
+    if (run !== undefined) return policyDecision(prepared, run, req);
+    if (prepared.kind === 'respond') return { kind: 'respond', response: finalize(prepared.response, req.headers) };
+    return {
+      kind: 'continue',
+      route: prepared.route.name,
+      params: prepared.params,
+      path: prepared.request.path,
+      backend: prepared.backend?.name,
+      variant: prepared.variant,
+      headers: prepared.headers,
+      request: prepared.request,
+    };
+  }
+
+  function policyDecision(prepared: Prepared, run: PipelineRun, req: SyRequest): Decision | Promise<Decision> {
+    {
       if (prepared.kind === 'respond') {
         const out = run.runOutbound(prepared.response);
         return out instanceof Promise ? out.then((r) => ({ kind: 'respond', response: finalize(r, req.headers, run.requestIdIfKnown) })) : { kind: 'respond', response: finalize(out, req.headers, run.requestIdIfKnown) };
@@ -855,8 +879,6 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const out = run.runOutbound(DECIDE_PLACEHOLDER, true);
       return out instanceof Promise ? out.then((r) => continueDecision(prepared, r)) : continueDecision(prepared, out);
     }
-    if (prepared.kind === 'respond') return { kind: 'respond', response: finalize(prepared.response, req.headers) };
-    return continueDecision(prepared, undefined);
   }
 
   function continueDecision(prepared: Extract<Prepared, { kind: 'continue' }>, finalized: SyResponse | undefined): Decision {

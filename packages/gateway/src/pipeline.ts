@@ -15,6 +15,7 @@
  */
 import {
   ConfigError,
+  ERROR_STATUS,
   IDENTITY_ATTRIBUTE,
   cidrContains,
   compileLayers,
@@ -25,18 +26,24 @@ import {
   type Clock,
   type CompiledPipeline,
   type ConfigIssue,
+  type GeoSource,
   type Identity,
+  type PipelineEnv,
   type Policy,
+  type PolicyReject,
   type PolicyCapability,
   type PolicyDefinition,
   type PipelineStep,
   type Rng,
+  type SwitchyardErrorCode,
   type SyRequest,
+  type SyResponse,
   type Transport,
 } from '@switchyard/core';
 import { BUILTIN_POLICIES } from '@switchyard/policies';
 import type { KeySource } from '@switchyard/limiter';
-import type { GatewayPlan } from './compile.js';
+import type { GatewayPlan, RoutePlan } from './compile.js';
+import { requestIdOf } from './error-body.js';
 import type { GatewayConfig, PolicyInstanceConfig, PolicyWhen, RouteConfig } from './config.js';
 import { suggestKey } from './internal/did-you-mean.js';
 import { lowerCased } from './request-shape.js';
@@ -516,4 +523,38 @@ export function explainRoute(plan: GatewayPlan, name: string): RouteExplanation 
   outbound.forEach((o, i) => lines.push(`    ${i + 1}. ${o.name} (${o.as}${o.finalizer ? ', finalizer: every response' : ''})`));
   const text = lines.join('\n');
   return Object.freeze({ route: route.name, inbound: Object.freeze(steps), outbound: Object.freeze(outbound), finalizers: Object.freeze(finalizers), toString: () => text });
+}
+
+/** What the gateway lends every policy run (built once per gateway). */
+export interface PolicyHost {
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly geoSource: GeoSource | undefined;
+  /** The gateway's error response (the formatter), with who answered as its context. */
+  errorResponse(code: SwitchyardErrorCode, message: string, headers: Readonly<Record<string, string>>, status: number, context: { readonly route?: string | undefined; readonly policy?: string | undefined; readonly detail?: Readonly<Record<string, unknown>> | undefined }): SyResponse;
+  /** A policy answered (metrics, events). */
+  onShortCircuit(route: string | undefined, policy: string, result: 'reject' | 'respond' | 'error', status: number): void;
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+/** What policies on a request with no route (400 before routing, 404) see as `ctx.route`. */
+const NO_POLICY_ROUTE = Object.freeze({ name: '', metadata: Object.freeze({}) });
+
+/** One request's {@link PipelineEnv}: the request id rule, client identity, formatter and events of the gateway. */
+export function policyEnv(host: PolicyHost, plan: GatewayPlan, route: RoutePlan | undefined, req: SyRequest, now: number): PipelineEnv {
+  const routeName = route?.name;
+  return {
+    clock: host.clock,
+    rng: host.rng,
+    now,
+    route: route?.policyRoute ?? NO_POLICY_ROUTE,
+    requestId: () => requestIdOf(req.headers, host.rng),
+    clientIp: () => plan.client.ip(req),
+    trustedPeer: () => plan.client.trusted(req),
+    geoSource: host.geoSource,
+    reject: (r: PolicyReject, policy: string) => host.errorResponse(r.code, `policy ${policy}: ${r.message}`, r.headers ?? NO_HEADERS, r.status ?? ERROR_STATUS[r.code], { route: routeName, policy, detail: r.detail }),
+    // No message in the body: errorResponse keeps it internal unless exposeErrorDetails.
+    failed: (err: unknown, policy: string, phase: 'inbound' | 'outbound') => host.errorResponse('SY_INTERNAL', `policy ${policy} failed in ${phase}: ${err instanceof Error ? err.message : String(err)}`, NO_HEADERS, 500, { route: routeName, policy }),
+    onShortCircuit: (policy, kind, status) => host.onShortCircuit(routeName, policy, kind, status),
+  };
 }
