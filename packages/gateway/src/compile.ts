@@ -78,7 +78,7 @@ import type { FaultPolicy } from './fault.js';
 import type { ForwardPolicy } from './forward.js';
 import type { MirrorPolicy } from './mirror.js';
 import { compileOverload, pruneInflight, type UpstreamOverload } from './overload.js';
-import { closePolicies, compilePolicies, compileRoutePolicies, identityKey, trustedPeerOf, type PolicySet } from './pipeline.js';
+import { closePolicies, compilePolicies, compileRoutePolicies, explainRoute, identityKey, trustedPeerOf, type PolicySet, type RouteExplanation } from './pipeline.js';
 import { createRetryBudget, type RetryBudgetState } from './retry-budget.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
@@ -174,6 +174,8 @@ export interface GatewayPlan {
   readonly warnings: readonly ConfigIssue[];
   /** The policy instances of this config (built once per config) and the gateway-wide lists. */
   readonly policies: PolicySet;
+  /** A route's compiled plan in order (as `gateway.explain`); `undefined` for an unknown name. */
+  explain(route: string): RouteExplanation | undefined;
   /** The client, per `clientIdentity` (for policies' `ctx.clientIp` and `ctx.trustedPeer`). */
   readonly client: {
     /** The client address (trusted proxies applied); the TCP peer without `clientIdentity`. */
@@ -315,7 +317,7 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
   }
   // Only now that everything compiled may runtimes shared with the old plan change.
   for (const update of pendingEndpointUpdates) update();
-  return Object.freeze({
+  const compiled: GatewayPlan = Object.freeze({
     table,
     routes: Object.freeze(routes),
     upstreams,
@@ -326,7 +328,9 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
       trusted: trustedPeerOf(identity === undefined ? undefined : config.clientIdentity),
     }),
     warnings: Object.freeze([...warnings, ...((table as unknown as { warnings?: ConfigIssue[] }).warnings ?? [])].map((w) => Object.freeze({ path: w.path.startsWith('.') ? w.path.slice(1) : w.path, message: w.message }))),
+    explain: (route: string) => explainRoute(compiled, route),
   });
+  return compiled;
 }
 
 function compileUpstream(

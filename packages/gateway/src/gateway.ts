@@ -51,7 +51,7 @@ import { admitRequest, admitTry, beginTry, endTry, settleRequest, type OverloadA
 import { NO_ATTRIBUTES } from './request-shape.js';
 import { errorBody, ERROR_MESSAGES, requestIdOf } from './error-body.js';
 import { depositRequest } from './retry-budget.js';
-import { closePolicies, explainRoute, policyEnv, type PolicyHost, type RouteExplanation } from './pipeline.js';
+import { closePolicies, policyEnv, type PolicyHost, type RouteExplanation } from './pipeline.js';
 
 /** What a gateway runs on: all injected, so tests drive it with a fake clock and transport. */
 export interface GatewayDeps {
@@ -1024,7 +1024,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     metrics,
     prometheus: () => metrics.prometheus(),
     plan: () => plan,
-    explain: (route) => explainRoute(plan, route),
+    explain: (route) => plan.explain(route),
   };
   return gateway;
 }

@@ -397,6 +397,7 @@ describe('pipeline - lifecycle, warnings, explain', () => {
       ].join('\n'),
     );
     expect(gateway.explain('nope')).toBeUndefined();
+    expect(String(gateway.plan().explain('r'))).toBe(String(e));
     assertRouteOrder(gateway, 'r', { inbound: ['auth', 'dbg'], steps: ['auth', 'dbg', 'limits', 'split', 'forward'], outbound: ['dbg', 'cors', 'auth'] });
     expect(() => assertRouteOrder(gateway, 'r', { inbound: ['dbg', 'auth'] })).toThrow('inbound order is [auth, dbg]');
   });

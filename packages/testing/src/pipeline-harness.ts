@@ -151,7 +151,7 @@ export function createPipelineHarness(options: PipelineHarnessOptions = {}): Pip
       const trace: string[] = [];
       let rejection: PolicyReject | undefined;
       let error: unknown;
-      const run = new PipelineRun(pipeline, request, {
+      const run: PipelineRun = new PipelineRun(pipeline, request, {
         clock,
         rng,
         now: clock.now(),
@@ -160,11 +160,11 @@ export function createPipelineHarness(options: PipelineHarnessOptions = {}): Pip
         clientIp: () => options.clientIp ?? request.clientAddress,
         trustedPeer: () => options.trustedPeer ?? false,
         geoSource: options.geoSource,
-        reject: (r) => {
+        reject: (r): SyResponse => {
           rejection = r;
           return { status: r.status ?? ERROR_STATUS[r.code], headers: { 'content-type': 'application/json', ...r.headers }, body: JSON.stringify({ error: r.code, message: r.message, requestId: run.requestId() }) };
         },
-        failed: (err) => {
+        failed: (err): SyResponse => {
           error = err;
           return { status: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'SY_INTERNAL', message: 'The gateway failed to process the request.', requestId: run.requestId() }) };
         },
