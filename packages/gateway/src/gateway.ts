@@ -403,7 +403,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     };
     // Inbound policies first: what they set (attributes, identity, a backend) is seen by the
     // fault, the limits, the redirect, the experiment, the split and the rewrite.
-    if (route.pipeline !== undefined) return withPolicies(route, m, request, req, now);
+    if (route.pipeline !== undefined) return withPolicies(p, route, m, request, req, now);
     // The same stages as `stages` below, inline: a route without policies pays no extra call.
     if (route.fault !== undefined) {
       const fault = decideFault(route.fault, request.headers, rng);
@@ -455,8 +455,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   };
 
   /** Runs the route's inbound policies, then the built-in stages unless a policy answered. */
-  function withPolicies(route: RoutePlan, m: Matched, request: SyRequest, req: SyRequest, now: number): Prepared | Promise<Prepared> {
-    const run = new PipelineRun(route.pipeline as NonNullable<RoutePlan['pipeline']>, request, policyEnv(policyHost, plan, route, req, now));
+  function withPolicies(p: GatewayPlan, route: RoutePlan, m: Matched, request: SyRequest, req: SyRequest, now: number): Prepared | Promise<Prepared> {
+    const run = new PipelineRun(route.pipeline as NonNullable<RoutePlan['pipeline']>, request, policyEnv(policyHost, p, route, req, now));
     const inbound = run.runInbound();
     return inbound instanceof Promise ? inbound.then((o) => afterPolicies(route, m, run, o, clock.now())) : afterPolicies(route, m, run, inbound, now);
   }
