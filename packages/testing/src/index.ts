@@ -22,3 +22,5 @@ export type { BalancerHandler, BalancerHandlerOptions } from './sim/balancer-han
 export { createBalancerHandler } from './sim/balancer-handler.js';
 export type { BallsIntoBinsOptions, BallsIntoBinsResult } from './sim/balls-into-bins.js';
 export { ballsIntoBins } from './sim/balls-into-bins.js';
+export type { ExplainsRoutes, HarnessPolicy, HarnessResult, PipelineHarness, PipelineHarnessOptions } from './pipeline-harness.js';
+export { assertRouteOrder, createPipelineHarness } from './pipeline-harness.js';
