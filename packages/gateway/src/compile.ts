@@ -70,6 +70,7 @@ import {
 } from '@switchyard/splitter';
 import type { BackendConfig, GatewayConfig, LimitConfig, LimitKey, RatePolicyConfig, RouteConfig, UpstreamConfig } from './config.js';
 import { parseConfigStructure } from './config.js';
+import { compileErrorFormat, type ErrorFormatPlan, type ErrorsConfig } from './error-format.js';
 import type { FaultPolicy } from './fault.js';
 import type { ForwardPolicy } from './forward.js';
 import type { MirrorPolicy } from './mirror.js';
@@ -158,6 +159,8 @@ export interface GatewayPlan {
    * unreachable routes. Emitted as `config-warning` events too.
    */
   readonly warnings: readonly ConfigIssue[];
+  /** The compiled `errors` blocks (gateway, routes, policy instances); undefined when the config has none. */
+  readonly errors: ErrorFormatPlan | undefined;
 }
 
 /** What compiling needs from the gateway. */
@@ -263,6 +266,16 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
     });
   });
 
+  // Error responses: the gateway's, each route's and each policy instance's `errors` (the
+  // pipeline's `policies.<name>.errors`), templates compiled once here.
+  const policyConfigs = (config as { readonly policies?: Readonly<Record<string, { readonly errors?: ErrorsConfig }>> }).policies ?? {};
+  const errors = compileErrorFormat(
+    config.errors,
+    config.routes.map((r, i) => ({ name: r.name, errors: r.errors, at: `routes[${i}].errors` })),
+    Object.entries(policyConfigs).map(([name, p]) => ({ name, errors: p.errors, at: `${keyPath('policies', name)}.errors` })),
+    issues,
+  );
+
   let table: RouteTable<RoutePlan> | undefined;
   if (issues.length === 0) {
     table = within(issues, '', () =>
@@ -280,6 +293,7 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
     routes: Object.freeze(routes),
     upstreams,
     replayBufferBytes: config.replayBufferBytes ?? 64 * 1024,
+    errors,
     warnings: Object.freeze([...warnings, ...((table as unknown as { warnings?: ConfigIssue[] }).warnings ?? [])].map((w) => Object.freeze({ path: w.path.startsWith('.') ? w.path.slice(1) : w.path, message: w.message }))),
   });
 }
