@@ -158,11 +158,11 @@ export interface ErrorFormatPlan {
 // Compiling
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*;[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+=(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|"[^"\\\x00-\x1f\x7f]*"))*$/;
+const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*;[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+=(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|"[^"\\]*"))*$/;
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.!#$&^-]+\+)?json(?:[ \t]*;|$)/i;
 const DETAIL_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** An absolute URI's scheme, then no whitespace or control characters (RFC 3986 §3.1). */
-const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f"<>\\^`{|}]*$/;
+/** An absolute URI: a scheme (RFC 3986 §3.1), then only the characters a URI may hold (§2: reserved, unreserved, `%`). */
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/;
 const STATUS_KEY = /^[1-5][0-9][0-9]$/;
 
 /** The keys `responses` accepts: every code, a status between 200 and 599, `default`. */
@@ -315,7 +315,7 @@ function compileEntry(entry: ErrorResponseConfig, at: string, issues: ConfigIssu
       if (segments !== undefined) headers.push([name, segments]);
     }
   }
-  if (entry.contentType !== undefined && (typeof entry.contentType !== 'string' || !MEDIA_TYPE.test(entry.contentType))) {
+  if (entry.contentType !== undefined && (typeof entry.contentType !== 'string' || !MEDIA_TYPE.test(entry.contentType) || hasControl(entry.contentType))) {
     issues.push({ path: `${at}.contentType`, message: 'must be a media type (type/subtype, optional parameters)' });
   }
   let body: CompiledBody | undefined;
@@ -424,6 +424,14 @@ function asJson(x: unknown): string {
   } catch {
     return JSON.stringify(String(x));
   }
+}
+
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
 }
 
 /** A header value: no CR, LF, NUL or other control characters, nothing above U+00FF (RFC 9110 §5.5). */

@@ -214,6 +214,19 @@ export const RICH_CONFIG: GatewayConfig = {
 
 /** Small configs for the other shapes of the `either` nodes (trusted hops, random balancers, …). */
 export const SMALL_CONFIGS: readonly GatewayConfig[] = [
+  {
+    errors: {
+      format: 'problem+json',
+      typeBaseUri: 'https://errors.example.com/',
+      responses: {
+        SY_RATE_LIMITED: { status: 429, headers: { link: '<https://example.com/pricing>; rel="payment"' }, body: { limit: '${detail.limit}', id: '${requestId}' } },
+        '503': { body: 'down (${code})', contentType: 'text/plain' },
+        default: { headers: { 'x-error': '${code}' } },
+      },
+    },
+    routes: [{ name: 'r', backends: [{ upstream: 'u' }], errors: { format: 'switchyard', responses: { SY_NO_ENDPOINT: { body: '{"e":"${code}"}', contentType: 'application/json' } } } }],
+    upstreams: { u: { endpoints: [{ url: 'http://10.0.0.1:80' }] } },
+  },
   { routes: [{ name: 'r', backends: [{ upstream: 'u' }] }], upstreams: { u: { endpoints: [{ url: 'http://10.0.0.1:80' }] } } },
   {
     selection: 'first-match',
