@@ -449,7 +449,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       if (listeners.size > 0) emit({ kind: 'limited', at: clock.now(), route: route.name, rule: decision.rule, retryAfterMs: decision.retryAfterMs });
       metrics.inc(INSTRUMENTS.rateLimited, 'Requests answered 429 by a rate limit.', { 'http.route': route.name, 'switchyard.rate_limit.rule': decision.rule });
       const message = decision.reason === 'missing-key' ? `rate limit ${decision.rule}: the request has no key (for client-ip: no client address) and onMissingKey is 'deny'` : `rate limit ${decision.rule} exceeded`;
-      return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', message, decision.headers, undefined, { route: route.name, detail: limitDetail(decision) }), route };
+      // The template values only when something formats errors (the plan in force: a reload in
+      // between costs this request its `${detail.*}` values, nothing else).
+      const detail = plan.errors === undefined && formatError === undefined ? undefined : limitDetail(decision);
+      return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', message, decision.headers, undefined, { route: route.name, detail }), route };
     }
     // Used as it is: no stage mutates it (the experiment stage copies before adding its header).
     return finish(route, m, request, decision.headers, now);
