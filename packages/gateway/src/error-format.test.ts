@@ -347,6 +347,19 @@ describe('error responses - policy level and escaping (formatter unit)', () => {
     expect(JSON.parse(bodyText(problem))).toMatchObject({ title: 'Forbidden', detail: message });
   });
 
+  it('the formatter writes switchyard JSON and Problem Details exactly as JSON.stringify would (quotes, backslashes, internal detail)', () => {
+    const message = 'a "quoted" \\ message\u2028';
+    const plan = compile({}, undefined, undefined);
+    const problemPlan = compile({ format: 'problem+json', typeBaseUri: 'https://e.example/' }, undefined, undefined);
+    const a = { formatter: undefined, code: 'SY_FORBIDDEN' as const, status: 403, headers: {}, requestHeaders: { 'x-request-id': 'id-9' }, rng, context: { message } };
+    for (const internal of [undefined, 'connect "10.0.0.1"']) {
+      expect(bodyText(formatErrorResponse({ ...a, plan, internalMessage: internal }))).toBe(JSON.stringify(internal === undefined ? { error: 'SY_FORBIDDEN', message, requestId: 'id-9' } : { error: 'SY_FORBIDDEN', message, requestId: 'id-9', detail: internal }));
+      expect(bodyText(formatErrorResponse({ ...a, plan: problemPlan, internalMessage: internal }))).toBe(
+        JSON.stringify({ type: 'https://e.example/SY_FORBIDDEN', title: ERROR_MESSAGES.SY_FORBIDDEN, status: 403, detail: internal ?? message, instance: 'urn:switchyard:request:id-9', code: 'SY_FORBIDDEN', requestId: 'id-9' }),
+      );
+    }
+  });
+
   it('header templates never carry CR, LF or other control characters', () => {
     const plan = compile({ responses: { default: { headers: { 'x-who': 'who=${detail.who}' } } } }, undefined, undefined);
     const res = formatErrorResponse({ plan, formatter: undefined, code: 'SY_FORBIDDEN', status: 403, headers: {}, internalMessage: undefined, requestHeaders: {}, rng, context: { detail: { who: 'a\r\nset-cookie: x\u0000é€' } } });

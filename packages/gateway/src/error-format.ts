@@ -327,7 +327,7 @@ function compileEntry(entry: ErrorResponseConfig, at: string, issues: ConfigIssu
       if (segments !== undefined) {
         if (json) {
           // Rendered with sample values, the body must parse: a broken JSON template is a config error, not a broken 429.
-          const sample = renderSegments(segments, { code: 'SY_INTERNAL', status: 500, message: 'x', requestId: () => 'x', route: 'x', policy: 'x', retryAfterSeconds: 1, detail: SAMPLE_DETAIL });
+          const sample = renderSegments(segments, { code: 'SY_INTERNAL', status: 500, message: 'x', context: { route: 'x', policy: 'x', detail: SAMPLE_DETAIL }, given: { 'retry-after': '1' }, requestHeaders: undefined, rng: undefined, id: 'x' });
           try {
             JSON.parse(sample);
           } catch {
@@ -388,25 +388,50 @@ export function compileErrors(config: ErrorsConfig | undefined, at: string, issu
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
+/**
+ * Everything one formatted response needs, in one object: the template values are read from it
+ * on demand and the request id is drawn once, when first needed (no closure per value).
+ */
 interface Values {
   readonly code: ErrorFormatCode;
   readonly status: number;
   readonly message: string;
-  readonly requestId: () => string;
-  readonly route: string | undefined;
-  readonly policy: string | undefined;
-  readonly retryAfterSeconds: number | undefined;
-  readonly detail: Readonly<Record<string, unknown>> | undefined;
+  readonly context: ErrorContext | undefined;
+  /** The headers the stage set (for `${retryAfterSeconds}`). */
+  readonly given: ResponseHeaders;
+  readonly requestHeaders: RequestHeaders | undefined;
+  readonly rng: Rng | undefined;
+  id: string | undefined;
+}
+
+function requestIdOfValues(v: Values): string {
+  return (v.id ??= requestIdOf(v.requestHeaders, v.rng as Rng));
 }
 
 function valueOf(slot: Slot, v: Values): unknown {
   switch (slot.name) {
+    case 'code':
+      return v.code;
+    case 'status':
+      return v.status;
+    case 'message':
+      return v.message;
     case 'requestId':
-      return v.requestId();
-    case 'detail':
-      return v.detail === undefined || !Object.prototype.hasOwnProperty.call(v.detail, slot.key) ? undefined : v.detail[slot.key];
-    default:
-      return v[slot.name];
+      return requestIdOfValues(v);
+    case 'route':
+      return v.context?.route;
+    case 'policy':
+      return v.context?.policy;
+    case 'retryAfterSeconds': {
+      const fromDetail = v.context?.detail?.['retryAfterSeconds'];
+      if (typeof fromDetail === 'number') return fromDetail;
+      const header = v.given['retry-after'];
+      return typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
+    }
+    case 'detail': {
+      const d = v.context?.detail;
+      return d === undefined || !Object.prototype.hasOwnProperty.call(d, slot.key) ? undefined : d[slot.key];
+    }
   }
 }
 
@@ -525,9 +550,8 @@ const FAULT_MESSAGE = 'fault injected';
 export function formatErrorResponse(a: ErrorFormatArgs): SyResponse {
   const context = a.context;
   const message = context?.message ?? (a.code === 'fault' ? FAULT_MESSAGE : ERROR_MESSAGES[a.code]);
-  let id: string | undefined;
-  const requestId = (): string => (id ??= requestIdOf(a.requestHeaders, a.rng));
   const given = a.headers;
+  const values: Values = { code: a.code, status: a.status, message, context, given, requestHeaders: a.requestHeaders, rng: a.rng, id: undefined };
 
   if (a.formatter !== undefined) {
     let custom: SyResponse | undefined;
@@ -536,7 +560,7 @@ export function formatErrorResponse(a: ErrorFormatArgs): SyResponse {
         code: a.code,
         status: a.status,
         message,
-        requestId: requestId(),
+        requestId: requestIdOfValues(values),
         route: context?.route,
         policy: context?.policy,
         detail: context?.detail,
@@ -563,52 +587,56 @@ export function formatErrorResponse(a: ErrorFormatArgs): SyResponse {
   const e2 = entryOf(routeLevel, a.code, a.status);
   const e3 = entryOf(gatewayLevel, a.code, a.status);
   const format: ErrorFormat = policyLevel?.format ?? routeLevel?.format ?? gatewayLevel?.format ?? 'switchyard';
-  const typeBaseUri = policyLevel?.typeBaseUri ?? routeLevel?.typeBaseUri ?? gatewayLevel?.typeBaseUri;
   const status = e1?.status ?? e2?.status ?? e3?.status ?? a.status;
   const body = e1?.body ?? e2?.body ?? e3?.body;
-
-  const retryHeader = given['retry-after'];
-  const fromDetail = context?.detail?.['retryAfterSeconds'];
-  const values: Values = {
-    code: a.code,
-    status,
-    message,
-    requestId,
-    route: context?.route,
-    policy: context?.policy,
-    retryAfterSeconds: typeof fromDetail === 'number' ? fromDetail : typeof retryHeader === 'string' && /^\d+$/.test(retryHeader) ? Number(retryHeader) : undefined,
-    detail: context?.detail,
-  };
+  const final: Values = status === a.status ? values : { ...values, status };
 
   const headers: Record<string, string | readonly string[] | undefined> = {};
-  for (const name in given) if (name !== 'content-type') headers[name] = given[name] as string;
+  for (const name in given) if (name !== 'content-type') headers[name] = given[name];
   // Least specific first: a route's header replaces the gateway's of the same name, a policy's both.
-  for (const e of [e3, e2, e1]) {
-    if (e === undefined) continue;
-    for (const [name, segments] of e.headers) headers[name] = headerSafe(renderSegments(segments, values));
-  }
-  keepProtected(headers, given);
+  let added = addHeaders(headers, e3, final);
+  added = addHeaders(headers, e2, final) || added;
+  added = addHeaders(headers, e1, final) || added;
+  if (added) keepProtected(headers, given);
 
-  let render: () => string;
+  let kind: BodyKind;
   if (body !== undefined) {
+    kind = body;
     headers['content-type'] = body.contentType ?? (body.json ? (format === 'problem+json' ? 'application/problem+json' : 'application/json') : 'text/plain; charset=utf-8');
-    render = () => renderSegments(body.segments, values);
   } else if (format === 'problem+json') {
+    kind = { problem: policyLevel?.typeBaseUri ?? routeLevel?.typeBaseUri ?? gatewayLevel?.typeBaseUri };
     headers['content-type'] = 'application/problem+json';
-    render = () => problemBody(a.code, status, message, typeBaseUri, a.internalMessage, requestId());
   } else {
+    kind = SWITCHYARD;
     headers['content-type'] = 'application/json';
-    render = a.code === 'fault' ? () => FAULT_BODY : () => switchyardBody(a.code as SwitchyardErrorCode, message, requestId(), a.internalMessage);
   }
+  const internal = a.internalMessage;
   let rendered: string | undefined;
   return {
     status,
     headers,
     get body(): string {
-      return (rendered ??= render());
+      return (rendered ??= renderBody(kind, final, internal));
     },
     [RESPONSE_CODE]: a.code === 'fault' ? undefined : a.code,
   } as SyResponse;
+}
+
+/** What the body is: a template, Problem Details (with its type base) or switchyard's JSON. */
+type BodyKind = CompiledBody | { readonly problem: string | undefined } | typeof SWITCHYARD;
+const SWITCHYARD = Object.freeze({ switchyard: true as const });
+
+function renderBody(kind: BodyKind, v: Values, internal: string | undefined): string {
+  if ('segments' in kind) return renderSegments(kind.segments, v);
+  if ('problem' in kind) return problemBody(v.code, v.status, v.message, kind.problem, internal, requestIdOfValues(v));
+  return v.code === 'fault' ? FAULT_BODY : switchyardBody(v.code, v.message, requestIdOfValues(v), internal);
+}
+
+/** Adds an entry's rendered headers; true when it had any. */
+function addHeaders(headers: Record<string, string | readonly string[] | undefined>, e: CompiledEntry | undefined, v: Values): boolean {
+  if (e === undefined || e.headers.length === 0) return false;
+  for (const [name, segments] of e.headers) headers[name] = headerSafe(renderSegments(segments, v));
+  return true;
 }
 
 /** Today's fault-abort body, unchanged in the switchyard format. */
@@ -628,7 +656,9 @@ function keepProtected(headers: Record<string, string | readonly string[] | unde
 
 /** switchyard's JSON, as `errorBody` in error-body.ts writes it (key order and all). */
 function switchyardBody(code: SwitchyardErrorCode, message: string, requestId: string, internal: string | undefined): string {
-  return JSON.stringify(internal === undefined ? { error: code, message, requestId } : { error: code, message, requestId, detail: internal });
+  // Written field by field: the same text as JSON.stringify of the object, without the object.
+  const head = `{"error":${JSON.stringify(code)},"message":${JSON.stringify(message)},"requestId":${JSON.stringify(requestId)}`;
+  return internal === undefined ? `${head}}` : `${head},"detail":${JSON.stringify(internal)}}`;
 }
 
 /**
@@ -644,7 +674,9 @@ function switchyardBody(code: SwitchyardErrorCode, message: string, requestId: s
 function problemBody(code: ErrorFormatCode, status: number, message: string, typeBaseUri: string | undefined, internal: string | undefined, requestId: string): string {
   const type = typeBaseUri === undefined ? 'about:blank' : `${typeBaseUri}${code}`;
   const title = typeBaseUri === undefined || code === 'fault' ? reasonPhrase(status) : ERROR_MESSAGES[code];
-  return JSON.stringify({ type, title, status, detail: internal ?? message, instance: `urn:switchyard:request:${requestId}`, code, requestId });
+  // Written field by field (the text JSON.stringify would give the object, without the object).
+  const id = JSON.stringify(requestId);
+  return `{"type":${JSON.stringify(type)},"title":${JSON.stringify(title)},"status":${status},"detail":${JSON.stringify(internal ?? message)},"instance":${JSON.stringify(`urn:switchyard:request:${requestId}`)},"code":${JSON.stringify(code)},"requestId":${id}}`;
 }
 
 /** Compiles the `errors` blocks of the gateway, its routes and its policy instances; undefined when there is none. */
