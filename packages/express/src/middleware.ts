@@ -59,16 +59,10 @@ export interface SwitchyardExpressOptions {
 /** The gateway's own "no route" answer (a typed brand, not a body check): re-exported for convenience. */
 export { isNoRoute };
 
-const BODY_CONSUMED: SyResponse = {
-  status: 500,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({
-    error: 'SY_BODY_CONSUMED',
-    message: 'the request body was read by a body parser mounted before switchyard and cannot be re-serialised; mount switchyard before the parser',
-  }),
-};
+/** Why a request answers 500 `SY_BODY_CONSUMED`: internal (in the body only with `exposeErrorDetails`). */
+const BODY_CONSUMED_MESSAGE = 'the request body was read by a body parser mounted before switchyard and cannot be re-serialised; mount switchyard before the parser';
 
-type Rebuilt = { readonly kind: 'ok'; readonly request: SyRequest } | { readonly kind: 'consumed' };
+type Rebuilt = { readonly kind: 'ok'; readonly request: SyRequest } | { readonly kind: 'consumed'; readonly request: SyRequest };
 
 /**
  * A body parser ran first: re-serialise what it produced (JSON → JSON.stringify, urlencoded →
@@ -88,14 +82,14 @@ function rebuildBody(sy: SyRequest, req: ExpressRequestLike): Rebuilt {
       for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
         const values = Array.isArray(v) ? v : [v];
         for (const one of values) {
-          if (typeof one !== 'string' && typeof one !== 'number' && typeof one !== 'boolean') return { kind: 'consumed' };
+          if (typeof one !== 'string' && typeof one !== 'number' && typeof one !== 'boolean') return { kind: 'consumed', request: sy };
           parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(one))}`);
         }
       }
       bytes = new TextEncoder().encode(parts.join('&'));
     }
   }
-  if (bytes === undefined) return { kind: 'consumed' };
+  if (bytes === undefined) return { kind: 'consumed', request: sy };
   const headers: Record<string, string | undefined> = { ...sy.headers, 'content-length': String(bytes.byteLength) };
   delete headers['transfer-encoding'];
   return { kind: 'ok', request: { ...sy, headers, body: bytes } };
@@ -135,6 +129,9 @@ export function switchyard(options: SwitchyardExpressOptions): (req: ExpressRequ
   const clientAddressOf = (req: ExpressRequestLike): string | undefined =>
     address === 'express' ? (req.ip ?? nodePeerAddress(req.socket)) : address === 'socket' ? nodePeerAddress(req.socket) : address(req);
 
+  // The gateway's own 500, through its error formatter (the `errors` config, `formatError`).
+  const bodyConsumed = (request: SyRequest): SyResponse => gateway.errorResponse('SY_BODY_CONSUMED', request, { message: BODY_CONSUMED_MESSAGE });
+
   function toRequest(req: ExpressRequestLike): Rebuilt {
     const request: SyRequest = fromNodeRequest(req, {
       attributes: options.attributes?.(req),
@@ -151,7 +148,7 @@ export function switchyard(options: SwitchyardExpressOptions): (req: ExpressRequ
 
   async function proxy(req: ExpressRequestLike, res: ExpressResponseLike, next: NextFunction): Promise<void> {
     const built = toRequest(req);
-    const response = built.kind === 'ok' ? await gateway.handle(built.request, { signal: clientAbortSignal(res) }) : BODY_CONSUMED;
+    const response = built.kind === 'ok' ? await gateway.handle(built.request, { signal: clientAbortSignal(res) }) : bodyConsumed(built.request);
     if (fallThrough && isNoRoute(response)) return next();
     await writeNodeResponse(res, response);
   }
@@ -175,7 +172,7 @@ export function switchyard(options: SwitchyardExpressOptions): (req: ExpressRequ
     try {
       const built = toRequest(req);
       if (built.kind !== 'ok') {
-        writeNodeResponse(res, BODY_CONSUMED).catch(next);
+        writeNodeResponse(res, bodyConsumed(built.request)).catch(next);
         return;
       }
       decision = gateway.decideNow(built.request);

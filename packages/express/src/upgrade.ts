@@ -52,12 +52,14 @@ export interface SwitchyardUpgradeOptions {
  * attachUpgrade(server, gateway);
  * ```
  */
-export function attachUpgrade(server: UpgradeServerLike, gateway: Pick<Gateway, 'acquire'>, options: SwitchyardUpgradeOptions = {}): UpgradeDispatcher {
+export function attachUpgrade(server: UpgradeServerLike, gateway: Pick<Gateway, 'acquire'> & Partial<Pick<Gateway, 'errorResponse'>>, options: SwitchyardUpgradeOptions = {}): UpgradeDispatcher {
   const { attributes, scheme } = options;
   return attachUpgradeDispatcher(server, {
     acquire: (request) => gateway.acquire(request),
     toRequest: (req) => fromNodeRequest(req, { ...(attributes !== undefined ? { attributes: attributes(req) } : {}), ...(scheme !== undefined ? { scheme } : {}) }),
     onError: options.onError,
+    // The dispatcher's own 400/500/502/504 go through the gateway's error formatter.
+    errorResponse: gateway.errorResponse?.bind(gateway),
     now: options.now,
     handshakeTimeoutMs: options.handshakeTimeoutMs,
   });

@@ -153,6 +153,28 @@ describe('express - proxy mode and body parsers', () => {
     expect(transport.requests).toHaveLength(0);
   });
 
+  it('answers SY_BODY_CONSUMED through the gateway\'s error formatter: request id by default, problem+json when configured', async () => {
+    for (const format of ['switchyard', 'problem+json'] as const) {
+      const { gateway } = mocked({ ...CONFIG, errors: { format } });
+      const app = express();
+      app.use((req, _res, next) => {
+        req.resume();
+        req.on('end', () => next());
+      });
+      app.use(switchyard({ gateway }));
+      const url = await start(app);
+      const res = await fetch(`${url}/api/blob`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'x-request-id': 'body-1' }, body: 'raw bytes' });
+      expect(res.status).toBe(500);
+      if (format === 'switchyard') {
+        expect(res.headers.get('content-type')).toBe('application/json');
+        expect(await res.json()).toEqual({ error: 'SY_BODY_CONSUMED', message: 'The request body could not be replayed.', requestId: 'body-1' });
+      } else {
+        expect(res.headers.get('content-type')).toBe('application/problem+json');
+        expect(await res.json()).toMatchObject({ type: 'about:blank', title: 'Internal Server Error', status: 500, code: 'SY_BODY_CONSUMED', requestId: 'body-1' });
+      }
+    }
+  });
+
   it('matches gateway routes on the full originalUrl when mounted under a path', async () => {
     const { transport, gateway } = mocked(open);
     const app = express();

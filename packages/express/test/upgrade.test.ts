@@ -108,6 +108,9 @@ describe('@switchyard/express attachUpgrade - WebSocket through the gateway', ()
     const r = await refusal(`ws://${s.url}/down`);
     expect(r.status).toBe(502);
     expect(r.body.error).toBe('SY_UPSTREAM_CONNECT');
+    // Through the gateway's error formatter: a request id, and not the endpoint's address.
+    expect(r.body).toHaveProperty('requestId');
+    expect(JSON.stringify(r.body)).not.toContain('127.0.0.1');
     expect(s.events.some((e) => e.kind === 'health' && e.upstream === 'down' && e.event.kind === 'ejected')).toBe(true);
     const next = await refusal(`ws://${s.url}/down`);
     expect(next.status).toBe(503);

@@ -55,12 +55,14 @@ export interface SwitchyardUpgradeOptions {
  * await app.listen({ port: 8080 });
  * ```
  */
-export function attachUpgrade(fastify: Pick<FastifyInstance, 'server' | 'addHook'>, gateway: Pick<Gateway, 'acquire'>, options: SwitchyardUpgradeOptions = {}): UpgradeDispatcher {
+export function attachUpgrade(fastify: Pick<FastifyInstance, 'server' | 'addHook'>, gateway: Pick<Gateway, 'acquire'> & Partial<Pick<Gateway, 'errorResponse'>>, options: SwitchyardUpgradeOptions = {}): UpgradeDispatcher {
   const { attributes, scheme } = options;
   const dispatcher = attachUpgradeDispatcher(fastify.server as UpgradeServerLike, {
     acquire: (request) => gateway.acquire(request),
     toRequest: (req) => fromNodeRequest(req, { ...(attributes !== undefined ? { attributes: attributes(req) } : {}), ...(scheme !== undefined ? { scheme } : {}) }),
     onError: options.onError,
+    // The dispatcher's own 400/500/502/504 go through the gateway's error formatter.
+    errorResponse: gateway.errorResponse?.bind(gateway),
     now: options.now,
     handshakeTimeoutMs: options.handshakeTimeoutMs,
   });

@@ -67,7 +67,11 @@ describe('@switchyard/fastify attachUpgrade - WebSocket through the gateway', ()
     expect(await refusal(`ws://${s.url}/nowhere`)).toMatchObject({ status: 404, body: { error: 'SY_NO_ROUTE' } });
     await open(`ws://${s.url}/limited`);
     expect(await refusal(`ws://${s.url}/limited`)).toMatchObject({ status: 429, body: { error: 'SY_RATE_LIMITED' } });
-    expect(await refusal(`ws://${s.url}/down`)).toMatchObject({ status: 502, body: { error: 'SY_UPSTREAM_CONNECT' } });
+    const down = await refusal(`ws://${s.url}/down`);
+    expect(down).toMatchObject({ status: 502, body: { error: 'SY_UPSTREAM_CONNECT' } });
+    // Through the gateway's error formatter: a request id, and not the endpoint's address.
+    expect(down.body).toHaveProperty('requestId');
+    expect(JSON.stringify(down.body)).not.toContain('127.0.0.1');
   });
 
   it('a second attach on the same instance throws; fastify.close() detaches the dispatcher', async () => {

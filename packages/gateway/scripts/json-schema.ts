@@ -20,6 +20,8 @@ const config: ConversionConfig = {
     const options = (valibotSchema as Partial<AnyOfSchema>).switchyardAnyOf;
     if (options !== undefined) return { anyOf: options.map(convert) };
     // The validator's maps refuse the names JavaScript objects reserve.
+    // A map keyed by a schema of its own (`errors.responses`: codes, statuses, `default`) keeps it.
+    if (valibotSchema.type === 'record' && (valibotSchema as unknown as { key: { type: string } }).key.type !== 'string') return undefined;
     if (valibotSchema.type === 'record') return { ...jsonSchema, propertyNames: { type: 'string', not: { enum: [...RESERVED_KEYS] } } };
     return undefined;
   },

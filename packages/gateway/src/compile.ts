@@ -74,6 +74,7 @@ import {
 } from '@switchyard/splitter';
 import type { BackendConfig, GatewayConfig, LimitConfig, LimitKey, RatePolicyConfig, RouteConfig, UpstreamConfig } from './config.js';
 import { parseConfigStructure } from './config.js';
+import { compileErrorFormat, type ErrorFormatPlan, type ErrorsConfig } from './error-format.js';
 import type { FaultPolicy } from './fault.js';
 import type { ForwardPolicy } from './forward.js';
 import type { MirrorPolicy } from './mirror.js';
@@ -183,6 +184,8 @@ export interface GatewayPlan {
     /** Whether the TCP peer is one of the trusted proxies. */
     trusted(request: SyRequest): boolean;
   };
+  /** The compiled `errors` blocks (gateway, routes, policy instances); undefined when the config has none. */
+  readonly errors: ErrorFormatPlan | undefined;
 }
 
 /** What compiling needs from the gateway. */
@@ -303,6 +306,16 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
     });
   });
 
+  // Error responses: the gateway's, each route's and each policy instance's `errors` (the
+  // pipeline's `policies.<name>.errors`), templates compiled once here.
+  const policyConfigs = (config as { readonly policies?: Readonly<Record<string, { readonly errors?: ErrorsConfig }>> }).policies ?? {};
+  const errors = compileErrorFormat(
+    config.errors,
+    config.routes.map((r, i) => ({ name: r.name, errors: r.errors, at: `routes[${i}].errors` })),
+    Object.entries(policyConfigs).map(([name, p]) => ({ name, errors: p.errors, at: `${keyPath('policies', name)}.errors` })),
+    issues,
+  );
+
   let table: RouteTable<RoutePlan> | undefined;
   if (issues.length === 0) {
     table = within(issues, '', () =>
@@ -327,6 +340,7 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
       ip: identity === undefined ? (req: SyRequest) => req.clientAddress : (req: SyRequest) => identity(req)?.address,
       trusted: trustedPeerOf(identity === undefined ? undefined : config.clientIdentity),
     }),
+    errors,
     warnings: Object.freeze([...warnings, ...((table as unknown as { warnings?: ConfigIssue[] }).warnings ?? [])].map((w) => Object.freeze({ path: w.path.startsWith('.') ? w.path.slice(1) : w.path, message: w.message }))),
     explain: (route: string) => explainRoute(compiled, route),
   });

@@ -17,9 +17,10 @@ import type { CircuitBreakerConfig, HealthCheckConfig, OutlierDetectionConfig, R
 import type { ClientIdentityOptions, Priority, TierMatch } from '@switchyard/limiter';
 import type { ExperimentConfig, RolloutConfig } from '@switchyard/splitter';
 import * as v from 'valibot';
-import type { ConfigIssue } from '@switchyard/core';
+import { ERROR_CODES, type ConfigIssue } from '@switchyard/core';
 import { unknownKeyMessage } from './internal/did-you-mean.js';
 import type { FaultPolicy } from './fault.js';
+import type { ErrorsConfig } from './error-format.js';
 import type { AdaptiveConcurrencyConfig, AdaptiveThrottleConfig } from './overload.js';
 import type { RetryBudgetConfig } from './retry-budget.js';
 import type { RetryOn } from './retry-policy.js';
@@ -56,6 +57,12 @@ export interface GatewayConfig {
    * explicitly, with `policies.exclude`.
    */
   readonly pipeline?: { readonly inbound?: readonly string[]; readonly outbound?: readonly string[] };
+  /**
+   * The gateway's own responses (404, 429, 503, …): format (`switchyard` JSON or RFC 9457
+   * `problem+json`) and overrides by code, status or `default` (docs/errors.md, "Shaping error
+   * responses"). A route's and a policy's `errors` take precedence for their responses.
+   */
+  readonly errors?: ErrorsConfig;
 }
 
 /** One named policy instance. */
@@ -67,7 +74,7 @@ export interface PolicyInstanceConfig {
   /** Run the policy only for matching requests: skipped (neither inbound nor outbound) otherwise. */
   readonly when?: PolicyWhen;
   /** The policy's own error templates (passed to the gateway's error formatter). */
-  readonly errors?: Readonly<Record<string, unknown>>;
+  readonly errors?: ErrorsConfig;
 }
 
 /**
@@ -142,6 +149,8 @@ export interface RouteConfig {
   readonly policies?: RoutePoliciesConfig;
   /** Free-form data for policies (`ctx.route.metadata`); the gateway itself never reads it. */
   readonly metadata?: Readonly<Record<string, unknown>>;
+  /** This route's error responses: overrides the gateway's `errors` (field by field), a policy's override this. */
+  readonly errors?: ErrorsConfig;
 }
 
 /** A split key source, as the splitter reads them. */
@@ -687,6 +696,30 @@ const backendSchema = strict({
   weight: opt(v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(0, 'must be >= 0'), v.maxValue(1_000_000, 'must be <= 1000000'))),
 });
 
+// -- the gateway's own error responses (error-format.ts): gateway, route and policy `errors`
+const errorResponseSchema = strict({
+  status: opt(v.pipe(v.number('must be a status code'), v.integer('must be a status code'), v.minValue(200, 'must be in [200, 600)'), v.maxValue(599, 'must be in [200, 600)'))),
+  headers: opt(stringMap),
+  // A template string or a JSON value of templates: compile-time checks in compileErrors.
+  body: opt(v.custom<unknown>((x) => x !== undefined, 'must be a template string or a JSON value')),
+  contentType: opt(nonEmpty),
+});
+const ERROR_KEY_MESSAGE = "must be an error code (SY_…), a status between 200 and 599 or 'default'";
+const errorResponseKey = v.union(
+  [v.picklist([...ERROR_CODES, 'default'], ERROR_KEY_MESSAGE), v.pipe(v.string(ERROR_KEY_MESSAGE), v.regex(/^(?:[2-4][0-9][0-9]|5[0-9][0-9])$/, ERROR_KEY_MESSAGE))],
+  ERROR_KEY_MESSAGE,
+);
+/**
+ * The `errors` block of the gateway, a route or a policy instance (`policies.<name>.errors`:
+ * the pipeline's policy schema uses this one).
+ */
+export const errorsConfigSchema = strict({
+  format: opt(v.picklist(['switchyard', 'problem+json'], "must be 'switchyard' or 'problem+json'")),
+  typeBaseUri: opt(nonEmpty),
+  // Keys: a code, a status or `default` (the record's key schema, also the JSON Schema's propertyNames).
+  responses: opt(v.pipe(v.custom<Record<string, unknown>>(isObject, 'must be an object'), v.record(errorResponseKey, errorResponseSchema))),
+});
+
 const retryOnSchema = v.picklist(['5xx', 'gateway-error', 'reset', 'connect-failure', 'retriable-4xx', 'retriable-status-codes'], 'must be a known retry_on condition');
 
 const routeSchema = strict({
@@ -735,6 +768,7 @@ const routeSchema = strict({
   priority: opt(priority),
   policies: opt(strict({ inbound: opt(list(nonEmpty)), outbound: opt(list(nonEmpty)), exclude: opt(list(nonEmpty)) })),
   metadata: opt(v.custom<Record<string, unknown>>(isObject, 'must be an object')),
+  errors: opt(errorsConfigSchema),
 });
 
 // -- policies: named instances, the gateway-wide lists
@@ -749,8 +783,7 @@ const policyInstanceSchema = strict({
   type: nonEmpty,
   options: opt(v.unknown()),
   when: opt(policyWhenSchema),
-  // The errors helper defines the template shape; accepted as an object here.
-  errors: opt(v.custom<Record<string, unknown>>(isObject, 'must be an object')),
+  errors: opt(errorsConfigSchema),
 });
 
 // -- @switchyard/limiter: rate policies, keys, tiers, ClientIdentityOptions
@@ -807,6 +840,7 @@ export const gatewayConfigSchema = strict({
   replayBufferBytes: opt(int(0)),
   policies: opt(dict(policyInstanceSchema)),
   pipeline: opt(strict({ inbound: opt(list(nonEmpty)), outbound: opt(list(nonEmpty)) })),
+  errors: opt(errorsConfigSchema),
 });
 
 /** The outcome of {@link parseConfigStructure}. */

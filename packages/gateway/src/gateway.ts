@@ -50,6 +50,7 @@ import { sendMirror, shouldMirror, type MirrorBody } from './mirror.js';
 import { admitRequest, admitTry, beginTry, endTry, settleRequest, type OverloadAdmission } from './overload.js';
 import { NO_ATTRIBUTES } from './request-shape.js';
 import { errorBody, ERROR_MESSAGES, requestIdOf } from './error-body.js';
+import { formatErrorResponse, type ErrorContext, type ErrorFormatter } from './error-format.js';
 import { depositRequest } from './retry-budget.js';
 import { closePolicies, policyEnv, type PolicyHost, type RouteExplanation } from './pipeline.js';
 
@@ -81,6 +82,13 @@ export interface GatewayDeps {
   readonly policies?: readonly PolicyDefinition<any>[];
   /** Where `ctx.geo()` looks a request up when no policy has set `attributes.geo`. */
   readonly geoSource?: GeoSource;
+  /**
+   * Shapes the gateway's own error responses in code: return a response, or `undefined` to
+   * fall back to the config's `errors` (and a throw falls back too). Protected headers
+   * (`retry-after`, RateLimit fields, `www-authenticate`, `allow`) are put back on whatever it
+   * returns. See docs/errors.md, "Shaping error responses".
+   */
+  readonly formatError?: ErrorFormatter;
 }
 
 /** Options of one request. */
@@ -163,6 +171,13 @@ export interface Gateway {
    * finalizers. `toString()` prints it. `undefined` for an unknown route name.
    */
   explain(route: string): RouteExplanation | undefined;
+  /**
+   * One of the gateway's own error responses, through its formatter (the `errors` config and
+   * `formatError`), for code outside the lifecycle that answers for the gateway: the adapters'
+   * own refusals (a body a parser already consumed). `message` is internal (in the body only
+   * with `exposeErrorDetails`); `request` gives the request id.
+   */
+  errorResponse(code: SwitchyardErrorCode, request: SyRequest | undefined, options?: { readonly message?: string; readonly status?: number; readonly headers?: Readonly<Record<string, string>>; readonly context?: ErrorContext }): SyResponse;
 }
 
 const JSON_HEADERS: ResponseHeaders = Object.freeze({ 'content-type': 'application/json' });
@@ -177,25 +192,18 @@ const OVERLOADED_PICK: PickResult = Object.freeze({ kind: 'empty', reason: 'over
 const RESPONSE_CODE = Symbol.for('switchyard.response-code');
 /** The internal message of an error response: in its body only with `exposeErrorDetails`. */
 const ERROR_DETAIL = Symbol('switchyard.error-detail');
+/** Where an error response comes from (route, policy, template values): for the formatter. */
+const ERROR_CONTEXT = Symbol('switchyard.error-context');
 
 /**
  * An error response. The body here has no request id (a constant string per code); the public
- * entry points (`handle`, `decide`, `acquire`) pass it through `finalize`, which adds the id.
- * `message` is internal: it never reaches the body unless `exposeErrorDetails` is set.
+ * entry points (`handle`, `decide`, `acquire`) pass it through `finalize`, which adds the id
+ * (and applies the `errors` config and `formatError`, error-format.ts). `message` is internal: it
+ * never reaches the body unless `exposeErrorDetails` is set. `context` names the route and
+ * policy and carries the values templates may use (`${detail.limit}`).
  */
-/**
- * Who answered, for the error formatter's per-route and per-policy templates (`context.policy`
- * names the policy instance whose `errors` override applies; `detail` the values a template may use).
- */
-export interface ErrorContext {
-  readonly route?: string | undefined;
-  readonly policy?: string | undefined;
-  readonly detail?: Readonly<Record<string, unknown>> | undefined;
-}
-
-// `_context` is threaded through for the error formatter (per-route / per-policy templates).
-function errorResponse(code: SwitchyardErrorCode, message: string, extra: Readonly<Record<string, string>> = {}, status = ERROR_STATUS[code], _context?: ErrorContext): SyResponse {
-  return { status, headers: { ...JSON_HEADERS, ...extra }, body: `{"error":"${code}","message":"${ERROR_MESSAGES[code]}"}`, [RESPONSE_CODE]: code, [ERROR_DETAIL]: message } as SyResponse;
+function errorResponse(code: SwitchyardErrorCode, message: string, extra: Readonly<Record<string, string>> = {}, status = ERROR_STATUS[code], context?: ErrorContext): SyResponse {
+  return { status, headers: { ...JSON_HEADERS, ...extra }, body: `{"error":"${code}","message":"${ERROR_MESSAGES[code]}"}`, [RESPONSE_CODE]: code, [ERROR_DETAIL]: message, [ERROR_CONTEXT]: context } as SyResponse;
 }
 
 /**
@@ -206,6 +214,23 @@ function errorResponse(code: SwitchyardErrorCode, message: string, extra: Readon
  */
 export function responseCode(response: SyResponse): SwitchyardErrorCode | undefined {
   return (response as unknown as Record<symbol, SwitchyardErrorCode | undefined>)[RESPONSE_CODE];
+}
+
+/**
+ * What a route limit's 429 tells error templates (`${detail.limit}`, …): the refusing rule, its
+ * limit and window, what remains and when to retry. Built on the 429 path only.
+ */
+function limitDetail(decision: Extract<RequestDecision, { kind: 'limited' }>): Readonly<Record<string, unknown>> {
+  let limited: RequestDecision['decisions'][number] | undefined;
+  for (const d of decision.decisions) if (d.rule === decision.rule && d.mode === 'enforce' && d.decision.kind === 'limited') limited = d;
+  const retryAfter = decision.headers['retry-after'];
+  return {
+    rule: decision.rule,
+    limit: limited?.decision.limit ?? limited?.policy.maxTokens,
+    remaining: limited?.decision.remaining ?? 0,
+    windowMs: limited?.policy.windowMs,
+    retryAfterSeconds: retryAfter !== undefined && /^\d+$/.test(retryAfter) ? Number(retryAfter) : Math.ceil(decision.retryAfterMs / 1000),
+  };
 }
 
 /** True for the gateway's own "no route matched" answer: adapters let such requests fall through to the app. */
@@ -257,6 +282,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   const listeners = new Set<(e: GatewayEvent) => void>();
   if (deps.onEvent !== undefined) listeners.add(deps.onEvent);
   const exposeErrorDetails = deps.exposeErrorDetails === true;
+  const formatError = deps.formatError;
   let started = false;
   const rolloutTimers = new Map<RoutePlan, Cancel>();
 
@@ -360,10 +386,26 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
    * (+ `detail` with `exposeErrorDetails`). The body is built when first read, so a decide-mode
    * 404 that the adapter lets fall through to the app costs no id and no JSON.
    */
-  function finalize(response: SyResponse, headers: SyRequest['headers'], requestId?: string): SyResponse {
+  function finalize(response: SyResponse, headers: SyRequest['headers'], p: GatewayPlan = plan, requestId?: string): SyResponse {
     const detail = (response as unknown as Record<symbol, string | undefined>)[ERROR_DETAIL];
     if (detail === undefined) return response;
-    const code = responseCode(response) as SwitchyardErrorCode;
+    const code = responseCode(response);
+    if (p.errors !== undefined || formatError !== undefined) {
+      // An `errors` config or a formatError function: the formatter decides (error-format.ts).
+      return formatErrorResponse({
+        plan: p.errors,
+        formatter: formatError,
+        code: code ?? 'fault',
+        status: response.status,
+        headers: response.headers,
+        context: (response as unknown as Record<symbol, ErrorContext | undefined>)[ERROR_CONTEXT],
+        internalMessage: exposeErrorDetails ? detail : undefined,
+        requestHeaders: headers,
+        rng,
+        requestId,
+      });
+    }
+    if (code === undefined) return response; // a fault abort: its own fixed body, as it is
     let body: string | undefined;
     // An object literal's getter is an own, enumerable property (a spread copy keeps the body).
     return {
@@ -470,7 +512,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
 
   function faultAbort(route: RoutePlan, abortStatus: number | undefined): Prepared | undefined {
     if (abortStatus === undefined) return undefined;
-    return { kind: 'respond', response: { status: abortStatus, headers: JSON_HEADERS, body: JSON.stringify({ error: 'fault', message: 'fault injected' }) }, route };
+    // Marked as the gateway's own (no code): the `errors` config formats it as code `fault`.
+    const response = { status: abortStatus, headers: JSON_HEADERS, body: JSON.stringify({ error: 'fault', message: 'fault injected' }), [ERROR_DETAIL]: 'fault injected', [ERROR_CONTEXT]: { route: route.name } };
+    return { kind: 'respond', response: response as SyResponse, route };
   }
 
   // The stages after routing take their inputs as arguments: no per-request object to carry them.
@@ -484,11 +528,14 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   function limited(route: RoutePlan, m: Matched, request: SyRequest, now: number, decision: RequestDecision): Prepared {
     if (decision.kind === 'limited') {
       // A shared store that failed closed is not a limit the client reached: the documented 503.
-      if (decision.reason === 'store-unavailable') return { kind: 'respond', response: errorResponse('SY_STORE_UNAVAILABLE', `rate limit ${decision.rule}: the limiter's store is unavailable`, decision.headers), route };
+      if (decision.reason === 'store-unavailable') return { kind: 'respond', response: errorResponse('SY_STORE_UNAVAILABLE', `rate limit ${decision.rule}: the limiter's store is unavailable`, decision.headers, undefined, { route: route.name, detail: { rule: decision.rule } }), route };
       if (listeners.size > 0) emit({ kind: 'limited', at: clock.now(), route: route.name, rule: decision.rule, retryAfterMs: decision.retryAfterMs });
       metrics.inc(INSTRUMENTS.rateLimited, 'Requests answered 429 by a rate limit.', { 'http.route': route.name, 'switchyard.rate_limit.rule': decision.rule });
       const message = decision.reason === 'missing-key' ? `rate limit ${decision.rule}: the request has no key (for client-ip: no client address) and onMissingKey is 'deny'` : `rate limit ${decision.rule} exceeded`;
-      return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', message, decision.headers), route };
+      // The template values only when something formats errors (the plan in force: a reload in
+      // between costs this request its `${detail.*}` values, nothing else).
+      const detail = plan.errors === undefined && formatError === undefined ? undefined : limitDetail(decision);
+      return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', message, decision.headers, undefined, { route: route.name, detail }), route };
     }
     // Used as it is: no stage mutates it (the experiment stage copies before adding its header).
     return finish(route, m, request, decision.headers, now);
@@ -501,7 +548,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     if (route.redirect !== undefined) {
       const r = applyRewrite(route.redirect, { request, params: m.params, matchedPrefix: route.prefixes[m.matchIndex] ?? '' });
       if (r.kind === 'redirect') return { kind: 'respond', response: { ...r.response, headers: { ...r.response.headers, ...headers } }, route };
-      if (r.kind === 'rejected') return { kind: 'respond', response: errorResponse(r.error.code, r.error.message), route };
+      if (r.kind === 'rejected') return { kind: 'respond', response: errorResponse(r.error.code, r.error.message, undefined, undefined, { route: route.name }), route };
     }
 
     let variant: string | undefined;
@@ -525,7 +572,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     } else if (route.split !== undefined) {
       if (route.rollout !== undefined) evaluateRolloutNow(route);
       const s = decideSplit(route.split, request, rng);
-      if (s.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'every backend of this route has weight 0', headers, 500), route };
+      if (s.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'every backend of this route has weight 0', headers, 500, { route: route.name }), route };
       backend = route.backends.get(s.backend);
       attributes['backend'] = s.backend;
       if (listeners.size > 0) emit({ kind: 'split', at: now, route: route.name, backend: s.backend, by: s.by });
@@ -545,7 +592,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       result = prepared.run !== undefined ? await withOutbound(prepared, prepared.run, p, options, req) : prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
     } catch (err) {
       // A bug, not an expected outcome: still exactly one response.
-      result = { response: errorResponse('SY_INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`), tries: 0, code: 'internal' };
+      result = { response: errorResponse('SY_INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, routeName === undefined ? undefined : { route: routeName }), tries: 0, code: 'internal' };
     }
     const latencyMs = clock.now() - started;
     const status = result.response.status;
@@ -554,7 +601,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       .handle(req.scheme, req.method, status, status >= 500 ? responseCode(result.response) : undefined)
       .record(latencyMs);
     if (listeners.size > 0) emit({ kind: 'request', at: clock.now(), route: routeName, method: req.method, path: req.path, status, latencyMs, backend: result.backend, endpoint: result.endpoint, tries: result.tries, code: result.code });
-    return finalize(result.response, req.headers);
+    return finalize(result.response, req.headers, p);
   }
 
   /**
@@ -570,7 +617,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       result = { response: errorResponse('SY_INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`), tries: 0, code: 'internal' };
     }
     const out = run.runOutbound(result.response);
-    result.response = finalize(out instanceof Promise ? await out : out, req.headers, run.requestIdIfKnown);
+    result.response = finalize(out instanceof Promise ? await out : out, req.headers, p, run.requestIdIfKnown);
     return result;
   }
 
@@ -580,7 +627,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     options: HandleOptions,
   ): Promise<{ response: SyResponse; backend?: string | undefined; endpoint?: string | undefined; tries: number; code?: string | undefined }> {
     const { route, request, backend, headers } = prepared;
-    if (backend === undefined) return { response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500), tries: 0 };
+    if (backend === undefined) return { response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500, { route: route.name }), tries: 0 };
     const up = backend.upstream;
     const startedAt = clock.now();
 
@@ -588,7 +635,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     // permit or resource slot is taken: a client trickling its upload holds nothing that other
     // clients need (ten slow uploaders must not lock everyone out of `maxRequests`).
     const prepBody = request.body === undefined ? NO_BODY : await requestBodyFor(request, route, p.replayBufferBytes, startedAt, options.signal);
-    if (prepBody.kind === 'respond') return { response: errorResponse(prepBody.code, prepBody.message, headers), backend: backend.name, tries: 0, code: prepBody.code };
+    if (prepBody.kind === 'respond') return { response: errorResponse(prepBody.code, prepBody.message, headers, undefined, { route: route.name }), backend: backend.name, tries: 0, code: prepBody.code };
     let body: PreparedBody = prepBody.body;
     // No body: nothing was awaited since `startedAt`, the same instant (one clock read less).
     const now = request.body === undefined ? startedAt : clock.now();
@@ -599,7 +646,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       permit = up.breaker.tryAcquire(now);
       if (permit.kind === 'rejected') {
         rejected(up.name, 'circuit-open');
-        return { response: errorResponse('SY_CIRCUIT_OPEN', `circuit breaker of ${up.name} is open`, { ...headers, 'retry-after': formatRetryAfter(permit.retryAfterMs) }), backend: backend.name, tries: 0 };
+        return { response: errorResponse('SY_CIRCUIT_OPEN', `circuit breaker of ${up.name} is open`, { ...headers, 'retry-after': formatRetryAfter(permit.retryAfterMs) }, undefined, { route: route.name }), backend: backend.name, tries: 0 };
       }
     }
     if (!tryAcquireResource(up.limits.plan, up.limits.counters, 'requests')) {
@@ -640,10 +687,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const first = pick([]);
       if (first.kind === 'empty') {
         rejected(up.name, 'no-endpoint');
-        return { response: errorResponse('SY_NO_ENDPOINT', `no healthy upstream in ${up.name} (${first.reason})`, headers), backend: backend.name, tries: 0 };
+        return { response: errorResponse('SY_NO_ENDPOINT', `no healthy upstream in ${up.name} (${first.reason})`, headers, undefined, { route: route.name }), backend: backend.name, tries: 0 };
       }
       const preflight = rewriteFor(first.endpoint);
-      if (preflight.kind === 'rejected') return { response: errorResponse(preflight.error.code, preflight.error.message, headers, preflight.reason === 'no-upstream' ? 500 : 400), backend: backend.name, tries: 0 };
+      if (preflight.kind === 'rejected') return { response: errorResponse(preflight.error.code, preflight.error.message, headers, preflight.reason === 'no-upstream' ? 500 : 400, { route: route.name }), backend: backend.name, tries: 0 };
       if (preflight.kind === 'redirect') return { response: { ...preflight.response, headers: { ...preflight.response.headers, ...headers } }, backend: backend.name, tries: 0 };
 
       // Envoy max_pending_requests: no connection free for the first try and the queue full.
@@ -736,7 +783,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       }
       permit = undefined;
       if (result.kind === 'error') {
-        return { response: errorResponse(result.code, result.message, headers), backend: backend.name, endpoint: result.endpoint?.id, tries: result.tries, code: result.code };
+        return { response: errorResponse(result.code, result.message, headers, undefined, { route: route.name }), backend: backend.name, endpoint: result.endpoint?.id, tries: result.tries, code: result.code };
       }
       // A fresh object from the rewriter: the gateway's own headers (rate limits, experiment) go on top.
       const responseHeaders = rewriteResponseHeaders(route.rewrite, result.response.headers) as Record<string, string | readonly string[]>;
@@ -772,7 +819,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     // Envoy sets x-envoy-overloaded for circuit-breaker overflow (max_requests, max_pending_requests),
     // not for its adaptive filters' local replies.
     const extra = reason === 'max-requests' || reason === 'max-pending-requests' ? { ...headers, 'x-envoy-overloaded': 'true' } : headers;
-    return { response: errorResponse('SY_OVERLOADED', message, extra), backend, tries: 0, code: 'SY_OVERLOADED' };
+    return { response: errorResponse('SY_OVERLOADED', message, extra, undefined, { route }), backend, tries: 0, code: 'SY_OVERLOADED' };
   }
 
   /** Retries and hedges must find a connection or room in the pending queue too. */
@@ -874,7 +921,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     {
       if (prepared.kind === 'respond') {
         const out = run.runOutbound(prepared.response);
-        return out instanceof Promise ? out.then((r) => ({ kind: 'respond', response: finalize(r, req.headers, run.requestIdIfKnown) })) : { kind: 'respond', response: finalize(out, req.headers, run.requestIdIfKnown) };
+        return out instanceof Promise ? out.then((r) => ({ kind: 'respond', response: finalize(r, req.headers, plan, run.requestIdIfKnown) })) : { kind: 'respond', response: finalize(out, req.headers, plan, run.requestIdIfKnown) };
       }
       const out = run.runOutbound(DECIDE_PLACEHOLDER, true);
       return out instanceof Promise ? out.then((r) => continueDecision(prepared, r)) : continueDecision(prepared, out);
@@ -925,24 +972,24 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     // (WebSocket, CONNECT) has no response the gateway sees.
     const run = prepared.run;
     const out = run === undefined ? a.response : await run.runOutbound(a.response);
-    return { kind: 'respond', response: finalize(out, req.headers, run?.requestIdIfKnown) };
+    return { kind: 'respond', response: finalize(out, req.headers, plan, run?.requestIdIfKnown) };
   }
 
   async function acquireEndpoint(prepared: Prepared): Promise<Acquired> {
     if (prepared.kind === 'respond') return { kind: 'respond', response: prepared.response };
     const { route, request, backend, headers } = prepared;
-    if (backend === undefined) return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500) };
+    if (backend === undefined) return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500, { route: route.name }) };
     const up = backend.upstream;
     const now = clock.now();
     const eligible = eligibleFor(backend, now);
-    if (eligible.length === 0) return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', `no healthy upstream in ${up.name}`, headers) };
+    if (eligible.length === 0) return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', `no healthy upstream in ${up.name}`, headers, undefined, { route: route.name }) };
     if (!tryAcquireResource(up.limits.plan, up.limits.counters, 'requests')) {
-      return { kind: 'respond', response: errorResponse('SY_OVERLOADED', `too many requests in flight to ${up.name}`, { ...headers, 'x-envoy-overloaded': 'true' }) };
+      return { kind: 'respond', response: errorResponse('SY_OVERLOADED', `too many requests in flight to ${up.name}`, { ...headers, 'x-envoy-overloaded': 'true' }, undefined, { route: route.name }) };
     }
     const picked = up.balancer.pick(backend.group.state, { eligible, now, rng, request });
     if (picked.kind === 'empty') {
       releaseResource(up.limits.counters, 'requests');
-      return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', `no healthy upstream in ${up.name} (${picked.reason})`, headers) };
+      return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', `no healthy upstream in ${up.name} (${picked.reason})`, headers, undefined, { route: route.name }) };
     }
     const endpoint = picked.endpoint;
     const r = applyRewrite(route.rewrite, {
@@ -953,7 +1000,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     });
     if (r.kind !== 'forward') {
       releaseResource(up.limits.counters, 'requests');
-      return { kind: 'respond', response: r.kind === 'redirect' ? r.response : errorResponse(r.error.code, r.error.message, headers, r.reason === 'no-upstream' ? 500 : 400) };
+      return { kind: 'respond', response: r.kind === 'redirect' ? r.response : errorResponse(r.error.code, r.error.message, headers, r.reason === 'no-upstream' ? 500 : 400, { route: route.name }) };
     }
     up.balancer.begin(backend.group.state, endpoint, now);
     let released = false;
@@ -1025,6 +1072,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     prometheus: () => metrics.prometheus(),
     plan: () => plan,
     explain: (route) => plan.explain(route),
+    errorResponse: (code, request, options = {}) => finalize(errorResponse(code, options.message ?? ERROR_MESSAGES[code], options.headers, options.status, options.context), request?.headers ?? NO_HEADERS),
   };
   return gateway;
 }

@@ -552,7 +552,7 @@ export function policyEnv(host: PolicyHost, plan: GatewayPlan, route: RoutePlan 
     clientIp: () => plan.client.ip(req),
     trustedPeer: () => plan.client.trusted(req),
     geoSource: host.geoSource,
-    reject: (r: PolicyReject, policy: string) => host.errorResponse(r.code, `policy ${policy}: ${r.message}`, r.headers ?? NO_HEADERS, r.status ?? ERROR_STATUS[r.code], { route: routeName, policy, detail: r.detail }),
+    reject: (r: PolicyReject, policy: string) => host.errorResponse(r.code, `policy ${policy}: ${r.message}`, r.headers ?? NO_HEADERS, r.status ?? ERROR_STATUS[r.code], { route: routeName, policy, detail: r.detail, message: r.message }),
     // No message in the body: errorResponse keeps it internal unless exposeErrorDetails.
     failed: (err: unknown, policy: string, phase: 'inbound' | 'outbound') => host.errorResponse('SY_INTERNAL', `policy ${policy} failed in ${phase}: ${err instanceof Error ? err.message : String(err)}`, NO_HEADERS, 500, { route: routeName, policy }),
     onShortCircuit: (policy, kind, status) => host.onShortCircuit(routeName, policy, kind, status),

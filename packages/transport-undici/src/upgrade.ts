@@ -12,7 +12,7 @@
 import { STATUS_CODES, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { Endpoint, Outcome, OutcomeErrorKind, SyRequest, SyResponse, UpstreamRequest } from '@switchyard/core';
+import type { Endpoint, Outcome, OutcomeErrorKind, SwitchyardErrorCode, SyRequest, SyResponse, UpstreamRequest } from '@switchyard/core';
 
 /**
  * What {@link AttachUpgradeOptions.acquire} returns: the same shape as `@switchyard/gateway`'s
@@ -55,6 +55,13 @@ export interface AttachUpgradeOptions {
   readonly now?: (() => number) | undefined;
   /** How long the upstream has to answer the handshake before the client gets a 504. Default 10 000. */
   readonly handshakeTimeoutMs?: number | undefined;
+  /**
+   * Builds the dispatcher's own answers (400 malformed request, 500, 502 upstream unreachable or
+   * reset, 504 handshake timeout): the adapters pass the gateway's `errorResponse`, so these go
+   * through its error formatter like every other gateway-made response. `message` is internal.
+   * Default: `{ error, message }` JSON.
+   */
+  readonly errorResponse?: ((code: SwitchyardErrorCode, request: SyRequest | undefined, options: { readonly message: string; readonly status: number }) => SyResponse) | undefined;
 }
 
 /** A running dispatcher, returned by {@link attachUpgrade}. */
@@ -115,6 +122,9 @@ export function attachUpgrade(server: UpgradeServerLike, options: AttachUpgradeO
   const acquire = options.acquire;
   const toRequest = options.toRequest ?? defaultToRequest;
   const onError = options.onError;
+  const formatted = options.errorResponse;
+  const fail = (status: number, code: SwitchyardErrorCode, message: string, request: SyRequest | undefined): SyResponse =>
+    formatted === undefined ? errorResponse(status, code, message) : formatted(code, request, { message, status });
   const now = options.now ?? (() => performance.now());
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
   let active = 0;
@@ -144,7 +154,7 @@ export function attachUpgrade(server: UpgradeServerLike, options: AttachUpgradeO
       syReq = toRequest(req);
     } catch (err) {
       onError?.(err, req);
-      writeRawResponse(socket, errorResponse(400, 'SY_BAD_REQUEST', 'malformed upgrade request'));
+      writeRawResponse(socket, fail(400, 'SY_BAD_REQUEST', 'malformed upgrade request', undefined));
       return;
     }
     let acquired: AcquireLike;
@@ -152,17 +162,17 @@ export function attachUpgrade(server: UpgradeServerLike, options: AttachUpgradeO
       acquired = await acquire(syReq);
     } catch (err) {
       onError?.(err, req);
-      writeRawResponse(socket, errorResponse(500, 'SY_INVALID_ARGUMENT', 'upgrade dispatch failed'));
+      writeRawResponse(socket, fail(500, 'SY_INVALID_ARGUMENT', 'upgrade dispatch failed', syReq));
       return;
     }
     if (acquired.kind === 'respond') {
       writeRawResponse(socket, acquired.response);
       return;
     }
-    proxy(req, socket, head, acquired, swallow);
+    proxy(req, socket, head, acquired, swallow, syReq);
   }
 
-  function proxy(req: IncomingMessage, socket: Duplex, head: Buffer, acquired: Extract<AcquireLike, { kind: 'endpoint' }>, swallow: () => void): void {
+  function proxy(req: IncomingMessage, socket: Duplex, head: Buffer, acquired: Extract<AcquireLike, { kind: 'endpoint' }>, swallow: () => void, syReq: SyRequest): void {
     const { endpoint, request } = acquired;
     const started = now();
     let released = false;
@@ -217,7 +227,7 @@ export function attachUpgrade(server: UpgradeServerLike, options: AttachUpgradeO
       upReq.destroy();
       release(errorOutcome('timeout'));
       onError?.(new Error(`upstream ${endpoint.url} did not answer the upgrade within ${handshakeTimeoutMs} ms`), req);
-      writeRawResponse(socket, errorResponse(504, 'SY_UPSTREAM_TIMEOUT', `upstream ${endpoint.id} did not answer the upgrade in time`));
+      writeRawResponse(socket, fail(504, 'SY_UPSTREAM_TIMEOUT', `upstream ${endpoint.id} did not answer the upgrade in time`, syReq));
     });
 
     upReq.on('error', (err) => {
@@ -229,7 +239,7 @@ export function attachUpgrade(server: UpgradeServerLike, options: AttachUpgradeO
       onError?.(err, req);
       writeRawResponse(
         socket,
-        errorResponse(502, kind === 'connect' ? 'SY_UPSTREAM_CONNECT' : 'SY_UPSTREAM_RESET', kind === 'connect' ? `could not connect to upstream ${endpoint.id}` : `upstream ${endpoint.id} reset the connection`),
+        fail(502, kind === 'connect' ? 'SY_UPSTREAM_CONNECT' : 'SY_UPSTREAM_RESET', kind === 'connect' ? `could not connect to upstream ${endpoint.id}` : `upstream ${endpoint.id} reset the connection`, syReq),
       );
     });
 

@@ -55,7 +55,7 @@ export const RICH_CONFIG: GatewayConfig = {
   rateLimitHeaders: 'both',
   replayBufferBytes: 65536,
   policies: {
-    auth: { type: 'sample-auth', options: { header: 'x-user' }, when: { method: ['GET', 'POST'], pathPrefix: '/orders', header: { name: 'x-user', present: true }, not: false }, errors: { status: 401 } },
+    auth: { type: 'sample-auth', options: { header: 'x-user' }, when: { method: ['GET', 'POST'], pathPrefix: '/orders', header: { name: 'x-user', present: true }, not: false }, errors: { responses: { SY_UNAUTHORIZED: { status: 401, headers: { link: '<https://example.com/auth>; rel="help"' } } } } },
     stamp: { type: 'sample-stamp' },
     audit: { type: 'sample-stamp', options: { header: 'x-audit' }, when: { header: { name: 'x-audit', value: 'on' } } },
   },
@@ -266,6 +266,19 @@ export const RICH_CONFIG: GatewayConfig = {
 
 /** Small configs for the other shapes of the `either` nodes (trusted hops, random balancers, …). */
 export const SMALL_CONFIGS: readonly GatewayConfig[] = [
+  {
+    errors: {
+      format: 'problem+json',
+      typeBaseUri: 'https://errors.example.com/',
+      responses: {
+        SY_RATE_LIMITED: { status: 429, headers: { link: '<https://example.com/pricing>; rel="payment"' }, body: { limit: '${detail.limit}', id: '${requestId}' } },
+        '503': { body: 'down (${code})', contentType: 'text/plain' },
+        default: { headers: { 'x-error': '${code}' } },
+      },
+    },
+    routes: [{ name: 'r', backends: [{ upstream: 'u' }], errors: { format: 'switchyard', responses: { SY_NO_ENDPOINT: { body: '{"e":"${code}"}', contentType: 'application/json' } } } }],
+    upstreams: { u: { endpoints: [{ url: 'http://10.0.0.1:80' }] } },
+  },
   { routes: [{ name: 'r', backends: [{ upstream: 'u' }] }], upstreams: { u: { endpoints: [{ url: 'http://10.0.0.1:80' }] } } },
   {
     selection: 'first-match',
