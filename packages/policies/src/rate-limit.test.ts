@@ -172,15 +172,19 @@ describe('rate-limit', () => {
     const clock = createTestClock();
     const take = vi.fn((r: StoreTake) => Promise.resolve(createMemoryStore().takeSync(r)));
     const asyncStore: LimiterStore = { scope: 'shared', take };
-    const p = build(rateLimit, { by: 'all', limit: 1, windowMs: 1000, store: asyncStore }, { clock, name: 'x' });
+    expect(() => build(rateLimit, { by: 'all', limit: 1, windowMs: 1000, store: asyncStore })).toThrow(/algorithm: set it with a shared store/);
+    const p = build(rateLimit, { by: 'all', limit: 1, windowMs: 1000, store: asyncStore, algorithm: 'sliding-window' }, { clock, name: 'x' });
     expect(p.inbound!(request(), ctx({ clock }))).toBeInstanceOf(Promise);
     expect(take.mock.calls[0]?.[0]).toMatchObject({ namespace: 'policy:x', key: '*', cost: 1 });
     const failing: LimiterStore = {
       scope: 'shared',
       take: () => Promise.resolve({ kind: 'limited', limit: 1, remaining: 0, resetAfterMs: 1000, retryAfterMs: 1000, storeError: { reason: 'timeout', message: 't', fallback: 'deny' } as const }),
     };
-    const q = build(rateLimit, { by: 'all', limit: 1, windowMs: 1000, store: failing }, { clock });
+    const q = build(rateLimit, { by: 'all', limit: 1, windowMs: 1000, store: failing, algorithm: 'gcra' }, { clock });
     expect(await q.inbound!(request(), ctx({ clock }))).toMatchObject({ code: 'SY_STORE_UNAVAILABLE' });
+    const rejecting: LimiterStore = { scope: 'shared', take: () => Promise.reject(new Error('sliding-window unsupported')) };
+    const z = build(rateLimit, { by: 'all', limit: 1, windowMs: 1000, store: rejecting, algorithm: 'sliding-window' }, { clock });
+    expect(await z.inbound!(request(), ctx({ clock }))).toMatchObject({ code: 'SY_STORE_UNAVAILABLE' });
   });
 
   it('options - validated with paths; credential headers refused as keys', () => {

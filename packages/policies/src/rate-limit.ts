@@ -205,6 +205,10 @@ function createRateLimit(type: string, o: RateLimitOptions, name: string, defaul
   const onMissing: MissingKeyAction = o.onMissingKey ?? (keyFunction === undefined && by === 'ip' ? 'deny' : 'allow');
   const ipv6Prefix = o.ipv6Prefix ?? 56;
   const store = o.store ?? defaults.store ?? createMemoryStore(o.maxKeys !== undefined ? { maxKeysPerPolicy: o.maxKeys } : {});
+  if (store.scope === 'shared' && o.algorithm === undefined) {
+    // The default suits the in-memory store; the Redis store keeps token buckets only.
+    throw new ConfigError([{ path: 'algorithm', message: "set it with a shared store: the Redis store supports 'token-bucket' and 'gcra' (not the default 'sliding-window')" }]);
+  }
   // One namespace per instance: two instances never share a counter, even on one shared store.
   const namespace = `policy:${name}`;
   const headersAttribute = HEADERS_ATTRIBUTE + name;
@@ -270,11 +274,13 @@ function createRateLimit(type: string, o: RateLimitOptions, name: string, defaul
     detail: Object.freeze({ limit: base.maxTokens, remaining: 0, windowMs: base.windowMs, retryAfterSeconds: Math.ceil(base.windowMs / 1000) }),
   });
 
+  function storeUnavailable(retryAfterMs: number, policy: RatePolicy): PolicyReject {
+    return { kind: 'reject', code: 'SY_STORE_UNAVAILABLE', message: 'The rate limiter is unavailable.', headers: { 'retry-after': retryAfterValue(retryAfterMs, policy) } };
+  }
+
   function decided(d: Decision, policy: RatePolicy): InboundResult {
     if (d.kind === 'limited') {
-      if (d.storeError?.fallback === 'deny') {
-        return { kind: 'reject', code: 'SY_STORE_UNAVAILABLE', message: 'The rate limiter is unavailable.', headers: { 'retry-after': retryAfterValue(d.retryAfterMs, policy) } };
-      }
+      if (d.storeError?.fallback === 'deny') return storeUnavailable(d.retryAfterMs, policy);
       const retryAfter = retryAfterValue(d.retryAfterMs, policy);
       const headers = style === 'none' ? { 'retry-after': retryAfter } : { ...rateLimitHeaders(d, policy, { style, name }), 'retry-after': retryAfter };
       return {
@@ -293,7 +299,12 @@ function createRateLimit(type: string, o: RateLimitOptions, name: string, defaul
     const request = { namespace, policy, key, cost: 1, now };
     const sync = store.takeSync?.(request);
     if (sync !== undefined) return decided(sync, policy);
-    return store.take(request).then((d) => decided(d, policy));
+    // A store must resolve, never reject (limiter's LimiterStore contract); one that does anyway
+    // (an unsupported algorithm) cannot decide: the same 503 as a store that failed closed.
+    return store.take(request).then(
+      (d) => decided(d, policy),
+      () => storeUnavailable(policy.windowMs, policy),
+    );
   }
 
   function limitFor(key: string | undefined, policy: RatePolicy, now: number): InboundResult | Promise<InboundResult> {

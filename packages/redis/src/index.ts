@@ -9,3 +9,5 @@ export { fromIoredis, fromNodeRedis } from './client.js';
 export type { RedisStore, RedisStoreOptions } from './redis-store.js';
 export { createRedisStore } from './redis-store.js';
 export { TOKEN_BUCKET_LUA } from './script.js';
+export type { RedisKeyStore, RedisKeyStoreOptions } from './key-store.js';
+export { createRedisKeyStore, KEY_LOOKUP_LUA } from './key-store.js';
