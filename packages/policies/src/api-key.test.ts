@@ -233,7 +233,10 @@ describe('api-key', () => {
     expect(() => build(apiKey, {})).toThrow(/consumers: api-key needs consumers/);
     expect(() => build(apiKey, { consumers, store: createMemoryKeyStore() })).toThrow(/store: give store or consumers, not both/);
     expect(() => build(apiKey, { consumers, header: false })).toThrow(/header: with header: false, give query/);
-    expect(() => build(apiKey, { consumers: [{ id: 'a', keys: ['sha256:xyz'] }] })).toThrow(/sha256: followed by 64 hex/);
+    expect(issues({ consumers: [{ id: 'a', keys: ['k', 'sha256:xyz'] }] })).toEqual(['consumers.0.keys.1: must be sha256: followed by 64 hex characters (digestApiKey), or a plaintext key']);
+    expect(issues({ consumers: [{ id: 'a' }] })).toEqual(['consumers.0.keys: is required']);
+    expect(() => build(apiKey, { consumers: [{ id: 'a', keys: ['k'] }, { id: 'b', keys: ['k'] }] })).toThrow(/consumers: consumer "b" lists a key consumer "a" already has/);
+    expect(() => build(apiKey, { consumers: [{ id: 'a', keys: [] }, { id: 'a', keys: [] }] })).toThrow(/consumers: consumer "a" is given twice/);
   });
 
   it('apiKeyPolicy({ store }) - a type whose instances use a store fixed in code', () => {

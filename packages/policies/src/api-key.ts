@@ -78,7 +78,13 @@ const consumerSchema = strict(
     id: nonEmpty,
     metadata: v.optional(v.record(v.string(), v.unknown(), 'must be an object')),
     tier: v.optional(nonEmpty),
-    keys: v.array(nonEmpty, 'must be a list of keys (sha256:<hex> digests or plaintext)'),
+    keys: v.array(
+      v.pipe(
+        nonEmpty,
+        v.check((k) => !k.startsWith('sha256:') || /^sha256:[0-9a-fA-F]{64}$/.test(k), 'must be sha256: followed by 64 hex characters (digestApiKey), or a plaintext key'),
+      ),
+      'must be a list of keys (sha256:<hex> digests or plaintext)',
+    ),
   },
   'a consumer field (id, metadata, tier, keys)',
 );
@@ -165,7 +171,15 @@ export const apiKey: PolicyDefinition<ApiKeyOptions> = apiKeyPolicy();
 
 function createApiKey(type: string, o: ApiKeyOptions, name: string, defaultStore: KeyStore | undefined): Policy {
   if (o.store !== undefined && o.consumers !== undefined) throw new ConfigError([{ path: 'store', message: 'give store or consumers, not both' }]);
-  const store = o.store ?? (o.consumers !== undefined ? createMemoryKeyStore(o.consumers) : defaultStore);
+  let store = o.store ?? defaultStore;
+  if (o.consumers !== undefined) {
+    try {
+      store = createMemoryKeyStore(o.consumers);
+    } catch (e) {
+      // A consumer id given twice, a key listed by two consumers, a malformed digest.
+      throw new ConfigError([{ path: 'consumers', message: e instanceof Error ? e.message : String(e) }]);
+    }
+  }
   if (store === undefined) throw new ConfigError([{ path: 'consumers', message: 'api-key needs consumers (in config) or a store (in code, or through apiKeyPolicy({ store }))' }]);
   const header = o.header === undefined ? 'authorization' : o.header === false ? undefined : o.header.toLowerCase();
   const query = o.query;
