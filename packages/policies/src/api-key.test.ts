@@ -102,6 +102,15 @@ describe('api-key', () => {
     expect(r.request?.headers).toEqual({});
   });
 
+  it('a key in the query next to another scheme in Authorization: the Authorization header is forwarded untouched', () => {
+    const clock = createTestClock();
+    const p = build(apiKey, { consumers, query: 'api_key' }, { clock });
+    const r = sync(p.inbound!(request({ headers: { authorization: 'Basic YTpi' }, query: `api_key=${ACME_KEY}&x=1` }), ctx({ clock }))) as PolicyContinue;
+    expect(r.identity?.sub).toBe('acme');
+    expect(r.request?.headers).toEqual({ authorization: 'Basic YTpi' });
+    expect(r.request?.query).toBe('x=1');
+  });
+
   it('allowAnonymous - no key continues without identity; an invalid key is still a 401 (Envoy allow_missing)', () => {
     const clock = createTestClock();
     const p = build(apiKey, { consumers, allowAnonymous: true }, { clock });

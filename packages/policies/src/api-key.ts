@@ -237,7 +237,10 @@ function createApiKey(type: string, o: ApiKeyOptions, name: string, defaultStore
 
   /** The request without the key's header and query parameter (the configured ones that are present). */
   function strip(request: SyRequest): SyRequest | undefined {
-    const hasHeader = header !== undefined && request.headers[header] !== undefined;
+    // The header goes only when it held this policy's key: `Authorization: Basic …` next to a key
+    // in the query is someone else's credential and is forwarded untouched.
+    const value = header === undefined ? undefined : request.headers[header];
+    const hasHeader = value !== undefined && fromHeader(value) !== undefined;
     const q = query === undefined ? request.query : withoutQueryParam(request.query, query);
     if (!hasHeader && q === request.query) return undefined;
     let headers = request.headers;
@@ -250,16 +253,23 @@ function createApiKey(type: string, o: ApiKeyOptions, name: string, defaultStore
     return { ...request, headers, query: q };
   }
 
-  /** The key in the request, `''` for a present but empty one, `undefined` when there is none for this policy. */
+  /** The key in a value of the key header, `''` for a present but empty one, `undefined` for another scheme's credential. */
+  function fromHeader(value: string): string | undefined {
+    if (scheme === undefined) return trim(value);
+    // `<scheme> <token>`, scheme case-insensitive (RFC 9110 §11.1); another scheme is not ours.
+    const n = scheme.length;
+    if (value.length > n && value.charCodeAt(n) === 32 && (value.startsWith(scheme) || value.slice(0, n).toLowerCase() === schemeLower)) return trim(value.slice(n + 1));
+    if (value.length === n && value.toLowerCase() === schemeLower) return '';
+    return undefined;
+  }
+
+  /** The key in the request (header first, then query), `undefined` when there is none for this policy. */
   function keyOf(request: SyRequest): string | undefined {
     if (header !== undefined) {
       const value = request.headers[header];
       if (value !== undefined) {
-        if (scheme === undefined) return trim(value);
-        // `<scheme> <token>`, scheme case-insensitive (RFC 9110 §11.1); another scheme is not ours.
-        const n = scheme.length;
-        if (value.length > n && value.charCodeAt(n) === 32 && (value.startsWith(scheme) || value.slice(0, n).toLowerCase() === schemeLower)) return trim(value.slice(n + 1));
-        if (value.length === n && value.toLowerCase() === schemeLower) return '';
+        const key = fromHeader(value);
+        if (key !== undefined) return key;
       }
     }
     return query === undefined ? undefined : queryParam(request.query, query);
