@@ -229,18 +229,19 @@ function createApiKey(type: string, o: ApiKeyOptions, name: string, defaultStore
     cache.set(key, entry);
   }
 
-  function answer(entry: Entry, request: SyRequest): InboundResult {
+  function answer(entry: Entry, request: SyRequest, inHeader: boolean): InboundResult {
     if (entry.identity === undefined) return invalid;
     if (!entry.allowed) return forbidden;
-    return { kind: 'continue', identity: entry.identity, request: forwardKey ? undefined : strip(request) };
+    return { kind: 'continue', identity: entry.identity, request: forwardKey ? undefined : strip(request, inHeader) };
   }
 
-  /** The request without the key's header and query parameter (the configured ones that are present). */
-  function strip(request: SyRequest): SyRequest | undefined {
-    // The header goes only when it held this policy's key: `Authorization: Basic …` next to a key
-    // in the query is someone else's credential and is forwarded untouched.
-    const value = header === undefined ? undefined : request.headers[header];
-    const hasHeader = value !== undefined && fromHeader(value) !== undefined;
+  /**
+   * The request without the key's query parameter and, when it held the key (`inHeader`), the
+   * key header: `Authorization: Basic …` next to a key in the query is someone else's credential
+   * and is forwarded untouched.
+   */
+  function strip(request: SyRequest, inHeader: boolean): SyRequest | undefined {
+    const hasHeader = inHeader;
     const q = query === undefined ? request.query : withoutQueryParam(request.query, query);
     if (!hasHeader && q === request.query) return undefined;
     let headers = request.headers;
@@ -263,18 +264,6 @@ function createApiKey(type: string, o: ApiKeyOptions, name: string, defaultStore
     return undefined;
   }
 
-  /** The key in the request (header first, then query), `undefined` when there is none for this policy. */
-  function keyOf(request: SyRequest): string | undefined {
-    if (header !== undefined) {
-      const value = request.headers[header];
-      if (value !== undefined) {
-        const key = fromHeader(value);
-        if (key !== undefined) return key;
-      }
-    }
-    return query === undefined ? undefined : queryParam(request.query, query);
-  }
-
   return {
     type,
     provides: ['identity'],
@@ -283,19 +272,24 @@ function createApiKey(type: string, o: ApiKeyOptions, name: string, defaultStore
       `${format.prefix !== undefined ? `, prefix ${format.prefix}_` : ''}${format.checksum ? ', checksum' : ''}, cache ${ttl} ms` +
       `${allowAnonymous ? ', anonymous allowed' : ''}${o.allow !== undefined ? ', allow list' : ''}${forwardKey ? ', key forwarded' : ''}`,
     inbound(request: SyRequest, ctx: PolicyContext): InboundResult | Promise<InboundResult> {
-      const key = keyOf(request);
+      // The key: header first, then query; `undefined` when there is none for this policy.
+      let key: string | undefined;
+      const value = header === undefined ? undefined : request.headers[header];
+      if (value !== undefined) key = fromHeader(value);
+      const inHeader = key !== undefined;
+      if (key === undefined && query !== undefined) key = queryParam(request.query, query);
       if (key === undefined) return allowAnonymous ? CONTINUE : missing;
       const now = ctx.now;
       // The cache first: a hit costs a Map lookup, no checksum and no SHA-256 (the cache only
       // ever holds well-formed keys, so a hit needs no format check).
       const hit = cache.get(key);
       if (hit !== undefined) {
-        if (hit.expiresAt > now) return answer(hit, request);
+        if (hit.expiresAt > now) return answer(hit, request, inHeader);
         cache.delete(key);
       }
       if (!isWellFormedApiKey(key, format)) return invalid;
       const inFlight = pending.get(key);
-      if (inFlight !== undefined) return inFlight.then((e) => (e === FAILED ? unavailable : answer(e, request)));
+      if (inFlight !== undefined) return inFlight.then((e) => (e === FAILED ? unavailable : answer(e, request, inHeader)));
       let found: Consumer | undefined | Promise<Consumer | undefined>;
       try {
         found = store.lookup(sha256Hex(key));
@@ -305,7 +299,7 @@ function createApiKey(type: string, o: ApiKeyOptions, name: string, defaultStore
       if (!(found instanceof Promise)) {
         const entry = entryFor(found, now);
         remember(key, entry);
-        return answer(entry, request);
+        return answer(entry, request, inHeader);
       }
       const lookup = found.then(
         (c): Entry => {
@@ -317,7 +311,7 @@ function createApiKey(type: string, o: ApiKeyOptions, name: string, defaultStore
       );
       const shared = lookup.finally(() => pending.delete(key));
       pending.set(key, shared);
-      return shared.then((e) => (e === FAILED ? unavailable : answer(e, request)));
+      return shared.then((e) => (e === FAILED ? unavailable : answer(e, request, inHeader)));
     },
     close() {
       cache.clear();
