@@ -81,6 +81,11 @@ describe('any-auth', () => {
     expect(none.headers?.['www-authenticate']).toBe('Slow realm="s", Bearer realm="tokens"');
   });
 
+  it('describe - one line for explain()', () => {
+    const clock = createTestClock();
+    expect(build(anyAuth, { policies: ['keys', 'tokens'], allowAnonymous: true }, { clock, others: members(clock) }).describe?.()).toBe('any of keys, tokens (anonymous allowed)');
+  });
+
   it('create-time checks by path: unknown names, itself, non-auth policies, duplicates', () => {
     const clock = createTestClock();
     const notAuth: Policy = { type: 'set-headers', inbound: () => ({ kind: 'continue' }) };

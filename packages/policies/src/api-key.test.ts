@@ -257,6 +257,20 @@ describe('api-key', () => {
     expect((sync(p.inbound!(bearer(ACME_KEY), ctx({ clock }))) as PolicyContinue).identity?.sub).toBe('acme');
   });
 
+  it('instances share nothing: two instances of one definition keep their own stores and caches', () => {
+    const clock = createTestClock();
+    const a = build(apiKey, { consumers: [{ id: 'a', keys: [ACME_KEY] }] }, { clock, name: 'a' });
+    const b = build(apiKey, { consumers: [{ id: 'b', keys: ['other-key-000'] }] }, { clock, name: 'b' });
+    expect((sync(a.inbound!(bearer(ACME_KEY), ctx({ clock }))) as PolicyContinue).identity?.sub).toBe('a');
+    expect(sync(b.inbound!(bearer(ACME_KEY), ctx({ clock }))).kind).toBe('reject');
+    expect((sync(b.inbound!(bearer('other-key-000'), ctx({ clock }))) as PolicyContinue).identity).toEqual({ sub: 'b', data: {}, via: 'b' });
+  });
+
+  it('describe - one line for explain(), without the consumers or keys', () => {
+    const p = build(apiKey, { consumers, prefix: 'sk', checksum: true, query: 'api_key', allowAnonymous: true });
+    expect(p.describe?.()).toBe('api-key from header authorization (Bearer) or query api_key, prefix sk_, checksum, cache 60000 ms, anonymous allowed');
+  });
+
   it('property - nothing the policy returns contains the raw key or its digest, whatever the key', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[!-~]{8,64}$/), fc.boolean(), fc.constantFrom('header', 'query'), (key, known, where) => {

@@ -202,6 +202,11 @@ describe('rate-limit', () => {
     expect(issues({ limit: 1, windowMs: 1000, tiers: { gold: { limt: 5 } } })).toEqual(['tiers.gold.limit: is required', 'tiers.gold.limt: is not a tier field (limit, windowMs)']);
   });
 
+  it('describe - one line for explain()', () => {
+    expect(build(rateLimit, { by: 'consumer', limit: 100, windowMs: 60_000, tiers: { enterprise: { limit: 5000 } } }).describe?.()).toBe('100 per 60000 ms by consumer (sliding-window), tiers enterprise');
+    expect(build(rateLimit, { by: { header: 'x-tenant' }, limit: 5, windowMs: 1000, algorithm: 'gcra' }).describe?.()).toBe('5 per 1000 ms by header x-tenant (gcra)');
+  });
+
   it('property - behind api-key, the limiter key for a consumer is its id, never the API key', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[!-~]{8,64}$/), fc.stringMatching(/^[a-z0-9-]{1,20}$/), (key, id) => {
