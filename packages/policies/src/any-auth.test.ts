@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InboundResult, Policy, PolicyContinue, PolicyReject } from '@switchyard/core';
 import { createTestClock } from '@switchyard/testing';
 import { anyAuth, apiKey } from './index.js';
+import { hasErrorParam } from './any-auth.js';
 import { build, ctx, request } from '../test/context.js';
 
 const KEY = 'key-of-acme-000000';
@@ -84,6 +85,15 @@ describe('any-auth', () => {
   it('describe - one line for explain()', () => {
     const clock = createTestClock();
     expect(build(anyAuth, { policies: ['keys', 'tokens'], allowAnonymous: true }, { clock, others: members(clock) }).describe?.()).toBe('any of keys, tokens (anonymous allowed)');
+  });
+
+  it('hasErrorParam - an error auth-param outside quoted strings (RFC 6750 §3.1 marks bad credentials with it)', () => {
+    expect(hasErrorParam('Bearer realm="api", error="invalid_token"')).toBe(true);
+    expect(hasErrorParam('Bearer error=invalid_token')).toBe(true);
+    expect(hasErrorParam('Bearer realm="api"')).toBe(false);
+    expect(hasErrorParam('Bearer realm="a, error=b"')).toBe(false);
+    expect(hasErrorParam(String.raw`Bearer realm="a\", error="b"`)).toBe(false);
+    expect(hasErrorParam('Bearer realm="x", terror="y"')).toBe(false);
   });
 
   it('create-time checks by path: unknown names, itself, non-auth policies, duplicates', () => {

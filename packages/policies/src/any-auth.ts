@@ -42,7 +42,26 @@ const schema = optionsOf('any-auth', {
 /** True when a 401's challenges say credentials were sent and found bad (an `error=` auth-param, RFC 6750 §3.1). */
 function sawCredentials(reject: PolicyReject): boolean {
   const challenge = reject.headers?.['www-authenticate'];
-  return challenge !== undefined && /(?:^|[\s,])error\s*=/i.test(challenge);
+  return challenge !== undefined && hasErrorParam(challenge);
+}
+
+/**
+ * Whether a `WWW-Authenticate` value has an auth-param named `error` (case-insensitive), outside
+ * quoted-strings (RFC 9110 §11.2, §5.6.4): `realm="a, error=b"` has none.
+ */
+export function hasErrorParam(challenge: string): boolean {
+  let quoted = false;
+  for (let i = 0; i < challenge.length; i++) {
+    const c = challenge.charCodeAt(i);
+    if (quoted) {
+      if (c === 92) i++; // backslash: the next character is literal
+      else if (c === 34) quoted = false;
+      continue;
+    }
+    if (c === 34) quoted = true;
+    else if ((c === 69 || c === 101) && (i === 0 || /[\s,]/.test(challenge[i - 1] as string)) && /^error\s*=/i.test(challenge.slice(i, i + 12))) return true;
+  }
+  return false;
 }
 
 /**
