@@ -200,6 +200,8 @@ function createRateLimit(type: string, o: RateLimitOptions, name: string, defaul
   if (typeof by === 'object' && 'header' in by && CREDENTIAL_HEADERS.has(by.header.toLowerCase())) {
     throw new ConfigError([{ path: 'by.header', message: 'is a credential header: never count by a secret; count by consumer after an auth policy' }]);
   }
+  // Request header names are lower case (the schema lowers the option; `create` may be called without it).
+  const keyHeader = typeof by === 'object' && 'header' in by ? by.header.toLowerCase() : undefined;
   const algorithm = o.algorithm ?? 'sliding-window';
   const style = o.headers ?? 'none';
   const onMissing: MissingKeyAction = o.onMissingKey ?? (keyFunction === undefined && by === 'ip' ? 'deny' : 'allow');
@@ -257,7 +259,7 @@ function createRateLimit(type: string, o: RateLimitOptions, name: string, defaul
       const a = ctx.attributes[by.attribute];
       return typeof a === 'string' ? a : typeof a === 'number' ? String(a) : undefined;
     }
-    return request.headers[by.header];
+    return request.headers[keyHeader as string];
   }
 
   function tierPolicy(ctx: PolicyContext): RatePolicy {
