@@ -1,13 +1,21 @@
+import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import type { PolicyContinue, PolicyReject } from '@switchyard/core';
 import { apiKeyPolicy, digestApiKey, generateApiKey, rateLimit } from '@switchyard/policies';
 import { createTestClock, seededRng } from '@switchyard/testing';
-import { createRedisKeyStore, createRedisStore, fromIoredis, fromNodeRedis, type RedisLike } from './index.js';
+import { createRedisKeyStore, createRedisStore, fromIoredis, fromNodeRedis, KEY_LOOKUP_LUA, KEY_SCRIPT_SHA1, PUT_CONSUMER_LUA, REMOVE_CONSUMER_LUA, REVOKE_KEY_LUA, type RedisLike } from './index.js';
 import { describeWithRedis, serverPool, type RedisServer } from '../test/redis-server.js';
 
 const hex = (key: string) => digestApiKey(key).slice(7);
+
+describe('key store scripts', () => {
+  it('KEY_SCRIPT_SHA1 holds the SHA1 of each script (edit a script, update its SHA1)', () => {
+    const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
+    expect(KEY_SCRIPT_SHA1).toEqual({ lookup: sha1(KEY_LOOKUP_LUA), putConsumer: sha1(PUT_CONSUMER_LUA), revokeKey: sha1(REVOKE_KEY_LUA), removeConsumer: sha1(REMOVE_CONSUMER_LUA) });
+  });
+});
 
 describeWithRedis('Redis key store on a real redis-server', () => {
   let server: RedisServer;

@@ -15,7 +15,6 @@
  * declared in `KEYS`: run them on a single node or a hash-tagged prefix (`{sy:apikey}`); the
  * lookup declares its one key and works anywhere.
  */
-import { createHash } from 'node:crypto';
 import { systemClock, type Clock } from '@switchyard/core';
 import { digestApiKey, type Consumer, type ConsumerInput, type KeyStore } from '@switchyard/policies';
 import type { RedisLike } from './client.js';
@@ -62,6 +61,23 @@ for _, d in ipairs(ds) do redis.call('DEL', ARGV[1] .. ':k:' .. d) end
 redis.call('DEL', KEYS[1])
 return #ds
 `;
+
+/**
+ * The scripts' SHA1s (the names `EVALSHA` uses), as constants so the package needs no
+ * `node:crypto` (it bundles for workers); `key-store.test.ts` recomputes them, so editing a
+ * script without updating its SHA1 fails there.
+ */
+export const KEY_SCRIPT_SHA1 = Object.freeze({
+  lookup: '217081e025dda044a19bb45b0fdc9687aabd7036',
+  putConsumer: 'f48d6dd601df169d58175ade7f3fe5c38b46bb7e',
+  revokeKey: '2450cdf15f4b7b66e02dc6e1eb1f2ce766be78e0',
+  removeConsumer: '8dbf092dcc2eaf93a2c7b60d86907335bef2dde0',
+});
+
+const LOOKUP = [KEY_LOOKUP_LUA, KEY_SCRIPT_SHA1.lookup] as const;
+const PUT = [PUT_CONSUMER_LUA, KEY_SCRIPT_SHA1.putConsumer] as const;
+const REVOKE = [REVOKE_KEY_LUA, KEY_SCRIPT_SHA1.revokeKey] as const;
+const REMOVE = [REMOVE_CONSUMER_LUA, KEY_SCRIPT_SHA1.removeConsumer] as const;
 
 /** Options of {@link createRedisKeyStore}. */
 export interface RedisKeyStoreOptions {
@@ -114,19 +130,8 @@ export function createRedisKeyStore(options: RedisKeyStoreOptions): RedisKeyStor
   const prefix = options.prefix ?? 'sy:apikey';
   const timeoutMs = options.timeoutMs ?? 200;
   const clock = options.clock ?? systemClock;
-  const shas = new Map<string, string>();
-  const shaOf = (script: string): string => {
-    let sha = shas.get(script);
-    if (sha === undefined) {
-      sha = createHash('sha1').update(script).digest('hex');
-      shas.set(script, sha);
-    }
-    return sha;
-  };
-
   /** EVALSHA, loading the script once on NOSCRIPT. */
-  async function run(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    const sha = shaOf(script);
+  async function run([script, sha]: readonly [string, string], keys: readonly string[], args: readonly string[]): Promise<unknown> {
     try {
       return await client.evalsha(sha, keys, args);
     } catch (e) {
@@ -154,7 +159,7 @@ export function createRedisKeyStore(options: RedisKeyStoreOptions): RedisKeyStor
 
   return {
     async lookup(digestHex) {
-      const reply = await withTimeout(run(KEY_LOOKUP_LUA, [`${prefix}:k:${digestHex}`], []));
+      const reply = await withTimeout(run(LOOKUP, [`${prefix}:k:${digestHex}`], []));
       if (!Array.isArray(reply)) throw new Error('unexpected reply to the key lookup');
       const [id, tier, metadata] = reply as unknown[];
       if (typeof id !== 'string' || id === '') return undefined;
@@ -169,7 +174,7 @@ export function createRedisKeyStore(options: RedisKeyStoreOptions): RedisKeyStor
       const digests = consumer.keys.map(hexOf);
       const meta = consumer.metadata === undefined ? '' : JSON.stringify(consumer.metadata);
       try {
-        await run(PUT_CONSUMER_LUA, [`${prefix}:c:${consumer.id}`], [prefix, consumer.id, consumer.tier ?? '', meta, ...digests]);
+        await run(PUT, [`${prefix}:c:${consumer.id}`], [prefix, consumer.id, consumer.tier ?? '', meta, ...digests]);
       } catch (e) {
         const m = e instanceof Error ? e.message : String(e);
         const taken = /SY_KEY_TAKEN (.*)$/.exec(m);
@@ -179,10 +184,10 @@ export function createRedisKeyStore(options: RedisKeyStoreOptions): RedisKeyStor
     },
     async revokeKey(keyOrDigest) {
       const d = hexOf(keyOrDigest);
-      return Number(await run(REVOKE_KEY_LUA, [`${prefix}:k:${d}`], [prefix, d])) === 1;
+      return Number(await run(REVOKE, [`${prefix}:k:${d}`], [prefix, d])) === 1;
     },
     async removeConsumer(id) {
-      return Number(await run(REMOVE_CONSUMER_LUA, [`${prefix}:c:${id}`], [prefix]));
+      return Number(await run(REMOVE, [`${prefix}:c:${id}`], [prefix]));
     },
   };
 }
