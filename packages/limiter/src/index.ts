@@ -16,6 +16,7 @@ export { createKeyedLimiter } from './keyed-limiter.js';
 export type { LimiterStore, StoreTake, MemoryStore, MemoryStoreOptions } from './store.js';
 export { createMemoryStore } from './store.js';
 export { storageKey, MAX_KEY_LENGTH } from './storage-key.js';
+export { sha256Hex } from './digest.js';
 export type { TrustedProxies, ClientIdentityOptions, ClientIdentity, ClientIdentityResolver } from './client-ip.js';
 export { createClientIdentity, forwardedFor } from './client-ip.js';
 export type { KeySource, MissingKeyAction } from './descriptors.js';

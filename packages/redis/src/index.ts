@@ -9,3 +9,5 @@ export { fromIoredis, fromNodeRedis } from './client.js';
 export type { RedisStore, RedisStoreOptions } from './redis-store.js';
 export { createRedisStore } from './redis-store.js';
 export { TOKEN_BUCKET_LUA } from './script.js';
+export type { RedisKeyStore, RedisKeyStoreOptions } from './key-store.js';
+export { createRedisKeyStore, KEY_LOOKUP_LUA, PUT_CONSUMER_LUA, REVOKE_KEY_LUA, REMOVE_CONSUMER_LUA, KEY_SCRIPT_SHA1 } from './key-store.js';
