@@ -3,4 +3,20 @@
  *
  * @packageDocumentation
  */
-export {};
+export { BUILTIN_POLICIES } from './builtins.js';
+
+// Traffic policies: geo sources, geo, geo-filter, ip-restriction, set-headers, request-size-limit, cors.
+export type { BuiltinGeoSourceName, GeoHeaderNames, GeoSourceSpec, HeaderGeoSourceOptions } from './geo-sources.js';
+export { cloudflareGeoSource, cloudfrontGeoSource, firstGeoSource, geoSourceFor, headerGeoSource, isGeoSource, normalizeCountryCode, normalizeRegionCode, vercelGeoSource } from './geo-sources.js';
+export type { GeoBackendRule, GeoOptions } from './geo.js';
+export { EU_COUNTRIES, fullRegionCode, geoPolicy } from './geo.js';
+export type { GeoFilterList, GeoFilterOptions } from './geo-filter.js';
+export { geoFilterAllows, geoFilterPolicy } from './geo-filter.js';
+export type { IpRestrictionOptions } from './ip-restriction.js';
+export { compileIpRestriction, ipRestrictionPolicy } from './ip-restriction.js';
+export type { SetHeaderEntry, SetHeadersOptions } from './set-headers.js';
+export { compileHeaderTemplate, setHeadersPolicy } from './set-headers.js';
+export type { LimitedBody, RequestSizeLimitOptions } from './request-size-limit.js';
+export { isBodyTooLargeError, limitBody, requestSizeLimitPolicy, utf8ByteLength } from './request-size-limit.js';
+export type { CorsOptions } from './cors.js';
+export { corsPolicy, isCorsPreflight } from './cors.js';
