@@ -113,6 +113,15 @@ describe('MaxMind geo source', () => {
     expect(asnOnly.lookupAddress('81.2.69.1')).toEqual({ source: 'maxmind', asn: 20712 });
   });
 
+  it('watchForUpdates - close() stops watching; lookups keep the loaded data; twice is harmless', async () => {
+    const path = join(dir, 'GeoLite2-City.mmdb');
+    const source = await createMaxMindGeoSource({ path, watchForUpdates: true });
+    expect(source.lookupAddress('81.2.69.1')?.country).toBe('GB');
+    source.close();
+    source.close();
+    expect(source.lookupAddress('81.2.69.1')?.country).toBe('GB');
+  });
+
   it('a missing file rejects; a bad cache size is refused', async () => {
     await expect(createMaxMindGeoSource({ path: join(dir, 'nope.mmdb') })).rejects.toThrow();
     await expect(createMaxMindGeoSource({ buffer: city, cacheSize: 0 })).rejects.toThrow(/cacheSize/);

@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { unwatchFile } from 'node:fs';
 import { formatIp, parseIp, type GeoInfo, type GeoSource, type SyRequest } from '@switchyard/core';
 import { open, Reader, type Response } from 'maxmind';
 
@@ -43,6 +44,12 @@ export interface MaxMindGeoSource extends GeoSource {
   readonly databaseTypes: readonly string[];
   /** Looks an address up directly (what `lookup` does with `info.clientIp`). */
   lookupAddress(address: string): GeoInfo | undefined;
+  /**
+   * Stops watching the database files (`watchForUpdates`); lookups keep working on the data
+   * loaded last. Call it when the gateway stops or reloads to a config without this source.
+   * Node's `fs.unwatchFile(path)` removes every `watchFile` listener of that path.
+   */
+  close(): void;
 }
 
 /** A small LRU over a Map (insertion order), for readers built from a buffer. */
@@ -141,6 +148,7 @@ export async function createMaxMindGeoSource(options: MaxMindGeoSourceOptions): 
   const language = options.language ?? 'en';
   const main = await openDatabase(options, cacheSize);
   const asnDb = options.asn === undefined ? undefined : await openDatabase(options.asn, cacheSize);
+  const watched = [options, options.asn].flatMap((db) => (db !== undefined && 'path' in db && db.watchForUpdates === true ? [db.path] : []));
   const lookupAddress = (address: string): GeoInfo | undefined => {
     const ip = parseIp(address);
     if (ip === undefined) return undefined;
@@ -156,6 +164,9 @@ export async function createMaxMindGeoSource(options: MaxMindGeoSourceOptions): 
     name,
     databaseTypes: Object.freeze([main.metadata.databaseType, ...(asnDb === undefined ? [] : [asnDb.metadata.databaseType])]),
     lookupAddress,
+    close() {
+      for (const path of watched.splice(0)) unwatchFile(path);
+    },
     lookup(_request: SyRequest, info: { readonly trusted: boolean; readonly clientIp: string | undefined }): GeoInfo | undefined {
       return info.clientIp === undefined ? undefined : lookupAddress(info.clientIp);
     },
