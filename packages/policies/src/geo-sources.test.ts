@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { GeoSource } from '@switchyard/core';
-import { cloudflareGeoSource, cloudfrontGeoSource, firstGeoSource, geoSourceFor, headerGeoSource, vercelGeoSource } from './geo-sources.js';
+import { cloudflareGeoSource, cloudfrontGeoSource, firstGeoSource, geoSourceFor, headerGeoSource, utf8FromByteString, vercelGeoSource } from './geo-sources.js';
 import { syRequest } from '../test/traffic-context.js';
 
 const TRUSTED = { trusted: true, clientIp: '203.0.113.7' } as const;
@@ -55,6 +55,38 @@ describe('header geo sources', () => {
       'cf-timezone': '../etc/passwd',
     });
     expect(geo).toEqual({ source: 'cloudflare', country: 'DE' });
+  });
+
+  it('a UTF-8 city name received as a byte string is decoded; Latin-1 or decoded text is kept', () => {
+    const bytes = (s: string) => String.fromCharCode(...new TextEncoder().encode(s));
+    expect(lookup(cloudflareGeoSource(), { 'cf-ipcountry': 'CH', 'cf-ipcity': bytes('Zürich') })?.city).toBe('Zürich');
+    expect(lookup(cloudfrontGeoSource(), { 'cloudfront-viewer-country': 'JP', 'cloudfront-viewer-city': bytes('東京') })?.city).toBe('東京');
+    expect(lookup(cloudflareGeoSource(), { 'cf-ipcountry': 'DE', 'cf-ipcity': 'M\u00fcnchen' })?.city).toBe('M\u00fcnchen');
+    expect(lookup(cloudflareGeoSource(), { 'cf-ipcountry': 'DE', 'cf-ipcity': 'Köln' })?.city).toBe('Köln');
+  });
+
+  it('utf8FromByteString - agrees with TextDecoder on well-formed input, leaves malformed input alone', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 12 }), (s) => {
+        const b = String.fromCharCode(...new TextEncoder().encode(s));
+        expect(utf8FromByteString(b)).toBe(new TextDecoder().decode(new TextEncoder().encode(s)));
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 12 }), (u) => {
+        const b = String.fromCharCode(...u);
+        const out = utf8FromByteString(b);
+        let strict: string | undefined;
+        try {
+          strict = new TextDecoder('utf-8', { fatal: true }).decode(u);
+        } catch {
+          strict = undefined;
+        }
+        expect(out).toBe(strict ?? b);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('a latitude without a longitude is no position', () => {

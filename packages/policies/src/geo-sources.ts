@@ -116,16 +116,56 @@ function asnOf(value: string | undefined): number | undefined {
   return n <= 0xffffffff ? n : undefined;
 }
 
+/**
+ * Header values reach a policy as byte strings (Node and Fetch `Headers` map each byte to the
+ * code point of the same number), so a CDN's UTF-8 city name (`Zürich`) arrives as `ZÃ¼rich`.
+ * When every character is a byte and the bytes are well-formed UTF-8, this decodes them;
+ * anything else is returned as it is (a genuinely Latin-1 value, or already decoded text).
+ */
+export function utf8FromByteString(value: string): string {
+  let ascii = true;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0xff) return value;
+    if (c >= 0x80) ascii = false;
+  }
+  if (ascii) return value;
+  let out = '';
+  for (let i = 0; i < value.length; ) {
+    const b0 = value.charCodeAt(i);
+    if (b0 < 0x80) {
+      out += value[i];
+      i++;
+      continue;
+    }
+    // Lead byte: sequence length and the smallest code point it may encode (no overlongs).
+    const len = b0 >= 0xc2 && b0 <= 0xdf ? 2 : b0 >= 0xe0 && b0 <= 0xef ? 3 : b0 >= 0xf0 && b0 <= 0xf4 ? 4 : 0;
+    if (len === 0 || i + len > value.length) return value;
+    let cp = b0 & (len === 2 ? 0x1f : len === 3 ? 0x0f : 0x07);
+    for (let k = 1; k < len; k++) {
+      const b = value.charCodeAt(i + k);
+      if ((b & 0xc0) !== 0x80) return value;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    if ((len === 3 && cp < 0x800) || (len === 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) return value;
+    out += String.fromCodePoint(cp);
+    i += len;
+  }
+  return out;
+}
+
 /** A city name: 1-128 characters, no control characters (the header carries the CDN's spelling). */
 function cityOf(value: string | undefined, decode: boolean): string | undefined {
   if (value === undefined) return undefined;
-  let s = value;
+  let s: string;
   if (decode) {
     try {
       s = decodeURIComponent(value);
     } catch {
       return undefined;
     }
+  } else {
+    s = utf8FromByteString(value);
   }
   s = s.trim();
   if (s.length === 0 || s.length > 128) return undefined;

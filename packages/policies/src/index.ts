@@ -7,7 +7,7 @@ export { BUILTIN_POLICIES } from './builtins.js';
 
 // Traffic policies: geo sources, geo, geo-filter, ip-restriction, set-headers, request-size-limit, cors.
 export type { BuiltinGeoSourceName, GeoHeaderNames, GeoSourceSpec, HeaderGeoSourceOptions } from './geo-sources.js';
-export { cloudflareGeoSource, cloudfrontGeoSource, firstGeoSource, geoSourceFor, headerGeoSource, isGeoSource, normalizeCountryCode, normalizeRegionCode, vercelGeoSource } from './geo-sources.js';
+export { cloudflareGeoSource, cloudfrontGeoSource, firstGeoSource, geoSourceFor, headerGeoSource, isGeoSource, normalizeCountryCode, normalizeRegionCode, utf8FromByteString, vercelGeoSource } from './geo-sources.js';
 export type { GeoBackendRule, GeoOptions } from './geo.js';
 export { EU_COUNTRIES, fullRegionCode, geoPolicy } from './geo.js';
 export type { GeoFilterList, GeoFilterOptions } from './geo-filter.js';
