@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { PolicyDefinition } from '@switchyard/core';
 import { BUILTIN_POLICIES } from './builtins.js';
 import { corsPolicy, geoFilterPolicy, geoPolicy, ipRestrictionPolicy, requestSizeLimitPolicy, setHeadersPolicy } from './index.js';
 import { deps, validate } from '../test/traffic-context.js';
 
-const TRAFFIC = [geoPolicy, geoFilterPolicy, ipRestrictionPolicy, setHeadersPolicy, requestSizeLimitPolicy, corsPolicy];
+const TRAFFIC: PolicyDefinition<unknown>[] = [geoPolicy, geoFilterPolicy, ipRestrictionPolicy, setHeadersPolicy, requestSizeLimitPolicy, corsPolicy];
 
 // One valid option object per type: every built-in validates it and builds an instance of its type.
 const SAMPLE: Record<string, unknown> = {
@@ -26,7 +27,7 @@ describe('BUILTIN_POLICIES - traffic policies', () => {
     expect(d.summary).toBeTruthy();
     const r = validate(d, SAMPLE[type]);
     expect(r.ok).toBe(true);
-    const policy = d.create((r as { value: never }).value, deps());
+    const policy = d.create((r as { value: unknown }).value, deps());
     expect(policy.type).toBe(type);
     expect(policy.inbound !== undefined || policy.outbound !== undefined).toBe(true);
     expect(typeof policy.describe?.()).toBe('string');
