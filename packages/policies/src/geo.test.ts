@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONTINUE, definePolicy, type GeoSource, type InboundResult, type PolicyContinue } from '@switchyard/core';
-import { EU_COUNTRIES, geoPolicy } from './geo.js';
+import { EU_COUNTRIES, geoPolicy, type GeoOptions } from './geo.js';
 import { createFrom, policyContext, syRequest, validate } from '../test/traffic-context.js';
 
 const cf = (country: string, extra: Record<string, string> = {}) => syRequest({ headers: { 'cf-ipcountry': country, ...extra } });
@@ -44,6 +44,18 @@ describe('geo policy', () => {
     const p = createFrom(geoPolicy, { source });
     asContinue(p.inbound!(syRequest(), policyContext({ clientIp: '198.51.100.1', trustedPeer: false })));
     expect(seen).toEqual([{ trusted: false, clientIp: '198.51.100.1' }]);
+  });
+
+  it('a code-registered source: a custom type over geo with a fixed source, named in config files by its type', () => {
+    const maxmind: GeoSource = { name: 'maxmind', lookup: (_req, info) => (info.clientIp === '81.2.69.160' ? { source: 'maxmind', country: 'GB' } : undefined) };
+    const geoMaxmind = definePolicy<GeoOptions>({
+      type: 'geo-maxmind',
+      options: geoPolicy.options,
+      create: (options, deps) => ({ ...geoPolicy.create({ ...options, source: maxmind }, deps), type: 'geo-maxmind' }),
+    });
+    const p = createFrom(geoMaxmind, { backends: [{ backend: 'uk', countries: ['GB'] }] });
+    expect(p.type).toBe('geo-maxmind');
+    expect(asContinue(p.inbound!(syRequest(), policyContext({ clientIp: '81.2.69.160' })))).toMatchObject({ backend: 'uk', attributes: { country: 'GB' } });
   });
 
   it('a list of sources: the first that answers', () => {
