@@ -92,6 +92,15 @@ describe('MaxMind geo source', () => {
     expect(source.lookupAddress('[2001:DB8::5]')).toMatchObject({ country: 'US' });
   });
 
+  it('an IPv4-only database answers nothing for IPv6 addresses (not the record of their first 32 bits)', async () => {
+    const v4 = writeMmdb({ databaseType: 'Test-Country-v4', ipVersion: 4, networks: [{ cidr: '32.0.0.0/8', data: { country: { iso_code: 'US' } } }] });
+    const source = await createMaxMindGeoSource({ buffer: v4 });
+    expect(source.lookupAddress('32.1.2.3')).toEqual({ source: 'maxmind', country: 'US' });
+    // 2001:… starts with the bits of 32.1.…
+    expect(source.lookupAddress('2001:db8::1')).toBeUndefined();
+    expect(source.lookupAddress('::ffff:32.1.2.3')).toEqual({ source: 'maxmind', country: 'US' });
+  });
+
   it('anonymisers - Tor exit nodes and anonymous proxies', async () => {
     const source = await createMaxMindGeoSource({ buffer: city });
     expect(source.lookupAddress('198.51.100.7')).toEqual({ source: 'maxmind', country: 'DE', anonymous: 'tor' });

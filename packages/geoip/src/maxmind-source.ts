@@ -130,6 +130,21 @@ export function geoInfoFromRecord(record: unknown, source: string, language = 'e
 }
 
 /**
+ * One record, or `undefined`. An IPv4-only database (`ip_version` 4) has no answer for an IPv6
+ * address (the reader would walk its 32-bit tree with the address's first bits and answer some
+ * IPv4 network's record); a lookup that throws (a damaged file) is no answer either, never a
+ * failed request.
+ */
+function get(reader: Reader<Response>, version: 4 | 6, address: string): unknown {
+  if (version === 6 && reader.metadata.ipVersion === 4) return undefined;
+  try {
+    return reader.get(address);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Opens MaxMind database(s) and returns a {@link GeoSource} over them. Async only because a
  * path is read from disk; lookups are synchronous.
  *
@@ -154,9 +169,9 @@ export async function createMaxMindGeoSource(options: MaxMindGeoSourceOptions): 
     if (ip === undefined) return undefined;
     // Canonical text: a mapped `::ffff:1.2.3.4` is looked up as the IPv4 address it carries.
     const text = formatIp(ip);
-    const geo = geoInfoFromRecord(main.get(text), name, language);
+    const geo = geoInfoFromRecord(get(main, ip.version, text), name, language);
     if (asnDb === undefined) return geo;
-    const asn = num(obj(asnDb.get(text))?.['autonomous_system_number']);
+    const asn = num(obj(get(asnDb, ip.version, text))?.['autonomous_system_number']);
     if (asn === undefined || geo?.asn !== undefined) return geo;
     return Object.freeze({ ...(geo ?? { source: name }), asn });
   };

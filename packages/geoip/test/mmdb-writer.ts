@@ -25,6 +25,8 @@ export interface MmdbNetwork {
 export interface MmdbSpec {
   readonly databaseType: string;
   readonly networks: readonly MmdbNetwork[];
+  /** 6 (default: IPv4 networks under `::/96`) or 4 (an IPv4-only tree of depth 32). */
+  readonly ipVersion?: 4 | 6;
   /** 24 (default), 28 or 32 bits per record. */
   readonly recordSize?: 24 | 28 | 32;
   readonly languages?: readonly string[];
@@ -117,10 +119,14 @@ interface TrieNode {
   children: [TrieNode | number | undefined, TrieNode | number | undefined];
 }
 
-/** The 128-bit key of a network: IPv4 networks under `::/96`. */
-function networkBits(cidr: string): { bytes: Uint8Array; prefix: number } {
+/** The key of a network: 128 bits with IPv4 networks under `::/96`, or 32 bits in an IPv4 tree. */
+function networkBits(cidr: string, ipVersion: 4 | 6): { bytes: Uint8Array; prefix: number } {
   const c = parseCidr(cidr);
   if (c === undefined) throw new Error(`bad network ${cidr}`);
+  if (ipVersion === 4) {
+    if (c.version !== 4) throw new Error(`an IPv4 database cannot hold ${cidr}`);
+    return { bytes: c.bytes, prefix: c.prefix };
+  }
   if (c.version === 6) return { bytes: c.bytes, prefix: c.prefix };
   const bytes = new Uint8Array(16);
   bytes.set(c.bytes, 12);
@@ -130,6 +136,7 @@ function networkBits(cidr: string): { bytes: Uint8Array; prefix: number } {
 /** Writes a database; the bytes are what a reader (`mmdb-lib`) opens. */
 export function writeMmdb(spec: MmdbSpec): Uint8Array {
   const recordSize = spec.recordSize ?? 24;
+  const ipVersion = spec.ipVersion ?? 6;
   // Data section: one encoded record per distinct data object.
   const data: number[] = [];
   const offsets = new Map<string, number>();
@@ -142,7 +149,7 @@ export function writeMmdb(spec: MmdbSpec): Uint8Array {
       offsets.set(key, offset);
       data.push(...encodeValue(n.data));
     }
-    const { bytes, prefix } = networkBits(n.cidr);
+    const { bytes, prefix } = networkBits(n.cidr, ipVersion);
     if (prefix === 0) throw new Error('a /0 network is not supported by this writer');
     let node = root;
     for (let i = 0; i < prefix; i++) {
@@ -196,7 +203,7 @@ export function writeMmdb(spec: MmdbSpec): Uint8Array {
   const metadata = encodeValue({
     node_count: nodeCount,
     record_size: recordSize,
-    ip_version: 6,
+    ip_version: ipVersion,
     database_type: spec.databaseType,
     languages: spec.languages ?? ['en'],
     binary_format_major_version: 2,
