@@ -129,6 +129,36 @@ describe('cors policy', () => {
     expect(validate(corsPolicy, { origins: '*', allowHeaders: ['*'] }).ok).toBe(true);
   });
 
+  it('property - pattern matching agrees with a URL-parsing reference (scheme, port and suffix exact, labels only)', () => {
+    const p = createFrom(corsPolicy, { origins: ['https://*.example.com', 'http://localhost:3000'] });
+    const allowed = (origin: string) => sync(p.inbound!(preflight(origin), policyContext())).kind === 'respond';
+    const reference = (origin: string): boolean => {
+      let u: URL;
+      try {
+        u = new URL(origin);
+      } catch {
+        return false;
+      }
+      // Only what a browser would send: the serialized origin itself.
+      if (u.origin !== origin) return false;
+      if (origin === 'http://localhost:3000') return true;
+      return u.protocol === 'https:' && u.port === '' && u.hostname.endsWith('.example.com') && /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(u.hostname.slice(0, -'.example.com'.length));
+    };
+    const label = fc.stringMatching(/^[a-z0-9-]{1,6}$/);
+    const origin = fc.oneof(
+      fc
+        .tuple(fc.constantFrom('https', 'http', 'wss'), fc.array(label, { minLength: 0, maxLength: 3 }), fc.constantFrom('example.com', 'example.org', 'evil-example.com', 'localhost', 'example.com.evil'), fc.constantFrom('', ':443', ':3000', ':8443'))
+        .map(([scheme, labels, domain, port]) => `${scheme}://${[...labels, domain].join('.')}${port}`),
+      fc.string({ maxLength: 40 }),
+    );
+    fc.assert(
+      fc.property(origin, (o) => {
+        expect(allowed(o)).toBe(reference(o));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('property - never Access-Control-Allow-Origin * together with credentials; an echoed origin is the request origin', () => {
     const origin = fc.oneof(
       fc.constantFrom('https://app.example.com', 'https://x.example.com', 'http://localhost:3000', 'null', 'https://evil.test'),

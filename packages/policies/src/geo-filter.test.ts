@@ -79,6 +79,41 @@ describe('geo-filter policy', () => {
     expect(validate(geoFilterPolicy, { deny: { countries: ['KP'] }, anonymous: 'allow' })).toMatchObject({ ok: false, issues: [{ path: 'anonymous' }] });
   });
 
+  it('property - agrees with the documented rules on every dimension, unknowns and anonymisers', () => {
+    const cc = fc.constantFrom('US', 'DE', 'FR');
+    const rc = fc.constantFrom('CA', 'TX', 'BY');
+    const asn = fc.constantFrom(1, 2, 3);
+    const list = fc.record({ countries: fc.uniqueArray(cc, { maxLength: 2 }), regions: fc.uniqueArray(fc.tuple(cc, rc).map(([c, r]) => `${c}-${r}`), { maxLength: 2 }), asns: fc.uniqueArray(asn, { maxLength: 2 }) });
+    const info = fc.record(
+      { country: cc, region: rc, asn, anonymous: fc.constantFrom<'tor' | 'proxy'>('tor', 'proxy') },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.option(list, { nil: undefined }), fc.option(list, { nil: undefined }), info, fc.boolean(), fc.constantFrom<'deny' | 'unknown'>('deny', 'unknown'), (allow, deny, g, ignoreUnknown, anonymous) => {
+        const geoInfo = geo(g);
+        const value = { countries: geoInfo.country, regions: geoInfo.country !== undefined && geoInfo.region !== undefined ? `${geoInfo.country}-${geoInfo.region}` : undefined, asns: geoInfo.asn } as const;
+        const expected = ((): boolean => {
+          if (geoInfo.anonymous !== undefined && anonymous === 'deny') return false;
+          for (const dim of ['countries', 'regions', 'asns'] as const) {
+            const a = allow?.[dim] ?? [];
+            const d = deny?.[dim] ?? [];
+            if (a.length === 0 && d.length === 0) continue;
+            const v = value[dim];
+            if (v === undefined) {
+              if (!ignoreUnknown) return false;
+              continue;
+            }
+            if ((d as readonly (string | number)[]).includes(v)) return false;
+            if (a.length > 0 && !(a as readonly (string | number)[]).includes(v)) return false;
+          }
+          return true;
+        })();
+        expect(geoFilterAllows({ allow, deny, ignoreUnknown, anonymous }, geoInfo)).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('property - a country on the deny list is never let through; with only an allow list, a known country passes iff listed', () => {
     const cc = fc.constantFrom('US', 'DE', 'FR', 'JP', 'BR', 'KP', 'CN', 'IN');
     fc.assert(
