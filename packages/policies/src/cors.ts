@@ -5,7 +5,8 @@
  * - A CORS-preflight request (`OPTIONS` with `Origin` and `Access-Control-Request-Method`, the
  *   test Envoy's CORS filter uses) from an allowed origin is answered here with 204 (the `cors`
  *   npm package's `optionsSuccessStatus`) and the `Access-Control-Allow-*` headers; it never
- *   reaches an auth policy (a preflight carries no credentials, Fetch §4.8) or the upstream.
+ *   reaches an auth policy (a preflight carries no credentials: Fetch "CORS-preflight fetch",
+ *   #cors-preflight-fetch) or the upstream.
  * - A preflight from an origin that is not allowed is refused with 403 `SY_FORBIDDEN`, as
  *   Spring's `DefaultCorsProcessor` does ("Invalid CORS request"). The other references differ
  *   only in what the browser is told, never in the outcome (the browser fails the preflight
@@ -17,13 +18,14 @@
  *   a 404) gets `Access-Control-Allow-Origin` (and `-Credentials`, `-Expose-Headers`) for an
  *   allowed origin: the policy is a finalizer, so a 401 is not reported by the browser as a CORS
  *   error (`policies.md` §7 #7, the Zuplo complaint). A disallowed origin gets no CORS headers
- *   and no error: the browser keeps the response from the page (Fetch §4.9 CORS check).
- * - With `credentials`, `Access-Control-Allow-Origin` is never `*` (Fetch §3.3.6: a credentialed
- *   request fails the CORS check on `*`): the request's origin is echoed; and `*` is refused in
+ *   and no error: the browser keeps the response from the page (Fetch "CORS check", #cors-check).
+ * - With `credentials`, `Access-Control-Allow-Origin` is never `*` (Fetch "CORS protocol and
+ *   credentials", #cors-protocol-and-credentials: a credentialed request fails the CORS check on
+ *   `*`): the request's origin is echoed; and `*` is refused in
  *   `methods`, `allowHeaders` and `exposeHeaders`, where it would be taken literally.
  * - When the answer depends on the `Origin` (any config but `origins: '*'` without credentials),
  *   every response carries `Vary: Origin`, also responses to requests without one, so a shared
- *   cache never serves one origin's answer to another (Fetch §3.2.5 "CORS protocol and HTTP
+ *   cache never serves one origin's answer to another (Fetch "CORS protocol and HTTP
  *   caches").
  *
  * Origins are compared as data, never compiled into a regular expression from config: an exact
@@ -50,7 +52,8 @@ export interface CorsOptions {
   /**
    * `Access-Control-Allow-Headers`; default: the preflight's `Access-Control-Request-Headers`
    * reflected (when every name in it is a valid token), as the `cors` package. `['*']` only
-   * without credentials (and it never covers `Authorization`, Fetch §3.3.6).
+   * without credentials (and it never covers `Authorization`: Fetch, `Access-Control-Allow-Headers`
+   * in "HTTP responses", #http-responses).
    */
   readonly allowHeaders?: readonly string[] | undefined;
   /** `Access-Control-Expose-Headers`: response headers the page may read beyond the safelisted ones. */
@@ -175,11 +178,11 @@ export const corsOptionsSchema = v.pipe(
     maxAgeSeconds: v.optional(nonNegativeInt),
   }),
   v.forward(
-    v.check((o) => o.credentials !== true || !(o.allowHeaders?.includes('*') ?? false), "'*' is not a wildcard with credentials (Fetch §3.3.6): list the headers, or leave allowHeaders unset to reflect the preflight's"),
+    v.check((o) => o.credentials !== true || !(o.allowHeaders?.includes('*') ?? false), "'*' is not a wildcard with credentials (Fetch: CORS protocol and credentials): list the headers, or leave allowHeaders unset to reflect the preflight's"),
     ['allowHeaders'],
   ),
-  v.forward(v.check((o) => o.credentials !== true || !(o.exposeHeaders?.includes('*') ?? false), "'*' is not a wildcard with credentials (Fetch §3.3.6): list the headers"), ['exposeHeaders']),
-  v.forward(v.check((o) => o.credentials !== true || !(o.methods?.includes('*') ?? false), "'*' is not a wildcard with credentials (Fetch §3.3.6): list the methods"), ['methods']),
+  v.forward(v.check((o) => o.credentials !== true || !(o.exposeHeaders?.includes('*') ?? false), "'*' is not a wildcard with credentials (Fetch: CORS protocol and credentials): list the headers"), ['exposeHeaders']),
+  v.forward(v.check((o) => o.credentials !== true || !(o.methods?.includes('*') ?? false), "'*' is not a wildcard with credentials (Fetch: CORS protocol and credentials): list the methods"), ['methods']),
 );
 
 const PREFLIGHT_FORBIDDEN: PolicyReject = Object.freeze({ kind: 'reject', code: 'SY_FORBIDDEN', message: 'CORS preflight from an origin that is not allowed.' });
@@ -212,7 +215,7 @@ function mergeVary(existing: string | readonly string[] | undefined, tokens: rea
   return current.trim() === '' ? add.join(', ') : `${current}, ${add.join(', ')}`;
 }
 
-/** True for a CORS-preflight request (Fetch §3.2.2; Envoy's test: OPTIONS, `Origin`, `Access-Control-Request-Method`). */
+/** True for a CORS-preflight request (Fetch "HTTP requests", #http-requests; Envoy's test: OPTIONS, `Origin`, `Access-Control-Request-Method`). */
 export function isCorsPreflight(request: SyRequest): boolean {
   return request.method === 'OPTIONS' && nonEmpty(request.headers['origin']) && nonEmpty(request.headers['access-control-request-method']);
 }
