@@ -34,6 +34,7 @@
 import {
   createLightAbortController,
   isIdempotentMethod,
+  isSwitchyardError,
   onAbort,
   type AbortControllerLike,
   type AbortSignalLike,
@@ -167,6 +168,11 @@ const ERROR_CODE: Readonly<Record<OutcomeErrorKind, SwitchyardErrorCode>> = {
   'invalid-request': 'SY_BAD_REQUEST',
   local: 'SY_INTERNAL',
 };
+
+/** True for the error a size-limited request body fails with (a `SwitchyardError` `SY_BODY_TOO_LARGE`). */
+export function isBodyTooLarge(err: unknown): boolean {
+  return isSwitchyardError(err) && err.code === 'SY_BODY_TOO_LARGE';
+}
 
 /**
  * Sends the request upstream under `ctx.policy`. Never rejects: every failure is a
@@ -463,7 +469,11 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       if (clock.now() >= deadlineAt) return onDeadline();
       if (f.result.kind === 'response') return finish({ kind: 'response', response: f.result.response, endpoint: f.endpoint, tries }, f.t);
       const kind: OutcomeErrorKind = f.timedOut ? 'timeout' : f.result.error;
-      finish({ kind: 'error', code: ERROR_CODE[kind], message: f.result.message, tries, endpoint: f.endpoint });
+      // A request body that failed for its size (`@switchyard/policies`' request-size-limit: the
+      // transports report a failing body source as `canceled` with it as `cause`) is the client's
+      // 413, not a 499: the endpoint is not blamed either way.
+      const code = !f.timedOut && isBodyTooLarge(f.result.cause) ? 'SY_BODY_TOO_LARGE' : ERROR_CODE[kind];
+      finish({ kind: 'error', code, message: f.result.message, tries, endpoint: f.endpoint });
     }
 
     /** Envoy `setTimeoutHeaders`: the per-try timeout (the route's when unset or hedging), capped by what remains. */

@@ -44,7 +44,7 @@ import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan
 import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
 import { decideFault } from './fault.js';
-import { forward, type ForwardEvent, type ForwardResult } from './forward.js';
+import { forward, isBodyTooLarge, type ForwardEvent, type ForwardResult } from './forward.js';
 import { ClientRequestSeries, INSTRUMENTS, MetricsRegistry, ServerRequestSeries, type MeterLike } from './metrics.js';
 import { sendMirror, shouldMirror, type MirrorBody } from './mirror.js';
 import { admitRequest, admitTry, beginTry, endTry, settleRequest, type OverloadAdmission } from './overload.js';
@@ -777,8 +777,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       forwarded = result;
       if (permit !== undefined) {
         // Only the upstream's own failures count: a canceled try, a request the client made
-        // unsendable (400) or the gateway's own fault (500) give the permit back without a verdict.
-        if (result.kind === 'error' && (result.code === 'SY_CANCELED' || result.code === 'SY_BAD_REQUEST' || result.code === 'SY_INTERNAL')) up.breaker?.release(permit);
+        // unsendable (400) or too large (413: its body failed for its size) or the gateway's own
+        // fault (500) give the permit back without a verdict.
+        if (result.kind === 'error' && (result.code === 'SY_CANCELED' || result.code === 'SY_BAD_REQUEST' || result.code === 'SY_BODY_TOO_LARGE' || result.code === 'SY_INTERNAL')) up.breaker?.release(permit);
         else up.breaker?.record(permit, result.kind === 'error' ? true : result.response.status >= 500, clock.now());
       }
       permit = undefined;
@@ -889,6 +890,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       return { kind: 'ok', body, watch: body.kind === 'once' ? guarded : undefined };
     } catch (err) {
       if (err instanceof BodyTimeoutError) return { kind: 'respond', code: 'SY_REQUEST_TIMEOUT', message: 'the request body did not arrive in time' };
+      if (isBodyTooLarge(err)) return { kind: 'respond', code: 'SY_BODY_TOO_LARGE', message: 'the request body is too large' };
       return { kind: 'respond', code: 'SY_CANCELED', message: 'the request body failed before it was complete' };
     } finally {
       removeAbort?.();

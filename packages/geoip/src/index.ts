@@ -3,4 +3,5 @@
  *
  * @packageDocumentation
  */
-export {};
+export type { MaxMindDatabase, MaxMindGeoSource, MaxMindGeoSourceOptions } from './maxmind-source.js';
+export { createMaxMindGeoSource, geoInfoFromRecord } from './maxmind-source.js';

@@ -260,6 +260,21 @@ describe('fetch transport - cancellation', () => {
     expect(r.error).toBe('canceled');
     expect(r.message).toMatch(/request body .*client went away/);
   });
+
+  it("request body source failing - the source's own error is the result's cause (a size limit's 413 is read from it)", async () => {
+    const f = fakeFetch(async (_url, init) => {
+      await readStream(init.body);
+      return new Response('unreachable');
+    });
+    const tooLarge = Object.assign(new Error('the request body is larger than 7 bytes'), { code: 'SY_BODY_TOO_LARGE' });
+    async function* limited() {
+      yield enc.encode('partial');
+      throw tooLarge;
+    }
+    const r = await createFetchTransport({ fetch: f.fetch }).send({ method: 'POST', path: '/', headers: {}, body: limited() }, endpoint, { signal: never() });
+    expect(r).toMatchObject({ kind: 'error', error: 'canceled' });
+    expect((r as { cause?: unknown }).cause).toBe(tooLarge);
+  });
 });
 
 describe('fetch transport - error kinds', () => {

@@ -297,6 +297,18 @@ describe('undici transport - cancellation', () => {
     expect(r.error).toBe('canceled');
     expect(r.message).toMatch(/request body .*client went away/);
   });
+
+  it("request body source failing - the source's own error is the result's cause (a size limit's 413 is read from it)", async () => {
+    const s = track(await startServer((req) => req.resume()));
+    const tooLarge = Object.assign(new Error('the request body is larger than 7 bytes'), { code: 'SY_BODY_TOO_LARGE' });
+    async function* limited() {
+      yield new TextEncoder().encode('partial');
+      throw tooLarge;
+    }
+    const r = await transportWith().send({ method: 'POST', path: '/', headers: {}, body: limited() }, s.endpoint, { signal: never() });
+    expect(r).toMatchObject({ kind: 'error', error: 'canceled' });
+    expect((r as { cause?: unknown }).cause).toBe(tooLarge);
+  });
 });
 
 describe('undici transport - network errors', () => {
