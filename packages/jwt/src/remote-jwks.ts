@@ -65,6 +65,7 @@ export class JwksUnavailableError extends Error {
 }
 
 type LocalSet = ReturnType<typeof createLocalJWKSet>;
+type Key = Awaited<ReturnType<JWTVerifyGetKey>>;
 
 /**
  * Creates a remote key set over `transport`.
@@ -142,7 +143,34 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
       return { key: await next(protectedHeader, token), generation: nextGeneration };
     }
   };
-  const getKey: JWTVerifyGetKey = async (protectedHeader, token) => (await resolve(protectedHeader, token)).key;
+  // Keys already resolved from the current set, by `alg` and `kid`: jose's selection depends on
+  // nothing else (a compact JWS has no unprotected header), so the answer for a set never
+  // changes. Only successes are kept, so the map holds at most one entry per key and algorithm
+  // of the set, whatever `kid`s callers make up; a new set starts an empty map.
+  let memo = new Map<string, Promise<Key>>();
+  let memoGeneration = 0;
+  const getKey: JWTVerifyGetKey = (protectedHeader, token) => {
+    const { alg, kid } = protectedHeader;
+    const id = typeof alg === 'string' && (kid === undefined || typeof kid === 'string') ? (kid === undefined ? alg : `${alg} ${kid}`) : undefined;
+    if (id !== undefined && local !== undefined && clock.now() - fetchedAt < cacheMaxAgeMs) {
+      if (memoGeneration !== localGeneration) {
+        memo = new Map();
+        memoGeneration = localGeneration;
+      }
+      const hit = memo.get(id);
+      if (hit !== undefined) return hit;
+    }
+    return resolve(protectedHeader, token).then((r) => {
+      if (id !== undefined && r.generation === localGeneration) {
+        if (memoGeneration !== localGeneration) {
+          memo = new Map();
+          memoGeneration = localGeneration;
+        }
+        memo.set(id, Promise.resolve(r.key));
+      }
+      return r.key;
+    });
+  };
 
   return {
     getKey,
