@@ -26,8 +26,9 @@ let provider: Record<string, unknown>;
 let body = '{"keys":[]}';
 if (alg === 'HS256') {
   const secret = 'benchmark-shared-secret-32-bytes!';
-  signKey = new TextEncoder().encode(secret);
-  verifyKey = (await crypto.subtle.importKey('raw', signKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])) as CryptoKey;
+  const bytes = new TextEncoder().encode(secret);
+  signKey = bytes;
+  verifyKey = (await crypto.subtle.importKey('raw', bytes as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])) as CryptoKey;
   provider = { issuer: ISSUER, audiences: ['api'], secret, algorithms: [alg] };
 } else {
   const pair = await generateKeyPair(alg, { extractable: true });

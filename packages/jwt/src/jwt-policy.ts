@@ -76,9 +76,9 @@ interface Verified {
  *   policies: {
  *     auth: { type: 'jwt', options: { providers: [{ issuer: 'https://idp.example/', audiences: ['orders'], jwksUri: 'https://idp.example/.well-known/jwks.json', algorithms: ['RS256'] }] } },
  *   },
- *   routes: [{ name: 'orders', match: { path: { prefix: '/orders' } }, policies: { inbound: ['auth'] }, backends: [{ upstream: 'orders' }] }],
+ *   routes: [{ name: 'orders', matches: [{ path: { type: 'PathPrefix', value: '/orders' } }], policies: { inbound: ['auth'] }, backends: [{ upstream: 'orders' }] }],
  *   upstreams: { orders: { endpoints: [{ url: 'http://127.0.0.1:8081' }] } },
- * }, { policies: [jwtPolicy] });
+ * }, { transport, policies: [jwtPolicy] }); // the key set is fetched through `transport`
  * ```
  */
 export const jwtPolicy = definePolicy<JwtPolicyOptions>({

@@ -162,13 +162,14 @@ function rewriteHeaders(
   let changed = (remove !== undefined && h[remove] !== undefined) || (set !== undefined && set.length > 0) || cookie !== null;
   if (!changed) for (let i = 0; i < drop.length; i++) if (h[drop[i] as string] !== undefined) changed = true;
   if (!changed) return request;
-  const headers: Record<string, string | undefined> = { ...h };
-  if (remove !== undefined) delete headers[remove];
-  for (let i = 0; i < drop.length; i++) delete headers[drop[i] as string];
-  if (cookie !== null) {
-    if (cookie === undefined) delete headers['cookie'];
-    else headers['cookie'] = cookie;
+  // Copy what stays rather than spread and `delete`: a delete turns the copy into a
+  // dictionary-mode object (measured: about a tenth of the policy's own cost per request).
+  const headers: Record<string, string | undefined> = {};
+  for (const name in h) {
+    if (name === remove || (cookie !== null && name === 'cookie') || (drop.length > 0 && drop.includes(name))) continue;
+    headers[name] = h[name];
   }
+  if (typeof cookie === 'string') headers['cookie'] = cookie;
   if (set !== undefined) for (const [name, value] of set) headers[name] = value;
   return { ...request, headers: headers as RequestHeaders };
 }
