@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import * as v from 'valibot';
 import {
   ConfigError,
@@ -42,6 +42,8 @@ export type JwtRejectReason = 'missing' | 'invalid' | 'expired' | 'not-yet-valid
 interface Provider {
   readonly issuer: string;
   readonly key: JWTVerifyGetKey;
+  /** The key itself once known, when one key verifies every token (a secret with one algorithm). */
+  direct: CryptoKey | undefined;
   readonly remote: RemoteJwks | undefined;
   readonly base: JWTVerifyOptions;
   readonly subjectClaim: string;
@@ -181,8 +183,10 @@ function createFromOptions(options: JwtPolicyOptions, deps: PolicyFactoryDeps): 
     // used while that set is current).
     let generation = 0;
     const remote = provider.remote;
-    const key: JWTVerifyGetKey =
-      cache === undefined || remote === undefined
+    const key: JWTVerifyGetKey | CryptoKey =
+      provider.direct !== undefined
+        ? provider.direct
+        : cache === undefined || remote === undefined
         ? provider.key
         : (header, jws) =>
             remote.resolve(header, jws).then((r) => {
@@ -279,8 +283,12 @@ function compileProvider(p: JwtProviderOptions, index: number, options: JwtPolic
   });
   let key: JWTVerifyGetKey;
   let remote: RemoteJwks | undefined;
+  let onlyKey: Promise<unknown> | undefined;
   if (p.secret !== undefined) {
     key = hmacKey(p.secret);
+    // One algorithm: one key. Import it now and hand jose the key itself from then on (what a
+    // caller of jwtVerify would do; jose still checks that it fits the header's alg).
+    if (p.algorithms.length === 1) onlyKey = Promise.resolve(key({ alg: p.algorithms[0] as string }, { payload: '', signature: '' }));
   } else if (p.jwks !== undefined) {
     try {
       key = createLocalJWKSet(p.jwks as Parameters<typeof createLocalJWKSet>[0]);
@@ -301,7 +309,14 @@ function compileProvider(p: JwtProviderOptions, index: number, options: JwtPolic
     });
     key = remote.getKey;
   }
-  return { issuer: p.issuer, key, remote, base, subjectClaim: p.subjectClaim };
+  const provider: Provider = { issuer: p.issuer, key, direct: undefined, remote, base, subjectClaim: p.subjectClaim };
+  onlyKey?.then(
+    (k) => {
+      provider.direct = k as CryptoKey;
+    },
+    () => undefined,
+  );
+  return provider;
 }
 
 /**
