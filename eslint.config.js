@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
-import { allowed, allowedInTests, runtimeNeutral, edgeLeaves } from './scripts/layers.mjs';
+import { allowed, allowedInTests, runtimeNeutral, edgeLeaves, noNodeImports } from './scripts/layers.mjs';
 
 const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'));
 const nodeImports = {
@@ -18,7 +18,7 @@ function importRules(pkg, { test }) {
     name: `@switchyard/${p}`,
     message: `@switchyard/${pkg} may not import @switchyard/${p} (see docs/architecture.md).`,
   }));
-  const neutral = runtimeNeutral.includes(pkg) || edgeLeaves.includes(pkg);
+  const neutral = runtimeNeutral.includes(pkg) || edgeLeaves.includes(pkg) || (!test && noNodeImports.includes(pkg));
   return {
     paths: [...layer, ...(neutral ? nodeImports.paths : [])],
     patterns: neutral ? nodeImports.patterns : [],

@@ -9,10 +9,15 @@ const packages = readdirSync(new URL('./packages/', import.meta.url));
 export default defineConfig({
   resolve: {
     // Tests run against sources: `@switchyard/x` is packages/x/src/index.ts, no build needed.
-    alias: packages.map((name) => ({
-      find: new RegExp(`^@switchyard/${name}$`),
-      replacement: `${root}packages/${name}/src/index.ts`,
-    })),
+    alias: [
+      // Subpath entries first (`@switchyard/testing/vitest` → packages/testing/src/vitest.ts).
+      { find: /^@switchyard\/testing\/vitest$/, replacement: `${root}packages/testing/src/vitest.ts` },
+      { find: /^@switchyard\/gateway\/yaml$/, replacement: `${root}packages/gateway/src/yaml.ts` },
+      ...packages.map((name) => ({
+        find: new RegExp(`^@switchyard/${name}$`),
+        replacement: `${root}packages/${name}/src/index.ts`,
+      })),
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],

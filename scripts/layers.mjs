@@ -37,3 +37,6 @@ export const runtimeNeutral = ['core', 'router', 'balancers', 'health', 'limiter
 
 /** Runtime-neutral too, but allowed `fetch` (it is their job) and no timers of their own. */
 export const edgeLeaves = ['transport-fetch', 'hono'];
+
+/** Node-only by their dependencies, but their sources import no `node:` module, so they bundle for workers. */
+export const noNodeImports = ['redis'];

@@ -1,7 +1,9 @@
 /**
- * `pnpm bench <suite>`: runs benchmarks/src/<suite>.ts, whose default export is
- * `() => Promise<void>` and which writes benchmarks/results/<suite>.json.
+ * `pnpm bench <suite>`: checks its arguments (usage without a suite), builds the packages
+ * (suites compare the built output users get), then runs benchmarks/src/<suite>.ts, whose
+ * default export is `() => Promise<void>` and which writes benchmarks/results/<suite>.json.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
 const suites = readdirSync(new URL('.', import.meta.url))
@@ -19,6 +21,9 @@ for (const name of wanted) {
     console.error(`unknown suite ${JSON.stringify(name)}; suites: ${suites.join(', ')}`);
     process.exit(2);
   }
+}
+execFileSync('pnpm', ['-s', 'build'], { cwd: new URL('../..', import.meta.url), stdio: ['ignore', 'ignore', 'inherit'] });
+for (const name of wanted) {
   console.log(`\n### bench ${name} (node ${process.version})`);
   const mod = (await import(`./${name}.ts`)) as { default: () => Promise<void> };
   await mod.default();

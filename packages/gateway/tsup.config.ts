@@ -1,4 +1,6 @@
 import { defineConfig } from 'tsup';
 import { packageConfig } from '../../scripts/tsup.shared.js';
 
-export default defineConfig(packageConfig());
+// Two entries: the gateway, and `./yaml` (config text → object) so that bundles without YAML
+// do not carry the parser.
+export default defineConfig(packageConfig({ entry: ['src/index.ts', 'src/yaml.ts'] }));

@@ -1,4 +1,4 @@
-import { describeBalancerContract } from '@switchyard/testing';
+import { describeBalancerContract } from '@switchyard/testing/vitest';
 import {
   clientSideWeightedRoundRobin,
   leastRequest,

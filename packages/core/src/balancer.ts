@@ -36,7 +36,7 @@ export interface PickInput {
  *
  * Lifecycle, per upstream group: `create` once; `update` when the endpoint set changes
  * (state of endpoints that stay is kept); for each try `pick`, then `begin` when it is sent
- * and `observe` when it ends. `@switchyard/testing`'s `describeBalancerContract` checks every
+ * and `observe` when it ends. `@switchyard/testing/vitest`'s `describeBalancerContract` checks every
  * implementation against this contract.
  */
 export interface LoadBalancer<State = unknown> {

@@ -55,3 +55,5 @@ export type {
   StandardSchemaV1Result,
 } from './policy.js';
 export { definePolicy, CONTINUE } from './policy.js';
+export type { CompiledPipeline, OutboundEntry, PipelineEnv, PipelineInbound, PipelineLayer, PipelineStep } from './pipeline.js';
+export { GEO_ATTRIBUTE, IDENTITY_ATTRIBUTE, PipelineRun, compileLayers } from './pipeline.js';

@@ -1,5 +1,5 @@
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
-import { describeAdapterFixture } from '@switchyard/testing';
+import { describeAdapterFixture } from '@switchyard/testing/vitest';
 import express from 'express';
 import express4 from 'express4';
 import { switchyard } from '../src/index.js';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AdapterHarness, FixtureRequest } from '@switchyard/testing';
+import type { AdapterHarness, FixtureRequest } from '@switchyard/testing/vitest';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { SyRequest } from '@switchyard/core';
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
-import { createMockTransport, createTestClock, decideModeConfig, seededRng } from '@switchyard/testing';
+import { createMockTransport, createTestClock, seededRng } from '@switchyard/testing';
+import { decideModeConfig } from '@switchyard/testing/vitest';
 import { createUndiciTransport } from '@switchyard/transport-undici';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';

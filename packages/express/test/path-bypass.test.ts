@@ -5,7 +5,8 @@
 import { connect } from 'node:net';
 import type { Server } from 'node:http';
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
-import { ADMIN_HANDLER_BODY, describePathBypassChecks, createMockTransport, createTestClock, pathBypassConfig } from '@switchyard/testing';
+import { createMockTransport, createTestClock } from '@switchyard/testing';
+import { ADMIN_HANDLER_BODY, describePathBypassChecks, pathBypassConfig } from '@switchyard/testing/vitest';
 import express from 'express';
 import express4 from 'express4';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
-import { describeAdapterFixture, type FixtureRequest } from '@switchyard/testing';
+import { describeAdapterFixture, type FixtureRequest } from '@switchyard/testing/vitest';
 import Fastify from 'fastify';
 import { switchyard } from '../src/index.js';
 

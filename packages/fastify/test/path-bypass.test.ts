@@ -4,7 +4,8 @@
  */
 import { connect, type AddressInfo } from 'node:net';
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
-import { ADMIN_HANDLER_BODY, describePathBypassChecks, createMockTransport, createTestClock, pathBypassConfig } from '@switchyard/testing';
+import { createMockTransport, createTestClock } from '@switchyard/testing';
+import { ADMIN_HANDLER_BODY, describePathBypassChecks, pathBypassConfig } from '@switchyard/testing/vitest';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { switchyard } from '../src/index.js';

@@ -8,8 +8,12 @@ import {
   createEndpoint,
   isSwitchyardError,
   type Clock,
+  type CompiledPipeline,
   type ConfigIssue,
   type Endpoint,
+  type PolicyDefinition,
+  type PolicyRoute,
+  type SyRequest,
   type LoadBalancer,
   type Rng,
   type Transport,
@@ -74,6 +78,7 @@ import type { FaultPolicy } from './fault.js';
 import type { ForwardPolicy } from './forward.js';
 import type { MirrorPolicy } from './mirror.js';
 import { compileOverload, pruneInflight, type UpstreamOverload } from './overload.js';
+import { closePolicies, compilePolicies, compileRoutePolicies, explainRoute, identityKey, trustedPeerOf, type PolicySet, type RouteExplanation } from './pipeline.js';
 import { createRetryBudget, type RetryBudgetState } from './retry-budget.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
@@ -137,6 +142,15 @@ export interface RoutePlan {
   readonly fault: FaultPolicy | undefined;
   /** The route's priority class for upstreams with `adaptiveConcurrency` (`routes[].priority`). */
   readonly priority: Priority | undefined;
+  /**
+   * The route's policy pipeline (gateway-wide lists + its own, compiled), or `undefined` when no
+   * policy runs on it: then the request path is exactly the one without policies.
+   */
+  readonly pipeline: CompiledPipeline | undefined;
+  /** What policies see as `ctx.route` (`name`, `metadata`), built once. */
+  readonly policyRoute: PolicyRoute;
+  /** The route's config as validated (the schema's clean copy): for `explain()`. */
+  readonly config: RouteConfig;
   /** The configured PathPrefix/Prefix value of each match, for ReplacePrefixMatch. */
   readonly prefixes: readonly (string | undefined)[];
   /**
@@ -158,6 +172,17 @@ export interface GatewayPlan {
    * unreachable routes. Emitted as `config-warning` events too.
    */
   readonly warnings: readonly ConfigIssue[];
+  /** The policy instances of this config (built once per config) and the gateway-wide lists. */
+  readonly policies: PolicySet;
+  /** A route's compiled plan in order (as `gateway.explain`); `undefined` for an unknown name. */
+  explain(route: string): RouteExplanation | undefined;
+  /** The client, per `clientIdentity` (for policies' `ctx.clientIp` and `ctx.trustedPeer`). */
+  readonly client: {
+    /** The client address (trusted proxies applied); the TCP peer without `clientIdentity`. */
+    ip(request: SyRequest): string | undefined;
+    /** Whether the TCP peer is one of the trusted proxies. */
+    trusted(request: SyRequest): boolean;
+  };
 }
 
 /** What compiling needs from the gateway. */
@@ -167,6 +192,10 @@ export interface CompileDeps {
   readonly transport: Transport;
   readonly store: LimiterStore;
   readonly onHealthEvent: (upstream: string, event: HealthEvent) => void;
+  /** Custom policy types (`GatewayDeps.policies`). */
+  readonly policies?: readonly PolicyDefinition<unknown>[] | undefined;
+  /** Whether a geo source is configured (it provides `geo` to every policy). */
+  readonly hasGeoSource?: boolean | undefined;
 }
 
 /** Runs `fn`, turning a thrown ConfigError into issues under `prefix`. */
@@ -233,12 +262,17 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
   // (forwarded mode 'trusted', the default); a valid clientIdentity only, or its issues would repeat.
   const forwardedTrust = identity === undefined ? undefined : trustOf(config.clientIdentity as { readonly trustedProxies?: readonly string[]; readonly trustedHops?: number });
   const limitRules = new Map<string, LimitRule>();
+  const identityLimits = new Set<string>();
   for (const [name, limit] of Object.entries(config.limits ?? {})) {
     const rule = compileLimit(name, limit, keyPath('limits', name), issues, identity);
     if (rule !== undefined) limitRules.set(name, rule);
+    if ((Array.isArray(limit.key) ? (limit.key as readonly LimitKey[]) : [limit.key as LimitKey]).some((k) => typeof k === 'object' && 'identity' in k)) identityLimits.add(name);
   }
+  const hasGeo = deps.hasGeoSource === true;
+  const policies = compilePolicies(config, deps, issues, warnings);
 
-  if (config.clientIdentity !== undefined && !Object.values(config.limits ?? {}).some((l) => (Array.isArray(l.key) ? (l.key as readonly LimitKey[]) : [l.key]).includes('client-ip'))) {
+  // Policies read the client address too (ctx.clientIp): then clientIdentity is not unused.
+  if (config.clientIdentity !== undefined && policies.instances.size === 0 && !Object.values(config.limits ?? {}).some((l) => (Array.isArray(l.key) ? (l.key as readonly LimitKey[]) : [l.key]).includes('client-ip'))) {
     // Only 'client-ip' limit keys read it (source-ip hashing and clientCidrs use the TCP peer).
     warnings.push({ path: 'clientIdentity', message: "has no effect: no limit is keyed on 'client-ip'" });
   }
@@ -250,7 +284,13 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
     if (names.has(route.name)) issues.push({ path: `${at}.name`, message: `duplicate route name ${JSON.stringify(route.name)}` });
     names.add(route.name);
     const prevRoute = previous?.routes.find((r) => r.name === route.name);
-    const plan = compileRoute(route, at, issues, warnings, config.upstreams, upstreams, broken, limitRules, deps, prevRoute, config.rateLimitHeaders ?? 'none', forwardedTrust);
+    const routePolicies = compileRoutePolicies(route, at, policies, config.policies, hasGeo, issues);
+    (route.limits ?? []).forEach((limit, j) => {
+      if (identityLimits.has(limit) && !routePolicies.providesIdentity) {
+        issues.push({ path: `${at}.limits[${j}]`, message: `limit ${JSON.stringify(limit)} is keyed on the caller's identity, but no policy that provides identity runs before it on this route (list an auth policy in policies.inbound or pipeline.inbound)` });
+      }
+    });
+    const plan = compileRoute(route, at, issues, warnings, config.upstreams, upstreams, broken, limitRules, deps, prevRoute, config.rateLimitHeaders ?? 'none', forwardedTrust, routePolicies.pipeline);
     if (plan === undefined) return;
     routes.push(plan);
     routerRoutes.push({
@@ -270,18 +310,27 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
     );
   }
   if (issues.length > 0 || table === undefined) {
+    // The instances this config built will never run.
+    void closePolicies(policies);
     // Router paths are relative to its own config (`routes[2].matches[0]…`), which is ours too.
     throw new ConfigError(issues.map((i) => (i.path.startsWith('.') ? { path: i.path.slice(1), message: i.message } : i)));
   }
   // Only now that everything compiled may runtimes shared with the old plan change.
   for (const update of pendingEndpointUpdates) update();
-  return Object.freeze({
+  const compiled: GatewayPlan = Object.freeze({
     table,
     routes: Object.freeze(routes),
     upstreams,
     replayBufferBytes: config.replayBufferBytes ?? 64 * 1024,
+    policies,
+    client: Object.freeze({
+      ip: identity === undefined ? (req: SyRequest) => req.clientAddress : (req: SyRequest) => identity(req)?.address,
+      trusted: trustedPeerOf(identity === undefined ? undefined : config.clientIdentity),
+    }),
     warnings: Object.freeze([...warnings, ...((table as unknown as { warnings?: ConfigIssue[] }).warnings ?? [])].map((w) => Object.freeze({ path: w.path.startsWith('.') ? w.path.slice(1) : w.path, message: w.message }))),
+    explain: (route: string) => explainRoute(compiled, route),
   });
+  return compiled;
 }
 
 function compileUpstream(
@@ -493,7 +542,8 @@ function compileRoute(
   deps: CompileDeps,
   prev: RoutePlan | undefined,
   headerStyle: 'both' | 'ietf' | 'legacy' | 'none',
-  forwardedTrust?: ForwardedTrust,
+  forwardedTrust: ForwardedTrust | undefined,
+  pipeline: CompiledPipeline | undefined,
 ): RoutePlan | undefined {
   const before = issues.length;
   const now = deps.clock.now();
@@ -638,6 +688,9 @@ function compileRoute(
     mirror,
     fault: route.fault,
     priority: route.priority,
+    pipeline,
+    config: route,
+    policyRoute: Object.freeze({ name: route.name, metadata: Object.freeze({ ...(route.metadata ?? {}) }) }),
     prefixes: (route.matches ?? [{}]).map((m) => (m.path?.type === 'PathPrefix' || m.path?.type === 'Prefix' ? m.path.value : undefined)),
     needsReplay: retry !== undefined,
   };
@@ -703,6 +756,14 @@ function limitKey(k: LimitKey, identity: ReturnType<typeof createClientIdentity>
   }
   if ('header' in k) return keys.header(k.header);
   if ('apiKey' in k) return keys.apiKey(k.apiKey);
+  if ('identity' in k) {
+    const source = identityKey(k.identity);
+    if (typeof source === 'string') {
+      issues.push({ path: `${at}.identity`, message: source });
+      return undefined;
+    }
+    return source;
+  }
   return keys.attribute(k.attribute);
 }
 

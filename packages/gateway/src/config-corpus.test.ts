@@ -3,6 +3,7 @@ import { createMockTransport, createTestClock } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import type { GatewayConfig } from './config.js';
 import { createGateway } from './gateway.js';
+import { SAMPLE_POLICIES } from './internal/sample-configs.js';
 
 const U = { endpoints: [{ id: 'a', url: 'http://10.0.0.1:80' }] };
 const R = { name: 'r', matches: [{ path: { type: 'PathPrefix', value: '/' } }], backends: [{ upstream: 'u' }] };
@@ -128,7 +129,29 @@ const CORPUS: ReadonlyArray<readonly [string, unknown, string, string]> = [
   // limits
   ['limit with neither policy nor tiers', ok({ limits: { l: { key: 'global' } } }), 'limits.l', 'give exactly one of policy and tiers'],
   ['typo: limit polcy', ok({ limits: { l: { key: 'global', polcy: P } } }), 'limits.l.polcy', 'unknown key "polcy" (did you mean "policy"?)'],
-  ['limit key unknown', ok({ limits: { l: { key: 'everyone', policy: P } } }), 'limits.l.key', 'must be \'client-ip\', \'route\', \'global\', { header }, { apiKey } or { attribute }'],
+  ['limit key unknown', ok({ limits: { l: { key: 'everyone', policy: P } } }), 'limits.l.key', 'must be \'client-ip\', \'route\', \'global\', { header }, { apiKey }, { attribute } or { identity }'],
+  ['limit identity key not sub or data.x', ok({ limits: { l: { key: { identity: 'tier' }, policy: P } } }), 'limits.l.key.identity', "must be 'sub' or 'data.<field>' (the identity a policy set: { sub, data })"],
+  ['identity-keyed limit with no auth policy before it', ok({ limits: { l: { key: { identity: 'sub' }, policy: P } } }, { limits: ['l'] }), 'routes[0].limits[0]', 'limit "l" is keyed on the caller\'s identity, but no policy that provides identity runs before it on this route (list an auth policy in policies.inbound or pipeline.inbound)'],
+  // policies and pipelines
+  ['policy type unknown, near a known one', ok({ policies: { a: { type: 'sample-auht' } } }), 'policies.a.type', 'unknown policy type "sample-auht" (did you mean "sample-auth"?)'],
+  ['policy type jwt not registered', ok({ policies: { a: { type: 'jwt' } } }), 'policies.a.type', "unknown policy type \"jwt\": register it: import { jwtPolicy } from '@switchyard/jwt' and pass it in deps.policies"],
+  ['typo: policy option', ok({ policies: { a: { type: 'sample-auth', option: {} } } }), 'policies.a.option', 'unknown key "option" (did you mean "options"?)'],
+  ['policy without a type', ok({ policies: { a: { options: {} } } }), 'policies.a.type', 'is required'],
+  ['policy option of the wrong type', ok({ policies: { a: { type: 'sample-auth', options: { header: 3 } } } }), 'policies.a.options.header', 'must be a string'],
+  ['typo: policy when methd', ok({ policies: { a: { type: 'sample-auth', when: { methd: 'GET' } } } }), 'policies.a.when.methd', 'unknown key "methd" (did you mean "method"?)'],
+  ['policy errors not an object', ok({ policies: { a: { type: 'sample-auth', errors: 'x' } } }), 'policies.a.errors', 'must be an object'],
+  ['typo: pipeline inbund', ok({ pipeline: { inbund: [] } }), 'pipeline.inbund', 'unknown key "inbund" (did you mean "inbound"?)'],
+  ['gateway-wide policy unknown', ok({ pipeline: { inbound: ['nope'] } }), 'pipeline.inbound[0]', 'unknown policy "nope": name an entry of the top-level policies'],
+  ['route policy unknown, near a known one', ok({ policies: { auth: { type: 'sample-auth' } } }, { policies: { inbound: ['atuh'] } }), 'routes[0].policies.inbound[0]', 'unknown policy "atuh" (did you mean "auth"?): name an entry of the top-level policies'],
+  ['route policy listed twice', ok({ policies: { a: { type: 'sample-auth' } } }, { policies: { inbound: ['a', 'a'] } }), 'routes[0].policies.inbound[1]', 'policy "a" is listed twice in this route\'s pipeline (gateway-wide lists included): a policy instance runs once per request'],
+  ['route repeats a gateway-wide policy', ok({ policies: { a: { type: 'sample-auth' } }, pipeline: { inbound: ['a'] } }, { policies: { inbound: ['a'] } }), 'routes[0].policies.inbound[0]', 'policy "a" is listed twice in this route\'s pipeline (gateway-wide lists included): a policy instance runs once per request'],
+  ['route exclude of a policy that is not gateway-wide', ok({ policies: { a: { type: 'sample-auth' } } }, { policies: { inbound: ['a'], exclude: ['a'] } }), 'routes[0].policies.exclude[0]', '"a" is not in the gateway-wide pipeline lists: exclude removes gateway-wide entries only'],
+  ['typo: route policies inbund', ok({}, { policies: { inbund: [] } }), 'routes[0].policies.inbund', 'unknown key "inbund" (did you mean "inbound"?)'],
+  ['inbound-only policy listed under outbound', ok({ policies: { a: { type: 'sample-auth' } } }, { policies: { outbound: ['a'] } }), 'routes[0].policies.outbound[0]', 'policy "a" (type "sample-auth") has no outbound side: list it under inbound'],
+  ['per-consumer policy before auth', ok({ policies: { q: { type: 'sample-quota' }, auth: { type: 'sample-auth' } } }, { policies: { inbound: ['q', 'auth'] } }), 'routes[0].policies.inbound[0]', 'policy "q" requires identity, but no policy that provides it runs before it (put an auth policy first)'],
+  ['gateway-wide per-consumer policy before auth', ok({ policies: { q: { type: 'sample-quota' } }, pipeline: { inbound: ['q'] } }), 'pipeline.inbound[0]', 'policy "q" requires identity, but no policy that provides it runs before it (put an auth policy first)'],
+  ['route excludes the auth a gateway-wide policy needs', ok({ policies: { q: { type: 'sample-quota' }, auth: { type: 'sample-auth' } }, pipeline: { inbound: ['auth', 'q'] } }, { policies: { exclude: ['auth'] } }), 'routes[0].policies.exclude', 'policy "q" requires identity, but no policy that provides it runs before it (put an auth policy first): this route excludes its provider'],
+  ['route metadata not an object', ok({}, { metadata: [1] }), 'routes[0].metadata', 'must be an object'],
   ['typo: limit key headr', ok({ limits: { l: { key: { headr: 'x-user' }, policy: P } } }), 'limits.l.key.headr', 'unknown key "headr" (did you mean "header"?)'],
   ['client-ip without trusted proxies', ok({ limits: { l: { key: 'client-ip', policy: P } } }), 'limits.l.key', '\'client-ip\' needs a top-level clientIdentity setting (trusted proxies or hops): never key on a spoofable header by accident'],
   ['fill interval under 50 ms', ok({ limits: { l: { key: 'global', policy: { maxTokens: 1, fillIntervalMs: 10 } } } }), 'limits.l.policy.fillIntervalMs', 'must be a number >= 50 (Envoy enforces 50 ms)'],
@@ -142,7 +165,7 @@ const CORPUS: ReadonlyArray<readonly [string, unknown, string, string]> = [
 function issuesOf(config: unknown): readonly ConfigIssue[] {
   const clock = createTestClock();
   try {
-    createGateway(config as GatewayConfig, { transport: createMockTransport({ clock }), clock });
+    createGateway(config as GatewayConfig, { transport: createMockTransport({ clock }), clock, policies: SAMPLE_POLICIES });
   } catch (err) {
     if (isSwitchyardError(err) && err.code === 'SY_CONFIG_INVALID') return (err as unknown as { issues: ConfigIssue[] }).issues;
     throw err;

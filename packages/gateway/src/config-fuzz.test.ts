@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { GatewayConfig } from './config.js';
 import { createGateway } from './gateway.js';
-import { RICH_CONFIG, SMALL_CONFIGS } from './internal/sample-configs.js';
+import { RICH_CONFIG, SAMPLE_POLICIES, SMALL_CONFIGS } from './internal/sample-configs.js';
 import { parseGatewayConfig } from './load-config.js';
 
 type Json = unknown;
@@ -124,7 +124,7 @@ function configErrorOf(fn: () => unknown): readonly ConfigIssue[] | undefined {
 
 function assertConfigOutcome(config: unknown): void {
   const clock = createTestClock();
-  const issues = configErrorOf(() => createGateway(config as GatewayConfig, { transport: createMockTransport({ clock }), clock }));
+  const issues = configErrorOf(() => createGateway(config as GatewayConfig, { transport: createMockTransport({ clock }), clock, policies: SAMPLE_POLICIES }));
   if (issues === undefined) return;
   expect(issues.length).toBeGreaterThan(0);
   for (const i of issues) {
@@ -148,7 +148,7 @@ describe('config fuzz', () => {
     fc.assert(
       fc.property(fc.nat({ max: SEEDS.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (index, mutations) => {
         const clock = createTestClock();
-        const gateway = createGateway(seed(index), { transport: createMockTransport({ clock }), clock });
+        const gateway = createGateway(seed(index), { transport: createMockTransport({ clock }), clock, policies: SAMPLE_POLICIES });
         const before = gateway.plan();
         const issues = configErrorOf(() => gateway.reload(mutate(seed(index), mutations) as GatewayConfig));
         if (issues === undefined) return;
@@ -178,7 +178,7 @@ describe('config fuzz', () => {
   it('parseGatewayConfig refuses arbitrary text with a ConfigError, never another exception', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.constantFrom('{', '[1,', '&a [*a]', 'a: &x [*x, *x]', '!!js/function x', 'routes: !!binary x', '{"a": NaN}', '- ? : -')), (text) => {
-        const issues = configErrorOf(() => createGateway(parseGatewayConfig(text), { transport: createMockTransport({ clock: createTestClock() }) }));
+        const issues = configErrorOf(() => createGateway(parseGatewayConfig(text), { transport: createMockTransport({ clock: createTestClock() }), policies: SAMPLE_POLICIES }));
         if (issues !== undefined) expect(issues.length).toBeGreaterThan(0);
       }),
       { numRuns: 2_000, seed: 181818 },

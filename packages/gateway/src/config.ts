@@ -45,6 +45,51 @@ export interface GatewayConfig {
   readonly rateLimitHeaders?: 'both' | 'ietf' | 'legacy' | 'none';
   /** Request body bytes kept for retries, hedges and mirrors (default 64 KiB, as Linkerd). */
   readonly replayBufferBytes?: number;
+  /**
+   * Named policy instances (many instances of one type may exist), referenced by name from
+   * `pipeline` and from routes' `policies`. See docs/guides/policies.md.
+   */
+  readonly policies?: Readonly<Record<string, PolicyInstanceConfig>>;
+  /**
+   * Gateway-wide lists run on every route: `inbound` before the route's own inbound policies,
+   * `outbound` after the route's on the way back (onion order). A route removes an entry only
+   * explicitly, with `policies.exclude`.
+   */
+  readonly pipeline?: { readonly inbound?: readonly string[]; readonly outbound?: readonly string[] };
+}
+
+/** One named policy instance. */
+export interface PolicyInstanceConfig {
+  /** A built-in type (`@switchyard/policies`) or one registered in `GatewayDeps.policies`. */
+  readonly type: string;
+  /** Validated by the type's own schema when the config compiles. */
+  readonly options?: unknown;
+  /** Run the policy only for matching requests: skipped (neither inbound nor outbound) otherwise. */
+  readonly when?: PolicyWhen;
+  /** The policy's own error templates (passed to the gateway's error formatter). */
+  readonly errors?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A declarative condition on the request; every field given must match (AND). `method` and
+ * `pathPrefix` match any of their values; `header` is present, absent (`present: false`) or
+ * equal to `value`. Add `not: true` to invert the whole condition.
+ */
+export interface PolicyWhen {
+  readonly method?: string | readonly string[];
+  readonly pathPrefix?: string | readonly string[];
+  readonly header?: { readonly name: string; readonly present?: boolean; readonly value?: string };
+  readonly not?: boolean;
+}
+
+/** A route's policies: names of entries in the top-level `policies`. */
+export interface RoutePoliciesConfig {
+  /** Run in this order after the gateway-wide inbound list. */
+  readonly inbound?: readonly string[];
+  /** Response-only policies, in this order, before the gateway-wide outbound list. */
+  readonly outbound?: readonly string[];
+  /** Gateway-wide (`pipeline`) entries this route does not run; each must be gateway-wide. */
+  readonly exclude?: readonly string[];
 }
 
 /** One route: what it matches and where it sends. */
@@ -93,6 +138,10 @@ export interface RouteConfig {
    * upstream's `adaptiveConcurrency.priority` overrides it. Default `default`.
    */
   readonly priority?: Priority;
+  /** Policies of this route (see {@link RoutePoliciesConfig} and docs/guides/policies.md). */
+  readonly policies?: RoutePoliciesConfig;
+  /** Free-form data for policies (`ctx.route.metadata`); the gateway itself never reads it. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
 /** A split key source, as the splitter reads them. */
@@ -183,7 +232,18 @@ export type RatePolicyConfig =
   | { readonly algorithm: 'sliding-window'; readonly limit: number; readonly windowMs: number };
 
 /** What a limit counts per. */
-export type LimitKey = 'client-ip' | 'route' | 'global' | { readonly header: string } | { readonly apiKey: string } | { readonly attribute: string };
+export type LimitKey =
+  | 'client-ip'
+  | 'route'
+  | 'global'
+  | { readonly header: string }
+  | { readonly apiKey: string }
+  | { readonly attribute: string }
+  /**
+   * The caller's identity a policy set (`attributes.identity`): `'sub'` or `'data.<field>'`
+   * (`'data.tier'`). A route using it needs a policy that provides identity in its inbound list.
+   */
+  | { readonly identity: string };
 
 /** A named limit. Exactly one of `policy` and `tiers`. */
 export interface LimitConfig {
@@ -673,6 +733,24 @@ const routeSchema = strict({
     }),
   ),
   priority: opt(priority),
+  policies: opt(strict({ inbound: opt(list(nonEmpty)), outbound: opt(list(nonEmpty)), exclude: opt(list(nonEmpty)) })),
+  metadata: opt(v.custom<Record<string, unknown>>(isObject, 'must be an object')),
+});
+
+// -- policies: named instances, the gateway-wide lists
+const oneOrMany = v.union([nonEmpty, list(nonEmpty)], 'must be a non-empty string or an array of them');
+const policyWhenSchema = strict({
+  method: opt(oneOrMany),
+  pathPrefix: opt(oneOrMany),
+  header: opt(strict({ name: nonEmpty, present: opt(bool), value: opt(str) })),
+  not: opt(bool),
+});
+const policyInstanceSchema = strict({
+  type: nonEmpty,
+  options: opt(v.unknown()),
+  when: opt(policyWhenSchema),
+  // The errors helper defines the template shape; accepted as an object here.
+  errors: opt(v.custom<Record<string, unknown>>(isObject, 'must be an object')),
 });
 
 // -- @switchyard/limiter: rate policies, keys, tiers, ClientIdentityOptions
@@ -684,9 +762,9 @@ const ratePolicySchema = tagged(
   ],
   'must be token-bucket, gcra or sliding-window',
 );
-const LIMIT_KEY_MESSAGE = "must be 'client-ip', 'route', 'global', { header }, { apiKey } or { attribute }";
+const LIMIT_KEY_MESSAGE = "must be 'client-ip', 'route', 'global', { header }, { apiKey }, { attribute } or { identity }";
 const limitKeyword = v.picklist(['client-ip', 'route', 'global'], LIMIT_KEY_MESSAGE);
-const limitKeyObject = keyed({ header: { header: nonEmpty }, apiKey: { apiKey: nonEmpty }, attribute: { attribute: nonEmpty } });
+const limitKeyObject = keyed({ header: { header: nonEmpty }, apiKey: { apiKey: nonEmpty }, attribute: { attribute: nonEmpty }, identity: { identity: nonEmpty } });
 const limitKeySchema = either(
   [limitKeyword, limitKeyObject],
   (x) => (typeof x === 'string' ? limitKeyword : isObject(x) ? limitKeyObject : undefined),
@@ -727,6 +805,8 @@ export const gatewayConfigSchema = strict({
   limits: opt(dict(limitSchema)),
   rateLimitHeaders: opt(v.picklist(['both', 'ietf', 'legacy', 'none'], "must be 'both', 'ietf', 'legacy' or 'none'")),
   replayBufferBytes: opt(int(0)),
+  policies: opt(dict(policyInstanceSchema)),
+  pipeline: opt(strict({ inbound: opt(list(nonEmpty)), outbound: opt(list(nonEmpty)) })),
 });
 
 /** The outcome of {@link parseConfigStructure}. */

@@ -16,6 +16,8 @@ export const ERROR_MESSAGES: Readonly<Record<SwitchyardErrorCode, string>> = Obj
   SY_INVALID_ARGUMENT: 'The gateway could not process the request.',
   SY_BAD_REQUEST: 'The request is malformed or cannot be forwarded as sent.',
   SY_NO_ROUTE: 'No route matches the request.',
+  SY_UNAUTHORIZED: 'The request is not authenticated.',
+  SY_FORBIDDEN: 'The request is not allowed.',
   SY_RATE_LIMITED: 'Too many requests: rate limit exceeded.',
   SY_NO_ENDPOINT: 'No healthy upstream is available.',
   SY_CIRCUIT_OPEN: 'The upstream is temporarily unavailable.',

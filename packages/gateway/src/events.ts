@@ -33,6 +33,12 @@ export type GatewayEvent =
       readonly inflight?: number | undefined;
       readonly limit?: number | undefined;
     }
+  /**
+   * A policy answered instead of continuing: `reject` (through the error formatter), `respond`
+   * (its own response) or `error` (it threw or returned nonsense: 500 `SY_INTERNAL`). `route`
+   * is undefined for a request no route matched.
+   */
+  | { readonly kind: 'policy'; readonly at: number; readonly route: string | undefined; readonly policy: string; readonly result: 'reject' | 'respond' | 'error'; readonly status: number }
   | { readonly kind: 'reload'; readonly at: number; readonly routes: number; readonly upstreams: number }
   /**
    * A config problem that does not refuse the config (a route with no backend, or whose backends

@@ -12,6 +12,7 @@
  */
 import {
   ERROR_STATUS,
+  PipelineRun,
   formatRetryAfter,
   onAbort,
   systemClock,
@@ -20,7 +21,10 @@ import {
   type Cancel,
   type Clock,
   type Endpoint,
+  type GeoSource,
   type Outcome,
+  type PipelineInbound,
+  type PolicyDefinition,
   type PickResult,
   type ResponseHeaders,
   type Rng,
@@ -47,6 +51,7 @@ import { admitRequest, admitTry, beginTry, endTry, settleRequest, type OverloadA
 import { NO_ATTRIBUTES } from './request-shape.js';
 import { errorBody, ERROR_MESSAGES, requestIdOf } from './error-body.js';
 import { depositRequest } from './retry-budget.js';
+import { closePolicies, policyEnv, type PolicyHost, type RouteExplanation } from './pipeline.js';
 
 /** What a gateway runs on: all injected, so tests drive it with a fake clock and transport. */
 export interface GatewayDeps {
@@ -68,6 +73,14 @@ export interface GatewayDeps {
    * with a fixed message per code (docs/errors.md).
    */
   readonly exposeErrorDetails?: boolean;
+  /**
+   * Custom policy types, referred to by `type` in config `policies` (docs/guides/policies.md).
+   * A custom type may not reuse a built-in type's name.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own options type
+  readonly policies?: readonly PolicyDefinition<any>[];
+  /** Where `ctx.geo()` looks a request up when no policy has set `attributes.geo`. */
+  readonly geoSource?: GeoSource;
 }
 
 /** Options of one request. */
@@ -144,6 +157,12 @@ export interface Gateway {
   prometheus(): string;
   /** The compiled plan in force (for inspection and tests). */
   plan(): GatewayPlan;
+  /**
+   * The compiled plan of one route as it runs, in order: policies (gateway-wide and the route's,
+   * with their type, `when` and `describe()`), the built-in stages, the outbound order and the
+   * finalizers. `toString()` prints it. `undefined` for an unknown route name.
+   */
+  explain(route: string): RouteExplanation | undefined;
 }
 
 const JSON_HEADERS: ResponseHeaders = Object.freeze({ 'content-type': 'application/json' });
@@ -164,7 +183,18 @@ const ERROR_DETAIL = Symbol('switchyard.error-detail');
  * entry points (`handle`, `decide`, `acquire`) pass it through `finalize`, which adds the id.
  * `message` is internal: it never reaches the body unless `exposeErrorDetails` is set.
  */
-function errorResponse(code: SwitchyardErrorCode, message: string, extra: Readonly<Record<string, string>> = {}, status = ERROR_STATUS[code]): SyResponse {
+/**
+ * Who answered, for the error formatter's per-route and per-policy templates (`context.policy`
+ * names the policy instance whose `errors` override applies; `detail` the values a template may use).
+ */
+export interface ErrorContext {
+  readonly route?: string | undefined;
+  readonly policy?: string | undefined;
+  readonly detail?: Readonly<Record<string, unknown>> | undefined;
+}
+
+// `_context` is threaded through for the error formatter (per-route / per-policy templates).
+function errorResponse(code: SwitchyardErrorCode, message: string, extra: Readonly<Record<string, string>> = {}, status = ERROR_STATUS[code], _context?: ErrorContext): SyResponse {
   return { status, headers: { ...JSON_HEADERS, ...extra }, body: `{"error":"${code}","message":"${ERROR_MESSAGES[code]}"}`, [RESPONSE_CODE]: code, [ERROR_DETAIL]: message } as SyResponse;
 }
 
@@ -184,7 +214,7 @@ export function isNoRoute(response: SyResponse): boolean {
 }
 
 type Prepared =
-  | { readonly kind: 'respond'; readonly response: SyResponse; readonly route: RoutePlan | undefined }
+  | { readonly kind: 'respond'; readonly response: SyResponse; readonly route: RoutePlan | undefined; readonly run?: PipelineRun | undefined }
   | {
       readonly kind: 'continue';
       readonly route: RoutePlan;
@@ -194,7 +224,12 @@ type Prepared =
       readonly backend: BackendPlan | undefined;
       readonly variant: string | undefined;
       readonly headers: Readonly<Record<string, string>>;
+      /** The route's policy run (its outbound side runs on the response), if it has policies. */
+      readonly run?: PipelineRun | undefined;
     };
+
+/** The response decide mode runs finalizers over: they add headers to `Decision.headers`. */
+const DECIDE_PLACEHOLDER: SyResponse = Object.freeze({ status: 200, headers: Object.freeze({}), body: null });
 
 /**
  * Compiles `config` and returns a {@link Gateway}. Throws a ConfigError listing every problem.
@@ -239,6 +274,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     rng,
     transport,
     store,
+    policies: deps.policies,
+    hasGeoSource: deps.geoSource !== undefined,
     onHealthEvent: (upstream: string, event: HealthEvent) => {
       if (listeners.size > 0) emit({ kind: 'health', at: clock.now(), upstream, event });
       if (event.kind === 'ejected' || event.kind === 'unejected') metrics.inc(INSTRUMENTS.outlierEvents, 'Outlier ejections and un-ejections.', { 'switchyard.upstream': upstream, 'switchyard.endpoint': event.endpointId, 'switchyard.outlier.event': event.kind }, 1, undefined, '{event}');
@@ -323,7 +360,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
    * (+ `detail` with `exposeErrorDetails`). The body is built when first read, so a decide-mode
    * 404 that the adapter lets fall through to the app costs no id and no JSON.
    */
-  function finalize(response: SyResponse, headers: SyRequest['headers']): SyResponse {
+  function finalize(response: SyResponse, headers: SyRequest['headers'], requestId?: string): SyResponse {
     const detail = (response as unknown as Record<symbol, string | undefined>)[ERROR_DETAIL];
     if (detail === undefined) return response;
     const code = responseCode(response) as SwitchyardErrorCode;
@@ -333,7 +370,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       status: response.status,
       headers: response.headers,
       get body(): string {
-        return (body ??= errorBody(code, requestIdOf(headers, rng), exposeErrorDetails ? detail : undefined));
+        return (body ??= errorBody(code, requestId ?? requestIdOf(headers, rng), exposeErrorDetails ? detail : undefined));
       },
       [RESPONSE_CODE]: code,
     } as SyResponse;
@@ -346,8 +383,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
    */
   function prepare(req: SyRequest, p: GatewayPlan): Prepared | Promise<Prepared> {
     const m = match(p.table, req, matchOptions);
-    if (m.kind === 'bad-request') return { kind: 'respond', response: errorResponse('SY_BAD_REQUEST', m.reason), route: undefined };
-    if (m.kind === 'no-route') return { kind: 'respond', response: errorResponse('SY_NO_ROUTE', `no route for ${req.method} ${m.path}`), route: undefined };
+    if (m.kind === 'bad-request') return unrouted(p, req, errorResponse('SY_BAD_REQUEST', m.reason));
+    if (m.kind === 'no-route') return unrouted(p, req, errorResponse('SY_NO_ROUTE', `no route for ${req.method} ${m.path}`));
     const route = m.route.value as RoutePlan;
     const now = clock.now();
     // One copy of the request per request: later stages add to its `attributes` (ours, fresh) in
@@ -364,7 +401,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       attributes: given === NO_ATTRIBUTES ? { route: route.name } : { ...given, route: route.name },
       body: req.body,
     };
-
+    // Inbound policies first: what they set (attributes, identity, a backend) is seen by the
+    // fault, the limits, the redirect, the experiment, the split and the rewrite.
+    if (route.pipeline !== undefined) return withPolicies(p, route, m, request, req, now);
+    // The same stages as `stages` below, inline: a route without policies pays no extra call.
     if (route.fault !== undefined) {
       const fault = decideFault(route.fault, request.headers, rng);
       if (fault.delayMs > 0 || fault.abortStatus !== undefined) if (listeners.size > 0) emit({ kind: 'fault', at: now, route: route.name, delayMs: fault.delayMs, abortStatus: fault.abortStatus });
@@ -373,6 +413,59 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       if (aborted !== undefined) return aborted;
     }
     return limit(route, m, request, now);
+  }
+
+  /**
+   * The built-in stages after the policies: fault, limits, then redirect, experiment and split.
+   * They stay direct calls rather than steps of the policy list: each is one `undefined` check
+   * when unused, where a generic step list would cost a call and a context per stage on every
+   * request of every route (the < 1 % budget of a route without policies).
+   */
+  function stages(route: RoutePlan, m: Matched, request: SyRequest, now: number): Prepared | Promise<Prepared> {
+    if (route.fault !== undefined) {
+      const fault = decideFault(route.fault, request.headers, rng);
+      if (fault.delayMs > 0 || fault.abortStatus !== undefined) if (listeners.size > 0) emit({ kind: 'fault', at: now, route: route.name, delayMs: fault.delayMs, abortStatus: fault.abortStatus });
+      if (fault.delayMs > 0) return new Promise<void>((resolve) => clock.setTimer(fault.delayMs, resolve)).then(() => faultAbort(route, fault.abortStatus) ?? limit(route, m, request, clock.now()));
+      const aborted = faultAbort(route, fault.abortStatus);
+      if (aborted !== undefined) return aborted;
+    }
+    return limit(route, m, request, now);
+  }
+
+  /** The backend a policy picked, by request (read by `finish` on routes with policies only). */
+  const pickedBackends = new WeakMap<SyRequest, string>();
+
+  /** A response before any route (400, 404): the gateway-wide finalizers still run on it. */
+  function unrouted(p: GatewayPlan, req: SyRequest, response: SyResponse): Prepared {
+    const pipeline = p.policies.unrouted;
+    if (pipeline === undefined) return { kind: 'respond', response, route: undefined };
+    return { kind: 'respond', response, route: undefined, run: new PipelineRun(pipeline, req, policyEnv(policyHost, p, undefined, req, clock.now())) };
+  }
+
+  // What policy runs need from the gateway (pipeline.ts `policyEnv`), built once.
+  const policyHost: PolicyHost = {
+    clock,
+    rng,
+    geoSource: deps.geoSource,
+    errorResponse,
+    onShortCircuit: (route, policy, result, status) => {
+      metrics.inc(INSTRUMENTS.policyRejections, 'Requests a policy answered itself (reject, respond or a failure), by policy, route and status.', { 'switchyard.policy': policy, 'http.route': route ?? '', 'http.response.status_code': status });
+      if (listeners.size > 0) emit({ kind: 'policy', at: clock.now(), route, policy, result, status });
+    },
+  };
+
+  /** Runs the route's inbound policies, then the built-in stages unless a policy answered. */
+  function withPolicies(p: GatewayPlan, route: RoutePlan, m: Matched, request: SyRequest, req: SyRequest, now: number): Prepared | Promise<Prepared> {
+    const run = new PipelineRun(route.pipeline as NonNullable<RoutePlan['pipeline']>, request, policyEnv(policyHost, p, route, req, now));
+    const inbound = run.runInbound();
+    return inbound instanceof Promise ? inbound.then((o) => afterPolicies(route, m, run, o, clock.now())) : afterPolicies(route, m, run, inbound, now);
+  }
+
+  function afterPolicies(route: RoutePlan, m: Matched, run: PipelineRun, inbound: PipelineInbound, now: number): Prepared | Promise<Prepared> {
+    if (inbound.kind === 'respond') return { kind: 'respond', response: inbound.response, route, run };
+    if (run.backend !== undefined) pickedBackends.set(run.request, run.backend);
+    const next = stages(route, m, run.request, now);
+    return next instanceof Promise ? next.then((d) => ({ ...d, run })) : { ...next, run };
   }
 
   function faultAbort(route: RoutePlan, abortStatus: number | undefined): Prepared | undefined {
@@ -423,7 +516,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     }
 
     let backend: BackendPlan | undefined;
-    if (route.split !== undefined) {
+    const picked = route.pipeline === undefined ? undefined : pickedBackends.get(request);
+    if (picked !== undefined) {
+      // A policy chose the backend: the split (and its rollout) do not run for this request.
+      backend = route.backends.get(picked);
+      if (backend === undefined) return { kind: 'respond', response: errorResponse('SY_INTERNAL', `a policy picked backend ${JSON.stringify(picked)}, which route ${route.name} does not have`, headers, 500, { route: route.name }), route };
+      attributes['backend'] = picked;
+    } else if (route.split !== undefined) {
       if (route.rollout !== undefined) evaluateRolloutNow(route);
       const s = decideSplit(route.split, request, rng);
       if (s.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'every backend of this route has weight 0', headers, 500), route };
@@ -438,12 +537,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     const p = plan; // in-flight requests finish on the plan they started with
     const started = clock.now();
     let routeName: string | undefined;
-    let result: { response: SyResponse; backend?: string | undefined; endpoint?: string | undefined; tries: number; code?: string | undefined };
+    let result: ProxyResult;
     try {
       const pending = prepare(req, p);
       const prepared = pending instanceof Promise ? await pending : pending;
       routeName = prepared.route?.name;
-      result = prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
+      result = prepared.run !== undefined ? await withOutbound(prepared, prepared.run, p, options, req) : prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
     } catch (err) {
       // A bug, not an expected outcome: still exactly one response.
       result = { response: errorResponse('SY_INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`), tries: 0, code: 'internal' };
@@ -456,6 +555,23 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       .record(latencyMs);
     if (listeners.size > 0) emit({ kind: 'request', at: clock.now(), route: routeName, method: req.method, path: req.path, status, latencyMs, backend: result.backend, endpoint: result.endpoint, tries: result.tries, code: result.code });
     return finalize(result.response, req.headers);
+  }
+
+  /**
+   * `handle` on a request with policies: the answer (or the upstream's), then the outbound side
+   * on every status (policies.md §7 #8; never throws), finalized with the request id the
+   * policies saw (an already finalized response goes through `finalize` unchanged).
+   */
+  async function withOutbound(prepared: Prepared, run: PipelineRun, p: GatewayPlan, options: HandleOptions, req: SyRequest): Promise<ProxyResult> {
+    let result: ProxyResult;
+    try {
+      result = prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
+    } catch (err) {
+      result = { response: errorResponse('SY_INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`), tries: 0, code: 'internal' };
+    }
+    const out = run.runOutbound(result.response);
+    result.response = finalize(out instanceof Promise ? await out : out, req.headers, run.requestIdIfKnown);
+    return result;
   }
 
   async function proxy(
@@ -732,7 +848,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     }
   }
 
-  function toDecision(prepared: Prepared, req: SyRequest): Decision {
+  /**
+   * Decide mode. An answer of the gateway's (a policy's 401, a 429, …) goes through the outbound
+   * side as in `handle`. A `continue` cannot show the outbound policies the response (the app
+   * makes it after `next()`): only the finalizers run, over an empty 200, and the headers they
+   * set are added to `Decision.headers` for the adapter to put on the app's response.
+   */
+  function toDecision(prepared: Prepared, req: SyRequest): Decision | Promise<Decision> {
+    const run = prepared.run;
+    if (run !== undefined) return policyDecision(prepared, run, req);
     if (prepared.kind === 'respond') return { kind: 'respond', response: finalize(prepared.response, req.headers) };
     return {
       kind: 'continue',
@@ -742,6 +866,37 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       backend: prepared.backend?.name,
       variant: prepared.variant,
       headers: prepared.headers,
+      request: prepared.request,
+    };
+  }
+
+  function policyDecision(prepared: Prepared, run: PipelineRun, req: SyRequest): Decision | Promise<Decision> {
+    {
+      if (prepared.kind === 'respond') {
+        const out = run.runOutbound(prepared.response);
+        return out instanceof Promise ? out.then((r) => ({ kind: 'respond', response: finalize(r, req.headers, run.requestIdIfKnown) })) : { kind: 'respond', response: finalize(out, req.headers, run.requestIdIfKnown) };
+      }
+      const out = run.runOutbound(DECIDE_PLACEHOLDER, true);
+      return out instanceof Promise ? out.then((r) => continueDecision(prepared, r)) : continueDecision(prepared, out);
+    }
+  }
+
+  function continueDecision(prepared: Extract<Prepared, { kind: 'continue' }>, finalized: SyResponse | undefined): Decision {
+    let headers = prepared.headers;
+    if (finalized !== undefined && finalized.headers !== DECIDE_PLACEHOLDER.headers) {
+      const added: Record<string, string> = { ...headers };
+      for (const [name, value] of Object.entries(finalized.headers)) if (typeof value === 'string') added[name] = value;
+      else if (Array.isArray(value)) added[name] = (value as readonly string[]).join(', ');
+      headers = added;
+    }
+    return {
+      kind: 'continue',
+      route: prepared.route.name,
+      params: prepared.params,
+      path: prepared.request.path,
+      backend: prepared.backend?.name,
+      variant: prepared.variant,
+      headers,
       request: prepared.request,
     };
   }
@@ -761,14 +916,19 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   }
 
   async function acquire(req: SyRequest): Promise<Acquired> {
-    const a = await acquireEndpoint(req);
-    return a.kind === 'respond' ? { kind: 'respond', response: finalize(a.response, req.headers) } : a;
-  }
-
-  async function acquireEndpoint(req: SyRequest): Promise<Acquired> {
     const p = plan;
     const pending = prepare(req, p);
     const prepared = pending instanceof Promise ? await pending : pending;
+    const a = await acquireEndpoint(prepared);
+    if (a.kind !== 'respond') return a;
+    // An answer of the gateway's goes through the outbound side; a connection handed over
+    // (WebSocket, CONNECT) has no response the gateway sees.
+    const run = prepared.run;
+    const out = run === undefined ? a.response : await run.runOutbound(a.response);
+    return { kind: 'respond', response: finalize(out, req.headers, run?.requestIdIfKnown) };
+  }
+
+  async function acquireEndpoint(prepared: Prepared): Promise<Acquired> {
     if (prepared.kind === 'respond') return { kind: 'respond', response: prepared.response };
     const { route, request, backend, headers } = prepared;
     if (backend === undefined) return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500) };
@@ -824,6 +984,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const old = plan;
       const compiled = compileGateway(next, compileDeps, old);
       plan = compiled;
+      // The old config's policy instances: built for it, closed with it.
+      void closePolicies(old.policies);
       // Stop what the new plan no longer uses; start what it adds.
       const kept = new Set(compiled.upstreams.values());
       for (const up of old.upstreams.values()) if (!kept.has(up)) up.health?.stop();
@@ -852,6 +1014,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       for (const up of plan.upstreams.values()) up.health?.stop();
       for (const cancel of rolloutTimers.values()) cancel();
       rolloutTimers.clear();
+      await closePolicies(plan.policies);
       await transport.close?.();
     },
     subscribe(listener) {
@@ -861,6 +1024,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     metrics,
     prometheus: () => metrics.prometheus(),
     plan: () => plan,
+    explain: (route) => plan.explain(route),
   };
   return gateway;
 }

@@ -21,13 +21,14 @@ export type { FromNodeOptions, NodeRequestLike, NodeResponseLike } from './bridg
 export { clientAbortSignal, fromNodeRequest, nodeHeaders, nodePeerAddress, writeNodeResponse } from './bridge/node.js';
 export type { FetchRequestLike, FromFetchOptions } from './bridge/fetch.js';
 export { fromFetchRequest, toFetchResponse } from './bridge/fetch.js';
-export type { Acquired, Decision, Gateway, GatewayDeps, HandleOptions } from './gateway.js';
+export type { Acquired, Decision, ErrorContext, Gateway, GatewayDeps, HandleOptions } from './gateway.js';
 export { createGateway, isNoRoute, responseCode } from './gateway.js';
-export type { AnyOfSchema, BackendConfig, BalancerConfig, CanaryRuleConfig, GatewayConfig, LimitConfig, LimitKey, RatePolicyConfig, RetryConfig, RouteConfig, SplitKey, UpstreamConfig } from './config.js';
+export type { AnyOfSchema, BackendConfig, BalancerConfig, CanaryRuleConfig, GatewayConfig, LimitConfig, LimitKey, PolicyInstanceConfig, PolicyWhen, RatePolicyConfig, RetryConfig, RouteConfig, RoutePoliciesConfig, SplitKey, UpstreamConfig } from './config.js';
+export type { ExplainedStep, RouteExplanation } from './pipeline.js';
+export { compileWhen } from './pipeline.js';
 export { gatewayConfigSchema, structuralIssues } from './config.js';
 export type { GatewayPlan } from './compile.js';
 export type { GatewayEvent } from './events.js';
 export type { AdaptiveConcurrencyConfig, AdaptiveThrottleConfig } from './overload.js';
 export type { MeterLike } from './metrics.js';
 export { LATENCY_BUCKETS_MS, MetricsRegistry, prometheusName } from './metrics.js';
-export { parseGatewayConfig } from './load-config.js';

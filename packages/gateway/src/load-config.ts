@@ -13,7 +13,8 @@ import type { GatewayConfig } from './config.js';
  *
  * @example
  * ```ts
- * import { createGateway, parseGatewayConfig } from '@switchyard/gateway';
+ * import { createGateway } from '@switchyard/gateway';
+ * import { parseGatewayConfig } from '@switchyard/gateway/yaml';
  * const config = parseGatewayConfig(`
  * routes:
  *   - name: orders

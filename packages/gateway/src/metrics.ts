@@ -260,6 +260,8 @@ export const INSTRUMENTS = Object.freeze({
   clientRequestDuration: 'http.client.request.duration',
   /** Requests answered 429 by a rate limit. */
   rateLimited: 'switchyard.rate_limited',
+  /** Requests a policy answered itself (`switchyard.policy`, `http.route`, `http.response.status_code`). */
+  policyRejections: 'switchyard.policy.rejections',
   /** Outlier ejections and un-ejections. */
   outlierEvents: 'switchyard.outlier.events',
   /** Requests refused before any try: breaker open, no endpoint, resource limits, adaptive throttle or concurrency. */

@@ -1,5 +1,6 @@
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
-import { createMockTransport, createTestClock, decideModeConfig, describeAdapterFixture, seededRng, type AdapterHarness } from '@switchyard/testing';
+import { createMockTransport, createTestClock, seededRng } from '@switchyard/testing';
+import { decideModeConfig, describeAdapterFixture, type AdapterHarness } from '@switchyard/testing/vitest';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -6,7 +6,8 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { createAbortController, createEndpoint } from '@switchyard/core';
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
-import { ADMIN_HANDLER_BODY, PATH_BYPASS_TARGETS, createMockTransport, createTestClock, pathBypassConfig } from '@switchyard/testing';
+import { createMockTransport, createTestClock } from '@switchyard/testing';
+import { ADMIN_HANDLER_BODY, PATH_BYPASS_TARGETS, pathBypassConfig } from '@switchyard/testing/vitest';
 import { createUndiciTransport } from '@switchyard/transport-undici';
 import { Hono } from 'hono';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';

@@ -3,4 +3,4 @@
  *
  * @packageDocumentation
  */
-export {};
+export { BUILTIN_POLICIES } from './builtins.js';

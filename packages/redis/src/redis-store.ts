@@ -7,11 +7,10 @@
  * larger than about 64 characters plus the prefix, and the plaintext of a long key (an API
  * key) is not what Redis stores.
  */
-import { createHash } from 'node:crypto';
 import { SwitchyardError, systemClock, type Clock } from '@switchyard/core';
 import { createMemoryStore, storageKey, type Decision, type RatePolicy, type LimiterStore, type MemoryStore, type StoreFailure, type StoreTake } from '@switchyard/limiter';
 import type { RedisLike } from './client.js';
-import { TOKEN_BUCKET_LUA } from './script.js';
+import { TOKEN_BUCKET_LUA, TOKEN_BUCKET_SHA1 } from './script.js';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -90,7 +89,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const onError = options.onStoreError;
   if (!['allow', 'deny', 'local'].includes(onError)) throw new SwitchyardError('SY_CONFIG_INVALID', `onStoreError must be 'allow', 'deny' or 'local', got ${JSON.stringify(onError)}`);
   const local = options.localStore ?? createMemoryStore();
-  const sha = createHash('sha1').update(TOKEN_BUCKET_LUA).digest('hex');
+  const sha = TOKEN_BUCKET_SHA1;
   let openUntil = -Infinity;
   let probing = false;
   const stats = { decisions: 0, failures: 0, scriptLoads: 0 };

@@ -61,3 +61,10 @@ end
 if whole then return level end
 return 'a' .. string.format('%.17g', level)
 `;
+
+/**
+ * SHA1 of {@link TOKEN_BUCKET_LUA}, the name `EVALSHA` uses: a constant, so the package needs no
+ * `node:crypto` (it bundles for workers). `script.test.ts` recomputes it: editing the script
+ * without updating this fails there.
+ */
+export const TOKEN_BUCKET_SHA1 = '52d68cf25b0f8a57a9a56d03f02c645004937acb';

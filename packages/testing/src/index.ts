@@ -1,6 +1,8 @@
 /**
  * `@switchyard/testing`: the fake clock, seeded random, mock transport, simulated upstream
- * fleet, load driver and contract suites that switchyard's own tests use, for your tests too.
+ * fleet and load driver that switchyard's own tests use, for your tests too (any test runner).
+ * The contract suites and the adapter fixture, which call vitest's `describe`/`it`, are in
+ * `@switchyard/testing/vitest`.
  *
  * @packageDocumentation
  */
@@ -22,9 +24,5 @@ export type { BalancerHandler, BalancerHandlerOptions } from './sim/balancer-han
 export { createBalancerHandler } from './sim/balancer-handler.js';
 export type { BallsIntoBinsOptions, BallsIntoBinsResult } from './sim/balls-into-bins.js';
 export { ballsIntoBins } from './sim/balls-into-bins.js';
-export type { BalancerContractOptions } from './contracts/balancer.js';
-export { describeBalancerContract } from './contracts/balancer.js';
-export type { AdapterFixtureContext, AdapterFixtureOptions, AdapterHarness, FixtureRequest, FixtureResponse, FixtureStream } from './adapter-fixture/adapter-fixture.js';
-export { ADAPTER_FIXTURE_CONFIG, decideModeConfig, describeAdapterFixture } from './adapter-fixture/adapter-fixture.js';
-export type { RawGet } from './adapter-fixture/path-bypass.js';
-export { ADMIN_HANDLER_BODY, PATH_BYPASS_TARGETS, describePathBypassChecks, pathBypassConfig } from './adapter-fixture/path-bypass.js';
+export type { ExplainsRoutes, HarnessPolicy, HarnessResult, PipelineHarness, PipelineHarnessOptions } from './pipeline-harness.js';
+export { assertRouteOrder, createPipelineHarness } from './pipeline-harness.js';

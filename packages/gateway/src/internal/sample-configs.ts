@@ -2,7 +2,50 @@
  * Valid configs that together use every key of the schema: the seeds of the config fuzz test
  * and of the schema-agreement test. Test-only (imported by tests, not by the package).
  */
+import { CONTINUE, definePolicy, type PolicyDefinition, type StandardSchemaV1 } from '@switchyard/core';
 import type { GatewayConfig } from '../config.js';
+
+/** A tiny Standard Schema for the sample policies' options: `{ header?: string }`. */
+const headerOptions: StandardSchemaV1<unknown, { header?: string }> = {
+  '~standard': {
+    version: 1,
+    vendor: 'switchyard-sample',
+    validate: (value) =>
+      typeof value === 'object' && value !== null && (typeof (value as { header?: unknown }).header === 'string' || (value as { header?: unknown }).header === undefined)
+        ? { value: value as { header?: string } }
+        : { issues: [{ message: 'must be a string', path: ['header'] }] },
+  },
+};
+
+/** Policy types the sample configs name (passed as `deps.policies` where they are compiled). */
+export const SAMPLE_POLICIES: readonly PolicyDefinition<{ header?: string }>[] = [
+  definePolicy<{ header?: string }>({
+    type: 'sample-auth',
+    options: headerOptions,
+    create: (options) => ({
+      type: 'sample-auth',
+      provides: ['identity'],
+      inbound: (req) => {
+        const sub = req.headers[options.header ?? 'x-user'];
+        return sub === undefined ? CONTINUE : { kind: 'continue', identity: { sub, data: { tier: 'free' } } };
+      },
+    }),
+  }),
+  definePolicy<{ header?: string }>({
+    type: 'sample-quota',
+    options: headerOptions,
+    create: () => ({ type: 'sample-quota', requires: ['identity'], inbound: () => CONTINUE }),
+  }),
+  definePolicy<{ header?: string }>({
+    type: 'sample-stamp',
+    options: headerOptions,
+    create: (options) => ({
+      type: 'sample-stamp',
+      finalizer: true,
+      outbound: (res) => ({ ...res, headers: { ...res.headers, [options.header ?? 'x-stamp']: '1' } }),
+    }),
+  }),
+];
 
 /** Every top-level, route and upstream feature at once. */
 export const RICH_CONFIG: GatewayConfig = {
@@ -11,10 +54,17 @@ export const RICH_CONFIG: GatewayConfig = {
   clientIdentity: { trustedProxies: ['10.0.0.0/8'], header: 'x-forwarded-for', ipv6Prefix: 56, ipv4Prefix: 32 },
   rateLimitHeaders: 'both',
   replayBufferBytes: 65536,
+  policies: {
+    auth: { type: 'sample-auth', options: { header: 'x-user' }, when: { method: ['GET', 'POST'], pathPrefix: '/orders', header: { name: 'x-user', present: true }, not: false }, errors: { status: 401 } },
+    stamp: { type: 'sample-stamp' },
+    audit: { type: 'sample-stamp', options: { header: 'x-audit' }, when: { header: { name: 'x-audit', value: 'on' } } },
+  },
+  pipeline: { inbound: ['stamp'], outbound: ['audit'] },
   limits: {
     perIp: { key: 'client-ip', policy: { maxTokens: 10, tokensPerFill: 10, fillIntervalMs: 1000 }, mode: 'enforce', cost: 1, onMissingKey: 'shared' },
     perUser: { key: [{ header: 'x-user' }, { attribute: 'user' }], policy: { algorithm: 'sliding-window', limit: 100, windowMs: 60000 }, mode: 'shadow' },
     byKey: { key: { apiKey: 'x-api-key' }, policy: { algorithm: 'gcra', maxTokens: 5, fillIntervalMs: 1000 } },
+    perConsumer: { key: { identity: 'data.tier' }, policy: { maxTokens: 5, fillIntervalMs: 1000 } },
     tiered: {
       key: 'global',
       tiers: {
@@ -84,7 +134,9 @@ export const RICH_CONFIG: GatewayConfig = {
         unsafeHeaders: 'strip',
         originalPathHeader: 'x-envoy-original-path',
       },
-      limits: ['perIp', 'perUser', 'byKey', 'tiered'],
+      limits: ['perIp', 'perUser', 'byKey', 'tiered', 'perConsumer'],
+      policies: { inbound: ['auth'], outbound: [], exclude: ['audit'] },
+      metadata: { owner: 'orders-team', 'x-internal': true },
       timeoutMs: 5000,
       idleTimeoutMs: 2000,
       propagateDeadline: true,

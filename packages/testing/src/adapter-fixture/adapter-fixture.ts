@@ -224,7 +224,7 @@ interface World {
  *
  * @example
  * ```ts
- * import { describeAdapterFixture } from '@switchyard/testing';
+ * import { describeAdapterFixture } from '@switchyard/testing/vitest';
  * import { createGateway, type GatewayConfig } from '@switchyard/gateway';
  * describeAdapterFixture('hono', {
  *   setup: ({ config, transport, clock, rng }) => {

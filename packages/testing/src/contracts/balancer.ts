@@ -44,7 +44,7 @@ function outcome(endpoint: Endpoint, latencyMs: number, at: number, fail: boolea
  *
  * @example
  * ```ts
- * import { describeBalancerContract } from '@switchyard/testing';
+ * import { describeBalancerContract } from '@switchyard/testing/vitest';
  * import { leastRequest } from '@switchyard/balancers';
  * describeBalancerContract('least-request', () => leastRequest());
  * ```
