@@ -12,6 +12,8 @@ export type { SeededRng } from './seeded-rng.js';
 export { seededRng } from './seeded-rng.js';
 export type { MockReply, MockTransport, RecordedRequest } from './mock-transport.js';
 export { createMockTransport } from './mock-transport.js';
+export type { TestJwks, TestJwksAlgorithm, TestJwksOptions, TestJwksTransport, TestSignOptions } from './test-jwks.js';
+export { createTestJwks } from './test-jwks.js';
 export type { LatencySpec } from './sim/latency.js';
 export { sampleLatency, standardNormal } from './sim/latency.js';
 export type { Fleet, FleetEvent, FleetOptions, OutageMode, SimEndpointCondition, SimEndpointSpec, SimEndpointStats } from './sim/fleet.js';
