@@ -36,6 +36,7 @@ import { match, type MatchResult } from '@switchyard/router';
 import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
 import { assignVariant, decideSplit, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
 import { BodyTimeoutError, guardBody, prepareBody, teeBody, type GuardedBody, type PreparedBody } from './body.js';
+import { createRolloutOps, type FleetRolloutOptions, type GatewayRollouts } from './rollout-fleet.js';
 import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan, type RoutePlan, type UpstreamRuntime } from './compile.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
@@ -68,6 +69,8 @@ export interface GatewayDeps {
    * with a fixed message per code (docs/errors.md).
    */
   readonly exposeErrorDetails?: boolean;
+  /** Fleet mode: every route's rollout is shared by the replicas through a store (`rollout-fleet.ts`). */
+  readonly rollouts?: FleetRolloutOptions;
 }
 
 /** Options of one request. */
@@ -144,6 +147,8 @@ export interface Gateway {
   prometheus(): string;
   /** The compiled plan in force (for inspection and tests). */
   plan(): GatewayPlan;
+  /** Rollout status and operations (`promote`, `abort`, `retry`), from any replica in fleet mode. */
+  readonly rollouts: GatewayRollouts;
 }
 
 const JSON_HEADERS: ResponseHeaders = Object.freeze({ 'content-type': 'application/json' });
@@ -244,7 +249,21 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       if (event.kind === 'ejected' || event.kind === 'unejected') metrics.inc(INSTRUMENTS.outlierEvents, 'Outlier ejections and un-ejections.', { 'switchyard.upstream': upstream, 'switchyard.endpoint': event.endpointId, 'switchyard.outlier.event': event.kind }, 1, undefined, '{event}');
     },
   };
+  const rollouts = createRolloutOps({
+    clock,
+    fleet: deps.rollouts,
+    metrics,
+    emit: (e) => {
+      if (listeners.size > 0) emit(e);
+    },
+    plan: () => plan,
+    changed: (route) => {
+      publishSplitGauges(plan);
+      armRollout(route);
+    },
+  });
   let plan = compileGateway(config, compileDeps);
+  rollouts.sync(plan);
   publishSplitGauges(plan);
   emitWarnings(plan);
 
@@ -260,12 +279,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const total = r.split.totalWeight;
       for (const b of r.split.backends) metrics.set(INSTRUMENTS.splitWeight, 'Current share of each backend of a route split.', { 'http.route': r.name, 'switchyard.backend': b.name }, total === 0 ? 0 : (100 * b.weight) / total, '%');
     }
+    rollouts.publish(p);
   }
 
   // ---- rollouts: evaluated at their analysis times, by timer (when started) or lazily per request.
   function evaluateRolloutNow(route: RoutePlan): void {
     const r = route.rollout;
-    if (r === undefined || r.state.phase !== 'progressing') return;
+    if (r === undefined || r.state.phase !== 'progressing' || rollouts.fleet) return;
     const now = clock.now();
     const due = nextAnalysisAt(r.config, r.state);
     if (due === undefined || now < due) return;
@@ -276,7 +296,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     rolloutTimers.get(route)?.();
     rolloutTimers.delete(route);
     const r = route.rollout;
-    if (!started || r === undefined || r.state.phase !== 'progressing') return;
+    if (!started || r === undefined || r.state.phase !== 'progressing' || rollouts.fleet) return;
     const due = nextAnalysisAt(r.config, r.state);
     if (due === undefined) return;
     rolloutTimers.set(
@@ -602,8 +622,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
           up.health?.noteTraffic();
           const r = route.rollout;
           if (r !== undefined && r.state.phase === 'progressing') {
-            if (backend.name === r.canary) observeRollout(r.config, r.state, 'canary', outcome);
-            else if (backend.name === r.baseline) observeRollout(r.config, r.state, 'baseline', outcome);
+            const side = backend.name === r.canary ? 'canary' : backend.name === r.baseline ? 'baseline' : undefined;
+            if (side !== undefined) {
+              if (rollouts.fleet) rollouts.observe(route, side, outcome);
+              else observeRollout(r.config, r.state, side, outcome);
+            }
           }
           endpointMetrics(up.name, outcome.endpoint)
             .handle(request.method, outcome.kind === 'response' ? outcome.status : outcome.error)
@@ -824,6 +847,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const old = plan;
       const compiled = compileGateway(next, compileDeps, old);
       plan = compiled;
+      rollouts.sync(compiled);
       // Stop what the new plan no longer uses; start what it adds.
       const kept = new Set(compiled.upstreams.values());
       for (const up of old.upstreams.values()) if (!kept.has(up)) up.health?.stop();
@@ -846,9 +870,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       started = true;
       for (const up of plan.upstreams.values()) up.health?.start();
       for (const r of plan.routes) armRollout(r);
+      rollouts.start();
     },
     async stop(): Promise<void> {
       started = false;
+      await rollouts.stop();
       for (const up of plan.upstreams.values()) up.health?.stop();
       for (const cancel of rolloutTimers.values()) cancel();
       rolloutTimers.clear();
@@ -861,6 +887,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     metrics,
     prometheus: () => metrics.prometheus(),
     plan: () => plan,
+    rollouts: { status: rollouts.status, promote: rollouts.promote, abort: rollouts.abort, retry: rollouts.retry },
   };
   return gateway;
 }

@@ -42,3 +42,7 @@ export {
   describeRollout,
   createRolloutController,
 } from './rollout.js';
+export type { MetricsBucket, StoredRollout, LeaseResult, Writer, WriteResult, RolloutStore, MemoryRolloutStore, MemoryRolloutStoreOptions } from './rollout-store.js';
+export { createMemoryRolloutStore, storableState, bucketStart } from './rollout-store.js';
+export type { RolloutDriver, RolloutDriverOptions, RolloutStatus, OperationResult } from './rollout-driver.js';
+export { createRolloutDriver } from './rollout-driver.js';
