@@ -887,7 +887,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     metrics,
     prometheus: () => metrics.prometheus(),
     plan: () => plan,
-    rollouts: { status: rollouts.status, promote: rollouts.promote, abort: rollouts.abort, retry: rollouts.retry },
+    rollouts: { status: rollouts.status, settled: rollouts.settled, promote: rollouts.promote, abort: rollouts.abort, retry: rollouts.retry },
   };
   return gateway;
 }

@@ -46,6 +46,8 @@ export interface FleetRolloutOptions {
 export interface GatewayRollouts {
   /** One entry per route with a rollout. */
   status(): RolloutStatus[];
+  /** Resolves when the background rollout work in progress (flush, poll, check) is over (fleet mode; tests and graceful shutdown). */
+  settled(): Promise<void>;
   /** Next step now (`full`: straight to 100 %), from progressing or paused (Argo's `promote`). */
   promote(route: string, options?: { readonly full?: boolean; readonly reason?: string }): Promise<OperationResult>;
   /** Canary to 0 %, phase `aborted` (Argo's `abort`). */
@@ -185,6 +187,9 @@ export function createRolloutOps(deps: {
     async stop() {
       started = false;
       await Promise.all([...drivers.values()].map((d) => d.driver.stop()));
+    },
+    async settled() {
+      await Promise.all([...drivers.values()].map((d) => d.driver.idle()));
     },
     observe(route, side, outcome) {
       drivers.get(route.name)?.driver.observe(side, outcome);

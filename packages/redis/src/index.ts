@@ -9,3 +9,5 @@ export { fromIoredis, fromNodeRedis } from './client.js';
 export type { RedisStore, RedisStoreOptions } from './redis-store.js';
 export { createRedisStore } from './redis-store.js';
 export { TOKEN_BUCKET_LUA } from './script.js';
+export type { RedisRolloutStore, RedisRolloutStoreOptions, RedisSubscribe, IoredisSubscriberLike, NodeRedisSubscriberLike } from './rollout-store.js';
+export { createRedisRolloutStore, subscribeWithIoredis, subscribeWithNodeRedis } from './rollout-store.js';
