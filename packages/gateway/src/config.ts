@@ -458,6 +458,18 @@ const rolloutSchema = strict({
   maxErrorRateIncreasePercent: opt(finite),
   maxP99IncreasePercent: opt(finite),
   maxP99LatencyMs: opt(ms()),
+  webhooks: opt(
+    list(
+      strict({
+        name: nonEmpty,
+        type: opt(pick(['confirm-rollout', 'pre-rollout', 'rollout', 'confirm-traffic-increase', 'confirm-promotion', 'post-rollout', 'rollback'])),
+        url: nonEmpty,
+        timeoutMs: opt(ms()),
+        retries: opt(int(0, 100)),
+        metadata: opt(stringMap),
+      }),
+    ),
+  ),
 });
 const experimentSchema = strict({
   name: nonEmpty,

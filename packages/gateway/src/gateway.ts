@@ -251,6 +251,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   };
   const rollouts = createRolloutOps({
     clock,
+    transport,
     fleet: deps.rollouts,
     metrics,
     emit: (e) => {
@@ -285,7 +286,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   // ---- rollouts: evaluated at their analysis times, by timer (when started) or lazily per request.
   function evaluateRolloutNow(route: RoutePlan): void {
     const r = route.rollout;
-    if (r === undefined || r.state.phase !== 'progressing' || rollouts.fleet) return;
+    if (r === undefined || r.state.phase !== 'progressing' || rollouts.drives(route)) return;
     const now = clock.now();
     const due = nextAnalysisAt(r.config, r.state);
     if (due === undefined || now < due) return;
@@ -296,7 +297,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     rolloutTimers.get(route)?.();
     rolloutTimers.delete(route);
     const r = route.rollout;
-    if (!started || r === undefined || r.state.phase !== 'progressing' || rollouts.fleet) return;
+    if (!started || r === undefined || r.state.phase !== 'progressing' || rollouts.drives(route)) return;
     const due = nextAnalysisAt(r.config, r.state);
     if (due === undefined) return;
     rolloutTimers.set(
@@ -624,7 +625,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
           if (r !== undefined && r.state.phase === 'progressing') {
             const side = backend.name === r.canary ? 'canary' : backend.name === r.baseline ? 'baseline' : undefined;
             if (side !== undefined) {
-              if (rollouts.fleet) rollouts.observe(route, side, outcome);
+              if (rollouts.drives(route)) rollouts.observe(route, side, outcome);
               else observeRollout(r.config, r.state, side, outcome);
             }
           }

@@ -107,6 +107,50 @@ describe('gateway rollouts in fleet mode (shared memory store)', () => {
   });
 });
 
+describe('gateway rollout webhooks (one process)', () => {
+  it('calls the webhooks through the gateway transport; a confirm-promotion gate holds the last step until approved', async () => {
+    const clock = createTestClock({ wallNow: 1_700_000_000_000 });
+    const transport = createMockTransport({ clock });
+    let approve = false;
+    const hooks: string[] = [];
+    transport.respondWith((request, endpoint) => {
+      if (!endpoint.id.startsWith('webhook:')) return { status: 200, delayMs: 5 };
+      hooks.push(`${endpoint.url}${request.path}`);
+      return { status: request.path === '/approve' && !approve ? 403 : 200 };
+    });
+    const route = CONFIG.routes[0] as NonNullable<GatewayConfig['routes'][0]>;
+    const config: GatewayConfig = {
+      ...CONFIG,
+      routes: [{ ...route, rollout: { ...(route.rollout as NonNullable<typeof route.rollout>), webhooks: [{ name: 'smoke', url: 'http://tester.test/smoke' }, { name: 'gate', type: 'confirm-promotion', url: 'http://gate.test/approve' }] } }],
+    };
+    const gateway = createGateway(config, { transport, clock });
+    const events: GatewayEvent[] = [];
+    gateway.subscribe((e) => events.push(e));
+    gateway.start();
+    let n = 0;
+    const seconds = async (count: number) => {
+      for (let s = 0; s < count; s++) {
+        for (let k = 0; k < 20; k++) {
+          let done = false;
+          void gateway.handle(req(`u${n++}`)).then(() => (done = true));
+          while (!done) await clock.advanceAsync(5);
+        }
+        await clock.advanceAsync(900);
+        await gateway.rollouts.settled();
+      }
+    };
+    await seconds(35);
+    expect(gateway.rollouts.status()[0]).toMatchObject({ phase: 'progressing', weightPercent: 50 });
+    expect(hooks).toContain('http://tester.test/smoke');
+    expect(hooks).toContain('http://gate.test/approve');
+    approve = true;
+    await seconds(12);
+    expect(gateway.rollouts.status()[0]).toMatchObject({ phase: 'succeeded', weightPercent: 100 });
+    expect(rolloutTypes(events).at(-1)).toBe('succeeded:100');
+    await gateway.stop();
+  });
+});
+
 describe('gateway rollout operations (one process)', () => {
   it('status, abort, retry and promote on the in-memory rollout', async () => {
     const r = replica(0, undefined);

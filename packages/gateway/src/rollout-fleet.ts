@@ -10,10 +10,12 @@
  * Kept out of `gateway.ts`: the gateway calls {@link RolloutOps} at four places (compile,
  * start/stop, observe, the public `rollouts` object).
  */
-import type { Clock, Outcome } from '@switchyard/core';
+import type { Clock, Outcome, Transport } from '@switchyard/core';
 import {
   abortRollout,
+  createMemoryRolloutStore,
   createRolloutDriver,
+  createTransportWebhookCaller,
   promoteRollout,
   retryRollout,
   type OperationResult,
@@ -58,8 +60,8 @@ export interface GatewayRollouts {
 
 /** What the gateway calls. */
 export interface RolloutOps extends GatewayRollouts {
-  /** True in fleet mode: the drivers own the checks (the gateway's own timers stay off). */
-  readonly fleet: boolean;
+  /** True when a driver owns the route's checks (fleet mode, or a rollout with webhooks): the gateway's own timers stay off. */
+  drives(route: RoutePlan): boolean;
   /** After every compile: drivers for new rollouts, stop the ones gone. */
   sync(plan: GatewayPlan): void;
   start(): void;
@@ -75,6 +77,8 @@ const PHASES = ['progressing', 'paused', 'succeeded', 'rolled-back', 'aborted'] 
 /** Builds the gateway's rollout operations (see the module doc). */
 export function createRolloutOps(deps: {
   readonly clock: Clock;
+  /** Carries the rollout webhooks. */
+  readonly transport: Transport;
   readonly fleet: FleetRolloutOptions | undefined;
   readonly metrics: MetricsRegistry;
   readonly emit: (event: GatewayEvent) => void;
@@ -84,6 +88,16 @@ export function createRolloutOps(deps: {
 }): RolloutOps {
   const { clock, fleet, metrics, emit } = deps;
   const drivers = new Map<string, { driver: RolloutDriver; fingerprint: string; route: RoutePlan }>();
+  const callWebhook = createTransportWebhookCaller({ transport: deps.transport, clock });
+  // Webhooks are asynchronous gates: without a fleet store, such a rollout is driven through a
+  // private in-memory store (one replica, today's behaviour otherwise).
+  let localMode: FleetRolloutOptions | undefined;
+  const modeFor = (route: RoutePlan): FleetRolloutOptions | undefined => {
+    if (fleet !== undefined) return fleet;
+    if ((route.rollout?.config.webhooks?.length ?? 0) === 0) return undefined;
+    localMode ??= { store: createMemoryRolloutStore(), owner: 'local' };
+    return localMode;
+  };
   const available = new Map<string, boolean>();
   let started = false;
 
@@ -131,13 +145,13 @@ export function createRolloutOps(deps: {
   const notFound = (routeName: string): OperationResult => ({ kind: 'not-applicable', reason: `route ${JSON.stringify(routeName)} has no rollout` });
 
   return {
-    fleet: fleet !== undefined,
+    drives: (route) => drivers.get(route.name)?.route === route,
     sync(plan) {
-      if (fleet === undefined) return;
       const seen = new Set<string>();
       for (const route of plan.routes) {
         const r = route.rollout;
-        if (r === undefined) continue;
+        const mode = modeFor(route);
+        if (r === undefined || mode === undefined) continue;
         seen.add(route.name);
         const cur = drivers.get(route.name);
         if (cur !== undefined && cur.fingerprint === r.fingerprint) {
@@ -155,13 +169,14 @@ export function createRolloutOps(deps: {
           fingerprint: r.fingerprint,
           route,
           driver: createRolloutDriver({
-            store: fleet.store,
+            store: mode.store,
             clock,
             config: r.config,
-            owner: fleet.owner,
-            ...(fleet.leaseTtlMs !== undefined ? { leaseTtlMs: fleet.leaseTtlMs } : {}),
-            ...(fleet.pollIntervalMs !== undefined ? { pollIntervalMs: fleet.pollIntervalMs } : {}),
-            ...(fleet.bucketMs !== undefined ? { bucketMs: fleet.bucketMs } : {}),
+            owner: mode.owner,
+            callWebhook,
+            ...(mode.leaseTtlMs !== undefined ? { leaseTtlMs: mode.leaseTtlMs } : {}),
+            ...(mode.pollIntervalMs !== undefined ? { pollIntervalMs: mode.pollIntervalMs } : {}),
+            ...(mode.bucketMs !== undefined ? { bucketMs: mode.bucketMs } : {}),
             onState: (state) => applyState(entry.route, state),
             onEvent: (event) => emit({ kind: 'rollout', at: clock.now(), route: entry.route.name, event }),
             onStoreStatus: (ok, reason) => {
@@ -221,17 +236,20 @@ export function createRolloutOps(deps: {
     },
     promote(route, options = {}) {
       const d = driverOf(route);
-      if (fleet !== undefined) return d === undefined ? Promise.resolve(notFound(route)) : d.promote(options);
+      if (d !== undefined) return d.promote(options);
+      if (fleet !== undefined) return Promise.resolve(notFound(route));
       return local(route, (c, s, now) => promoteRollout(c, s, now, options));
     },
     abort(route, reason) {
       const d = driverOf(route);
-      if (fleet !== undefined) return d === undefined ? Promise.resolve(notFound(route)) : d.abort(reason);
+      if (d !== undefined) return d.abort(reason);
+      if (fleet !== undefined) return Promise.resolve(notFound(route));
       return local(route, (c, s, now) => abortRollout(c, s, now, reason));
     },
     retry(route, reason) {
       const d = driverOf(route);
-      if (fleet !== undefined) return d === undefined ? Promise.resolve(notFound(route)) : d.retry(reason);
+      if (d !== undefined) return d.retry(reason);
+      if (fleet !== undefined) return Promise.resolve(notFound(route));
       return local(route, (c, s, now) => retryRollout(c, s, now, reason));
     },
   };

@@ -39,6 +39,10 @@ export {
   promoteRollout,
   retryRollout,
   validateRolloutConfig,
+  beginRollout,
+  holdRollout,
+  failRolloutCheck,
+  rollBackRollout,
   describeRollout,
   createRolloutController,
 } from './rollout.js';
@@ -46,3 +50,5 @@ export type { MetricsBucket, StoredRollout, LeaseResult, Writer, WriteResult, Ro
 export { createMemoryRolloutStore, storableState, bucketStart } from './rollout-store.js';
 export type { RolloutDriver, RolloutDriverOptions, RolloutStatus, OperationResult } from './rollout-driver.js';
 export { createRolloutDriver } from './rollout-driver.js';
+export type { RolloutWebhook, RolloutWebhookType, WebhookCaller, WebhookPayload, WebhookResult } from './rollout-webhooks.js';
+export { createTransportWebhookCaller, evaluateWithWebhooks } from './rollout-webhooks.js';

@@ -36,6 +36,7 @@ import {
   type RolloutPhase,
   type RolloutState,
 } from './rollout.js';
+import { evaluateWithWebhooks, type WebhookCaller } from './rollout-webhooks.js';
 import { bucketStart, type MetricsBucket, type RolloutStore, type StoredRollout } from './rollout-store.js';
 
 /** Options of {@link createRolloutDriver}. */
@@ -59,6 +60,8 @@ export interface RolloutDriverOptions {
   readonly onState?: (state: RolloutState, revision: number) => void;
   /** Called with each new transition, on every replica (read from the shared state). */
   readonly onEvent?: (event: RolloutEvent) => void;
+  /** Calls the config's webhooks (`createTransportWebhookCaller`); without it, webhooks are not called and the gates stay closed. */
+  readonly callWebhook?: WebhookCaller;
   /** Called when the store becomes unreachable (`available: false`, the weights are frozen) and again when it is back. */
   readonly onStoreStatus?: (available: boolean, reason: string) => void;
 }
@@ -230,7 +233,8 @@ export function createRolloutDriver(options: RolloutDriverOptions): RolloutDrive
     const next: RolloutState = JSON.parse(JSON.stringify(state)) as RolloutState;
     next.window = await store.readMetrics(name, from, cut, bucketMs);
     const before = next.weightPercent;
-    evaluateRollout(config, next, t);
+    if (config.webhooks !== undefined && config.webhooks.length > 0) await evaluateWithWebhooks(config, next, t, options.callWebhook ?? (async () => ({ ok: false, detail: 'no webhook caller configured' })));
+    else evaluateRollout(config, next, t);
     // The data after `cut` was not judged: it opens the next window, unless the weight moved
     // (then it was served at the old weight and is dropped).
     if (next.weightPercent === before && next.windowStartedAt === t) next.windowStartedAt = cut;

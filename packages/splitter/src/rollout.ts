@@ -32,6 +32,7 @@
  */
 import { IssueCollector, type Cancel, type Clock, type Outcome } from '@switchyard/core';
 import { analyseWindow, createSideWindow, observeSide, type AnalysisThresholds, type SideWindow, type WindowAnalysis } from './analysis.js';
+import { webhookIssues, type RolloutWebhook } from './rollout-webhooks.js';
 
 /** A rollout's config. */
 export interface RolloutConfig extends AnalysisThresholds {
@@ -61,6 +62,8 @@ export interface RolloutConfig extends AnalysisThresholds {
   readonly progressDeadlineAction?: 'rollback' | 'pause';
   /** Events kept in the state (oldest dropped first; default 500). */
   readonly maxEvents?: number;
+  /** Flagger's webhooks: gates before the rollout, each check, each weight increase and the promotion, and calls after it (`rollout-webhooks.ts`). */
+  readonly webhooks?: readonly RolloutWebhook[];
 }
 
 /** What happened, when, and why. */
@@ -73,8 +76,8 @@ export interface RolloutEvent {
   readonly analysis?: WindowAnalysis;
 }
 
-/** A rollout's phase (Flagger's and Argo's, in this library's casing). */
-export type RolloutPhase = 'progressing' | 'paused' | 'succeeded' | 'rolled-back' | 'aborted';
+/** A rollout's phase (Flagger's and Argo's, in this library's casing); `waiting`: for its `confirm-rollout` webhooks, at 0 %. */
+export type RolloutPhase = 'waiting' | 'progressing' | 'paused' | 'succeeded' | 'rolled-back' | 'aborted';
 
 /** A rollout's state: plain data; `JSON.parse(JSON.stringify(state))` resumes it. */
 export interface RolloutState {
@@ -100,6 +103,8 @@ export interface RolloutState {
   inconclusiveChecks: number;
   /** Why the rollout is where it is (the last transition's reasons). */
   reasons: string[];
+  /** The `pre-rollout` webhooks have passed (they run once, before the first check). */
+  preRolloutDone: boolean;
   revision: number;
   window: { canary: SideWindow; baseline: SideWindow };
   events: RolloutEvent[];
@@ -167,6 +172,7 @@ function resolve(config: RolloutConfig): Resolved {
     else if (bake.some((b) => b >= pd)) issues.add('progressDeadlineMs', 'must exceed every bake time (a step could never finish)');
   }
   if (config.progressDeadlineAction !== undefined && config.progressDeadlineMs === undefined) issues.add('progressDeadlineAction', 'needs progressDeadlineMs');
+  for (const w of webhookIssues(config.webhooks)) issues.add(w.path, w.message);
   issues.throwIfAny();
   // A final 100 % step is the end, not a step to analyse.
   const analysed = iterations !== undefined ? [] : steps[steps.length - 1] === 100 ? steps.slice(0, -1) : steps;
@@ -203,11 +209,13 @@ function freshWindow(state: RolloutState, now: number): void {
  */
 export function startRollout(config: RolloutConfig, now: number): RolloutState {
   const { steps, iterations } = resolve(config);
-  const first = iterations !== undefined ? 0 : (steps[0] ?? 100);
+  // Flagger's confirm-rollout: wait at 0 % until every such webhook approves.
+  const waiting = config.webhooks?.some((w) => w.type === 'confirm-rollout') === true;
+  const first = iterations !== undefined || waiting ? 0 : (steps[0] ?? 100);
   const state: RolloutState = {
     format: 'switchyard.rollout/v2',
     name: config.name,
-    phase: iterations === undefined && steps.length === 0 ? 'succeeded' : 'progressing',
+    phase: iterations === undefined && steps.length === 0 ? 'succeeded' : waiting ? 'waiting' : 'progressing',
     stepIndex: 0,
     weightPercent: first,
     iterations: 0,
@@ -219,11 +227,12 @@ export function startRollout(config: RolloutConfig, now: number): RolloutState {
     failedChecks: 0,
     inconclusiveChecks: 0,
     reasons: [],
+    preRolloutDone: false,
     revision: 0,
     window: { canary: createSideWindow(), baseline: createSideWindow() },
     events: [],
   };
-  const reason = iterations !== undefined ? `rollout ${config.name} started: A/B test of ${iterations} iteration(s)` : `rollout ${config.name} started at ${first}%`;
+  const reason = waiting ? `rollout ${config.name} waiting for its confirm-rollout webhook(s)` : iterations !== undefined ? `rollout ${config.name} started: A/B test of ${iterations} iteration(s)` : `rollout ${config.name} started at ${first}%`;
   state.reasons = [reason];
   push(config, state, { at: now, type: 'started', fromPercent: 0, toPercent: first, reason });
   return state;
@@ -253,7 +262,45 @@ export function observeRollout(_config: RolloutConfig, state: RolloutState, side
  * is progressing: the time to schedule the next {@link evaluateRollout} at.
  */
 export function nextAnalysisAt(config: RolloutConfig, state: RolloutState): number | undefined {
-  return state.phase === 'progressing' ? state.checkedAt + config.analysisIntervalMs : undefined;
+  return state.phase === 'progressing' || state.phase === 'waiting' ? state.checkedAt + config.analysisIntervalMs : undefined;
+}
+
+/** Starts the steps of a `waiting` rollout (its confirm-rollout webhooks approved). */
+export function beginRollout(config: RolloutConfig, state: RolloutState, now: number, reason: string): RolloutEvent | undefined {
+  if (state.phase !== 'waiting') return undefined;
+  const { steps, iterations } = resolve(config);
+  const first = iterations !== undefined ? 0 : (steps[0] ?? 100);
+  Object.assign(state, { phase: 'progressing', weightPercent: first, stepStartedAt: now, progressAt: now, checkedAt: now, reasons: [reason] });
+  freshWindow(state, now);
+  return push(config, state, { at: now, type: 'promoted', fromPercent: 0, toPercent: first, reason: `${reason}: started at ${first}%` });
+}
+
+/** A check that was not run, or whose transition waits for a gate: the step stays, the data so far is consumed. */
+export function holdRollout(config: RolloutConfig, state: RolloutState, now: number, reason: string, consume: boolean): RolloutEvent {
+  state.checkedAt = now;
+  if (consume) freshWindow(state, now);
+  state.reasons = [reason];
+  return push(config, state, { at: now, type: 'held', fromPercent: state.weightPercent, toPercent: state.weightPercent, reason });
+}
+
+/** Counts a failed check that is not a metric (a `rollout` or `pre-rollout` webhook failed), rolling back at the threshold. */
+export function failRolloutCheck(config: RolloutConfig, state: RolloutState, now: number, reason: string): RolloutEvent {
+  state.checkedAt = now;
+  freshWindow(state, now);
+  state.failedChecks++;
+  state.stepStartedAt = now;
+  state.passedChecks = 0;
+  const threshold = config.failureThreshold ?? 1;
+  const from = state.weightPercent;
+  if (state.failedChecks >= threshold) return rollBack(config, state, now, `canary failed ${state.failedChecks} check(s) at ${from}% (threshold ${threshold}): ${reason}`, undefined);
+  state.reasons = [reason];
+  return push(config, state, { at: now, type: 'check-failed', fromPercent: from, toPercent: from, reason: `failed check ${state.failedChecks}/${threshold} at ${from}%: ${reason}` });
+}
+
+/** Rolls back now (a `rollback` webhook asked for it). */
+export function rollBackRollout(config: RolloutConfig, state: RolloutState, now: number, reason: string): RolloutEvent | undefined {
+  if (state.phase !== 'progressing' && state.phase !== 'paused' && state.phase !== 'waiting') return undefined;
+  return rollBack(config, state, now, reason, undefined);
 }
 
 /** Moves to the next step, or to 100 % and `succeeded` after the last. */
@@ -312,6 +359,11 @@ function pause(config: RolloutConfig, state: RolloutState, now: number, reason: 
 export function evaluateRollout(config: RolloutConfig, state: RolloutState, now: number): RolloutEvent[] {
   const due = nextAnalysisAt(config, state);
   if (due === undefined || now < due) return [];
+  if (state.phase === 'waiting') {
+    // Only the webhook-aware evaluator (`evaluateWithWebhooks`) can leave this phase.
+    state.checkedAt = now;
+    return [];
+  }
   const { steps, bake, iterations } = resolve(config);
   const analysis = analyseWindow(state.window.canary, state.window.baseline, config);
   state.checkedAt = now;
@@ -372,7 +424,7 @@ export function evaluateRollout(config: RolloutConfig, state: RolloutState, now:
  * `abort`). Returns the event, or undefined when the rollout had already ended.
  */
 export function abortRollout(config: RolloutConfig, state: RolloutState, now: number, reason: string): RolloutEvent | undefined {
-  if (state.phase !== 'progressing' && state.phase !== 'paused') return undefined;
+  if (state.phase !== 'progressing' && state.phase !== 'paused' && state.phase !== 'waiting') return undefined;
   const from = state.weightPercent;
   state.phase = 'aborted';
   state.weightPercent = 0;
@@ -405,7 +457,7 @@ export function retryRollout(config: RolloutConfig, state: RolloutState, now: nu
   const { steps, iterations } = resolve(config);
   const from = state.weightPercent;
   const first = iterations !== undefined ? 0 : (steps[0] ?? 100);
-  Object.assign(state, { phase: 'progressing', stepIndex: 0, weightPercent: first, iterations: 0, stepStartedAt: now, progressAt: now, checkedAt: now, passedChecks: 0, failedChecks: 0, inconclusiveChecks: 0, reasons: [reason] });
+  Object.assign(state, { phase: 'progressing', stepIndex: 0, weightPercent: first, iterations: 0, stepStartedAt: now, progressAt: now, checkedAt: now, passedChecks: 0, failedChecks: 0, inconclusiveChecks: 0, reasons: [reason], preRolloutDone: false });
   freshWindow(state, now);
   return push(config, state, { at: now, type: 'retried', fromPercent: from, toPercent: first, reason: `${reason}: back to ${first}%` });
 }

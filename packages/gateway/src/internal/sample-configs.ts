@@ -70,6 +70,10 @@ export const RICH_CONFIG: GatewayConfig = {
         minRequests: 10,
         minLatencySamples: 20,
         latencyQuantile: 0.99,
+        webhooks: [
+          { name: 'load-test', type: 'pre-rollout', url: 'http://loadtester.test/start', timeoutMs: 5000, retries: 1, metadata: { cmd: 'hey -z 1m' } },
+          { name: 'gate', type: 'confirm-promotion', url: 'http://gate.test/approve' },
+        ],
         alpha: 0.05,
         maxErrorRateIncreasePercent: 1,
         maxP99IncreasePercent: 20,
