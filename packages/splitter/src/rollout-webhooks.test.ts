@@ -1,8 +1,8 @@
 import { createEndpoint } from '@switchyard/core';
-import { createMockTransport, createTestClock, type TestClock } from '@switchyard/testing';
+import { createMockTransport, createTestClock } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { createTransportWebhookCaller, evaluateWithWebhooks, type RolloutWebhook } from './rollout-webhooks.js';
-import { observeRollout, startRollout, type RolloutConfig, type RolloutEvent, type RolloutState } from './rollout.js';
+import { observeRollout, startRollout, type RolloutConfig, type RolloutEvent } from './rollout.js';
 
 const v1 = createEndpoint({ id: 'v1', url: 'http://10.0.0.1:80' });
 const v2 = createEndpoint({ id: 'v2', url: 'http://10.0.0.2:80' });
@@ -98,4 +98,3 @@ describe('rollout webhooks (Flagger types)', () => {
   });
 });
 
-export type { RolloutState };
