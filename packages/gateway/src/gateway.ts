@@ -34,9 +34,10 @@ import { computeEligible, releaseResource, tryAcquireResource, type BreakerDecis
 import { createMemoryStore, type LimiterStore, type RequestDecision } from '@switchyard/limiter';
 import { match, type MatchResult } from '@switchyard/router';
 import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
-import { assignVariant, decideSplit, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
+import { assignVariant, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
 import { BodyTimeoutError, guardBody, prepareBody, teeBody, type GuardedBody, type PreparedBody } from './body.js';
 import { createRolloutOps, type FleetRolloutOptions, type GatewayRollouts } from './rollout-fleet.js';
+import { appendSetCookie, decideWithSession, endpointAffinity } from './affinity.js';
 import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan, type RoutePlan, type UpstreamRuntime } from './compile.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
@@ -446,7 +447,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     let backend: BackendPlan | undefined;
     if (route.split !== undefined) {
       if (route.rollout !== undefined) evaluateRolloutNow(route);
-      const s = decideSplit(route.split, request, rng);
+      const sp = decideWithSession(route, route.split, request, rng, clock.wallNow());
+      const s = sp.decision;
+      if (sp.header !== undefined) headers = { ...headers, [sp.header[0]]: sp.header[1] };
       if (s.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'every backend of this route has weight 0', headers, 500), route };
       backend = route.backends.get(s.backend);
       attributes['backend'] = s.backend;
@@ -524,6 +527,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     try {
       const eligible = eligibleFor(backend, now);
       const group = backend.group;
+      // A cookie hash policy with a TTL: hash on a generated cookie when the client sent none (affinity.ts).
+      const affinity = endpointAffinity(up, request, rng);
+      const pickRequest = affinity?.request ?? request;
       const pick = (tried: readonly Endpoint[]): PickResult => {
         let pool = eligible;
         if (tried.length > 0) {
@@ -532,7 +538,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
           if (fresh.length > 0) pool = fresh;
         }
         if (pool.length === 0) return { kind: 'empty', reason: group.endpoints.length === 0 ? 'no-endpoints' : 'no-eligible-endpoints' };
-        return up.balancer.pick(group.state, { eligible: pool, now: clock.now(), rng, request });
+        return up.balancer.pick(group.state, { eligible: pool, now: clock.now(), rng, request: pickRequest });
       };
       // Rewrite once up front: a rejection (400) or a wiring problem answers before any try.
       const rewriteFor = (endpoint: Endpoint): RewriteResult =>
@@ -648,7 +654,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       }
       // A fresh object from the rewriter: the gateway's own headers (rate limits, experiment) go on top.
       const responseHeaders = rewriteResponseHeaders(route.rewrite, result.response.headers) as Record<string, string | readonly string[]>;
-      for (const name in headers) responseHeaders[name] = headers[name] as string;
+      for (const name in headers) {
+        if (name === 'set-cookie') appendSetCookie(responseHeaders, headers[name] as string);
+        else responseHeaders[name] = headers[name] as string;
+      }
+      if (affinity !== undefined) appendSetCookie(responseHeaders, affinity.setCookie);
       return { response: { status: result.response.status, headers: responseHeaders, body: result.response.body }, backend: backend.name, endpoint: result.endpoint.id, tries: result.tries };
     } finally {
       if (admission !== undefined) settleRequest(up.overload, admission, forwarded, clock.now());

@@ -79,6 +79,7 @@ export const RICH_CONFIG: GatewayConfig = {
         maxP99IncreasePercent: 20,
         maxP99LatencyMs: 500,
       },
+      sessionPersistence: { sessionName: 'sy-session', type: 'Cookie', absoluteTimeoutMs: 86_400_000, idleTimeoutMs: 1_800_000 },
       experiment: { name: 'checkout', salt: 's', variants: [{ name: 'a', weight: 1 }, { name: 'b' }], key: { header: 'x-user' }, coveragePercent: 50, header: 'x-experiment' },
       rewrite: {
         url: '${upstream}/v2/orders/${params.id}?src=${query.src}',
@@ -203,7 +204,7 @@ export const RICH_CONFIG: GatewayConfig = {
       endpoints: [{ url: 'http://10.0.2.1:80' }, { url: 'http://10.0.2.2:80' }],
       balancer: {
         policy: 'ring-hash',
-        hashPolicies: [{ kind: 'header', name: 'x-user', terminal: true }, { kind: 'cookie', name: 'uid' }, { kind: 'query-parameter', name: 'u' }, { kind: 'source-ip' }, { kind: 'attribute', name: 'user' }],
+        hashPolicies: [{ kind: 'header', name: 'x-user', terminal: true }, { kind: 'cookie', name: 'uid', ttlMs: 3_600_000, path: '/' }, { kind: 'query-parameter', name: 'u' }, { kind: 'source-ip' }, { kind: 'attribute', name: 'user' }],
         hashBalanceFactor: 150,
         hashCacheSize: 0,
         minimumRingSize: 1024,
