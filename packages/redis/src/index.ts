@@ -11,3 +11,5 @@ export { createRedisStore } from './redis-store.js';
 export { TOKEN_BUCKET_LUA } from './script.js';
 export type { RedisRolloutStore, RedisRolloutStoreOptions, RedisSubscribe, IoredisSubscriberLike, NodeRedisSubscriberLike } from './rollout-store.js';
 export { createRedisRolloutStore, subscribeWithIoredis, subscribeWithNodeRedis } from './rollout-store.js';
+export type { FetchLike, HttpRedisOptions } from './http-client.js';
+export { fromHttpRedis } from './http-client.js';

@@ -7,11 +7,11 @@
  * larger than about 64 characters plus the prefix, and the plaintext of a long key (an API
  * key) is not what Redis stores.
  */
-import { createHash } from 'node:crypto';
 import { SwitchyardError, systemClock, type Clock } from '@switchyard/core';
 import { createMemoryStore, storageKey, type Decision, type RatePolicy, type LimiterStore, type MemoryStore, type StoreFailure, type StoreTake } from '@switchyard/limiter';
 import type { RedisLike } from './client.js';
 import { TOKEN_BUCKET_LUA } from './script.js';
+import { sha1Hex } from './sha1.js';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -90,7 +90,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const onError = options.onStoreError;
   if (!['allow', 'deny', 'local'].includes(onError)) throw new SwitchyardError('SY_CONFIG_INVALID', `onStoreError must be 'allow', 'deny' or 'local', got ${JSON.stringify(onError)}`);
   const local = options.localStore ?? createMemoryStore();
-  const sha = createHash('sha1').update(TOKEN_BUCKET_LUA).digest('hex');
+  const sha = sha1Hex(TOKEN_BUCKET_LUA);
   let openUntil = -Infinity;
   let probing = false;
   const stats = { decisions: 0, failures: 0, scriptLoads: 0 };
@@ -208,7 +208,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
           }
           reloaded = true;
           stats.scriptLoads++;
-          client.scriptLoad(TOKEN_BUCKET_LUA).then(() => client.evalsha(sha, keys, args)).then(onReply, onError);
+          (client.eval !== undefined ? client.eval(TOKEN_BUCKET_LUA, keys, args) : client.scriptLoad(TOKEN_BUCKET_LUA).then(() => client.evalsha(sha, keys, args))).then(onReply, onError);
         };
         const onReply = (reply: unknown): void => {
           if (entry.settle === null) return;

@@ -16,10 +16,10 @@
  * Not guaranteed (a single Redis cannot): safety across a failover of an asynchronously
  * replicated Redis, and exactly-once external side effects.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '@switchyard/core';
 import { createSideWindow, type LeaseResult, type MetricsBucket, type RolloutState, type RolloutStore, type SideWindow, type StoredRollout, type Writer, type WriteResult } from '@switchyard/splitter';
 import type { RedisLike } from './client.js';
+import { sha1Hex } from './sha1.js';
 import { ACQUIRE_LUA, ADD_METRICS_LUA, READ_METRICS_LUA, READ_STATE_LUA, RELEASE_LUA, RENEW_LUA, WRITE_STATE_LUA } from './rollout-scripts.js';
 
 /** Subscribes to a channel on a dedicated connection; returns an unsubscribe function. */
@@ -50,7 +50,7 @@ interface Script {
   readonly text: string;
   readonly sha: string;
 }
-const script = (text: string): Script => ({ text, sha: createHash('sha1').update(text).digest('hex') });
+const script = (text: string): Script => ({ text, sha: sha1Hex(text) });
 
 const S = {
   add: script(ADD_METRICS_LUA),
@@ -90,7 +90,7 @@ export function createRedisRolloutStore(options: RedisRolloutStoreOptions): Redi
   const clock = options.clock;
   const stats = { calls: 0, scriptLoads: 0 };
   // Flush ids: this store's random id and a sequence number.
-  const instanceId = randomBytes(6).toString('hex');
+  const instanceId = randomId();
   let seq = 0;
   const k = (name: string, suffix: string): string => `${prefix}:{${name}}:${suffix}`;
   const nowArg = (now: number): string => (clientTime ? String(Math.round(now)) : '');
@@ -105,6 +105,7 @@ export function createRedisRolloutStore(options: RedisRolloutStoreOptions): Redi
       } catch (e) {
         if (!/NOSCRIPT/.test(e instanceof Error ? e.message : String(e))) throw e;
         stats.scriptLoads++;
+        if (client.eval !== undefined) return client.eval(s.text, keys, args);
         await client.scriptLoad(s.text);
         return client.evalsha(s.sha, keys, args);
       }
@@ -232,4 +233,11 @@ export function subscribeWithNodeRedis(sub: NodeRedisSubscriberLike): RedisSubsc
       sub.unsubscribe(channel, listener).catch(() => {});
     };
   };
+}
+
+/** 48 random bits, hex, from Web Crypto (Node ≥ 19, workers, Deno, Bun): no `node:` import. */
+function randomId(): string {
+  const bytes = new Uint8Array(6);
+  (globalThis as unknown as { crypto: { getRandomValues(a: Uint8Array): Uint8Array } }).crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
