@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEndpoint } from '@switchyard/core';
-import { analyseWindow, createSideWindow, mannWhitneyU, observeSide, percentile, twoProportionZTest } from './analysis.js';
+import { analyseWindow, binomialExcessTest, createSideWindow, mannWhitneyU, observeSide, percentile, twoProportionZTest } from './analysis.js';
 import { latencyBucket, recordLatency } from './latency-histogram.js';
 
 describe('statistics', () => {
@@ -11,6 +11,16 @@ describe('statistics', () => {
     expect(twoProportionZTest(30, 500, 10, 500).z).toBeCloseTo(3.068, 2);
     expect(twoProportionZTest(0, 100, 0, 100).pValue).toBe(1);
     expect(twoProportionZTest(1, 0, 0, 10).pValue).toBe(1);
+  });
+
+  it('binomialExcessTest: calibrated where the z-test is too eager (few expected failures), decisive on real differences', () => {
+    // 5 of 295 at a pooled 0.47 %: the z-test says p ≈ 0.003, the exact tail ≈ 0.013.
+    expect(twoProportionZTest(5, 295, 23, 5705).pValue).toBeLessThan(0.01);
+    expect(binomialExcessTest(5, 295, 23, 5705).pValue).toBeGreaterThan(0.01);
+    expect(binomialExcessTest(30, 500, 20, 9500).pValue).toBeLessThan(1e-10);
+    expect(binomialExcessTest(0, 100, 5, 1000).pValue).toBe(1);
+    // P(X ≥ 1) for Binomial(2, 0.5) = 0.75 (pooled rate 1/2).
+    expect(binomialExcessTest(1, 2, 1, 2).pValue).toBeCloseTo(0.75, 12);
   });
 
   it('Mann–Whitney U: shifted samples are significant; identical ones are not', () => {

@@ -153,6 +153,41 @@ export function twoProportionZTest(f1: number, n1: number, f0: number, n0: numbe
 }
 
 /**
+ * One-sided test of H1 "the canary's rate is higher" that stays calibrated on small counts:
+ * `P(X ≥ f1)` for `X ~ Binomial(n1, p)`, `p` the pooled rate of both sides (the limit of
+ * Fisher's exact test when the baseline is much larger than the canary, as it is at a 5 % step).
+ * The z-test's normal approximation is too eager when the canary expects one or two failures
+ * (5 of 295 at 0.45 %: z-test p ≈ 0.003, binomial p ≈ 0.014). Falls back to the z-test when the
+ * canary is the larger side.
+ *
+ * @example
+ * ```ts
+ * import { binomialExcessTest } from '@switchyard/splitter';
+ * binomialExcessTest(5, 295, 23, 5705).pValue > 0.01; // true: noise
+ * binomialExcessTest(30, 500, 20, 9500).pValue < 0.0001; // true
+ * ```
+ */
+export function binomialExcessTest(f1: number, n1: number, f0: number, n0: number): { pValue: number } {
+  if (n1 <= 0 || n0 <= 0) return { pValue: 1 };
+  if (n1 > n0) return { pValue: twoProportionZTest(f1, n1, f0, n0).pValue };
+  const p = (f1 + f0) / (n1 + n0);
+  if (p <= 0) return { pValue: 1 };
+  if (p >= 1 || f1 <= 0) return { pValue: f1 <= 0 ? 1 : 0 };
+  // log pmf(f1) = log C(n1, f1) + f1 log p + (n1 − f1) log(1 − p), then sum the upper tail.
+  let logC = 0;
+  for (let i = 0; i < f1; i++) logC += Math.log((n1 - i) / (i + 1));
+  let pmf = Math.exp(logC + f1 * Math.log(p) + (n1 - f1) * Math.log(1 - p));
+  let tail = 0;
+  const ratio = p / (1 - p);
+  for (let k = f1; k <= n1; k++) {
+    tail += pmf;
+    if (pmf < tail * 1e-12) break;
+    pmf *= ((n1 - k) / (k + 1)) * ratio;
+  }
+  return { pValue: Math.min(1, tail) };
+}
+
+/**
  * One-sided Mann–Whitney U test of H1: values of `a` tend to be larger than those of `b`
  * (normal approximation with tie and continuity corrections; fine from ~20 samples a side).
  *
@@ -268,12 +303,13 @@ export function latencyCheckSettings(thresholds: AnalysisThresholds): { readonly
 
 /**
  * Judges a window of canary and baseline outcomes with four checks:
- * - **request-success-rate**: one-sided two-proportion z-test of the error rates; fails when
+ * - **request-success-rate**: one-sided test of the error rates ({@link binomialExcessTest}:
+ *   exact binomial tail at the pooled rate, calibrated on small counts); fails when
  *   significant (p < `alpha`) and beyond `maxErrorRateIncreasePercent`.
  * - **latency-shift**: one-sided Mann–Whitney U on the whole latency histograms (Kayenta's
  *   judge); fails when significant and the canary's quantile is beyond the margin.
  * - **latency-quantile** (the tail check): the canary's quantile (p99) against the baseline's
- *   × (1 + `maxP99IncreasePercent`), with the evidence of a two-proportion z-test on the share of
+ *   × (1 + `maxP99IncreasePercent`), with the evidence of the same binomial test on the share of
  *   latencies above that limit. A regression in the slowest 2 % of requests barely moves a rank
  *   test but doubles that share: this check catches it.
  * - **latency-ceiling**: the canary's quantile above `maxP99LatencyMs` (absolute, like Flagger).
@@ -312,7 +348,7 @@ export function analyseWindow(canary: SideWindow, baseline: SideWindow, threshol
     if (c.requests < minRequests || b.requests < minRequests) {
       checks.push({ name: 'request-success-rate', verdict: 'accumulating', reason: `success rate: ${[c.requests < minRequests ? `canary has ${c.requests} requests` : '', b.requests < minRequests ? `baseline has ${b.requests} requests` : ''].filter((x) => x !== '').join(', ')} (< ${minRequests} needed)` });
     } else {
-      const err = twoProportionZTest(canary.failures, canary.requests, baseline.failures, baseline.requests);
+      const err = binomialExcessTest(canary.failures, canary.requests, baseline.failures, baseline.requests);
       errorRatePValue = err.pValue;
       const text = `error rate ${pct(c.errorRate)} (n=${c.requests}) vs baseline ${pct(b.errorRate)} (n=${b.requests}), ${pv(err.pValue)}, margin ${pct(margin)}`;
       const beyond = c.errorRate - b.errorRate > margin;
@@ -332,7 +368,7 @@ export function analyseWindow(canary: SideWindow, baseline: SideWindow, threshol
     if (cl < minSamples || bl < minSamples) {
       checks.push({ name: 'latency-quantile', verdict: 'accumulating', reason: `${qn}: ${cl < minSamples ? `canary has ${cl}` : `baseline has ${bl}`} latency samples (< ${minSamples} needed)` });
     } else {
-      const tail = twoProportionZTest(countAbove(canary.latency, limit), cl, countAbove(baseline.latency, limit), bl);
+      const tail = binomialExcessTest(countAbove(canary.latency, limit), cl, countAbove(baseline.latency, limit), bl);
       tailPValue = tail.pValue;
       const beyond = c.p99Ms > limit;
       checks.push({
