@@ -1,7 +1,7 @@
 import { createEndpoint, type Outcome } from '@switchyard/core';
 import { createTestClock, seededRng, type SeededRng, type TestClock } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
-import { createRolloutController, describeRollout, evaluateRollout, startRollout, type RolloutConfig, type RolloutController, type RolloutEvent } from './rollout.js';
+import { abortRollout, createRolloutController, describeRollout, evaluateRollout, nextAnalysisAt, observeRollout, promoteRollout, retryRollout, startRollout, type RolloutConfig, type RolloutController, type RolloutEvent } from './rollout.js';
 
 const MIN = 60_000;
 const stable = createEndpoint({ id: 'v1', url: 'http://10.0.0.1:80' });
@@ -181,6 +181,53 @@ describe('rollout controller (fake clock)', () => {
     const state = startRollout(config, 0);
     expect(evaluateRollout(config, state, MIN - 1)).toEqual([]);
     expect(state.revision).toBe(1);
+  });
+
+  it("stepWeight + maxWeight walk Flagger's linear steps, overshooting maxWeight (20/50: 20, 40, 60, then 100)", () => {
+    const { clock, rng, ctl, events } = setup({ steps: undefined as never, stepWeight: 20, maxWeight: 50, bakeTimeMs: undefined as never });
+    drive(clock, rng, ctl, 5 * 60, 100, healthy);
+    expect(events.filter((e) => e.type !== 'held').map((e) => e.toPercent)).toEqual([20, 40, 60, 100]);
+  });
+
+  it('A/B iterations: the weight stays 0 (selectors route the matched traffic) and each passing check is one iteration', () => {
+    const clock = createTestClock();
+    const events: RolloutEvent[] = [];
+    const ctl = createRolloutController({ clock, config: { name: 'ab', iterations: 3, analysisIntervalMs: MIN, minRequests: 10, minLatencySamples: 10 }, onEvent: (e) => events.push(e) });
+    ctl.start();
+    const rng = seededRng(3);
+    for (let m = 0; m < 4; m++) {
+      // Matched users (10 % here) reach the canary through the split's selectors, whatever the weight.
+      for (let i = 0; i < 600; i++) ctl.observe(i % 10 === 0 ? 'canary' : 'baseline', { kind: 'response', endpoint: i % 10 === 0 ? canaryEp : stable, status: 200, latencyMs: 30 + rng.next() * 10, at: clock.now() });
+      clock.advance(MIN);
+    }
+    expect(events.map((e) => [e.type, e.toPercent, e.at])).toEqual([
+      ['started', 0, 0],
+      ['succeeded', 100, 3 * MIN],
+    ]);
+    expect(ctl.state().iterations).toBe(3);
+  });
+
+  it('inconclusive checks beyond inconclusiveLimit pause the rollout; promote resumes it, abort and retry start over', () => {
+    const c: RolloutConfig = { ...config, inconclusiveLimit: 1, minLatencySamples: 1, bakeTimeMs: MIN };
+    const state = startRollout(c, 0);
+    // 3 % vs 1 % on 100 canary requests: beyond the 1-point margin, p ≈ 0.08: inconclusive.
+    const feed = (canaryFailures: number) => {
+      for (let i = 0; i < 100; i++) observeRollout(c, state, 'canary', { kind: 'response', endpoint: canaryEp, status: i < canaryFailures ? 503 : 200, latencyMs: 30, at: 0 });
+      for (let i = 0; i < 4000; i++) observeRollout(c, state, 'baseline', { kind: 'response', endpoint: stable, status: i < 40 ? 503 : 200, latencyMs: 30, at: 0 });
+    };
+    feed(3);
+    expect(evaluateRollout(c, state, MIN).map((e) => e.type)).toEqual(['inconclusive']);
+    expect(state.window.canary.requests).toBe(100); // kept: more data for the next check
+    feed(3);
+    const paused = evaluateRollout(c, state, 2 * MIN);
+    expect(paused.map((e) => e.type)).toEqual(['paused']);
+    expect(paused[0]?.reason).toMatch(/^paused at 5% after 2 inconclusive check\(s\) \(limit 1\): .*; promote, abort or retry$/);
+    expect(nextAnalysisAt(c, state)).toBeUndefined(); // no checks while paused
+    expect(promoteRollout(c, state, 3 * MIN)?.toPercent).toBe(25);
+    expect(state).toMatchObject({ phase: 'progressing', weightPercent: 25, inconclusiveChecks: 0 });
+    expect(abortRollout(c, state, 4 * MIN, 'no')?.toPercent).toBe(0);
+    expect(retryRollout(c, state, 5 * MIN)?.toPercent).toBe(5);
+    expect(state).toMatchObject({ phase: 'progressing', stepIndex: 0, failedChecks: 0 });
   });
 
   it('rejects invalid configs with every problem listed', () => {
