@@ -238,7 +238,16 @@ export function createRolloutDriver(options: RolloutDriverOptions): RolloutDrive
     // The data after `cut` was not judged: it opens the next window, unless the weight moved
     // (then it was served at the old weight and is dropped).
     if (next.weightPercent === before && next.windowStartedAt === t) next.windowStartedAt = cut;
-    await write(next, { kind: 'leader', owner, token }, t);
+    // Webhooks may have taken a while: renew before writing (the write is fenced anyway).
+    const t2 = now();
+    if (t2 - leaseOkAt > ttl / 3) {
+      if (!(await store.renewLease(name, owner, token, ttl, t2))) {
+        token = undefined;
+        return;
+      }
+      leaseOkAt = t2;
+    }
+    await write(next, { kind: 'leader', owner, token }, t2);
   }
 
   async function write(next: RolloutState, writer: { kind: 'leader'; owner: string; token: number } | { kind: 'operator' }, t: number): Promise<'written' | 'fenced' | 'conflict'> {
