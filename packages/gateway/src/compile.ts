@@ -3,6 +3,7 @@
  * EWMAs and in-flight counts, ejections, health-check states, breakers, rollouts) of whatever
  * stays from the previous plan. Every problem is reported by its config path, all at once.
  */
+import { registerCookieAffinity, registerSession } from './affinity.js';
 import {
   ConfigError,
   createEndpoint,
@@ -444,6 +445,7 @@ function compileUpstream(
     overload,
     groups: new Map(),
   };
+  registerCookieAffinity(runtime, up.balancer);
   if (prev !== undefined) {
     // A changed policy starts fresh state, but stops the old runner's timers.
     pending.push(() => prev.health?.stop());
@@ -709,6 +711,7 @@ function compileRoute(
     needsReplay: retry !== undefined,
   };
   prevBudgetConfig.set(plan, budgetConfig);
+  registerSession(plan, route.sessionPersistence);
   if (rollout !== undefined) applyRolloutWeights(plan);
   return plan;
 }

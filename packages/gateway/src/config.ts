@@ -15,6 +15,7 @@ import type { MatchConfig, NormalizeOptions } from '@switchyard/router';
 import type { ClientSideWeightedRoundRobinOptions, HashPolicy, LeastRequestOptions, LocalityOptions, MaglevOptions, PeakEwmaOptions, PriorityOptions, RingHashOptions, SlowStartConfig } from '@switchyard/balancers';
 import type { CircuitBreakerConfig, HealthCheckConfig, OutlierDetectionConfig, ResourceLimitsConfig } from '@switchyard/health';
 import type { ClientIdentityOptions, Priority, TierMatch } from '@switchyard/limiter';
+import type { SessionPersistenceConfig } from './affinity.js';
 import type { ExperimentConfig, RolloutConfig } from '@switchyard/splitter';
 import * as v from 'valibot';
 import { ERROR_CODES, type ConfigIssue } from '@switchyard/core';
@@ -112,6 +113,8 @@ export interface RouteConfig {
   readonly split?: { readonly key?: SplitKey | readonly SplitKey[]; readonly salt?: string; readonly canary?: readonly CanaryRuleConfig[] };
   /** A progressive rollout of one backend (the canary) against another (the baseline). */
   readonly rollout?: RolloutConfig & { readonly canary: string; readonly baseline: string };
+  /** Gateway API `sessionPersistence`: keeps a user on the backend (version) it got while that backend has weight (affinity.ts). */
+  readonly sessionPersistence?: SessionPersistenceConfig;
   /** An A/B/n experiment: its variant is exposed as a response header and `attributes.experiment`. */
   readonly experiment?: Omit<ExperimentConfig, 'key'> & { readonly key: SplitKey | readonly SplitKey[] };
   readonly rewrite?: Omit<RewriteConfig, 'redirect' | 'upstream' | 'url'> & { readonly url?: string };
@@ -232,8 +235,15 @@ export type BalancerConfig =
   | ({ readonly policy: 'least-request' } & LeastRequestOptions)
   | ({ readonly policy: 'peak-ewma' } & PeakEwmaOptions)
   | ({ readonly policy: 'client-side-weighted-round-robin' } & ClientSideWeightedRoundRobinOptions)
-  | ({ readonly policy: 'ring-hash'; readonly hashPolicies?: readonly HashPolicy[] } & Omit<RingHashOptions, 'hashKey' | 'hashPolicy'>)
-  | ({ readonly policy: 'maglev'; readonly hashPolicies?: readonly HashPolicy[] } & Omit<MaglevOptions, 'hashKey' | 'hashPolicy'>);
+  | ({ readonly policy: 'ring-hash'; readonly hashPolicies?: readonly GatewayHashPolicy[] } & Omit<RingHashOptions, 'hashKey' | 'hashPolicy'>)
+  | ({ readonly policy: 'maglev'; readonly hashPolicies?: readonly GatewayHashPolicy[] } & Omit<MaglevOptions, 'hashKey' | 'hashPolicy'>);
+
+/**
+ * A balancer hash policy; a `cookie` policy may add `ttlMs` (and `path`): the gateway then
+ * generates the cookie when it is absent and sets it on the response (Istio `httpCookie.ttl`,
+ * Envoy `HashPolicy.Cookie.ttl`; affinity.ts).
+ */
+export type GatewayHashPolicy = Exclude<HashPolicy, { readonly kind: 'cookie' }> | { readonly kind: 'cookie'; readonly name: string; readonly terminal?: boolean; readonly ttlMs?: number; readonly path?: string };
 
 /** A rate policy, declaratively. */
 export type RatePolicyConfig =
@@ -509,16 +519,36 @@ const rolloutSchema = strict({
   canary: nonEmpty,
   baseline: nonEmpty,
   steps: opt(list(finite)),
-  bakeTimeMs: v.union([ms(), list(ms())], 'must be a number of milliseconds or an array of them'),
+  stepWeights: opt(list(finite)),
+  stepWeight: opt(finite),
+  maxWeight: opt(finite),
+  iterations: opt(int(1)),
+  bakeTimeMs: opt(v.union([ms(), list(ms())], 'must be a number of milliseconds or an array of them')),
   analysisIntervalMs: ms(),
   failureThreshold: opt(int(1)),
-  maxLatencySamples: opt(int(1, 1_000_000)),
+  inconclusiveLimit: opt(int(0)),
+  progressDeadlineMs: opt(ms()),
+  progressDeadlineAction: opt(pick(['rollback', 'pause'])),
   maxEvents: opt(int(1, 1_000_000)),
   minRequests: opt(int(0)),
+  minLatencySamples: opt(int(1)),
+  latencyQuantile: opt(finite),
   alpha: opt(finite),
   maxErrorRateIncreasePercent: opt(finite),
   maxP99IncreasePercent: opt(finite),
   maxP99LatencyMs: opt(ms()),
+  webhooks: opt(
+    list(
+      strict({
+        name: nonEmpty,
+        type: opt(pick(['confirm-rollout', 'pre-rollout', 'rollout', 'confirm-traffic-increase', 'confirm-promotion', 'post-rollout', 'rollback'])),
+        url: nonEmpty,
+        timeoutMs: opt(ms()),
+        retries: opt(int(0, 100)),
+        metadata: opt(stringMap),
+      }),
+    ),
+  ),
 });
 const experimentSchema = strict({
   name: nonEmpty,
@@ -544,7 +574,7 @@ const hashPolicySchema = tagged(
   'kind',
   [
     strictEntries({ kind: v.literal('header'), name: nonEmpty, terminal: opt(bool) }),
-    strictEntries({ kind: v.literal('cookie'), name: nonEmpty, terminal: opt(bool) }),
+    strictEntries({ kind: v.literal('cookie'), name: nonEmpty, terminal: opt(bool), ttlMs: opt(ms()), path: opt(nonEmpty) }),
     strictEntries({ kind: v.literal('query-parameter'), name: nonEmpty, terminal: opt(bool) }),
     strictEntries({ kind: v.literal('source-ip'), terminal: opt(bool) }),
     strictEntries({ kind: v.literal('attribute'), name: nonEmpty, terminal: opt(bool) }),
@@ -729,6 +759,7 @@ const routeSchema = strict({
   backends: opt(list(backendSchema, 'an array of backends')),
   split: opt(splitSchema),
   rollout: opt(rolloutSchema),
+  sessionPersistence: opt(strict({ sessionName: nonEmpty, type: opt(pick(['Cookie', 'Header'])), absoluteTimeoutMs: opt(ms()), idleTimeoutMs: opt(ms()) })),
   experiment: opt(experimentSchema),
   rewrite: opt(rewriteSchema),
   redirect: opt(redirectSchema),

@@ -14,6 +14,8 @@ export type GatewayEvent =
   | { readonly kind: 'upstream'; readonly at: number; readonly route: string; readonly event: ForwardEvent }
   | { readonly kind: 'health'; readonly at: number; readonly upstream: string; readonly event: HealthEvent }
   | { readonly kind: 'rollout'; readonly at: number; readonly route: string; readonly event: RolloutEvent }
+  /** Fleet mode: the rollout store became unreachable (`available: false`: this replica's weights are frozen) or reachable again. */
+  | { readonly kind: 'rollout-store'; readonly at: number; readonly route: string; readonly available: boolean; readonly reason: string }
   | { readonly kind: 'fault'; readonly at: number; readonly route: string; readonly delayMs: number; readonly abortStatus?: number | undefined }
   | { readonly kind: 'mirror-skipped'; readonly at: number; readonly route: string; readonly reason: string }
   /**

@@ -275,7 +275,7 @@ describe('gateway: splits, experiments and rollouts', () => {
         {
           ...(split.routes[0] as NonNullable<GatewayConfig['routes'][0]>),
           experiment: undefined as never,
-          rollout: { name: 'v2', canary: 'v2', baseline: 'v1', steps: [10, 50, 100], bakeTimeMs: 10_000, analysisIntervalMs: 10_000, minRequests: 10 },
+          rollout: { name: 'v2', canary: 'v2', baseline: 'v1', steps: [10, 50, 100], bakeTimeMs: 10_000, analysisIntervalMs: 10_000, minRequests: 10, minLatencySamples: 10 },
         },
       ],
     } as GatewayConfig);

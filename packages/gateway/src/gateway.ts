@@ -38,8 +38,10 @@ import { computeEligible, releaseResource, tryAcquireResource, type BreakerDecis
 import { createMemoryStore, type LimiterStore, type RequestDecision } from '@switchyard/limiter';
 import { match, type MatchResult } from '@switchyard/router';
 import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
-import { assignVariant, decideSplit, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
+import { assignVariant, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
 import { BodyTimeoutError, guardBody, prepareBody, teeBody, type GuardedBody, type PreparedBody } from './body.js';
+import { createRolloutOps, type FleetRolloutOptions, type GatewayRollouts } from './rollout-fleet.js';
+import { appendSetCookie, decideWithSession, endpointAffinity } from './affinity.js';
 import { applyRolloutWeights, compileGateway, type BackendPlan, type GatewayPlan, type RoutePlan, type UpstreamRuntime } from './compile.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayEvent } from './events.js';
@@ -89,6 +91,8 @@ export interface GatewayDeps {
    * returns. See docs/errors.md, "Shaping error responses".
    */
   readonly formatError?: ErrorFormatter;
+  /** Fleet mode: every route's rollout is shared by the replicas through a store (`rollout-fleet.ts`). */
+  readonly rollouts?: FleetRolloutOptions;
 }
 
 /** Options of one request. */
@@ -178,6 +182,8 @@ export interface Gateway {
    * with `exposeErrorDetails`); `request` gives the request id.
    */
   errorResponse(code: SwitchyardErrorCode, request: SyRequest | undefined, options?: { readonly message?: string; readonly status?: number; readonly headers?: Readonly<Record<string, string>>; readonly context?: ErrorContext }): SyResponse;
+  /** Rollout status and operations (`promote`, `abort`, `retry`), from any replica in fleet mode. */
+  readonly rollouts: GatewayRollouts;
 }
 
 const JSON_HEADERS: ResponseHeaders = Object.freeze({ 'content-type': 'application/json' });
@@ -307,7 +313,22 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       if (event.kind === 'ejected' || event.kind === 'unejected') metrics.inc(INSTRUMENTS.outlierEvents, 'Outlier ejections and un-ejections.', { 'switchyard.upstream': upstream, 'switchyard.endpoint': event.endpointId, 'switchyard.outlier.event': event.kind }, 1, undefined, '{event}');
     },
   };
+  const rollouts = createRolloutOps({
+    clock,
+    transport,
+    fleet: deps.rollouts,
+    metrics,
+    emit: (e) => {
+      if (listeners.size > 0) emit(e);
+    },
+    plan: () => plan,
+    changed: (route) => {
+      publishSplitGauges(plan);
+      armRollout(route);
+    },
+  });
   let plan = compileGateway(config, compileDeps);
+  rollouts.sync(plan);
   publishSplitGauges(plan);
   emitWarnings(plan);
 
@@ -323,12 +344,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const total = r.split.totalWeight;
       for (const b of r.split.backends) metrics.set(INSTRUMENTS.splitWeight, 'Current share of each backend of a route split.', { 'http.route': r.name, 'switchyard.backend': b.name }, total === 0 ? 0 : (100 * b.weight) / total, '%');
     }
+    rollouts.publish(p);
   }
 
   // ---- rollouts: evaluated at their analysis times, by timer (when started) or lazily per request.
   function evaluateRolloutNow(route: RoutePlan): void {
     const r = route.rollout;
-    if (r === undefined || r.state.phase !== 'progressing') return;
+    if (r === undefined || r.state.phase !== 'progressing' || rollouts.drives(route)) return;
     const now = clock.now();
     const due = nextAnalysisAt(r.config, r.state);
     if (due === undefined || now < due) return;
@@ -339,7 +361,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     rolloutTimers.get(route)?.();
     rolloutTimers.delete(route);
     const r = route.rollout;
-    if (!started || r === undefined || r.state.phase !== 'progressing') return;
+    if (!started || r === undefined || r.state.phase !== 'progressing' || rollouts.drives(route)) return;
     const due = nextAnalysisAt(r.config, r.state);
     if (due === undefined) return;
     rolloutTimers.set(
@@ -571,7 +593,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       attributes['backend'] = picked;
     } else if (route.split !== undefined) {
       if (route.rollout !== undefined) evaluateRolloutNow(route);
-      const s = decideSplit(route.split, request, rng);
+      const sp = decideWithSession(route, route.split, request, rng, clock.wallNow());
+      const s = sp.decision;
+      if (sp.header !== undefined) headers = { ...headers, [sp.header[0]]: sp.header[1] };
       if (s.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'every backend of this route has weight 0', headers, 500, { route: route.name }), route };
       backend = route.backends.get(s.backend);
       attributes['backend'] = s.backend;
@@ -666,6 +690,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     try {
       const eligible = eligibleFor(backend, now);
       const group = backend.group;
+      // A cookie hash policy with a TTL: hash on a generated cookie when the client sent none (affinity.ts).
+      const affinity = endpointAffinity(up, request, rng);
+      const pickRequest = affinity?.request ?? request;
       const pick = (tried: readonly Endpoint[]): PickResult => {
         let pool = eligible;
         if (tried.length > 0) {
@@ -674,7 +701,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
           if (fresh.length > 0) pool = fresh;
         }
         if (pool.length === 0) return { kind: 'empty', reason: group.endpoints.length === 0 ? 'no-endpoints' : 'no-eligible-endpoints' };
-        return up.balancer.pick(group.state, { eligible: pool, now: clock.now(), rng, request });
+        return up.balancer.pick(group.state, { eligible: pool, now: clock.now(), rng, request: pickRequest });
       };
       // Rewrite once up front: a rejection (400) or a wiring problem answers before any try.
       const rewriteFor = (endpoint: Endpoint): RewriteResult =>
@@ -765,8 +792,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
           up.health?.noteTraffic();
           const r = route.rollout;
           if (r !== undefined && r.state.phase === 'progressing') {
-            if (backend.name === r.canary) observeRollout(r.config, r.state, 'canary', outcome);
-            else if (backend.name === r.baseline) observeRollout(r.config, r.state, 'baseline', outcome);
+            const side = backend.name === r.canary ? 'canary' : backend.name === r.baseline ? 'baseline' : undefined;
+            if (side !== undefined) {
+              if (rollouts.drives(route)) rollouts.observe(route, side, outcome);
+              else observeRollout(r.config, r.state, side, outcome);
+            }
           }
           endpointMetrics(up.name, outcome.endpoint)
             .handle(request.method, outcome.kind === 'response' ? outcome.status : outcome.error)
@@ -788,7 +818,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       }
       // A fresh object from the rewriter: the gateway's own headers (rate limits, experiment) go on top.
       const responseHeaders = rewriteResponseHeaders(route.rewrite, result.response.headers) as Record<string, string | readonly string[]>;
-      for (const name in headers) responseHeaders[name] = headers[name] as string;
+      for (const name in headers) {
+        if (name === 'set-cookie') appendSetCookie(responseHeaders, headers[name] as string);
+        else responseHeaders[name] = headers[name] as string;
+      }
+      if (affinity !== undefined) appendSetCookie(responseHeaders, affinity.setCookie);
       return { response: { status: result.response.status, headers: responseHeaders, body: result.response.body }, backend: backend.name, endpoint: result.endpoint.id, tries: result.tries };
     } finally {
       if (admission !== undefined) settleRequest(up.overload, admission, forwarded, clock.now());
@@ -1035,6 +1069,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       plan = compiled;
       // The old config's policy instances: built for it, closed with it.
       void closePolicies(old.policies);
+      rollouts.sync(compiled);
       // Stop what the new plan no longer uses; start what it adds.
       const kept = new Set(compiled.upstreams.values());
       for (const up of old.upstreams.values()) if (!kept.has(up)) up.health?.stop();
@@ -1057,9 +1092,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       started = true;
       for (const up of plan.upstreams.values()) up.health?.start();
       for (const r of plan.routes) armRollout(r);
+      rollouts.start();
     },
     async stop(): Promise<void> {
       started = false;
+      await rollouts.stop();
       for (const up of plan.upstreams.values()) up.health?.stop();
       for (const cancel of rolloutTimers.values()) cancel();
       rolloutTimers.clear();
@@ -1075,6 +1112,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     plan: () => plan,
     explain: (route) => plan.explain(route),
     errorResponse: (code, request, options = {}) => finalize(errorResponse(code, options.message ?? ERROR_MESSAGES[code], options.headers, options.status, options.context), request?.headers ?? NO_HEADERS),
+    rollouts: { status: rollouts.status, settled: rollouts.settled, promote: rollouts.promote, abort: rollouts.abort, retry: rollouts.retry },
   };
   return gateway;
 }

@@ -11,6 +11,12 @@ export interface RedisLike {
   /** `SCRIPT LOAD script`, resolving to the SHA1. */
   scriptLoad(script: string): Promise<string>;
   /**
+   * Optional `EVAL script numkeys ...keys ...args`: when present, a `NOSCRIPT` is answered with
+   * one `EVAL` (one round trip, and the script is cached) instead of `SCRIPT LOAD` + `EVALSHA`.
+   * {@link fromHttpRedis} implements it: on HTTP every round trip counts.
+   */
+  eval?(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
+  /**
    * Optional readiness: `undefined` when commands can be sent now (or when waiting would not
    * help: the connection was ready once and is now lost, or it was closed), else a promise that
    * settles when the client's first connection is ready. The store then waits for it within

@@ -11,3 +11,7 @@ export { createRedisStore } from './redis-store.js';
 export { TOKEN_BUCKET_LUA } from './script.js';
 export type { RedisKeyStore, RedisKeyStoreOptions } from './key-store.js';
 export { createRedisKeyStore, KEY_LOOKUP_LUA, PUT_CONSUMER_LUA, REVOKE_KEY_LUA, REMOVE_CONSUMER_LUA, KEY_SCRIPT_SHA1 } from './key-store.js';
+export type { RedisRolloutStore, RedisRolloutStoreOptions, RedisSubscribe, IoredisSubscriberLike, NodeRedisSubscriberLike } from './rollout-store.js';
+export { createRedisRolloutStore, subscribeWithIoredis, subscribeWithNodeRedis } from './rollout-store.js';
+export type { FetchLike, HttpRedisOptions } from './http-client.js';
+export { fromHttpRedis } from './http-client.js';

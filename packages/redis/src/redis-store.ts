@@ -207,7 +207,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
           }
           reloaded = true;
           stats.scriptLoads++;
-          client.scriptLoad(TOKEN_BUCKET_LUA).then(() => client.evalsha(sha, keys, args)).then(onReply, onError);
+          (client.eval !== undefined ? client.eval(TOKEN_BUCKET_LUA, keys, args) : client.scriptLoad(TOKEN_BUCKET_LUA).then(() => client.evalsha(sha, keys, args))).then(onReply, onError);
         };
         const onReply = (reply: unknown): void => {
           if (entry.settle === null) return;

@@ -57,15 +57,15 @@ function track(child: ChildProcess): void {
 
 /** Servers started through it are stopped together by `stopAll()` (call it from afterEach / afterAll). */
 export interface ServerPool {
-  start(port?: number): Promise<RedisServer>;
+  start(port?: number, options?: StartOptions): Promise<RedisServer>;
   stopAll(): Promise<void>;
 }
 
 export function serverPool(): ServerPool {
   const mine = new Set<RedisServer>();
   return {
-    async start(port) {
-      const server = await startRedis(port);
+    async start(port, options) {
+      const server = await startRedis(port, options);
       mine.add(server);
       return server;
     },
@@ -89,12 +89,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Options of {@link startRedis}. */
+export interface StartOptions {
+  /** Persist to this directory with an append-only file fsynced on every write (a restart keeps every acknowledged write). */
+  readonly persistDir?: string;
+}
+
 /** Starts redis-server on `port` (a free one by default) and resolves once it accepts PING. */
-export async function startRedis(port?: number): Promise<RedisServer> {
+export async function startRedis(port?: number, options: StartOptions = {}): Promise<RedisServer> {
   const missing = redisServerMissing();
   if (missing !== undefined) throw new Error(missing);
   const p = port ?? (await freePort());
-  const child = spawn(BINARY, ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const persistence = options.persistDir !== undefined ? ['--dir', options.persistDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'] : ['--save', '', '--appendonly', 'no'];
+  const child = spawn(BINARY, ['--port', String(p), '--bind', '127.0.0.1', ...persistence, '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   const stop = (): Promise<void> =>
     new Promise<void>((resolve) => {

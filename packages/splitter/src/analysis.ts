@@ -4,25 +4,31 @@
  * - Error rate: the two-proportion z-test (pooled, one-sided, with Yates' continuity
  *   correction), as in Kayenta-style canary judges (Netflix/Google, "Automated canary analysis
  *   at Netflix with Kayenta", 2018), plus a minimum practical margin.
- * - Latency: the Mann–Whitney U rank test (Mann & Whitney, Ann. Math. Stat. 1947; normal
- *   approximation with tie correction), Kayenta's default judge, plus a p99 margin.
+ * - Latency shift: the Mann–Whitney U rank test (Mann & Whitney, Ann. Math. Stat. 1947; normal
+ *   approximation with tie correction), Kayenta's default judge, plus a quantile margin.
+ * - Tail latency: the canary's p99 (or the configured quantile) against the baseline's, with a
+ *   minimum sample size and a test on the share of latencies above the limit, so a regression
+ *   in only the slowest 2 % of requests is caught.
  *
- * A window fails only when a difference is both statistically significant (p < `alpha`) and
- * larger than the margin: a significant but tiny difference, or a large but noisy one, passes.
+ * Latencies live in fixed log-scale buckets (`latency-histogram.ts`, DDSketch's mapping, 1 %
+ * relative error), so windows from many replicas and time buckets merge by addition.
+ *
+ * A check fails only when a difference is both statistically significant (p < `alpha`) and
+ * larger than its margin: a significant but tiny difference passes; a large but not
+ * significant one is inconclusive.
  *
  * @packageDocumentation
  */
 import { isFailure, isLocalOrigin, type Outcome } from '@switchyard/core';
 import { normalUpperTail } from './internal/math.js';
+import { countAbove, createLatencyHistogram, mergeLatency, recordLatency, latencyQuantile, type LatencyHistogram } from './latency-histogram.js';
 
 /** Outcomes of one side (canary or baseline) over one analysis window. Plain, mutable data. */
 export interface SideWindow {
   requests: number;
   failures: number;
-  /** Latencies of responses (not of errors), the most recent `maxSamples` kept (a ring). */
-  latencies: number[];
-  /** Latencies seen in the window (≥ `latencies.length`). */
-  latencySeen: number;
+  /** Latencies of responses (not of errors), in fixed log-scale buckets: merges by addition. */
+  latency: LatencyHistogram;
 }
 
 /**
@@ -31,54 +37,87 @@ export interface SideWindow {
  * @example
  * ```ts
  * import { createSideWindow } from '@switchyard/splitter';
- * createSideWindow(); // { requests: 0, failures: 0, latencies: [], latencySeen: 0 }
+ * createSideWindow(); // { requests: 0, failures: 0, latency: { count: 0, buckets: {} } }
  * ```
  */
 export function createSideWindow(): SideWindow {
-  return { requests: 0, failures: 0, latencies: [], latencySeen: 0 };
+  return { requests: 0, failures: 0, latency: createLatencyHistogram() };
 }
 
 /**
  * Records one outcome into a window: a 5xx or an error counts as a failure (core's
  * `isFailure`), `canceled` tries are ignored (not the endpoint's fault), and response latencies
- * are kept in a ring of `maxSamples`. Mutates `w`. Used by {@link observeRollout}.
+ * go to the window's log-scale histogram. Mutates `w`. Used by {@link observeRollout}.
  */
-export function observeSide(w: SideWindow, outcome: Outcome, maxSamples: number): void {
+export function observeSide(w: SideWindow, outcome: Outcome): void {
   if (outcome.kind === 'error' && isLocalOrigin(outcome.error)) return;
   w.requests++;
   if (isFailure(outcome)) w.failures++;
-  if (outcome.kind === 'response') {
-    if (w.latencies.length < maxSamples) w.latencies.push(outcome.latencyMs);
-    else w.latencies[w.latencySeen % maxSamples] = outcome.latencyMs;
-    w.latencySeen++;
-  }
+  if (outcome.kind === 'response') recordLatency(w.latency, outcome.latencyMs);
+}
+
+/**
+ * Adds `from` into `into` (counters and histogram buckets add: replicas and time buckets merge
+ * exactly). Mutates `into`.
+ */
+export function mergeSideWindow(into: SideWindow, from: Readonly<SideWindow>): void {
+  into.requests += from.requests;
+  into.failures += from.failures;
+  mergeLatency(into.latency, from.latency);
 }
 
 /** Thresholds of the analysis. */
 export interface AnalysisThresholds {
-  /** Requests each side needs in a window before it is judged (default 100). */
+  /** Requests each side needs before the success-rate check is judged (default 100). */
   readonly minRequests?: number;
-  /** Significance level of both tests (default 0.01). */
+  /**
+   * Response latencies each side needs before the quantile check is judged (default
+   * `max(minRequests, ceil(5 / (1 − latencyQuantile)))`: 500 for p99, so about five samples lie
+   * above the quantile).
+   */
+  readonly minLatencySamples?: number;
+  /** The latency quantile compared, in (0, 1) (default 0.99: p99). */
+  readonly latencyQuantile?: number;
+  /** Significance level of every test (default 0.01). */
   readonly alpha?: number;
   /** Error-rate increase (canary − baseline, in percentage points) tolerated (default 1). */
   readonly maxErrorRateIncreasePercent?: number;
-  /** p99 latency increase over the baseline's tolerated, in percent (default 20). */
+  /** Increase of the latency quantile (p99 by default) over the baseline's tolerated, in percent (default 20). */
   readonly maxP99IncreasePercent?: number;
-  /** Absolute p99 ceiling for the canary, ms (default none). */
+  /** Absolute ceiling for the canary's latency quantile, ms (default none; Flagger's `request-duration` `thresholdRange.max`). */
   readonly maxP99LatencyMs?: number;
+}
+
+/** The verdict of one check: Argo Rollouts' measurement phases, plus `accumulating` (below the minimum sample size). */
+export type CheckVerdict = 'pass' | 'fail' | 'inconclusive' | 'accumulating';
+
+/** One check of a window. */
+export interface CheckResult {
+  readonly name: 'no-data' | 'request-success-rate' | 'latency-shift' | 'latency-quantile' | 'latency-ceiling';
+  readonly verdict: CheckVerdict;
+  readonly reason: string;
 }
 
 /** The figures and verdict of one window. */
 export interface WindowAnalysis {
-  readonly verdict: 'pass' | 'fail' | 'inconclusive';
+  /**
+   * `fail` when a check failed, or when a side has no data at all (Flagger: no values found is
+   * a failed check); `inconclusive` when a difference beyond its margin is not significant
+   * (Argo: pause for a human once over `inconclusiveLimit`); `accumulating` while a side is
+   * below its minimum sample size (the data is kept and judged at the next interval); `pass`.
+   */
+  readonly verdict: CheckVerdict;
   /** Why, in words: every failed check, or what is missing. */
   readonly reasons: readonly string[];
+  readonly checks: readonly CheckResult[];
   readonly canary: SideSummary;
   readonly baseline: SideSummary;
   /** One-sided p-value of "canary error rate > baseline's". */
   readonly errorRatePValue: number;
   /** One-sided p-value of "canary latencies > baseline's" (Mann–Whitney). */
   readonly latencyPValue: number;
+  /** One-sided p-value of "more canary latencies exceed the baseline's quantile × (1 + margin)". */
+  readonly tailPValue: number;
 }
 
 /** Summary of one side. */
@@ -86,7 +125,7 @@ export interface SideSummary {
   readonly requests: number;
   readonly failures: number;
   readonly errorRate: number;
-  /** Nearest-rank p99 of response latencies (NaN without samples). */
+  /** The configured latency quantile (p99 by default) read from the histogram, ±1 % (NaN without samples). */
   readonly p99Ms: number;
 }
 
@@ -111,6 +150,41 @@ export function twoProportionZTest(f1: number, n1: number, f0: number, n0: numbe
   const diff = p1 - p0 - 0.5 * (1 / n1 + 1 / n0);
   const z = diff / se;
   return { z, pValue: normalUpperTail(z) };
+}
+
+/**
+ * One-sided test of H1 "the canary's rate is higher" that stays calibrated on small counts:
+ * `P(X ≥ f1)` for `X ~ Binomial(n1, p)`, `p` the pooled rate of both sides (the limit of
+ * Fisher's exact test when the baseline is much larger than the canary, as it is at a 5 % step).
+ * The z-test's normal approximation is too eager when the canary expects one or two failures
+ * (5 of 295 at 0.45 %: z-test p ≈ 0.003, binomial p ≈ 0.014). Falls back to the z-test when the
+ * canary is the larger side.
+ *
+ * @example
+ * ```ts
+ * import { binomialExcessTest } from '@switchyard/splitter';
+ * binomialExcessTest(5, 295, 23, 5705).pValue > 0.01; // true: noise
+ * binomialExcessTest(30, 500, 20, 9500).pValue < 0.0001; // true
+ * ```
+ */
+export function binomialExcessTest(f1: number, n1: number, f0: number, n0: number): { pValue: number } {
+  if (n1 <= 0 || n0 <= 0) return { pValue: 1 };
+  if (n1 > n0) return { pValue: twoProportionZTest(f1, n1, f0, n0).pValue };
+  const p = (f1 + f0) / (n1 + n0);
+  if (p <= 0) return { pValue: 1 };
+  if (p >= 1 || f1 <= 0) return { pValue: f1 <= 0 ? 1 : 0 };
+  // log pmf(f1) = log C(n1, f1) + f1 log p + (n1 − f1) log(1 − p), then sum the upper tail.
+  let logC = 0;
+  for (let i = 0; i < f1; i++) logC += Math.log((n1 - i) / (i + 1));
+  let pmf = Math.exp(logC + f1 * Math.log(p) + (n1 - f1) * Math.log(1 - p));
+  let tail = 0;
+  const ratio = p / (1 - p);
+  for (let k = f1; k <= n1; k++) {
+    tail += pmf;
+    if (pmf < tail * 1e-12) break;
+    pmf *= ((n1 - k) / (k + 1)) * ratio;
+  }
+  return { pValue: Math.min(1, tail) };
 }
 
 /**
@@ -169,17 +243,81 @@ export function percentile(values: readonly number[], q: number): number {
   return sorted[rank - 1] as number;
 }
 
-function summarise(w: SideWindow): SideSummary {
-  return { requests: w.requests, failures: w.failures, errorRate: w.requests > 0 ? w.failures / w.requests : 0, p99Ms: percentile(w.latencies, 0.99) };
+/**
+ * One-sided Mann–Whitney U test of H1 "values of `a` tend to be larger than those of `b`" on
+ * two log-bucket histograms: every bucket is one tie group (the bucket width, 2 %, is the
+ * resolution), with the same normal approximation and tie correction as {@link mannWhitneyU}.
+ *
+ * @example
+ * ```ts
+ * import { createLatencyHistogram, mannWhitneyHistograms, recordLatency } from '@switchyard/splitter';
+ * const a = createLatencyHistogram(); const b = createLatencyHistogram();
+ * for (let i = 0; i < 50; i++) { recordLatency(a, 30 + i); recordLatency(b, 10 + i / 5); }
+ * mannWhitneyHistograms(a, b).pValue < 0.01; // true
+ * ```
+ */
+export function mannWhitneyHistograms(a: Readonly<LatencyHistogram>, b: Readonly<LatencyHistogram>): { u: number; z: number; pValue: number } {
+  const n1 = a.count;
+  const n2 = b.count;
+  if (n1 <= 0 || n2 <= 0) return { u: 0, z: 0, pValue: 1 };
+  const keys = new Set<number>();
+  for (const k in a.buckets) keys.add(Number(k));
+  for (const k in b.buckets) keys.add(Number(k));
+  const sorted = [...keys].sort((x, y) => x - y);
+  const n = n1 + n2;
+  let below = 0;
+  let rankSumA = 0;
+  let tieTerm = 0;
+  for (const k of sorted) {
+    const ca = a.buckets[k] ?? 0;
+    const t = ca + (b.buckets[k] ?? 0);
+    if (t === 0) continue;
+    const avgRank = below + (t + 1) / 2;
+    rankSumA += ca * avgRank;
+    tieTerm += t * t * t - t;
+    below += t;
+  }
+  const u = rankSumA - (n1 * (n1 + 1)) / 2;
+  const mean = (n1 * n2) / 2;
+  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
+  if (!(variance > 0)) return { u, z: 0, pValue: 1 };
+  const z = (u - mean - 0.5) / Math.sqrt(variance);
+  return { u, z, pValue: normalUpperTail(z) };
+}
+
+function summarise(w: SideWindow, q: number): SideSummary {
+  return { requests: w.requests, failures: w.failures, errorRate: w.requests > 0 ? w.failures / w.requests : 0, p99Ms: latencyQuantile(w.latency, q) };
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 const ms = (x: number): string => (Number.isNaN(x) ? 'n/a' : `${Math.round(x * 10) / 10}ms`);
 const pv = (p: number): string => (p < 0.0001 ? 'p<0.0001' : `p=${p.toFixed(4)}`);
+const qName = (q: number): string => `p${Math.round(q * 1000) / 10}`;
+
+/** The latency quantile and its minimum sample size, resolved from the thresholds. */
+export function latencyCheckSettings(thresholds: AnalysisThresholds): { readonly quantile: number; readonly minSamples: number } {
+  const quantile = thresholds.latencyQuantile ?? 0.99;
+  const minRequests = thresholds.minRequests ?? 100;
+  return { quantile, minSamples: thresholds.minLatencySamples ?? Math.max(minRequests, Math.ceil(5 / (1 - quantile))) };
+}
 
 /**
- * Judges one window: `inconclusive` below `minRequests` on either side, `fail` when a check
- * fails (significant and beyond its margin), `pass` otherwise.
+ * Judges a window of canary and baseline outcomes with four checks:
+ * - **request-success-rate**: one-sided test of the error rates ({@link binomialExcessTest}:
+ *   exact binomial tail at the pooled rate, calibrated on small counts); fails when
+ *   significant (p < `alpha`) and beyond `maxErrorRateIncreasePercent`.
+ * - **latency-shift**: one-sided Mann–Whitney U on the whole latency histograms (Kayenta's
+ *   judge); fails when significant and the canary's quantile is beyond the margin.
+ * - **latency-quantile** (the tail check): the canary's quantile (p99) against the baseline's
+ *   × (1 + `maxP99IncreasePercent`), with the evidence of the same binomial test on the share of
+ *   latencies above that limit. A regression in the slowest 2 % of requests barely moves a rank
+ *   test but doubles that share: this check catches it.
+ * - **latency-ceiling**: the canary's quantile above `maxP99LatencyMs` (absolute, like Flagger).
+ *
+ * A check below its minimum sample size is `accumulating`; a side with no request at all is a
+ * failed check (`no-data`, Flagger's "no values found"). A difference beyond its margin that is
+ * not significant is `inconclusive`. The window's verdict is the worst: fail > inconclusive >
+ * accumulating > pass (Argo Rollouts' ordering of measurement phases).
  *
  * @example
  * ```ts
@@ -193,35 +331,60 @@ export function analyseWindow(canary: SideWindow, baseline: SideWindow, threshol
   const minRequests = thresholds.minRequests ?? 100;
   const alpha = thresholds.alpha ?? 0.01;
   const margin = (thresholds.maxErrorRateIncreasePercent ?? 1) / 100;
-  const p99Margin = (thresholds.maxP99IncreasePercent ?? 20) / 100;
-  const c = summarise(canary);
-  const b = summarise(baseline);
-  if (c.requests < minRequests || b.requests < minRequests) {
-    const missing: string[] = [];
-    if (c.requests < minRequests) missing.push(`canary has ${c.requests} requests`);
-    if (b.requests < minRequests) missing.push(`baseline has ${b.requests} requests`);
-    return { verdict: 'inconclusive', reasons: [`${missing.join(', ')} (< ${minRequests} needed)`], canary: c, baseline: b, errorRatePValue: 1, latencyPValue: 1 };
+  const qMargin = (thresholds.maxP99IncreasePercent ?? 20) / 100;
+  const { quantile, minSamples } = latencyCheckSettings(thresholds);
+  const qn = qName(quantile);
+  const c = summarise(canary, quantile);
+  const b = summarise(baseline, quantile);
+  const checks: CheckResult[] = [];
+  let errorRatePValue = 1;
+  let latencyPValue = 1;
+  let tailPValue = 1;
+  if (c.requests === 0 || b.requests === 0) {
+    const who = [c.requests === 0 ? 'canary' : '', b.requests === 0 ? 'baseline' : ''].filter((x) => x !== '').join(' and ');
+    checks.push({ name: 'no-data', verdict: 'fail', reason: `no data: ${who} received no request` });
+  } else {
+    // Success rate.
+    if (c.requests < minRequests || b.requests < minRequests) {
+      checks.push({ name: 'request-success-rate', verdict: 'accumulating', reason: `success rate: ${[c.requests < minRequests ? `canary has ${c.requests} requests` : '', b.requests < minRequests ? `baseline has ${b.requests} requests` : ''].filter((x) => x !== '').join(', ')} (< ${minRequests} needed)` });
+    } else {
+      const err = binomialExcessTest(canary.failures, canary.requests, baseline.failures, baseline.requests);
+      errorRatePValue = err.pValue;
+      const text = `error rate ${pct(c.errorRate)} (n=${c.requests}) vs baseline ${pct(b.errorRate)} (n=${b.requests}), ${pv(err.pValue)}, margin ${pct(margin)}`;
+      const beyond = c.errorRate - b.errorRate > margin;
+      checks.push({ name: 'request-success-rate', verdict: beyond ? (err.pValue < alpha ? 'fail' : 'inconclusive') : 'pass', reason: text });
+    }
+    const limit = b.p99Ms * (1 + qMargin);
+    const cl = canary.latency.count;
+    const bl = baseline.latency.count;
+    // Latency shift (whole distribution).
+    if (cl >= minRequests && bl >= minRequests) {
+      const lat = mannWhitneyHistograms(canary.latency, baseline.latency);
+      latencyPValue = lat.pValue;
+      const fail = lat.pValue < alpha && c.p99Ms > limit;
+      checks.push({ name: 'latency-shift', verdict: fail ? 'fail' : 'pass', reason: `${qn} ${ms(c.p99Ms)} vs baseline ${ms(b.p99Ms)} (rank test ${pv(lat.pValue)}, margin +${Math.round(qMargin * 100)}%)` });
+    }
+    // Tail quantile.
+    if (cl < minSamples || bl < minSamples) {
+      checks.push({ name: 'latency-quantile', verdict: 'accumulating', reason: `${qn}: ${cl < minSamples ? `canary has ${cl}` : `baseline has ${bl}`} latency samples (< ${minSamples} needed)` });
+    } else {
+      const tail = binomialExcessTest(countAbove(canary.latency, limit), cl, countAbove(baseline.latency, limit), bl);
+      tailPValue = tail.pValue;
+      const beyond = c.p99Ms > limit;
+      checks.push({
+        name: 'latency-quantile',
+        verdict: beyond ? (tail.pValue < alpha ? 'fail' : 'inconclusive') : 'pass',
+        reason: `${qn} ${ms(c.p99Ms)} (n=${cl}) vs baseline ${ms(b.p99Ms)} (n=${bl}), limit ${ms(limit)}, tail test ${pv(tail.pValue)}`,
+      });
+    }
+    const ceiling = thresholds.maxP99LatencyMs;
+    if (ceiling !== undefined && cl > 0) {
+      const over = c.p99Ms > ceiling;
+      checks.push({ name: 'latency-ceiling', verdict: over ? (cl >= minSamples ? 'fail' : 'accumulating') : 'pass', reason: `${qn} ${ms(c.p99Ms)} ${over ? 'above' : 'within'} the ${ms(ceiling)} ceiling` });
+    }
   }
-  const reasons: string[] = [];
-  const err = twoProportionZTest(canary.failures, canary.requests, baseline.failures, baseline.requests);
-  if (err.pValue < alpha && c.errorRate - b.errorRate > margin) {
-    reasons.push(`error rate ${pct(c.errorRate)} vs baseline ${pct(b.errorRate)} (${pv(err.pValue)}, margin ${pct(margin)})`);
-  }
-  const lat = mannWhitneyU(canary.latencies, baseline.latencies);
-  if (lat.pValue < alpha && c.p99Ms > b.p99Ms * (1 + p99Margin)) {
-    reasons.push(`p99 ${ms(c.p99Ms)} vs baseline ${ms(b.p99Ms)} (rank test ${pv(lat.pValue)}, margin +${Math.round(p99Margin * 100)}%)`);
-  }
-  const ceiling = thresholds.maxP99LatencyMs;
-  if (ceiling !== undefined && c.p99Ms > ceiling) reasons.push(`p99 ${ms(c.p99Ms)} above the ${ms(ceiling)} ceiling`);
-  if (reasons.length > 0) return { verdict: 'fail', reasons, canary: c, baseline: b, errorRatePValue: err.pValue, latencyPValue: lat.pValue };
-  return {
-    verdict: 'pass',
-    reasons: [
-      `error rate ${pct(c.errorRate)} (n=${c.requests}) vs ${pct(b.errorRate)} (n=${b.requests}), ${pv(err.pValue)}; p99 ${ms(c.p99Ms)} vs ${ms(b.p99Ms)}, ${pv(lat.pValue)}`,
-    ],
-    canary: c,
-    baseline: b,
-    errorRatePValue: err.pValue,
-    latencyPValue: lat.pValue,
-  };
+  const order: readonly CheckVerdict[] = ['fail', 'inconclusive', 'accumulating', 'pass'];
+  const verdict = order.find((v) => checks.some((k) => k.verdict === v)) ?? 'pass';
+  const reasons = verdict === 'pass' ? checks.map((k) => k.reason) : checks.filter((k) => k.verdict === verdict).map((k) => k.reason);
+  return { verdict, reasons, checks, canary: c, baseline: b, errorRatePValue, latencyPValue, tailPValue };
 }

@@ -15,15 +15,40 @@ export type { ExperimentConfig, ExperimentDecision, ExperimentPlan } from './exp
 export { compileExperiment, assignVariant, assignVariantByKey } from './experiment.js';
 export type { BlueGreenState, BlueGreen } from './blue-green.js';
 export { createBlueGreenState, switchBlueGreen, replaceStandby, createBlueGreen } from './blue-green.js';
-export type { SideWindow, AnalysisThresholds, WindowAnalysis, SideSummary } from './analysis.js';
-export { createSideWindow, observeSide, twoProportionZTest, mannWhitneyU, percentile, analyseWindow } from './analysis.js';
-export type { RolloutConfig, RolloutEvent, RolloutState, RolloutController } from './rollout.js';
+export type { SideWindow, AnalysisThresholds, WindowAnalysis, SideSummary, CheckVerdict, CheckResult } from './analysis.js';
+export { createSideWindow, observeSide, mergeSideWindow, twoProportionZTest, binomialExcessTest, mannWhitneyU, mannWhitneyHistograms, percentile, analyseWindow, latencyCheckSettings } from './analysis.js';
+export type { LatencyHistogram } from './latency-histogram.js';
+export {
+  LATENCY_RELATIVE_ACCURACY,
+  LATENCY_MIN_MS,
+  createLatencyHistogram,
+  latencyBucket,
+  latencyBucketValue,
+  recordLatency,
+  mergeLatency,
+  latencyQuantile,
+  countAbove,
+} from './latency-histogram.js';
+export type { RolloutConfig, RolloutEvent, RolloutState, RolloutPhase, RolloutController } from './rollout.js';
 export {
   startRollout,
   observeRollout,
   nextAnalysisAt,
   evaluateRollout,
   abortRollout,
+  promoteRollout,
+  retryRollout,
+  validateRolloutConfig,
+  beginRollout,
+  holdRollout,
+  failRolloutCheck,
+  rollBackRollout,
   describeRollout,
   createRolloutController,
 } from './rollout.js';
+export type { MetricsBucket, StoredRollout, LeaseResult, Writer, WriteResult, RolloutStore, MemoryRolloutStore, MemoryRolloutStoreOptions } from './rollout-store.js';
+export { createMemoryRolloutStore, storableState, bucketStart } from './rollout-store.js';
+export type { RolloutDriver, RolloutDriverOptions, RolloutStatus, OperationResult } from './rollout-driver.js';
+export { createRolloutDriver } from './rollout-driver.js';
+export type { RolloutWebhook, RolloutWebhookType, WebhookCaller, WebhookPayload, WebhookResult } from './rollout-webhooks.js';
+export { createTransportWebhookCaller, evaluateWithWebhooks } from './rollout-webhooks.js';
