@@ -98,8 +98,8 @@ function destinationRule(c: Ctx, src: SourcedDocument, defaultNs: string): void 
     if (!isObj(s)) return sink.problem(sp, 'must be an object');
     unmapped(sink, s, ['name', 'labels', 'trafficPolicy'], sp);
     const name = str(sink, s, 'name', sp);
-    if (name === undefined || name === '') return sink.problem(at(sp, 'name'), 'subset name is required');
-    if (!DNS_LABEL_RE.test(name)) return sink.problem(at(sp, 'name'), 'must be a valid DNS label (RFC 1123)');
+    if (name === undefined || name === '') return sink.problem(at(sp, 'name'), 'subset name cannot be empty');
+    if (!DNS_LABEL_RE.test(name)) return sink.problem(at(sp, 'name'), `subset name is invalid: ${name}`);
     if (subsets.has(name)) return sink.problem(at(sp, 'name'), `duplicate subset name ${JSON.stringify(name)}`);
     const labels: Record<string, string> = {};
     const l = obj(sink, s, 'labels', sp);
@@ -199,9 +199,9 @@ function loadBalancer(sink: Sink, lb: Obj, p: string, out: Mutable<Omit<Upstream
     const windowMs = warmup !== undefined ? durationField(sink, warmup, 'duration', wp, true) : typeof warmupSecs === 'string' ? protoDuration(warmupSecs) : undefined;
     const minimumPercent = warmup !== undefined ? (get(get(warmup, 'minimumPercent'), 'value') ?? get(warmup, 'minimumPercent')) : undefined;
     const aggression = warmup !== undefined ? (get(get(warmup, 'aggression'), 'value') ?? get(warmup, 'aggression')) : undefined;
-    if (typeof aggression === 'number' && aggression < 1) sink.problem(at(wp, 'aggression'), 'must be >= 1');
-    if (typeof minimumPercent === 'number' && (minimumPercent < 0 || minimumPercent > 100)) sink.problem(at(wp, 'minimumPercent'), 'must be between 0 and 100');
-    if (windowMs === undefined) sink.problem(wp, 'warmup needs a duration');
+    if (typeof aggression === 'number' && aggression < 1) sink.problem(at(wp, 'aggression'), 'aggression should be greater than or equal to 1');
+    if (typeof minimumPercent === 'number' && (minimumPercent < 0 || minimumPercent > 100)) sink.problem(at(wp, 'minimumPercent'), 'minimumPercent value should be less than or equal to 100');
+    if (windowMs === undefined) sink.problem(at(wp, 'duration'), 'duration is required');
     else {
       const slowStart = { slowStartWindowMs: windowMs, ...(typeof aggression === 'number' ? { aggression } : {}), minWeightPercent: typeof minimumPercent === 'number' ? minimumPercent : 10 };
       // Istio: warmup only applies to ROUND_ROBIN and LEAST_REQUEST.
@@ -237,7 +237,7 @@ function consistentHash(sink: Sink, ch: Obj, p: string): BalancerConfig | undefi
     const cookie = obj(sink, ch, 'httpCookie', p);
     const cp = at(p, 'httpCookie');
     const name = str(sink, cookie, 'name', cp);
-    if (name === undefined || name === '') return (sink.problem(at(cp, 'name'), 'cookie name is required'), undefined);
+    if (name === undefined || name === '') return (sink.problem(at(cp, 'name'), 'name required for HttpCookie'), undefined);
     unmapped(sink, cookie ?? {}, ['name', 'path', 'ttl', 'attributes'], cp);
     if (has(cookie, 'attributes')) sink.warn(at(cp, 'attributes'), 'has no switchyard counterpart: ignored');
     hash = { kind: 'cookie', name };
@@ -249,10 +249,17 @@ function consistentHash(sink: Sink, ch: Obj, p: string): BalancerConfig | undefi
   }
   const hashPolicies = [hash] as unknown as readonly never[];
   if (has(ch, 'ringHash') && has(ch, 'maglev')) return (sink.problem(p, 'only one of ringHash or maglev may be set'), undefined);
+  if (has(ch, 'minimumRingSize') && (has(ch, 'ringHash') || has(ch, 'maglev'))) return (sink.problem(p, 'only one of MinimumRingSize or Maglev/Ringhash can be specified'), undefined);
+  if (has(ch, 'minimumRingSize')) sink.warn(at(p, 'minimumRingSize'), "consistent hash MinimumRingSize is deprecated, use ConsistentHashLB's RingHash configuration instead");
   const maglev = obj(sink, ch, 'maglev', p);
   if (maglev !== undefined) {
-    const size = int(sink, maglev, 'tableSize', at(p, 'maglev'), 1, 5_000_011);
-    if (size !== undefined && !isPrime(size)) return (sink.problem(at(at(p, 'maglev'), 'tableSize'), 'table size must be a prime number'), undefined);
+    const mp = at(p, 'maglev');
+    const size = get(maglev, 'tableSize');
+    // istio/istio pkg/config/validation validateLoadBalancer.
+    if (size === undefined || size === 0) return (sink.problem(at(mp, 'tableSize'), 'tableSize must be set for maglev'), undefined);
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) return (sink.problem(at(mp, 'tableSize'), 'must be a positive integer'), undefined);
+    if (size >= 5_000_011) return (sink.problem(at(mp, 'tableSize'), 'tableSize must be less than 5000011 for maglev'), undefined);
+    if (!isPrime(size)) return (sink.problem(at(mp, 'tableSize'), 'tableSize must be a prime number for maglev'), undefined);
     return { policy: 'maglev', hashPolicies, ...(size !== undefined ? { tableSize: size } : {}) };
   }
   const ring = obj(sink, ch, 'ringHash', p);
@@ -261,14 +268,21 @@ function consistentHash(sink: Sink, ch: Obj, p: string): BalancerConfig | undefi
   return { policy: 'ring-hash', hashPolicies, minimumRingSize: min ?? 1024 };
 }
 
-function isPrime(n: number): boolean {
-  if (n < 2) return false;
-  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+/** Envoy's `isPrime` (source/common/common/utility.cc), which Istio copies: 1, 2 and 3 count as prime. */
+function isPrime(x: number): boolean {
+  if (x !== 0 && x < 4) return true;
+  if (x % 2 === 0) return false;
+  for (let f = 3; f * f <= x; f += 2) if (x % f === 0) return false;
   return true;
 }
 
 function connectionPool(sink: Sink, cp: Obj, p: string, limits: Mutable<NonNullable<UpstreamConfig['resourceLimits']>>): void {
   unmapped(sink, cp, ['tcp', 'http'], p);
+  if (!has(cp, 'tcp') && !has(cp, 'http')) sink.problem(p, 'connection pool must have at least one field');
+  for (const [k, sub, what] of [['maxConnections', 'tcp', 'max connections'], ['http1MaxPendingRequests', 'http', 'http1 max pending requests'], ['http2MaxRequests', 'http', 'http2 max requests'], ['maxRequestsPerConnection', 'http', 'max requests per connection'], ['maxRetries', 'http', 'max retries']] as const) {
+    const v = get(get(cp, sub), k);
+    if (typeof v === 'number' && v < 0) sink.problem(`${p}.${sub}.${k}`, `${what} must be non-negative`);
+  }
   const tcp = obj(sink, cp, 'tcp', p);
   if (tcp !== undefined) {
     const tp = at(p, 'tcp');
@@ -335,7 +349,9 @@ function durationField(sink: Sink, o: Obj, key: string, p: string, positive: boo
   if (v === undefined || v === null) return undefined;
   const ms = typeof v === 'string' ? protoDuration(v) : undefined;
   if (ms === undefined) return (sink.problem(at(p, key), 'must be a duration such as "1s", "500ms", "1.5s"'), undefined);
-  if (positive && ms < 1) return (sink.problem(at(p, key), 'duration must be at least 1ms'), undefined);
+  // istio/istio pkg/config/validation/agent ValidateDuration.
+  if (positive && ms < 1) return (sink.problem(at(p, key), 'duration must be greater than 1ms'), undefined);
+  if (!Number.isInteger(ms)) return (sink.problem(at(p, key), 'only durations to ms precision are supported'), undefined);
   return ms;
 }
 
@@ -352,8 +368,10 @@ function destination(c: Ctx, sink: Sink, d: Obj, p: string, namespace: string): 
   unmapped(sink, d, ['host', 'subset', 'port'], p);
   const host = str(sink, d, 'host', p);
   if (host === undefined || host === '') return (sink.problem(at(p, 'host'), 'destination must have a host'), undefined);
+  if (host === '*') return (sink.problem(at(p, 'host'), 'invalid destination host *'), undefined);
   const port = has(d, 'port') ? int(sink, get(d, 'port'), 'number', at(p, 'port'), 1, 65535) : undefined;
   const subset = str(sink, d, 'subset', p);
+  if (subset !== undefined && !DNS_LABEL_RE.test(subset)) return (sink.problem(at(p, 'subset'), `subset name is invalid: ${subset}`), undefined);
   const svc = serviceOf(host, namespace, c.domain);
   const rule = c.rules.get(ruleKey(svc));
   if (rule !== undefined) rule.used = true;
@@ -437,7 +455,10 @@ function stringMatch(sink: Sink, m: unknown, p: string, allowEmpty = false): { k
   const kind = keys[0] as 'exact' | 'prefix' | 'regex';
   const value = str(sink, m, kind, p);
   if (value === undefined) return undefined;
+  if (kind === 'prefix' && value === '') return (sink.problem(at(p, 'prefix'), 'prefix string match should not be empty'), undefined);
   if (kind === 'regex') {
+    if (value === '') return (sink.problem(at(p, 'regex'), 'regex string match should not be empty'), undefined);
+    if (value.length > 1024) return (sink.problem(at(p, 'regex'), 'regex is too large, max length allowed is 1024'), undefined);
     try {
       new RegExp(value);
     } catch {
@@ -541,10 +562,11 @@ function httpRoute(c: Ctx, sink: Sink, h: Obj, hp: string, ns: string): Draft[] 
   const hasDirect = has(h, 'directResponse');
   const hasDelegate = has(h, 'delegate');
   // istio/istio pkg/config/validation validateHTTPRoute.
-  if (!hasRoute && !hasRedirect && !hasDirect && !hasDelegate) sink.problem(hp, 'HTTP route, redirect, direct response or delegate is required');
+  if (!hasRoute && !hasRedirect && !hasDirect && !hasDelegate) sink.problem(hp, 'HTTP route or redirect is required');
   if (hasRoute && hasRedirect) sink.problem(hp, 'HTTP route cannot contain both route and redirect');
   if (hasDirect && (hasRoute || hasRedirect)) sink.problem(hp, 'HTTP route cannot contain both directResponse and route or redirect');
   if (has(h, 'rewrite') && hasRedirect) sink.problem(hp, 'HTTP route rule cannot contain both rewrite and redirect');
+  if (has(h, 'fault') && hasRedirect) sink.problem(hp, 'HTTP route cannot contain both fault and redirect');
   if (hasDelegate) {
     sink.warn(at(hp, 'delegate'), 'delegate (a VirtualService chain) has no switchyard counterpart: import the delegate VirtualService instead; this route is skipped');
     return [];
@@ -587,7 +609,8 @@ function httpRoute(c: Ctx, sink: Sink, h: Obj, hp: string, ns: string): Draft[] 
     // "If there is only one destination in a rule, it will receive all traffic" whatever its weight.
     backends.push({ upstream, ...(dests.length > 1 && weight !== undefined && weight !== 1 ? { weight } : {}), ...(backends.some((b) => b.upstream === upstream) ? { name: `${upstream}#${k}` } : {}) });
   });
-  if (dests.length > 1 && dests.every((d) => get(d, 'weight') === undefined || get(d, 'weight') === 0) && dests.some((d) => get(d, 'weight') === 0)) {
+  // An absent weight is proto3's 0: two destinations without weights are refused too.
+  if (dests.length > 1 && dests.every((d) => get(d, 'weight') === undefined || get(d, 'weight') === 0)) {
     sink.problem(at(hp, 'route'), 'total destination weight = 0');
   }
   if (backends.length > 0) base.backends = backends;
@@ -598,6 +621,7 @@ function httpRoute(c: Ctx, sink: Sink, h: Obj, hp: string, ns: string): Draft[] 
     const rp = at(hp, 'redirect');
     unmapped(sink, redirect, ['uri', 'authority', 'port', 'derivePort', 'scheme', 'redirectCode'], rp);
     const r: Mutable<NonNullable<RouteConfig['redirect']>> = { statusCode: 301 };
+    if (!has(redirect, 'uri') && !has(redirect, 'authority') && !has(redirect, 'port') && !has(redirect, 'scheme')) sink.problem(rp, 'redirect must specify URI, authority, scheme, or port');
     const uri = str(sink, redirect, 'uri', rp);
     if (uri !== undefined) {
       if (!uri.startsWith('/')) sink.problem(at(rp, 'uri'), 'must start with "/"');
@@ -612,12 +636,13 @@ function httpRoute(c: Ctx, sink: Sink, h: Obj, hp: string, ns: string): Draft[] 
     if (derive === 'FROM_PROTOCOL_DEFAULT' && !has(redirect, 'scheme')) sink.warn(at(rp, 'derivePort'), 'FROM_PROTOCOL_DEFAULT without a scheme keeps the listener port in switchyard');
     const scheme = str(sink, redirect, 'scheme', rp);
     if (scheme !== undefined) {
-      if (scheme !== 'http' && scheme !== 'https') sink.problem(at(rp, 'scheme'), "must be 'http' or 'https'");
+      if (scheme !== 'http' && scheme !== 'https') sink.problem(at(rp, 'scheme'), 'invalid redirect scheme, must be "http" or "https"');
       else r.scheme = scheme;
     }
     const code = get(redirect, 'redirectCode');
     if (code !== undefined) {
-      if (typeof code !== 'number' || !(REDIRECT_CODES as readonly number[]).includes(code)) sink.problem(at(rp, 'redirectCode'), `${String(code)} is not a valid redirect code, must be 301, 302, 303, 307, or 308`);
+      if (typeof code !== 'number' || !Number.isInteger(code) || code < 300 || code > 399) sink.problem(at(rp, 'redirectCode'), `${String(code)} is not a valid redirect code, must be 3xx`);
+      else if (!(REDIRECT_CODES as readonly number[]).includes(code)) sink.warn(at(rp, 'redirectCode'), `${code} has no switchyard counterpart (301, 302, 303, 307, 308): 301 is answered`);
       else r.statusCode = code as (typeof REDIRECT_CODES)[number];
     }
     base.redirect = r;
@@ -638,12 +663,13 @@ function httpRoute(c: Ctx, sink: Sink, h: Obj, hp: string, ns: string): Draft[] 
     unmapped(sink, rewrite, ['uri', 'authority', 'uriRegexRewrite'], rp);
     uriRewrite = str(sink, rewrite, 'uri', rp);
     const rr = obj(sink, rewrite, 'uriRegexRewrite', rp);
-    if (uriRewrite !== undefined && rr !== undefined) sink.problem(rp, 'rewrite may only contain one of URI or URI regex rewrite');
+    if (uriRewrite !== undefined && rr !== undefined) sink.problem(rp, 'rewrite may only contain one of URI or UriRegexRewrite');
+    if (uriRewrite === undefined && rr === undefined && !has(rewrite, 'authority')) sink.problem(rp, 'rewrite must specify at least one of URI, UriRegexRewrite, or authority. Only one of URI or UriRegexRewrite may be specified');
     if (rr !== undefined) {
       const rrp = at(rp, 'uriRegexRewrite');
       const match = str(sink, rr, 'match', rrp);
       const sub = str(sink, rr, 'rewrite', rrp);
-      if (match === undefined || sub === undefined) sink.problem(rrp, 'uriRegexRewrite requires both match and rewrite');
+      if (match === undefined || sub === undefined || match === '' || sub === '') sink.problem(rrp, 'UriRegexRewrite requires both Rewrite and Match fields to be specified');
       else {
         try {
           new RegExp(match);
@@ -671,7 +697,10 @@ function httpRoute(c: Ctx, sink: Sink, h: Obj, hp: string, ns: string): Draft[] 
   const pct = (o: Obj, key: string, p: string): number | undefined => {
     const v = get(get(o, key), 'value');
     if (!has(o, key)) return undefined;
-    if (typeof v !== 'number' || v < 0 || v > 100) return (sink.problem(at(p, key), 'percentage must be between 0 and 100'), undefined);
+    if (typeof v !== 'number') return (sink.problem(at(p, key), 'must be { value: <percentage> }'), undefined);
+    const what = key === 'mirrorPercentage' ? 'mirror_percentage' : 'mirror percentage';
+    if (v > 100) return (sink.problem(at(p, key), `${what} must have a max value of 100 (it has ${v.toFixed(6)})`), undefined);
+    if (v < 0) return (sink.problem(at(p, key), `${what} must have a min value of 0 (it has ${v.toFixed(6)})`), undefined);
     return v;
   };
   if (mirror !== undefined) {
@@ -753,10 +782,16 @@ const RETRY_ON: Readonly<Record<string, RetryOn | null>> = {
 
 function retryPolicy(sink: Sink, r: Obj, rp: string, route: Draft): RetryConfig | undefined {
   unmapped(sink, r, ['attempts', 'perTryTimeout', 'retryOn', 'retryRemoteLocalities', 'retryIgnorePreviousHosts', 'backoff'], rp);
-  const attempts = int(sink, r, 'attempts', rp, 0, 2_147_483_647);
+  const rawAttempts = get(r, 'attempts');
+  if (typeof rawAttempts === 'number' && rawAttempts < 0) sink.problem(at(rp, 'attempts'), 'attempts cannot be negative');
+  const attempts = typeof rawAttempts === 'number' && rawAttempts < 0 ? undefined : int(sink, r, 'attempts', rp, 0, 2_147_483_647);
+  // proto3: an absent `attempts` is 0, so `retries: { retryOn: … }` alone is refused too.
+  if ((rawAttempts === undefined || rawAttempts === 0) && (has(r, 'perTryTimeout') || has(r, 'retryOn') || has(r, 'retryRemoteLocalities'))) {
+    sink.problem(rp, 'http retry policy configured when attempts are set to 0 (disabled)');
+  }
   const perTry = durationField(sink, r, 'perTryTimeout', rp, true);
   if (perTry !== undefined) route.perTryTimeoutMs = perTry;
-  if (attempts === 0) return undefined; // 0 disables retries
+  if (attempts === 0 || attempts === undefined) return undefined; // 0 (or absent) disables retries
   const retryOn: RetryOn[] = [];
   const codes: number[] = [];
   const on = str(sink, r, 'retryOn', rp);
@@ -765,12 +800,12 @@ function retryPolicy(sink: Sink, r: Obj, rp: string, route: Draft): RetryConfig 
     if (t === '') continue;
     if (/^\d+$/.test(t)) {
       const n = Number(t);
-      if (n < 100 || n > 599) sink.problem(at(rp, 'retryOn'), `${JSON.stringify(t)} is not a valid retryOn value`);
+      if (n < 100 || n > 599) sink.problem(at(rp, 'retryOn'), `${JSON.stringify(t)} is not a valid retryOn policy`);
       else codes.push(n);
       continue;
     }
     if (!Object.prototype.hasOwnProperty.call(RETRY_ON, t)) {
-      sink.problem(at(rp, 'retryOn'), `${JSON.stringify(t)} is not a valid retryOn value`);
+      sink.problem(at(rp, 'retryOn'), `${JSON.stringify(t)} is not a valid retryOn policy`);
       continue;
     }
     const mapped = RETRY_ON[t];
@@ -790,7 +825,7 @@ function retryPolicy(sink: Sink, r: Obj, rp: string, route: Draft): RetryConfig 
   const backoff = durationField(sink, r, 'backoff', rp, true);
   return {
     // HTTPRetry.attempts: "Number of retries to be allowed for a given request"; Istio's default is 2.
-    numRetries: Math.min(attempts ?? 2, 100),
+    numRetries: Math.min(attempts, 100),
     retryOn,
     ...(codes.length > 0 ? { retriableStatusCodes: codes } : {}),
     ...(backoff !== undefined ? { baseIntervalMs: backoff } : {}),
@@ -813,11 +848,12 @@ function faultPolicy(sink: Sink, f: Obj, fp: string, route: Draft): void {
     return 0;
   };
   const out: Mutable<NonNullable<RouteConfig['fault']>> = {};
+  if (!has(f, 'delay') && !has(f, 'abort')) sink.problem(fp, 'HTTP fault injection must have an abort and/or a delay');
   const delay = obj(sink, f, 'delay', fp);
   if (delay !== undefined) {
     const dp = at(fp, 'delay');
     unmapped(sink, delay, ['fixedDelay', 'exponentialDelay', 'percentage', 'percent'], dp);
-    if (has(delay, 'exponentialDelay')) sink.warn(at(dp, 'exponentialDelay'), 'has no switchyard counterpart (fixed delays only): ignored');
+    if (has(delay, 'exponentialDelay')) sink.problem(at(dp, 'exponentialDelay'), 'exponentialDelay not supported yet');
     const ms = durationField(sink, delay, 'fixedDelay', dp, true);
     if (ms === undefined && !has(delay, 'exponentialDelay')) sink.problem(at(dp, 'fixedDelay'), 'delay must have a fixedDelay');
     const percent = percentage(delay, dp);
@@ -828,10 +864,13 @@ function faultPolicy(sink: Sink, f: Obj, fp: string, route: Draft): void {
     const ap = at(fp, 'abort');
     unmapped(sink, abort, ['httpStatus', 'grpcStatus', 'http2Error', 'percentage'], ap);
     const percent = percentage(abort, ap);
-    if (has(abort, 'grpcStatus') || has(abort, 'http2Error')) sink.warn(ap, 'gRPC status and HTTP/2 error aborts have no switchyard counterpart: ignored');
+    if (has(abort, 'http2Error')) sink.problem(at(ap, 'http2Error'), 'HTTP/2 abort fault injection not supported yet');
+    else if (has(abort, 'grpcStatus')) sink.warn(at(ap, 'grpcStatus'), 'a gRPC status abort has no switchyard counterpart: ignored');
+    else if (!has(abort, 'httpStatus')) sink.warn(ap, 'abort configured, but error type not set');
     else {
-      const status = int(sink, abort, 'httpStatus', ap, 200, 599);
-      if (!has(abort, 'httpStatus')) sink.problem(at(ap, 'httpStatus'), 'abort must have an httpStatus, grpcStatus or http2Error');
+      const raw = get(abort, 'httpStatus');
+      const status = typeof raw === 'number' && Number.isInteger(raw) && raw >= 200 && raw <= 599 ? raw : undefined;
+      if (status === undefined) sink.problem(at(ap, 'httpStatus'), `HTTP status ${String(raw)} is not in range 200-599`);
       if (status !== undefined && percent !== undefined) out.abort = { httpStatus: status, percent };
     }
   }
@@ -886,11 +925,12 @@ function corsPolicy(sink: Sink, cp: Obj, p: string): Record<string, unknown> | u
     else sink.problem(`${p}.allowOrigin[${i}]`, 'must be a string');
   });
   const strings = (key: string, check: (s: string) => boolean): string[] =>
-    arr(sink, cp, key, p).filter((x, i): x is string => (typeof x === 'string' && check(x)) || (sink.problem(`${p}.${key}[${i}]`, key === 'allowMethods' ? 'not a valid HTTP method' : 'invalid header name'), false));
-  const methods = strings('allowMethods', (s) => /^[A-Z]+$/.test(s) || s === '*');
+    arr(sink, cp, key, p).filter((x, i): x is string => (typeof x === 'string' && check(x)) || (sink.problem(`${p}.${key}[${i}]`, key === 'allowMethods' ? `${JSON.stringify(x)} is not a supported HTTP method` : 'invalid header name'), false));
+  const methods = strings('allowMethods', (s) => ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', '*'].includes(s));
   const allowHeaders = strings('allowHeaders', (s) => s === '*' || HEADER_NAME_RE.test(s));
   const exposeHeaders = strings('exposeHeaders', (s) => s === '*' || HEADER_NAME_RE.test(s));
-  const maxAge = durationField(sink, cp, 'maxAge', p, false);
+  const maxAge = durationField(sink, cp, 'maxAge', p, true);
+  if (maxAge !== undefined && maxAge % 1000 !== 0) sink.problem(at(p, 'maxAge'), 'max_age duration is accurate only to seconds precision');
   const rawCred = isObj(get(cp, 'allowCredentials')) ? get(get(cp, 'allowCredentials'), 'value') : get(cp, 'allowCredentials');
   if (rawCred !== undefined && typeof rawCred !== 'boolean') sink.problem(at(p, 'allowCredentials'), 'must be true or false');
   const credentials = typeof rawCred === 'boolean' ? rawCred : undefined;
