@@ -24,3 +24,5 @@ export type { DocumentInput, ParsedDocuments, ParseOptions, SourcedDocument } fr
 export { importDocuments, importGatewayApi, importIstio, importOpenApi, parseYamlDocuments, substituteEnv } from './load.js';
 export { compareRouteDocuments } from './gateway-api.js';
 export { formatMessage } from './format.js';
+export { importDocumentsValidated, validateOpenApi } from './openapi-validate.js';
+export { pathMatch as openApiPathMatch } from './openapi.js';

@@ -194,9 +194,13 @@ function build(ctx: ImportContext, byFamily: Record<Family, SourcedDocument[]>):
   }
   if (gw.length > 0) routes.push(...gatewayApiRoutes(ctx, gw));
   if (byFamily.istio.length > 0) routes.push(...istioRoutes(ctx, byFamily.istio));
-  if (byFamily.openapi.length > 0) routes.push(...openApiRoutes(ctx, byFamily.openapi));
+  const extra: Record<string, unknown> = {};
+  if (byFamily.openapi.length > 0) routes.push(...openApiRoutes(ctx, byFamily.openapi, extra));
   const selection = gw.length > 0 ? 'gateway' : 'first-match';
+  delete extra['routes'];
+  delete extra['selection'];
   const config: ImportedConfig = {
+    ...extra,
     selection,
     routes,
     upstreams: { ...ctx.upstreams.upstreams },
