@@ -123,8 +123,8 @@ function openApiDocument(ctx: ImportContext, src: SourcedDocument, extra: Record
     sink.problem('#/openapi', typeof get(doc, 'swagger') === 'string' ? 'Swagger 2.0 is not imported: convert it to OpenAPI 3.x' : `OpenAPI ${String(version)} is not supported (3.0.x and 3.1.x are)`);
     return [];
   }
-  const rootExt = extension(sink, doc, '#');
   const before = ctx.messages.problems.length;
+  const rootExt = extension(sink, doc, '#');
   // Root-only keys.
   const cfg = get(rootExt, 'config');
   if (cfg !== undefined) {
@@ -148,6 +148,8 @@ function openApiDocument(ctx: ImportContext, src: SourcedDocument, extra: Record
     if (typeof basePathRaw !== 'string' || !/^(\/[^/?#]+)*\/?$/.test(basePathRaw)) sink.problem('#/x-switchyard/basePath', 'must be a path such as "/api"');
     else basePath = basePathRaw.replace(/\/$/, '');
   }
+  // A problem in the document-level settings affects every route: none is imported then.
+  if (ctx.messages.problems.length > before) return [];
   const docServers = get(doc, 'servers');
   const paths = get(doc, 'paths');
   if (paths === undefined) return [];
@@ -190,7 +192,6 @@ function openApiDocument(ctx: ImportContext, src: SourcedDocument, extra: Record
       (pm.type === 'Exact' ? concrete : templated).push(route);
     }
   }
-  if (ctx.messages.problems.length > before) return [];
   return [...concrete, ...templated];
 }
 
