@@ -6,7 +6,7 @@
  */
 import type { EndpointInput } from '@switchyard/core';
 import type { UpstreamConfig } from '@switchyard/gateway';
-import type { BackendRef, ImportOptions, ResolvedEndpoints } from './types.js';
+import type { BackendRef, ImportOptions, ImportOrigin, ResolvedEndpoints } from './types.js';
 import type { Sink } from './internal/util.js';
 
 /** The keys a static map is searched with, most specific first. */
@@ -55,9 +55,13 @@ export class UpstreamBuilder {
     return undefined;
   }
 
-  private add(name: string, endpoints: EndpointInput[]): void {
+  /** Where each upstream was first named. */
+  readonly origins: Record<string, ImportOrigin> = Object.create(null) as Record<string, ImportOrigin>;
+
+  private add(name: string, endpoints: EndpointInput[], sink: Sink, path: string): void {
     if (Object.prototype.hasOwnProperty.call(this.upstreams, name)) return;
     this.upstreams[name] = { ...(this.options.upstreamDefaults ?? {}), endpoints };
+    this.origins[name] = { document: sink.doc, path };
   }
 
   /**
@@ -70,7 +74,7 @@ export class UpstreamBuilder {
       // An explicit `reviews.default/v1` entry wins over filtering by labels.
       const direct = this.lookup(ref, keys.map((k) => `${k}/${subset.name}`));
       if (direct !== undefined && typeof this.options.backends !== 'function') {
-        this.add(direct.key, endpointsOf(direct.endpoints));
+        this.add(direct.key, endpointsOf(direct.endpoints), sink, path);
         return direct.key;
       }
     }
@@ -93,7 +97,7 @@ export class UpstreamBuilder {
       endpoints = endpointsOf(found.endpoints);
     }
     if (subset === undefined) {
-      this.add(name, endpoints);
+      this.add(name, endpoints, sink, path);
       return name;
     }
     const picked = endpoints.filter((e) => labelsMatch(e, subset.labels));
@@ -105,7 +109,7 @@ export class UpstreamBuilder {
       return undefined;
     }
     const subName = `${name}/${subset.name}`;
-    this.add(subName, picked);
+    this.add(subName, picked, sink, path);
     return subName;
   }
 
@@ -113,7 +117,7 @@ export class UpstreamBuilder {
   url(sink: Sink, path: string, url: string): string | undefined {
     const found = this.lookup({ kind: 'url', url }, [url]);
     if (found !== undefined) {
-      this.add(url, endpointsOf(found.endpoints));
+      this.add(url, endpointsOf(found.endpoints), sink, path);
       return url;
     }
     // No URL global in the runtime-neutral lib: an origin is scheme://authority.
@@ -123,7 +127,7 @@ export class UpstreamBuilder {
       return undefined;
     }
     const origin = `${(m[1] as string).toLowerCase()}://${(m[2] as string).toLowerCase()}`;
-    this.add(origin, [{ url: origin }]);
+    this.add(origin, [{ url: origin }], sink, path);
     return origin;
   }
 

@@ -148,7 +148,7 @@ function routeDocument(ctx: ImportContext, d: Doc): ImportedRoute[] {
     const draft = grpc ? grpcRule(ctx, sink, rule, rp, d) : httpRule(ctx, sink, rule, rp, d);
     if (draft === undefined || ctx.messages.problems.length > before) return;
     const ruleName = typeof get(rule, 'name') === 'string' ? (get(rule, 'name') as string) : `rule-${i}`;
-    draft.name = uniqueRouteName(ctx, `${d.namespace}/${d.name}/${ruleName}`);
+    draft.name = uniqueRouteName(ctx, `${d.namespace}/${d.name}/${ruleName}`, { document: ref, path: rp });
     if (hostnames.length > 0) draft.hostnames = hostnames;
     // The cors policy is named after the route: fill in its reference now that the name is known.
     const cors = (draft as { corsOptions?: Record<string, unknown> }).corsOptions;

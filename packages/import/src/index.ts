@@ -14,6 +14,7 @@ export type {
   ImportedRoute,
   ImportMessage,
   ImportOptions,
+  ImportOrigin,
   ImportProblem,
   ImportResult,
   ImportWarning,
@@ -21,7 +22,7 @@ export type {
   SessionPersistenceConfig,
 } from './types.js';
 export type { DocumentInput, ParsedDocuments, ParseOptions, SourcedDocument } from './load.js';
-export { importDocuments, importGatewayApi, importIstio, importOpenApi, parseYamlDocuments, substituteEnv } from './load.js';
+export { importDocuments, importGatewayApi, importIstio, importOpenApi, messageAt, originOf, parseYamlDocuments, substituteEnv } from './load.js';
 export { compareRouteDocuments } from './gateway-api.js';
 export { formatMessage } from './format.js';
 export { importDocumentsValidated, validateOpenApi } from './openapi-validate.js';

@@ -423,7 +423,7 @@ function virtualService(c: Ctx, src: SourcedDocument, defaultNs: string): Import
     if (c.ctx.messages.problems.length > before) return;
     const base = `${ns}/${ref.name as string}/${typeof get(h, 'name') === 'string' ? (get(h, 'name') as string) : String(i)}`;
     drafts.forEach((d, j) => {
-      d.name = uniqueRouteName(c.ctx, drafts.length > 1 ? `${base}/match-${j}` : base);
+      d.name = uniqueRouteName(c.ctx, drafts.length > 1 ? `${base}/match-${j}` : base, { document: ref, path: drafts.length > 1 ? `${hp}.match[${j}]` : hp });
       const own = (d as { authority?: string }).authority;
       delete (d as { authority?: string }).authority;
       if (own !== undefined) d.hostnames = [own];

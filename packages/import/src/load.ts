@@ -8,7 +8,7 @@ import { istioRoutes } from './istio.js';
 import { newContext, type ImportContext, type SourcedDocument } from './internal/context.js';
 import { get, isObj, sinkFor } from './internal/util.js';
 import { openApiRoutes } from './openapi.js';
-import type { DocumentRef, ImportedConfig, ImportedRoute, ImportOptions, ImportProblem, ImportResult } from './types.js';
+import type { DocumentRef, ImportedConfig, ImportedRoute, ImportMessage, ImportOptions, ImportOrigin, ImportProblem, ImportResult } from './types.js';
 
 export type { SourcedDocument } from './internal/context.js';
 
@@ -206,7 +206,7 @@ function build(ctx: ImportContext, byFamily: Record<Family, SourcedDocument[]>):
     upstreams: { ...ctx.upstreams.upstreams },
     ...(Object.keys(ctx.policies).length > 0 ? { policies: { ...ctx.policies } } : {}),
   };
-  return { config, warnings: ctx.messages.warnings, problems: ctx.messages.problems };
+  return { config, warnings: ctx.messages.warnings, problems: ctx.messages.problems, origins: { routes: { ...ctx.routeOrigins }, upstreams: { ...ctx.upstreams.origins } } };
 }
 
 function only(docs: readonly DocumentInput[], families: readonly Family[], options: ImportOptions, what: string): ImportResult {
@@ -241,4 +241,36 @@ export function importIstio(docs: readonly DocumentInput[], options: ImportOptio
 /** Imports OpenAPI 3.x documents (already parsed: JSON or YAML). See {@link importDocuments}. */
 export function importOpenApi(docs: readonly DocumentInput[], options: ImportOptions = {}): ImportResult {
   return only(docs, ['openapi'], options, 'an OpenAPI 3.x document');
+}
+
+/**
+ * The manifest a config path of an import's result comes from: `routes[3]…` → the rule, http
+ * route or operation that made route 3; `upstreams.x…` / `upstreams["x"]…` → where upstream `x`
+ * was first named. Undefined for other paths.
+ *
+ * @example
+ * ```ts
+ * try { createGateway(result.config, deps) } catch (e) {
+ *   for (const i of e.issues) { const o = originOf(result, i.path); console.error(o ? `${formatMessage({ ...o, message: i.message })} (${i.path})` : `${i.path}: ${i.message}`) }
+ * }
+ * ```
+ */
+export function originOf(result: ImportResult, configPath: string): ImportOrigin | undefined {
+  const r = /^routes\[(\d+)\]/.exec(configPath);
+  if (r !== null) {
+    const route = result.config.routes[Number(r[1])];
+    return route === undefined ? undefined : result.origins.routes[route.name];
+  }
+  const u = /^upstreams(?:\.([A-Za-z_$][\w$]*)|\[("(?:[^"\\]|\\.)*")\])/.exec(configPath);
+  if (u !== null) {
+    const name = u[1] ?? (JSON.parse(u[2] as string) as string);
+    return result.origins.upstreams[name];
+  }
+  return undefined;
+}
+
+/** {@link originOf} as a message: the manifest's document and path, with the config path and message. */
+export function messageAt(result: ImportResult, issue: { readonly path: string; readonly message: string }): ImportMessage | undefined {
+  const o = originOf(result, issue.path);
+  return o === undefined ? undefined : { document: o.document, path: o.path, message: `${issue.path}: ${issue.message}` };
 }

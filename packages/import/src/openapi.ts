@@ -320,6 +320,6 @@ function operationRoute(ctx: ImportContext, sink: Sink, input: OperationInput, l
     sink.problem(rest === '' ? (sourceOf[key] as string) : `${sourceOf[key] as string}/${rest}`, i.message);
   }
   if (issues.length > 0) return undefined;
-  route['name'] = uniqueRouteName(ctx, typeof opId === 'string' && opId !== '' ? opId : `${method.toUpperCase()} ${path}`);
+  route['name'] = uniqueRouteName(ctx, typeof opId === 'string' && opId !== '' ? opId : `${method.toUpperCase()} ${path}`, { document: sink.doc, path: op_ });
   return route as unknown as RouteConfig as ImportedRoute;
 }

@@ -66,11 +66,24 @@ export type ImportedConfig = Omit<GatewayConfig, 'routes'> & {
   readonly policies?: Readonly<Record<string, ImportedPolicy>>;
 };
 
+/** Where a route or upstream of the result came from. */
+export interface ImportOrigin {
+  readonly document: DocumentRef;
+  /** Field path (or JSON pointer) in that document: the rule, http route, operation or backend reference. */
+  readonly path: string;
+}
+
 /** What every importer returns. `config` is built from whatever was valid, also when there are problems. */
 export interface ImportResult {
   readonly config: ImportedConfig;
   readonly warnings: readonly ImportWarning[];
   readonly problems: readonly ImportProblem[];
+  /**
+   * Where each route (by name) and upstream (by name) came from: map a problem the gateway finds
+   * later (`routes[3].matches[0].path.value: rejected regular expression…`) back to the manifest
+   * with {@link originOf}.
+   */
+  readonly origins: { readonly routes: Readonly<Record<string, ImportOrigin>>; readonly upstreams: Readonly<Record<string, ImportOrigin>> };
 }
 
 /**

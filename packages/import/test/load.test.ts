@@ -1,6 +1,9 @@
 /** Loading: multi-document YAML, opt-in substitution, kind dispatch and the route order across files. */
+import { ConfigError } from '@switchyard/core';
+import { createGateway } from '@switchyard/gateway';
+import { createMockTransport, createTestClock } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
-import { compareRouteDocuments, formatMessage, importDocuments, importGatewayApi, parseYamlDocuments, substituteEnv } from '../src/index.js';
+import { compareRouteDocuments, formatMessage, importDocuments, importGatewayApi, messageAt, parseYamlDocuments, substituteEnv } from '../src/index.js';
 import { backendOf, gatewayFor, req } from './harness.js';
 
 const route = (name: string, ns: string, value: string, backend: string, createdAt?: string) => `
@@ -148,5 +151,36 @@ describe('backend resolver', () => {
   it('merges upstreamDefaults under every upstream it creates', () => {
     const r = importDocuments([doc], { backends: BACKENDS, upstreamDefaults: { healthCheck: { path: '/healthz' } } });
     expect(r.config.upstreams['a.default']).toEqual({ healthCheck: { path: '/healthz' }, endpoints: [{ id: 'a', url: 'http://10.3.0.1:80' }] });
+  });
+});
+
+describe('origins: mapping what the gateway refuses back to the manifest', () => {
+  it('a regex the gateway refuses (catastrophic backtracking) is reported at the VirtualService route that wrote it', () => {
+    const text = `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: slow, namespace: default }
+spec:
+  hosts: [a]
+  http:
+  - route: [{ destination: { host: a } }]
+    match: [{ uri: { regex: "/(a+)+b" } }]
+`;
+    const result = importDocuments(parseYamlDocuments(text, 'slow.yaml').documents, { backends: BACKENDS });
+    expect(result.problems).toEqual([]);
+    expect(result.origins.routes['default/slow/0']).toEqual({ document: { kind: 'VirtualService', namespace: 'default', name: 'slow', file: 'slow.yaml', index: 0 }, path: 'spec.http[0]' });
+    let issues: readonly { path: string; message: string }[] = [];
+    try {
+      createGateway(result.config, { transport: createMockTransport({ clock: createTestClock() }) });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      issues = e.issues;
+    }
+    const mapped = issues.map((i) => messageAt(result, i)).map((m) => (m === undefined ? undefined : formatMessage(m)));
+    expect(mapped[0]).toMatch(/^VirtualService default\/slow \(slow\.yaml\): spec\.http\[0\]: routes\[0\]\.matches\[0\]\.path\.value: rejected regular expression/);
+  });
+  it('upstreams map back to the reference that first named them', () => {
+    const result = importDocuments(parseYamlDocuments(route('r', 'default', '/a', 'a'), 'r.yaml').documents, { backends: BACKENDS });
+    expect(result.origins.upstreams['a.default']?.path).toBe('spec.rules[0].backendRefs[0]');
   });
 });

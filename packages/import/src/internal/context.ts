@@ -1,6 +1,6 @@
 /** The state one import run shares across documents and formats. */
 import { UpstreamBuilder } from '../backends.js';
-import type { DocumentRef, ImportedPolicy, ImportOptions } from '../types.js';
+import type { DocumentRef, ImportedPolicy, ImportOptions, ImportOrigin } from '../types.js';
 import { newMessages, type Messages } from './util.js';
 
 export interface ImportContext {
@@ -9,10 +9,12 @@ export interface ImportContext {
   readonly upstreams: UpstreamBuilder;
   readonly policies: Record<string, ImportedPolicy>;
   readonly routeNames: Set<string>;
+  /** Where each route came from (route name → document and field path). */
+  readonly routeOrigins: Record<string, ImportOrigin>;
 }
 
 export function newContext(options: ImportOptions): ImportContext {
-  return { options, messages: newMessages(), upstreams: new UpstreamBuilder(options), policies: Object.create(null) as Record<string, ImportedPolicy>, routeNames: new Set() };
+  return { options, messages: newMessages(), upstreams: new UpstreamBuilder(options), policies: Object.create(null) as Record<string, ImportedPolicy>, routeNames: new Set(), routeOrigins: Object.create(null) as Record<string, ImportOrigin> };
 }
 
 /** A parsed document with where it came from. */
@@ -23,10 +25,11 @@ export interface SourcedDocument {
 }
 
 /** A unique route name: `base`, or `base~2`, `base~3`, … */
-export function uniqueRouteName(ctx: ImportContext, base: string): string {
+export function uniqueRouteName(ctx: ImportContext, base: string, origin: ImportOrigin): string {
   let name = base;
   for (let i = 2; ctx.routeNames.has(name); i++) name = `${base}~${i}`;
   ctx.routeNames.add(name);
+  ctx.routeOrigins[name] = origin;
   return name;
 }
 
