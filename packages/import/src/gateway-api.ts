@@ -186,7 +186,9 @@ function checkParentRefs(sink: Sink, spec: Obj): void {
 function httpRule(ctx: ImportContext, sink: Sink, rule: Obj, rp: string, d: Doc): RouteDraft | undefined {
   unmapped(sink, rule, ['name', 'matches', 'filters', 'backendRefs', 'timeouts', 'retry', 'sessionPersistence'], rp);
   const route: RouteDraft = { name: '' };
-  const rawMatches = get(rule, 'matches') === undefined ? [{ path: { type: 'PathPrefix', value: '/' } }] : arr(sink, rule, 'matches', rp);
+  // Absent (or empty) matches: the CRD default, one PathPrefix "/" match.
+  const noMatches = get(rule, 'matches') === undefined || (Array.isArray(get(rule, 'matches')) && (get(rule, 'matches') as unknown[]).length === 0);
+  const rawMatches = noMatches ? [{ path: { type: 'PathPrefix', value: '/' } }] : arr(sink, rule, 'matches', rp);
   if (rawMatches.length > 64) sink.problem(at(rp, 'matches'), 'must have at most 64 items');
   const matches: MatchConfig[] = [];
   rawMatches.forEach((m, j) => {
@@ -204,7 +206,7 @@ function httpRule(ctx: ImportContext, sink: Sink, rule: Obj, rp: string, d: Doc)
   const onePrefix = rawMatches.length === 1 && get(get(rawMatches[0], 'path'), 'type') === 'PathPrefix';
   const needsPrefix = (fs: readonly unknown[], field: string): boolean => fs.some((f) => get(get(get(f, field), 'path'), 'type') === 'ReplacePrefixMatch' && has(get(get(f, field), 'path'), 'replacePrefixMatch'));
   // `get(rule, 'matches') === undefined` defaults to one PathPrefix match, which satisfies the rule.
-  const prefixOk = get(rule, 'matches') === undefined || onePrefix;
+  const prefixOk = noMatches || onePrefix;
   if (!prefixOk && needsPrefix(filters, 'requestRedirect')) sink.problem(at(rp, 'filters'), 'When using RequestRedirect filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified');
   if (!prefixOk && needsPrefix(filters, 'urlRewrite')) sink.problem(at(rp, 'filters'), 'When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified');
   const backendFilters = backendRefs.map((b) => (Array.isArray(get(b, 'filters')) ? (get(b, 'filters') as unknown[]) : []));

@@ -226,6 +226,21 @@ describe('HTTPRoute schema rules a manifest in git never went through', () => {
   });
 });
 
+describe('CRD defaults', () => {
+  it('absent or empty matches: one PathPrefix "/" match (so a ReplacePrefixMatch is allowed)', () => {
+    const f = [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/x' } } }];
+    for (const rule of [{ filters: f, backendRefs: [ref] }, { matches: [], filters: f, backendRefs: [ref] }]) {
+      const r = importDocuments([route([rule])], { backends: BACKENDS });
+      expect(r.problems).toEqual([]);
+      expect(r.config.routes[0]?.matches).toEqual([{ path: { type: 'PathPrefix', value: '/' } }]);
+    }
+  });
+  it('absent rules: one rule matching everything, answered 500 (no backendRefs)', () => {
+    const r = importDocuments([{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'empty' }, spec: {} }]);
+    expect(r.config.routes).toEqual([{ name: 'default/empty/rule-0', matches: [{ path: { type: 'PathPrefix', value: '/' } }] }]);
+  });
+});
+
 describe('GRPCRoute rules (grpcroute_types.go XValidation)', () => {
   const grpc = (method: Record<string, unknown>) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute', metadata: { name: 'g' }, spec: { rules: [{ matches: [{ method }], backendRefs: [ref] }] } });
   it("GRPCMethodMatch: one or both of 'service' or 'method'", () => {
