@@ -5,6 +5,7 @@
  * trimmed to what routing reads), imported, then the requests the documents describe sent through
  * the gateway on the mock transport.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { importDocuments, importDocumentsValidated, parseYamlDocuments, validateOpenApi, formatMessage } from '../src/index.js';
 import { backendOf, gatewayFor, importYaml, req } from './harness.js';
@@ -544,5 +545,33 @@ describe('OpenAPI schema validation with @readme/openapi-parser', () => {
     const copy = JSON.parse(JSON.stringify(doc)) as unknown;
     expect(await validateOpenApi(doc)).toEqual([]);
     expect(doc).toEqual(copy);
+  });
+});
+
+describe('importing OpenAPI never throws', () => {
+  it('on arbitrary documents with an openapi version and arbitrary paths / extensions', () => {
+    const doc = fc.record({
+      openapi: fc.constantFrom('3.0.3', '3.1.0', '2.0', 'x'),
+      info: fc.anything(),
+      servers: fc.oneof(fc.anything(), fc.array(fc.record({ url: fc.oneof(fc.webUrl(), fc.string()), variables: fc.anything() }))),
+      paths: fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('/a/{b}', '/x/{y}.{z}', '/{a}/{a}')), fc.dictionary(fc.constantFrom('get', 'post', 'x-switchyard', 'servers'), fc.anything())),
+      'x-switchyard': fc.anything(),
+    });
+    fc.assert(
+      fc.property(doc, (d) => {
+        const r = importDocuments([d]);
+        return Array.isArray(r.problems) && Array.isArray(r.config.routes);
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it('parseYamlDocuments on arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (text) => {
+        const r = parseYamlDocuments(text, 'f.yaml', { env: { A: 'x' } });
+        return Array.isArray(r.documents) && Array.isArray(r.problems);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
