@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CONFORMANCE } from './fixtures/gateway-api-conformance.js';
+import { importDocuments } from '../src/index.js';
 import { backendOf, gatewayFor, importYaml, req } from './harness.js';
 
 const INFRA = 'gateway-conformance-infra';
@@ -391,5 +392,44 @@ describe('Gateway API conformance manifests through the gateway', () => {
     const t = gatewayFor(load('grpcroute-request-header-modifier.yaml'));
     const s = await t.send(req('/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/Echo', { method: 'POST', headers: { 'x-header-set': 'x' } }));
     expect(s.upstream).toBeDefined();
+  });
+});
+
+describe('Gateway API fields beyond the conformance manifests', () => {
+  const one = (rule: Record<string, unknown>) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: INFRA }, spec: { rules: [{ backendRefs: [{ name: 'infra-backend-v1', port: 8080 }], ...rule }] } });
+
+  it('sessionPersistence, v1.6 shape (sessionName, cookieConfig) and the newer one (cookie.name): route sessionPersistence in ms', () => {
+    const a = importDocuments([one({ sessionPersistence: { sessionName: 'sticky', absoluteTimeout: '1h', idleTimeout: '10m', type: 'Cookie' } })], { backends: BACKENDS });
+    expect(a.config.routes[0]?.sessionPersistence).toEqual({ type: 'Cookie', sessionName: 'sticky', absoluteTimeoutMs: 3_600_000, idleTimeoutMs: 600_000 });
+    const b = importDocuments([one({ sessionPersistence: { type: 'Header', header: { name: 'x-session' } } })], { backends: BACKENDS });
+    expect(b.config.routes[0]?.sessionPersistence).toEqual({ type: 'Header', sessionName: 'x-session' });
+    const c = importDocuments([one({ sessionPersistence: { cookie: { name: 'c', lifetimeType: 'Session' } } })], { backends: BACKENDS });
+    expect(c.warnings.map((w) => w.path)).toEqual(['spec.rules[0].sessionPersistence.cookie.lifetimeType']);
+  });
+
+  it('ExtensionRef: the filter cannot be applied and must not be skipped: matching requests are answered 500, with a warning', async () => {
+    const r = importDocuments([one({ filters: [{ type: 'ExtensionRef', extensionRef: { group: 'example.com', kind: 'Auth', name: 'a' } }] })], { backends: BACKENDS });
+    expect(r.warnings.map((w) => w.path)).toEqual(['spec.rules[0].filters[0]']);
+    const t = gatewayFor(r);
+    const s = await t.send(req('/'));
+    expect([s.response.status, s.upstream]).toEqual([500, undefined]);
+  });
+
+  it('GRPCRoute: a method-only match and a RegularExpression match become regex paths', async () => {
+    const g = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute', metadata: { name: 'g', namespace: INFRA }, spec: { rules: [
+      { matches: [{ method: { method: 'Health' } }], backendRefs: [{ name: 'grpc-infra-backend-v1', port: 8080 }] },
+      { matches: [{ method: { type: 'RegularExpression', service: 'pkg\\.v[0-9]+\\.Users' } }], backendRefs: [{ name: 'grpc-infra-backend-v2', port: 8080 }] },
+    ] } };
+    const r = importDocuments([g], { backends: BACKENDS });
+    expect(r.config.routes.map((x) => x.matches?.[0]?.path)).toEqual([{ type: 'RegularExpression', value: '/[^/]+/Health' }, { type: 'RegularExpression', value: '/(?:pkg\\.v[0-9]+\\.Users)/(?:[^/]+)' }]);
+    const t = gatewayFor(r);
+    expect(backendOf(await t.send(req('/any.Svc/Health', { method: 'POST' })))).toBe('grpc-v1');
+    expect(backendOf(await t.send(req('/pkg.v2.Users/Get', { method: 'POST' })))).toBe('grpc-v2');
+  });
+
+  it('an unknown backend kind is a warning and gets no traffic', () => {
+    const r = importDocuments([one({ backendRefs: [{ name: 'infra-backend-v1', port: 8080 }, { group: 'example.com', kind: 'Bucket', name: 'b' }] })], { backends: BACKENDS });
+    expect(r.warnings.map((w) => `${w.path}: ${w.message}`)).toEqual(['spec.rules[0].backendRefs[1]: example.com/Bucket backends have no switchyard counterpart (only core Services resolve): ignored']);
+    expect(r.config.routes[0]?.backends).toEqual([{ upstream: `infra-backend-v1.${INFRA}` }]);
   });
 });
