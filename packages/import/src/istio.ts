@@ -355,11 +355,10 @@ function durationField(sink: Sink, o: Obj, key: string, p: string, positive: boo
   return ms;
 }
 
-/** Merges a subset's policy over its host's, field by field (Istio's `MergeTrafficPolicy`). */
-function mergedPolicy(sink: Sink, host: Obj | undefined, subset: Obj | undefined): Obj | undefined {
+/** Merges a subset's policy over its host's, field by field (Istio's `MergeTrafficPolicy`: a subset's `loadBalancer`, `connectionPool`, … replace the host's). */
+function mergedPolicy(host: Obj | undefined, subset: Obj | undefined): Obj | undefined {
   if (subset === undefined) return host;
   if (host === undefined) return subset;
-  void sink;
   return { ...host, ...subset };
 }
 
@@ -385,7 +384,7 @@ function destination(c: Ctx, sink: Sink, d: Obj, p: string, namespace: string): 
   c.configured.add(upstream);
   // The policy's messages were reported when the DestinationRule was read: this pass is silent.
   const quiet: Sink = { doc: sink.doc, warn: () => undefined, problem: () => undefined };
-  const tp = mergedPolicy(quiet, rule?.trafficPolicy, sub?.trafficPolicy);
+  const tp = mergedPolicy(rule?.trafficPolicy, sub?.trafficPolicy);
   c.ctx.upstreams.configure(upstream, upstreamPolicy(quiet, tp ?? {}, ''));
   return upstream;
 }

@@ -3,6 +3,7 @@ import { UpstreamBuilder } from '../backends.js';
 import type { DocumentRef, ImportedPolicy, ImportOptions, ImportOrigin } from '../types.js';
 import { newMessages, type Messages } from './util.js';
 
+/** Shared by every document of one run: options, messages, upstreams, policies, route names and origins. */
 export interface ImportContext {
   readonly options: ImportOptions;
   readonly messages: Messages;
@@ -13,6 +14,7 @@ export interface ImportContext {
   readonly routeOrigins: Record<string, ImportOrigin>;
 }
 
+/** A fresh context for one import run. */
 export function newContext(options: ImportOptions): ImportContext {
   return { options, messages: newMessages(), upstreams: new UpstreamBuilder(options), policies: Object.create(null) as Record<string, ImportedPolicy>, routeNames: new Set(), routeOrigins: Object.create(null) as Record<string, ImportOrigin> };
 }

@@ -14,10 +14,12 @@ export interface Messages {
   readonly problems: ImportMessage[];
 }
 
+/** Empty message lists for one import run. */
 export function newMessages(): Messages {
   return { warnings: [], problems: [] };
 }
 
+/** A sink that records messages about `doc` into `messages`. */
 export function sinkFor(messages: Messages, doc: DocumentRef): Sink {
   return {
     doc,
@@ -26,8 +28,10 @@ export function sinkFor(messages: Messages, doc: DocumentRef): Sink {
   };
 }
 
+/** A parsed JSON/YAML object. */
 export type Obj = Readonly<Record<string, unknown>>;
 
+/** A plain object (not null, not an array). */
 export const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** Own property only: a manifest's `__proto__` or `constructor` key is data, never the prototype. */
@@ -35,6 +39,7 @@ export function get(o: unknown, key: string): unknown {
   return isObj(o) && Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
 }
 
+/** The own property is set (neither undefined nor null). */
 export function has(o: unknown, key: string): boolean {
   return get(o, key) !== undefined && get(o, key) !== null;
 }
@@ -94,6 +99,7 @@ export function num(sink: Sink, o: unknown, key: string, path: string, min: numb
   return v;
 }
 
+/** A boolean field: undefined when absent; a problem when of another type. */
 export function bool(sink: Sink, o: unknown, key: string, path: string): boolean | undefined {
   const v = get(o, key);
   if (v === undefined || v === null) return undefined;
