@@ -116,6 +116,7 @@ function routeDocument(ctx: ImportContext, d: Doc): ImportedRoute[] {
   }
   const grpc = d.kind === 'GRPCRoute';
   unmapped(sink, spec, ['parentRefs', 'hostnames', 'rules'], 'spec');
+  const docProblems = ctx.messages.problems.length;
   checkParentRefs(sink, spec);
 
   const hostnames: string[] = [];
@@ -140,6 +141,9 @@ function routeDocument(ctx: ImportContext, d: Doc): ImportedRoute[] {
     if (ruleNames.indexOf(n) !== i) sink.problem('spec.rules', `Rule name must be unique within the route (${JSON.stringify(n)})`);
   });
 
+  // The API server refuses the whole object: a route-level problem (a bad hostname dropped would
+  // widen the route to every host) leaves the document out.
+  if (ctx.messages.problems.length > docProblems) return [];
   const out: ImportedRoute[] = [];
   rules.forEach((rule, i) => {
     const rp = `spec.rules[${i}]`;

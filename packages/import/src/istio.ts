@@ -401,6 +401,7 @@ function virtualService(c: Ctx, src: SourcedDocument, defaultNs: string): Import
   if (spec === undefined) return (sink.problem('spec', 'is required'), []);
   unmapped(sink, spec, ['hosts', 'gateways', 'exportTo', 'http', 'tls', 'tcp'], 'spec');
   for (const k of ['tls', 'tcp']) if (arr(sink, spec, k, 'spec').length > 0) sink.warn(at('spec', k), `${k} routes have no switchyard counterpart (HTTP only): ignored`);
+  const docProblems = c.ctx.messages.problems.length;
   const hostsRaw = arr(sink, spec, 'hosts', 'spec');
   if (hostsRaw.length === 0) sink.problem('spec.hosts', 'virtual service must have at least one host');
   const hostnames: string[] = [];
@@ -413,6 +414,8 @@ function virtualService(c: Ctx, src: SourcedDocument, defaultNs: string): Import
     const names = svc.host !== undefined ? [svc.host] : [svc.name, `${svc.name}.${svc.namespace}`, `${svc.name}.${svc.namespace}.svc`, `${svc.name}.${svc.namespace}.svc.${c.domain}`];
     for (const n of names) if (!hostnames.includes(n)) hostnames.push(n);
   });
+  // A host problem leaves the VirtualService out: dropping the host would widen its routes to every host.
+  if (c.ctx.messages.problems.length > docProblems) return [];
   const routes: ImportedRoute[] = [];
   arr(sink, spec, 'http', 'spec').forEach((h, i) => {
     const hp = `spec.http[${i}]`;

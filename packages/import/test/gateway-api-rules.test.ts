@@ -200,6 +200,12 @@ describe('HTTPRoute schema rules a manifest in git never went through', () => {
     expect(problems(route([{ backendRefs: [ref] }], { hostnames: ['*.example.com'] }))).toEqual([]);
   });
 
+  it('regression: a refused hostname leaves the whole route out (dropping it would widen the route to every host)', () => {
+    const r = importDocuments([route([{ backendRefs: [ref] }], { hostnames: ['Bad_Host'] })], { backends: BACKENDS });
+    expect(r.problems).toHaveLength(1);
+    expect(r.config.routes).toEqual([]);
+  });
+
   it('Duration: GEP-2257 format only', () => {
     expectProblem(route([{ backendRefs: [ref], timeouts: { request: '1.5s' } }]), 'spec.rules[0].timeouts.request', 'must be a Gateway API duration (GEP-2257: ^([0-9]{1,5}(h|m|s|ms)){1,4}$, e.g. "10s", "1h30m", "500ms")');
   });

@@ -28,6 +28,11 @@ describe('VirtualService validation (istio/istio pkg/config/validation)', () => 
   it('hosts: virtual service must have at least one host', () => {
     expectProblem([vs([{ route: [dest] }], { hosts: [] })], 'spec.hosts: virtual service must have at least one host');
   });
+  it('regression: a VirtualService with a host problem imports no route (it would match every host)', () => {
+    const r = importIstio([vs([{ route: [dest] }], { hosts: [''] })], { backends: BACKENDS });
+    expect(r.problems.map((p) => p.path)).toEqual(['spec.hosts[0]']);
+    expect(r.config.routes).toEqual([]);
+  });
   it('validateHTTPRouteConflict: HTTP route or redirect is required', () => {
     expectProblem([vs([{ match: [{ uri: { prefix: '/' } }] }])], 'spec.http[0]: HTTP route or redirect is required');
   });
