@@ -411,7 +411,11 @@ function virtualService(c: Ctx, src: SourcedDocument, defaultNs: string): Import
     if (h === '*') return void (anyHost = true);
     const svc = serviceOf(h, ns, c.domain);
     // A mesh service is reached as `name`, `name.ns`, `name.ns.svc` or the FQDN.
-    const names = svc.host !== undefined ? [svc.host] : [svc.name, `${svc.name}.${svc.namespace}`, `${svc.name}.${svc.namespace}.svc`, `${svc.name}.${svc.namespace}.svc.${c.domain}`];
+    // (The bare name only from the service's own namespace, where it resolves to that service.)
+    const names =
+      svc.host !== undefined
+        ? [svc.host]
+        : [...(svc.namespace === ns ? [svc.name] : []), `${svc.name}.${svc.namespace}`, `${svc.name}.${svc.namespace}.svc`, `${svc.name}.${svc.namespace}.svc.${c.domain}`];
     for (const n of names) if (!hostnames.includes(n)) hostnames.push(n);
   });
   // A host problem leaves the VirtualService out: dropping the host would widen its routes to every host.
