@@ -195,7 +195,11 @@ function openApiDocument(ctx: ImportContext, src: SourcedDocument, extra: Record
   return [...concrete, ...templated];
 }
 
+/** Other gateways' OpenAPI extensions: their settings are not read, which the user should know. */
+const FOREIGN_EXTENSIONS = ['x-zuplo-route', 'x-zuplo-path', 'x-tyk-api-gateway', 'x-amazon-apigateway-integration', 'x-google-backend', 'x-kong-plugin', 'x-kong-route-defaults', 'x-azure-api-management'];
+
 function extension(sink: Sink, o: unknown, p: string): Obj | undefined {
+  if (isObj(o)) for (const k of Object.keys(o)) if (FOREIGN_EXTENSIONS.includes(k) || k.startsWith('x-kong-plugin-')) sink.warn(`${p}/${pointerSegment(k)}`, `${k} is another gateway's extension: not read (use x-switchyard)`);
   const x = get(o, 'x-switchyard');
   if (x === undefined) return undefined;
   if (!isObj(x)) return (sink.problem(`${p}/x-switchyard`, 'must be an object'), undefined);

@@ -400,6 +400,18 @@ paths:
     expect((await t.send(req('/files/report'))).response.status).toBe(404);
   });
 
+  it('Zuplo docs (articles/routing.md): x-zuplo-route is another gateway\'s extension, a warning at its pointer', () => {
+    const text = JSON.stringify({
+      openapi: '3.1.0',
+      info: { title: 'Zuplo', version: '1' },
+      servers: [{ url: 'https://echo.zuplo.io' }],
+      paths: { '/hello': { get: { operationId: 'hello', 'x-zuplo-route': { corsPolicy: 'none', handler: { export: 'urlForwardHandler', module: '$import(@zuplo/runtime)', options: { baseUrl: 'https://echo.zuplo.io' } } }, responses: { '200': { description: 'ok' } } } } },
+    });
+    const result = load(text, 'routes.oas.json');
+    expect(result.warnings.map((w) => `${w.path}: ${w.message}`)).toEqual(['#/paths/~1hello/get/x-zuplo-route: x-zuplo-route is another gateway\'s extension: not read (use x-switchyard)']);
+    expect(result.config.routes.map((r) => r.name)).toEqual(['hello']);
+  });
+
   it('x-switchyard.rewrite with path parameters (Zuplo URL Rewrite style template)', async () => {
     const text = `
 openapi: 3.0.3
