@@ -569,7 +569,7 @@ function resolveRef(ctx: ImportContext, sink: Sink, ref: Obj, rp: string, d: Doc
   if (group === '' && kind === 'Service' && !has(ref, 'port')) return (sink.problem(rp, 'Must have port for Service reference'), undefined);
   const port = int(sink, ref, 'port', rp, 1, 65535);
   if (group !== '' || kind !== 'Service') {
-    sink.warn(rp, `${String(group) === '' ? '' : `${String(group)}/`}${String(kind)} backends have no switchyard counterpart (only core Services resolve): ignored`);
+    sink.warn(rp, `${String(group) === '' ? '' : `${String(group)}/`}${String(kind)} backends have no switchyard counterpart (only core Services resolve): the requests it would get are answered 500 (Gateway API: an invalid backendRef)`);
     return undefined;
   }
   const namespace = typeof get(ref, 'namespace') === 'string' ? (get(ref, 'namespace') as string) : d.namespace;
@@ -580,6 +580,8 @@ function resolveRef(ctx: ImportContext, sink: Sink, ref: Obj, rp: string, d: Doc
 function applyBackends(ctx: ImportContext, sink: Sink, route: RouteDraft, refs: readonly unknown[], bp: string, d: Doc, allowed: readonly string[]): void {
   const backends: BackendConfig[] = [];
   const single = refs.length === 1;
+  let total = 0;
+  let invalidWeight = 0;
   refs.forEach((b, k) => {
     const p = `${bp}[${k}]`;
     if (!isObj(b)) return sink.problem(p, 'must be an object');
@@ -596,11 +598,24 @@ function applyBackends(ctx: ImportContext, sink: Sink, route: RouteDraft, refs: 
         sink.warn(at(p, 'filters'), 'per-backend filters with several backends have no switchyard counterpart (a route\'s rewrite applies to every backend): ignored');
       }
     }
-    if (upstream === undefined || weight === undefined) return;
+    if (weight === undefined) return;
+    total += weight;
+    if (upstream === undefined) {
+      // A reference of another kind (a warning, not a problem): the spec's invalid backendRef.
+      if (!ctx.messages.problems.some((m) => m.document === sink.doc && m.path.startsWith(p))) invalidWeight += weight;
+      return;
+    }
     backends.push({ upstream, ...(weight !== 1 ? { weight } : {}), ...(backends.some((x) => x.upstream === upstream) ? { name: `${upstream}#${k}` } : {}) });
   });
   if (route.redirect !== undefined) return; // a redirect answers: its backends (only per-backend redirects get here) are unused
   if (backends.length > 0) route.backends = backends;
+  // "Requests that would have been routed to an invalid backendRef MUST receive a 500, in proportion
+  // to its weight" (HTTPBackendRef, httproute_types.go): the fault abort takes exactly that share
+  // before the split, and the valid backends keep their relative weights. With no valid backend the
+  // route has none and answers 500 anyway.
+  if (invalidWeight > 0 && backends.length > 0 && route.fault === undefined && backends.some((b) => (b.weight ?? 1) > 0)) {
+    route.fault = { abort: { httpStatus: 500, percent: (100 * invalidWeight) / total } };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -427,9 +427,26 @@ describe('Gateway API fields beyond the conformance manifests', () => {
     expect(backendOf(await t.send(req('/pkg.v2.Users/Get', { method: 'POST' })))).toBe('grpc-v2');
   });
 
-  it('an unknown backend kind is a warning and gets no traffic', () => {
+  it('an invalid backendRef (unknown kind) gets 500 in proportion to its weight (HTTPBackendRef: "MUST receive a 500"), the rest is split as before', async () => {
     const r = importDocuments([one({ backendRefs: [{ name: 'infra-backend-v1', port: 8080 }, { group: 'example.com', kind: 'Bucket', name: 'b' }] })], { backends: BACKENDS });
-    expect(r.warnings.map((w) => `${w.path}: ${w.message}`)).toEqual(['spec.rules[0].backendRefs[1]: example.com/Bucket backends have no switchyard counterpart (only core Services resolve): ignored']);
+    expect(r.warnings.map((w) => `${w.path}: ${w.message}`)).toEqual([
+      'spec.rules[0].backendRefs[1]: example.com/Bucket backends have no switchyard counterpart (only core Services resolve): the requests it would get are answered 500 (Gateway API: an invalid backendRef)',
+    ]);
     expect(r.config.routes[0]?.backends).toEqual([{ upstream: `infra-backend-v1.${INFRA}` }]);
+    expect(r.config.routes[0]?.fault).toEqual({ abort: { httpStatus: 500, percent: 50 } });
+    const t = gatewayFor(r, 11);
+    let errors = 0;
+    for (let i = 0; i < 1000; i++) {
+      const b = backendOf(await t.send(req('/')));
+      if (b === 500) errors++;
+      else expect(b).toBe('infra-backend-v1');
+    }
+    expect(Math.abs(errors / 1000 - 0.5)).toBeLessThan(0.064); // 4σ
+  });
+
+  it('httproute-invalid-backendref-unknown-kind (HTTPRouteInvalidBackendRefUnknownKind): the only backend invalid: every request 500', async () => {
+    const r = importDocuments([one({ backendRefs: [{ group: 'unknownkind.example.com', kind: 'NonExistent', name: 'infra-backend-v1' }] })], { backends: BACKENDS });
+    expect(r.config.routes[0]?.backends).toBeUndefined();
+    expect((await gatewayFor(r).send(req('/'))).response.status).toBe(500);
   });
 });
