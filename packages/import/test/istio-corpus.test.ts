@@ -879,3 +879,12 @@ spec:
     expect((await t.send(req('/productpage/x', { authority: '203.0.113.9' }))).response.status).toBe(404);
   });
 });
+
+describe('Istio import options', () => {
+  it('clusterDomain and defaultNamespace: hosts under another cluster domain resolve to name.namespace', () => {
+    const vs = { apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', metadata: { name: 'r' }, spec: { hosts: ['reviews.prod.svc.corp.local'], http: [{ route: [{ destination: { host: 'reviews.prod.svc.corp.local' } }] }] } };
+    const r = importDocuments([vs], { backends: BOOKINFO, clusterDomain: 'corp.local', defaultNamespace: 'tools' });
+    expect(r.problems).toEqual([]);
+    expect(r.config.routes[0]).toMatchObject({ name: 'tools/r/0', hostnames: ['reviews.prod', 'reviews.prod.svc', 'reviews.prod.svc.corp.local'], backends: [{ upstream: 'reviews.prod' }] });
+  });
+});
