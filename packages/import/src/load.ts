@@ -62,10 +62,33 @@ export function parseYamlDocuments(text: string, file?: string, options: ParseOp
       return;
     }
     if (value === null || value === undefined) return;
+    const cycle = cyclePath(value);
+    if (cycle !== undefined) {
+      problems.push({ document: ref, path: cycle, message: 'invalid YAML: an alias refers to a node that contains it (a cycle)' });
+      return;
+    }
     if (options.env !== undefined) value = substitute(value, options.env, '', (path, message) => problems.push({ document: ref, path, message }));
     documents.push({ value, index, ...(file !== undefined ? { file } : {}) });
   });
   return { documents, problems };
+}
+
+/** The path of the first value that contains itself (`&a [*a]`), or undefined for a tree / DAG. */
+function cyclePath(root: unknown): string | undefined {
+  const ancestors = new Set<object>();
+  const visit = (value: unknown, path: string): string | undefined => {
+    if (typeof value !== 'object' || value === null) return undefined;
+    if (ancestors.has(value)) return path === '' ? '(root)' : path;
+    ancestors.add(value);
+    const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v]) : Object.entries(value).map(([k, v]) => [path === '' ? k : `.${k}`, v]);
+    for (const [suffix, child] of entries) {
+      const found = visit(child, `${path}${suffix}`);
+      if (found !== undefined) return found;
+    }
+    ancestors.delete(value);
+    return undefined;
+  };
+  return visit(root, '');
 }
 
 /**

@@ -134,7 +134,12 @@ function openApiDocument(ctx: ImportContext, src: SourcedDocument, extra: Record
       for (const i of issues) sink.problem(`#/x-switchyard/config/${configPointer(i.path)}`, i.message);
       if (issues.length === 0) {
         for (const [k, v] of Object.entries(cfg)) {
-          if (k === 'upstreams' && isObj(v)) for (const [n, u] of Object.entries(v)) ctx.upstreams.upstreams[n] = u as never;
+          if (k === 'upstreams' && isObj(v)) {
+            for (const [n, u] of Object.entries(v)) {
+              ctx.upstreams.upstreams[n] = u as never;
+              ctx.upstreams.origins[n] = { document: sink.doc, path: `#/x-switchyard/config/upstreams/${pointerSegment(n)}` };
+            }
+          }
           else if (k === 'policies' && isObj(v)) for (const [n, pol] of Object.entries(v)) ctx.policies[n] = pol as never;
           else if (k === 'limits' && isObj(v)) extra['limits'] = { ...(isObj(extra['limits']) ? extra['limits'] : {}), ...v };
           else extra[k] = v;

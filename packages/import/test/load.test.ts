@@ -35,6 +35,15 @@ describe('parseYamlDocuments', () => {
     expect(problems.map(formatMessage)[0]).toMatch(/^\(yaml\) #1 \(bad\.yaml\): \(line \d+, column \d+\): invalid YAML: /);
   });
 
+  it('refuses an alias cycle and an alias bomb as problems, never hanging or throwing', () => {
+    const cycle = parseYamlDocuments('a: &x\n  b: *x\n', 'cycle.yaml');
+    expect(cycle.documents).toEqual([]);
+    expect(cycle.problems.map((p) => p.message)).toEqual(['invalid YAML: an alias refers to a node that contains it (a cycle)']);
+    const bomb = parseYamlDocuments('a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n', 'bomb.yaml');
+    expect(bomb.documents).toEqual([]);
+    expect(bomb.problems).toHaveLength(1);
+  });
+
   it('YAML 1.2: "on" and "yes" stay strings (Kubernetes\' YAML 1.1 would read booleans: quote them)', () => {
     const { documents } = parseYamlDocuments('a: on\nb: yes\n');
     expect(documents[0]?.value).toEqual({ a: 'on', b: 'yes' });
