@@ -1,6 +1,29 @@
 /**
- * `@switchyard/import`: Import Gateway API HTTPRoutes, Istio VirtualServices/DestinationRules and OpenAPI documents as switchyard gateway config.
+ * `@switchyard/import`: Gateway API HTTPRoutes/GRPCRoutes, Istio VirtualServices/DestinationRules
+ * and OpenAPI documents as switchyard gateway config. Pure functions: documents in, config out,
+ * plus warnings for what has no counterpart and problems for what the format itself forbids.
  *
  * @packageDocumentation
  */
-export {};
+export type {
+  BackendRef,
+  BackendResolver,
+  DocumentRef,
+  ImportedConfig,
+  ImportedPolicy,
+  ImportedRoute,
+  ImportMessage,
+  ImportOptions,
+  ImportOrigin,
+  ImportProblem,
+  ImportResult,
+  ImportWarning,
+  ResolvedEndpoints,
+  SessionPersistenceConfig,
+} from './types.js';
+export type { DocumentInput, ParsedDocuments, ParseOptions, SourcedDocument } from './load.js';
+export { importDocuments, importGatewayApi, importIstio, importOpenApi, messageAt, originOf, parseYamlDocuments, substituteEnv } from './load.js';
+export { compareRouteDocuments } from './gateway-api.js';
+export { formatMessage } from './format.js';
+export { importDocumentsValidated, validateOpenApi } from './openapi-validate.js';
+export { pathMatch as openApiPathMatch } from './openapi.js';
