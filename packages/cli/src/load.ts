@@ -429,7 +429,7 @@ function substitute(value: unknown, path: (string | number)[], env: Readonly<Rec
 function mentionVariables(value: unknown, path: (string | number)[], report: (path: (string | number)[], message: string) => void): void {
   if (typeof value === 'string') {
     const m = /\$\{([A-Z_][A-Z0-9_]*)(?::-[^}]*)?\}/.exec(value.replaceAll('$${', ''));
-    if (m !== null) report(path, `contains \${${m[1] as string}}, kept as written: pass --env to substitute environment variables`);
+    if (m !== null) report(path, `contains ${m[0]}, kept as written: pass --env to substitute environment variables`);
     return;
   }
   if (Array.isArray(value)) value.forEach((v, i) => mentionVariables(v, [...path, i], report));
