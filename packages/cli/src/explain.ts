@@ -190,7 +190,7 @@ export async function explain(config: GatewayConfig, request: SyRequest, locate:
   const route = routeIndex < 0 ? undefined : routes[routeIndex];
 
   const other = selection === 'gateway' ? 'first-match' : 'gateway';
-  let otherRoute: string | null = null;
+  let otherRoute: string | null;
   try {
     const o = match(tableOf(routes, other, config), request);
     otherRoute = o.kind === 'matched' ? o.route.id : null;

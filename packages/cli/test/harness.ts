@@ -58,8 +58,11 @@ export interface Running {
 /** Tracks children so `afterEach` can kill whatever a failed test left running. */
 export class Children {
   private readonly running = new Set<ChildProcessWithoutNullStreams>();
+  private readonly bin: () => string;
 
-  constructor(private readonly bin: () => string) {}
+  constructor(bin: () => string) {
+    this.bin = bin;
+  }
 
   /** Starts `switchyard ...args` with `env` added to a minimal environment (no colour, no TTY). */
   start(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): Running {
