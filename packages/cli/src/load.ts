@@ -172,7 +172,8 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
           continue;
         }
         item.forEach((route, i) => {
-          routeOrigins.push({ source, prefix: ['routes', i], replaces: 2 });
+          // Imported routes are named by their place in the merged config, as `switchyard import` prints it.
+          routeOrigins.push({ source, prefix: ['routes', source === IMPORTED ? routeOrigins.length : i], replaces: 2 });
           (merged['routes'] as unknown[]).push(route);
         });
       } else if (key === 'upstreams' || key === 'limits') {
@@ -292,9 +293,7 @@ function parseFile(file: string, text: string, problems: Problem[], warnings: Pr
       value = JSON.parse(text);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const at = /position (\d+)/.exec(message);
-      const pos = at === null ? undefined : lineCol(text, Number(at[1]));
-      problems.push({ file, path: '(document)', message: `invalid JSON: ${message}`, ...(pos ?? {}) });
+      problems.push({ file, path: '(document)', message: `invalid JSON: ${message}`, ...jsonErrorPosition(text, message) });
       return [];
     }
     let cached: { doc: Document; lines: LineCounter } | null | undefined;
@@ -353,6 +352,19 @@ function pos(p: { line: number; col: number } | undefined): { line?: number; col
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
+}
+
+/**
+ * Where JSON.parse failed: V8 names the offset in some messages (`at position 12`), not in others
+ * (`Unexpected token ',', "…" is not valid JSON`); the YAML parser, which reads JSON as flow
+ * YAML, then gives the line of the first error it finds.
+ */
+function jsonErrorPosition(text: string, message: string): { line?: number; column?: number } {
+  const at = /position (\d+)/.exec(message);
+  if (at !== null) return lineCol(text, Number(at[1]));
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  return pos(doc.errors[0]?.linePos?.[0]);
 }
 
 function lineCol(text: string, offset: number): { line: number; column: number } {
