@@ -55,7 +55,10 @@ const LOADING_HELP = `Loading:
   the command line, then of the documents, then of the list; imported routes come last.
   Upstreams and limits are merged by name (a name defined twice is a problem).
   --env        substitute \${NAME} (and \${NAME:-default}) in string values from the environment;
-               off unless given ($\${ is a literal \${)
+               off unless given; names are upper-case ($\${ is a literal \${)
+  --backend name=url[,url...]
+               endpoints of a service that imported manifests name (reviews.default=http://127.0.0.1:9080);
+               repeatable
 `;
 
 const HELP: Record<Verb, string> = {
@@ -138,16 +141,18 @@ Exit codes: 0 stopped after draining, 1 invalid config or cannot listen, 2 usage
 `,
 };
 
+const BACKEND = { type: 'string', multiple: true } as const;
 const OPTIONS = {
-  validate: { json: { type: 'boolean' }, strict: { type: 'boolean' }, env: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  validate: { json: { type: 'boolean' }, strict: { type: 'boolean' }, env: { type: 'boolean' }, backend: BACKEND, help: { type: 'boolean', short: 'h' } },
   explain: {
     header: { type: 'string', short: 'H', multiple: true },
     'client-address': { type: 'string' },
     json: { type: 'boolean' },
     env: { type: 'boolean' },
+    backend: BACKEND,
     help: { type: 'boolean', short: 'h' },
   },
-  import: { format: { type: 'string' }, env: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  import: { format: { type: 'string' }, env: { type: 'boolean' }, backend: BACKEND, help: { type: 'boolean', short: 'h' } },
   serve: {
     port: { type: 'string' },
     host: { type: 'string' },
@@ -156,6 +161,7 @@ const OPTIONS = {
     watch: { type: 'boolean' },
     'drain-timeout': { type: 'string' },
     env: { type: 'boolean' },
+    backend: BACKEND,
     help: { type: 'boolean', short: 'h' },
   },
 } as const satisfies Record<Verb, ParseArgsConfig['options']>;
@@ -202,17 +208,17 @@ export async function run(argv: readonly string[], io: CommandIo, options: RunOp
       io.stdout.write(HELP[verb]);
       return EXIT_OK;
     }
-    const env = values['env'] === true ? io.env : undefined;
+    const flags: LoadFlags = { env: values['env'] === true ? io.env : undefined, importer: options.importer, backends: backendsOf(values['backend'] as string[] | undefined) };
     const positionals = parsed.positionals;
     switch (verb) {
       case 'validate':
-        return await validateVerb(positionals, values, io, { env, importer: options.importer });
+        return await validateVerb(positionals, values, io, flags);
       case 'explain':
-        return await explainVerb(positionals, values, io, { env, importer: options.importer });
+        return await explainVerb(positionals, values, io, flags);
       case 'import':
-        return await importVerb(positionals, values, io, { env, importer: options.importer });
+        return await importVerb(positionals, values, io, flags);
       case 'serve':
-        return await serveVerb(positionals, values, io, { env, importer: options.importer });
+        return await serveVerb(positionals, values, io, flags);
     }
   } catch (e) {
     if (e instanceof UsageError) {
@@ -231,6 +237,20 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 interface LoadFlags {
   readonly env: CommandIo['env'] | undefined;
   readonly importer: Importer | undefined;
+  readonly backends: Readonly<Record<string, readonly string[]>>;
+}
+
+/** `--backend reviews.default=http://a:9080,http://b:9080` (repeatable) → `{ 'reviews.default': [urls] }`. */
+function backendsOf(flags: readonly string[] | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const f of flags ?? []) {
+    const eq = f.indexOf('=');
+    const urls = eq < 0 ? [] : f.slice(eq + 1).split(',').map((u) => u.trim()).filter((u) => u !== '');
+    if (eq <= 0 || urls.length === 0) throw new UsageError(`--backend is name=url[,url...], not ${JSON.stringify(f)}`);
+    const name = f.slice(0, eq).trim();
+    Object.defineProperty(out, name, { value: [...(out[name] ?? []), ...urls], enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 function needFiles(files: readonly string[]): void {
@@ -244,7 +264,7 @@ function printProblems(io: CommandIo, problems: readonly Problem[], warnings: re
 }
 
 async function loadAndCheck(files: readonly string[], flags: LoadFlags): Promise<{ loaded: LoadResult; checked: Checked }> {
-  const loaded = await loadInputs(files, { env: flags.env, importer: flags.importer });
+  const loaded = await loadInputs(files, { env: flags.env, importer: flags.importer, backends: flags.backends });
   const checked = await checkConfig(loaded, createUndiciTransport());
   return { loaded, checked };
 }
@@ -408,6 +428,7 @@ async function serveVerb(files: readonly string[], values: Values, io: CommandIo
     drainTimeoutMs: drain,
     env: flags.env,
     importer: flags.importer,
+    backends: flags.backends,
     io,
   });
 }

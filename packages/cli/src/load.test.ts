@@ -152,4 +152,25 @@ describe('loadInputs - the importer seam', () => {
     const r = await loadInputs(['n.yaml', 'k8s.yaml'], { readText: files({ 'n.yaml': `routes: []\n${UP}`, 'k8s.yaml': MANIFESTS }), importer });
     expect(r.problems).toEqual([{ file: '(imported)', path: 'upstreams.web', message: 'upstream "web" is also defined in n.yaml: each name once across all files' }]);
   });
+
+  test("loadInputs - problems may name their document by file and position (@switchyard/import's DocumentRef); --backend reaches the importer", async () => {
+    let context: unknown;
+    const importer: Importer = (docs, ctx) => {
+      context = ctx;
+      return {
+        config: { routes: [] },
+        warnings: [],
+        problems: [
+          { document: { kind: 'VirtualService', name: 'reviews', namespace: 'default', file: 'k8s.yaml', index: 1 }, path: 'spec.http[0].route[0].destination.subset', message: 'no DestinationRule defines subset "v9"' },
+          { document: { kind: 'HTTPRoute', file: 'other.yaml', index: 3 }, path: 'spec', message: 'a document the command did not pass' },
+        ],
+      };
+    };
+    const r = await loadInputs(['k8s.yaml'], { readText: files({ 'k8s.yaml': MANIFESTS }), importer, backends: { 'reviews.default': ['http://127.0.0.1:9080'] } });
+    expect(context).toEqual({ backends: { 'reviews.default': ['http://127.0.0.1:9080'] } });
+    expect(r.problems).toEqual([
+      { file: 'k8s.yaml', document: 1, path: 'spec.http[0].route[0].destination.subset', message: 'no DestinationRule defines subset "v9"', line: 13, column: 55 },
+      { file: 'other.yaml', document: 3, path: 'spec', message: 'a document the command did not pass' },
+    ]);
+  });
 });

@@ -40,13 +40,24 @@ export interface ForeignDocument {
 }
 
 /**
- * A finding of an importer. `document` is the index into the array the importer was given (the
- * command maps it to file, document and line); `path` is the field path inside that document.
+ * A finding of an importer; `path` is the field path inside the document it names. `document`
+ * is either the index into the array the importer was given, or a reference by file and
+ * 0-based position in the file (`@switchyard/import`'s `DocumentRef`: `{ kind, name, file, index }`).
+ * The command maps it to file, document and line.
  */
 export interface ImportIssue {
-  readonly document?: number;
+  readonly document?: number | { readonly file?: string | undefined; readonly index?: number | undefined; readonly kind?: string | undefined; readonly name?: string | undefined; readonly namespace?: string | undefined };
   readonly path: string;
   readonly message: string;
+}
+
+/** What the command gives an importer besides the documents. */
+export interface ImporterContext {
+  /**
+   * Service names of the manifests → endpoint URLs, from `--backend name=url[,url…]`
+   * (`reviews.default=http://127.0.0.1:9080`); keys as the importer's backend resolver reads them.
+   */
+  readonly backends: Readonly<Record<string, readonly string[]>>;
 }
 
 /** What an importer returns: a (partial) gateway config, plus what has no counterpart or is wrong. */
@@ -62,12 +73,14 @@ export interface ImportOutcome {
  * `@switchyard/import`: the command works on native config without one, and reports foreign
  * documents as problems ("no importer for kind HTTPRoute") until one is given.
  */
-export type Importer = (documents: readonly ForeignDocument[]) => ImportOutcome | Promise<ImportOutcome>;
+export type Importer = (documents: readonly ForeignDocument[], context: ImporterContext) => ImportOutcome | Promise<ImportOutcome>;
 
 /** Options of {@link loadInputs}. */
 export interface LoadOptions {
   /** Imports foreign documents (Gateway API, Istio, OpenAPI). */
   readonly importer?: Importer | undefined;
+  /** Handed to the importer (`--backend`). Default: none. */
+  readonly backends?: Readonly<Record<string, readonly string[]>> | undefined;
   /** Substitute `${NAME}` from these variables (opt-in: absent means no substitution at all). */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Reads a file (default: UTF-8 from disk). */
@@ -214,14 +227,23 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
       const docs = foreign.map((f) => f.doc);
       let outcome: ImportOutcome | undefined;
       try {
-        outcome = await options.importer(docs);
+        outcome = await options.importer(docs, { backends: options.backends ?? {} });
       } catch (err) {
         problems.push({ file: foreign[0]?.source.file ?? '(imported)', path: '(import)', message: `the importer failed: ${err instanceof Error ? err.message : String(err)}` });
       }
       if (outcome !== undefined) {
         const toProblem = (i: ImportIssue): Problem => {
-          const f = i.document === undefined ? undefined : foreign[i.document];
-          if (f === undefined) return { file: '(imported)', path: i.path, message: i.message };
+          const ref = i.document;
+          const f =
+            ref === undefined
+              ? undefined
+              : typeof ref === 'number'
+                ? foreign[ref]
+                : foreign.find((x) => x.doc.file === ref.file && (x.doc.document ?? 0) === (ref.index ?? 0));
+          if (f === undefined) {
+            const file = typeof ref === 'object' && ref.file !== undefined ? ref.file : '(imported)';
+            return { file, ...(typeof ref === 'object' && ref.index !== undefined ? { document: ref.index } : {}), path: i.path, message: i.message };
+          }
           return withPosition(f.source, parsePath(i.path) ?? [], { file: f.source.file, ...docOf(f.source), path: i.path, message: i.message });
         };
         for (const w of outcome.warnings) warnings.push(toProblem(w));

@@ -35,6 +35,8 @@ export interface ServeOptions {
   readonly drainTimeoutMs: number;
   readonly env: CommandIo['env'] | undefined;
   readonly importer: Importer | undefined;
+  /** Handed to the importer (`--backend`). */
+  readonly backends?: Readonly<Record<string, readonly string[]>> | undefined;
   readonly io: CommandIo;
   /** How often watched files are polled (default 200 ms). */
   readonly watchIntervalMs?: number;
@@ -56,7 +58,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     for (const w of warnings) io.stderr.write(`${err.yellow('warning')}: ${formatProblem(w)}\n`);
     for (const p of problems) io.stderr.write(`${err.red('error')}: ${formatProblem(p)}\n`);
   };
-  const load = (): Promise<LoadResult> => loadInputs(options.files, { env: options.env, importer: options.importer });
+  const load = (): Promise<LoadResult> => loadInputs(options.files, { env: options.env, importer: options.importer, backends: options.backends });
 
   const first = await load();
   if (first.config === undefined || first.problems.length > 0) {

@@ -199,3 +199,18 @@ describe('import', () => {
     expect(v.stdout).toBe('valid: 9 routes, 4 upstreams from 1 file\n');
   });
 });
+
+describe('examples/cli/gateway.yaml (the README\'s try-it config)', () => {
+  test('the example validates and explains as its comments say', async () => {
+    const example = 'examples/cli/gateway.yaml';
+    const v = await children.run(['validate', example]);
+    expect(v).toMatchObject({ code: 0, stderr: '' });
+    const canary = JSON.parse((await children.run(['explain', example, 'GET', 'http://localhost/catalog/items/42', '-H', 'x-canary: always', '--json'])).stdout);
+    expect(canary.route.name).toBe('catalog-canary');
+    expect(canary.upstream.url).toBe('http://127.0.0.1:8082/items/42');
+    const orders = JSON.parse((await children.run(['explain', example, 'GET', 'http://localhost/api/v2/orders/7', '--json'])).stdout);
+    expect(orders.upstream.url).toBe('http://127.0.0.1:8083/orders/7');
+    const shop = JSON.parse((await children.run(['explain', example, 'GET', 'http://localhost/shop/items/42', '--json'])).stdout);
+    expect(shop.response).toMatchObject({ status: 301, headers: { location: 'http://localhost/catalog/items/42' } });
+  });
+});
