@@ -140,7 +140,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   gateway.start();
   started = true;
   const plan = gateway.plan();
-  log(`listening on ${out.bold(`http://${hostPort(trafficAddress)}`)} (${plan.routes.length} routes, ${plan.upstreams.size} upstreams)`);
+  log(`listening on ${out.bold(`http://${hostPort(trafficAddress)}`)} (${count(plan.routes.length, 'route')}, ${count(plan.upstreams.size, 'upstream')})`);
   log(`admin on http://${hostPort(adminAddress)} (/metrics, /healthz, /ready)`);
 
   // Reloads run one after another: a burst of edits never interleaves two loads.
@@ -165,7 +165,7 @@ export async function serve(options: ServeOptions): Promise<number> {
       }
       printProblems([], [...loaded.warnings, ...toProblems(gateway.plan().warnings, loaded)]);
       const p = gateway.plan();
-      log(`reloaded (${reason}): ${p.routes.length} routes, ${p.upstreams.size} upstreams`);
+      log(`reloaded (${reason}): ${count(p.routes.length, 'route')}, ${count(p.upstreams.size, 'upstream')}`);
     });
   };
 
@@ -243,6 +243,10 @@ export async function serve(options: ServeOptions): Promise<number> {
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
   });
+}
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
 
 function hostPort(a: AddressInfo): string {

@@ -93,7 +93,7 @@ describe('serve', () => {
   test('serve - proxies real HTTP to the upstream; the admin port answers /metrics, /healthz and /ready, the traffic port does not', async () => {
     const file = await write('gateway.yaml', config(API_ROUTE));
     const { run, port, admin } = await startServe(file);
-    expect(run.stdout()).toContain('(1 routes, 1 upstreams)');
+    expect(run.stdout()).toContain('(1 route, 1 upstream)');
 
     const r = await get(port, '/api/hello?x=1');
     expect(r).toMatchObject({ status: 200, body: 'upstream GET /api/hello?x=1' });
@@ -122,7 +122,7 @@ describe('serve', () => {
 
     await writeFile(file, config(API_ROUTE + V2_ROUTE));
     await until(() => run.stdout().includes('reloaded'), 'the reload');
-    expect(run.stdout()).toMatch(/reloaded \(.*gateway\.yaml changed\): 2 routes, 1 upstreams/);
+    expect(run.stdout()).toMatch(/reloaded \(.*gateway\.yaml changed\): 2 routes, 1 upstream$/m);
     expect(await get(port, '/v2/api/x')).toMatchObject({ status: 200, body: 'upstream GET /api/x' });
 
     // A broken edit: a negative weight. Refused, with the file, line and field path.
@@ -144,7 +144,7 @@ describe('serve', () => {
     const { run, port } = await startServe(file);
     await writeFile(file, config(API_ROUTE + V2_ROUTE));
     run.child.kill('SIGHUP');
-    await until(() => run.stdout().includes('reloaded (SIGHUP): 2 routes'), 'the SIGHUP reload');
+    await until(() => run.stdout().includes('reloaded (SIGHUP): 2 routes, 1 upstream'), 'the SIGHUP reload');
     expect((await get(port, '/v2/api/y')).status).toBe(200);
   });
 
