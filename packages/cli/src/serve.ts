@@ -54,9 +54,10 @@ export async function serve(options: ServeOptions): Promise<number> {
   const out = styleFor(io.stdout, io.env);
   const err = styleFor(io.stderr, io.env);
   const log = (line: string): void => void io.stdout.write(`switchyard: ${line}\n`);
-  const printProblems = (problems: readonly Problem[], warnings: readonly Problem[]): void => {
-    for (const w of warnings) io.stderr.write(`${err.yellow('warning')}: ${formatProblem(w)}\n`);
-    for (const p of problems) io.stderr.write(`${err.red('error')}: ${formatProblem(p)}\n`);
+  // One write per report: a reader of the stream never sees half of it.
+  const printProblems = (problems: readonly Problem[], warnings: readonly Problem[], heading = ''): void => {
+    const lines = [...warnings.map((w) => `${err.yellow('warning')}: ${formatProblem(w)}\n`), ...problems.map((p) => `${err.red('error')}: ${formatProblem(p)}\n`)];
+    if (heading !== '' || lines.length > 0) io.stderr.write(heading + lines.join(''));
   };
   const load = (): Promise<LoadResult> => loadInputs(options.files, { env: options.env, importer: options.importer, backends: options.backends });
 
@@ -149,9 +150,9 @@ export async function serve(options: ServeOptions): Promise<number> {
     reloading = reloading.then(async () => {
       if (draining) return;
       const loaded = await load();
+      const refused = `${err.red('reload refused')} (${reason}): keeping the running config\n`;
       if (loaded.config === undefined || loaded.problems.length > 0) {
-        io.stderr.write(`${err.red('reload refused')} (${reason}): keeping the running config\n`);
-        printProblems(loaded.problems, loaded.warnings);
+        printProblems(loaded.problems, loaded.warnings, refused);
         return;
       }
       try {
@@ -159,8 +160,7 @@ export async function serve(options: ServeOptions): Promise<number> {
       } catch (e) {
         const issues = issuesOf(e);
         if (issues === undefined) throw e;
-        io.stderr.write(`${err.red('reload refused')} (${reason}): keeping the running config\n`);
-        printProblems(toProblems(issues, loaded), loaded.warnings);
+        printProblems(toProblems(issues, loaded), loaded.warnings, refused);
         return;
       }
       printProblems([], [...loaded.warnings, ...toProblems(gateway.plan().warnings, loaded)]);

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { buildBin, Children } from './harness.js';
+import { buildBin, Children, SLOW_MS } from './harness.js';
 
 const SAMPLE = 'packages/cli/test/fixtures/sample.yaml';
 const INVALID = 'packages/cli/test/fixtures/invalid.yaml';
@@ -17,7 +17,7 @@ const children = new Children(() => (built as { bin: string }).bin);
 beforeAll(async () => {
   built = await buildBin();
   dir = await mkdtemp(join(tmpdir(), 'switchyard-cli-files-'));
-});
+}, SLOW_MS);
 afterEach(() => children.killAll());
 afterAll(async () => {
   await built?.cleanup();
@@ -32,7 +32,7 @@ async function file(name: string, text: string): Promise<string> {
 
 const UPSTREAM = 'upstreams:\n  web: { endpoints: [{ url: "http://127.0.0.1:9" }] }\n';
 
-describe('exit codes', () => {
+describe('exit codes', { timeout: SLOW_MS }, () => {
   test('validate - a valid config exits 0 and says what it loaded', async () => {
     const r = await children.run(['validate', SAMPLE]);
     expect(r).toMatchObject({ code: 0, stderr: '' });
@@ -98,7 +98,7 @@ describe('exit codes', () => {
   });
 });
 
-describe('--help', () => {
+describe('--help', { timeout: SLOW_MS }, () => {
   test('every verb has --help (and -h), on stdout, exit 0', async () => {
     for (const verb of ['validate', 'explain', 'import', 'serve']) {
       const long = await children.run([verb, '--help']);
@@ -116,7 +116,7 @@ describe('--help', () => {
   });
 });
 
-describe('--json', () => {
+describe('--json', { timeout: SLOW_MS }, () => {
   test('validate --json - the report of a valid config', async () => {
     const r = await children.run(['validate', SAMPLE, '--json']);
     expect(r.code).toBe(0);
@@ -148,7 +148,7 @@ describe('--json', () => {
   });
 });
 
-describe('loading', () => {
+describe('loading', { timeout: SLOW_MS }, () => {
   test('several files merge into one config: routes in argument order, problems located in their own file', async () => {
     const a = await file('a.yaml', `routes:\n  - name: first\n    matches: [{ path: { value: /x } }]\n    backends: [{ upstream: web }]\n${UPSTREAM}`);
     const b = await file('b.json', JSON.stringify({ routes: [{ name: 'second', backends: [{ upstream: 'web', weight: 'heavy' }] }] }, null, 2));
@@ -189,7 +189,7 @@ describe('loading', () => {
   });
 });
 
-describe('import', () => {
+describe('import', { timeout: SLOW_MS }, () => {
   test('import - prints the merged switchyard config as YAML by default, re-loadable as is', async () => {
     const r = await children.run(['import', SAMPLE]);
     expect(r.code).toBe(0);
@@ -200,7 +200,7 @@ describe('import', () => {
   });
 });
 
-describe('examples/cli/gateway.yaml (the README\'s try-it config)', () => {
+describe("examples/cli/gateway.yaml (the README's try-it config)", { timeout: SLOW_MS }, () => {
   test('the example validates and explains as its comments say', async () => {
     const example = 'examples/cli/gateway.yaml';
     const v = await children.run(['validate', example]);

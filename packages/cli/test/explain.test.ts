@@ -3,14 +3,14 @@
  * host, path, header, query and method, a split, a rewrite, a redirect, a limit, and no route.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { buildBin, Children } from './harness.js';
+import { buildBin, Children, SLOW_MS } from './harness.js';
 
 const SAMPLE = 'packages/cli/test/fixtures/sample.yaml';
 let built: Awaited<ReturnType<typeof buildBin>> | undefined;
 const children = new Children(() => (built as { bin: string }).bin);
 beforeAll(async () => {
   built = await buildBin();
-});
+}, SLOW_MS);
 afterEach(() => children.killAll());
 afterAll(() => built?.cleanup());
 
@@ -34,7 +34,7 @@ async function explainJson(method: string, url: string, ...headers: string[]): P
   return JSON.parse(r.stdout) as Json;
 }
 
-describe('explain - ten requests against the sample config', () => {
+describe('explain - requests against the sample config', { timeout: SLOW_MS }, () => {
   test('explain - by host: a hostname route takes every path on its host', async () => {
     const e = await explainJson('GET', 'http://admin.example.com/api/users');
     expect(e.route?.name).toBe('admin-host');
@@ -139,7 +139,7 @@ describe('explain - ten requests against the sample config', () => {
   });
 });
 
-describe('explain - text output', () => {
+describe('explain - text output', { timeout: SLOW_MS }, () => {
   test('explain - the text names the route, the conditions, the stages and the upstream request', async () => {
     const r = await children.run(['explain', SAMPLE, 'GET', 'http://shop.example.com/v2/orders/7', '-H', 'x-request-id: abc']);
     expect(r.code).toBe(0);

@@ -116,3 +116,9 @@ export async function until<T>(condition: () => T | undefined | false | Promise<
 }
 
 export { root };
+
+/**
+ * Per-test timeout of the child-process tests: each run starts a Node process (about half a
+ * second here, several on a loaded CI machine), and some tests run a dozen.
+ */
+export const SLOW_MS = 120_000;
