@@ -174,6 +174,39 @@ describe('serve', { timeout: SLOW_MS }, () => {
     expect(exit.stdout).toContain('switchyard: stopped');
   });
 
+  test('serve - the drain timeout cuts what is still in flight, then exits 0; a second signal exits 1 at once', async () => {
+    const file = await write('gateway.yaml', config(API_ROUTE + SLOW_ROUTE));
+    const first = await startServe(file, '--drain-timeout', '200ms');
+    const stuck = get(first.port, '/slow/never').then(
+      (r) => r.status,
+      (e: NodeJS.ErrnoException) => e.code,
+    );
+    await until(() => held.length === 1, 'the request held by the upstream');
+    first.run.child.kill('SIGTERM');
+    const exit = await first.run.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.stderr).toContain('switchyard: drain timeout: cutting 1 request still in flight');
+    expect(await stuck).toBe('ECONNRESET');
+
+    const second = await startServe(file);
+    const again = get(second.port, '/slow/again').catch(() => 'cut');
+    await until(() => held.length === 2, 'the second request held');
+    second.run.child.kill('SIGTERM');
+    await until(() => second.run.stdout().includes('draining 1 in-flight request'), 'the drain');
+    second.run.child.kill('SIGINT');
+    const forced = await second.run.exited;
+    expect(forced.code).toBe(1);
+    expect(forced.stderr).toContain('SIGINT again while draining: exiting now');
+    expect(await again).toBe('cut');
+  });
+
+  test('serve - a port in use exits 1 saying which', async () => {
+    const file = await write('gateway.yaml', config(API_ROUTE));
+    const r = await children.run(['serve', file, '--port', String(upstreamPort), '--admin-port', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: cannot listen on 127.0.0.1:${upstreamPort} (traffic): listen EADDRINUSE`);
+  });
+
   test('serve - an invalid config exits 1 before listening, naming file and path', async () => {
     const file = await write('gateway.yaml', config('  - name: x\n    backends: [{ upstream: nope }]\n'));
     const r = await children.run(['serve', file, '--port', '0', '--admin-port', '0']);
