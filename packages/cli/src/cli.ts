@@ -343,7 +343,9 @@ export function renderExplanation(e: Explanation, s: Style): string {
   const label = (l: string): string => s.bold(l.padEnd(10));
   const r = e.request;
   lines.push(`${s.bold(`${r.method} ${r.scheme}://${r.authority}${r.path}${r.query === '' ? '' : `?${r.query}`}`)}`);
-  if (e.route === undefined) {
+  if (e.badRequest !== undefined) {
+    lines.push(`${label('route')} ${s.red('refused before routing')}: ${e.badRequest}`);
+  } else if (e.route === undefined) {
     lines.push(`${label('route')} ${s.red('no route matches')} (selection: ${e.selection})`);
     for (const m of e.nearMisses) {
       const where = m.match === undefined ? '' : ` matches[${m.match}]`;

@@ -71,6 +71,8 @@ export interface Explanation {
   readonly otherSelection: { readonly selection: 'gateway' | 'first-match'; readonly route: string | null; readonly differs: boolean };
   /** When no route matched: each route's first failing condition. */
   readonly nearMisses: readonly NearMiss[];
+  /** Why the router refused the request before matching (a `#` in the target, a bad path), if it did: answered 400. */
+  readonly badRequest: string | undefined;
   /** The lifecycle stages that apply, in order (route policies, limits, split, rewrite, forward policy). */
   readonly stages: readonly StageReport[];
   /** What a policy pipeline reports about the route (`gateway.explain(route)`), when the gateway has one. */
@@ -234,7 +236,8 @@ export async function explain(config: GatewayConfig, request: SyRequest, locate:
             params: { ...matched.params },
           },
     otherSelection: { selection: other, route: otherRoute, differs: otherRoute !== (route?.name ?? null) },
-    nearMisses: route === undefined ? routes.map((r) => nearMiss(r, request, config)) : [],
+    nearMisses: route === undefined && m.kind === 'no-route' ? routes.map((r) => nearMiss(r, request, config)) : [],
+    badRequest: m.kind === 'bad-request' ? m.reason : undefined,
     stages: route === undefined ? [] : stagesOf(route, config),
     pipeline: route !== undefined && typeof pipelineExplain === 'function' ? pipelineExplain.call(gateway, route.name) : undefined,
     limits: (route?.limits ?? []).map((name) => ({ name, config: config.limits?.[name], limited: limitedRule === name })),

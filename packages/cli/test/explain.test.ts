@@ -19,6 +19,7 @@ interface Json {
   selection: string;
   route?: { name: string; index: number; match?: number; params: Record<string, string>; conditions: { kind: string; condition: string; actual?: string; holds?: boolean }[]; source: { file: string; line?: number } };
   otherSelection: { selection: string; route: string | null; differs: boolean };
+  badRequest?: string;
   nearMisses: { route: string; failed?: { kind: string; condition: string; actual?: string } }[];
   stages: { stage: string; detail: string }[];
   limits: { name: string; limited: boolean }[];
@@ -130,6 +131,14 @@ describe('explain - requests against the sample config', { timeout: SLOW_MS }, (
     expect(e.otherSelection).toEqual({ selection: 'first-match', route: null, differs: false });
     expect(e.nearMisses).toHaveLength(9);
     expect(e.nearMisses).toContainEqual({ route: 'api', match: 0, failed: { kind: 'path', condition: 'PathPrefix /api', actual: '/nowhere', holds: false } });
+  });
+
+  test('explain - a target the router refuses (a # in the path): 400, no near misses', async () => {
+    const e = await explainJson('GET', 'http://shop.example.com/api/x#frag');
+    expect(e.outcome).toBe('respond');
+    expect(e.response?.status).toBe(400);
+    expect(e.nearMisses).toEqual([]);
+    expect(e.badRequest).toMatch(/#/);
   });
 
   test('explain - a path and a Host header instead of an absolute URL', async () => {
