@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run } from './cli.js';
+import { importerFrom, type ImportDocumentsLike } from './importers.js';
 import type { Importer } from './load.js';
 import type { CommandIo } from './output.js';
 
@@ -61,3 +62,28 @@ describe('run - with an importer', () => {
     expect(bad.err()).toContain('usage error: --backend is name=url[,url...], not "shop.default"');
   });
 });
+
+describe('importerFrom - the adapter for @switchyard/import', () => {
+  test('importerFrom - documents go with file and position, --backend as the backend map, messages located by { file, index }', async () => {
+    const f = join(dir, 'two.yaml');
+    await writeFile(f, `${ROUTE}---\n${ROUTE.replace('name: shop', 'name: cart')}`);
+    const calls: { docs: unknown; options: unknown }[] = [];
+    // The shape of importDocuments(docs, options) → { config, warnings, problems } (DocumentRef in messages).
+    const importDocuments: ImportDocumentsLike = (docs, options) => {
+      calls.push({ docs: docs.map((d) => [d.file, d.index, (d.value as { metadata: { name: string } }).metadata.name]), options });
+      return {
+        config: { selection: 'gateway', routes: [], upstreams: {} },
+        warnings: [],
+        problems: [{ document: { kind: 'HTTPRoute', namespace: 'default', name: 'cart', file: f, index: 1 }, path: 'spec.rules[0].backendRefs[0].name', message: 'service shop.default is not resolved' }],
+      };
+    };
+    const io = capture();
+    expect(await run(['validate', f, '--backend', 'x.default=http://127.0.0.1:1'], io, { importer: importerFrom(importDocuments) })).toBe(1);
+    expect(calls).toEqual([{ docs: [[f, 0, 'shop'], [f, 1, 'cart']], options: { backends: { 'x.default': ['http://127.0.0.1:1'] } } }]);
+    expect(io.err()).toBe(`error: ${f}:13:29 (document 2): spec.rules[0].backendRefs[0].name: service shop.default is not resolved\n`);
+    const without = capture();
+    await run(['validate', f], without, { importer: importerFrom(importDocuments) });
+    expect(calls[1]?.options).toEqual({});
+  });
+});
+

@@ -1,18 +1,47 @@
 /**
  * The importer the `switchyard` executable uses for foreign documents (Gateway API, Istio,
- * OpenAPI). None in this build: foreign documents are reported as problems naming their file and
- * kind. `@switchyard/import` plugs in here; its `importDocuments(docs, options)` fits the
- * {@link Importer} seam as it is (its messages name documents by `{ file, index }`, which the
- * command locates):
+ * OpenAPI), and the adapter from `@switchyard/import`'s `importDocuments` to the command's
+ * {@link Importer} seam.
+ *
+ * This build has no importer: foreign documents are reported as problems naming their file and
+ * kind. With `@switchyard/import` a dependency of this package, wiring it is one line:
  *
  *     import { importDocuments } from '@switchyard/import';
- *     export const importer: Importer = (docs, { backends }) =>
- *       importDocuments(
- *         docs.map((d) => ({ value: d.value, file: d.file, index: d.document ?? 0 })),
- *         { backends },
- *       );
+ *     export const importer: Importer | undefined = importerFrom(importDocuments);
  */
-import type { Importer } from './load.js';
+import type { GatewayConfig } from '@switchyard/gateway';
+import type { ImportIssue, Importer } from './load.js';
 
 /** The importer wired into the executable (`undefined`: native switchyard config only). */
 export const importer: Importer | undefined = undefined;
+
+/**
+ * `importDocuments` of `@switchyard/import`, structurally: documents tagged with their file and
+ * 0-based position in it, options with a backend map, messages naming `{ file, index }`.
+ */
+export type ImportDocumentsLike = (
+  documents: readonly { readonly value: unknown; readonly file?: string; readonly index?: number }[],
+  options: { readonly backends?: Readonly<Record<string, readonly string[]>> },
+) => { readonly config: unknown; readonly warnings: readonly ImportIssue[]; readonly problems: readonly ImportIssue[] };
+
+/**
+ * Adapts an `importDocuments`-shaped function to the {@link Importer} seam: each foreign document
+ * goes with its file and position (0 for a single-document file), `--backend` becomes the backend
+ * map (absent when none is given, so the importer's own default applies), and the importer's
+ * messages come back as they are: the command locates them by `{ file, index }`.
+ *
+ * @example
+ * ```ts
+ * import { importDocuments } from '@switchyard/import';
+ * const code = await run(argv, io, { importer: importerFrom(importDocuments) });
+ * ```
+ */
+export function importerFrom(importDocuments: ImportDocumentsLike): Importer {
+  return (documents, { backends }) => {
+    const result = importDocuments(
+      documents.map((d) => ({ value: d.value, file: d.file, index: d.document ?? 0 })),
+      Object.keys(backends).length > 0 ? { backends } : {},
+    );
+    return { config: result.config as Partial<GatewayConfig> | undefined, warnings: result.warnings, problems: result.problems };
+  };
+}

@@ -17,5 +17,7 @@ export type { ConditionReport, ExplainInput, Explanation, NearMiss, StageReport 
 export { explain, requestOf } from './explain.js';
 export type { RunOptions } from './cli.js';
 export { EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, renderExplanation, run } from './cli.js';
+export type { ImportDocumentsLike } from './importers.js';
+export { importerFrom } from './importers.js';
 export type { ServeOptions } from './serve.js';
 export { serve } from './serve.js';
