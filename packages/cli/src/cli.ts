@@ -14,6 +14,7 @@ import { loadInputs, type Importer, type LoadResult } from './load.js';
 import { styleFor, type CommandIo, type Style } from './output.js';
 import { formatProblem, type Problem } from './problems.js';
 import { serve } from './serve.js';
+import pkg from '../package.json' with { type: 'json' };
 
 /** Exit code: success. */
 export const EXIT_OK = 0;
@@ -44,7 +45,7 @@ Commands:
   import <files...>                        print the switchyard config built from the files
   serve <files...>                         run a gateway in front of the configured upstreams
 
-Run 'switchyard <command> --help' for a command's options.
+Run 'switchyard <command> --help' for a command's options; 'switchyard --version' prints the version.
 
 Exit codes: 0 ok, 1 a problem in the input, 2 a usage error.
 `;
@@ -189,7 +190,7 @@ export async function run(argv: readonly string[], io: CommandIo, options: RunOp
     return EXIT_OK;
   }
   if (verb === '--version' || verb === '-v') {
-    io.stdout.write('switchyard 0.1.0\n');
+    io.stdout.write(`switchyard ${pkg.version}\n`);
     return EXIT_OK;
   }
   if (!isVerb(verb)) {

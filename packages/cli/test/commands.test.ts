@@ -3,7 +3,7 @@
  * `--help` on every verb, `--json` reports, problems by file and path on stderr, loading several
  * files, `${ENV}` only with `--env`, and `import`.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -113,6 +113,8 @@ describe('--help', { timeout: SLOW_MS }, () => {
     for (const verb of ['validate', 'explain', 'import', 'serve']) expect(main.stdout).toContain(`  ${verb} <files...>`);
     const topic = await children.run(['help', 'serve']);
     expect(topic.stdout).toContain('--drain-timeout');
+    const version = await children.run(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: `switchyard ${(JSON.parse(await readFile('packages/cli/package.json', 'utf8')) as { version: string }).version}\n` });
   });
 });
 
