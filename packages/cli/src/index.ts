@@ -10,7 +10,7 @@ export { styleFor } from './output.js';
 export type { Problem } from './problems.js';
 export { formatProblem } from './problems.js';
 export type { ForeignDocument, ImportIssue, ImportOutcome, Importer, ImporterContext, LoadOptions, LoadResult, Location } from './load.js';
-export { loadInputs } from './load.js';
+export { expandInputs, loadInputs } from './load.js';
 export type { Checked } from './check.js';
 export { checkConfig } from './check.js';
 export type { ConditionReport, ExplainInput, Explanation, NearMiss, StageReport } from './explain.js';

@@ -20,7 +20,8 @@
  * Every problem names its file, document and field path (and line when found), and the returned
  * `locate` maps a path of the merged config (as `createGateway` reports it) back to its source.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LineCounter, parseAllDocuments, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { GatewayConfig } from '@switchyard/gateway';
 import { joinPath, parsePath, type Problem } from './problems.js';
@@ -145,7 +146,7 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
   const natives: { source: Source; value: Record<string, unknown> }[] = [];
   const foreign: { source: Source; doc: ForeignDocument }[] = [];
 
-  for (const file of files) {
+  for (const file of options.readText === undefined ? await expandInputs(files) : files) {
     let text: string;
     try {
       text = await read(file);
@@ -282,6 +283,34 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
     locate,
     documents: { native: natives.length, foreign: foreign.length },
   };
+}
+
+/** The config files of a directory: `.yaml`, `.yml` and `.json`, not recursive. */
+const CONFIG_FILE = /\.(?:ya?ml|json)$/i;
+
+/**
+ * The files `paths` name: a directory stands for its `.yaml`, `.yml` and `.json` files (not
+ * recursively), sorted by name (code point order, whatever the locale), so that a directory loads
+ * in the same order everywhere. Anything else is kept as given (a missing file is reported when read).
+ */
+export async function expandInputs(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of paths) {
+    let isDirectory = false;
+    try {
+      isDirectory = (await stat(path)).isDirectory();
+    } catch {
+      // reported by the read
+    }
+    if (!isDirectory) {
+      out.push(path);
+      continue;
+    }
+    const names = (await readdir(path, { withFileTypes: true })).filter((e) => e.isFile() && CONFIG_FILE.test(e.name)).map((e) => e.name);
+    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const name of names) out.push(join(path, name));
+  }
+  return out;
 }
 
 function docOf(source: Source): { document?: number } {

@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { clientAbortSignal, createGateway, fromNodeRequest, writeNodeResponse, type Gateway } from '@switchyard/gateway';
 import { createUndiciTransport } from '@switchyard/transport-undici';
 import { issuesOf, toProblems } from './check.js';
-import { loadInputs, type Importer, type LoadResult } from './load.js';
+import { expandInputs, loadInputs, type Importer, type LoadResult } from './load.js';
 import { styleFor, type CommandIo } from './output.js';
 import { formatProblem, type Problem } from './problems.js';
 
@@ -173,7 +173,9 @@ export async function serve(options: ServeOptions): Promise<number> {
   if (options.watch) {
     let timer: NodeJS.Timeout | undefined;
     const changed = new Set<string>();
-    for (const file of options.files) {
+    // A directory is watched through the files it held at start (a new file is read on the next reload).
+    const files = await expandInputs(options.files);
+    for (const file of files) {
       // Polling (stat by path) rather than inotify: it survives editors that save by renaming a
       // new file over the old one, and works on every file system (network, container mounts).
       const listener = (curr: Stats, prev: Stats): void => {
@@ -189,7 +191,7 @@ export async function serve(options: ServeOptions): Promise<number> {
       watchFile(file, { interval: options.watchIntervalMs ?? 200, persistent: true }, listener);
       watched.push({ file, listener });
     }
-    log(`watching ${options.files.join(', ')}`);
+    log(`watching ${files.join(', ')}`);
   }
 
   return new Promise<number>((resolve) => {

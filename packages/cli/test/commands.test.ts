@@ -3,7 +3,7 @@
  * `--help` on every verb, `--json` reports, problems by file and path on stderr, loading several
  * files, `${ENV}` only with `--env`, and `import`.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -160,6 +160,18 @@ describe('loading', { timeout: SLOW_MS }, () => {
     const order = await children.run(['import', b.replace('b.json', 'a.yaml'), await file('c.yaml', 'routes:\n  - name: second\n    backends: [{ upstream: web }]\n'), '--format', 'json']);
     expect(order.code).toBe(0);
     expect((JSON.parse(order.stdout) as { routes: { name: string }[] }).routes.map((x) => x.name)).toEqual(['first', 'second']);
+  });
+
+  test('a directory loads its .yaml, .yml and .json files in name order', async () => {
+    const d = join(dir, 'conf.d');
+    await mkdir(d);
+    await writeFile(join(d, '20-routes.yml'), 'routes:\n  - { name: second, backends: [{ upstream: web }] }\n');
+    await writeFile(join(d, '10-routes.json'), JSON.stringify({ routes: [{ name: 'first', backends: [{ upstream: 'web' }] }] }));
+    await writeFile(join(d, '00-upstreams.yaml'), UPSTREAM);
+    await writeFile(join(d, 'README.md'), '# not config\n');
+    const r = await children.run(['import', d, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { routes: { name: string }[] }).routes.map((x) => x.name)).toEqual(['first', 'second']);
   });
 
   test('the same upstream in two files is a problem naming both', async () => {
