@@ -296,7 +296,8 @@ async function validateVerb(files: readonly string[], values: Values, io: Comman
   if (ok && checked.config !== undefined) {
     const n = checked.config.routes.length;
     const u = Object.keys(checked.config.upstreams).length;
-    io.stdout.write(`${s.green('valid')}: ${n} route${n === 1 ? '' : 's'}, ${u} upstream${u === 1 ? '' : 's'} from ${files.length} file${files.length === 1 ? '' : 's'}\n`);
+    const w = checked.warnings.length;
+    io.stdout.write(`${s.green('valid')}: ${n} route${n === 1 ? '' : 's'}, ${u} upstream${u === 1 ? '' : 's'} from ${files.length} file${files.length === 1 ? '' : 's'}${w > 0 ? `, ${w} warning${w === 1 ? '' : 's'}` : ''}\n`);
     return EXIT_OK;
   }
   io.stdout.write(`${s.red('invalid')}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);

@@ -144,6 +144,9 @@ describe('--json', { timeout: SLOW_MS }, () => {
     const plain = await children.run(['validate', f, '--json']);
     expect(plain.code).toBe(0);
     expect(JSON.parse(plain.stdout).warnings).toEqual([{ file: f, path: 'routes[0].backends', message: 'no backend and no redirect: requests to this route are answered 500', line: 2, column: 5 }]);
+    const human = await children.run(['validate', f]);
+    expect(human.stdout).toBe('valid: 1 route, 1 upstream from 1 file, 1 warning\n');
+    expect(human.stderr).toBe(`warning: ${f}:2:5: routes[0].backends: no backend and no redirect: requests to this route are answered 500\n`);
     const strict = await children.run(['validate', f, '--strict']);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toContain(`error: ${f}:2:5: routes[0].backends: no backend and no redirect`);
