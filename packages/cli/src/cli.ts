@@ -52,10 +52,10 @@ Exit codes: 0 ok, 1 a problem in the input, 2 a usage error.
 
 const LOADING_HELP = `Loading:
   Files are JSON (.json) or YAML streams of one or more documents; a directory stands for its
-  .yaml, .yml and .json files in name order. Documents with 'kind' or
-  'openapi' are imported; others are switchyard config. Routes keep the order of the files on
-  the command line, then of the documents, then of the list; imported routes come last.
-  Upstreams and limits are merged by name (a name defined twice is a problem).
+  .yaml, .yml and .json files in name order. Documents with 'kind' or 'openapi' are imported;
+  others are switchyard config. Routes keep the order of the files on the command line, then of
+  the documents, then of the list; imported routes come last. Upstreams and limits are merged
+  by name (a name defined twice is a problem).
   --env        substitute \${NAME} (and \${NAME:-default}) in string values from the environment;
                off unless given; names are upper-case ($\${ is a literal \${)
   --backend name=url[,url...]
