@@ -105,7 +105,7 @@ export class Children {
 }
 
 /** Polls `condition` until it returns a value (not undefined / false) or `timeoutMs` passes. */
-export async function until<T>(condition: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
+export async function until<T>(condition: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const v = await condition();
