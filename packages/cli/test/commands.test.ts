@@ -1,0 +1,233 @@
+/**
+ * The `switchyard` executable's contract: exit codes (0 ok, 1 a problem in the input, 2 usage),
+ * `--help` on every verb, `--json` reports, problems by file and path on stderr, loading several
+ * files, `${ENV}` only with `--env`, and `import`.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { buildBin, Children, SLOW_MS } from './harness.js';
+
+const SAMPLE = 'packages/cli/test/fixtures/sample.yaml';
+const INVALID = 'packages/cli/test/fixtures/invalid.yaml';
+let built: Awaited<ReturnType<typeof buildBin>> | undefined;
+let dir = '';
+const children = new Children(() => (built as { bin: string }).bin);
+beforeAll(async () => {
+  built = await buildBin();
+  dir = await mkdtemp(join(tmpdir(), 'switchyard-cli-files-'));
+}, SLOW_MS);
+afterEach(() => children.killAll());
+afterAll(async () => {
+  await built?.cleanup();
+  if (dir !== '') await rm(dir, { recursive: true, force: true });
+});
+
+async function file(name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+const UPSTREAM = 'upstreams:\n  web: { endpoints: [{ url: "http://127.0.0.1:9" }] }\n';
+
+describe('exit codes', { timeout: SLOW_MS }, () => {
+  test('validate - a valid config exits 0 and says what it loaded', async () => {
+    const r = await children.run(['validate', SAMPLE]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toBe('valid: 9 routes, 4 upstreams from 1 file\n');
+  });
+
+  test('validate - an invalid config exits 1 with every problem on stderr by file, line and path', async () => {
+    const r = await children.run(['validate', INVALID]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `error: ${INVALID}:4:44: routes[0].backends[0].weight: must be >= 0`,
+      `error: ${INVALID}:5:16: routes[0].timeoutMS: unknown key "timeoutMS" (did you mean "timeoutMs"?)`,
+    ]);
+    expect(r.stdout).toBe('invalid: 2 problems\n');
+  });
+
+  test('validate - the compiler pass reports every semantic problem too', async () => {
+    const f = await file('semantic.yaml', `routes:\n  - name: a\n    backends: [{ upstream: nope }]\n  - name: a\n    backends: [{ upstream: web }]\n${UPSTREAM}`);
+    const r = await children.run(['validate', f]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${f}:3:28: routes[0].backends[0].upstream: unknown upstream "nope"`);
+    expect(r.stderr).toContain(`${f}:4:11: routes[1].name: duplicate route name "a"`);
+  });
+
+  test('validate - YAML syntax errors exit 1 with their line', async () => {
+    const f = await file('broken.yaml', 'routes:\n  - name: a\n   backends: [\n');
+    const r = await children.run(['validate', f]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^error: ${f}:\\d+:\\d+: \\(document\\): invalid YAML: `));
+  });
+
+  test('validate - a missing file exits 1 naming the file', async () => {
+    const r = await children.run(['validate', join(dir, 'absent.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: ${join(dir, 'absent.yaml')}: (file): cannot read: ENOENT`);
+  });
+
+  test('usage errors exit 2: no command, an unknown command, an unknown flag, missing arguments, a bad value', async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /Usage: switchyard <command>/],
+      [['deploy'], /unknown command "deploy"/],
+      [['validate', SAMPLE, '--colour'], /usage error: Unknown option '--colour'/],
+      [['validate'], /usage error: at least one file is required/],
+      [['explain', SAMPLE, 'GET'], /usage error: explain needs <files...> <METHOD> <URL>/],
+      [['explain', SAMPLE, 'GET', 'shop/x'], /usage error: URL must be absolute/],
+      [['explain', SAMPLE, 'GET', '/x', '-H', 'no-colon'], /usage error: a header is 'name: value'/],
+      [['import', SAMPLE, '--format', 'toml'], /usage error: --format must be yaml or json/],
+      [['serve', SAMPLE, '--port', 'http'], /usage error: --port must be a port number/],
+      [['serve', SAMPLE, '--drain-timeout', 'soon'], /usage error: --drain-timeout must be a duration/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await children.run(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  test('explain - an invalid config exits 1 with its problems', async () => {
+    const r = await children.run(['explain', INVALID, 'GET', '/orders']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('routes[0].backends[0].weight: must be >= 0');
+  });
+});
+
+describe('--help', { timeout: SLOW_MS }, () => {
+  test('every verb has --help (and -h), on stdout, exit 0', async () => {
+    for (const verb of ['validate', 'explain', 'import', 'serve']) {
+      const long = await children.run([verb, '--help']);
+      expect(long.code).toBe(0);
+      expect(long.stdout).toMatch(new RegExp(`^Usage: switchyard ${verb} <files\\.\\.\\.>`));
+      expect(long.stdout).toContain('Exit codes:');
+      const short = await children.run([verb, '-h']);
+      expect(short.stdout).toBe(long.stdout);
+    }
+    const main = await children.run(['--help']);
+    expect(main.code).toBe(0);
+    for (const verb of ['validate', 'explain', 'import', 'serve']) expect(main.stdout).toContain(`  ${verb} <files...>`);
+    const topic = await children.run(['help', 'serve']);
+    expect(topic.stdout).toContain('--drain-timeout');
+    const version = await children.run(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: `switchyard ${(JSON.parse(await readFile('packages/cli/package.json', 'utf8')) as { version: string }).version}\n` });
+  });
+});
+
+describe('--json', { timeout: SLOW_MS }, () => {
+  test('validate --json - the report of a valid config', async () => {
+    const r = await children.run(['validate', SAMPLE, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, files: [SAMPLE], documents: { native: 1, foreign: 0 }, routes: 9, upstreams: 4, problems: [], warnings: [] });
+  });
+
+  test('validate --json - problems and warnings with file, document, path, message, line and column', async () => {
+    const f = await file(
+      'multi.yaml',
+      `${UPSTREAM}---\nroutes:\n  - name: ok\n    backends: [{ upstream: web }]\n---\nroutes:\n  - name: bad\n    matches: [{ path: { type: Exact, value: nope } }]\n    backends: [{ upstream: web }]\n  - name: nothing\n`,
+    );
+    const r = await children.run(['validate', f, '--json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { ok: boolean; problems: unknown[]; warnings: unknown[]; documents: unknown };
+    expect(report.ok).toBe(false);
+    expect(report.documents).toEqual({ native: 3, foreign: 0 });
+    expect(report.problems).toEqual([{ file: f, document: 2, path: 'routes[0].matches[0].path.value', message: expect.stringContaining('must start with "/"') as unknown, line: 10, column: 45 }]);
+    expect(r.stderr).toBe('');
+  });
+
+  test('validate --strict - warnings become problems', async () => {
+    const f = await file('warn.yaml', `routes:\n  - name: nothing\n${UPSTREAM}`);
+    const plain = await children.run(['validate', f, '--json']);
+    expect(plain.code).toBe(0);
+    expect(JSON.parse(plain.stdout).warnings).toEqual([{ file: f, path: 'routes[0].backends', message: 'no backend and no redirect: requests to this route are answered 500', line: 2, column: 5 }]);
+    const human = await children.run(['validate', f]);
+    expect(human.stdout).toBe('valid: 1 route, 1 upstream from 1 file, 1 warning\n');
+    expect(human.stderr).toBe(`warning: ${f}:2:5: routes[0].backends: no backend and no redirect: requests to this route are answered 500\n`);
+    const strict = await children.run(['validate', f, '--strict']);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain(`error: ${f}:2:5: routes[0].backends: no backend and no redirect`);
+  });
+});
+
+describe('loading', { timeout: SLOW_MS }, () => {
+  test('several files merge into one config: routes in argument order, problems located in their own file', async () => {
+    const a = await file('a.yaml', `routes:\n  - name: first\n    matches: [{ path: { value: /x } }]\n    backends: [{ upstream: web }]\n${UPSTREAM}`);
+    const b = await file('b.json', JSON.stringify({ routes: [{ name: 'second', backends: [{ upstream: 'web', weight: 'heavy' }] }] }, null, 2));
+    const r = await children.run(['validate', a, b, '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).problems).toEqual([{ file: b, path: 'routes[0].backends[0].weight', message: 'must be a number', line: 8, column: 21 }]);
+    const order = await children.run(['import', b.replace('b.json', 'a.yaml'), await file('c.yaml', 'routes:\n  - name: second\n    backends: [{ upstream: web }]\n'), '--format', 'json']);
+    expect(order.code).toBe(0);
+    expect((JSON.parse(order.stdout) as { routes: { name: string }[] }).routes.map((x) => x.name)).toEqual(['first', 'second']);
+  });
+
+  test('a directory loads its .yaml, .yml and .json files in name order', async () => {
+    const d = join(dir, 'conf.d');
+    await mkdir(d);
+    await writeFile(join(d, '20-routes.yml'), 'routes:\n  - { name: second, backends: [{ upstream: web }] }\n');
+    await writeFile(join(d, '10-routes.json'), JSON.stringify({ routes: [{ name: 'first', backends: [{ upstream: 'web' }] }] }));
+    await writeFile(join(d, '00-upstreams.yaml'), UPSTREAM);
+    await writeFile(join(d, 'README.md'), '# not config\n');
+    const r = await children.run(['import', d, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { routes: { name: string }[] }).routes.map((x) => x.name)).toEqual(['first', 'second']);
+  });
+
+  test('the same upstream in two files is a problem naming both', async () => {
+    const a = await file('up1.yaml', UPSTREAM);
+    const b = await file('up2.yaml', `routes: []\n${UPSTREAM}`);
+    const r = await children.run(['validate', a, b]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: ${b}:3:8: upstreams.web: upstream "web" is also defined in ${a}: each name once across all files`);
+  });
+
+  test('${ENV} is substituted only with --env; without it a warning says so', async () => {
+    const f = await file('env.yaml', `routes:\n  - name: r\n    backends: [{ upstream: web }]\nupstreams:\n  web: { endpoints: [{ url: "http://\${WEB_HOST:-127.0.0.1}:\${WEB_PORT}" }] }\n`);
+    const without = await children.run(['import', f, '--format', 'json'], { env: { WEB_PORT: '8081' } });
+    expect(without.code).toBe(1); // the URL is not a URL as written
+    expect(without.stderr).toContain(`warning: ${f}:5:29: upstreams.web.endpoints[0].url: contains \${WEB_HOST:-127.0.0.1}, kept as written: pass --env to substitute environment variables`);
+    const withEnv = await children.run(['import', f, '--env', '--format', 'json'], { env: { WEB_PORT: '8081' } });
+    expect(withEnv.code).toBe(0);
+    expect(JSON.parse(withEnv.stdout).upstreams.web.endpoints[0].url).toBe('http://127.0.0.1:8081');
+    const unset = await children.run(['validate', f, '--env']);
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toContain(`${f}:5:29: upstreams.web.endpoints[0].url: environment variable WEB_PORT is not set`);
+  });
+
+  test('foreign documents without an importer are problems naming file, document and kind', async () => {
+    const f = await file('route.yaml', `${UPSTREAM}---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: shop }\nspec: {}\n`);
+    const r = await children.run(['validate', f]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: ${f}:5:7 (document 2): kind: HTTPRoute documents need an importer (@switchyard/import), which this build of the command does not have`);
+  });
+});
+
+describe('import', { timeout: SLOW_MS }, () => {
+  test('import - prints the merged switchyard config as YAML by default, re-loadable as is', async () => {
+    const r = await children.run(['import', SAMPLE]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^routes:\n {2}- name: admin-host\n/);
+    const again = await file('again.yaml', r.stdout);
+    const v = await children.run(['validate', again]);
+    expect(v.stdout).toBe('valid: 9 routes, 4 upstreams from 1 file\n');
+  });
+});
+
+describe("examples/cli/gateway.yaml (the README's try-it config)", { timeout: SLOW_MS }, () => {
+  test('the example validates and explains as its comments say', async () => {
+    const example = 'examples/cli/gateway.yaml';
+    const v = await children.run(['validate', example]);
+    expect(v).toMatchObject({ code: 0, stderr: '' });
+    const canary = JSON.parse((await children.run(['explain', example, 'GET', 'http://localhost/catalog/items/42', '-H', 'x-canary: always', '--json'])).stdout);
+    expect(canary.route.name).toBe('catalog-canary');
+    expect(canary.upstream.url).toBe('http://127.0.0.1:8082/items/42');
+    const orders = JSON.parse((await children.run(['explain', example, 'GET', 'http://localhost/api/v2/orders/7', '--json'])).stdout);
+    expect(orders.upstream.url).toBe('http://127.0.0.1:8083/orders/7');
+    const shop = JSON.parse((await children.run(['explain', example, 'GET', 'http://localhost/shop/items/42', '--json'])).stdout);
+    expect(shop.response).toMatchObject({ status: 301, headers: { location: 'http://localhost/catalog/items/42' } });
+  });
+});

@@ -1,0 +1,217 @@
+/**
+ * `switchyard serve` as a child process: real HTTP on 127.0.0.1 through the gateway to a local
+ * node:http upstream, the admin port, `--watch` (an edit picked up, a broken edit refused while
+ * the old config keeps serving), SIGHUP, and SIGTERM draining requests in flight.
+ *
+ * Every wait is for a condition with a bounded deadline (`until`); no test sleeps for a fixed time.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, request, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { buildBin, Children, SLOW_MS, until, type Running } from './harness.js';
+
+let built: Awaited<ReturnType<typeof buildBin>> | undefined;
+const children = new Children(() => (built as { bin: string }).bin);
+let dir = '';
+let upstream: Server | undefined;
+let upstreamPort = 0;
+/** Responses the upstream holds (paths under /slow) until the test releases them. */
+const held: ServerResponse[] = [];
+
+beforeAll(async () => {
+  built = await buildBin();
+}, SLOW_MS);
+afterAll(() => built?.cleanup());
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'switchyard-serve-'));
+  upstream = createServer((req, res) => {
+    if (req.url?.startsWith('/slow') === true) {
+      held.push(res);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain', 'x-upstream-host': req.headers.host ?? '' });
+    res.end(`upstream ${req.method} ${req.url}`);
+  });
+  await new Promise<void>((resolve) => (upstream as Server).listen(0, '127.0.0.1', resolve));
+  upstreamPort = (upstream.address() as AddressInfo).port;
+});
+
+afterEach(async () => {
+  await children.killAll();
+  for (const res of held.splice(0)) res.destroy();
+  upstream?.closeAllConnections();
+  await new Promise<void>((resolve) => (upstream === undefined ? resolve() : upstream.close(() => resolve())));
+  upstream = undefined;
+  if (dir !== '') await rm(dir, { recursive: true, force: true });
+});
+
+function config(routes: string): string {
+  return `routes:\n${routes}upstreams:\n  app: { endpoints: [{ id: app-1, url: "http://127.0.0.1:${upstreamPort}" }] }\n`;
+}
+const API_ROUTE = '  - name: api\n    matches: [{ path: { type: PathPrefix, value: /api } }]\n    backends: [{ upstream: app }]\n';
+const SLOW_ROUTE = '  - name: slow\n    matches: [{ path: { type: PathPrefix, value: /slow } }]\n    backends: [{ upstream: app }]\n';
+const V2_ROUTE = '  - name: v2\n    matches: [{ path: { type: PathPrefix, value: /v2 } }]\n    backends: [{ upstream: app }]\n    rewrite: { path: { type: StripPrefix, prefix: /v2 } }\n';
+
+async function write(name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+/** Starts `serve` on free ports and waits for both addresses. */
+async function startServe(file: string, ...flags: string[]): Promise<{ run: Running; port: number; admin: number }> {
+  const run = children.start(['serve', file, '--port', '0', '--admin-port', '0', ...flags]);
+  const ports = await until(() => {
+    const t = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.stdout());
+    const a = /admin on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.stdout());
+    if (run.child.exitCode !== null) throw new Error(`serve exited ${run.child.exitCode}: ${run.stderr()}`);
+    return t !== null && a !== null ? { port: Number(t[1]), admin: Number(a[1]) } : undefined;
+  }, 'serve to listen');
+  return { run, ...ports };
+}
+
+/** One GET on its own connection (no keep-alive: nothing left open between tests). */
+function get(port: number, path: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('serve', { timeout: SLOW_MS }, () => {
+  test('serve - proxies real HTTP to the upstream; the admin port answers /metrics, /healthz and /ready, the traffic port does not', async () => {
+    const file = await write('gateway.yaml', config(API_ROUTE));
+    const { run, port, admin } = await startServe(file);
+    expect(run.stdout()).toContain('(1 route, 1 upstream)');
+
+    const r = await get(port, '/api/hello?x=1');
+    expect(r).toMatchObject({ status: 200, body: 'upstream GET /api/hello?x=1' });
+    expect(r.headers['x-upstream-host']).toBe(`127.0.0.1:${port}`);
+
+    const metrics = await get(admin, '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(metrics.body).toMatch(/^http_server_request_duration_seconds_count\{.*http_route="api".*\} 1$/m);
+    expect(await get(admin, '/healthz')).toMatchObject({ status: 200, body: 'ok\n' });
+    expect(await get(admin, '/ready')).toMatchObject({ status: 200, body: 'ready\n' });
+    expect((await get(admin, '/api/hello')).status).toBe(404);
+
+    // The traffic port routes /metrics and /ready like any path: no route here, the gateway's 404.
+    for (const path of ['/metrics', '/ready', '/healthz']) {
+      const t = await get(port, path);
+      expect(t.status).toBe(404);
+      expect(JSON.parse(t.body)).toMatchObject({ error: 'SY_NO_ROUTE' });
+    }
+  });
+
+  test('serve --watch - an edit is picked up; a broken edit is refused with file and path, and the running config keeps serving', async () => {
+    const file = await write('gateway.yaml', config(API_ROUTE));
+    const { run, port } = await startServe(file, '--watch');
+    expect((await get(port, '/v2/api/x')).status).toBe(404);
+
+    await writeFile(file, config(API_ROUTE + V2_ROUTE));
+    await until(() => run.stdout().includes('reloaded'), 'the reload');
+    expect(run.stdout()).toMatch(/reloaded \(.*gateway\.yaml changed\): 2 routes, 1 upstream$/m);
+    expect(await get(port, '/v2/api/x')).toMatchObject({ status: 200, body: 'upstream GET /api/x' });
+
+    // A broken edit: a negative weight. Refused, with the file, line and field path.
+    await writeFile(file, config(API_ROUTE + V2_ROUTE).replace('backends: [{ upstream: app }]\n    rewrite', 'backends: [{ upstream: app, weight: -5 }]\n    rewrite'));
+    await until(() => run.stderr().includes('routes[1].backends[0].weight'), 'the refusal');
+    expect(run.stderr()).toContain(`error: ${file}:7:41: routes[1].backends[0].weight: must be >= 0`);
+    expect(run.stderr()).toContain('keeping the running config');
+    expect(await get(port, '/v2/api/x')).toMatchObject({ status: 200, body: 'upstream GET /api/x' });
+
+    // Broken YAML too.
+    const before = run.stderr().length;
+    await writeFile(file, 'routes: [\n');
+    await until(() => run.stderr().slice(before).includes('invalid YAML'), 'the YAML refusal');
+    expect(await get(port, '/api/still')).toMatchObject({ status: 200, body: 'upstream GET /api/still' });
+  });
+
+  test('serve - SIGHUP reloads the files', async () => {
+    const file = await write('gateway.yaml', config(API_ROUTE));
+    const { run, port } = await startServe(file);
+    await writeFile(file, config(API_ROUTE + V2_ROUTE));
+    run.child.kill('SIGHUP');
+    await until(() => run.stdout().includes('reloaded (SIGHUP): 2 routes, 1 upstream'), 'the SIGHUP reload');
+    expect((await get(port, '/v2/api/y')).status).toBe(200);
+  });
+
+  test('serve - SIGTERM with requests in flight: /ready turns 503, no new connections, none dropped, exit 0', async () => {
+    const file = await write('gateway.yaml', config(API_ROUTE + SLOW_ROUTE));
+    const { run, port, admin } = await startServe(file, '--drain-timeout', '20s');
+    const inflight = [1, 2, 3].map((i) => get(port, `/slow/${i}`));
+    await until(() => held.length === 3, 'three requests held by the upstream');
+
+    run.child.kill('SIGTERM');
+    await until(() => run.stdout().includes('SIGTERM: draining 3 in-flight requests'), 'the drain to start');
+    expect(await get(admin, '/ready')).toMatchObject({ status: 503, body: 'draining\n' });
+    await expect(get(port, '/api/new')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+
+    for (const [i, res] of held.splice(0).entries()) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`slow ${i}`);
+    }
+    const answers = await Promise.all(inflight);
+    expect(answers.map((a) => [a.status, a.body])).toEqual([
+      [200, 'slow 0'],
+      [200, 'slow 1'],
+      [200, 'slow 2'],
+    ]);
+    const exit = await run.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toContain('switchyard: stopped');
+  });
+
+  test('serve - the drain timeout cuts what is still in flight, then exits 0; a second signal exits 1 at once', async () => {
+    const file = await write('gateway.yaml', config(API_ROUTE + SLOW_ROUTE));
+    const first = await startServe(file, '--drain-timeout', '200ms');
+    const stuck = get(first.port, '/slow/never').then(
+      (r) => r.status,
+      (e: NodeJS.ErrnoException) => e.code,
+    );
+    await until(() => held.length === 1, 'the request held by the upstream');
+    first.run.child.kill('SIGTERM');
+    const exit = await first.run.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.stderr).toContain('switchyard: drain timeout: cutting 1 request still in flight');
+    expect(await stuck).toBe('ECONNRESET');
+
+    const second = await startServe(file);
+    const again = get(second.port, '/slow/again').catch(() => 'cut');
+    await until(() => held.length === 2, 'the second request held');
+    second.run.child.kill('SIGTERM');
+    await until(() => second.run.stdout().includes('draining 1 in-flight request'), 'the drain');
+    second.run.child.kill('SIGINT');
+    const forced = await second.run.exited;
+    expect(forced.code).toBe(1);
+    expect(forced.stderr).toContain('SIGINT again while draining: exiting now');
+    expect(await again).toBe('cut');
+  });
+
+  test('serve - a port in use exits 1 saying which', async () => {
+    const file = await write('gateway.yaml', config(API_ROUTE));
+    const r = await children.run(['serve', file, '--port', String(upstreamPort), '--admin-port', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: cannot listen on 127.0.0.1:${upstreamPort} (traffic): listen EADDRINUSE`);
+  });
+
+  test('serve - an invalid config exits 1 before listening, naming file and path', async () => {
+    const file = await write('gateway.yaml', config('  - name: x\n    backends: [{ upstream: nope }]\n'));
+    const r = await children.run(['serve', file, '--port', '0', '--admin-port', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: ${file}:3:28: routes[0].backends[0].upstream: unknown upstream "nope"`);
+    expect(r.stdout).not.toContain('listening');
+  });
+});
