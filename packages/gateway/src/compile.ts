@@ -176,6 +176,8 @@ export interface GatewayPlan {
   readonly warnings: readonly ConfigIssue[];
   /** The policy instances of this config (built once per config) and the gateway-wide lists. */
   readonly policies: PolicySet;
+  /** Whether the config has any policy instance (the hot path skips every policy check otherwise). */
+  readonly hasPolicies: boolean;
   /** A route's compiled plan in order (as `gateway.explain`); `undefined` for an unknown name. */
   explain(route: string): RouteExplanation | undefined;
   /** The client, per `clientIdentity` (for policies' `ctx.clientIp` and `ctx.trustedPeer`). */
@@ -337,6 +339,7 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
     upstreams,
     replayBufferBytes: config.replayBufferBytes ?? 64 * 1024,
     policies,
+    hasPolicies: policies.instances.size > 0,
     client: Object.freeze({
       ip: identity === undefined ? (req: SyRequest) => req.clientAddress : (req: SyRequest) => identity(req)?.address,
       trusted: trustedPeerOf(identity === undefined ? undefined : config.clientIdentity),

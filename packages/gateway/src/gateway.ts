@@ -613,7 +613,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const pending = prepare(req, p);
       const prepared = pending instanceof Promise ? await pending : pending;
       routeName = prepared.route?.name;
-      result = prepared.run !== undefined ? await withOutbound(prepared, prepared.run, p, options, req) : prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
+      // `p.hasPolicies` first: a config without policies never reads `run` (a missing property).
+      result = p.hasPolicies && prepared.run !== undefined ? await withOutbound(prepared, prepared.run, p, options, req) : prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
     } catch (err) {
       // A bug, not an expected outcome: still exactly one response.
       result = { response: errorResponse('SY_INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, routeName === undefined ? undefined : { route: routeName }), tries: 0, code: 'internal' };

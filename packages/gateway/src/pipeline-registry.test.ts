@@ -9,7 +9,7 @@ vi.mock('@switchyard/policies', () => ({
   BUILTIN_POLICIES: Object.freeze({ cors: { type: 'cors', create: () => ({ type: 'cors', finalizer: true, outbound: (r: unknown) => r }) } }),
 }));
 
-const base = (policies: GatewayConfig['policies'], inbound: string[] = []): GatewayConfig => ({
+const base = (policies: NonNullable<GatewayConfig['policies']>, inbound: string[] = []): GatewayConfig => ({
   policies,
   routes: [{ name: 'r', backends: [{ upstream: 'u' }], policies: { inbound } }],
   upstreams: { u: { endpoints: [{ url: 'http://10.0.0.1:80' }] } },
