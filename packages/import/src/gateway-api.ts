@@ -687,8 +687,8 @@ function applySessionPersistence(sink: Sink, route: RouteDraft, s: Obj, sp: stri
   const idle = duration(sink, s, 'idleTimeout', sp);
   if (lifetime !== undefined) sink.warn(has(s, 'cookie') ? `${sp}.cookie.lifetimeType` : `${sp}.cookieConfig.lifetimeType`, 'has no switchyard counterpart: a cookie gets Max-Age from absoluteTimeout when one is set, else it is a session cookie');
   if (has(get(s, 'cookie'), 'path')) sink.warn(`${sp}.cookie.path`, 'has no switchyard counterpart in route session persistence: ignored');
-  const out: Mutable<SessionPersistenceConfig> = { type };
-  if (name !== undefined) out.sessionName = name;
+  // The spec leaves the name to the implementation when unset: a fixed, documented default.
+  const out: Mutable<SessionPersistenceConfig> = { type, sessionName: name ?? DEFAULT_SESSION_NAME };
   if (absolute !== undefined) out.absoluteTimeoutMs = absolute;
   if (idle !== undefined) out.idleTimeoutMs = idle;
   route.sessionPersistence = out;
@@ -696,6 +696,9 @@ function applySessionPersistence(sink: Sink, route: RouteDraft, s: Obj, sp: stri
 
 // ---------------------------------------------------------------------------------------------
 // GRPCRoute
+
+/** The session cookie or header name when a manifest's `sessionPersistence` names none. */
+const DEFAULT_SESSION_NAME = 'sy-session';
 
 function grpcRule(ctx: ImportContext, sink: Sink, rule: Obj, rp: string, d: Doc): RouteDraft | undefined {
   unmapped(sink, rule, ['name', 'matches', 'filters', 'backendRefs', 'sessionPersistence'], rp);

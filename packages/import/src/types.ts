@@ -48,7 +48,7 @@ export type ImportedRoute = RouteConfig & {
 
 /** Gateway API `HTTPRouteRule.sessionPersistence`, in switchyard's units. */
 export interface SessionPersistenceConfig {
-  readonly sessionName?: string;
+  readonly sessionName: string;
   readonly type: 'Cookie' | 'Header';
   readonly absoluteTimeoutMs?: number;
   readonly idleTimeoutMs?: number;
