@@ -84,8 +84,9 @@ describe.each(frameworks)('policies example on %s', (_name, serve) => {
     expect(retryAfter).toBeLessThanOrEqual(120);
     expect(res.headers.get('link')).toBe('<https://example.com/pricing>; rel="payment"');
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
-    const body = (await res.json()) as Record<string, string>;
-    expect(body).toMatchObject({ error: 'SY_RATE_LIMITED', limit: '3', upgrade: 'https://example.com/pricing', retryAfterSeconds: String(retryAfter) });
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ error: 'SY_RATE_LIMITED', limit: 3, upgrade: 'https://example.com/pricing', retryAfterSeconds: retryAfter });
+    expect(body['requestId']).toEqual(expect.any(String));
     expect(body['message']).toContain('your 3 requests a minute');
   });
 
