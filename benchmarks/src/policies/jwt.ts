@@ -139,7 +139,7 @@ async function oneAlgorithm(alg: 'RS256' | 'ES256' | 'HS256'): Promise<CaseResul
  * verification is mostly waiting for a pool thread and a turn on a core; CPU time is what the
  * work costs. `ns` is the wall median (the suite format), `cpuNs` the CPU median.
  */
-async function interleaved(c: string, impls: ReadonlyArray<readonly [string, () => unknown]>, options: { rounds: number; ops: number }): Promise<CaseResult[]> {
+export async function interleaved(c: string, impls: ReadonlyArray<readonly [string, () => unknown]>, options: { rounds: number; ops: number }): Promise<CaseResult[]> {
   const wall = impls.map(() => [] as number[]);
   const cpu = impls.map(() => [] as number[]);
   for (let r = 0; r < options.rounds; r++) {

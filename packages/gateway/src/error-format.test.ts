@@ -454,3 +454,34 @@ describe('error responses - property', () => {
     );
   });
 });
+
+describe('error templates behind outbound finalizers (regression: examples/policies)', () => {
+  // cors and set-headers rebuilt the response object on the way out and dropped the gateway's
+  // marks on its own error responses, so a 401/429 they decorated lost the `errors` template and
+  // the request id (the body came out as the bare default).
+  for (const finalizer of [
+    { type: 'cors', options: { origins: ['https://app.example.com'] } },
+    { type: 'set-headers', options: { response: [{ name: 'x-seen', value: 'yes' }] } },
+  ]) {
+    it(`a policy's errors template applies to its 401 with ${finalizer.type} in front`, async () => {
+      const gateway = createGateway(
+        {
+          policies: {
+            web: finalizer,
+            keys: { type: 'api-key', options: { header: 'x-api-key', consumers: [{ id: 'a', keys: ['k-1'] }] }, errors: { responses: { SY_UNAUTHORIZED: { headers: { link: '<https://example.com/docs>; rel="help"' }, body: { error: '${code}', id: '${requestId}' } } } } },
+          },
+          routes: [{ name: 'r', backends: [{ upstream: 'ok' }], policies: { inbound: ['web', 'keys'] } }],
+          upstreams: { ok: { endpoints: [{ url: 'http://10.0.0.1:80' }] } },
+        },
+        { transport },
+      );
+      const res = await gateway.handle(req('/x', { origin: 'https://app.example.com', 'x-request-id': 'req-1' }));
+      expect(res.status).toBe(401);
+      expect(res.headers['link']).toBe('<https://example.com/docs>; rel="help"');
+      expect(JSON.parse(bodyText(res))).toEqual({ error: 'SY_UNAUTHORIZED', id: 'req-1' });
+      if (finalizer.type === 'cors') expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      else expect(res.headers['x-seen']).toBe('yes');
+      await gateway.stop();
+    });
+  }
+});

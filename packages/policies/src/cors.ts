@@ -289,7 +289,10 @@ export const corsPolicy = definePolicy<CorsOptions>({
           if (credentials) headers['access-control-allow-credentials'] = 'true';
           if (exposeHeaders !== undefined && !isCorsPreflight(request)) headers['access-control-expose-headers'] = exposeHeaders;
         }
-        return { status: response.status, headers, body: response.body };
+        // A spread, not a new object: it keeps the gateway's own marks on its error responses (the
+        // error code and context symbols), so the `errors` config and the request id still apply to a
+        // 401 or 429 this finalizer decorated (examples/policies test: the custom 429 with CORS).
+        return { ...response, headers };
       },
       describe() {
         const origins = options.origins === '*' ? 'any origin' : options.origins.join(', ');

@@ -285,7 +285,10 @@ export const setHeadersPolicy = definePolicy<SetHeadersOptions>({
           if (value === '' || (e.fixed === undefined && !isSendableHeaderValue(value))) continue;
           headers[e.name] = value;
         }
-        return { status: response.status, headers, body: response.body };
+        // A spread, not a new object: it keeps the gateway's own marks on its error responses (the
+        // error code and context symbols), so the `errors` config and the request id still apply to a
+        // 401 or 429 this finalizer decorated (examples/policies test: the custom 429 with CORS).
+        return { ...response, headers };
       };
     }
     return policy;
