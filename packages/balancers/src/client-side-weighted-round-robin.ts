@@ -62,7 +62,9 @@ export interface WeightedSlot extends Slot {
 /** Plain state of {@link clientSideWeightedRoundRobin}. */
 export interface ClientSideWeightedRoundRobinState {
   readonly table: Map<string, WeightedSlot>;
+  /** @internal Balancer bookkeeping, not part of the API. */
   readonly view: EligibleView<WeightedSlot>;
+  /** @internal Balancer bookkeeping, not part of the API. */
   heap: EdfEntry[];
   epoch: number;
   windowStart: number;

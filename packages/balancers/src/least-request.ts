@@ -38,11 +38,13 @@ export interface LeastRequestOptions {
 /** Plain state of {@link leastRequest}. */
 export interface LeastRequestState {
   readonly table: Map<string, Slot>;
+  /** @internal Balancer bookkeeping, not part of the API. */
   readonly view: EligibleView<Slot>;
   epoch: number;
   weightsEqual: boolean;
   /** Until when some eligible endpoint is in slow start. */
   rampUntil: number;
+  /** @internal Balancer bookkeeping, not part of the API. */
   heap: EdfEntry[];
 }
 

@@ -32,11 +32,13 @@ export interface LocalityOptions {
 
 /** Plain state of {@link withLocality}. */
 export interface LocalityState<S> {
+  /** @internal Balancer bookkeeping, not part of the API. */
   readonly groups: Map<string, Group<S>>;
   readonly size: number;
   eligibleRef: readonly Endpoint[] | undefined;
-  /** Candidate groups with their eligible endpoints and cumulative effective weights. */
+  /** @internal Candidate groups with their eligible endpoints and cumulative effective weights. */
   local: Candidates;
+  /** @internal Balancer bookkeeping, not part of the API. */
   remote: Candidates;
   localPercent: number;
 }

@@ -60,6 +60,7 @@ export interface PeakEwmaSlot extends Slot {
 /** Plain state of {@link peakEwma}. */
 export interface PeakEwmaState {
   readonly table: Map<string, PeakEwmaSlot>;
+  /** @internal Balancer bookkeeping, not part of the API. */
   readonly view: EligibleView<PeakEwmaSlot>;
   /** The eligible slots' keys, contiguous (a pick reads two numbers, not two objects). */
   keys: Float64Array;

@@ -106,6 +106,7 @@ export interface PriorityOptions {
 
 /** Plain state of {@link withPriority}. */
 export interface PriorityState<S> {
+  /** @internal Balancer bookkeeping, not part of the API. */
   readonly groups: Map<string, Group<S>>;
   /** Group keys in priority order (0 first). */
   readonly order: readonly string[];

@@ -12,6 +12,7 @@ import { baseSlot, createView, rekey, release, resolve, type EligibleView, type 
 /** Plain state of {@link random} and {@link weightedRandom}. */
 export interface RandomState {
   readonly table: Map<string, Slot>;
+  /** @internal Balancer bookkeeping, not part of the API. */
   readonly view: EligibleView<Slot>;
   prefix: Float64Array;
   epoch: number;

@@ -12,6 +12,7 @@ import { baseSlot, createView, rekey, release, resolve, type EligibleView, type 
 /** Plain state of {@link roundRobin}. */
 export interface RoundRobinState {
   readonly table: Map<string, Slot>;
+  /** @internal Balancer bookkeeping, not part of the API. */
   readonly view: EligibleView<Slot>;
   /** Next rotation index; −1 until the first pick draws a random start. */
   next: number;

@@ -25,7 +25,9 @@ export interface WeightedRoundRobinOptions {
 /** Plain state of {@link weightedRoundRobin}. */
 export interface WeightedRoundRobinState {
   readonly table: Map<string, Slot>;
+  /** @internal Balancer bookkeeping, not part of the API. */
   readonly view: EligibleView<Slot>;
+  /** @internal Balancer bookkeeping, not part of the API. */
   heap: EdfEntry[];
   epoch: number;
 }

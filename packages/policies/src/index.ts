@@ -24,7 +24,7 @@ export type { GeoFilterList, GeoFilterOptions } from './geo-filter.js';
 export { geoFilterAllows, geoFilterPolicy } from './geo-filter.js';
 export type { IpRestrictionOptions } from './ip-restriction.js';
 export { compileIpRestriction, ipRestrictionPolicy } from './ip-restriction.js';
-export type { SetHeaderEntry, SetHeadersOptions } from './set-headers.js';
+export type { SetHeaderEntry, SetHeadersOptions, Part as HeaderTemplatePart, Root as HeaderTemplateRoot } from './set-headers.js';
 export { compileHeaderTemplate, setHeadersPolicy } from './set-headers.js';
 export type { LimitedBody, RequestSizeLimitOptions } from './request-size-limit.js';
 export { isBodyTooLargeError, limitBody, requestSizeLimitPolicy, utf8ByteLength } from './request-size-limit.js';

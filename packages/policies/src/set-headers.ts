@@ -50,11 +50,12 @@ export interface SetHeadersOptions {
 /** Names the policy refuses to touch: hop-by-hop (RFC 9110 §7.6.1) and the gateway's own. */
 const REFUSED_NAMES: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'host', 'content-length']);
 
-const ROOTS = ['identity', 'attributes', 'requestId', 'route', 'clientIp', 'backend'] as const;
-type Root = (typeof ROOTS)[number];
+/** The request values a header template may reference (`${identity.sub}`, `${clientIp}`...). */
+export type Root = 'identity' | 'attributes' | 'requestId' | 'route' | 'clientIp' | 'backend';
+const ROOTS: readonly Root[] = ['identity', 'attributes', 'requestId', 'route', 'clientIp', 'backend'];
 
 /** A compiled template: literal text and references, in order. */
-type Part = string | { readonly root: Root; readonly path: readonly string[] };
+export type Part = string | { readonly root: Root; readonly path: readonly string[] };
 
 const EXPR = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*$/;
 

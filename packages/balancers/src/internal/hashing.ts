@@ -61,6 +61,7 @@ export function isEnvoy(options: BoundedLoadOptions): boolean {
 /** Plain state of a hashing balancer; `T` is what the algorithm builds (ring, table). */
 export interface HashingState<T> {
   readonly table: Map<string, Slot>;
+  /** @internal Balancer bookkeeping, not part of the API. */
   readonly view: EligibleView<Slot>;
   /** The structure built over `slots` (empty until the first pick). */
   built: T;
