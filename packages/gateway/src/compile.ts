@@ -290,7 +290,7 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
     if (names.has(route.name)) issues.push({ path: `${at}.name`, message: `duplicate route name ${JSON.stringify(route.name)}` });
     names.add(route.name);
     const prevRoute = previous?.routes.find((r) => r.name === route.name);
-    const routePolicies = compileRoutePolicies(route, at, policies, config.policies, hasGeo, issues);
+    const routePolicies = compileRoutePolicies(route, at, policies, config.policies, hasGeo, issues, warnings);
     (route.limits ?? []).forEach((limit, j) => {
       if (identityLimits.has(limit) && !routePolicies.providesIdentity) {
         issues.push({ path: `${at}.limits[${j}]`, message: `limit ${JSON.stringify(limit)} is keyed on the caller's identity, but no policy that provides identity runs before it on this route (list an auth policy in policies.inbound or pipeline.inbound)` });
