@@ -139,3 +139,66 @@ describe('issue #19 - cors before auth', () => {
     expect(ok.gateway.plan().warnings.filter((w) => /preflight/.test(w.message))).toEqual([]);
   });
 });
+
+describe('issue #19 - reload while a request runs', () => {
+  function closing(closed: string[], used: string[]) {
+    return definePolicy({
+      type: 'closing',
+      create: (_o, deps) => {
+        let open = true;
+        return {
+          type: 'closing',
+          inbound: () => CONTINUE,
+          outbound: (res) => (used.push(`${deps.name}:${open ? 'open' : 'closed'}`), res),
+          close: () => {
+            open = false;
+            closed.push(deps.name);
+          },
+        };
+      },
+    });
+  }
+  it('the old plan’s instances are closed when its in-flight requests finish, not at reload', async () => {
+    const closed: string[] = [];
+    const used: string[] = [];
+    const clock = createTestClock();
+    const transport = createMockTransport({ clock });
+    transport.respondWith(() => ({ status: 200, delayMs: 1_000 }));
+    const config: GatewayConfig = { upstreams: { u: U }, policies: { c: { type: 'closing' } }, routes: [route({ policies: { inbound: ['c'] } })] };
+    const gateway = createGateway(config, { transport, clock, rng: seededRng(1), policies: [closing(closed, used)] });
+    const slow = gateway.handle(request());
+    await clock.advanceAsync(0);
+    gateway.reload(config);
+    await Promise.resolve();
+    expect(closed).toEqual([]); // the slow request still runs on the old instance
+    await clock.advanceAsync(1_000);
+    expect((await slow).status).toBe(200);
+    await Promise.resolve();
+    expect(used).toEqual(['c:open']);
+    expect(closed).toEqual(['c']);
+    await gateway.stop();
+    expect(closed).toEqual(['c', 'c']);
+  });
+  it('a request that never finishes holds the old instances 60 s at most; stop closes them at once', async () => {
+    const closed: string[] = [];
+    const clock = createTestClock();
+    const transport = createMockTransport({ clock });
+    transport.respondWith(() => ({ status: 200, delayMs: 10 * 60_000 }));
+    const config: GatewayConfig = { upstreams: { u: U }, policies: { c: { type: 'closing' } }, routes: [route({ policies: { inbound: ['c'] } })] };
+    const gateway = createGateway(config, { transport, clock, rng: seededRng(1), policies: [closing(closed, [])] });
+    void gateway.handle(request());
+    await clock.advanceAsync(0);
+    gateway.reload(config);
+    clock.advance(59_999);
+    await Promise.resolve();
+    expect(closed).toEqual([]);
+    clock.advance(1);
+    await Promise.resolve();
+    expect(closed).toEqual(['c']);
+    void gateway.handle(request());
+    await clock.advanceAsync(0);
+    gateway.reload(config);
+    await gateway.stop();
+    expect(closed).toEqual(['c', 'c', 'c']);
+  });
+});
