@@ -473,13 +473,17 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       });
     }
     if (code === undefined) return response; // a fault abort: its own fixed body, as it is
+    // A policy's reject: its `message` is client-safe by contract (core policy.ts), so it is the
+    // body's message, as Zuplo's policies put theirs in Problem Details' `detail` and as the
+    // formatter does (error-format.ts). Every other code keeps its fixed sentence.
+    const message = (response as unknown as Record<symbol, ErrorContext | undefined>)[ERROR_CONTEXT]?.message;
     let body: string | undefined;
     // An object literal's getter is an own, enumerable property (a spread copy keeps the body).
     return {
       status: response.status,
       headers: response.headers,
       get body(): string {
-        return (body ??= errorBody(code, requestId ?? requestIdOf(headers, rng), exposeErrorDetails ? detail : undefined));
+        return (body ??= errorBody(code, requestId ?? requestIdOf(headers, rng), exposeErrorDetails ? detail : undefined, message));
       },
       [RESPONSE_CODE]: code,
     } as SyResponse;

@@ -23,7 +23,7 @@ const headerAuth = definePolicy<{ readonly header?: string }>({
     type: 'header-auth',
     provides: ['identity'],
     inbound: (req) => {
-      const sub = req.headers[o.header ?? 'x-user'];
+      const sub = req.headers[o?.header ?? 'x-user'];
       return sub === undefined ? { kind: 'reject', code: 'SY_UNAUTHORIZED', message: 'no user' } : { kind: 'continue', identity: { sub } };
     },
   }),
@@ -200,5 +200,22 @@ describe('issue #19 - reload while a request runs', () => {
     gateway.reload(config);
     await gateway.stop();
     expect(closed).toEqual(['c', 'c', 'c']);
+  });
+});
+
+describe('issue #19 - a policy reject in the default body', () => {
+  it("the default switchyard body's message is the policy's client-safe message; other errors keep the fixed sentence", async () => {
+    const { gateway, events } = gw({ policies: { auth: { type: 'header-auth' } }, routes: [route({ policies: { inbound: ['auth'] } })] });
+    const denied = await gateway.handle(request({ headers: { 'x-request-id': 'req-1' } }));
+    expect(events.filter((e) => e.kind === 'policy').map((e) => (e.kind === 'policy' ? e.result : ''))).toEqual(['reject']);
+    expect(denied.status).toBe(401);
+    expect(String(denied.body)).toBe('{"error":"SY_UNAUTHORIZED","message":"no user","requestId":"req-1"}');
+    const lost = await gateway.handle(request({ path: '/elsewhere', headers: { 'x-request-id': 'req-2' } }));
+    expect(String(lost.body)).toBe('{"error":"SY_NO_ROUTE","message":"No route matches the request.","requestId":"req-2"}');
+  });
+  it('problem+json: the policy message is the detail', async () => {
+    const { gateway } = gw({ errors: { format: 'problem+json' }, policies: { auth: { type: 'header-auth' } }, routes: [route({ policies: { inbound: ['auth'] } })] });
+    const denied = await gateway.handle(request());
+    expect(JSON.parse(String(denied.body))).toMatchObject({ status: 401, detail: 'no user', code: 'SY_UNAUTHORIZED' });
   });
 });
