@@ -219,3 +219,21 @@ describe('issue #19 - a policy reject in the default body', () => {
     expect(JSON.parse(String(denied.body))).toMatchObject({ status: 401, detail: 'no user', code: 'SY_UNAUTHORIZED' });
   });
 });
+
+describe('issue #19 - geo backends checked at load', () => {
+  const where = (backends: string[]) => ({ type: 'geo', options: { source: { headers: { country: 'x-country' } }, backends: backends.map((b) => ({ backend: b, countries: ['DE'] })), defaultBackend: 'u' } });
+  it("a geo policy naming a backend the route does not have is a config error at the route's list entry", () => {
+    const issues = configIssues(() => gw({ clientIdentity: { trustedProxies: ['198.51.100.0/24'] }, policies: { where: where(['eu']) }, routes: [route({ policies: { inbound: ['where'] } })] }));
+    expect(issues).toContainEqual({ path: 'routes[0].policies.inbound[0]', message: 'policy "where" may pick backend "eu", which route "r" does not have (its backends: "u")' });
+  });
+  it('a geo policy whose backends the route has compiles and routes by country', async () => {
+    const { gateway, transport } = gw({
+      upstreams: { u: U, eu: { endpoints: [{ id: 'e1', url: 'http://10.0.0.2:80' }] } },
+      clientIdentity: { trustedProxies: ['198.51.100.0/24'] },
+      policies: { where: where(['eu']) },
+      routes: [route({ backends: [{ upstream: 'u' }, { upstream: 'eu', weight: 0 }], policies: { inbound: ['where'] } })],
+    } as Omit<GatewayConfig, 'upstreams'>);
+    expect((await gateway.handle(request({ headers: { 'x-country': 'DE' } }))).status).toBe(200);
+    expect(transport.requests.at(-1)?.endpoint.id).toBe('e1');
+  });
+});
