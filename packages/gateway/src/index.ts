@@ -21,7 +21,7 @@ export type { FromNodeOptions, NodeRequestLike, NodeResponseLike } from './bridg
 export { clientAbortSignal, fromNodeRequest, nodeHeaders, nodePeerAddress, writeNodeResponse } from './bridge/node.js';
 export type { FetchRequestLike, FromFetchOptions } from './bridge/fetch.js';
 export { fromFetchRequest, toFetchResponse } from './bridge/fetch.js';
-export type { Acquired, Decision, ErrorContext, Gateway, GatewayDeps, HandleOptions } from './gateway.js';
+export type { Acquired, Decision, Gateway, GatewayDeps, HandleOptions } from './gateway.js';
 export { createGateway, isNoRoute, responseCode } from './gateway.js';
 export type { AnyOfSchema, BackendConfig, BalancerConfig, CanaryRuleConfig, GatewayConfig, LimitConfig, LimitKey, PolicyInstanceConfig, PolicyWhen, RatePolicyConfig, RetryConfig, RouteConfig, RoutePoliciesConfig, SplitKey, UpstreamConfig } from './config.js';
 export type { ExplainedStep, RouteExplanation } from './pipeline.js';

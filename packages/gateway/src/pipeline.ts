@@ -55,7 +55,7 @@ export interface PolicyInstance {
   readonly policy: Policy;
   readonly step: PipelineStep;
   /** The config's `errors` override for this instance (for the error formatter), if any. */
-  readonly errors: Readonly<Record<string, unknown>> | undefined;
+  readonly errors: PolicyInstanceConfig['errors'] | undefined;
   /** The config's `when`, as written (for `explain`). */
   readonly when: PolicyWhen | undefined;
 }
@@ -552,7 +552,7 @@ export interface PolicyHost {
   readonly rng: Rng;
   readonly geoSource: GeoSource | undefined;
   /** The gateway's error response (the formatter), with who answered as its context. */
-  errorResponse(code: SwitchyardErrorCode, message: string, headers: Readonly<Record<string, string>>, status: number, context: { readonly route?: string | undefined; readonly policy?: string | undefined; readonly detail?: Readonly<Record<string, unknown>> | undefined }): SyResponse;
+  errorResponse(code: SwitchyardErrorCode, message: string, headers: Readonly<Record<string, string>>, status: number, context: { readonly route?: string | undefined; readonly policy?: string | undefined; readonly detail?: Readonly<Record<string, unknown>> | undefined; readonly message?: string | undefined }): SyResponse;
   /** A policy answered (metrics, events). */
   onShortCircuit(route: string | undefined, policy: string, result: 'reject' | 'respond' | 'error', status: number): void;
 }
