@@ -135,6 +135,8 @@ describe('issue #19 - cors before auth', () => {
   it('a gateway-wide auth before a route cors is a warning too; cors first is not', () => {
     const late = gw({ policies: { auth: { type: 'header-auth' }, web: cors }, pipeline: { inbound: ['auth'] }, routes: [route({ policies: { inbound: ['web'] } })] });
     expect(late.gateway.plan().warnings).toContainEqual({ path: 'routes[0].policies.inbound[0]', message: expect.stringContaining('preflight') });
+    const wide = gw({ policies: { auth: { type: 'header-auth' }, web: cors }, pipeline: { inbound: ['auth', 'web'] }, routes: [route(), route({ name: 'r2', matches: [{ path: { type: 'PathPrefix', value: '/r2' } }] })] });
+    expect(wide.gateway.plan().warnings.filter((w) => /preflight/.test(w.message))).toEqual([{ path: 'pipeline.inbound[1]', message: expect.stringContaining('preflight') }]);
     const ok = gw({ policies: { auth: { type: 'header-auth' }, web: cors }, routes: [route({ policies: { inbound: ['web', 'auth'] } })] });
     expect(ok.gateway.plan().warnings.filter((w) => /preflight/.test(w.message))).toEqual([]);
   });

@@ -372,7 +372,7 @@ export function compileRoutePolicies(route: RouteConfig, at: string, set: Policy
     else if (!missingCapabilities(set.gatewayInbound, [], set.instances, hasGeo).some((g) => g.name === m.name)) issues.push({ path: `${at}.policies.exclude`, message: `${missingMessage(m)}: this route excludes its provider` });
   }
   const providesIdentity = inbound.some((n) => set.instances.get(n)?.policy.provides?.includes('identity') === true);
-  if (warnings !== undefined) corsAfterAuth(inbound, gIn.length, rp?.inbound ?? [], at, set.instances, warnings);
+  if (warnings !== undefined) corsAfterAuth(inbound, gIn.length, set.gatewayInbound, rp?.inbound ?? [], at, set.instances, warnings);
   if (inbound.length + gOut.length + rOut.length === 0) return { pipeline: undefined, inbound, providesIdentity };
   const steps = (names: readonly string[]): PipelineStep[] => names.map((n) => set.instances.get(n)?.step).filter((s): s is PipelineStep => s !== undefined);
   const pipeline = compileLayers([
@@ -389,14 +389,16 @@ export function compileRoutePolicies(route: RouteConfig, at: string, set: Policy
  * never sees the CORS headers. Valid config (a custom auth may let `OPTIONS` through), hence a
  * warning, reported at the cors entry (its route list index, or `pipeline.inbound[i]`).
  */
-function corsAfterAuth(inbound: readonly string[], gatewayCount: number, routeInbound: readonly string[], at: string, instances: ReadonlyMap<string, PolicyInstance>, warnings: ConfigIssue[]): void {
+function corsAfterAuth(inbound: readonly string[], gatewayCount: number, gatewayInbound: readonly string[], routeInbound: readonly string[], at: string, instances: ReadonlyMap<string, PolicyInstance>, warnings: ConfigIssue[]): void {
   let auth: string | undefined;
   inbound.forEach((name, index) => {
     const p = instances.get(name)?.policy;
     if (p === undefined) return;
     if (p.type === 'cors' && auth !== undefined) {
-      const path = index >= gatewayCount ? `${at}.policies.inbound[${routeInbound.indexOf(name)}]` : `${at}.policies (gateway-wide pipeline.inbound)`;
-      warnings.push({ path, message: `cors policy ${JSON.stringify(name)} runs after the auth policy ${JSON.stringify(auth)}: a CORS preflight (OPTIONS, no credentials) is refused by auth before cors can answer it; list cors first` });
+      // A gateway-wide cors after a gateway-wide auth is reported once, at pipeline.inbound.
+      const path = index >= gatewayCount ? `${at}.policies.inbound[${routeInbound.indexOf(name)}]` : `pipeline.inbound[${gatewayInbound.indexOf(name)}]`;
+      const message = `cors policy ${JSON.stringify(name)} runs after the auth policy ${JSON.stringify(auth)}: a CORS preflight (OPTIONS, no credentials) is refused by auth before cors can answer it; list cors first`;
+      if (!warnings.some((w) => w.path === path && w.message === message)) warnings.push({ path, message });
     }
     if (auth === undefined && p.provides?.includes('identity') === true) auth = name;
   });
