@@ -159,6 +159,13 @@ export interface Policy {
   readonly provides?: readonly PolicyCapability[] | undefined;
   /** What it needs from earlier steps (`identity` for a per-consumer limit). */
   readonly requires?: readonly PolicyCapability[] | undefined;
+  /**
+   * The backend names it may pick (`continue` with `backend`), when it knows them at creation
+   * (`geo`'s `backends` and `defaultBackend`): the gateway checks them at load against each route
+   * the policy runs on, so a name the route lacks is a config error, not a 500 at run time.
+   * Optional: a policy that does not declare them is checked per request only.
+   */
+  readonly backends?: readonly string[] | undefined;
   /** One line for `explain()`: what this instance does with its options. */
   describe?(): string;
   /** Releases timers, caches, connections (called when the gateway stops or reloads away from it). */

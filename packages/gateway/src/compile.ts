@@ -290,7 +290,19 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
     if (names.has(route.name)) issues.push({ path: `${at}.name`, message: `duplicate route name ${JSON.stringify(route.name)}` });
     names.add(route.name);
     const prevRoute = previous?.routes.find((r) => r.name === route.name);
-    const routePolicies = compileRoutePolicies(route, at, policies, config.policies, hasGeo, issues);
+    const routePolicies = compileRoutePolicies(route, at, policies, config.policies, hasGeo, issues, warnings);
+    // Backends a policy declared it may pick (`Policy.backends`, e.g. geo's) must be this route's:
+    // an unknown one would only be a 500 at run time. A redirect route has no backend to pick.
+    if (route.redirect === undefined) {
+      const own = new Set((route.backends ?? []).map(backendName));
+      for (const name of routePolicies.inbound) {
+        const missing = (policies.instances.get(name)?.policy.backends ?? []).filter((b) => !own.has(b));
+        if (missing.length === 0) continue;
+        const j = (route.policies?.inbound ?? []).indexOf(name);
+        const path = j >= 0 ? `${at}.policies.inbound[${j}]` : `${at}.policies`;
+        issues.push({ path, message: `policy ${JSON.stringify(name)}${j >= 0 ? '' : ' (gateway-wide)'} may pick backend${missing.length === 1 ? '' : 's'} ${missing.map((b) => JSON.stringify(b)).join(', ')}, which route ${JSON.stringify(route.name)} does not have (its backends: ${[...own].map((b) => JSON.stringify(b)).join(', ') || 'none'})` });
+      }
+    }
     (route.limits ?? []).forEach((limit, j) => {
       if (identityLimits.has(limit) && !routePolicies.providesIdentity) {
         issues.push({ path: `${at}.limits[${j}]`, message: `limit ${JSON.stringify(limit)} is keyed on the caller's identity, but no policy that provides identity runs before it on this route (list an auth policy in policies.inbound or pipeline.inbound)` });

@@ -59,7 +59,7 @@ export function requestIdOf(headers: RequestHeaders | undefined, rng: Rng): stri
   return id;
 }
 
-/** The JSON body of an error response. `detail` only when the gateway was told to expose it. */
-export function errorBody(code: SwitchyardErrorCode, requestId: string, detail: string | undefined): string {
-  return JSON.stringify(detail === undefined ? { error: code, message: ERROR_MESSAGES[code], requestId } : { error: code, message: ERROR_MESSAGES[code], requestId, detail });
+/** The JSON body of an error response. `detail` only when the gateway was told to expose it; `message` a policy reject's client-safe sentence (default: the code's fixed one). */
+export function errorBody(code: SwitchyardErrorCode, requestId: string, detail: string | undefined, message: string = ERROR_MESSAGES[code]): string {
+  return JSON.stringify(detail === undefined ? { error: code, message, requestId } : { error: code, message, requestId, detail });
 }

@@ -195,6 +195,12 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 type Matched = Extract<MatchResult<unknown>, { kind: 'matched' }>;
 const OVERLOADED_PICK: PickResult = Object.freeze({ kind: 'empty', reason: 'overloaded' });
 
+/**
+ * How long a replaced plan's policy instances stay open for the requests still running on it
+ * (then they are closed regardless): 60 s, a request's deadline is normally well under it.
+ */
+const POLICY_DRAIN_MS = 60_000;
+
 const RESPONSE_CODE = Symbol.for('switchyard.response-code');
 /** The internal message of an error response: in its body only with `exposeErrorDetails`. */
 const ERROR_DETAIL = Symbol('switchyard.error-detail');
@@ -329,6 +335,45 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   });
   let plan = compileGateway(config, compileDeps);
   rollouts.sync(plan);
+
+  // Policy instances of a replaced plan are closed only once the requests that started on it are
+  // done (a request finishes on the plan it started with, and must not run a closed instance),
+  // bounded by POLICY_DRAIN_MS, as Envoy drains a replaced listener's connections for a bounded
+  // drain time before removing it (`--drain-time-s`, listener "draining"). Counted only for
+  // plans with policies: a config without policies pays nothing.
+  const inflight = new Map<GatewayPlan, number>();
+  const retiring = new Map<GatewayPlan, Cancel>();
+  function enter(p: GatewayPlan): void {
+    if (p.hasPolicies) inflight.set(p, (inflight.get(p) ?? 0) + 1);
+  }
+  function leave(p: GatewayPlan): void {
+    if (!p.hasPolicies) return;
+    const n = (inflight.get(p) ?? 1) - 1;
+    if (n > 0) {
+      inflight.set(p, n);
+      return;
+    }
+    inflight.delete(p);
+    const cancel = retiring.get(p);
+    if (cancel === undefined) return;
+    retiring.delete(p);
+    cancel();
+    void closePolicies(p.policies);
+  }
+  function retire(p: GatewayPlan): void {
+    if ((inflight.get(p) ?? 0) === 0) {
+      void closePolicies(p.policies);
+      return;
+    }
+    retiring.set(
+      p,
+      clock.setTimer(POLICY_DRAIN_MS, () => {
+        retiring.delete(p);
+        inflight.delete(p);
+        void closePolicies(p.policies);
+      }),
+    );
+  }
   publishSplitGauges(plan);
   emitWarnings(plan);
 
@@ -428,13 +473,17 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       });
     }
     if (code === undefined) return response; // a fault abort: its own fixed body, as it is
+    // A policy's reject: its `message` is client-safe by contract (core policy.ts), so it is the
+    // body's message, as Zuplo's policies put theirs in Problem Details' `detail` and as the
+    // formatter does (error-format.ts). Every other code keeps its fixed sentence.
+    const message = (response as unknown as Record<symbol, ErrorContext | undefined>)[ERROR_CONTEXT]?.message;
     let body: string | undefined;
     // An object literal's getter is an own, enumerable property (a spread copy keeps the body).
     return {
       status: response.status,
       headers: response.headers,
       get body(): string {
-        return (body ??= errorBody(code, requestId ?? requestIdOf(headers, rng), exposeErrorDetails ? detail : undefined));
+        return (body ??= errorBody(code, requestId ?? requestIdOf(headers, rng), exposeErrorDetails ? detail : undefined, message));
       },
       [RESPONSE_CODE]: code,
     } as SyResponse;
@@ -609,6 +658,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     const started = clock.now();
     let routeName: string | undefined;
     let result: ProxyResult;
+    enter(p);
     try {
       const pending = prepare(req, p);
       const prepared = pending instanceof Promise ? await pending : pending;
@@ -618,6 +668,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     } catch (err) {
       // A bug, not an expected outcome: still exactly one response.
       result = { response: errorResponse('SY_INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, routeName === undefined ? undefined : { route: routeName }), tries: 0, code: 'internal' };
+    } finally {
+      leave(p);
     }
     const latencyMs = clock.now() - started;
     const status = result.response.status;
@@ -991,16 +1043,38 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   }
 
   function decideNow(req: SyRequest): Decision | Promise<Decision> {
+    const p = plan;
+    enter(p);
+    let settled = true;
     try {
-      const pending = prepare(req, plan);
-      return pending instanceof Promise ? pending.then((d) => toDecision(d, req)) : toDecision(pending, req);
+      const pending = prepare(req, p);
+      const d = pending instanceof Promise ? pending.then((x) => toDecision(x, req)) : toDecision(pending, req);
+      if (d instanceof Promise) {
+        settled = false;
+        d.then(
+          () => leave(p),
+          () => leave(p),
+        );
+      }
+      return d;
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      if (settled) leave(p);
     }
   }
 
   async function acquire(req: SyRequest): Promise<Acquired> {
     const p = plan;
+    enter(p);
+    try {
+      return await acquireOn(req, p);
+    } finally {
+      leave(p);
+    }
+  }
+
+  async function acquireOn(req: SyRequest, p: GatewayPlan): Promise<Acquired> {
     const pending = prepare(req, p);
     const prepared = pending instanceof Promise ? await pending : pending;
     const a = await acquireEndpoint(prepared);
@@ -1068,8 +1142,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const old = plan;
       const compiled = compileGateway(next, compileDeps, old);
       plan = compiled;
-      // The old config's policy instances: built for it, closed with it.
-      void closePolicies(old.policies);
+      // The old config's policy instances: built for it, closed with it once its requests are done.
+      retire(old);
       rollouts.sync(compiled);
       // Stop what the new plan no longer uses; start what it adds.
       const kept = new Set(compiled.upstreams.values());
@@ -1101,6 +1175,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       for (const up of plan.upstreams.values()) up.health?.stop();
       for (const cancel of rolloutTimers.values()) cancel();
       rolloutTimers.clear();
+      for (const [p, cancel] of retiring) {
+        cancel();
+        inflight.delete(p);
+        await closePolicies(p.policies);
+      }
+      retiring.clear();
       await closePolicies(plan.policies);
       await transport.close?.();
     },

@@ -349,7 +349,7 @@ function checkRequires(inbound: readonly string[], outbound: readonly string[], 
  * A route's effective pipeline: the gateway-wide lists minus `exclude`, then the route's own,
  * checked by path. `undefined` pipeline when nothing runs (today's path, untouched).
  */
-export function compileRoutePolicies(route: RouteConfig, at: string, set: PolicySet, configs: GatewayConfig['policies'], hasGeo: boolean, issues: ConfigIssue[]): RoutePolicies {
+export function compileRoutePolicies(route: RouteConfig, at: string, set: PolicySet, configs: GatewayConfig['policies'], hasGeo: boolean, issues: ConfigIssue[], warnings?: ConfigIssue[]): RoutePolicies {
   const rp = route.policies;
   const exclude = new Set<string>();
   (rp?.exclude ?? []).forEach((name, j) => {
@@ -373,6 +373,7 @@ export function compileRoutePolicies(route: RouteConfig, at: string, set: Policy
     else if (!missingCapabilities(set.gatewayInbound, [], set.instances, hasGeo).some((g) => g.name === m.name)) issues.push({ path: `${at}.policies.exclude`, message: `${missingMessage(m)}: this route excludes its provider` });
   }
   const providesIdentity = inbound.some((n) => set.instances.get(n)?.policy.provides?.includes('identity') === true);
+  if (warnings !== undefined) corsAfterAuth(inbound, gIn.length, set.gatewayInbound, rp?.inbound ?? [], at, set.instances, warnings);
   if (inbound.length + gOut.length + rOut.length === 0) return { pipeline: undefined, inbound, providesIdentity };
   const steps = (names: readonly string[]): PipelineStep[] => names.map((n) => set.instances.get(n)?.step).filter((s): s is PipelineStep => s !== undefined);
   const pipeline = compileLayers([
@@ -380,6 +381,28 @@ export function compileRoutePolicies(route: RouteConfig, at: string, set: Policy
     { inbound: steps(rIn), outbound: steps(rOut) },
   ]);
   return { pipeline, inbound, providesIdentity };
+}
+
+/**
+ * A `cors` policy after an auth policy (one that `provides: ['identity']`) in a route's effective
+ * inbound list: the browser's preflight (`OPTIONS`, sent without credentials, Fetch spec
+ * §3.2.3 "CORS-preflight request") reaches the auth policy first and is refused, so the browser
+ * never sees the CORS headers. Valid config (a custom auth may let `OPTIONS` through), hence a
+ * warning, reported at the cors entry (its route list index, or `pipeline.inbound[i]`).
+ */
+function corsAfterAuth(inbound: readonly string[], gatewayCount: number, gatewayInbound: readonly string[], routeInbound: readonly string[], at: string, instances: ReadonlyMap<string, PolicyInstance>, warnings: ConfigIssue[]): void {
+  let auth: string | undefined;
+  inbound.forEach((name, index) => {
+    const p = instances.get(name)?.policy;
+    if (p === undefined) return;
+    if (p.type === 'cors' && auth !== undefined) {
+      // A gateway-wide cors after a gateway-wide auth is reported once, at pipeline.inbound.
+      const path = index >= gatewayCount ? `${at}.policies.inbound[${routeInbound.indexOf(name)}]` : `pipeline.inbound[${gatewayInbound.indexOf(name)}]`;
+      const message = `cors policy ${JSON.stringify(name)} runs after the auth policy ${JSON.stringify(auth)}: a CORS preflight (OPTIONS, no credentials) is refused by auth before cors can answer it; list cors first`;
+      if (!warnings.some((w) => w.path === path && w.message === message)) warnings.push({ path, message });
+    }
+    if (auth === undefined && p.provides?.includes('identity') === true) auth = name;
+  });
 }
 
 /** Closes every instance of a set (errors are ignored: closing must not fail a reload or stop). */

@@ -2,7 +2,7 @@
 // gateway example needs the policy pipeline's `createGateway(config, { policies })`.)
 import { expect, it } from 'vitest';
 import type { PolicyContext, SyRequest } from '@switchyard/core';
-import { createJwtPolicy } from '@switchyard/jwt';
+import { createJwtPolicy, jwtPolicy } from '@switchyard/jwt';
 import { createPipelineHarness, createTestClock, createTestJwks, seededRng } from '@switchyard/testing';
 
 it('README - a jwt policy tested against a local issuer on the fake clock', async () => {
@@ -38,4 +38,15 @@ it('README - through createPipelineHarness (the instance, which carries its tran
   const denied = await harness.run({ method: 'GET', scheme: 'https', authority: 'api', path: '/', query: '', headers: {}, attributes: {} });
   expect(denied.response.status).toBe(401);
   expect(denied.response.headers['www-authenticate']).toBe('Bearer realm="api"');
+});
+
+it('createPipelineHarness({ transport }): a { definition, options } jwt entry with a jwksUri fetches its key set through it', async () => {
+  const clock = createTestClock();
+  const idp = await createTestJwks({ clock, algorithms: ['ES256'] });
+  const harness = createPipelineHarness({ clock, transport: idp.transport, policies: [{ name: 'auth', definition: jwtPolicy, options: { providers: [idp.provider()] } }] });
+  const token = await idp.sign({ sub: 'alice' });
+  const r = await harness.run({ method: 'GET', scheme: 'https', authority: 'api', path: '/', query: '', headers: { authorization: `Bearer ${token}` }, attributes: {} });
+  expect(r.outcome).toBe('continue');
+  expect(r.identity).toMatchObject({ sub: 'alice', via: 'auth' });
+  expect(idp.transport.fetches).toBe(1);
 });

@@ -134,6 +134,8 @@ export const geoPolicy = definePolicy<GeoOptions>({
     return {
       type: 'geo',
       provides: rules.length > 0 || defaultBackend !== undefined ? ['geo', 'backend'] : ['geo'],
+      // Checked at load against each route this instance runs on (gateway compile).
+      backends: [...new Set([...rules.map((r) => r.backend), ...(defaultBackend === undefined ? [] : [defaultBackend])])],
       inbound(request: SyRequest, ctx: PolicyContext): InboundResult {
         const geo = lookup(request, ctx);
         const region = fullRegionCode(geo);

@@ -19,6 +19,7 @@ import {
   type Rng,
   type SyRequest,
   type SyResponse,
+  type Transport,
 } from '@switchyard/core';
 import { seededRng } from './seeded-rng.js';
 import { createTestClock } from './test-clock.js';
@@ -49,6 +50,11 @@ export interface PipelineHarnessOptions {
   readonly clock?: Clock;
   /** Default: `seededRng(1)`. */
   readonly rng?: Rng;
+  /**
+   * Handed to `{ definition, options }` entries as `deps.transport`, as the gateway hands them its
+   * own (e.g. `createTestJwks(...).transport` for a `jwt` provider with a `jwksUri`). Default: none.
+   */
+  readonly transport?: Transport;
   readonly geoSource?: GeoSource;
   /** What `ctx.route` shows (default `{ name: 'test', metadata: {} }`). */
   readonly route?: PolicyRoute;
@@ -97,7 +103,7 @@ export interface PipelineHarness {
 
 const EMPTY_200: SyResponse = Object.freeze({ status: 200, headers: Object.freeze({}), body: null });
 
-function toStep(p: HarnessPolicy, index: number, deps: { clock: Clock; rng: Rng; built: Map<string, Policy> }, prefix: string): PipelineStep {
+function toStep(p: HarnessPolicy, index: number, deps: { clock: Clock; rng: Rng; transport: Transport | undefined; built: Map<string, Policy> }, prefix: string): PipelineStep {
   if ('definition' in p) {
     const name = p.name ?? `${p.definition.type}-${prefix}${index}`;
     let options = p.options;
@@ -109,7 +115,7 @@ function toStep(p: HarnessPolicy, index: number, deps: { clock: Clock; rng: Rng;
       if (r.issues !== undefined) throw new Error(`${name}: invalid options: ${r.issues.map((i) => `${(i.path ?? []).map((k) => String(typeof k === 'object' ? k.key : k)).join('.') || '(root)'}: ${i.message}`).join('; ')}`);
       options = r.value;
     }
-    const policy = p.definition.create(options, { name, clock: deps.clock, rng: deps.rng, policy: (other) => deps.built.get(other) });
+    const policy = p.definition.create(options, { name, clock: deps.clock, rng: deps.rng, transport: deps.transport, policy: (other) => deps.built.get(other) });
     deps.built.set(name, policy);
     return { name, policy, when: p.when };
   }
@@ -140,8 +146,8 @@ export function createPipelineHarness(options: PipelineHarnessOptions = {}): Pip
   const clock = options.clock ?? createTestClock();
   const rng = options.rng ?? seededRng(1);
   const built = new Map<string, Policy>();
-  const inbound = (options.policies ?? []).map((p, i) => toStep(p, i, { clock, rng, built }, ''));
-  const outbound = (options.outbound ?? []).map((p, i) => toStep(p, i, { clock, rng, built }, 'out'));
+  const inbound = (options.policies ?? []).map((p, i) => toStep(p, i, { clock, rng, transport: options.transport, built }, ''));
+  const outbound = (options.outbound ?? []).map((p, i) => toStep(p, i, { clock, rng, transport: options.transport, built }, 'out'));
   const pipeline = compileLayers([{ inbound, outbound }]);
   const route = options.route ?? { name: 'test', metadata: {} };
 
