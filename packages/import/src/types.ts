@@ -48,7 +48,8 @@ export type ImportedRoute = RouteConfig & {
 
 /** Gateway API `HTTPRouteRule.sessionPersistence`, in switchyard's units. */
 export interface SessionPersistenceConfig {
-  readonly sessionName?: string;
+  /** The cookie or header name; `sy-session` when the document gives none (GEP-1619 leaves it to the implementation). */
+  readonly sessionName: string;
   readonly type: 'Cookie' | 'Header';
   readonly absoluteTimeoutMs?: number;
   readonly idleTimeoutMs?: number;
