@@ -7,9 +7,9 @@
  *   foreign document, handed to the {@link Importer}; any other document is switchyard's own
  *   config (a `GatewayConfig`, or a part of one).
  * - `${NAME}` in string values is replaced by the environment variable only when the caller
- *   passes `env` (the `--env` flag): never implicitly. `${NAME:-default}` gives a default and
- *   `$${` is a literal `${`. Substitution happens on parsed values, never on the text, so a
- *   variable cannot inject YAML structure.
+ *   passes `env` (the `--env` flag): never implicitly. The rule is `@switchyard/import`'s
+ *   `substituteEnvAt` (upper-case names only, `${NAME:-default}`, `$${` a literal `${`, on parsed
+ *   values, never on the text), the same for native and foreign documents.
  * - Merge rule (stable, documented in the README): routes are concatenated in the order the files
  *   are given, then document order inside a file, then list order inside a document; the routes
  *   of foreign documents come after all native routes, in the order the importer returns them
@@ -22,6 +22,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { envReferenceIn, substituteEnvAt } from '@switchyard/import';
 import { LineCounter, parseAllDocuments, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { GatewayConfig } from '@switchyard/gateway';
 import { joinPath, parsePath, type Problem } from './problems.js';
@@ -160,7 +161,7 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
       if (value === null || value === undefined) continue; // an empty document (`---` at the end)
       const located = (path: string, message: string): Problem => withPosition(source, parsePath(path) ?? [], { file: source.file, ...docOf(source), path, message });
       let v: unknown = value;
-      if (options.env !== undefined) v = substitute(v, [], options.env, (p, m) => problems.push(located(joinPath(p), m)));
+      if (options.env !== undefined) v = substituteEnvAt(v, options.env, (p, m) => problems.push(located(joinPath([...p]), m)));
       else mentionVariables(v, [], (p, m) => warnings.push(located(joinPath(p), m)));
       if (!isObject(v)) {
         problems.push(located('(root)', 'must be an object (a switchyard config, a Kubernetes resource or an OpenAPI document)'));
@@ -459,40 +460,11 @@ function foreignKind(value: Record<string, unknown>): { format: 'kubernetes' | '
   return undefined;
 }
 
-/**
- * `${NAME}` / `${NAME:-default}` with an upper-case name (POSIX environment names), or `$${`.
- * Lower-case placeholders (`${params.id}`, `${upstream}`, `${headers.x}`) are rewrite templates
- * and never touched.
- */
-const VARIABLE = /\$\$\{|\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
-
-/** A copy of `value` with `${NAME}` replaced in every string (keys are left alone). */
-function substitute(value: unknown, path: (string | number)[], env: Readonly<Record<string, string | undefined>>, report: (path: (string | number)[], message: string) => void): unknown {
-  if (typeof value === 'string') {
-    if (!value.includes('${')) return value;
-    return value.replace(VARIABLE, (whole: string, name: string | undefined, fallback: string | undefined) => {
-      if (name === undefined) return '${'; // `$${` escapes
-      const v = env[name];
-      if (v !== undefined && v !== '') return v;
-      if (fallback !== undefined) return fallback;
-      report(path, `environment variable ${name} is not set (write \${${name}:-default} for a default)`);
-      return whole;
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => substitute(v, [...path, i], env, report));
-  if (isObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: substitute(v, [...path, k], env, report), enumerable: true, writable: true, configurable: true });
-    return out;
-  }
-  return value;
-}
-
 /** Without `--env`, a `${NAME}` stays as written: say so once per value, so nobody ships it by mistake. */
 function mentionVariables(value: unknown, path: (string | number)[], report: (path: (string | number)[], message: string) => void): void {
   if (typeof value === 'string') {
-    const m = /\$\{([A-Z_][A-Z0-9_]*)(?::-[^}]*)?\}/.exec(value.replaceAll('$${', ''));
-    if (m !== null) report(path, `contains ${m[0]}, kept as written: pass --env to substitute environment variables`);
+    const ref = envReferenceIn(value);
+    if (ref !== undefined) report(path, `contains ${ref}, kept as written: pass --env to substitute environment variables`);
     return;
   }
   if (Array.isArray(value)) value.forEach((v, i) => mentionVariables(v, [...path, i], report));
