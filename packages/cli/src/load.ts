@@ -67,6 +67,8 @@ export interface ImportOutcome {
   readonly config: Partial<GatewayConfig> | undefined;
   readonly warnings: readonly ImportIssue[];
   readonly problems: readonly ImportIssue[];
+  /** Where each imported route came from, by route name: its document and the path in it (`spec.rules[1]`). */
+  readonly origins?: { readonly routes?: Readonly<Record<string, Omit<ImportIssue, 'message'>>> };
 }
 
 /**
@@ -175,6 +177,8 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
 
   const merged: Record<string, unknown> = { routes: [], upstreams: {} };
   const routeOrigins: Origin[] = [];
+  /** Imported routes (by index in the merged config) → the manifest part they came from. */
+  const importedRoutes = new Map<number, Location>();
   const keyOrigins = new Map<string, Origin>();
   const mergeInto = (source: Source, value: Readonly<Record<string, unknown>>): void => {
     const report = (path: (string | number)[], message: string): void => {
@@ -234,14 +238,11 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
         problems.push({ file: foreign[0]?.source.file ?? '(imported)', path: '(import)', message: `the importer failed: ${err instanceof Error ? err.message : String(err)}` });
       }
       if (outcome !== undefined) {
+        const foreignOf = (ref: ImportIssue['document']): (typeof foreign)[number] | undefined =>
+          ref === undefined ? undefined : typeof ref === 'number' ? foreign[ref] : foreign.find((x) => x.doc.file === ref.file && (x.doc.document ?? 0) === (ref.index ?? 0));
         const toProblem = (i: ImportIssue): Problem => {
           const ref = i.document;
-          const f =
-            ref === undefined
-              ? undefined
-              : typeof ref === 'number'
-                ? foreign[ref]
-                : foreign.find((x) => x.doc.file === ref.file && (x.doc.document ?? 0) === (ref.index ?? 0));
+          const f = foreignOf(ref);
           if (f === undefined) {
             const file = typeof ref === 'object' && ref.file !== undefined ? ref.file : '(imported)';
             return { file, ...(typeof ref === 'object' && ref.index !== undefined ? { document: ref.index } : {}), path: i.path, message: i.message };
@@ -250,7 +251,16 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
         };
         for (const w of outcome.warnings) warnings.push(toProblem(w));
         for (const p of outcome.problems) problems.push(toProblem(p));
-        if (outcome.config !== undefined) mergeInto(IMPORTED, outcome.config as Readonly<Record<string, unknown>>);
+        if (outcome.config !== undefined) {
+          const start = routeOrigins.length;
+          mergeInto(IMPORTED, outcome.config as Readonly<Record<string, unknown>>);
+          // An imported route is located at the manifest part it came from (`spec.rules[1]`).
+          (outcome.config.routes ?? []).forEach((r, k) => {
+            const origin = outcome.origins?.routes?.[r.name];
+            const f = foreignOf(origin?.document);
+            if (origin !== undefined && f !== undefined) importedRoutes.set(start + k, withPosition(f.source, parsePath(origin.path) ?? [], { file: f.source.file, ...docOf(f.source), path: origin.path }));
+          });
+        }
       }
     }
   }
@@ -264,6 +274,10 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
     let origin: Origin | undefined;
     if (segs !== undefined) {
       const [head, second] = segs;
+      if (segs.length === 2 && head === 'routes' && typeof second === 'number') {
+        const imported = importedRoutes.get(second);
+        if (imported !== undefined) return imported;
+      }
       if (head === 'routes' && typeof second === 'number') origin = routeOrigins[second];
       else if ((head === 'upstreams' || head === 'limits') && typeof second === 'string') origin = keyOrigins.get(`${head}\u0000${second}`);
       else if (typeof head === 'string' && !MERGED_KEYS.has(head)) origin = keyOrigins.get(head);

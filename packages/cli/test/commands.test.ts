@@ -258,13 +258,15 @@ describe('foreign documents (Gateway API, Istio, OpenAPI) through @switchyard/im
     const explain = async (url: string, ...headers: string[]) => {
       const r = await children.run(['explain', HTTPROUTE, ...HTTPROUTE_BACKENDS, 'GET', url, ...headers.flatMap((h) => ['-H', h]), '--json']);
       expect(r.code).toBe(0);
-      return JSON.parse(r.stdout) as { route: { name: string }; upstream: { url: string } };
+      return JSON.parse(r.stdout) as { route: { name: string; source: { file: string; path: string; line?: number } }; upstream: { url: string } };
     };
     const canary = await explain('http://localhost/catalog/items/42', 'x-canary: always');
     expect(canary.route.name).toBe('default/shop/rule-0');
     expect(canary.upstream.url).toBe('http://127.0.0.1:8082/items/42');
     const orders = await explain('http://localhost/orders/7');
     expect(orders.route.name).toBe('default/shop/rule-2');
+    // The route is located at the rule it came from (explain prints `examples/cli/httproute.yaml:38`).
+    expect(orders.route.source).toMatchObject({ file: HTTPROUTE, path: 'spec.rules[2]', line: 38 });
     expect(orders.upstream.url).toBe('http://127.0.0.1:8083/orders/7');
     const human = await children.run(['explain', HTTPROUTE, ...HTTPROUTE_BACKENDS, 'GET', 'http://localhost/catalog/items/42']);
     expect(human.stdout).toMatch(/^route +default\/shop\/rule-1 /m);
