@@ -381,7 +381,16 @@ export function renderExplanation(e: Explanation, s: Style): string {
       lines.push(`${label('split')} ${parts}${sp.backends.length === 1 ? '' : chosen}${sp.key !== undefined ? s.dim(`  key ${inline(sp.key)}`) : ''}`);
     } else lines.push(`${label(x.stage)} ${x.detail}`);
   }
-  if (e.pipeline !== undefined) lines.push(`${label('policies')} ${inline(e.pipeline)}`);
+  if (e.pipeline !== undefined && (e.pipeline.inbound.some((x) => x.kind === 'policy') || e.pipeline.outbound.length > 0)) {
+    // The route's compiled pipeline (`gateway.explain(route)`): inbound in the order it runs,
+    // outbound in the order it unwinds, and the finalizers that run on every response.
+    const p = e.pipeline;
+    const step = (x: (typeof p.inbound)[number]): string =>
+      x.kind === 'stage' ? s.dim(x.name) : `${x.name}${s.dim(` (${x.type}${x.scope === 'gateway' ? ', gateway-wide' : ''}${x.when !== undefined ? `, ${inline(x.when)}` : ''})`)}`;
+    lines.push(`${label('inbound')} ${p.inbound.map(step).join(' → ')}`);
+    lines.push(`${label('outbound')} ${p.outbound.length === 0 ? s.dim('(none)') : p.outbound.map((x) => `${x.name}${x.as === 'response-only' ? s.dim(' (response only)') : ''}`).join(' → ')}`);
+    lines.push(`${label('finalizers')} ${p.finalizers.length === 0 ? s.dim('(none)') : p.finalizers.join(', ')}`);
+  }
   if (e.upstream !== undefined) {
     lines.push(`${label('upstream')} ${s.bold(`${e.upstream.method} ${e.upstream.url}`)} ${s.dim(`(endpoint ${e.upstream.endpoint})`)}`);
     for (const [k, v] of Object.entries(e.upstream.headers)) lines.push(`${' '.repeat(11)}${k}: ${v}`);

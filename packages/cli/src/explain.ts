@@ -10,7 +10,7 @@
  * same routes with `selection` flipped.
  */
 import { type Clock, type Rng, type SyRequest, type Transport } from '@switchyard/core';
-import { createGateway, type Gateway, type GatewayConfig, type GatewayEvent, type RouteConfig } from '@switchyard/gateway';
+import { createGateway, type Gateway, type GatewayConfig, type GatewayEvent, type RouteConfig, type RouteExplanation } from '@switchyard/gateway';
 import { compileRoutes, match, type MatchConfig, type MatchRequest, type RouteConfig as RouterRouteConfig } from '@switchyard/router';
 import type { Location } from './load.js';
 
@@ -75,8 +75,11 @@ export interface Explanation {
   readonly badRequest: string | undefined;
   /** The lifecycle stages that apply, in order (route policies, limits, split, rewrite, forward policy). */
   readonly stages: readonly StageReport[];
-  /** What a policy pipeline reports about the route (`gateway.explain(route)`), when the gateway has one. */
-  readonly pipeline: unknown;
+  /**
+   * The matched route's compiled policy pipeline (`gateway.explain(route)`): the inbound order
+   * (policies then the built-in stages), the outbound order and the finalizers.
+   */
+  readonly pipeline: Omit<RouteExplanation, 'toString'> | undefined;
   readonly limits: readonly { readonly name: string; readonly config: unknown; readonly limited: boolean }[];
   readonly split:
     | {
@@ -218,7 +221,7 @@ export async function explain(config: GatewayConfig, request: SyRequest, locate:
     acquired.release();
   }
 
-  const pipelineExplain = (gateway as unknown as { explain?: (route: string) => unknown }).explain;
+  const plan = route === undefined ? undefined : gateway.explain(route.name);
   const explanation: Explanation = {
     request: { method: request.method, scheme: request.scheme, authority: request.authority, path: request.path, query: request.query, headers, clientAddress: request.clientAddress },
     selection,
@@ -239,7 +242,7 @@ export async function explain(config: GatewayConfig, request: SyRequest, locate:
     nearMisses: route === undefined && m.kind === 'no-route' ? routes.map((r) => nearMiss(r, request, config)) : [],
     badRequest: m.kind === 'bad-request' ? m.reason : undefined,
     stages: route === undefined ? [] : stagesOf(route, config),
-    pipeline: route !== undefined && typeof pipelineExplain === 'function' ? pipelineExplain.call(gateway, route.name) : undefined,
+    pipeline: plan === undefined ? undefined : { route: plan.route, inbound: plan.inbound, outbound: plan.outbound, finalizers: plan.finalizers },
     limits: (route?.limits ?? []).map((name) => ({ name, config: config.limits?.[name], limited: limitedRule === name })),
     split:
       route === undefined || (route.backends ?? []).length === 0

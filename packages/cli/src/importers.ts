@@ -19,7 +19,12 @@ export const importer: Importer | undefined = importerFrom(importDocuments);
 export type ImportDocumentsLike = (
   documents: readonly { readonly value: unknown; readonly file?: string; readonly index?: number }[],
   options: { readonly backends?: Readonly<Record<string, readonly string[]>> },
-) => { readonly config: unknown; readonly warnings: readonly ImportIssue[]; readonly problems: readonly ImportIssue[] };
+) => {
+  readonly config: unknown;
+  readonly warnings: readonly ImportIssue[];
+  readonly problems: readonly ImportIssue[];
+  readonly origins?: { readonly routes?: Readonly<Record<string, Omit<ImportIssue, 'message'>>> };
+};
 
 /**
  * Adapts an `importDocuments`-shaped function to the {@link Importer} seam: each foreign document
@@ -39,6 +44,6 @@ export function importerFrom(importDocuments: ImportDocumentsLike): Importer {
       documents.map((d) => ({ value: d.value, file: d.file, index: d.document ?? 0 })),
       Object.keys(backends).length > 0 ? { backends } : {},
     );
-    return { config: result.config as Partial<GatewayConfig> | undefined, warnings: result.warnings, problems: result.problems };
+    return { config: result.config as Partial<GatewayConfig> | undefined, warnings: result.warnings, problems: result.problems, ...(result.origins !== undefined ? { origins: result.origins } : {}) };
   };
 }

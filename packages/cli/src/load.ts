@@ -7,9 +7,9 @@
  *   foreign document, handed to the {@link Importer}; any other document is switchyard's own
  *   config (a `GatewayConfig`, or a part of one).
  * - `${NAME}` in string values is replaced by the environment variable only when the caller
- *   passes `env` (the `--env` flag): never implicitly. `${NAME:-default}` gives a default and
- *   `$${` is a literal `${`. Substitution happens on parsed values, never on the text, so a
- *   variable cannot inject YAML structure.
+ *   passes `env` (the `--env` flag): never implicitly. The rule is `@switchyard/import`'s
+ *   `substituteEnvAt` (upper-case names only, `${NAME:-default}`, `$${` a literal `${`, on parsed
+ *   values, never on the text), the same for native and foreign documents.
  * - Merge rule (stable, documented in the README): routes are concatenated in the order the files
  *   are given, then document order inside a file, then list order inside a document; the routes
  *   of foreign documents come after all native routes, in the order the importer returns them
@@ -22,6 +22,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { envReferenceIn, substituteEnvAt } from '@switchyard/import';
 import { LineCounter, parseAllDocuments, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { GatewayConfig } from '@switchyard/gateway';
 import { joinPath, parsePath, type Problem } from './problems.js';
@@ -66,6 +67,8 @@ export interface ImportOutcome {
   readonly config: Partial<GatewayConfig> | undefined;
   readonly warnings: readonly ImportIssue[];
   readonly problems: readonly ImportIssue[];
+  /** Where each imported route came from, by route name: its document and the path in it (`spec.rules[1]`). */
+  readonly origins?: { readonly routes?: Readonly<Record<string, Omit<ImportIssue, 'message'>>> };
 }
 
 /**
@@ -160,7 +163,7 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
       if (value === null || value === undefined) continue; // an empty document (`---` at the end)
       const located = (path: string, message: string): Problem => withPosition(source, parsePath(path) ?? [], { file: source.file, ...docOf(source), path, message });
       let v: unknown = value;
-      if (options.env !== undefined) v = substitute(v, [], options.env, (p, m) => problems.push(located(joinPath(p), m)));
+      if (options.env !== undefined) v = substituteEnvAt(v, options.env, (p, m) => problems.push(located(joinPath([...p]), m)));
       else mentionVariables(v, [], (p, m) => warnings.push(located(joinPath(p), m)));
       if (!isObject(v)) {
         problems.push(located('(root)', 'must be an object (a switchyard config, a Kubernetes resource or an OpenAPI document)'));
@@ -174,6 +177,8 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
 
   const merged: Record<string, unknown> = { routes: [], upstreams: {} };
   const routeOrigins: Origin[] = [];
+  /** Imported routes (by index in the merged config) → the manifest part they came from. */
+  const importedRoutes = new Map<number, Location>();
   const keyOrigins = new Map<string, Origin>();
   const mergeInto = (source: Source, value: Readonly<Record<string, unknown>>): void => {
     const report = (path: (string | number)[], message: string): void => {
@@ -233,14 +238,11 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
         problems.push({ file: foreign[0]?.source.file ?? '(imported)', path: '(import)', message: `the importer failed: ${err instanceof Error ? err.message : String(err)}` });
       }
       if (outcome !== undefined) {
+        const foreignOf = (ref: ImportIssue['document']): (typeof foreign)[number] | undefined =>
+          ref === undefined ? undefined : typeof ref === 'number' ? foreign[ref] : foreign.find((x) => x.doc.file === ref.file && (x.doc.document ?? 0) === (ref.index ?? 0));
         const toProblem = (i: ImportIssue): Problem => {
           const ref = i.document;
-          const f =
-            ref === undefined
-              ? undefined
-              : typeof ref === 'number'
-                ? foreign[ref]
-                : foreign.find((x) => x.doc.file === ref.file && (x.doc.document ?? 0) === (ref.index ?? 0));
+          const f = foreignOf(ref);
           if (f === undefined) {
             const file = typeof ref === 'object' && ref.file !== undefined ? ref.file : '(imported)';
             return { file, ...(typeof ref === 'object' && ref.index !== undefined ? { document: ref.index } : {}), path: i.path, message: i.message };
@@ -249,7 +251,16 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
         };
         for (const w of outcome.warnings) warnings.push(toProblem(w));
         for (const p of outcome.problems) problems.push(toProblem(p));
-        if (outcome.config !== undefined) mergeInto(IMPORTED, outcome.config as Readonly<Record<string, unknown>>);
+        if (outcome.config !== undefined) {
+          const start = routeOrigins.length;
+          mergeInto(IMPORTED, outcome.config as Readonly<Record<string, unknown>>);
+          // An imported route is located at the manifest part it came from (`spec.rules[1]`).
+          (outcome.config.routes ?? []).forEach((r, k) => {
+            const origin = outcome.origins?.routes?.[r.name];
+            const f = foreignOf(origin?.document);
+            if (origin !== undefined && f !== undefined) importedRoutes.set(start + k, withPosition(f.source, parsePath(origin.path) ?? [], { file: f.source.file, ...docOf(f.source), path: origin.path }));
+          });
+        }
       }
     }
   }
@@ -263,6 +274,10 @@ export async function loadInputs(files: readonly string[], options: LoadOptions 
     let origin: Origin | undefined;
     if (segs !== undefined) {
       const [head, second] = segs;
+      if (segs.length === 2 && head === 'routes' && typeof second === 'number') {
+        const imported = importedRoutes.get(second);
+        if (imported !== undefined) return imported;
+      }
       if (head === 'routes' && typeof second === 'number') origin = routeOrigins[second];
       else if ((head === 'upstreams' || head === 'limits') && typeof second === 'string') origin = keyOrigins.get(`${head}\u0000${second}`);
       else if (typeof head === 'string' && !MERGED_KEYS.has(head)) origin = keyOrigins.get(head);
@@ -459,40 +474,11 @@ function foreignKind(value: Record<string, unknown>): { format: 'kubernetes' | '
   return undefined;
 }
 
-/**
- * `${NAME}` / `${NAME:-default}` with an upper-case name (POSIX environment names), or `$${`.
- * Lower-case placeholders (`${params.id}`, `${upstream}`, `${headers.x}`) are rewrite templates
- * and never touched.
- */
-const VARIABLE = /\$\$\{|\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
-
-/** A copy of `value` with `${NAME}` replaced in every string (keys are left alone). */
-function substitute(value: unknown, path: (string | number)[], env: Readonly<Record<string, string | undefined>>, report: (path: (string | number)[], message: string) => void): unknown {
-  if (typeof value === 'string') {
-    if (!value.includes('${')) return value;
-    return value.replace(VARIABLE, (whole: string, name: string | undefined, fallback: string | undefined) => {
-      if (name === undefined) return '${'; // `$${` escapes
-      const v = env[name];
-      if (v !== undefined && v !== '') return v;
-      if (fallback !== undefined) return fallback;
-      report(path, `environment variable ${name} is not set (write \${${name}:-default} for a default)`);
-      return whole;
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => substitute(v, [...path, i], env, report));
-  if (isObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: substitute(v, [...path, k], env, report), enumerable: true, writable: true, configurable: true });
-    return out;
-  }
-  return value;
-}
-
 /** Without `--env`, a `${NAME}` stays as written: say so once per value, so nobody ships it by mistake. */
 function mentionVariables(value: unknown, path: (string | number)[], report: (path: (string | number)[], message: string) => void): void {
   if (typeof value === 'string') {
-    const m = /\$\{([A-Z_][A-Z0-9_]*)(?::-[^}]*)?\}/.exec(value.replaceAll('$${', ''));
-    if (m !== null) report(path, `contains ${m[0]}, kept as written: pass --env to substitute environment variables`);
+    const ref = envReferenceIn(value);
+    if (ref !== undefined) report(path, `contains ${ref}, kept as written: pass --env to substitute environment variables`);
     return;
   }
   if (Array.isArray(value)) value.forEach((v, i) => mentionVariables(v, [...path, i], report));

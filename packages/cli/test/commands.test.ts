@@ -197,12 +197,80 @@ describe('loading', { timeout: SLOW_MS }, () => {
     expect(unset.code).toBe(1);
     expect(unset.stderr).toContain(`${f}:5:29: upstreams.web.endpoints[0].url: environment variable WEB_PORT is not set`);
   });
+});
 
-  test('foreign documents without an importer are problems naming file, document and kind', async () => {
-    const f = await file('route.yaml', `${UPSTREAM}---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: shop }\nspec: {}\n`);
-    const r = await children.run(['validate', f]);
+const HTTPROUTE = 'examples/cli/httproute.yaml';
+const HTTPROUTE_BACKENDS = ['--backend', 'catalog-v1=http://127.0.0.1:8081', '--backend', 'catalog-v2=http://127.0.0.1:8082', '--backend', 'orders=http://127.0.0.1:8083'];
+const ISTIO = 'packages/cli/test/fixtures/istio.yaml';
+const ISTIO_BACKENDS = ['--backend', 'reviews.prod/v1=http://127.0.0.1:9081', '--backend', 'reviews.prod/v2=http://127.0.0.1:9082'];
+const OPENAPI = 'packages/cli/test/fixtures/openapi.yaml';
+
+describe('foreign documents (Gateway API, Istio, OpenAPI) through @switchyard/import', { timeout: SLOW_MS }, () => {
+  test('validate - a Gateway API HTTPRoute, an Istio VirtualService + DestinationRule and an OpenAPI document with x-switchyard exit 0', async () => {
+    expect(await children.run(['validate', HTTPROUTE, ...HTTPROUTE_BACKENDS])).toMatchObject({ code: 0, stdout: 'valid: 3 routes, 3 upstreams from 1 file\n', stderr: '' });
+    expect(await children.run(['validate', ISTIO, ...ISTIO_BACKENDS])).toMatchObject({ code: 0, stdout: 'valid: 2 routes, 2 upstreams from 1 file\n', stderr: '' });
+    expect(await children.run(['validate', OPENAPI])).toMatchObject({ code: 0, stdout: 'valid: 2 routes, 1 upstream from 1 file\n', stderr: '' });
+    const json = await children.run(['validate', ISTIO, ...ISTIO_BACKENDS, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, documents: { native: 0, foreign: 2 }, routes: 2, upstreams: 2, problems: [] });
+  });
+
+  test('validate - a backendRef --backend does not resolve is a problem at its line and path', async () => {
+    const r = await children.run(['validate', HTTPROUTE, '--backend', 'catalog-v1=http://127.0.0.1:8081', '--backend', 'catalog-v2=http://127.0.0.1:8082']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`error: ${f}:5:7 (document 2): kind: HTTPRoute documents need an importer (@switchyard/import), which this build of the command does not have`);
+    expect(r.stderr).toMatch(new RegExp(`^error: ${HTTPROUTE}:\\d+:\\d+: spec\\.rules\\[2\\]\\.backendRefs\\[0\\]: backend "orders\\.default:80" is not resolved`, 'm'));
+  });
+
+  test('validate - a manifest breaking a Gateway API CEL rule exits 1 naming file, line and field path (also --json)', async () => {
+    const f = await file('cel.yaml', 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: shop }\nspec:\n  rules:\n    - backendRefs: [{ name: web, port: 80 }]\n      sessionPersistence: { type: Header, cookie: { name: a } }\n');
+    const r = await children.run(['validate', f, '--backend', 'web=http://127.0.0.1:9']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: ${f}:7:51: spec.rules[0].sessionPersistence.cookie: cookie must be nil if type is not Cookie\n`);
+    expect(r.stdout).toBe('invalid: 1 problem\n');
+    const json = await children.run(['validate', f, '--backend', 'web=http://127.0.0.1:9', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, documents: { native: 0, foreign: 1 }, problems: [{ file: f, path: 'spec.rules[0].sessionPersistence.cookie', message: 'cookie must be nil if type is not Cookie', line: 7, column: 51 }] });
+  });
+
+  test('import - prints the imported config as YAML and as JSON, with the importer warnings on stderr', async () => {
+    const f = await file('warned.yaml', 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: shop }\nspec:\n  rules:\n    - backendRefs: [{ name: web, port: 80 }]\n      sessionPersistence: { cookie: { name: sticky, lifetimeType: Session } }\n');
+    const warning = `warning: ${f}:7:`;
+    const yaml = await children.run(['import', f, '--backend', 'web=http://127.0.0.1:9']);
+    expect(yaml.code).toBe(0);
+    expect(yaml.stdout).toMatch(/^routes:\n {2}- name: default\/shop\/rule-0\n/);
+    expect(yaml.stdout).toContain('sessionName: sticky');
+    expect(yaml.stderr).toContain(warning);
+    expect(yaml.stderr).toContain('spec.rules[0].sessionPersistence.cookie.lifetimeType: has no switchyard counterpart');
+    const json = await children.run(['import', f, '--backend', 'web=http://127.0.0.1:9', '--format', 'json']);
+    expect(json.code).toBe(0);
+    expect(json.stderr).toContain(warning);
+    const config = JSON.parse(json.stdout) as { routes: { name: string; sessionPersistence: unknown }[]; upstreams: Record<string, unknown> };
+    expect(config.routes[0]).toMatchObject({ name: 'default/shop/rule-0', sessionPersistence: { type: 'Cookie', sessionName: 'sticky' } });
+    expect(config.upstreams).toEqual({ web: { endpoints: [{ url: 'http://127.0.0.1:9' }] } });
+    // The printed config is a native switchyard config: it validates as is, without --backend.
+    const again = await children.run(['validate', await file('imported.json', json.stdout)]);
+    expect(again).toMatchObject({ code: 0, stdout: 'valid: 1 route, 1 upstream from 1 file\n' });
+    const istio = await children.run(['import', ISTIO, ...ISTIO_BACKENDS, '--format', 'json']);
+    expect(istio.code).toBe(0);
+    expect((JSON.parse(istio.stdout) as { routes: { name: string }[] }).routes.map((x) => x.name)).toEqual(['prod/reviews/jason', 'prod/reviews/split']);
+  });
+
+  test('explain - requests against an imported Gateway API HTTPRoute', async () => {
+    const explain = async (url: string, ...headers: string[]) => {
+      const r = await children.run(['explain', HTTPROUTE, ...HTTPROUTE_BACKENDS, 'GET', url, ...headers.flatMap((h) => ['-H', h]), '--json']);
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as { route: { name: string; source: { file: string; path: string; line?: number } }; upstream: { url: string } };
+    };
+    const canary = await explain('http://localhost/catalog/items/42', 'x-canary: always');
+    expect(canary.route.name).toBe('default/shop/rule-0');
+    expect(canary.upstream.url).toBe('http://127.0.0.1:8082/items/42');
+    const orders = await explain('http://localhost/orders/7');
+    expect(orders.route.name).toBe('default/shop/rule-2');
+    // The route is located at the rule it came from (explain prints `examples/cli/httproute.yaml:38`).
+    expect(orders.route.source).toMatchObject({ file: HTTPROUTE, path: 'spec.rules[2]', line: 38 });
+    expect(orders.upstream.url).toBe('http://127.0.0.1:8083/orders/7');
+    const human = await children.run(['explain', HTTPROUTE, ...HTTPROUTE_BACKENDS, 'GET', 'http://localhost/catalog/items/42']);
+    expect(human.stdout).toMatch(/^route +default\/shop\/rule-1 /m);
+    expect(human.stdout).toMatch(/^split +catalog-v1 90%, catalog-v2 10%/m);
   });
 });
 

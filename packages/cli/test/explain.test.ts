@@ -170,3 +170,29 @@ describe('explain - text output', { timeout: SLOW_MS }, () => {
     expect(none.stdout).toContain('orders-create matches[0]: method POST ≠ "GET"');
   });
 });
+
+describe('explain - the policy pipeline of the matched route', { timeout: SLOW_MS }, () => {
+  const POLICIES = 'packages/cli/test/fixtures/policies.yaml';
+
+  test('explain - prints the inbound order (policies, then the built-in stages), the outbound order and the finalizers', async () => {
+    const r = await children.run(['explain', POLICIES, 'GET', 'http://localhost/api/x', '-H', 'origin: https://app.example']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain('inbound    internal-only (ip-restriction) → cors-app (cors) → tag (set-headers) → split → forward\n');
+    expect(r.stdout).toContain('outbound   tag → cors-app\n');
+    expect(r.stdout).toContain('finalizers cors-app\n');
+    // The client address (127.0.0.1) is outside 10.0.0.0/8: the pipeline answers 403 itself.
+    expect(r.stdout).toMatch(/^response +403 .*SY_FORBIDDEN/m);
+    const json = await children.run(['explain', POLICIES, 'GET', 'http://localhost/api/x', '--json']);
+    const pipeline = (JSON.parse(json.stdout) as { pipeline: { inbound: { kind: string; name: string; finalizer?: boolean }[]; outbound: { name: string; as: string }[]; finalizers: string[] } }).pipeline;
+    expect(pipeline.inbound.map((x) => `${x.kind}:${x.name}`)).toEqual(['policy:internal-only', 'policy:cors-app', 'policy:tag', 'stage:split', 'stage:forward']);
+    expect(pipeline.inbound[1]?.finalizer).toBe(true);
+    expect(pipeline.outbound).toEqual([{ name: 'tag', as: 'unwind', finalizer: false }, { name: 'cors-app', as: 'unwind', finalizer: true }]);
+    expect(pipeline.finalizers).toEqual(['cors-app']);
+  });
+
+  test('explain - a route without policies prints no pipeline lines', async () => {
+    const r = await children.run(['explain', SAMPLE, 'GET', 'http://admin.example.com/api/users']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/^(inbound|outbound|finalizers) /m);
+  });
+});

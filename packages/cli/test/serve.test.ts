@@ -139,6 +139,44 @@ describe('serve', { timeout: SLOW_MS }, () => {
     expect(await get(port, '/api/still')).toMatchObject({ status: 200, body: 'upstream GET /api/still' });
   });
 
+  test('serve - a Gateway API HTTPRoute file, its backendRef mapped by --backend to the local upstream: real HTTP through the imported routes', async () => {
+    const file = await write(
+      'httproute.yaml',
+      [
+        'apiVersion: gateway.networking.k8s.io/v1',
+        'kind: HTTPRoute',
+        'metadata: { name: shop, namespace: web }',
+        'spec:',
+        '  rules:',
+        '    - matches: [{ path: { type: PathPrefix, value: /catalog } }]',
+        '      filters:',
+        '        - type: URLRewrite',
+        '          urlRewrite: { path: { type: ReplacePrefixMatch, replacePrefixMatch: /items } }',
+        '        - type: RequestHeaderModifier',
+        '          requestHeaderModifier: { set: [{ name: x-upstream-host, value: ignored }] }',
+        '      backendRefs: [{ name: app, port: 8080 }]',
+        '    - matches: [{ path: { type: Exact, value: /old } }]',
+        '      filters: [{ type: RequestRedirect, requestRedirect: { path: { type: ReplaceFullPath, replaceFullPath: /catalog }, statusCode: 301 } }]',
+        '',
+      ].join('\n'),
+    );
+    const { run, port } = await startServe(file, '--backend', `app.web=http://127.0.0.1:${upstreamPort}`);
+    expect(run.stdout()).toContain('(2 routes, 1 upstream)');
+    // PathPrefix /catalog rewritten to /items (Gateway API ReplacePrefixMatch), the query kept.
+    expect(await get(port, '/catalog/42?v=1')).toMatchObject({ status: 200, body: 'upstream GET /items/42?v=1' });
+    const redirect = await get(port, '/old');
+    expect(redirect.status).toBe(301);
+    expect(redirect.headers['location']).toBe(`http://127.0.0.1:${port}/catalog`);
+    const none = await get(port, '/elsewhere');
+    expect(none.status).toBe(404);
+    expect(JSON.parse(none.body)).toMatchObject({ error: 'SY_NO_ROUTE' });
+    // Without the mapping the service name resolves nowhere: serve refuses to start, naming the backendRef.
+    const refused = await children.run(['serve', file, '--port', '0', '--admin-port', '0']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`error: ${file}:12:21: spec.rules[0].backendRefs[0]: backend "app.web:8080" is not resolved: map it in the import's \`backends\` (\`--backend name=url\` on the command line; keys tried: "app.web:8080", "app.web", "app")`);
+    expect(refused.stdout).not.toContain('listening');
+  });
+
   test('serve - SIGHUP reloads the files', async () => {
     const file = await write('gateway.yaml', config(API_ROUTE));
     const { run, port } = await startServe(file);

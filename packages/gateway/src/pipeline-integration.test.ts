@@ -24,7 +24,7 @@ const headerAuth = definePolicy<{ readonly header?: string }>({
     provides: ['identity'],
     inbound: (req) => {
       const sub = req.headers[o?.header ?? 'x-user'];
-      return sub === undefined ? { kind: 'reject', code: 'SY_UNAUTHORIZED', message: 'no user' } : { kind: 'continue', identity: { sub } };
+      return sub === undefined ? { kind: 'reject', code: 'SY_UNAUTHORIZED', message: 'no user' } : { kind: 'continue', identity: { sub, data: {} } };
     },
   }),
 });

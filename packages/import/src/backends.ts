@@ -85,7 +85,7 @@ export class UpstreamBuilder {
     if (found === undefined) {
       const shown = ref.host ?? `${ref.name}.${ref.namespace}${ref.port === undefined ? '' : `:${ref.port}`}`;
       if (this.options.unresolved !== 'placeholder') {
-        sink.problem(path, `backend ${JSON.stringify(shown)} is not resolved: add it to the import's \`backends\` (keys tried: ${keys.map((k) => JSON.stringify(k)).join(', ')})`);
+        sink.problem(path, `backend ${JSON.stringify(shown)} is not resolved: map it in the import's \`backends\` (\`--backend name=url\` on the command line; keys tried: ${keys.map((k) => JSON.stringify(k)).join(', ')})`);
         return undefined;
       }
       name = keys[keys.length - 2] ?? shown;

@@ -671,6 +671,9 @@ function applyRetry(sink: Sink, route: RouteDraft, r: Obj, rp: string): void {
   route.retry = retry;
 }
 
+/** The session cookie / header name when a `sessionPersistence` gives none. */
+const DEFAULT_SESSION_NAME = 'sy-session';
+
 /** GEP-1619 `sessionPersistence`: the v1.6 shape (`sessionName`, `cookieConfig`) and the newer one (`cookie`, `header`). */
 function applySessionPersistence(sink: Sink, route: RouteDraft, s: Obj, sp: string): void {
   unmapped(sink, s, ['sessionName', 'absoluteTimeout', 'idleTimeout', 'type', 'cookieConfig', 'cookie', 'header'], sp);
@@ -687,7 +690,8 @@ function applySessionPersistence(sink: Sink, route: RouteDraft, s: Obj, sp: stri
   const idle = duration(sink, s, 'idleTimeout', sp);
   if (lifetime !== undefined) sink.warn(has(s, 'cookie') ? `${sp}.cookie.lifetimeType` : `${sp}.cookieConfig.lifetimeType`, 'has no switchyard counterpart: a cookie gets Max-Age from absoluteTimeout when one is set, else it is a session cookie');
   if (has(get(s, 'cookie'), 'path')) sink.warn(`${sp}.cookie.path`, 'has no switchyard counterpart in route session persistence: ignored');
-  // The spec leaves the name to the implementation when unset: a fixed, documented default.
+  // GEP-1619 leaves the name to the implementation when `sessionName` is absent; the gateway's
+  // route `sessionPersistence` needs one (affinity.ts), so a fixed default is given.
   const out: Mutable<SessionPersistenceConfig> = { type, sessionName: name ?? DEFAULT_SESSION_NAME };
   if (absolute !== undefined) out.absoluteTimeoutMs = absolute;
   if (idle !== undefined) out.idleTimeoutMs = idle;
@@ -696,9 +700,6 @@ function applySessionPersistence(sink: Sink, route: RouteDraft, s: Obj, sp: stri
 
 // ---------------------------------------------------------------------------------------------
 // GRPCRoute
-
-/** The session cookie or header name when a manifest's `sessionPersistence` names none. */
-const DEFAULT_SESSION_NAME = 'sy-session';
 
 function grpcRule(ctx: ImportContext, sink: Sink, rule: Obj, rp: string, d: Doc): RouteDraft | undefined {
   unmapped(sink, rule, ['name', 'matches', 'filters', 'backendRefs', 'sessionPersistence'], rp);

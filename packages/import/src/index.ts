@@ -22,7 +22,8 @@ export type {
   SessionPersistenceConfig,
 } from './types.js';
 export type { DocumentInput, ParsedDocuments, ParseOptions, SourcedDocument } from './load.js';
-export { importDocuments, importGatewayApi, importIstio, importOpenApi, messageAt, originOf, parseYamlDocuments, substituteEnv } from './load.js';
+export { importDocuments, importGatewayApi, importIstio, importOpenApi, messageAt, originOf, parseYamlDocuments } from './load.js';
+export { envReferenceIn, formatEnvPath, substituteEnv, substituteEnvAt, type EnvMap, type EnvPath } from './env.js';
 export { compareRouteDocuments } from './gateway-api.js';
 export { formatMessage } from './format.js';
 export { importDocumentsValidated, validateOpenApi } from './openapi-validate.js';

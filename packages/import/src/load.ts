@@ -7,6 +7,7 @@ import { gatewayApiRoutes } from './gateway-api.js';
 import { istioRoutes } from './istio.js';
 import { newContext, type ImportContext, type SourcedDocument } from './internal/context.js';
 import { get, isObj, sinkFor } from './internal/util.js';
+import { substituteEnv } from './env.js';
 import { openApiRoutes } from './openapi.js';
 import type { DocumentRef, ImportedConfig, ImportedRoute, ImportMessage, ImportOptions, ImportOrigin, ImportProblem, ImportResult } from './types.js';
 
@@ -15,10 +16,11 @@ export type { SourcedDocument } from './internal/context.js';
 /** Options of {@link parseYamlDocuments}. */
 export interface ParseOptions {
   /**
-   * Substitute `${NAME}` in string values from this map (never from the process environment
-   * implicitly: pass `process.env` yourself if you mean it). `$${` is a literal `${`. A name the
-   * map lacks is a problem. Substitution happens after parsing, inside string values only, so a
-   * value can never inject YAML structure.
+   * Substitute `${NAME}` / `${NAME:-default}` (upper-case names only) in string values from this
+   * map (never from the process environment implicitly: pass `process.env` yourself if you mean
+   * it). The rule is {@link substituteEnv}'s (env.ts), the same as the `switchyard --env` flag's:
+   * `$${` is a literal `${`, an unset name without a default is a problem, and substitution
+   * happens after parsing, inside string values only, so a value can never inject YAML structure.
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -67,7 +69,7 @@ export function parseYamlDocuments(text: string, file?: string, options: ParseOp
       problems.push({ document: ref, path: cycle, message: 'invalid YAML: an alias refers to a node that contains it (a cycle)' });
       return;
     }
-    if (options.env !== undefined) value = substitute(value, options.env, '', (path, message) => problems.push({ document: ref, path, message }));
+    if (options.env !== undefined) value = substituteEnv(value, options.env, (path, message) => problems.push({ document: ref, path, message }));
     documents.push({ value, index, ...(file !== undefined ? { file } : {}) });
   });
   return { documents, problems };
@@ -89,38 +91,6 @@ function cyclePath(root: unknown): string | undefined {
     return undefined;
   };
   return visit(root, '');
-}
-
-/**
- * Replaces `${NAME}` in every string of `value` from `env`; `$${` stays a literal `${`.
- * Reports a name `env` lacks through `report` (by field path) and leaves it as written.
- */
-export function substituteEnv(value: unknown, env: Readonly<Record<string, string | undefined>>, report: (path: string, message: string) => void = () => undefined): unknown {
-  return substitute(value, env, '', report);
-}
-
-function substitute(value: unknown, env: Readonly<Record<string, string | undefined>>, path: string, report: (path: string, message: string) => void, depth = 0): unknown {
-  if (depth > 200) return value;
-  if (typeof value === 'string') {
-    return value.replace(/\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, escaped: string, name: string) => {
-      if (escaped === '$') return whole.slice(1);
-      const v = Object.prototype.hasOwnProperty.call(env, name) ? env[name] : undefined;
-      if (v === undefined) {
-        report(path === '' ? '(document)' : path, `\${${name}} is not set in the substitution environment`);
-        return whole;
-      }
-      return v;
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => substitute(v, env, `${path}[${i}]`, report, depth + 1));
-  if (isObj(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      Object.defineProperty(out, k, { value: substitute(v, env, path === '' ? k : `${path}.${k}`, report, depth + 1), enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-  return value;
 }
 
 /** Kinds read for context elsewhere and not imported: a warning would be noise. */

@@ -26,8 +26,6 @@ import type { DocumentRef, ImportedRoute } from './types.js';
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 /** Keys of `x-switchyard` that are route settings (everything but `name` and `matches`, which the document gives). */
 const ROUTE_KEYS = ['hostnames', 'backends', 'split', 'rollout', 'experiment', 'rewrite', 'redirect', 'limits', 'timeoutMs', 'perTryTimeoutMs', 'idleTimeoutMs', 'propagateDeadline', 'retry', 'hedge', 'mirror', 'fault', 'priority', 'policies', 'sessionPersistence'];
-/** Keys the gateway schema on this branch does not validate yet (other work adds them): passed through. */
-const PASSTHROUGH_KEYS = ['policies', 'sessionPersistence'];
 const ROOT_ONLY = ['config', 'basePath'];
 
 /** A JSON pointer segment (RFC 6901). */
@@ -130,7 +128,7 @@ function openApiDocument(ctx: ImportContext, src: SourcedDocument, extra: Record
   if (cfg !== undefined) {
     if (!isObj(cfg)) sink.problem('#/x-switchyard/config', 'must be an object');
     else {
-      const issues = structuralIssues({ routes: [], upstreams: {}, ...withoutPassthrough(cfg) }).filter((i) => !i.path.startsWith('routes') && !(i.path === 'upstreams' && get(cfg, 'upstreams') === undefined));
+      const issues = structuralIssues({ routes: [], upstreams: {}, ...cfg }).filter((i) => !i.path.startsWith('routes') && !(i.path === 'upstreams' && get(cfg, 'upstreams') === undefined));
       for (const i of issues) sink.problem(`#/x-switchyard/config/${configPointer(i.path)}`, i.message);
       if (issues.length === 0) {
         for (const [k, v] of Object.entries(cfg)) {
@@ -214,12 +212,6 @@ function extension(sink: Sink, o: unknown, p: string): Obj | undefined {
     sink.problem(`${p}/x-switchyard/${pointerSegment(k)}`, ROOT_ONLY.includes(k) ? `${k} is only read on the document's x-switchyard` : `unknown key ${JSON.stringify(k)} (known keys: ${ROUTE_KEYS.join(', ')})`);
   }
   return x;
-}
-
-function withoutPassthrough(o: Obj): Obj {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (!PASSTHROUGH_KEYS.includes(k)) out[k] = v;
-  return out;
 }
 
 /** `routes[0].retry.numRetries` / `upstreams.a.balancer` → JSON pointer segments. */
@@ -316,7 +308,6 @@ function operationRoute(ctx: ImportContext, sink: Sink, input: OperationInput, l
 
   // The route's settings through the gateway's own structural schema, problems at their pointer.
   const probe = { ...route, name: 'probe' } as Record<string, unknown>;
-  for (const k of PASSTHROUGH_KEYS) delete probe[k];
   const issues = structuralIssues({ routes: [probe], upstreams: {} });
   for (const i of issues) {
     const m = /^routes\[0\]\.?([A-Za-z]+)(.*)$/.exec(i.path);

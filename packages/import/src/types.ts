@@ -48,6 +48,7 @@ export type ImportedRoute = RouteConfig & {
 
 /** Gateway API `HTTPRouteRule.sessionPersistence`, in switchyard's units. */
 export interface SessionPersistenceConfig {
+  /** The cookie or header name; `sy-session` when the document gives none (GEP-1619 leaves it to the implementation). */
   readonly sessionName: string;
   readonly type: 'Cookie' | 'Header';
   readonly absoluteTimeoutMs?: number;

@@ -405,6 +405,8 @@ describe('Gateway API fields beyond the conformance manifests', () => {
     expect(b.config.routes[0]?.sessionPersistence).toEqual({ type: 'Header', sessionName: 'x-session' });
     const c = importDocuments([one({ sessionPersistence: { cookie: { name: 'c', lifetimeType: 'Session' } } })], { backends: BACKENDS });
     expect(c.warnings.map((w) => w.path)).toEqual(['spec.rules[0].sessionPersistence.cookie.lifetimeType']);
+    const d = importDocuments([one({ sessionPersistence: { absoluteTimeout: '1h' } })], { backends: BACKENDS });
+    expect(d.config.routes[0]?.sessionPersistence).toEqual({ type: 'Cookie', sessionName: 'sy-session', absoluteTimeoutMs: 3_600_000 });
   });
 
   it('ExtensionRef: the filter cannot be applied and must not be skipped: matching requests are answered 500, with a warning', async () => {

@@ -1,8 +1,7 @@
 /**
  * Round-trip harness: an imported config through `createGateway` on the mock transport, with the
- * fake clock. Keys this branch's gateway schema does not know yet (`policies`, route
- * `sessionPersistence`, cookie `ttlMs`/`path`: added by other work in parallel) are taken out
- * before the gateway sees the config; tests assert them on the import result instead.
+ * fake clock. The config goes to the gateway as imported: `policies`, route `sessionPersistence`
+ * and cookie `ttlMs`/`path` included.
  */
 import type { SyRequest, SyResponse } from '@switchyard/core';
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
@@ -11,21 +10,9 @@ import type { UpstreamRequest, Endpoint } from '@switchyard/core';
 import { expect } from 'vitest';
 import { formatMessage, importDocuments, parseYamlDocuments, type ImportedConfig, type ImportOptions, type ImportResult } from '../src/index.js';
 
-/** The config without the keys the current gateway schema refuses. */
+/** The imported config as the gateway takes it (the importer's output type is the gateway's config). */
 export function forCurrentGateway(config: ImportedConfig): GatewayConfig {
-  const c = JSON.parse(JSON.stringify(config)) as Record<string, unknown> & { routes: Record<string, unknown>[]; upstreams: Record<string, { balancer?: { hashPolicies?: Record<string, unknown>[] } }> };
-  delete c['policies'];
-  for (const r of c.routes) {
-    delete r['policies'];
-    delete r['sessionPersistence'];
-  }
-  for (const u of Object.values(c.upstreams)) {
-    for (const h of u.balancer?.hashPolicies ?? []) {
-      delete h['ttlMs'];
-      delete h['path'];
-    }
-  }
-  return c as unknown as GatewayConfig;
+  return config as unknown as GatewayConfig;
 }
 
 /** Imports YAML text; fails the test on any problem. */

@@ -580,7 +580,7 @@ spec:
     expect(result.config.routes[0]?.backends).toEqual([{ upstream: 'reviews.prod/v2', weight: 25 }, { upstream: 'reviews.prod/v1', weight: 75 }]);
   });
 
-  it('reference/config/networking/virtual-service (CorsPolicy): a cors policy the route names', () => {
+  it('reference/config/networking/virtual-service (CorsPolicy): a cors policy the route names, answering preflights through the gateway', async () => {
     const text = `
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -616,6 +616,21 @@ spec:
     const name = 'default/ratings-route/0';
     expect(result.config.routes[0]?.policies).toEqual({ inbound: [`cors:${name}`] });
     expect(result.config.policies?.[`cors:${name}`]).toEqual({ type: 'cors', options: { origins: ['https://example.com'], methods: ['POST', 'GET'], allowHeaders: ['X-Foo-Bar'], credentials: false, maxAgeSeconds: 86_400 } });
+    // Through the gateway: the preflight is answered at the gateway (Fetch "CORS-preflight fetch"),
+    // a simple request from the allowed origin reaches the upstream with the CORS headers added.
+    const { send } = gatewayFor(result);
+    const preflight = await send(req('/ratings', { method: 'OPTIONS', authority: 'ratings.prod.svc.cluster.local', headers: { origin: 'https://example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-foo-bar' } }));
+    expect(preflight.response.status).toBe(204);
+    expect(preflight.upstream).toBeUndefined();
+    expect(preflight.response.headers['access-control-allow-origin']).toBe('https://example.com');
+    expect(preflight.response.headers['access-control-max-age']).toBe('86400');
+    const simple = await send(req('/ratings', { authority: 'ratings.prod.svc.cluster.local', headers: { origin: 'https://example.com' } }));
+    expect(simple.response.status).toBe(200);
+    expect(simple.upstream).toBeDefined();
+    expect(simple.response.headers['access-control-allow-origin']).toBe('https://example.com');
+    const other = await send(req('/ratings', { method: 'OPTIONS', authority: 'ratings.prod.svc.cluster.local', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } }));
+    expect(other.response.status).toBe(403);
+    expect(other.response.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('reference/config/networking/virtual-service (HTTPMatchRequest): uri, queryParams, ignoreUriCase, withoutHeaders, method', async () => {

@@ -62,11 +62,26 @@ describe('${ENV} substitution (opt-in)', () => {
   });
   it('a name the map lacks is a problem at its field path, the text left as written', () => {
     const { documents, problems } = parseYamlDocuments('spec:\n  hosts: ["${MISSING}"]\n', 'x.yaml', { env: {} });
-    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['spec.hosts[0]: ${MISSING} is not set in the substitution environment']);
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['spec.hosts[0]: environment variable MISSING is not set (write ${MISSING:-default} for a default)']);
     expect(documents[0]?.value).toEqual({ spec: { hosts: ['${MISSING}'] } });
   });
   it('never injects structure: a value with YAML syntax stays a string', () => {
     expect(substituteEnv({ a: '${X}' }, { X: '{ b: 1 }\nc: 2' })).toEqual({ a: '{ b: 1 }\nc: 2' });
+  });
+  it('the one rule the switchyard command uses: upper-case names only, ${NAME:-default}, empty counts as unset', () => {
+    const problems: string[] = [];
+    const out = substituteEnv(
+      { url: 'http://${HOST:-localhost}:${PORT}', rewrite: '/items/${params.id}', tag: '${identity.sub}', lower: '${host}', empty: '${EMPTY:-fallback}', bare: '${EMPTY}' },
+      { PORT: '8080', host: 'not-read', EMPTY: '' },
+      (path, message) => problems.push(`${path}: ${message}`),
+    );
+    expect(out).toEqual({ url: 'http://localhost:8080', rewrite: '/items/${params.id}', tag: '${identity.sub}', lower: '${host}', empty: 'fallback', bare: '${EMPTY}' });
+    expect(problems).toEqual(['bare: environment variable EMPTY is not set (write ${EMPTY:-default} for a default)']);
+  });
+  it('never reads inherited properties of the map', () => {
+    const problems: string[] = [];
+    expect(substituteEnv('${__PROTO__}${CONSTRUCTOR}', Object.create({ CONSTRUCTOR: 'inherited' }) as Record<string, string>, (p, m) => problems.push(`${p}: ${m}`))).toBe('${__PROTO__}${CONSTRUCTOR}');
+    expect(problems).toHaveLength(2);
   });
 });
 
