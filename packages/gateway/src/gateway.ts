@@ -1044,6 +1044,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
 
   function decideNow(req: SyRequest): Decision | Promise<Decision> {
     const p = plan;
+    // Without policies nothing is counted in flight (no instances to close on reload): the
+    // path before the pipeline existed, with no finally and no closures.
+    if (!p.hasPolicies) {
+      try {
+        const pending = prepare(req, p);
+        return pending instanceof Promise ? pending.then((x) => toDecision(x, req)) : toDecision(pending, req);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
     enter(p);
     let settled = true;
     try {
