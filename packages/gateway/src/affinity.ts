@@ -23,7 +23,7 @@
  *   client can edit it, but only to choose among backends that have weight, like Envoy's
  *   stateful-session cookie, which carries the upstream address.
  */
-import type { Rng, SyRequest } from '@switchyard/core';
+import type { Clock, Rng, SyRequest } from '@switchyard/core';
 import { decideSplit, type SplitDecision, type SplitPlan } from '@switchyard/splitter';
 import type { RoutePlan, UpstreamRuntime } from './compile.js';
 
@@ -99,13 +99,14 @@ export function endpointAffinity(up: UpstreamRuntime, request: SyRequest, rng: R
  * The route's split decision with its session persistence applied (see the module doc), and
  * the response header that carries the session (`set-cookie`, or the session header), if any.
  */
-export function decideWithSession(route: RoutePlan, split: SplitPlan, request: SyRequest, rng: Rng, wallNowMs: number): { readonly decision: SplitDecision; readonly header: readonly [string, string] | undefined } {
+export function decideWithSession(route: RoutePlan, split: SplitPlan, request: SyRequest, rng: Rng, clock: Pick<Clock, 'wallNow'>): { readonly decision: SplitDecision; readonly header: readonly [string, string] | undefined } {
   const decision = decideSplit(split, request, rng);
   const s = sessions.get(route);
   if (s === undefined || (decision.kind === 'backend' && decision.by === 'selector')) return { decision, header: undefined };
   const isHeader = s.type === 'Header';
   const raw = isHeader ? request.headers[s.sessionName.toLowerCase()] : readCookie(request.headers['cookie'], s.sessionName);
-  const nowS = Math.floor(wallNowMs / 1000);
+  // The wall clock only for routes with session persistence (a cookie timestamp), not per split.
+  const nowS = Math.floor(clock.wallNow() / 1000);
   let created = nowS;
   let chosen: SplitDecision = decision;
   if (raw !== undefined) {

@@ -642,7 +642,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       attributes['backend'] = picked;
     } else if (route.split !== undefined) {
       if (route.rollout !== undefined) evaluateRolloutNow(route);
-      const sp = decideWithSession(route, route.split, request, rng, clock.wallNow());
+      const sp = decideWithSession(route, route.split, request, rng, clock);
       const s = sp.decision;
       if (sp.header !== undefined) headers = { ...headers, [sp.header[0]]: sp.header[1] };
       if (s.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'every backend of this route has weight 0', headers, 500, { route: route.name }), route };

@@ -57,8 +57,11 @@ export function parseGatewayConfig(source: string, options: { format?: 'auto' | 
   return value as GatewayConfig;
 }
 
-/** The path of the first value that contains itself (`&a [*a]`), or undefined for a tree / DAG. */
-function cyclePath(root: unknown): string | undefined {
+/**
+ * The path of the first value that contains itself (`&a [*a]` after YAML alias expansion), or
+ * undefined for a tree / DAG. Shared with `@switchyard/import`'s YAML loader.
+ */
+export function cyclePath(root: unknown): string | undefined {
   const ancestors = new Set<object>();
   const visit = (value: unknown, path: string): string | undefined => {
     if (typeof value !== 'object' || value === null) return undefined;

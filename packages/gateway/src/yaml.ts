@@ -6,4 +6,4 @@
  *
  * @packageDocumentation
  */
-export { parseGatewayConfig } from './load-config.js';
+export { cyclePath, parseGatewayConfig } from './load-config.js';

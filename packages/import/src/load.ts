@@ -2,6 +2,7 @@
  * Loading: multi-document YAML, opt-in `${ENV}` substitution, and `kind`-based dispatch of
  * documents to the importers, with one stable route order across files.
  */
+import { cyclePath } from '@switchyard/gateway/yaml';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { gatewayApiRoutes } from './gateway-api.js';
 import { istioRoutes } from './istio.js';
@@ -73,24 +74,6 @@ export function parseYamlDocuments(text: string, file?: string, options: ParseOp
     documents.push({ value, index, ...(file !== undefined ? { file } : {}) });
   });
   return { documents, problems };
-}
-
-/** The path of the first value that contains itself (`&a [*a]`), or undefined for a tree / DAG. */
-function cyclePath(root: unknown): string | undefined {
-  const ancestors = new Set<object>();
-  const visit = (value: unknown, path: string): string | undefined => {
-    if (typeof value !== 'object' || value === null) return undefined;
-    if (ancestors.has(value)) return path === '' ? '(root)' : path;
-    ancestors.add(value);
-    const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v]) : Object.entries(value).map(([k, v]) => [path === '' ? k : `.${k}`, v]);
-    for (const [suffix, child] of entries) {
-      const found = visit(child, `${path}${suffix}`);
-      if (found !== undefined) return found;
-    }
-    ancestors.delete(value);
-    return undefined;
-  };
-  return visit(root, '');
 }
 
 /** Kinds read for context elsewhere and not imported: a warning would be noise. */

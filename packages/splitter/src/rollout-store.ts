@@ -114,9 +114,10 @@ export interface MemoryRolloutStore extends RolloutStore {
  *
  * @example
  * ```ts
+ * import { systemClock } from '@switchyard/core';
  * import { createMemoryRolloutStore } from '@switchyard/splitter';
  * const store = createMemoryRolloutStore();
- * const lease = await store.acquireLease('api-v2', 'replica-a', 10_000, Date.now());
+ * const lease = await store.acquireLease('api-v2', 'replica-a', 10_000, systemClock.now());
  * lease.kind; // 'acquired'
  * ```
  */
