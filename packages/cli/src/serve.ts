@@ -141,8 +141,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   gateway.start();
   started = true;
   const plan = gateway.plan();
-  log(`listening on ${out.bold(`http://${hostPort(trafficAddress)}`)} (${count(plan.routes.length, 'route')}, ${count(plan.upstreams.size, 'upstream')})`);
-  log(`admin on http://${hostPort(adminAddress)} (/metrics, /healthz, /ready)`);
+  let watching = '';
 
   // Reloads run one after another: a burst of edits never interleaves two loads.
   let reloading: Promise<void> = Promise.resolve();
@@ -191,7 +190,7 @@ export async function serve(options: ServeOptions): Promise<number> {
       watchFile(file, { interval: options.watchIntervalMs ?? 200, persistent: true }, listener);
       watched.push({ file, listener });
     }
-    log(`watching ${files.join(', ')}`);
+    watching = files.join(', ');
   }
 
   return new Promise<number>((resolve) => {
@@ -244,6 +243,11 @@ export async function serve(options: ServeOptions): Promise<number> {
     process.on('SIGHUP', onHup);
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
+    // Announced only now: a supervisor (or a test) that signals as soon as it reads "listening"
+    // must find the handlers installed, not SIGHUP's default action (terminate).
+    log(`listening on ${out.bold(`http://${hostPort(trafficAddress)}`)} (${count(plan.routes.length, 'route')}, ${count(plan.upstreams.size, 'upstream')})`);
+    log(`admin on http://${hostPort(adminAddress)} (/metrics, /healthz, /ready)`);
+    if (watching !== '') log(`watching ${watching}`);
   });
 }
 

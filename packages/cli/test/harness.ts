@@ -105,12 +105,22 @@ export class Children {
 }
 
 /** Polls `condition` until it returns a value (not undefined / false) or `timeoutMs` passes. */
-export async function until<T>(condition: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(
+  condition: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+  /** Whose output the timeout message shows (a child that died says so at once). */
+  run?: Running,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const v = await condition();
     if (v !== undefined && v !== false) return v;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    const died = run !== undefined && (run.child.exitCode !== null || run.child.signalCode !== null);
+    if (died || performance.now() > deadline) {
+      const state = run === undefined ? '' : `\nchild ${died ? `exited (code ${run.child.exitCode}, signal ${run.child.signalCode})` : 'still running'}\nstdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`;
+      throw new Error(`${died ? 'the child exited' : 'timed out'} waiting for ${what}${state}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }

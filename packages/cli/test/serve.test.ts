@@ -121,13 +121,13 @@ describe('serve', { timeout: SLOW_MS }, () => {
     expect((await get(port, '/v2/api/x')).status).toBe(404);
 
     await writeFile(file, config(API_ROUTE + V2_ROUTE));
-    await until(() => run.stdout().includes('reloaded'), 'the reload');
+    await until(() => run.stdout().includes('reloaded'), 'the reload', undefined, run);
     expect(run.stdout()).toMatch(/reloaded \(.*gateway\.yaml changed\): 2 routes, 1 upstream$/m);
     expect(await get(port, '/v2/api/x')).toMatchObject({ status: 200, body: 'upstream GET /api/x' });
 
     // A broken edit: a negative weight. Refused, with the file, line and field path.
     await writeFile(file, config(API_ROUTE + V2_ROUTE).replace('backends: [{ upstream: app }]\n    rewrite', 'backends: [{ upstream: app, weight: -5 }]\n    rewrite'));
-    await until(() => run.stderr().includes('routes[1].backends[0].weight'), 'the refusal');
+    await until(() => run.stderr().includes('routes[1].backends[0].weight'), 'the refusal', undefined, run);
     expect(run.stderr()).toContain(`error: ${file}:7:41: routes[1].backends[0].weight: must be >= 0`);
     expect(run.stderr()).toContain('keeping the running config');
     expect(await get(port, '/v2/api/x')).toMatchObject({ status: 200, body: 'upstream GET /api/x' });
@@ -135,7 +135,7 @@ describe('serve', { timeout: SLOW_MS }, () => {
     // Broken YAML too.
     const before = run.stderr().length;
     await writeFile(file, 'routes: [\n');
-    await until(() => run.stderr().slice(before).includes('invalid YAML'), 'the YAML refusal');
+    await until(() => run.stderr().slice(before).includes('invalid YAML'), 'the YAML refusal', undefined, run);
     expect(await get(port, '/api/still')).toMatchObject({ status: 200, body: 'upstream GET /api/still' });
   });
 
@@ -182,7 +182,7 @@ describe('serve', { timeout: SLOW_MS }, () => {
     const { run, port } = await startServe(file);
     await writeFile(file, config(API_ROUTE + V2_ROUTE));
     run.child.kill('SIGHUP');
-    await until(() => run.stdout().includes('reloaded (SIGHUP): 2 routes, 1 upstream'), 'the SIGHUP reload');
+    await until(() => run.stdout().includes('reloaded (SIGHUP): 2 routes, 1 upstream'), 'the SIGHUP reload', undefined, run);
     expect((await get(port, '/v2/api/y')).status).toBe(200);
   });
 
@@ -193,7 +193,7 @@ describe('serve', { timeout: SLOW_MS }, () => {
     await until(() => held.length === 3, 'three requests held by the upstream');
 
     run.child.kill('SIGTERM');
-    await until(() => run.stdout().includes('SIGTERM: draining 3 in-flight requests'), 'the drain to start');
+    await until(() => run.stdout().includes('SIGTERM: draining 3 in-flight requests'), 'the drain to start', undefined, run);
     expect(await get(admin, '/ready')).toMatchObject({ status: 503, body: 'draining\n' });
     await expect(get(port, '/api/new')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
 
@@ -230,7 +230,7 @@ describe('serve', { timeout: SLOW_MS }, () => {
     const again = get(second.port, '/slow/again').catch(() => 'cut');
     await until(() => held.length === 2, 'the second request held');
     second.run.child.kill('SIGTERM');
-    await until(() => second.run.stdout().includes('draining 1 in-flight request'), 'the drain');
+    await until(() => second.run.stdout().includes('draining 1 in-flight request'), 'the drain', undefined, second.run);
     second.run.child.kill('SIGINT');
     const forced = await second.run.exited;
     expect(forced.code).toBe(1);
