@@ -1,6 +1,7 @@
 // `pnpm test [vitest args…]`: the README's test command. It brings what the tests need on a
 // fresh machine, then runs vitest:
-// - a `redis-server` on PATH (the Redis store's tests run against a real one): installed with
+// - a `redis-server` on PATH (the Redis store's tests run against a real one) and Debian's
+//   `chromium` (the dashboard and HTML-report tests drive a real headless browser): installed with
 //   apt-get when this machine can (root + apt), as .ci/run does; otherwise one line saying what is
 //   missing and why, and exit 1 (a skipped test would be a silent failure);
 // - built packages (the packaging test installs the packed tarballs): `pnpm build` when any
@@ -15,23 +16,26 @@ function onPath(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-function ensureRedis() {
-  if (onPath('redis-server')) return;
+/**
+ * Makes `cmd` available by installing Debian's `pkg` with apt-get when this machine can (root +
+ * apt), as .ci/run does; otherwise prints one line saying what is missing and why, and exits 1.
+ */
+function ensureDebianPackage(cmd, pkg, why) {
+  if (onPath(cmd)) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const fail = (reason) => {
+    console.error(`pnpm test: ${cmd} is required (${why}) and is not on PATH: ${reason}.`);
+    process.exit(1);
+  };
   if (isRoot && onPath('apt-get')) {
-    console.log('pnpm test: installing redis-server with apt-get (the Redis store tests need a real one)…');
+    console.log(`pnpm test: installing ${pkg} with apt-get (${why})…`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
-    const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', 'redis-server'], { stdio: 'ignore', env }) : update;
-    if (install.status === 0 && onPath('redis-server')) return;
-    fail('apt-get could not install redis-server (no access to the Debian mirror?)');
+    const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'ignore', env }) : update;
+    if (install.status === 0 && onPath(cmd)) return;
+    fail(`apt-get could not install ${pkg} (no access to the Debian mirror?)`);
   }
-  fail(isRoot ? 'there is no apt-get on this machine' : 'installing it needs root (sudo apt-get install redis-server, or brew install redis)');
-}
-
-function fail(why) {
-  console.error(`pnpm test: redis-server is required (the Redis store's integration tests run against a real one) and is not on PATH: ${why}.`);
-  process.exit(1);
+  fail(isRoot ? 'there is no apt-get on this machine' : `installing it needs root (sudo apt-get install ${pkg})`);
 }
 
 /** Newest modification time under `dir` (files only), 0 if absent. */
@@ -57,7 +61,8 @@ function ensureBuilt() {
   execFileSync('pnpm', ['build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-ensureRedis();
+ensureDebianPackage('redis-server', 'redis-server', "the Redis store's integration tests run against a real one");
+ensureDebianPackage('chromium', 'chromium', 'the dashboard and HTML report tests open their pages in a real headless browser');
 ensureBuilt();
 const vitest = spawnSync('pnpm', ['exec', 'vitest', 'run', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 process.exit(vitest.status ?? 1);
