@@ -18,7 +18,8 @@ export const allowed = {
   'transport-fetch': ['core'],
   redis: ['core', 'limiter', 'splitter', 'policies'],
   import: ['core', 'gateway'],
-  cli: ['core', 'router', 'balancers', 'health', 'limiter', 'splitter', 'rewrite', 'policies', 'jwt', 'geoip', 'gateway', 'import', 'transport-undici', 'transport-fetch', 'testing'],
+  simulate: ['core', 'router', 'balancers', 'health', 'limiter', 'splitter', 'rewrite', 'policies', 'gateway', 'testing'],
+  cli: ['core', 'router', 'balancers', 'health', 'limiter', 'splitter', 'rewrite', 'policies', 'jwt', 'geoip', 'gateway', 'import', 'simulate', 'transport-undici', 'transport-fetch', 'testing'],
   express: ['core', 'gateway', 'transport-undici', 'transport-fetch'],
   fastify: ['core', 'gateway', 'transport-undici', 'transport-fetch'],
   hono: ['core', 'gateway', 'transport-undici', 'transport-fetch'],
@@ -33,7 +34,7 @@ export const allowedInTests = {
 };
 
 /** Packages that must run unchanged on Node, Bun, Deno and edge workers. */
-export const runtimeNeutral = ['core', 'router', 'balancers', 'health', 'limiter', 'splitter', 'rewrite', 'policies', 'jwt', 'gateway', 'import', 'testing'];
+export const runtimeNeutral = ['core', 'router', 'balancers', 'health', 'limiter', 'splitter', 'rewrite', 'policies', 'jwt', 'gateway', 'import', 'testing', 'simulate'];
 
 /** Runtime-neutral too, but allowed `fetch` (it is their job) and no timers of their own. */
 export const edgeLeaves = ['transport-fetch', 'hono'];
