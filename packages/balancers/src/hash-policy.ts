@@ -16,7 +16,7 @@
  * bytes and a 64-bit combination (`computeEnvoyRequestHash`), so that an Envoy with the same
  * `hash_policy` gets the same hash for the same request.
  */
-import { murmur3, type SyRequest } from '@switchyard/core';
+import { attributeText, cookieValue, murmur3, queryValue, type SyRequest } from '@switchyard/core';
 import { XXH64_OUT, xxh64String } from './xxhash64.js';
 
 /** One hash policy. `terminal: true` stops evaluation once a hash exists. */
@@ -67,10 +67,8 @@ export function hashPolicyValue(policy: HashPolicy, request: SyRequest): string 
       return queryValue(request.query, policy.name);
     case 'source-ip':
       return request.clientAddress;
-    case 'attribute': {
-      const v = request.attributes[policy.name];
-      return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
-    }
+    case 'attribute':
+      return attributeText(request, policy.name);
   }
 }
 
@@ -147,7 +145,7 @@ export const ENVOY_HASH = new Uint32Array(2);
 function envoyPolicyValue(policy: HashPolicy, request: SyRequest): string | undefined {
   switch (policy.kind) {
     case 'cookie': {
-      const v = envoyCookieValue(request.headers['cookie'], policy.name);
+      const v = cookieValue(request.headers['cookie'], policy.name);
       return v === '' ? undefined : v;
     }
     case 'source-ip': {
@@ -289,43 +287,3 @@ export interface HashMemo {
   retained(): number;
 }
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) {
-      let v = part.slice(eq + 1).trim();
-      if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
-      return v;
-    }
-  }
-  return undefined;
-}
-
-/** Envoy's cookie parser (`forEachCookie` in `source/common/http/utility.cc`); '' when absent. */
-function envoyCookieValue(header: string | undefined, name: string): string {
-  if (header === undefined) return '';
-  for (const part of header.split(';')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    let start = 0;
-    while (start < part.length && part.charCodeAt(start) === 0x20) start++;
-    if (part.slice(start, eq) !== name) continue;
-    let v = part.slice(eq + 1);
-    if (v.length >= 2 && v.charCodeAt(0) === 0x22 && v.charCodeAt(v.length - 1) === 0x22) v = v.slice(1, -1);
-    return v;
-  }
-  return '';
-}
-
-function queryValue(query: string, name: string): string | undefined {
-  if (query === '') return undefined;
-  for (const part of query.split('&')) {
-    const eq = part.indexOf('=');
-    const key = eq < 0 ? part : part.slice(0, eq);
-    if (key === name) return eq < 0 ? '' : part.slice(eq + 1);
-  }
-  return undefined;
-}

@@ -24,6 +24,8 @@ export type { Handler, Layer } from './layer.js';
 export { compose } from './layer.js';
 export type { SwitchyardErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_STATUS, SwitchyardError, isSwitchyardError } from './errors.js';
+export type { RequestKey } from './request-key.js';
+export { attributeText, cookieValue, decodeQueryComponent, queryValue, readRequestKey } from './request-key.js';
 export type { RegexSafety, RegexSafetyOptions } from './regex-safety.js';
 export { checkRegexSafety } from './regex-safety.js';
 export type { ConfigIssue } from './config.js';

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
-import type { SyRequest, SyResponse } from '@switchyard/core';
+import { cookieValue, type SyRequest, type SyResponse } from '@switchyard/core';
 import { createMockTransport, createTestClock } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
-import { readCookie } from './affinity.js';
 import type { GatewayConfig } from './config.js';
 import { createGateway } from './gateway.js';
 
@@ -45,7 +44,7 @@ describe('endpoint affinity: cookie hash policy with ttlMs (Istio httpCookie, En
     expect(cookies[0]).toBe('app=1; Path=/');
     expect(cookies[1]).toMatch(/^sy-affinity=[0-9a-f]{16}; Max-Age=3600; Path=\/api; HttpOnly$/);
     expect(h.transport.requests[0]?.request.headers['cookie']).toBeUndefined();
-    const value = readCookie((cookies[1] as string).split(';')[0], 'sy-affinity') as string;
+    const value = cookieValue((cookies[1] as string).split(';')[0], 'sy-affinity') as string;
     const endpoint = h.transport.requests[0]?.endpoint.id;
     for (let i = 0; i < 10; i++) {
       const res = await h.send(req('/api/x', { cookie: `other=1; sy-affinity=${value}` }));

@@ -23,7 +23,7 @@
  *   client can edit it, but only to choose among backends that have weight, like Envoy's
  *   stateful-session cookie, which carries the upstream address.
  */
-import type { Clock, Rng, SyRequest } from '@switchyard/core';
+import { cookieValue, type Clock, type Rng, type SyRequest } from '@switchyard/core';
 import { decideSplit, type SplitDecision, type SplitPlan } from '@switchyard/splitter';
 import type { RoutePlan, UpstreamRuntime } from './compile.js';
 
@@ -39,40 +39,23 @@ export interface SessionPersistenceConfig {
   readonly idleTimeoutMs?: number;
 }
 
-/** An endpoint-affinity cookie (a `cookie` hash policy with `ttlMs`). */
-interface CookieAffinity {
+/** An endpoint-affinity cookie (a `cookie` hash policy with `ttlMs`), kept on its `UpstreamRuntime`. */
+export interface CookieAffinity {
   readonly name: string;
   readonly ttlMs: number;
   readonly path: string | undefined;
 }
 
-const sessions = new WeakMap<RoutePlan, SessionPersistenceConfig>();
-const cookies = new WeakMap<UpstreamRuntime, CookieAffinity>();
-
-/** Called by compile: the route's session persistence, if any. */
-export function registerSession(route: RoutePlan, config: SessionPersistenceConfig | undefined): void {
-  if (config !== undefined) sessions.set(route, Object.freeze({ ...config }));
+/** Called by compile: the route's session persistence as the plan keeps it (frozen), if any. */
+export function compileSession(config: SessionPersistenceConfig | undefined): SessionPersistenceConfig | undefined {
+  return config === undefined ? undefined : Object.freeze({ ...config });
 }
 
 /** Called by compile: the upstream's generated-cookie hash policy, if any (the first `cookie` policy with `ttlMs`). */
-export function registerCookieAffinity(up: UpstreamRuntime, balancer: unknown): void {
+export function compileCookieAffinity(balancer: unknown): CookieAffinity | undefined {
   const policies = (balancer as { hashPolicies?: ReadonlyArray<{ kind: string; name?: string; ttlMs?: number; path?: string }> } | undefined)?.hashPolicies;
   const p = policies?.find((x) => x.kind === 'cookie' && x.ttlMs !== undefined);
-  if (p !== undefined) cookies.set(up, { name: p.name as string, ttlMs: p.ttlMs as number, path: p.path });
-}
-
-/** The value of cookie `name` in a `cookie` header (RFC 6265 §5.4 pairs; first match wins). */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) {
-      const v = part.slice(eq + 1).trim();
-      return v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v;
-    }
-  }
-  return undefined;
+  return p === undefined ? undefined : Object.freeze({ name: p.name as string, ttlMs: p.ttlMs as number, path: p.path });
 }
 
 function setCookie(name: string, value: string, maxAgeMs: number | undefined, path: string | undefined): string {
@@ -86,8 +69,8 @@ function setCookie(name: string, value: string, maxAgeMs: number | undefined, pa
  * client already sent the cookie.
  */
 export function endpointAffinity(up: UpstreamRuntime, request: SyRequest, rng: Rng): { readonly request: SyRequest; readonly setCookie: string } | undefined {
-  const c = cookies.get(up);
-  if (c === undefined || readCookie(request.headers['cookie'], c.name) !== undefined) return undefined;
+  const c = up.cookieAffinity;
+  if (c === undefined || cookieValue(request.headers['cookie'], c.name) !== undefined) return undefined;
   const hex = (): string => Math.floor(rng.next() * 0x1_0000_0000).toString(16).padStart(8, '0');
   const value = hex() + hex();
   const existing = request.headers['cookie'];
@@ -101,10 +84,10 @@ export function endpointAffinity(up: UpstreamRuntime, request: SyRequest, rng: R
  */
 export function decideWithSession(route: RoutePlan, split: SplitPlan, request: SyRequest, rng: Rng, clock: Pick<Clock, 'wallNow'>): { readonly decision: SplitDecision; readonly header: readonly [string, string] | undefined } {
   const decision = decideSplit(split, request, rng);
-  const s = sessions.get(route);
+  const s = route.session;
   if (s === undefined || (decision.kind === 'backend' && decision.by === 'selector')) return { decision, header: undefined };
   const isHeader = s.type === 'Header';
-  const raw = isHeader ? request.headers[s.sessionName.toLowerCase()] : readCookie(request.headers['cookie'], s.sessionName);
+  const raw = isHeader ? request.headers[s.sessionName.toLowerCase()] : cookieValue(request.headers['cookie'], s.sessionName);
   // The wall clock only for routes with session persistence (a cookie timestamp), not per split.
   const nowS = Math.floor(clock.wallNow() / 1000);
   let created = nowS;

@@ -3,7 +3,7 @@
  * EWMAs and in-flight counts, ejections, health-check states, breakers, rollouts) of whatever
  * stays from the previous plan. Every problem is reported by its config path, all at once.
  */
-import { registerCookieAffinity, registerSession } from './affinity.js';
+import { compileCookieAffinity, compileSession, type CookieAffinity, type SessionPersistenceConfig } from './affinity.js';
 import {
   ConfigError,
   createEndpoint,
@@ -107,6 +107,8 @@ export interface UpstreamRuntime {
   /** Pool and pending-queue accounting, adaptive throttle and concurrency (see overload.ts). */
   readonly overload: UpstreamOverload;
   readonly groups: Map<string, GroupRuntime>;
+  /** Endpoint affinity by a generated cookie (a `cookie` hash policy with `ttlMs`; affinity.ts). */
+  readonly cookieAffinity: CookieAffinity | undefined;
 }
 
 /** A backend of a route, resolved. */
@@ -160,6 +162,8 @@ export interface RoutePlan {
    * not: its copy is teed from the stream, so the primary is never delayed.
    */
   readonly needsReplay: boolean;
+  /** Gateway API session persistence of the route (affinity.ts), if any. */
+  readonly session: SessionPersistenceConfig | undefined;
 }
 
 /** The compiled gateway. Frozen apart from the live runtimes it points to. */
@@ -459,8 +463,8 @@ function compileUpstream(
     limits: { plan: limitsPlan, counters: createResourceCounters() },
     overload,
     groups: new Map(),
+    cookieAffinity: compileCookieAffinity(up.balancer),
   };
-  registerCookieAffinity(runtime, up.balancer);
   if (prev !== undefined) {
     // A changed policy starts fresh state, but stops the old runner's timers.
     pending.push(() => prev.health?.stop());
@@ -724,9 +728,9 @@ function compileRoute(
     policyRoute: Object.freeze({ name: route.name, metadata: Object.freeze({ ...(route.metadata ?? {}) }) }),
     prefixes: (route.matches ?? [{}]).map((m) => (m.path?.type === 'PathPrefix' || m.path?.type === 'Prefix' ? m.path.value : undefined)),
     needsReplay: retry !== undefined,
+    session: compileSession(route.sessionPersistence),
   };
   prevBudgetConfig.set(plan, budgetConfig);
-  registerSession(plan, route.sessionPersistence);
   if (rollout !== undefined) applyRolloutWeights(plan);
   return plan;
 }

@@ -3,7 +3,7 @@
  * (`undefined` = the limit does not apply to this request), like Envoy's `rate_limits`
  * actions (`remote_address`, `request_headers`, `generic_key`, …).
  */
-import type { SyRequest } from '@switchyard/core';
+import { attributeText, type SyRequest } from '@switchyard/core';
 import type { ClientIdentityResolver } from './client-ip.js';
 
 /**
@@ -59,12 +59,12 @@ export const keys = Object.freeze({
       return auth !== undefined && /^bearer /i.test(auth) ? auth.slice(7).trim() : undefined;
     };
   },
-  /** An attribute an adapter or auth policy set (user id, tenant, …); strings and numbers only. */
+  /**
+   * An attribute an adapter or auth policy set (user id, tenant, …): strings as they are, finite
+   * numbers, booleans and bigints as text (core's `attributeText`, the rule every key reader shares).
+   */
   attribute(name: string): KeySource {
-    return (req) => {
-      const v = req.attributes[name];
-      return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
-    };
+    return (req) => attributeText(req, name);
   },
   /** The matched route's name (attribute `route`, set by the router), else method + path. */
   route(): KeySource {

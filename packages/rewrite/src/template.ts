@@ -5,8 +5,8 @@
  * placeholder parts; rendering is a loop of string concatenations, and each value is encoded
  * for the place it lands in (path segment, query component, header value, host).
  */
-import type { IssueCollector, SyRequest } from '@switchyard/core';
-import { decodeQueryComponent, encodePathComponent, encodeQueryComponent } from './internal/encode.js';
+import { attributeText, decodeQueryComponent, queryValue, type IssueCollector, type SyRequest } from '@switchyard/core';
+import { encodePathComponent, encodeQueryComponent } from './internal/encode.js';
 
 /** Where a placeholder's value comes from. */
 export type TemplateSource = 'params' | 'query' | 'headers' | 'attributes' | 'upstream';
@@ -35,7 +35,7 @@ export interface CompiledTemplate {
 export interface TemplateScope {
   readonly request: SyRequest;
   readonly params: Readonly<Record<string, string | undefined>> | undefined;
-  /** Lazily parsed query of the request (decoded names → first decoded value). */
+  /** @deprecated Unused: `${query.x}` reads the raw query through core's `queryValue`. */
   query: ReadonlyMap<string, string> | undefined;
   /** The upstream base (origin + base path), for `${upstream}`. */
   readonly upstream: string | undefined;
@@ -110,7 +110,13 @@ export function compileTemplate(
   });
 }
 
-/** Parses a raw query string into decoded name → first decoded value. */
+/**
+ * Parses a raw query string into decoded name → first decoded value.
+ *
+ * @deprecated Placeholders no longer use it: `${query.name}` reads the raw first value of
+ * `name` as every request key is read (core's `queryValue`: names compared as they arrived) and
+ * decodes that value once. Kept for callers of the export.
+ */
 export function parseQuery(raw: string): Map<string, string> {
   const map = new Map<string, string>();
   if (raw === '') return map;
@@ -135,13 +141,15 @@ export function lookup(p: TemplatePlaceholder, scope: TemplateScope): string | u
       const v = scope.request.headers[p.name];
       return typeof v === 'string' ? v : undefined;
     }
-    case 'query':
-      if (scope.query === undefined) scope.query = parseQuery(scope.request.query);
-      return scope.query.get(p.name);
-    case 'attributes': {
-      const v = scope.request.attributes[p.name];
-      return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+    case 'query': {
+      // Found as every request key is found (core's one rule: the raw name, the first
+      // occurrence), then decoded once, because the value is substituted into a new URL or
+      // header and encoded there for its context.
+      const v = queryValue(scope.request.query, p.name);
+      return v === undefined ? undefined : decodeQueryComponent(v);
     }
+    case 'attributes':
+      return attributeText(scope.request, p.name);
     case 'upstream':
       return scope.upstream;
   }

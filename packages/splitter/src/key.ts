@@ -1,10 +1,11 @@
-import type { SyRequest } from '@switchyard/core';
-import { attributeText, cookieValue, queryParam } from './internal/request.js';
+import { readRequestKey, type SyRequest } from '@switchyard/core';
 
 /**
  * Where the sticky key of a request comes from: a header (lower-case name), a cookie, a query
  * parameter, a request attribute (user id, API-key id put there by auth), or a function.
- * An absent or empty value means "no key".
+ * An absent or empty value means "no key". Values are read raw, by core's `readRequestKey` (the
+ * one rule the router, the hash policies and the limiter share: a query value is not
+ * percent-decoded, a cookie is parsed as Envoy parses it).
  *
  * @example
  * ```ts
@@ -31,12 +32,8 @@ export type KeySource =
  */
 export function readKey(sources: readonly KeySource[], req: SyRequest): string | undefined {
   for (const s of sources) {
-    let v: string | undefined;
-    if ('header' in s) v = req.headers[s.header];
-    else if ('cookie' in s) v = cookieValue(req.headers['cookie'], s.cookie);
-    else if ('query' in s) v = queryParam(req.query, s.query);
-    else if ('attribute' in s) v = attributeText(req, s.attribute);
-    else v = s.fn(req);
+    // Raw values, read as the router and the hash policies read them (core's request-key rule).
+    const v = 'fn' in s ? s.fn(req) : readRequestKey(req, s);
     if (v !== undefined && v !== '') return v;
   }
   return undefined;

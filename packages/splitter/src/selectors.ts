@@ -1,5 +1,5 @@
 import type { SyRequest } from '@switchyard/core';
-import { attributeText, queryParam } from './internal/request.js';
+import { attributeText, queryValue } from '@switchyard/core';
 import { readKey, type KeySource } from './key.js';
 
 /**
@@ -50,7 +50,7 @@ export function compileSelector(sel: CanarySelector): CompiledSelector {
   }
   if ('query' in sel) {
     const { query, value } = sel;
-    return value === undefined ? (req) => queryParam(req.query, query) !== undefined : (req) => queryParam(req.query, query) === value;
+    return value === undefined ? (req) => queryValue(req.query, query) !== undefined : (req) => queryValue(req.query, query) === value;
   }
   if ('keyIn' in sel) {
     const set = new Set(sel.keyIn);

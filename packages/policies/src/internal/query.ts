@@ -1,33 +1,24 @@
 /**
- * Reading and removing one parameter of a raw query string (`a=1&b=2`, no `?`), as WHATWG
- * `application/x-www-form-urlencoded` parsing names them: `+` is a space, then percent-decoding.
- * Malformed escapes are kept as they are (never a thrown `URIError`).
+ * Reading and removing one parameter of a raw query string (`a=1&b=2`, no `?`). Reading finds the
+ * raw name (core's one rule for request keys); removal compares decoded names (WHATWG
+ * `application/x-www-form-urlencoded`: `+` is a space, then percent-decoding, malformed escapes
+ * kept), so a credential is stripped from the upstream URL in every spelling of its name.
  */
-
-function decode(s: string): string {
-  const plus = s.indexOf('+') >= 0 ? s.replace(/\+/g, ' ') : s;
-  if (plus.indexOf('%') < 0) return plus;
-  try {
-    return decodeURIComponent(plus);
-  } catch {
-    return plus;
-  }
-}
+import { decodeQueryComponent, queryValue } from '@switchyard/core';
 
 function nameOf(part: string): string {
   const eq = part.indexOf('=');
-  return decode(eq < 0 ? part : part.slice(0, eq));
+  return decodeQueryComponent(eq < 0 ? part : part.slice(0, eq));
 }
 
-/** The decoded value of the first parameter called `name`, or `undefined`. */
+/**
+ * The decoded value of the first parameter called `name`, or `undefined`. The parameter is found
+ * as every request key is found (core's `queryValue`: the raw name, the first occurrence), and
+ * its value decoded once (a credential travels form-encoded).
+ */
 export function queryParam(query: string, name: string): string | undefined {
-  if (query === '') return undefined;
-  for (const part of query.split('&')) {
-    if (nameOf(part) !== name) continue;
-    const eq = part.indexOf('=');
-    return eq < 0 ? '' : decode(part.slice(eq + 1));
-  }
-  return undefined;
+  const v = queryValue(query, name);
+  return v === undefined ? undefined : decodeQueryComponent(v);
 }
 
 /** `query` without any parameter called `name` (the others untouched, in order). */

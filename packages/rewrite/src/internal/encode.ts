@@ -43,19 +43,8 @@ export function encodeQueryComponent(value: string): string {
   return encodeComponent(value);
 }
 
-/** Decodes a query component (`+` is a space, as in `application/x-www-form-urlencoded`); malformed escapes stay as they are. */
-export function decodeQueryComponent(raw: string): string {
-  const s = raw.indexOf('+') === -1 ? raw : raw.replace(/\+/g, ' ');
-  if (s.indexOf('%') === -1) return s;
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
-      const code = parseInt(hex, 16);
-      return code < 0x80 ? String.fromCharCode(code) : m;
-    });
-  }
-}
+export { decodeQueryComponent } from '@switchyard/core';
+
 
 /** Characters allowed unescaped in a query (RFC 3986 `query` = pchar / "/" / "?"). */
 const QUERY_UNSAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]|%(?![0-9A-Fa-f]{2})/gu;

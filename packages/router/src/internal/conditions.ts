@@ -1,4 +1,4 @@
-import { cidrContains, parseIp } from '@switchyard/core';
+import { cidrContains, parseIp, queryValue } from '@switchyard/core';
 import type { Attributes, Cidr, RequestHeaders } from '@switchyard/core';
 import type { AttributeScalar, HeaderMatchType, MatchRequest, QueryMatchType } from '../types.js';
 
@@ -56,25 +56,9 @@ export interface QueryCond {
   readonly re: RegExp | undefined;
 }
 
-/** The first value of `name` in a raw query string (`''` for a bare `?name`), or undefined. */
-export function firstQueryValue(query: string, name: string): string | undefined {
-  const n = query.length;
-  let i = 0;
-  while (i < n) {
-    let amp = query.indexOf('&', i);
-    if (amp < 0) amp = n;
-    if (query.startsWith(name, i)) {
-      const end = i + name.length;
-      if (end === amp) return '';
-      if (query.charCodeAt(end) === 61) return query.slice(end + 1, amp);
-    }
-    i = amp + 1;
-  }
-  return undefined;
-}
-
 export function queryPasses(c: QueryCond, query: string): boolean {
-  const v = firstQueryValue(query, c.name);
+  // The raw value (core's one rule for request keys, as Envoy's route matching reads it).
+  const v = queryValue(query, c.name);
   if (v === undefined) return false;
   switch (c.type) {
     case 'Present':
