@@ -1,0 +1,299 @@
+/* global uPlot, document, window, requestAnimationFrame */
+// The HTML report's page script: reads the model from the JSON data block #sy-report-data and draws each
+// `<div class="sy-chart" data-chart=KIND data-run=I>` with uPlot. Plain ES2020, no build step:
+// `pnpm --filter @switchyard/simulate gen:html` inlines this file (and its CSP hash) into
+// src/html/assets.generated.ts. The shape it reads is HtmlReportModel (src/html/model.ts).
+(function () {
+  'use strict';
+
+  var model = JSON.parse(document.getElementById('sy-report-data').textContent);
+  // No grey in the palette: the browser test tells drawn series from axes and grid by colour.
+  var PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#17becf', '#e377c2', '#8c564b', '#bcbd22', '#393b79'];
+  var HEIGHT = 300;
+  var charts = [];
+
+  function color(i) {
+    return PALETTE[i % PALETTE.length];
+  }
+  function alpha(hex, a) {
+    var n = parseInt(hex.slice(1), 16);
+    return 'rgba(' + (n >> 16) + ',' + ((n >> 8) & 255) + ',' + (n & 255) + ',' + a + ')';
+  }
+  function fmtMs(v) {
+    if (v == null) return '–';
+    if (v >= 100) return v.toFixed(0) + ' ms';
+    if (v >= 10) return v.toFixed(1) + ' ms';
+    return v.toPrecision(2) + ' ms';
+  }
+  function fmtPct(v) {
+    return v == null ? '–' : (v * 100).toFixed(1) + ' %';
+  }
+  function fmtS(v) {
+    return v == null ? '–' : v + ' s';
+  }
+  function maxOf(arrays) {
+    var m = 0;
+    arrays.forEach(function (a) {
+      a.forEach(function (v) {
+        if (v != null && v > m) m = v;
+      });
+    });
+    return m;
+  }
+  function timeAxis() {
+    return { label: 'simulated time (s)', values: function (u, splits) { return splits.map(function (s) { return s + ' s'; }); } };
+  }
+  function base(title, extra) {
+    var opts = {
+      title: title,
+      width: 600,
+      height: HEIGHT,
+      scales: { x: { time: false } },
+      cursor: { sync: { key: 'sy-time' } },
+      legend: { live: true },
+    };
+    for (var k in extra) opts[k] = extra[k];
+    return opts;
+  }
+
+  // Latency over time per version: p50 line, p90 and p99 lines, bands p50–p90 and p90–p99.
+  function latencyChart(run, yMax) {
+    var series = [{ label: 'time', value: function (u, v) { return fmtS(v); } }];
+    var data = [run.timeS];
+    var bands = [];
+    run.latency.forEach(function (l, i) {
+      var c = color(i);
+      var at = data.length;
+      series.push({ label: l.name + ' p50', stroke: c, width: 2, value: function (u, v) { return fmtMs(v); } });
+      series.push({ label: l.name + ' p90', stroke: c, width: 1, dash: [6, 3], value: function (u, v) { return fmtMs(v); } });
+      series.push({ label: l.name + ' p99', stroke: c, width: 1, dash: [2, 3], value: function (u, v) { return fmtMs(v); } });
+      data.push(l.p50, l.p90, l.p99);
+      bands.push({ series: [at + 1, at], fill: alpha(c, 0.25) });
+      bands.push({ series: [at + 2, at + 1], fill: alpha(c, 0.1) });
+    });
+    return {
+      opts: base('Latency over time: p50 / p90 / p99 per version (' + run.label + ')', {
+        series: series,
+        bands: bands,
+        scales: { x: { time: false }, y: { range: [0, yMax * 1.05 || 1] } },
+        axes: [timeAxis(), { label: 'latency (ms)', size: 60 }],
+      }),
+      data: data,
+    };
+  }
+
+  // Latency CDFs: one x grid (every latency of every series), each series a step function on it.
+  function cdfChart(run, xMax) {
+    var grid = [];
+    run.cdfs.forEach(function (c) { grid = grid.concat(c.latencyMs); });
+    grid = grid.filter(function (v, i, a) { return a.indexOf(v) === i; }).sort(function (a, b) { return a - b; });
+    var positive = grid.length > 0 && grid[0] > 0;
+    var series = [{ label: 'latency', value: function (u, v) { return fmtMs(v); } }];
+    var data = [grid];
+    run.cdfs.forEach(function (c, i) {
+      var values = [];
+      var j = -1;
+      grid.forEach(function (x) {
+        while (j + 1 < c.latencyMs.length && c.latencyMs[j + 1] <= x) j++;
+        values.push(j < 0 ? 0 : c.fraction[j]);
+      });
+      series.push({ label: c.name, stroke: color(i), width: 2, value: function (u, v) { return fmtPct(v); } });
+      data.push(values);
+    });
+    return {
+      opts: base('Latency CDF per route and version (' + run.label + ')', {
+        series: series,
+        cursor: { sync: { key: 'sy-cdf' } },
+        scales: {
+          x: positive ? { time: false, distr: 3, range: [grid[0], xMax] } : { time: false, range: [0, xMax] },
+          y: { range: [0, 1] },
+        },
+        axes: [
+          { label: 'latency (ms)', values: function (u, splits) { return splits.map(function (s) { return s == null ? '' : fmtMs(s); }); } },
+          { label: 'fraction of requests', size: 60, values: function (u, splits) { return splits.map(function (s) { return (s * 100).toFixed(0) + ' %'; }); } },
+        ],
+      }),
+      data: data,
+    };
+  }
+
+  // Shares over time as stacked areas (the data is stacked here; the legend shows each raw share).
+  function shareChart(run, list, title) {
+    var series = [{ label: 'time', value: function (u, v) { return fmtS(v); } }];
+    var data = [run.timeS];
+    var bands = [];
+    var acc = run.timeS.map(function () { return 0; });
+    list.forEach(function (s, i) {
+      acc = acc.map(function (a, k) { return a + (s.values[k] || 0); });
+      var c = color(i);
+      series.push({
+        label: s.name,
+        stroke: c,
+        width: 1,
+        fill: i === 0 ? alpha(c, 0.45) : undefined,
+        paths: uPlot.paths.stepped({ align: 1 }),
+        value: function (u, v, si, idx) { return idx == null ? '–' : fmtPct(list[si - 1].values[idx]); },
+      });
+      if (i > 0) bands.push({ series: [data.length, data.length - 1], fill: alpha(c, 0.45) });
+      data.push(acc.slice());
+    });
+    return {
+      opts: base(title + ' (' + run.label + ')', {
+        series: series,
+        bands: bands,
+        scales: { x: { time: false }, y: { range: [0, 1] } },
+        axes: [timeAxis(), { label: 'share of requests', size: 60, values: function (u, splits) { return splits.map(function (s) { return (s * 100).toFixed(0) + ' %'; }); } }],
+      }),
+      data: data,
+    };
+  }
+
+  // Ejections: one lane per endpoint, a thick segment while it is ejected.
+  function ejectionChart(run) {
+    var names = [];
+    run.ejections.forEach(function (e) { if (names.indexOf(e.endpoint) < 0) names.push(e.endpoint); });
+    names.sort();
+    var bounds = [0, run.durationS];
+    run.ejections.forEach(function (e) { bounds.push(e.fromS, e.toS == null ? run.durationS : e.toS); });
+    bounds = bounds.filter(function (v, i, a) { return a.indexOf(v) === i; }).sort(function (a, b) { return a - b; });
+    // Midpoints between boundaries, so two separate ejections of one endpoint never join.
+    var xs = [];
+    bounds.forEach(function (b, i) {
+      xs.push(b);
+      if (i + 1 < bounds.length) xs.push((b + bounds[i + 1]) / 2);
+    });
+    var series = [{ label: 'time', value: function (u, v) { return fmtS(v); } }];
+    var data = [xs];
+    names.forEach(function (name, lane) {
+      var own = run.ejections.filter(function (e) { return e.endpoint === name; });
+      data.push(xs.map(function (x) {
+        var hit = own.some(function (e) { return e.fromS <= x && x <= (e.toS == null ? run.durationS : e.toS); });
+        return hit ? lane + 1 : null;
+      }));
+      series.push({
+        label: name,
+        stroke: color(lane),
+        width: 10,
+        spanGaps: false,
+        points: { show: false },
+        value: function (u, v) { return v == null ? 'in set' : 'ejected'; },
+      });
+    });
+    return {
+      opts: base('Outlier ejections per endpoint (' + run.label + ')', {
+        series: series,
+        scales: { x: { time: false, range: [0, run.durationS] }, y: { range: [0, names.length + 1] } },
+        axes: [
+          timeAxis(),
+          {
+            size: 120,
+            splits: function () { return names.map(function (n, i) { return i + 1; }); },
+            values: function (u, splits) { return splits.map(function (s) { return names[s - 1] || ''; }); },
+            grid: { show: false },
+          },
+        ],
+      }),
+      data: data,
+    };
+  }
+
+  // Rollout: the canary weight as a step line per rollout, hovering shows phase and reason.
+  function rolloutChart(run) {
+    var names = [];
+    run.rollout.forEach(function (s) { if (names.indexOf(s.rollout) < 0) names.push(s.rollout); });
+    var xs = [0, run.durationS];
+    run.rollout.forEach(function (s) { xs.push(s.atS); });
+    xs = xs.filter(function (v, i, a) { return a.indexOf(v) === i; }).sort(function (a, b) { return a - b; });
+    var series = [{ label: 'time', value: function (u, v) { return fmtS(v); } }];
+    var data = [xs];
+    names.forEach(function (name, i) {
+      var steps = run.rollout.filter(function (s) { return s.rollout === name; });
+      var current = null;
+      var at = xs.map(function (x) {
+        steps.forEach(function (s) { if (s.atS <= x) current = s; });
+        return current;
+      });
+      data.push(at.map(function (s) { return s == null ? null : s.weightPercent; }));
+      series.push({
+        label: name,
+        stroke: color(i),
+        width: 2,
+        paths: uPlot.paths.stepped({ align: 1 }),
+        points: { show: true, size: 7 },
+        value: function (u, v, si, idx) {
+          var s = idx == null ? null : at[idx];
+          return s == null ? '–' : s.weightPercent + ' % ' + s.phase + (s.reason ? ': ' + s.reason : '');
+        },
+      });
+    });
+    return {
+      opts: base('Rollout: canary weight over time (' + run.label + ')', {
+        series: series,
+        scales: { x: { time: false, range: [0, run.durationS] }, y: { range: [0, 100] } },
+        axes: [timeAxis(), { label: 'canary weight (%)', size: 60 }],
+      }),
+      data: data,
+    };
+  }
+
+  // 429s per limiter tier or rule per bucket.
+  function rejectionChart(run, yMax) {
+    var series = [{ label: 'time', value: function (u, v) { return fmtS(v); } }];
+    var data = [run.timeS];
+    run.rejections.forEach(function (s, i) {
+      series.push({ label: s.name, stroke: color(i), fill: alpha(color(i), 0.15), width: 2, paths: uPlot.paths.stepped({ align: 1 }) });
+      data.push(s.values);
+    });
+    return {
+      opts: base('429 responses per tier / rule (' + run.label + ')', {
+        series: series,
+        scales: { x: { time: false }, y: { range: [0, yMax * 1.05 || 1] } },
+        axes: [timeAxis(), { label: '429s per bucket', size: 60 }],
+      }),
+      data: data,
+    };
+  }
+
+  // Shared y ranges across the runs of a comparison, so side-by-side charts compare at a glance.
+  var latencyMax = maxOf(model.runs.map(function (r) { return [].concat.apply([], r.latency.map(function (l) { return l.p99; })); }));
+  var cdfMax = maxOf(model.runs.map(function (r) { return [].concat.apply([], r.cdfs.map(function (c) { return c.latencyMs; })); }));
+  var rejectionMax = maxOf(model.runs.map(function (r) { return [].concat.apply([], r.rejections.map(function (s) { return s.values; })); }));
+
+  function build(kind, run) {
+    switch (kind) {
+      case 'latency': return latencyChart(run, latencyMax);
+      case 'cdf': return cdfChart(run, cdfMax);
+      case 'endpoint-share': return shareChart(run, run.endpointShare, 'Traffic share per endpoint');
+      case 'version-share': return shareChart(run, run.versionShare, 'Traffic share per version');
+      case 'ejections': return ejectionChart(run);
+      case 'rollout': return rolloutChart(run);
+      case 'rejections': return rejectionChart(run, rejectionMax);
+      default: return null;
+    }
+  }
+
+  function widthOf(el) {
+    return Math.max(320, el.clientWidth);
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll('.sy-chart'), function (el) {
+    var run = model.runs[Number(el.getAttribute('data-run'))];
+    var kind = el.getAttribute('data-chart');
+    var spec = run && build(kind, run);
+    if (!spec) return;
+    spec.opts.width = widthOf(el);
+    spec.opts.hooks = { draw: [function () { el.setAttribute('data-drawn', 'true'); }] };
+    charts.push({ el: el, plot: new uPlot(spec.opts, spec.data, el) });
+  });
+
+  var pending = false;
+  window.addEventListener('resize', function () {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(function () {
+      pending = false;
+      charts.forEach(function (c) { c.plot.setSize({ width: widthOf(c.el), height: HEIGHT }); });
+    });
+  });
+  document.documentElement.setAttribute('data-sy-charts', String(charts.length));
+})();
