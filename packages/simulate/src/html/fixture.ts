@@ -41,6 +41,8 @@ function run(label: string, seed: number, slow: number): HtmlRun {
     durationS: 60,
     timeS,
     latency,
+    routeLatency: [{ name: 'GET /api', p50: latency[0]?.p50 ?? [], p90: latency[0]?.p90 ?? [], p99: latency[0]?.p99 ?? [] }],
+    routeCdfs: [cdf('GET /api', 5 + slow / 20)],
     cdfs: [cdf('GET /api / v1', 5), cdf('GET /api / v2', 6 + slow / 10), cdf(HOSTILE_NAME, 3)],
     endpointShare: share(['10.0.0.1:80', '10.0.0.2:80', HOSTILE_NAME]),
     versionShare: share(['v1', 'v2']),
@@ -53,6 +55,7 @@ function run(label: string, seed: number, slow: number): HtmlRun {
       { atS: 15, rollout: 'api-canary', weightPercent: 20, phase: 'progressing', reason: 'analysis passed' },
       { atS: 30, rollout: 'api-canary', weightPercent: 0, phase: 'aborted', reason: `success rate 91 % < 99 % ${HOSTILE_NAME}` },
     ],
+    events: [{ fromS: 20, toS: 40, label: `endpoint-slow: latency ×10 ${HOSTILE_NAME}` }],
     rejections: [
       { name: 'free', values: timeS.map((t) => (t > 10 && t < 30 ? Math.round(rand() * 40) : 0)) },
       { name: 'pro', values: timeS.map((t) => (t > 20 && t < 25 ? Math.round(rand() * 10) : 0)) },
@@ -76,6 +79,7 @@ export function fixtureModel(runs: 1 | 2 = 2): HtmlReportModel {
       {
         title: 'Per route',
         run: 0,
+        placement: 'summary' as const,
         columns: ['route', 'requests', 'success (%)', 'p99 (ms)'],
         rows: [
           ['GET /api', 12000, 99.5, 180.25],
@@ -83,7 +87,7 @@ export function fixtureModel(runs: 1 | 2 = 2): HtmlReportModel {
         ],
       },
       ...(runs === 2
-        ? [{ title: 'Differences', run: null, columns: ['metric', 'round-robin.yaml', 'peak-ewma.yaml'], rows: [['p99 (ms)', 180.25, 61.5]] }]
+        ? [{ title: 'Differences', run: null, placement: 'summary' as const, columns: ['metric', 'round-robin.yaml', 'peak-ewma.yaml'], rows: [['p99 (ms)', 180.25, 61.5]] }]
         : []),
     ],
   };

@@ -51,6 +51,15 @@ export interface HtmlRolloutStep {
   readonly reason: string;
 }
 
+/** A scheduled scenario event (a slow endpoint, an outage, a rate change), shaded on time charts. */
+export interface HtmlEvent {
+  readonly fromS: number;
+  /** `null`: to the end of the run, or an instant (a rate change). */
+  readonly toS: number | null;
+  /** Short text drawn on the chart (`endpoint-slow catalog-3: latency ×10`). */
+  readonly label: string;
+}
+
 /** Everything drawn for one run (one config): a simulation has one, a comparison two. */
 export interface HtmlRun {
   /** The config's label (its file name in a comparison). */
@@ -61,6 +70,10 @@ export interface HtmlRun {
   readonly timeS: readonly number[];
   /** Latency percentiles per version over time. */
   readonly latency: readonly HtmlLatencySeries[];
+  /** Latency percentiles per route over time (what the comparison charts overlay across runs). */
+  readonly routeLatency: readonly HtmlLatencySeries[];
+  /** Latency CDF per route (what the comparison CDF overlays across runs). */
+  readonly routeCdfs: readonly HtmlCdf[];
   /** Latency CDFs per route and version. */
   readonly cdfs: readonly HtmlCdf[];
   /** Share (0..1) of each bucket's requests sent to each endpoint. */
@@ -73,6 +86,8 @@ export interface HtmlRun {
   readonly rollout: readonly HtmlRolloutStep[];
   /** Requests rejected with 429 per bucket, per limiter tier or rule. */
   readonly rejections: readonly HtmlSeries[];
+  /** The scenario's scheduled events. */
+  readonly events: readonly HtmlEvent[];
 }
 
 /** A summary table, rendered as HTML by the server side (readable without the page's script). */
@@ -83,6 +98,8 @@ export interface HtmlTable {
   readonly rows: readonly (readonly (string | number | null)[])[];
   /** Index of the run the table belongs to (`null`: the whole report, e.g. a comparison's differences). */
   readonly run: number | null;
+  /** `summary`: at the top, before the charts (the headline figures); `details`: after them. */
+  readonly placement: 'summary' | 'details';
 }
 
 /** The whole page. */
@@ -95,8 +112,14 @@ export interface HtmlReportModel {
   readonly tables: readonly HtmlTable[];
 }
 
-/** The chart kinds the page draws, in page order. */
+/** The chart kinds the page draws for each run, in page order. */
 export const CHART_KINDS = ['latency', 'cdf', 'endpoint-share', 'version-share', 'ejections', 'rollout', 'rejections'] as const;
 
 /** One of {@link CHART_KINDS}. */
 export type ChartKind = (typeof CHART_KINDS)[number];
+
+/** The charts that overlay every run on one plot, drawn first when a report has several runs. */
+export const COMPARE_CHART_KINDS = ['compare-latency', 'compare-cdf'] as const;
+
+/** One of {@link COMPARE_CHART_KINDS}. */
+export type CompareChartKind = (typeof COMPARE_CHART_KINDS)[number];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SCRIPT_HASHES, STYLE_HASH } from './assets.generated.js';
 import { fixtureModel, HOSTILE_NAME } from './fixture.js';
-import { CHART_KINDS, type HtmlReportModel } from './model.js';
+import { CHART_KINDS, COMPARE_CHART_KINDS, type HtmlReportModel } from './model.js';
 import { REPORT_CSP, renderHtmlModel } from './render.js';
 
 function dataBlock(html: string): string {
@@ -45,9 +45,9 @@ describe('renderHtmlModel', () => {
     expect(data.runs).toEqual(JSON.parse(JSON.stringify(model.runs)));
   });
 
-  it('render - one chart placeholder per chart kind and run, in page order', () => {
-    const placeholders = [...html.matchAll(/<div class="sy-chart" data-chart="([a-z-]+)" data-run="(\d)"><\/div>/g)].map((m) => `${m[1]}:${m[2]}`);
-    expect(placeholders).toEqual(CHART_KINDS.flatMap((k) => [`${k}:0`, `${k}:1`]));
+  it('render - the overlay charts, then one chart placeholder per chart kind and run, in page order', () => {
+    const placeholders = [...html.matchAll(/<div class="sy-chart[a-z -]*" data-chart="([a-z-]+)" data-run="(\d|all)"><\/div>/g)].map((m) => `${m[1]}:${m[2]}`);
+    expect(placeholders).toEqual([...COMPARE_CHART_KINDS.map((k) => `${k}:all`), ...CHART_KINDS.flatMap((k) => [`${k}:0`, `${k}:1`])]);
     expect(html).toContain('class="sy-row sy-cols-2"');
   });
 
@@ -63,6 +63,7 @@ describe('renderHtmlModel', () => {
     expect(out).not.toContain('data-chart="ejections"');
     expect(out).toContain('data-chart="latency" data-run="0"');
     expect(out).not.toContain('class="sy-row sy-cols-2"');
+    expect(out).not.toContain('data-run="all"');
   });
 
   it('render - summary tables: text escaped, numbers formatted, null as a dash', () => {
@@ -70,6 +71,16 @@ describe('renderHtmlModel', () => {
     expect(html).toContain('<td>12000</td><td>99.5</td><td>180</td>');
     expect(html).toContain('<td>3</td><td>100</td><td>–</td>');
     expect(html).toContain('<caption>Differences</caption>');
+  });
+
+  it('render - summary tables come before the charts, details after them', () => {
+    const base = fixtureModel(1);
+    const details = { title: 'Endpoints', run: 0, placement: 'details' as const, columns: ['endpoint', 'tries'], rows: [['a', 1]] };
+    const out = renderHtmlModel({ ...base, tables: [...base.tables, details] });
+    const at = (s: string): number => out.indexOf(s);
+    expect(at('<caption>Per route</caption>')).toBeLessThan(at('data-chart="latency"'));
+    expect(at('<caption>Endpoints</caption>')).toBeGreaterThan(at('data-chart="rejections"'));
+    expect(at('<h2>Details</h2>')).toBeLessThan(at('<caption>Endpoints</caption>'));
   });
 
   it('render - deterministic: the same model gives the same bytes', () => {

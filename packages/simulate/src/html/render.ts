@@ -5,7 +5,7 @@
  */
 import { CLIENT_JS, SCRIPT_HASHES, STYLE, STYLE_HASH, UPLOT_JS, UPLOT_LICENSE, UPLOT_VERSION } from './assets.generated.js';
 import { escapeHtml, jsonForScript } from './escape.js';
-import { CHART_KINDS, type ChartKind, type HtmlReportModel, type HtmlRun, type HtmlTable } from './model.js';
+import { CHART_KINDS, COMPARE_CHART_KINDS, type ChartKind, type CompareChartKind, type HtmlReportModel, type HtmlRun, type HtmlTable } from './model.js';
 
 /**
  * The page's Content-Security-Policy: nothing may load from anywhere (`default-src 'none'`), and
@@ -22,10 +22,20 @@ export const REPORT_CSP = [
   "form-action 'none'",
 ].join('; ');
 
-const SECTION_TEXT: Readonly<Record<ChartKind, { title: string; note: string; empty: string }>> = {
+const SECTION_TEXT: Readonly<Record<ChartKind | CompareChartKind, { title: string; note: string; empty: string }>> = {
+  'compare-latency': {
+    title: 'Latency over time, configs compared',
+    note: 'Per route and config: the p99 (thick) and the p50 (thin) per time bucket, all configs on one plot. Shaded: the scenario\'s events.',
+    empty: 'No requests completed.',
+  },
+  'compare-cdf': {
+    title: 'Latency distribution, configs compared',
+    note: 'The fraction of requests that completed within a latency, per route and config (log scale). Further left and steeper is better.',
+    empty: 'No requests completed.',
+  },
   latency: {
     title: 'Latency over time',
-    note: 'Per version: the p50 line, with the band up to p90 (darker) and up to p99 (lighter), per time bucket.',
+    note: "Per version: the p50 line, with the band up to p90 (darker) and up to p99 (lighter), per time bucket. Shaded: the scenario's events.",
     empty: 'No requests completed.',
   },
   cdf: {
@@ -40,8 +50,8 @@ const SECTION_TEXT: Readonly<Record<ChartKind, { title: string; note: string; em
   },
   'version-share': {
     title: 'Traffic share per version',
-    note: 'The split between versions (subsets) over time (stacked).',
-    empty: 'No versioned traffic.',
+    note: 'The split between versions (backends) over time (stacked).',
+    empty: 'One version only: nothing is split.',
   },
   ejections: {
     title: 'Ejections',
@@ -70,7 +80,8 @@ export function runHasChart(run: HtmlRun, kind: ChartKind): boolean {
     case 'endpoint-share':
       return run.timeS.length > 0 && run.endpointShare.length > 0;
     case 'version-share':
-      return run.timeS.length > 0 && run.versionShare.length > 0;
+      // One version only: nothing is split, a flat 100 % says nothing.
+      return run.timeS.length > 0 && run.versionShare.length > 1;
     case 'ejections':
       return run.ejections.length > 0;
     case 'rollout':
@@ -78,6 +89,13 @@ export function runHasChart(run: HtmlRun, kind: ChartKind): boolean {
     case 'rejections':
       return run.timeS.length > 0 && run.rejections.some((s) => s.values.some((v) => v !== null && v > 0));
   }
+}
+
+/** Whether any run has anything to draw for a chart that overlays all runs. */
+function runsHaveCompareChart(runs: readonly HtmlRun[], kind: CompareChartKind): boolean {
+  return kind === 'compare-latency'
+    ? runs.some((r) => r.timeS.length > 0 && r.routeLatency.some((l) => l.p99.some((v) => v !== null)))
+    : runs.some((r) => r.routeCdfs.some((c) => c.latencyMs.length > 0));
 }
 
 function formatCell(cell: string | number | null): string {
@@ -90,8 +108,9 @@ function formatCell(cell: string | number | null): string {
 }
 
 function renderTable(table: HtmlTable): string {
-  // Columns whose cells are all text are left-aligned, numbers right-aligned.
-  const textual = table.columns.map((_, i) => table.rows.every((r) => typeof r[i] !== 'number'));
+  // Columns of figures (numbers, `12.5 %`, `–`) are right-aligned, text left-aligned.
+  const figure = (c: string | number | null | undefined): boolean => c === null || typeof c === 'number' || (c !== undefined && /^(–|[-+]?\d[\d.]*( ?%| pp)?)$/.test(c));
+  const textual = table.columns.map((_, i) => !table.rows.every((r) => figure(r[i])));
   const cls = (i: number): string => (textual[i] ? ' class="sy-text"' : '');
   const head = table.columns.map((c, i) => `<th${cls(i)}>${escapeHtml(c)}</th>`).join('');
   const body = table.rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${formatCell(c)}</td>`).join('')}</tr>`).join('\n');
@@ -109,16 +128,25 @@ function renderSection(model: HtmlReportModel, kind: ChartKind): string {
   return `<section id="sy-${kind}">\n<h2>${text.title}</h2>\n<p class="sy-note">${text.note}</p>\n<div class="sy-row${cols}">\n${cells.join('\n')}\n</div>\n</section>`;
 }
 
-function renderSummary(model: HtmlReportModel): string {
-  const overall = model.tables.filter((t) => t.run === null).map(renderTable);
+function renderCompareSection(model: HtmlReportModel, kind: CompareChartKind): string {
+  const text = SECTION_TEXT[kind];
+  const body = runsHaveCompareChart(model.runs, kind) ? `<div class="sy-chart sy-wide" data-chart="${kind}" data-run="all"></div>` : `<p class="sy-empty">${text.empty}</p>`;
+  return `<section id="sy-${kind}">\n<h2>${text.title}</h2>\n<p class="sy-note">${text.note}</p>\n${body}\n</section>`;
+}
+
+function renderTables(model: HtmlReportModel, placement: HtmlTable['placement']): string {
+  const mine = model.tables.filter((t) => t.placement === placement);
+  if (mine.length === 0) return '';
+  const overall = mine.filter((t) => t.run === null).map(renderTable);
   const perRun = model.runs.map((run, i) => {
-    const tables = model.tables.filter((t) => t.run === i).map(renderTable);
+    const tables = mine.filter((t) => t.run === i).map(renderTable);
     if (tables.length === 0) return '';
     const heading = model.runs.length > 1 ? `<h3>${escapeHtml(run.label)}</h3>\n` : '';
     return `<div>\n${heading}${tables.join('\n')}\n</div>`;
   });
   const cols = model.runs.length > 1 ? ' sy-cols-2' : '';
-  return `<section id="sy-summary">\n<h2>Summary</h2>\n${overall.join('\n')}\n<div class="sy-row${cols}">\n${perRun.join('\n')}\n</div>\n</section>`;
+  const title = placement === 'summary' ? 'Summary' : 'Details';
+  return `<section id="sy-${placement}">\n<h2>${title}</h2>\n${overall.join('\n')}\n<div class="sy-row${cols}">\n${perRun.join('\n')}\n</div>\n</section>`;
 }
 
 /**
@@ -153,8 +181,10 @@ export function renderHtmlModel(model: HtmlReportModel): string {
 <dl class="sy-facts">${facts}</dl>
 </header>
 <main>
-${renderSummary(model)}
+${renderTables(model, 'summary')}
+${model.runs.length > 1 ? COMPARE_CHART_KINDS.map((k) => renderCompareSection(model, k)).join('\n') : ''}
 ${CHART_KINDS.map((k) => renderSection(model, k)).join('\n')}
+${renderTables(model, 'details')}
 </main>
 <footer>
 <p>Generated by <code>switchyard simulate</code> on a simulated clock: the same config, scenario and seed give this file byte for byte. Charts drawn with uPlot ${escapeHtml(UPLOT_VERSION)}.</p>

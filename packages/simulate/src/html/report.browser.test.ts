@@ -5,7 +5,10 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_JS } from './assets.generated.js';
 import { fixtureModel, HOSTILE_NAME } from './fixture.js';
-import { CHART_KINDS } from './model.js';
+import { runScenario } from '../run.js';
+import { renderHtmlReport } from './from-report.js';
+import { CHART_KINDS, COMPARE_CHART_KINDS } from './model.js';
+import { REAL_CONFIG, REAL_SCENARIO } from './real-scenario.js';
 import { renderHtmlModel } from './render.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -91,7 +94,7 @@ describe('HTML report in headless Chromium', () => {
     const { page, problems, charts } = await open(renderHtmlModel(model));
     try {
       expect(problems).toEqual([]);
-      expect(charts.map((c) => `${c.kind}:${c.run}`)).toEqual(CHART_KINDS.flatMap((k) => [`${k}:0`, `${k}:1`]));
+      expect(charts.map((c) => `${c.kind}:${c.run}`)).toEqual([...COMPARE_CHART_KINDS.map((k) => `${k}:all`), ...CHART_KINDS.flatMap((k) => [`${k}:0`, `${k}:1`])]);
       for (const c of charts) {
         expect(c, `${c.kind} run ${c.run}`).toMatchObject({ drawn: true, canvases: 1 });
         expect(c.colouredPixels, `${c.kind} run ${c.run} drew no series`).toBeGreaterThan(200);
@@ -105,6 +108,10 @@ describe('HTML report in headless Chromium', () => {
       expect(byKind('ejections', '0').legend).toEqual(expect.arrayContaining(['10.0.0.2:80', HOSTILE_NAME]));
       expect(byKind('rollout', '0').legend).toEqual(expect.arrayContaining(['api-canary']));
       expect(byKind('rejections', '0').legend).toEqual(expect.arrayContaining(['free', 'pro']));
+      expect(byKind('compare-latency', 'all').legend).toEqual(
+        expect.arrayContaining(['round-robin.yaml p99', 'round-robin.yaml p50', 'peak-ewma.yaml p99', 'peak-ewma.yaml p50']),
+      );
+      expect(byKind('compare-cdf', 'all').legend).toEqual(expect.arrayContaining(['round-robin.yaml', 'peak-ewma.yaml']));
       // Escaped data comes back as the same text, not as markup.
       expect(await page.title()).toBe(model.title);
       expect(await page.locator('script').count()).toBe(3);
@@ -140,6 +147,34 @@ describe('HTML report in headless Chromium', () => {
       expect(problems.some((p) => p.includes('Content Security Policy'))).toBe(true);
       expect(charts.every((c) => c.canvases === 0)).toBe(true);
       expect(await page.locator('html').getAttribute('data-sy-charts')).toBeNull();
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('browser - the report of a real runScenario run (canary rollout, tiered limit, ejection) draws every chart', async () => {
+    const report = await runScenario(REAL_CONFIG, REAL_SCENARIO, { label: 'shop.yaml' });
+    // The scenario does produce what each chart is about.
+    expect(report.ejections.length).toBeGreaterThan(0);
+    expect(report.rollouts[0]?.steps.length).toBeGreaterThan(0);
+    expect(Object.keys(report.limits[0]?.byTier ?? {})).toEqual(['free', 'pro']);
+    const { page, problems, charts } = await open(renderHtmlReport(report));
+    try {
+      expect(problems).toEqual([]);
+      expect(charts.map((c) => c.kind)).toEqual([...CHART_KINDS]);
+      for (const c of charts) {
+        expect(c.drawn, c.kind).toBe(true);
+        expect(c.colouredPixels, `${c.kind} drew no series`).toBeGreaterThan(200);
+      }
+      const legend = (kind: string): string[] => charts.find((c) => c.kind === kind)?.legend ?? [];
+      expect(legend('latency')).toEqual(expect.arrayContaining(['canary p50', 'canary p99', 'stable p50', 'stable p99']));
+      expect(legend('cdf')).toEqual(expect.arrayContaining(['shop', 'canary', 'stable']));
+      expect(legend('endpoint-share')).toEqual(expect.arrayContaining(['shop-v1-a', 'shop-v1-b', 'shop-v1-c', 'shop-v2-a']));
+      expect(legend('version-share')).toEqual(expect.arrayContaining(['canary', 'stable']));
+      expect(legend('ejections')).toEqual(expect.arrayContaining(['shop-v1-b']));
+      expect(legend('rollout')).toEqual(expect.arrayContaining(['shop-v2']));
+      expect(legend('rejections')).toEqual(expect.arrayContaining(['perKey / free', 'perKey / pro']));
+      expect(await page.locator('#sy-summary caption').allTextContents()).toEqual(expect.arrayContaining(['Scenario events', 'Routes']));
     } finally {
       await page.context().close();
     }

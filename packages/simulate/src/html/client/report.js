@@ -10,6 +10,7 @@
   // No grey in the palette: the browser test tells drawn series from axes and grid by colour.
   var PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#17becf', '#e377c2', '#8c564b', '#bcbd22', '#393b79'];
   var HEIGHT = 300;
+  var NO_POINTS = { show: false };
   var charts = [];
 
   function color(i) {
@@ -31,6 +32,9 @@
   function fmtS(v) {
     return v == null ? '–' : v + ' s';
   }
+  function uniqueSorted(values) {
+    return values.slice().sort(function (a, b) { return a - b; }).filter(function (v, i, a) { return i === 0 || v !== a[i - 1]; });
+  }
   function maxOf(arrays) {
     var m = 0;
     arrays.forEach(function (a) {
@@ -42,6 +46,31 @@
   }
   function timeAxis() {
     return { label: 'simulated time (s)', values: function (u, splits) { return splits.map(function (s) { return s + ' s'; }); } };
+  }
+  // The scenario's events (a slow endpoint, an outage...) as shaded spans under the series.
+  function eventShading(events) {
+    return function (u) {
+      if (!events || events.length === 0) return;
+      var ctx = u.ctx;
+      var bb = u.bbox;
+      var px = uPlot.pxRatio;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(bb.left, bb.top, bb.width, bb.height);
+      ctx.clip();
+      events.forEach(function (e, i) {
+        var x0 = Math.max(bb.left, u.valToPos(e.fromS, 'x', true));
+        var x1 = e.toS == null ? bb.left + bb.width : Math.min(bb.left + bb.width, u.valToPos(e.toS, 'x', true));
+        ctx.fillStyle = 'rgba(0,0,0,0.06)';
+        if (x1 > x0) ctx.fillRect(x0, bb.top, x1 - x0, bb.height);
+        ctx.fillStyle = 'rgba(60,60,60,0.9)';
+        ctx.font = 11 * px + 'px system-ui, sans-serif';
+        ctx.textBaseline = 'top';
+        ctx.textAlign = 'left';
+        ctx.fillText(e.label, x0 + 4 * px, bb.top + (4 + 14 * i) * px);
+      });
+      ctx.restore();
+    };
   }
   function base(title, extra) {
     var opts = {
@@ -64,9 +93,9 @@
     run.latency.forEach(function (l, i) {
       var c = color(i);
       var at = data.length;
-      series.push({ label: l.name + ' p50', stroke: c, width: 2, value: function (u, v) { return fmtMs(v); } });
-      series.push({ label: l.name + ' p90', stroke: c, width: 1, dash: [6, 3], value: function (u, v) { return fmtMs(v); } });
-      series.push({ label: l.name + ' p99', stroke: c, width: 1, dash: [2, 3], value: function (u, v) { return fmtMs(v); } });
+      series.push({ label: l.name + ' p50', stroke: c, width: 2, points: NO_POINTS, value: function (u, v) { return fmtMs(v); } });
+      series.push({ label: l.name + ' p90', stroke: c, width: 1, dash: [6, 3], points: NO_POINTS, value: function (u, v) { return fmtMs(v); } });
+      series.push({ label: l.name + ' p99', stroke: c, width: 1, dash: [2, 3], points: NO_POINTS, value: function (u, v) { return fmtMs(v); } });
       data.push(l.p50, l.p90, l.p99);
       bands.push({ series: [at + 1, at], fill: alpha(c, 0.25) });
       bands.push({ series: [at + 2, at + 1], fill: alpha(c, 0.1) });
@@ -75,6 +104,7 @@
       opts: base('Latency over time: p50 / p90 / p99 per version (' + run.label + ')', {
         series: series,
         bands: bands,
+        events: run.events,
         scales: { x: { time: false }, y: { range: [0, yMax * 1.05 || 1] } },
         axes: [timeAxis(), { label: 'latency (ms)', size: 60 }],
       }),
@@ -86,8 +116,10 @@
   function cdfChart(run, xMax) {
     var grid = [];
     run.cdfs.forEach(function (c) { grid = grid.concat(c.latencyMs); });
-    grid = grid.filter(function (v, i, a) { return a.indexOf(v) === i; }).sort(function (a, b) { return a - b; });
-    var positive = grid.length > 0 && grid[0] > 0;
+    // Log scale: only positive latencies are x positions; requests answered in 0 ms (a 429 from a
+    // local limiter) still count in each step's fraction, so such a curve starts above 0 %.
+    grid = uniqueSorted(grid.filter(function (v) { return v > 0; }));
+    var positive = grid.length > 0;
     var series = [{ label: 'latency', value: function (u, v) { return fmtMs(v); } }];
     var data = [grid];
     run.cdfs.forEach(function (c, i) {
@@ -97,15 +129,15 @@
         while (j + 1 < c.latencyMs.length && c.latencyMs[j + 1] <= x) j++;
         values.push(j < 0 ? 0 : c.fraction[j]);
       });
-      series.push({ label: c.name, stroke: color(i), width: 2, value: function (u, v) { return fmtPct(v); } });
+      series.push({ label: c.name, stroke: color(i), width: 2, points: NO_POINTS, value: function (u, v) { return fmtPct(v); } });
       data.push(values);
     });
     return {
-      opts: base('Latency CDF per route and version (' + run.label + ')', {
+      opts: base('Latency CDF per route and version' + (run.label ? ' (' + run.label + ')' : ''), {
         series: series,
         cursor: { sync: { key: 'sy-cdf' } },
         scales: {
-          x: positive ? { time: false, distr: 3, range: [grid[0], xMax] } : { time: false, range: [0, xMax] },
+          x: positive ? { time: false, distr: 3, range: [grid[0], xMax] } : { time: false, range: [0, xMax || 1] },
           y: { range: [0, 1] },
         },
         axes: [
@@ -132,6 +164,7 @@
         width: 1,
         fill: i === 0 ? alpha(c, 0.45) : undefined,
         paths: uPlot.paths.stepped({ align: 1 }),
+        points: NO_POINTS,
         value: function (u, v, si, idx) { return idx == null ? '–' : fmtPct(list[si - 1].values[idx]); },
       });
       if (i > 0) bands.push({ series: [data.length, data.length - 1], fill: alpha(c, 0.45) });
@@ -141,6 +174,7 @@
       opts: base(title + ' (' + run.label + ')', {
         series: series,
         bands: bands,
+        events: run.events,
         scales: { x: { time: false }, y: { range: [0, 1] } },
         axes: [timeAxis(), { label: 'share of requests', size: 60, values: function (u, splits) { return splits.map(function (s) { return (s * 100).toFixed(0) + ' %'; }); } }],
       }),
@@ -155,7 +189,7 @@
     names.sort();
     var bounds = [0, run.durationS];
     run.ejections.forEach(function (e) { bounds.push(e.fromS, e.toS == null ? run.durationS : e.toS); });
-    bounds = bounds.filter(function (v, i, a) { return a.indexOf(v) === i; }).sort(function (a, b) { return a - b; });
+    bounds = uniqueSorted(bounds);
     // Midpoints between boundaries, so two separate ejections of one endpoint never join.
     var xs = [];
     bounds.forEach(function (b, i) {
@@ -175,13 +209,14 @@
         stroke: color(lane),
         width: 10,
         spanGaps: false,
-        points: { show: false },
+        points: NO_POINTS,
         value: function (u, v) { return v == null ? 'in set' : 'ejected'; },
       });
     });
     return {
       opts: base('Outlier ejections per endpoint (' + run.label + ')', {
         series: series,
+        events: run.events,
         scales: { x: { time: false, range: [0, run.durationS] }, y: { range: [0, names.length + 1] } },
         axes: [
           timeAxis(),
@@ -203,7 +238,7 @@
     run.rollout.forEach(function (s) { if (names.indexOf(s.rollout) < 0) names.push(s.rollout); });
     var xs = [0, run.durationS];
     run.rollout.forEach(function (s) { xs.push(s.atS); });
-    xs = xs.filter(function (v, i, a) { return a.indexOf(v) === i; }).sort(function (a, b) { return a - b; });
+    xs = uniqueSorted(xs);
     var series = [{ label: 'time', value: function (u, v) { return fmtS(v); } }];
     var data = [xs];
     names.forEach(function (name, i) {
@@ -222,13 +257,16 @@
         points: { show: true, size: 7 },
         value: function (u, v, si, idx) {
           var s = idx == null ? null : at[idx];
-          return s == null ? '–' : s.weightPercent + ' % ' + s.phase + (s.reason ? ': ' + s.reason : '');
+          if (s == null) return '–';
+          var reason = s.reason.length > 90 ? s.reason.slice(0, 89) + '…' : s.reason;
+          return s.weightPercent + ' % ' + s.phase + (reason ? ': ' + reason : '');
         },
       });
     });
     return {
       opts: base('Rollout: canary weight over time (' + run.label + ')', {
         series: series,
+        events: run.events,
         scales: { x: { time: false, range: [0, run.durationS] }, y: { range: [0, 100] } },
         axes: [timeAxis(), { label: 'canary weight (%)', size: 60 }],
       }),
@@ -241,12 +279,13 @@
     var series = [{ label: 'time', value: function (u, v) { return fmtS(v); } }];
     var data = [run.timeS];
     run.rejections.forEach(function (s, i) {
-      series.push({ label: s.name, stroke: color(i), fill: alpha(color(i), 0.15), width: 2, paths: uPlot.paths.stepped({ align: 1 }) });
+      series.push({ label: s.name, stroke: color(i), fill: alpha(color(i), 0.15), width: 2, points: NO_POINTS, paths: uPlot.paths.stepped({ align: 1 }) });
       data.push(s.values);
     });
     return {
       opts: base('429 responses per tier / rule (' + run.label + ')', {
         series: series,
+        events: run.events,
         scales: { x: { time: false }, y: { range: [0, yMax * 1.05 || 1] } },
         axes: [timeAxis(), { label: '429s per bucket', size: 60 }],
       }),
@@ -254,13 +293,57 @@
     };
   }
 
+  // Every run on one plot: p99 (thick) and p50 (thin, dashed) per route, one colour per run.
+  function compareLatencyChart(runs, yMax) {
+    var xs = [];
+    runs.forEach(function (r) { if (r.timeS.length > xs.length) xs = r.timeS; });
+    var series = [{ label: 'time', value: function (u, v) { return fmtS(v); } }];
+    var data = [xs];
+    var k = 0;
+    runs.forEach(function (r) {
+      var at = {};
+      r.timeS.forEach(function (t, i) { at[t] = i; });
+      var align = function (values) { return xs.map(function (t) { var i = at[t]; return i == null ? null : values[i]; }); };
+      r.routeLatency.forEach(function (l) {
+        var c = color(k++);
+        var name = r.label + (r.routeLatency.length > 1 ? ' ' + l.name : '');
+        series.push({ label: name + ' p99', stroke: c, width: 2.5, points: NO_POINTS, value: function (u, v) { return fmtMs(v); } });
+        series.push({ label: name + ' p50', stroke: c, width: 1, dash: [5, 3], points: NO_POINTS, value: function (u, v) { return fmtMs(v); } });
+        data.push(align(l.p99), align(l.p50));
+      });
+    });
+    return {
+      opts: base('Latency over time per config: p99 and p50', {
+        series: series,
+        events: runs[0].events,
+        scales: { x: { time: false }, y: { range: [0, yMax * 1.05 || 1] } },
+        axes: [timeAxis(), { label: 'latency (ms)', size: 60 }],
+      }),
+      data: data,
+    };
+  }
+
+  function compareCdfChart(runs, xMax) {
+    var list = [];
+    runs.forEach(function (r) {
+      r.routeCdfs.forEach(function (c) {
+        list.push({ name: r.label + (r.routeCdfs.length > 1 ? ' ' + c.name : ''), latencyMs: c.latencyMs, fraction: c.fraction });
+      });
+    });
+    var spec = cdfChart({ label: '', cdfs: list }, xMax);
+    spec.opts.title = 'Latency CDF per config';
+    return spec;
+  }
+
   // Shared y ranges across the runs of a comparison, so side-by-side charts compare at a glance.
-  var latencyMax = maxOf(model.runs.map(function (r) { return [].concat.apply([], r.latency.map(function (l) { return l.p99; })); }));
-  var cdfMax = maxOf(model.runs.map(function (r) { return [].concat.apply([], r.cdfs.map(function (c) { return c.latencyMs; })); }));
+  var latencyMax = maxOf(model.runs.map(function (r) { return [].concat.apply([], r.latency.concat(r.routeLatency).map(function (l) { return l.p99; })); }));
+  var cdfMax = maxOf(model.runs.map(function (r) { return [].concat.apply([], r.cdfs.concat(r.routeCdfs).map(function (c) { return c.latencyMs; })); }));
   var rejectionMax = maxOf(model.runs.map(function (r) { return [].concat.apply([], r.rejections.map(function (s) { return s.values; })); }));
 
   function build(kind, run) {
     switch (kind) {
+      case 'compare-latency': return compareLatencyChart(model.runs, latencyMax);
+      case 'compare-cdf': return compareCdfChart(model.runs, cdfMax);
       case 'latency': return latencyChart(run, latencyMax);
       case 'cdf': return cdfChart(run, cdfMax);
       case 'endpoint-share': return shareChart(run, run.endpointShare, 'Traffic share per endpoint');
@@ -277,12 +360,17 @@
   }
 
   Array.prototype.forEach.call(document.querySelectorAll('.sy-chart'), function (el) {
-    var run = model.runs[Number(el.getAttribute('data-run'))];
+    var which = el.getAttribute('data-run');
+    var run = which === 'all' ? model.runs[0] : model.runs[Number(which)];
     var kind = el.getAttribute('data-chart');
     var spec = run && build(kind, run);
     if (!spec) return;
     spec.opts.width = widthOf(el);
-    spec.opts.hooks = { draw: [function () { el.setAttribute('data-drawn', 'true'); }] };
+    spec.opts.hooks = {
+      drawAxes: [eventShading(spec.opts.events)],
+      draw: [function () { el.setAttribute('data-drawn', 'true'); }],
+    };
+    delete spec.opts.events;
     charts.push({ el: el, plot: new uPlot(spec.opts, spec.data, el) });
   });
 
