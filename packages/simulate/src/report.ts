@@ -145,6 +145,8 @@ export interface EndpointSummary {
   readonly tries: number;
   /** Requests whose final answer came from this endpoint: their status and end-to-end latency. */
   readonly summary: RequestSummary;
+  /** 5xx answers the endpoint itself sent (before any retry elsewhere), queue-full 503s included. */
+  readonly serverErrors: number;
   /** Share of all tries that went to this endpoint, percent. */
   readonly sharePercent: number;
   /** Times the outlier detector ejected it. */

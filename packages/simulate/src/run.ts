@@ -371,6 +371,7 @@ function buildReport(input: BuildInput): SimulationReport {
       version: w.version,
       tries,
       summary: summarize(rowsByEndpoint.get(id) ?? []).build(),
+      serverErrors: s?.errorResponses ?? 0,
       sharePercent: totalTries === 0 ? 0 : round6((tries * 100) / totalTries),
       ejections: ej.length,
       ejectedSeconds: round3(ej.reduce((sum, x) => sum + ((x.toMs ?? endMs) - x.fromMs), 0) / 1000),

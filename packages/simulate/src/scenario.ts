@@ -12,6 +12,7 @@
  * @packageDocumentation
  */
 import type { ConfigIssue } from '@switchyard/core';
+import { keyPath } from './internal/path.js';
 
 /**
  * A latency distribution, ms. A bare number is a fixed latency.
@@ -190,7 +191,7 @@ class Checker {
       this.add(path, 'must be an object');
       return false;
     }
-    for (const k of Object.keys(x)) if (!known.includes(k)) this.add(path === '' ? k : `${path}.${k}`, `unknown key (expected one of ${known.join(', ')})`);
+    for (const k of Object.keys(x)) if (!known.includes(k)) this.add(keyPath(path, k), `unknown key (expected one of ${known.join(', ')})`);
     return true;
   }
   number(x: unknown, path: string, opts: { min?: number; max?: number; exclusiveMin?: boolean; integer?: boolean } = {}): void {
@@ -207,13 +208,13 @@ class Checker {
   }
   stringMap(x: unknown, path: string): void {
     if (!isObject(x)) return this.add(path, 'must be an object of strings');
-    for (const [k, v] of Object.entries(x)) if (typeof v !== 'string') this.add(`${path}.${k}`, 'must be a string');
+    for (const [k, v] of Object.entries(x)) if (typeof v !== 'string') this.add(keyPath(path, k), 'must be a string');
   }
   map(x: unknown, path: string, each: (value: unknown, path: string, key: string) => void): void {
     if (!isObject(x)) return this.add(path, 'must be an object');
     for (const [k, v] of Object.entries(x)) {
-      if (RESERVED.has(k)) this.add(`${path}.${k}`, 'is a reserved name');
-      else each(v, `${path}.${k}`, k);
+      if (RESERVED.has(k)) this.add(keyPath(path, k), 'is a reserved name');
+      else each(v, keyPath(path, k), k);
     }
   }
   array(x: unknown, path: string, each: (value: unknown, path: string, index: number) => void, nonEmpty = false): void {
@@ -479,8 +480,9 @@ export function samplesFiles(scenario: Scenario): Array<{ readonly path: string;
   const f = scenario.fleet;
   visit(f?.defaults?.latency, 'fleet.defaults.latency');
   for (const [u, up] of Object.entries(f?.upstreams ?? {})) {
-    visit(up.latency, `fleet.upstreams.${u}.latency`);
-    for (const [e, ep] of Object.entries(up.endpoints ?? {})) visit(ep.latency, `fleet.upstreams.${u}.endpoints.${e}.latency`);
+    const at = keyPath('fleet.upstreams', u);
+    visit(up.latency, `${at}.latency`);
+    for (const [e, ep] of Object.entries(up.endpoints ?? {})) visit(ep.latency, `${keyPath(`${at}.endpoints`, e)}.latency`);
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { createEndpoint, type ConfigIssue, type Endpoint } from '@switchyard/cor
 import type { GatewayConfig } from '@switchyard/gateway';
 import type { FleetEvent, LatencySpec, SimEndpointSpec } from '@switchyard/testing';
 import type { EndpointBehaviour, LatencyInput, Scenario, ScenarioEvent } from '../scenario.js';
+import { keyPath } from './path.js';
 
 /** One simulated endpoint and what the report needs to know of it. */
 export interface WorldEndpoint {
@@ -48,7 +49,7 @@ export function buildWorld(config: GatewayConfig, scenario: Scenario): { kind: '
   const fleet = scenario.fleet ?? {};
   const upstreams = config.upstreams ?? {};
   for (const u of Object.keys(fleet.upstreams ?? {})) {
-    if (!Object.prototype.hasOwnProperty.call(upstreams, u)) issues.push({ path: `fleet.upstreams.${u}`, message: `the config has no upstream ${JSON.stringify(u)} (it has ${Object.keys(upstreams).join(', ') || 'none'})` });
+    if (!Object.prototype.hasOwnProperty.call(upstreams, u)) issues.push({ path: keyPath('fleet.upstreams', u), message: `the config has no upstream ${JSON.stringify(u)} (it has ${Object.keys(upstreams).join(', ') || 'none'})` });
   }
   const endpoints: WorldEndpoint[] = [];
   const seen = new Map<string, string>();
@@ -57,7 +58,7 @@ export function buildWorld(config: GatewayConfig, scenario: Scenario): { kind: '
     const ids = new Set<string>();
     (up.endpoints ?? []).forEach((input, i) => {
       const local: ConfigIssue[] = [];
-      const endpoint = createEndpoint(input, `upstreams.${u}.endpoints[${i}]`, local);
+      const endpoint = createEndpoint(input, `${keyPath('upstreams', u)}.endpoints[${i}]`, local);
       if (local.length > 0) return; // the gateway reports it
       ids.add(endpoint.id);
       const other = seen.get(endpoint.id);
@@ -68,7 +69,8 @@ export function buildWorld(config: GatewayConfig, scenario: Scenario): { kind: '
       seen.set(endpoint.id, u);
       const own = uf?.endpoints?.[endpoint.id];
       const b: EndpointBehaviour = { ...fleet.defaults, ...stripEndpoints(uf), ...own };
-      const path = own?.latency !== undefined ? `fleet.upstreams.${u}.endpoints.${endpoint.id}.latency` : uf?.latency !== undefined ? `fleet.upstreams.${u}.latency` : 'fleet.defaults.latency';
+      const at = keyPath('fleet.upstreams', u);
+      const path = own?.latency !== undefined ? `${keyPath(`${at}.endpoints`, endpoint.id)}.latency` : uf?.latency !== undefined ? `${at}.latency` : 'fleet.defaults.latency';
       const spec: SimEndpointSpec = {
         id: endpoint.id,
         url: endpoint.url,
@@ -81,7 +83,7 @@ export function buildWorld(config: GatewayConfig, scenario: Scenario): { kind: '
       endpoints.push({ upstream: u, endpoint, zone: b.zone ?? endpoint.locality?.zone ?? null, version: endpoint.metadata['version'] ?? null, spec });
     });
     for (const id of Object.keys(uf?.endpoints ?? {})) {
-      if (!ids.has(id)) issues.push({ path: `fleet.upstreams.${u}.endpoints.${id}`, message: `upstream ${JSON.stringify(u)} has no endpoint ${JSON.stringify(id)} (it has ${[...ids].join(', ') || 'none'})` });
+      if (!ids.has(id)) issues.push({ path: keyPath(`${keyPath('fleet.upstreams', u)}.endpoints`, id), message: `upstream ${JSON.stringify(u)} has no endpoint ${JSON.stringify(id)} (it has ${[...ids].join(', ') || 'none'})` });
     }
   }
   if (endpoints.length === 0) issues.push({ path: 'fleet', message: 'the config has no upstream endpoint to simulate' });
