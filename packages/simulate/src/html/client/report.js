@@ -22,7 +22,7 @@
   }
   function fmtMs(v) {
     if (v == null) return '–';
-    if (v >= 100) return v.toFixed(0) + ' ms';
+    if (v >= 100 || v === Math.round(v)) return v.toFixed(0) + ' ms';
     if (v >= 10) return v.toFixed(1) + ' ms';
     return v.toPrecision(2) + ' ms';
   }
@@ -43,6 +43,28 @@
       });
     });
     return m;
+  }
+  function minPositiveOf(arrays) {
+    var m = Infinity;
+    arrays.forEach(function (a) {
+      a.forEach(function (v) {
+        if (v != null && v > 0 && v < m) m = v;
+      });
+    });
+    return m === Infinity ? 0 : m;
+  }
+  // Latency y scale: logarithmic when the values span more than a factor 20 (a 2 s timeout next
+  // to a 20 ms median), so that medians and tails are both readable; linear from 0 otherwise.
+  function latencyScale(min, max) {
+    // The lower bound on a power of ten: uPlot puts the log ticks at that bound times 10^k.
+    if (min > 0 && max / min > 20) return { distr: 3, log: 10, range: [Math.pow(10, Math.floor(Math.log10(min / 1.25))), max * 1.25] };
+    return { range: [0, max * 1.05 || 1] };
+  }
+  function positive(values) {
+    return values.map(function (v) { return v != null && v > 0 ? v : null; });
+  }
+  function latencyAxis() {
+    return { label: 'latency (ms)', size: 70, values: function (u, splits) { return splits.map(function (s) { return s == null ? '' : fmtMs(s); }); } };
   }
   function timeAxis() {
     return { label: 'simulated time (s)', values: function (u, splits) { return splits.map(function (s) { return s + ' s'; }); } };
@@ -86,7 +108,7 @@
   }
 
   // Latency over time per version: p50 line, p90 and p99 lines, bands p50–p90 and p90–p99.
-  function latencyChart(run, yMax) {
+  function latencyChart(run, yMin, yMax) {
     var series = [{ label: 'time', value: function (u, v) { return fmtS(v); } }];
     var data = [run.timeS];
     var bands = [];
@@ -96,7 +118,7 @@
       series.push({ label: l.name + ' p50', stroke: c, width: 2, points: NO_POINTS, value: function (u, v) { return fmtMs(v); } });
       series.push({ label: l.name + ' p90', stroke: c, width: 1, dash: [6, 3], points: NO_POINTS, value: function (u, v) { return fmtMs(v); } });
       series.push({ label: l.name + ' p99', stroke: c, width: 1, dash: [2, 3], points: NO_POINTS, value: function (u, v) { return fmtMs(v); } });
-      data.push(l.p50, l.p90, l.p99);
+      data.push(positive(l.p50), positive(l.p90), positive(l.p99));
       bands.push({ series: [at + 1, at], fill: alpha(c, 0.25) });
       bands.push({ series: [at + 2, at + 1], fill: alpha(c, 0.1) });
     });
@@ -105,8 +127,8 @@
         series: series,
         bands: bands,
         events: run.events,
-        scales: { x: { time: false }, y: { range: [0, yMax * 1.05 || 1] } },
-        axes: [timeAxis(), { label: 'latency (ms)', size: 60 }],
+        scales: { x: { time: false }, y: latencyScale(yMin, yMax) },
+        axes: [timeAxis(), latencyAxis()],
       }),
       data: data,
     };
@@ -294,7 +316,7 @@
   }
 
   // Every run on one plot: p99 (thick) and p50 (thin, dashed) per route, one colour per run.
-  function compareLatencyChart(runs, yMax) {
+  function compareLatencyChart(runs, yMin, yMax) {
     var xs = [];
     runs.forEach(function (r) { if (r.timeS.length > xs.length) xs = r.timeS; });
     var series = [{ label: 'time', value: function (u, v) { return fmtS(v); } }];
@@ -309,15 +331,15 @@
         var name = r.label + (r.routeLatency.length > 1 ? ' ' + l.name : '');
         series.push({ label: name + ' p99', stroke: c, width: 2.5, points: NO_POINTS, value: function (u, v) { return fmtMs(v); } });
         series.push({ label: name + ' p50', stroke: c, width: 1, dash: [5, 3], points: NO_POINTS, value: function (u, v) { return fmtMs(v); } });
-        data.push(align(l.p99), align(l.p50));
+        data.push(positive(align(l.p99)), positive(align(l.p50)));
       });
     });
     return {
       opts: base('Latency over time per config: p99 and p50', {
         series: series,
         events: runs[0].events,
-        scales: { x: { time: false }, y: { range: [0, yMax * 1.05 || 1] } },
-        axes: [timeAxis(), { label: 'latency (ms)', size: 60 }],
+        scales: { x: { time: false }, y: latencyScale(yMin, yMax) },
+        axes: [timeAxis(), latencyAxis()],
       }),
       data: data,
     };
@@ -337,14 +359,15 @@
 
   // Shared y ranges across the runs of a comparison, so side-by-side charts compare at a glance.
   var latencyMax = maxOf(model.runs.map(function (r) { return [].concat.apply([], r.latency.concat(r.routeLatency).map(function (l) { return l.p99; })); }));
+  var latencyMin = minPositiveOf(model.runs.map(function (r) { return [].concat.apply([], r.latency.concat(r.routeLatency).map(function (l) { return l.p50; })); }));
   var cdfMax = maxOf(model.runs.map(function (r) { return [].concat.apply([], r.cdfs.concat(r.routeCdfs).map(function (c) { return c.latencyMs; })); }));
   var rejectionMax = maxOf(model.runs.map(function (r) { return [].concat.apply([], r.rejections.map(function (s) { return s.values; })); }));
 
   function build(kind, run) {
     switch (kind) {
-      case 'compare-latency': return compareLatencyChart(model.runs, latencyMax);
+      case 'compare-latency': return compareLatencyChart(model.runs, latencyMin, latencyMax);
       case 'compare-cdf': return compareCdfChart(model.runs, cdfMax);
-      case 'latency': return latencyChart(run, latencyMax);
+      case 'latency': return latencyChart(run, latencyMin, latencyMax);
       case 'cdf': return cdfChart(run, cdfMax);
       case 'endpoint-share': return shareChart(run, run.endpointShare, 'Traffic share per endpoint');
       case 'version-share': return shareChart(run, run.versionShare, 'Traffic share per version');
