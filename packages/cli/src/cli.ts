@@ -528,7 +528,7 @@ async function simulateVerb(positionals: readonly string[], values: Values, io: 
       const issues = issuesOf(err);
       if (issues === undefined) throw err;
       // The scenario names something the config does not have (an upstream, an endpoint, a zone).
-      printProblems(io, issues.map((i) => ({ file: scenarioFile, path: i.path, message: `${i.message} (config ${label})` })), []);
+      printProblems(io, issues.map((i) => ({ file: scenarioFile, path: i.path, message: `${i.message} (config ${label})`, ...loaded.locate(i.path) })), []);
       return EXIT_PROBLEM;
     }
   };

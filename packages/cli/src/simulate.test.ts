@@ -142,7 +142,7 @@ describe('switchyard simulate', () => {
     await writeFile(other, 'name: o\ndurationSeconds: 1\nfleet: { upstreams: { nope: {} } }\ntraffic: { ratePerSecond: 1 }\n');
     const io = capture();
     expect(await run(['simulate', '--config', join(dir, 'rr.yaml'), '--scenario', other], io)).toBe(EXIT_PROBLEM);
-    expect(io.err()).toContain(`${other}: fleet.upstreams.nope: the config has no upstream "nope" (it has api) (config rr.yaml)`);
+    expect(io.err()).toContain(`${other}:3:29: fleet.upstreams.nope: the config has no upstream "nope" (it has api) (config rr.yaml)`);
     const broken = join(dir, 'broken.yaml');
     await writeFile(broken, 'routes:\n  - name: x\n    timeoutMs: -1\nupstreams: {}\n');
     const io2 = capture();

@@ -11,7 +11,14 @@ import type { Style } from './output.js';
 import { parsePath, type Problem } from './problems.js';
 
 /** What {@link loadScenario} returns: the scenario, ready to run, or every problem located in its file. */
-export type LoadedScenario = { readonly kind: 'ok'; readonly scenario: Scenario } | { readonly kind: 'invalid'; readonly problems: readonly Problem[] };
+export type LoadedScenario =
+  | {
+      readonly kind: 'ok';
+      readonly scenario: Scenario;
+      /** Line and column of a path of the scenario in its file, when found (for problems found later, against a config). */
+      readonly locate: (path: string) => { readonly line?: number; readonly column?: number };
+    }
+  | { readonly kind: 'invalid'; readonly problems: readonly Problem[] };
 
 /**
  * Reads a scenario file (`.json`, else YAML), validates it, and reads the samples files its
@@ -79,7 +86,7 @@ export async function loadScenario(file: string): Promise<LoadedScenario> {
     else samples.set(samplesFile, parsed.samplesMs);
   }
   if (problems.length > 0) return { kind: 'invalid', problems };
-  return { kind: 'ok', scenario: withSamples(v.scenario, (f) => samples.get(f) ?? []) };
+  return { kind: 'ok', scenario: withSamples(v.scenario, (f) => samples.get(f) ?? []), locate };
 }
 
 // ---------------------------------------------------------------------------------------------
