@@ -63,8 +63,23 @@
   function positive(values) {
     return values.map(function (v) { return v != null && v > 0 ? v : null; });
   }
-  function latencyAxis() {
-    return { label: 'latency (ms)', size: 70, values: function (u, splits) { return splits.map(function (s) { return s == null ? '' : fmtMs(s); }); } };
+  // Log axes: label 1, 2 and 5 × 10^k over a narrow span (uPlot labels only the powers of ten,
+  // which can leave a single label), the powers of ten only over a wide one.
+  function logLabels(u, splits) {
+    var lo = Infinity;
+    var hi = 0;
+    splits.forEach(function (v) { if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); } });
+    var keep = Math.log10(hi / lo) <= 2.5 ? [1, 2, 5] : [1];
+    return splits.map(function (v) {
+      if (!(v > 0)) return null;
+      var m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+      return keep.some(function (k) { return Math.abs(m - k) < 1e-6; }) ? v : null;
+    });
+  }
+  function latencyAxis(scale) {
+    var axis = { label: 'latency (ms)', size: 60, values: function (u, splits) { return splits.map(function (s) { return s == null ? '' : fmtMs(s); }); } };
+    if (scale.distr === 3) axis.filter = logLabels;
+    return axis;
   }
   function timeAxis() {
     return { label: 'simulated time (s)', values: function (u, splits) { return splits.map(function (s) { return s + ' s'; }); } };
@@ -128,7 +143,7 @@
         bands: bands,
         events: run.events,
         scales: { x: { time: false }, y: latencyScale(yMin, yMax) },
-        axes: [timeAxis(), latencyAxis()],
+        axes: [timeAxis(), latencyAxis(latencyScale(yMin, yMax))],
       }),
       data: data,
     };
@@ -163,7 +178,7 @@
           y: { range: [0, 1] },
         },
         axes: [
-          { label: 'latency (ms)', values: function (u, splits) { return splits.map(function (s) { return s == null ? '' : fmtMs(s); }); } },
+          latencyAxis(positive ? { distr: 3 } : {}),
           { label: 'fraction of requests', size: 60, values: function (u, splits) { return splits.map(function (s) { return (s * 100).toFixed(0) + ' %'; }); } },
         ],
       }),
@@ -339,7 +354,7 @@
         series: series,
         events: runs[0].events,
         scales: { x: { time: false }, y: latencyScale(yMin, yMax) },
-        axes: [timeAxis(), latencyAxis()],
+        axes: [timeAxis(), latencyAxis(latencyScale(yMin, yMax))],
       }),
       data: data,
     };
