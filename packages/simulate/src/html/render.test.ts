@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SCRIPT_HASHES, STYLE_HASH } from './assets.generated.js';
+import { escapeHtml } from './escape.js';
 import { fixtureModel, HOSTILE_NAME } from './fixture.js';
 import { CHART_KINDS, COMPARE_CHART_KINDS, type HtmlReportModel } from './model.js';
 import { REPORT_CSP, renderHtmlModel } from './render.js';
@@ -45,8 +46,15 @@ describe('renderHtmlModel', () => {
     expect(data.runs).toEqual(JSON.parse(JSON.stringify(model.runs)));
   });
 
+  it('render - a hostile config label (run label) is escaped in headings and chart labels too', () => {
+    const base = fixtureModel(2);
+    const out = renderHtmlModel({ ...base, runs: base.runs.map((r) => ({ ...r, label: HOSTILE_NAME })), tables: [] });
+    expect(out).not.toContain(HOSTILE_NAME);
+    expect(out).toContain(`aria-label="Latency over time: ${escapeHtml(HOSTILE_NAME)}"`);
+  });
+
   it('render - the overlay charts, then one chart placeholder per chart kind and run, in page order', () => {
-    const placeholders = [...html.matchAll(/<div class="sy-chart[a-z -]*" data-chart="([a-z-]+)" data-run="(\d|all)"><\/div>/g)].map((m) => `${m[1]}:${m[2]}`);
+    const placeholders = [...html.matchAll(/<div class="sy-chart[a-z -]*" data-chart="([a-z-]+)" data-run="(\d|all)" role="figure" aria-label="[^"<>]*"><\/div>/g)].map((m) => `${m[1]}:${m[2]}`);
     expect(placeholders).toEqual([...COMPARE_CHART_KINDS.map((k) => `${k}:all`), ...CHART_KINDS.flatMap((k) => [`${k}:0`, `${k}:1`])]);
     expect(html).toContain('class="sy-row sy-cols-2"');
   });

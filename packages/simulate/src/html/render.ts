@@ -122,7 +122,7 @@ function renderSection(model: HtmlReportModel, kind: ChartKind): string {
   const cols = model.runs.length > 1 ? ' sy-cols-2' : '';
   const cells = model.runs.map((run, i) =>
     runHasChart(run, kind)
-      ? `<div class="sy-chart" data-chart="${kind}" data-run="${i}"></div>`
+      ? `<div class="sy-chart" data-chart="${kind}" data-run="${i}" role="figure" aria-label="${escapeHtml(`${text.title}: ${run.label}`)}"></div>`
       : `<p class="sy-empty">${escapeHtml(model.runs.length > 1 ? `${run.label}: ${text.empty}` : text.empty)}</p>`,
   );
   return `<section id="sy-${kind}">\n<h2>${text.title}</h2>\n<p class="sy-note">${text.note}</p>\n<div class="sy-row${cols}">\n${cells.join('\n')}\n</div>\n</section>`;
@@ -130,7 +130,7 @@ function renderSection(model: HtmlReportModel, kind: ChartKind): string {
 
 function renderCompareSection(model: HtmlReportModel, kind: CompareChartKind): string {
   const text = SECTION_TEXT[kind];
-  const body = runsHaveCompareChart(model.runs, kind) ? `<div class="sy-chart sy-wide" data-chart="${kind}" data-run="all"></div>` : `<p class="sy-empty">${text.empty}</p>`;
+  const body = runsHaveCompareChart(model.runs, kind) ? `<div class="sy-chart sy-wide" data-chart="${kind}" data-run="all" role="figure" aria-label="${text.title}"></div>` : `<p class="sy-empty">${text.empty}</p>`;
   return `<section id="sy-${kind}">\n<h2>${text.title}</h2>\n<p class="sy-note">${text.note}</p>\n${body}\n</section>`;
 }
 
