@@ -65,7 +65,12 @@ export interface RequestSummary {
   readonly rateLimited: number;
   /** Requests by status, keys are the status as a string (`"200"`, `"503"`), sorted. */
   readonly statusCounts: Readonly<Record<string, number>>;
-  /** Requests by the gateway's error code (`SY_UPSTREAM_TIMEOUT`, `SY_RATE_LIMITED`, …), sorted; only requests that carry one. */
+  /**
+   * Requests by the error code of the gateway's `request` event, sorted: the answers of the
+   * forwarding stage (`SY_DEADLINE_EXCEEDED`, `SY_UPSTREAM_CONNECT`, `SY_NO_ENDPOINT`,
+   * `SY_OVERLOADED`, …). Answers given before forwarding (429s, policy refusals, 404s) carry no
+   * code here: count them by status.
+   */
   readonly errorCodes: Readonly<Record<string, number>>;
   /** Latency of every request counted in `requests`. */
   readonly latency: LatencyStats;

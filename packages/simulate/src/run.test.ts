@@ -180,3 +180,29 @@ describe('compareScenario', () => {
     expect(cmp.differences.find((x) => x.path === 'total.requests')?.verdict).toBe('same');
   });
 });
+
+describe('runScenario - outside the fleet', () => {
+  it('rollout with a webhook to a host the fleet does not simulate: no crash, steps in run time (regression: wall-time stamps)', async () => {
+    const cfg: GatewayConfig = {
+      routes: [
+        {
+          name: 'r',
+          backends: [
+            { name: 'stable', upstream: 'u', subset: { version: 'v1' }, weight: 100 },
+            { name: 'canary', upstream: 'u', subset: { version: 'v2' }, weight: 0 },
+          ],
+          rollout: { name: 'ro', canary: 'canary', baseline: 'stable', steps: [50], analysisIntervalMs: 1000, minRequests: 5, minLatencySamples: 5, webhooks: [{ name: 'gate', type: 'confirm-promotion', url: 'http://gate.test/approve' }] },
+        },
+      ],
+      upstreams: { u: { endpoints: [{ id: 'v1', url: 'http://v1.test', metadata: { version: 'v1' } }, { id: 'v2', url: 'http://v2.test', metadata: { version: 'v2' } }] } },
+    };
+    const r = await runScenario(cfg, { name: 'w', durationSeconds: 4, fleet: { defaults: { latency: 5 } }, traffic: { ratePerSecond: 50 } });
+    expect(r.total.successRate).toBe(1);
+    // The gate never answers yes: the rollout is never promoted.
+    expect(r.rollouts[0]?.steps.some((s) => s.type === 'promoted' || s.type === 'succeeded')).toBe(false);
+    expect(r.endpoints.map((e) => e.endpoint)).toEqual(['v1', 'v2']);
+    // Rollouts with webhooks run on a driver that stamps its events with wall time: the report
+    // uses the gateway's monotonic time, seconds since the start of the run.
+    for (const s of r.rollouts[0]?.steps ?? []) expect(s.atSeconds).toBeLessThan(10);
+  });
+});

@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-import { ConfigError, type SyRequest } from '@switchyard/core';
+import { ConfigError, type SyRequest, type Transport } from '@switchyard/core';
 import { createGateway, type GatewayConfig, type GatewayEvent, type LimitConfig } from '@switchyard/gateway';
 import { createFleet, createTestClock, runLoad, seededRng, type Fleet } from '@switchyard/testing';
 import { compareReports } from './compare.js';
@@ -232,7 +232,8 @@ export async function runScenario(config: GatewayConfig, scenarioInput: Scenario
       case 'rollout': {
         let list = obs.rollout.get(e.route);
         if (list === undefined) obs.rollout.set(e.route, (list = []));
-        list.push({ atMs: e.event.at, type: e.event.type, fromPercent: e.event.fromPercent, toPercent: e.event.toPercent, reason: e.event.reason });
+        // The gateway's monotonic time: a fleet-mode driver stamps its own events with wall time.
+        list.push({ atMs: e.at, type: e.event.type, fromPercent: e.event.fromPercent, toPercent: e.event.toPercent, reason: e.event.reason });
         return;
       }
       case 'config-warning':
@@ -242,7 +243,14 @@ export async function runScenario(config: GatewayConfig, scenarioInput: Scenario
         return;
     }
   };
-  const gateway = createGateway(config, { transport: fleet.transport, clock, rng: gatewayRng, onEvent });
+  // Calls to what the fleet does not simulate (a rollout webhook, a remote JWKS) fail as a
+  // refused connection, as they would with nothing listening.
+  const simulated = new Set(world.endpoints.map((w) => w.endpoint.id));
+  const transport: Transport = {
+    send: (request, endpoint, opts) =>
+      simulated.has(endpoint.id) ? fleet.transport.send(request, endpoint, opts) : Promise.resolve({ kind: 'error', error: 'connect', message: `${endpoint.id} is not part of the simulated fleet` }),
+  };
+  const gateway = createGateway(config, { transport, clock, rng: gatewayRng, onEvent });
   gateway.start();
   const make = requestMaker(scenario);
   const durationMs = scenario.durationSeconds * 1000;
