@@ -10,14 +10,13 @@ import { basename } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { stringify } from 'yaml';
 import { createUndiciTransport } from '@switchyard/transport-undici';
-import { compareReports, runScenario, type ComparisonReport, type SimulationReport } from '@switchyard/simulate';
+import { compareReports, renderHtmlReport, runScenario, type ComparisonReport, type SimulationReport } from '@switchyard/simulate';
 import { checkConfig, issuesOf, type Checked } from './check.js';
 import { explain, inline, requestOf, type Explanation } from './explain.js';
 import { loadInputs, type Importer, type LoadResult } from './load.js';
 import { styleFor, type CommandIo, type Style } from './output.js';
 import { formatProblem, type Problem } from './problems.js';
 import { serve } from './serve.js';
-import { renderHtmlReport } from './html-report.js';
 import { loadScenario, renderComparison, renderReport } from './simulate.js';
 import pkg from '../package.json' with { type: 'json' };
 
@@ -512,8 +511,6 @@ async function simulateVerb(positionals: readonly string[], values: Values, io: 
   }
   const jsonTarget = values['json'] as string | undefined;
   const htmlTarget = values['html'] as string | undefined;
-  const render = renderHtmlReport;
-  if (htmlTarget !== undefined && render === undefined) throw new UsageError('--html is not available in this build yet (the HTML report is being added); use --json');
 
   const a = await loadAndCheck(configFiles, flags);
   const b = compareFiles.length > 0 ? await loadAndCheck(compareFiles, flags) : undefined;
@@ -554,8 +551,8 @@ async function simulateVerb(positionals: readonly string[], values: Values, io: 
       io.stdout.write(s.dim(`\nJSON report written to ${jsonTarget}\n`));
     }
   }
-  if (htmlTarget !== undefined && render !== undefined) {
-    await writeFile(htmlTarget, render(result));
+  if (htmlTarget !== undefined) {
+    await writeFile(htmlTarget, renderHtmlReport(result));
     if (jsonTarget !== '-') io.stdout.write(s.dim(`HTML report written to ${htmlTarget}\n`));
   }
   return EXIT_OK;

@@ -69,10 +69,20 @@ describe('switchyard simulate', () => {
     }
   });
 
-  test('--html says it is not available yet (exit 2)', async () => {
+  test('--html writes one self-contained HTML page (a comparison: both configs, their differences)', async () => {
     const io = capture();
-    expect(await run(['simulate', '--config', join(dir, 'rr.yaml'), '--scenario', join(dir, 'scenario.yaml'), '--html', join(dir, 'r.html')], io)).toBe(EXIT_USAGE);
-    expect(io.err()).toMatch(/--html is not available/);
+    const html = join(dir, 'r.html');
+    const argv = ['simulate', '--config', join(dir, 'rr.yaml'), '--compare', join(dir, 'ewma.yaml'), '--scenario', join(dir, 'scenario.yaml'), '--html', html];
+    expect(await run(argv, io)).toBe(EXIT_OK);
+    expect(io.out()).toContain(`HTML report written to ${html}`);
+    const page = await readFile(html, 'utf8');
+    expect(page.startsWith('<!doctype html>')).toBe(true);
+    expect(page).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;`);
+    expect(page).toMatch(/<caption>Differences, ewma\.yaml against rr\.yaml/);
+    expect(page).toContain('data-chart="compare-latency" data-run="all"');
+    // Byte for byte the same on a second run of the same seed.
+    expect(await run(argv, capture())).toBe(EXIT_OK);
+    expect(await readFile(html, 'utf8')).toBe(page);
   });
 
   test('prints the tables and writes the JSON report; samples files are read next to the scenario', async () => {

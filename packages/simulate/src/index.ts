@@ -34,3 +34,8 @@ export { SCENARIO_KEYS, parseSamples, samplesFiles, validateScenario, withSample
 export type { RunScenarioOptions } from './run.js';
 export { NO_ROUTE, compareScenario, runScenario } from './run.js';
 export { compareReports } from './compare.js';
+export type { HtmlReportInput, HtmlReportOptions } from './html/from-report.js';
+export { renderHtmlReport, toHtmlModel } from './html/from-report.js';
+export type { ChartKind, CompareChartKind, HtmlCdf, HtmlEjection, HtmlEvent, HtmlLatencySeries, HtmlReportModel, HtmlRolloutStep, HtmlRun, HtmlSeries, HtmlTable } from './html/model.js';
+export { CHART_KINDS, COMPARE_CHART_KINDS } from './html/model.js';
+export { REPORT_CSP, renderHtmlModel } from './html/render.js';
