@@ -236,12 +236,12 @@ class InFlight implements LoadContext {
 const noop = (): void => {};
 
 /**
- * A function resolving at the next macrotask, once every queued microtask has run
- * (`setImmediate`: Node, Bun, Deno); undefined where there is none.
+ * `setImmediate` where the runtime has it (Node, Bun, Deno): its callback runs once every
+ * queued microtask has, so one call settles promise chains of any depth. Undefined elsewhere.
  */
-function nextMacrotask(): (() => Promise<void>) | undefined {
+function immediateScheduler(): ((fn: () => void) => void) | undefined {
   const setImmediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
-  return typeof setImmediate === 'function' ? () => new Promise<void>((resolve) => void setImmediate(resolve)) : undefined;
+  return typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : undefined;
 }
 
 /**
@@ -389,15 +389,13 @@ export async function runLoad<Req = SyRequest>(options: LoadOptions<Req>): Promi
   // One macrotask drains the microtask queue however deep the chains: cheaper than 64 awaits
   // (no promise per turn) and exact. Only for the open loop, whose sends come from timers: a
   // closed loop's zero-time handler would chain sends in microtasks forever (see below).
-  const macrotask = options.settleTurns === undefined && open ? nextMacrotask() : undefined;
-  const settle = macrotask ?? settleTurns;
+  const setImmediate = options.settleTurns === undefined && open ? immediateScheduler() : undefined;
+  const settle = setImmediate === undefined ? settleTurns : () => new Promise<void>((resolve) => setImmediate(resolve));
 
   let sentBeforeSettle = sent;
-  await settle();
-  for (;;) {
-    if (failure !== undefined) break;
-    if (!sending && inFlight.size === 0) break;
-    if (drained) break;
+  /** Fires the next timer; false when the run is over (or failed). */
+  const step = (): boolean => {
+    if (failure !== undefined || (!sending && inFlight.size === 0) || drained) return false;
     if (!clock.step()) {
       // No timers left, yet clients kept sending while promises settled: a closed loop over a
       // handler that answers in zero clock time would send forever at this one instant.
@@ -406,10 +404,31 @@ export async function runLoad<Req = SyRequest>(options: LoadOptions<Req>): Promi
           error: new SwitchyardError('SY_INVALID_ARGUMENT', 'runLoad: the closed loop keeps sending at one instant (the handler answers in zero clock time); give thinkTimeMs or requests'),
         };
       }
-      break;
+      return false;
     }
     sentBeforeSettle = sent;
+    return true;
+  };
+  if (setImmediate !== undefined) {
+    // A callback loop, one macrotask per timer: no promise or continuation per step.
+    await new Promise<void>((done) => {
+      const tick = (): void => {
+        let more: boolean;
+        try {
+          more = step();
+        } catch (error) {
+          // A timer callback threw (a bug in the handler or a transport): the run fails with it.
+          failure ??= { error };
+          more = false;
+        }
+        if (more) setImmediate(tick);
+        else done();
+      };
+      setImmediate(tick);
+    });
+  } else {
     await settle();
+    while (step()) await settle();
   }
   cancelDrain();
   stopped = true;
