@@ -34,24 +34,23 @@ export default async function simulate(): Promise<void> {
   clearInterval(sampler);
   gc.disconnect();
   const r = run.report;
-  const cases: CaseResult[] = [
-    {
-      case: `${seconds} s at ${rate} req/s (${run.requests} requests) through the full gateway`,
-      impl: 'switchyard runLoad + createFleet',
-      rps: Math.round(run.requests / (run.wallMs / 1000)),
-      wallS: round(run.wallMs / 1000),
-      cpuS: round(run.cpuMs / 1000),
-      gcSharePercent: round((gcMs / run.wallMs) * 100),
-      peakHeapMB: round(peakHeap / 2 ** 20),
-      peakRssMB: round(process.resourceUsage().maxRSS / 1024),
-      load1: round((loadBefore + (loadavg()[0] as number)) / 2),
-      p99Ms: round(r.latencyMs.p99),
-      errorRate: round(r.errorRate),
-    },
-  ];
+  const row = {
+    case: `${seconds} s at ${rate} req/s (${run.requests} requests) through the full gateway`,
+    impl: 'switchyard runLoad + createFleet',
+    rps: Math.round(run.requests / (run.wallMs / 1000)),
+    wallS: round(run.wallMs / 1000),
+    cpuS: round(run.cpuMs / 1000),
+    gcSharePercent: round((gcMs / run.wallMs) * 100),
+    peakHeapMB: round(peakHeap / 2 ** 20),
+    peakRssMB: round(process.resourceUsage().maxRSS / 1024),
+    load1: round((loadBefore + (loadavg()[0] as number)) / 2),
+    p99Ms: round(r.latencyMs.p99),
+    errorRate: round(r.errorRate),
+  };
+  const cases: CaseResult[] = [row];
   writeResults('simulate', cases, [
     'rps = simulated requests per wall-clock second; cpuS is the process CPU time (less sensitive to other processes on a shared machine); load1 = mean 1-minute load average during the run (2 cores).',
     `outcome: ${JSON.stringify(r.statusCounts)} statuses, rollout ${run.rolloutPhase}, p50 ${round(r.latencyMs.p50)} ms, p99 ${round(r.latencyMs.p99)} ms`,
   ]);
-  for (const c of cases) console.log(`  ${c.wallS} s wall, ${c.cpuS} s CPU, ${c.rps} req/s, GC ${c.gcSharePercent} % of wall, peak heap ${c.peakHeapMB} MB, load ${c.load1}`);
+  console.log(`  ${row.wallS} s wall, ${row.cpuS} s CPU, ${row.rps} req/s, GC ${row.gcSharePercent} % of wall, peak heap ${row.peakHeapMB} MB, load ${row.load1}`);
 }

@@ -137,11 +137,13 @@ class Job {
   cancelTimer: Cancel = noop;
   removeAbort: () => void = noop;
   resolve: (r: TransportResult) => void = noop;
+  readonly request: UpstreamRequest;
+  readonly endpoint: Endpoint;
 
-  constructor(
-    readonly request: UpstreamRequest,
-    readonly endpoint: Endpoint,
-  ) {}
+  constructor(request: UpstreamRequest, endpoint: Endpoint) {
+    this.request = request;
+    this.endpoint = endpoint;
+  }
 }
 
 interface Node {

@@ -212,12 +212,15 @@ class InFlight implements LoadContext {
   cancelTimeout: Cancel = noop;
   private controller: AbortControllerLike | undefined = undefined;
   private abortedWith: { reason: unknown } | undefined = undefined;
+  readonly index: number;
+  readonly client: number | undefined;
+  readonly t0: number;
 
-  constructor(
-    readonly index: number,
-    readonly client: number | undefined,
-    readonly t0: number,
-  ) {}
+  constructor(index: number, client: number | undefined, t0: number) {
+    this.index = index;
+    this.client = client;
+    this.t0 = t0;
+  }
 
   get signal(): AbortSignalLike {
     if (this.controller === undefined) {
