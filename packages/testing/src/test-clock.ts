@@ -42,7 +42,8 @@ export interface TestClock extends Clock {
 interface Timer {
   readonly at: number;
   readonly seq: number;
-  readonly fn: () => void;
+  /** Dropped on cancel, so a cancelled timer no longer keeps its closure (and all it holds) alive. */
+  fn: (() => void) | undefined;
   cancelled: boolean;
 }
 
@@ -66,37 +67,62 @@ export function createTestClock(options: TestClockOptions = {}): TestClock {
   const wallOrigin = options.wallNow ?? Date.UTC(2026, 0, 1);
   let seq = 0;
   // A binary min-heap ordered by (at, seq): same-instant timers fire in insertion order.
+  // Cancelled timers stay in it until they surface (or a compaction drops them): removing one
+  // from the middle would cost a search; `live` counts the others for `pending()`.
   const heap: Timer[] = [];
+  let live = 0;
 
   const less = (a: Timer, b: Timer): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  const push = (t: Timer): void => {
-    heap.push(t);
-    let i = heap.length - 1;
+  const siftUp = (t: Timer, from: number): void => {
+    let i = from;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(heap[i] as Timer, heap[p] as Timer)) break;
-      [heap[i], heap[p]] = [heap[p] as Timer, heap[i] as Timer];
+      const parent = heap[p] as Timer;
+      if (!less(t, parent)) break;
+      heap[i] = parent;
       i = p;
     }
+    heap[i] = t;
+  };
+  const siftDown = (t: Timer, from: number): void => {
+    const n = heap.length;
+    let i = from;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let m = l;
+      let child = heap[l] as Timer;
+      if (r < n && less(heap[r] as Timer, child)) {
+        m = r;
+        child = heap[r] as Timer;
+      }
+      if (!less(child, t)) break;
+      heap[i] = child;
+      i = m;
+    }
+    heap[i] = t;
+  };
+  const push = (t: Timer): void => {
+    heap.push(t);
+    siftUp(t, heap.length - 1);
   };
   const pop = (): Timer | undefined => {
     const top = heap[0];
     const last = heap.pop();
-    if (heap.length > 0 && last !== undefined) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && less(heap[l] as Timer, heap[m] as Timer)) m = l;
-        if (r < heap.length && less(heap[r] as Timer, heap[m] as Timer)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m] as Timer, heap[i] as Timer];
-        i = m;
-      }
-    }
+    if (heap.length > 0 && last !== undefined) siftDown(last, 0);
     return top;
+  };
+  // Drops cancelled timers once they are most of the heap (a request's deadline timer is
+  // usually cancelled long before it is due): the heap stays proportional to the live timers.
+  const compact = (): void => {
+    let k = 0;
+    for (let i = 0; i < heap.length; i++) {
+      const t = heap[i] as Timer;
+      if (!t.cancelled) heap[k++] = t;
+    }
+    heap.length = k;
+    for (let i = (k >> 1) - 1; i >= 0; i--) siftDown(heap[i] as Timer, i);
   };
   const peek = (): Timer | undefined => {
     while (heap.length > 0 && (heap[0] as Timer).cancelled) pop();
@@ -107,8 +133,11 @@ export function createTestClock(options: TestClockOptions = {}): TestClock {
     if (t === undefined || t.at > limit) return false;
     pop();
     if (t.at > now) now = t.at;
+    const fn = t.fn as () => void;
     t.cancelled = true;
-    t.fn();
+    t.fn = undefined;
+    live--;
+    fn();
     return true;
   };
   const checkMs = (ms: number): void => {
@@ -126,8 +155,13 @@ export function createTestClock(options: TestClockOptions = {}): TestClock {
       const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
       const timer: Timer = { at: now + delay, seq: seq++, fn, cancelled: false };
       push(timer);
+      live++;
       return () => {
+        if (timer.cancelled) return;
         timer.cancelled = true;
+        timer.fn = undefined;
+        live--;
+        if (heap.length > 64 && live < heap.length >> 1) compact();
       };
     },
     advance(ms: number): void {
@@ -163,9 +197,7 @@ export function createTestClock(options: TestClockOptions = {}): TestClock {
       }
     },
     pending(): number {
-      let n = 0;
-      for (const t of heap) if (!t.cancelled) n++;
-      return n;
+      return live;
     },
   };
   return clock;

@@ -129,13 +129,21 @@ export interface Fleet {
   allStats(): Readonly<Record<string, SimEndpointStats>>;
 }
 
-interface Job {
+const noop = (): void => {};
+
+/** One send: its own object, so a request costs no closures beyond its timer and abort listener. */
+class Job {
+  state: 'queued' | 'serving' | 'done' = 'queued';
+  cancelTimer: Cancel = noop;
+  removeAbort: () => void = noop;
+  resolve: (r: TransportResult) => void = noop;
   readonly request: UpstreamRequest;
   readonly endpoint: Endpoint;
-  state: 'queued' | 'serving' | 'done';
-  cancelTimer: Cancel;
-  removeAbort: () => void;
-  readonly resolve: (r: TransportResult) => void;
+
+  constructor(request: UpstreamRequest, endpoint: Endpoint) {
+    this.request = request;
+    this.endpoint = endpoint;
+  }
 }
 
 interface Node {
@@ -345,32 +353,32 @@ export function createFleet(options: FleetOptions): Fleet {
     send(request: UpstreamRequest, endpoint: Endpoint, opts: TransportSendOptions): Promise<TransportResult> {
       const node = nodeOf(endpoint.id);
       node.stats.received++;
-      return new Promise<TransportResult>((resolve) => {
-        const job: Job = { request, endpoint, state: 'queued', cancelTimer: () => {}, removeAbort: () => {}, resolve };
-        const fail = (error: 'connect' | 'reset'): void =>
-          finish(node, job, { kind: 'error', error, message: `simulated ${error} error from ${node.endpoint.id}` });
-        if (opts.signal.aborted) {
-          finish(node, job, { kind: 'error', error: 'canceled', message: 'aborted before send' });
-          return;
-        }
-        const outage = node.outage;
-        if (outage !== undefined && outage.mode !== 'blackhole') {
-          if (outage.mode === 'status') finish(node, job, response(outage.status, { 'x-sim-endpoint': node.endpoint.id }, null));
-          else fail(outage.mode);
-          return;
-        }
-        job.removeAbort = onAbort(opts.signal, () => finish(node, job, { kind: 'error', error: 'canceled', message: 'aborted by caller' }));
-        if (outage !== undefined) return; // blackhole: only the abort ends it
-        if (node.serving.size < node.maxConcurrent) {
-          serve(node, job);
-        } else if (node.queue.length < node.maxQueue) {
-          node.queue.push(job);
-          if (node.queue.length > node.stats.maxQueued) node.stats.maxQueued = node.queue.length;
-        } else {
-          node.stats.rejected++;
-          finish(node, job, response(503, { 'x-sim-endpoint': node.endpoint.id, 'x-sim-overloaded': 'true' }, null));
-        }
+      const job = new Job(request, endpoint);
+      const promise = new Promise<TransportResult>((resolve) => {
+        job.resolve = resolve;
       });
+      if (opts.signal.aborted) {
+        finish(node, job, { kind: 'error', error: 'canceled', message: 'aborted before send' });
+        return promise;
+      }
+      const outage = node.outage;
+      if (outage !== undefined && outage.mode !== 'blackhole') {
+        if (outage.mode === 'status') finish(node, job, response(outage.status, { 'x-sim-endpoint': node.endpoint.id }, null));
+        else finish(node, job, { kind: 'error', error: outage.mode, message: `simulated ${outage.mode} error from ${node.endpoint.id}` });
+        return promise;
+      }
+      job.removeAbort = onAbort(opts.signal, () => finish(node, job, { kind: 'error', error: 'canceled', message: 'aborted by caller' }));
+      if (outage !== undefined) return promise; // blackhole: only the abort ends it
+      if (node.serving.size < node.maxConcurrent) {
+        serve(node, job);
+      } else if (node.queue.length < node.maxQueue) {
+        node.queue.push(job);
+        if (node.queue.length > node.stats.maxQueued) node.stats.maxQueued = node.queue.length;
+      } else {
+        node.stats.rejected++;
+        finish(node, job, response(503, { 'x-sim-endpoint': node.endpoint.id, 'x-sim-overloaded': 'true' }, null));
+      }
+      return promise;
     },
   };
 

@@ -7,9 +7,11 @@
  * closed loop slows down with it.
  */
 import {
-  createAbortController,
+  createLightAbortController,
   SwitchyardError,
+  type AbortControllerLike,
   type AbortSignalLike,
+  type Cancel,
   type Rng,
   type SyRequest,
 } from '@switchyard/core';
@@ -117,8 +119,13 @@ export interface LoadOptions<Req = SyRequest> {
   /** Which results count as errors (default: status >= 500 or an `error` is set). */
   readonly isError?: (result: LoadResult) => boolean;
   /**
-   * Microtask turns let run after each timer before the next one fires (default 64): enough
-   * for a chain of that many `await`s. Raise it if a deep handler chain reacts late.
+   * How promise continuations settle after each timer, before the next one fires:
+   * - open loop, by default, where the runtime has `setImmediate`: every pending microtask runs
+   *   (the driver waits for the next macrotask), so a chain of any depth sees the right
+   *   `now()`, at the cost of one event-loop turn per timer, whatever the depth;
+   * - closed loop, or when `settleTurns` is given: that many microtask turns (default 64), enough
+   *   for a chain of that many `await`s (raise it if a deep handler chain reacts late). A closed
+   *   loop keeps the bound so a handler answering in zero clock time cannot spin unbounded.
    */
   readonly settleTurns?: number;
 }
@@ -201,10 +208,50 @@ export function summarizeLatencies(values: readonly number[]): LatencySummary {
   };
 }
 
-interface InFlight {
-  settled: boolean;
-  cancelTimeout: () => void;
-  readonly abort: (reason: unknown) => void;
+/**
+ * One request in flight, and the {@link LoadContext} its handler gets. Its abort signal is
+ * created on first read of `signal` (a light controller, not the runtime's `AbortController`,
+ * an `EventTarget` that costs far more to create and to collect): a handler that never looks at
+ * it, or a request that completes before anyone aborts it, costs no controller at all.
+ */
+class InFlight implements LoadContext {
+  settled = false;
+  cancelTimeout: Cancel = noop;
+  private controller: AbortControllerLike | undefined = undefined;
+  private abortedWith: { reason: unknown } | undefined = undefined;
+  readonly index: number;
+  readonly client: number | undefined;
+  readonly t0: number;
+
+  constructor(index: number, client: number | undefined, t0: number) {
+    this.index = index;
+    this.client = client;
+    this.t0 = t0;
+  }
+
+  get signal(): AbortSignalLike {
+    if (this.controller === undefined) {
+      this.controller = createLightAbortController();
+      if (this.abortedWith !== undefined) this.controller.abort(this.abortedWith.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.controller !== undefined) this.controller.abort(reason);
+    else this.abortedWith ??= { reason };
+  }
+}
+
+const noop = (): void => {};
+
+/**
+ * `setImmediate` where the runtime has it (Node, Bun, Deno): its callback runs once every
+ * queued microtask has, so one call settles promise chains of any depth. Undefined elsewhere.
+ */
+function immediateScheduler(): ((fn: () => void) => void) | undefined {
+  const setImmediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+  return typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : undefined;
 }
 
 /**
@@ -277,17 +324,14 @@ export async function runLoad<Req = SyRequest>(options: LoadOptions<Req>): Promi
   };
 
   const send = (client: number | undefined, onDone: () => void): void => {
-    const index = sent++;
-    const controller = createAbortController();
-    const t0 = clock.now();
-    const entry: InFlight = { settled: false, cancelTimeout: () => {}, abort: (reason) => controller.abort(reason) };
+    const entry = new InFlight(sent++, client, clock.now());
     inFlight.add(entry);
     const complete = (result: LoadResult): void => {
       if (entry.settled) return;
       entry.settled = true;
       inFlight.delete(entry);
       entry.cancelTimeout();
-      const latency = clock.now() - t0;
+      const latency = clock.now() - entry.t0;
       const err = isError(result);
       overall.add(result, latency, err);
       if (result.endpointId !== undefined) {
@@ -300,12 +344,12 @@ export async function runLoad<Req = SyRequest>(options: LoadOptions<Req>): Promi
     if (options.timeoutMs !== undefined) {
       entry.cancelTimeout = clock.setTimer(options.timeoutMs, () => {
         complete({ status: 504, error: 'timeout' });
-        controller.abort(new SwitchyardError('SY_DEADLINE_EXCEEDED', `load driver timeout after ${options.timeoutMs} ms`));
+        entry.abort(new SwitchyardError('SY_DEADLINE_EXCEEDED', `load driver timeout after ${options.timeoutMs} ms`));
       });
     }
     let pending: Promise<LoadResult>;
     try {
-      pending = handler(makeRequest(index, rng), { signal: controller.signal, index, client });
+      pending = handler(makeRequest(entry.index, rng), entry);
     } catch (e) {
       pending = Promise.reject(e);
     }
@@ -351,16 +395,19 @@ export async function runLoad<Req = SyRequest>(options: LoadOptions<Req>): Promi
     for (let c = 0; c < n; c++) loop(c);
   }
 
-  const settle = async (): Promise<void> => {
+  const settleTurns = async (): Promise<void> => {
     for (let i = 0; i < turns; i++) await Promise.resolve();
   };
+  // One macrotask drains the microtask queue however deep the chains: cheaper than 64 awaits
+  // (no promise per turn) and exact. Only for the open loop, whose sends come from timers: a
+  // closed loop's zero-time handler would chain sends in microtasks forever (see below).
+  const setImmediate = options.settleTurns === undefined && open ? immediateScheduler() : undefined;
+  const settle = setImmediate === undefined ? settleTurns : () => new Promise<void>((resolve) => setImmediate(resolve));
 
   let sentBeforeSettle = sent;
-  await settle();
-  for (;;) {
-    if (failure !== undefined) break;
-    if (!sending && inFlight.size === 0) break;
-    if (drained) break;
+  /** Fires the next timer; false when the run is over (or failed). */
+  const step = (): boolean => {
+    if (failure !== undefined || (!sending && inFlight.size === 0) || drained) return false;
     if (!clock.step()) {
       // No timers left, yet clients kept sending while promises settled: a closed loop over a
       // handler that answers in zero clock time would send forever at this one instant.
@@ -369,10 +416,31 @@ export async function runLoad<Req = SyRequest>(options: LoadOptions<Req>): Promi
           error: new SwitchyardError('SY_INVALID_ARGUMENT', 'runLoad: the closed loop keeps sending at one instant (the handler answers in zero clock time); give thinkTimeMs or requests'),
         };
       }
-      break;
+      return false;
     }
     sentBeforeSettle = sent;
+    return true;
+  };
+  if (setImmediate !== undefined) {
+    // A callback loop, one macrotask per timer: no promise or continuation per step.
+    await new Promise<void>((done) => {
+      const tick = (): void => {
+        let more: boolean;
+        try {
+          more = step();
+        } catch (error) {
+          // A timer callback threw (a bug in the handler or a transport): the run fails with it.
+          failure ??= { error };
+          more = false;
+        }
+        if (more) setImmediate(tick);
+        else done();
+      };
+      setImmediate(tick);
+    });
+  } else {
     await settle();
+    while (step()) await settle();
   }
   cancelDrain();
   stopped = true;
