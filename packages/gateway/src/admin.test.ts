@@ -1,5 +1,6 @@
 import type { SyRequest, SyResponse } from '@switchyard/core';
 import { createMockTransport, createTestClock, seededRng, type MockTransport, type TestClock } from '@switchyard/testing';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { constantTimeEqual, quantileMs, type DashboardSnapshot } from './admin.js';
 import type { GatewayConfig } from './config.js';
@@ -100,6 +101,25 @@ describe('gateway.admin() snapshot', () => {
     expect(admin.snapshot()).toMatchObject({ windowMs: 0, routes: [{ name: 'shop', requests: { total: 10, window: 0, perSecond: null } }] });
     await drive(t, 10, 100);
     expect(route(admin.snapshot(), 'shop')?.requests).toEqual({ total: 20, window: 10, perSecond: 10 });
+  });
+
+  it('follows reloads: the routes and split weights of the config in force, totals kept for a route that stays', async () => {
+    const t = setup();
+    const admin = t.gateway.admin();
+    await drive(t, 5, 100);
+    const base = SHOP.routes[0] as NonNullable<GatewayConfig['routes'][0]>;
+    t.gateway.reload({
+      ...SHOP,
+      routes: [
+        { ...base, backends: [{ name: 'v1', upstream: 'shop', subset: { version: 'v1' }, weight: 1 }, { name: 'v2', upstream: 'shop', subset: { version: 'v2' }, weight: 3 }] },
+        { name: 'other', matches: [{ path: { type: 'PathPrefix', value: '/other' } }], backends: [{ upstream: 'shop' }] },
+      ],
+    });
+    const s = admin.snapshot();
+    expect(s.routes.map((r) => r.name)).toEqual(['shop', 'other']);
+    expect(route(s, 'shop')?.requests.total).toBe(5);
+    expect(route(s, 'shop')?.backends.map((b) => b.weightPercent)).toEqual([25, 75]);
+    expect(route(s, 'other')?.backends).toMatchObject([{ name: 'shop', versions: ['v1', 'v2'], weightPercent: 100 }]);
   });
 
   it('requests no route matched are a row of their own', async () => {
@@ -288,6 +308,26 @@ describe('quantileMs (histogram_quantile)', () => {
     expect(quantileMs(0.5, counts({ 0: 10 }), 10)).toBe(2.5);
     expect(quantileMs(0.5, counts({ 0: 5, 2: 5 }), 10)).toBe(5);
     expect(quantileMs(0.9, counts({ 0: 5, 2: 5 }), 10)).toBeCloseTo(10 + 15 * 0.8, 10);
+  });
+  it('property - monotone in q, and inside the bucket that holds the rank', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(50), { minLength: LATENCY_BUCKETS_MS.length + 1, maxLength: LATENCY_BUCKETS_MS.length + 1 }), fc.double({ min: 0.001, max: 1, noNaN: true }), fc.double({ min: 0.001, max: 1, noNaN: true }), (c, a, b) => {
+        const n = c.reduce((x, y) => x + y, 0);
+        fc.pre(n > 0);
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        const qlo = quantileMs(lo, c, n) as number;
+        const qhi = quantileMs(hi, c, n) as number;
+        expect(qlo).toBeLessThanOrEqual(qhi + 1e-9);
+        // The rank's bucket: the first whose cumulative count reaches q × n.
+        let cum = 0;
+        let i = 0;
+        while (cum + (c[i] as number) < hi * n || c[i] === 0) cum += c[i++] as number;
+        const upper = LATENCY_BUCKETS_MS[Math.min(i, LATENCY_BUCKETS_MS.length - 1)] as number;
+        const lower = i === 0 ? 0 : (LATENCY_BUCKETS_MS[Math.min(i - 1, LATENCY_BUCKETS_MS.length - 1)] as number);
+        expect(qhi).toBeGreaterThanOrEqual(lower - 1e-9);
+        expect(qhi).toBeLessThanOrEqual(upper + 1e-9);
+      }),
+    );
   });
   it('in the overflow bucket, the highest bound; nothing observed, null', () => {
     expect(quantileMs(0.99, counts({ 0: 1, [LATENCY_BUCKETS_MS.length]: 99 }), 100)).toBe(10_000);
