@@ -33,6 +33,7 @@ table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nu
 th, td { text-align: right; padding: 4px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th:first-child, td:first-child, td.text { text-align: left; }
 td.text { white-space: normal; }
+table.left th, table.left td { text-align: left; }
 th { color: var(--muted); font-weight: 500; }
 tr.backend td:first-child { padding-left: 24px; color: var(--muted); }
 .empty { color: var(--muted); }
@@ -60,8 +61,8 @@ button { font: inherit; padding: 3px 10px; border: 1px solid var(--line); border
   </section>
   <section id="rollouts"><h2>Rollouts</h2><div class="list"></div></section>
   <section id="endpoints"><h2>Ejected endpoints and breakers</h2>
-    <table id="ejected"><thead><tr><th>upstream</th><th>endpoint</th><th>url</th><th>by</th><th>since</th></tr></thead><tbody></tbody></table>
-    <table id="breakers"><thead><tr><th>upstream</th><th>breaker</th><th>retry in</th></tr></thead><tbody></tbody></table>
+    <table id="ejected" class="left"><thead><tr><th>upstream</th><th>endpoint</th><th>url</th><th>by</th><th>since</th></tr></thead><tbody></tbody></table>
+    <table id="breakers" class="left"><thead><tr><th>upstream</th><th>breaker</th><th>retry in</th></tr></thead><tbody></tbody></table>
   </section>
   <section id="limits"><h2>Rate-limit rejections</h2>
     <table><thead><tr><th>route</th><th>rule</th><th>source</th><th>rejected/s</th><th>rejected (window)</th><th>total</th></tr></thead><tbody></tbody></table>
@@ -156,7 +157,7 @@ button { font: inherit; padding: 3px 10px; border: 1px solid var(--line); border
         });
         box.appendChild(ops);
       }
-      var table = el('table');
+      var table = el('table', { 'class': 'left' });
       var thead = el('thead'); var htr = el('tr');
       ['ago', 'decision', 'weight', 'reason'].forEach(function (h) { htr.appendChild(el('th', null, h)); });
       thead.appendChild(htr); table.appendChild(thead);
