@@ -146,6 +146,18 @@ describe('gateway.admin() snapshot', () => {
     expect(route(s, 'shop')?.requests.total).toBe(10);
   });
 
+  it('rate-limit policy rejections are rows too (source: policy), by policy name', async () => {
+    const t = setup({
+      ...SHOP,
+      policies: { 'per-header': { type: 'rate-limit', options: { by: { header: 'x-user-id' }, limit: 3, windowMs: 60_000 } } },
+      routes: [{ ...(SHOP.routes[0] as NonNullable<GatewayConfig['routes'][0]>), policies: { inbound: ['per-header'] } }],
+    });
+    const admin = t.gateway.admin({ windowMs: 10_000 });
+    const answers = await drive(t, 5, 100, '/shop/x', { 'x-user-id': 'same' });
+    expect(answers.map((r) => r.status).filter((s) => s === 429)).toHaveLength(2);
+    expect(admin.snapshot().limits).toEqual([{ route: 'shop', rule: 'per-header', source: 'policy', rejected: { total: 2, window: 2, perSecond: 4 } }]);
+  });
+
   it('ejected endpoints and open breakers', async () => {
     const t = setup({
       ...SHOP,
