@@ -57,7 +57,7 @@ let consoleErrors: string[] = [];
 
 beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
-});
+}, 60_000);
 afterEach(async () => {
   await page?.close();
   page = undefined;
@@ -138,7 +138,8 @@ const cell = (routeName: string, field: string, backend?: string): string =>
 const pct = (x: number): string => `${(Math.round(x * 1000) / 10).toFixed(1)}%`;
 const sentTo = (t: MockTransport, id: string): number => t.requests.filter((q) => q.endpoint.id === id).length;
 
-describe('dashboard in headless Chromium', () => {
+// A browser on a shared two-core machine: room beyond the default 30 s, every wait still bounded.
+describe('dashboard in headless Chromium', { timeout: 90_000 }, () => {
   it('shows the request counts, success rate and split weights of a scripted run, then follows the traffic as it changes', async () => {
     const r = await rig(config([80, 20]));
     r.transport.respondWith(() => ({ status: 200 }));
