@@ -189,6 +189,11 @@ describe('dashboard in headless Chromium', { timeout: 90_000 }, () => {
     await waitForText(p, cell('shop', 'weight', 'v2'), '10%');
     await p.fill('#token', 'dashboard-test-token');
     await p.fill('[data-rollout="shop"] input[aria-label="reason"]', 'errors in checkout');
+    // Regression: the page redraws every second; what the user typed (and the focus) survive it.
+    const seen = Number(await p.getAttribute('body', 'data-updates'));
+    await p.waitForFunction((n) => Number(document.body.getAttribute('data-updates')) >= n + 2, seen, { timeout: 15_000 });
+    expect(await p.inputValue('[data-rollout="shop"] input[aria-label="reason"]')).toBe('errors in checkout');
+    expect(await p.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('reason');
     await p.click('[data-rollout="shop"] button[data-op="abort"]');
     await waitForText(p, '#op-result', 'abort shop: done');
     await waitForText(p, '[data-rollout="shop"] [data-field="phase"]', 'aborted');

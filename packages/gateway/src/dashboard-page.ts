@@ -59,7 +59,7 @@ button { font: inherit; padding: 3px 10px; border: 1px solid var(--line); border
   <section id="routes"><h2>Routes</h2>
     <table><thead><tr><th>route / backend (version)</th><th>split</th><th>req/s</th><th>requests (window)</th><th>total</th><th>success</th><th>p50</th><th>p99</th></tr></thead><tbody></tbody></table>
   </section>
-  <section id="rollouts"><h2>Rollouts</h2><div class="list"></div></section>
+  <section id="rollouts"><h2>Rollouts</h2><p class="empty none">no rollouts</p><div class="list"></div></section>
   <section id="endpoints"><h2>Ejected endpoints and breakers</h2>
     <table id="ejected" class="left"><thead><tr><th>upstream</th><th>endpoint</th><th>url</th><th>by</th><th>since</th></tr></thead><tbody></tbody></table>
     <table id="breakers" class="left"><thead><tr><th>upstream</th><th>breaker</th><th>retry in</th></tr></thead><tbody></tbody></table>
@@ -130,39 +130,61 @@ button { font: inherit; padding: 3px 10px; border: 1px solid var(--line); border
     fill($('#routes tbody'), rows, 'no routes', 8);
   }
 
+  // One box per rollout, built once and updated in place: the reason a user is typing (and the
+  // focus) survive the redraw every second, and a button is never swapped under the pointer.
+  var boxes = {};
+  function rolloutBox(route, operations) {
+    var b = boxes[route];
+    if (b !== undefined && b.operations === operations) return b;
+    if (b !== undefined) b.box.remove();
+    var box = el('div', { 'class': 'rollout', 'data-rollout': route });
+    var head = el('div');
+    var title = el('strong'); head.appendChild(title);
+    head.appendChild(document.createTextNode(' '));
+    var phase = el('span', { 'data-field': 'phase' }); head.appendChild(phase);
+    head.appendChild(document.createTextNode(' canary '));
+    var bar = el('span', { 'class': 'bar' }); var fillBar = el('span'); bar.appendChild(fillBar); head.appendChild(bar);
+    var weightEl = el('span', { 'data-field': 'weight' }); head.appendChild(weightEl);
+    var info = el('span', { 'class': 'empty' }); head.appendChild(info);
+    box.appendChild(head);
+    var reasons = el('div', { 'data-field': 'reasons' }); box.appendChild(reasons);
+    if (operations) {
+      var ops = el('div', { 'class': 'ops' });
+      var reason = el('input', { type: 'text', placeholder: 'reason', size: '28', 'aria-label': 'reason' });
+      ops.appendChild(reason);
+      ['promote', 'abort', 'retry'].forEach(function (op) {
+        var button = el('button', { type: 'button', 'data-op': op }, op);
+        button.addEventListener('click', function () { operate(route, op, reason.value); });
+        ops.appendChild(button);
+      });
+      box.appendChild(ops);
+    }
+    var table = el('table', { 'class': 'left' });
+    var thead = el('thead'); var htr = el('tr');
+    ['ago', 'decision', 'weight', 'reason'].forEach(function (h) { htr.appendChild(el('th', null, h)); });
+    thead.appendChild(htr); table.appendChild(thead);
+    var tbody = el('tbody'); table.appendChild(tbody);
+    box.appendChild(table);
+    b = { box: box, operations: operations, title: title, phase: phase, fill: fillBar, weight: weightEl, info: info, reasons: reasons, tbody: tbody };
+    boxes[route] = b;
+    return b;
+  }
+
   function renderRollouts(snap) {
     var list = $('#rollouts .list');
-    list.textContent = '';
-    if (snap.rollouts.length === 0) { list.appendChild(el('p', { 'class': 'empty' }, 'no rollouts')); return; }
+    var seen = {};
+    var cursor = list.firstElementChild;
     snap.rollouts.forEach(function (r) {
-      var box = el('div', { 'class': 'rollout', 'data-rollout': r.route });
-      var head = el('div');
-      head.appendChild(el('strong', null, r.route + ' · ' + r.name + ' '));
-      var phaseClass = r.phase === 'succeeded' ? 'ok' : r.phase === 'rolled-back' || r.phase === 'aborted' ? 'bad' : r.phase === 'paused' || r.phase === 'waiting' ? 'warn' : '';
-      head.appendChild(el('span', { 'class': 'badge ' + phaseClass, 'data-field': 'phase' }, r.phase === null ? 'unknown' : r.phase));
-      head.appendChild(document.createTextNode(' canary '));
-      var bar = el('span', { 'class': 'bar' }); var fillBar = el('span'); fillBar.style.width = Math.max(0, Math.min(100, r.weightPercent)) + '%'; bar.appendChild(fillBar); head.appendChild(bar);
-      head.appendChild(el('span', { 'data-field': 'weight' }, ' ' + weight(r.weightPercent)));
-      head.appendChild(el('span', { 'class': 'empty' }, ' · step ' + (r.stepIndex + 1) + ' · failed checks ' + r.failedChecks + (r.leader ? '' : ' · follower') + (r.storeAvailable ? '' : ' · store unavailable: weights frozen')));
-      box.appendChild(head);
-      if (r.reasons.length > 0) box.appendChild(el('div', { 'data-field': 'reasons' }, r.reasons.join('; ')));
-      if (snap.operations) {
-        var ops = el('div', { 'class': 'ops' });
-        var reason = el('input', { type: 'text', placeholder: 'reason', size: '28', 'aria-label': 'reason' });
-        ops.appendChild(reason);
-        ['promote', 'abort', 'retry'].forEach(function (op) {
-          var b = el('button', { type: 'button', 'data-op': op }, op);
-          b.addEventListener('click', function () { operate(r.route, op, reason.value); });
-          ops.appendChild(b);
-        });
-        box.appendChild(ops);
-      }
-      var table = el('table', { 'class': 'left' });
-      var thead = el('thead'); var htr = el('tr');
-      ['ago', 'decision', 'weight', 'reason'].forEach(function (h) { htr.appendChild(el('th', null, h)); });
-      thead.appendChild(htr); table.appendChild(thead);
-      var tbody = el('tbody');
-      fill(tbody, r.events.map(function (e) {
+      seen[r.route] = true;
+      var b = rolloutBox(r.route, snap.operations === true);
+      b.title.textContent = r.route + ' · ' + r.name;
+      b.phase.className = 'badge ' + (r.phase === 'succeeded' ? 'ok' : r.phase === 'rolled-back' || r.phase === 'aborted' ? 'bad' : r.phase === 'paused' || r.phase === 'waiting' ? 'warn' : '');
+      b.phase.textContent = r.phase === null ? 'unknown' : r.phase;
+      b.fill.style.width = Math.max(0, Math.min(100, r.weightPercent)) + '%';
+      b.weight.textContent = ' ' + weight(r.weightPercent);
+      b.info.textContent = ' · step ' + (r.stepIndex + 1) + ' · failed checks ' + r.failedChecks + (r.leader ? '' : ' · follower') + (r.storeAvailable ? '' : ' · store unavailable: weights frozen');
+      b.reasons.textContent = r.reasons.join('; ');
+      fill(b.tbody, r.events.map(function (e) {
         var tr = el('tr');
         tr.appendChild(td('ago', ago(e.agoMs)));
         tr.appendChild(td('type', e.type));
@@ -170,10 +192,13 @@ button { font: inherit; padding: 3px 10px; border: 1px solid var(--line); border
         tr.appendChild(td('reason', e.reason, 'text'));
         return tr;
       }), 'no decisions yet', 4);
-      table.appendChild(tbody);
-      box.appendChild(table);
-      list.appendChild(box);
+      // Boxes already in order stay where they are (moving a node would take its focus away).
+      if (cursor === b.box) cursor = cursor.nextElementSibling;
+      else list.insertBefore(b.box, cursor);
     });
+    for (var route in boxes) if (!seen[route]) { boxes[route].box.remove(); delete boxes[route]; }
+    var empty = $('#rollouts .none');
+    empty.style.display = snap.rollouts.length === 0 ? 'block' : 'none';
   }
 
   function renderEndpoints(snap) {
