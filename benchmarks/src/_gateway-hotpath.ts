@@ -5,7 +5,7 @@
  *   node --import tsx benchmarks/src/_gateway-hotpath.ts [requests] [handle|decide]
  *
  * `handle` (default) runs the whole lifecycle; `decide` only what decide-only mode runs (route,
- * limit, split); `decideNow` the same through the synchronous entry the adapters use. `NOLIMIT=1` drops the per-client-IP limit. Add --cpu-prof to profile.
+ * limit, split); `decideNow` the same through the synchronous entry the adapters use. `NOLIMIT=1` drops the per-client-IP limit; `ADMIN=1` polls a dashboard every 10 000 requests. Add --cpu-prof to profile.
  */
 import type { Transport } from '@switchyard/core';
 import { createGateway } from '@switchyard/gateway';
@@ -29,7 +29,12 @@ const numericFirst = /^\d+$/.test(process.argv[2] ?? '');
 const N = Number((numericFirst ? process.argv[2] : process.argv[3]) ?? 200_000);
 const modeArg = numericFirst ? process.argv[3] : process.argv[2];
 const mode = modeArg === 'decide' || modeArg === 'decideNow' ? modeArg : 'handle';
-const once = mode === 'decide' ? () => gateway.decide(req) : mode === 'decideNow' ? () => gateway.decideNow(req) : () => gateway.handle(req);
+const handleOnce = mode === 'decide' ? () => gateway.decide(req) : mode === 'decideNow' ? () => gateway.decideNow(req) : () => gateway.handle(req);
+// ADMIN=1: a dashboard (gateway.admin()) polled once per 10 000 requests, as a page polling every
+// second would be at 10 000 requests per second: its snapshot cost counts, amortized.
+const admin = process.env['ADMIN'] ? gateway.admin() : undefined;
+let served = 0;
+const once = admin === undefined ? handleOnce : () => (++served % 10_000 === 0 ? (admin.snapshot(), handleOnce()) : handleOnce());
 // decideNow answers synchronously here (in-memory limits): the loop awaits only a promise, so
 // the count is the gateway's work, not a microtask per call.
 const run = async (count: number): Promise<void> => {

@@ -121,7 +121,7 @@ Options:
 ${LOADING_HELP}
 Exit codes: 0 imported, 1 problems found (the config, if one was built, is still printed), 2 usage error.
 `,
-  serve: `Usage: switchyard serve <files...> [--port 8080] [--host 127.0.0.1] [--admin-port 9901] [--watch]
+  serve: `Usage: switchyard serve <files...> [--port 8080] [--host 127.0.0.1] [--admin-port 9901] [--watch] [--admin-token-env NAME]
 
 Runs a gateway (undici transport) in front of the configured upstreams.
 
@@ -132,6 +132,13 @@ Options:
                          (Prometheus text), /healthz (liveness), /ready (503 while starting or
                          draining). Never served on the traffic port.
   --admin-host <addr>    admin address (default 127.0.0.1, whatever --host is)
+                         The admin port also serves the live dashboard at /dashboard/ (/
+                         redirects there): routes, success rates, latency, splits, rollouts,
+                         ejections, rate limits. Read-only unless --admin-token-env is given.
+  --admin-token-env <NAME>
+                         enables the dashboard's rollout operations (promote, abort, retry) for
+                         requests with "Authorization: Bearer <token>", the token being the
+                         value of the environment variable NAME (never a flag: argv is public)
   --watch                reload when a file changes (polled every 200 ms); an invalid edit keeps
                          the running config and prints why
   --drain-timeout <t>    on SIGTERM / SIGINT, how long in-flight requests may take to finish
@@ -191,6 +198,7 @@ const OPTIONS = {
     host: { type: 'string' },
     'admin-port': { type: 'string' },
     'admin-host': { type: 'string' },
+    'admin-token-env': { type: 'string' },
     watch: { type: 'boolean' },
     'drain-timeout': { type: 'string' },
     env: { type: 'boolean' },
@@ -476,7 +484,11 @@ async function serveVerb(files: readonly string[], values: Values, io: CommandIo
   needFiles(files);
   const drain = values['drain-timeout'] === undefined ? 30_000 : parseDuration(values['drain-timeout'] as string);
   if (drain === undefined) throw new UsageError(`--drain-timeout must be a duration such as 30s or 500ms, not ${JSON.stringify(values['drain-timeout'])}`);
+  const tokenEnv = values['admin-token-env'] as string | undefined;
+  const adminToken = tokenEnv === undefined ? undefined : io.env[tokenEnv];
+  if (tokenEnv !== undefined && (adminToken === undefined || adminToken === '')) throw new UsageError(`--admin-token-env ${tokenEnv}: the environment variable ${tokenEnv} is not set or is empty`);
   return serve({
+    adminToken,
     files,
     port: port(values['port'] as string | undefined, '--port', 8080),
     host: (values['host'] as string | undefined) ?? '127.0.0.1',

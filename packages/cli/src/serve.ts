@@ -10,9 +10,11 @@
  *   once, the listener closes (no new connections), idle keep-alive connections close,
  *   responses still to come carry `Connection: close`, and the process waits for requests in
  *   flight, up to the drain timeout; then it cuts what is left and exits 0.
- * - Admin (`/metrics`, `/healthz`, `/ready`) is a separate server (Envoy's admin listener),
- *   bound to 127.0.0.1 by default: the traffic port never answers those paths itself (they
- *   are routed like any other path).
+ * - Admin (`/metrics`, `/healthz`, `/ready`, and the live dashboard under `/dashboard/`, which
+ *   `/` redirects to) is a separate server (Envoy's admin listener), bound to 127.0.0.1 by
+ *   default: the traffic port never answers those paths itself (they are routed like any other
+ *   path). The dashboard is read-only unless `--admin-token-env NAME` names a variable holding
+ *   the token of its rollout operations (docs/guides/dashboard.md).
  */
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -40,6 +42,8 @@ export interface ServeOptions {
   readonly io: CommandIo;
   /** How often watched files are polled (default 200 ms). */
   readonly watchIntervalMs?: number;
+  /** The dashboard's operations token (`--admin-token-env`); without it the dashboard is read-only. */
+  readonly adminToken?: string | undefined;
 }
 
 /** How long a burst of edits (an editor writing a file in steps, several files) is coalesced. */
@@ -78,6 +82,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     return 1;
   }
   printProblems([], [...first.warnings, ...toProblems(gateway.plan().warnings, first)]);
+  const dashboard = gateway.admin(options.adminToken !== undefined ? { operationsToken: options.adminToken } : {});
 
   let draining = false;
   let started = false;
@@ -103,6 +108,13 @@ export async function serve(options: ServeOptions): Promise<number> {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    if (path === '/dashboard' || path?.startsWith('/dashboard/') === true) {
+      // The dashboard takes POST for its operations (token-gated, admin.ts).
+      dashboard(fromNodeRequest(req))
+        .then((response) => writeNodeResponse(res, response))
+        .catch(() => res.destroy());
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       send(405, 'text/plain; charset=utf-8', 'method not allowed\n');
@@ -111,7 +123,10 @@ export async function serve(options: ServeOptions): Promise<number> {
     else if (path === '/ready') {
       if (started && !draining) send(200, 'text/plain; charset=utf-8', 'ready\n');
       else send(503, 'text/plain; charset=utf-8', draining ? 'draining\n' : 'starting\n');
-    } else send(404, 'text/plain; charset=utf-8', 'not found: the admin port serves /metrics, /healthz and /ready\n');
+    } else if (path === '/') {
+      res.setHeader('location', '/dashboard/');
+      send(302, 'text/plain; charset=utf-8', 'the dashboard is at /dashboard/\n');
+    } else send(404, 'text/plain; charset=utf-8', 'not found: the admin port serves /metrics, /healthz, /ready and /dashboard/\n');
   });
 
   const listen = (server: Server, port: number, host: string, what: string): Promise<AddressInfo | string> =>
@@ -246,7 +261,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     // Announced only now: a supervisor (or a test) that signals as soon as it reads "listening"
     // must find the handlers installed, not SIGHUP's default action (terminate).
     log(`listening on ${out.bold(`http://${hostPort(trafficAddress)}`)} (${count(plan.routes.length, 'route')}, ${count(plan.upstreams.size, 'upstream')})`);
-    log(`admin on http://${hostPort(adminAddress)} (/metrics, /healthz, /ready)`);
+    log(`admin on http://${hostPort(adminAddress)} (/metrics, /healthz, /ready, /dashboard/${options.adminToken !== undefined ? ' with operations' : ' read-only'})`);
     if (watching !== '') log(`watching ${watching}`);
   });
 }

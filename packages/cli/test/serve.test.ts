@@ -64,7 +64,12 @@ async function write(name: string, text: string): Promise<string> {
 
 /** Starts `serve` on free ports and waits for both addresses. */
 async function startServe(file: string, ...flags: string[]): Promise<{ run: Running; port: number; admin: number }> {
-  const run = children.start(['serve', file, '--port', '0', '--admin-port', '0', ...flags]);
+  return startServeWith({}, file, ...flags);
+}
+
+/** {@link startServe} with `env` added to the child's environment. */
+async function startServeWith(env: Record<string, string>, file: string, ...flags: string[]): Promise<{ run: Running; port: number; admin: number }> {
+  const run = children.start(['serve', file, '--port', '0', '--admin-port', '0', ...flags], { env });
   const ports = await until(() => {
     const t = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.stdout());
     const a = /admin on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.stdout());
@@ -75,9 +80,9 @@ async function startServe(file: string, ...flags: string[]): Promise<{ run: Runn
 }
 
 /** One GET on its own connection (no keep-alive: nothing left open between tests). */
-function get(port: number, path: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(port: number, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -236,6 +241,52 @@ describe('serve', { timeout: SLOW_MS }, () => {
     expect(forced.code).toBe(1);
     expect(forced.stderr).toContain('SIGINT again while draining: exiting now');
     expect(await again).toBe('cut');
+  });
+
+  test('serve - the admin port serves the dashboard at /dashboard/: snapshot of the traffic, operations only with --admin-token-env and the token', async () => {
+    const file = await write(
+      'gateway.yaml',
+      `routes:
+  - name: api
+    matches: [{ path: { type: PathPrefix, value: /api } }]
+    backends: [{ name: v1, upstream: app, subset: { version: v1 } }, { name: v2, upstream: app, subset: { version: v2 } }]
+    split: { key: { header: x-user-id } }
+    rollout: { name: api-v2, canary: v2, baseline: v1, steps: [10, 50, 100], analysisIntervalMs: 600000 }
+upstreams:
+  app: { endpoints: [{ id: a1, url: "http://127.0.0.1:${upstreamPort}", metadata: { version: v1 } }, { id: a2, url: "http://127.0.0.1:${upstreamPort}", metadata: { version: v2 } }] }
+`,
+    );
+    const { run, port, admin } = await startServeWith({ SY_DASHBOARD_TOKEN: 'serve-test-token' }, file, '--admin-token-env', 'SY_DASHBOARD_TOKEN');
+    expect(run.stdout()).toContain('/dashboard/ with operations)');
+    expect(run.stdout()).not.toContain('serve-test-token');
+    const root = await get(admin, '/');
+    expect(root.status).toBe(302);
+    expect(root.headers['location']).toBe('/dashboard/');
+    const page = await get(admin, '/dashboard/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    for (let i = 0; i < 3; i++) expect((await get(port, `/api/x${i}`)).status).toBe(200);
+    const snap = JSON.parse((await get(admin, '/dashboard/api/snapshot')).body) as { operations: boolean; routes: { name: string; requests: { total: number } }[]; rollouts: { phase: string }[] };
+    expect(snap.operations).toBe(true);
+    expect(snap.routes[0]).toMatchObject({ name: 'api', requests: { total: 3 } });
+    expect(snap.rollouts[0]?.phase).toBe('progressing');
+    expect((await get(admin, '/dashboard/api/rollouts/api/abort', 'POST')).status).toBe(401);
+    expect((await get(admin, '/dashboard/api/rollouts/api/abort', 'POST', { authorization: 'Bearer wrong' })).status).toBe(401);
+    const aborted = await get(admin, '/dashboard/api/rollouts/api/abort?reason=serve+test', 'POST', { authorization: 'Bearer serve-test-token' });
+    expect(aborted.status).toBe(200);
+    expect(JSON.parse((await get(admin, '/dashboard/api/snapshot')).body)).toMatchObject({ rollouts: [{ phase: 'aborted', reasons: ['aborted: serve test'] }] });
+    // The traffic port does not serve it.
+    expect((await get(port, '/dashboard/api/snapshot')).status).toBe(404);
+  });
+
+  test('serve - read-only dashboard by default; --admin-token-env naming an unset variable is a usage error', async () => {
+    const file = await write('gateway.yaml', config(API_ROUTE));
+    const { run, admin } = await startServe(file);
+    expect(run.stdout()).toContain('/dashboard/ read-only)');
+    expect((await get(admin, '/dashboard/api/rollouts/api/abort', 'POST', { authorization: 'Bearer x' })).status).toBe(403);
+    const r = await children.run(['serve', file, '--port', '0', '--admin-port', '0', '--admin-token-env', 'SY_NOT_SET']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--admin-token-env SY_NOT_SET: the environment variable SY_NOT_SET is not set or is empty');
   });
 
   test('serve - a port in use exits 1 saying which', async () => {

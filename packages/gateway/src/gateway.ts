@@ -39,6 +39,7 @@ import { createMemoryStore, type LimiterStore, type RequestDecision } from '@swi
 import { match, type MatchResult } from '@switchyard/router';
 import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
 import { assignVariant, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
+import { createAdmin, type AdminHandler, type AdminOptions } from './admin.js';
 import { BodyTimeoutError, guardBody, prepareBody, teeBody, type GuardedBody, type PreparedBody } from './body.js';
 import { createRolloutOps, type FleetRolloutOptions, type GatewayRollouts } from './rollout-fleet.js';
 import { appendSetCookie, decideWithSession, endpointAffinity } from './affinity.js';
@@ -184,6 +185,12 @@ export interface Gateway {
   errorResponse(code: SwitchyardErrorCode, request: SyRequest | undefined, options?: { readonly message?: string; readonly status?: number; readonly headers?: Readonly<Record<string, string>>; readonly context?: ErrorContext }): SyResponse;
   /** Rollout status and operations (`promote`, `abort`, `retry`), from any replica in fleet mode. */
   readonly rollouts: GatewayRollouts;
+  /**
+   * A live dashboard of this gateway (admin.ts, docs/guides/dashboard.md): a handler serving a
+   * self-updating page and its JSON snapshot under any mount path, read-only unless
+   * `operationsToken` enables the rollout operations. Costs nothing on the request path.
+   */
+  admin(options?: AdminOptions): AdminHandler;
 }
 
 const JSON_HEADERS: ResponseHeaders = Object.freeze({ 'content-type': 'application/json' });
@@ -1204,6 +1211,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     explain: (route) => plan.explain(route),
     errorResponse: (code, request, options = {}) => finalize(errorResponse(code, options.message ?? ERROR_MESSAGES[code], options.headers, options.status, options.context), request?.headers ?? NO_HEADERS),
     rollouts: { status: rollouts.status, settled: rollouts.settled, promote: rollouts.promote, abort: rollouts.abort, retry: rollouts.retry },
+    admin: (options) => createAdmin({ clock, metrics, plan: () => plan, rollouts: gateway.rollouts }, options),
   };
   return gateway;
 }

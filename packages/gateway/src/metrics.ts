@@ -40,6 +40,17 @@ export interface HistogramHandle {
   record(valueMs: number): void;
 }
 
+/**
+ * A histogram series as {@link MetricsRegistry.visit} shows it: observations per bucket of
+ * {@link LATENCY_BUCKETS_MS} (not cumulative; the last slot is above every bound), their sum in
+ * milliseconds and their count. Read it, never write it.
+ */
+export interface HistogramView {
+  readonly counts: readonly number[];
+  readonly sum: number;
+  readonly count: number;
+}
+
 type OtelCounter = { add?(v: number, a?: Record<string, string | number>): void } | undefined;
 type OtelHistogram = { record?(v: number, a?: Record<string, string | number>): void } | undefined;
 
@@ -173,6 +184,20 @@ export class MetricsRegistry {
   /** Records one observation (milliseconds; exposed in seconds) in a histogram. */
   observe(name: string, help: string, labels: Labels, valueMs: number, key = labelKey(labels)): void {
     this.histogram(name, help, labels, key).record(valueMs);
+  }
+
+  /**
+   * Calls `fn` with each series of the instrument `name` (read-only: for dashboards that sample
+   * the counters already kept, adding nothing to the request path). Counters and gauges pass
+   * their `value`; histograms pass their count as `value` and a {@link HistogramView}.
+   */
+  visit(name: string, fn: (labels: Labels, value: number, histogram: HistogramView | undefined) => void): void {
+    const f = this.families.get(name);
+    if (f === undefined) return;
+    for (const s of f.series.values()) {
+      if (s instanceof HistogramSeries) fn(s.labels, s.count, s);
+      else fn(s.labels, s.value, undefined);
+    }
   }
 
   /** A plain snapshot by OpenTelemetry name: `{ name: [{ labels, value } | { labels, count, sumMs, buckets }] }` (bucket bounds in ms). */
