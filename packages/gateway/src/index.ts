@@ -37,6 +37,8 @@ export { LATENCY_BUCKETS_MS, MetricsRegistry, prometheusName } from './metrics.j
 // Types public signatures reference (GatewayDeps.rollouts, Gateway.rollouts, RouteConfig.sessionPersistence,
 // BalancerConfig.hashPolicies, MetricsRegistry.counter/histogram): exported so the API reference documents them.
 export type { CounterHandle, HistogramHandle } from './metrics.js';
+export type { TracingOptions, TryRole, TrySpan, TryTracer } from './tracing.js';
+export { TRACER_NAME } from './tracing.js';
 export type { SessionPersistenceConfig } from './affinity.js';
 export type { FleetRolloutOptions, GatewayRollouts } from './rollout-fleet.js';
 export type { GatewayHashPolicy } from './config.js';
