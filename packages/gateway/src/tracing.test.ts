@@ -249,6 +249,20 @@ describe('tracing with the OpenTelemetry SDK', () => {
     expect(unmatched?.attributes['http.route']).toBeUndefined();
   });
 
+  it('server.address and server.port come from the authority: IPv6 brackets dropped, the scheme port by default', async () => {
+    const o = sdk();
+    const t = setup(config(), { tracerProvider: o.provider, propagator: o.propagator });
+    t.transport.respondWith(() => ({ status: 200 }));
+    await t.send(req('/api/x', { scheme: 'https', authority: '[2001:db8::1]' }));
+    await t.send(req('/api/x', { authority: '[2001:db8::1]:8080' }));
+    await t.send(req('/api/x', { authority: 'api.example.com' }));
+    expect(servers(o.exporter.getFinishedSpans()).map((s) => [s.attributes['server.address'], s.attributes['server.port']])).toEqual([
+      ['2001:db8::1', 443],
+      ['2001:db8::1', 8080],
+      ['api.example.com', 80],
+    ]);
+  });
+
   it('sampled out: nothing is recorded, but the upstream still continues the caller trace (flags 00)', async () => {
     const o = sdk({ sampler: new AlwaysOffSampler() });
     const t = setup(config(), { tracerProvider: o.provider, propagator: o.propagator });

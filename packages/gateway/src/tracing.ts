@@ -140,6 +140,13 @@ export function createTracing(options: TracingOptions): GatewayTracing | undefin
   const propagator = options.propagator;
   let cachedDelegate: TracerProvider | undefined;
   let cachedTracer: Tracer | undefined;
+  // `server.address` / `server.port` of each endpoint, parsed once (weak: endpoints come and go with reloads).
+  const servers = new WeakMap<Endpoint, { address: string; port: number }>();
+  const serverOfEndpoint = (endpoint: Endpoint): { address: string; port: number } => {
+    let s = servers.get(endpoint);
+    if (s === undefined) servers.set(endpoint, (s = serverOf(endpoint.url)));
+    return s;
+  };
 
   /** The live tracer, or `undefined` while the provider has no SDK behind it. */
   function liveTracer(): Tracer | undefined {
@@ -179,7 +186,7 @@ export function createTracing(options: TracingOptions): GatewayTracing | undefin
       const ctx = trace.setSpan(parent, span);
       return {
         run: (fn) => contextApi.with(ctx, fn),
-        tries: (upstream) => tryTracer(tracer, ctx, upstream, inject),
+        tries: (upstream) => tryTracer(tracer, ctx, upstream, inject, serverOfEndpoint),
         end: (info) => endServer(span, method, info),
       };
     },
@@ -197,9 +204,11 @@ function serverAttributes(request: SyRequest, method: string): Attributes {
   if (request.query !== '') attributes['url.query'] = redactQuery(request.query);
   const authority = request.authority;
   if (authority !== '') {
-    const { address, port } = serverOf(`${request.scheme}://${authority}`);
-    attributes['server.address'] = address;
-    attributes['server.port'] = port;
+    // `host[:port]` or `[v6][:port]`; the scheme's port when none is given.
+    const close = authority.charCodeAt(0) === 91 /* [ */ ? authority.indexOf(']') : -1;
+    const colon = authority.indexOf(':', close < 0 ? 0 : close);
+    attributes['server.address'] = close > 0 ? authority.slice(1, close) : colon < 0 ? authority : authority.slice(0, colon);
+    attributes['server.port'] = colon < 0 ? (request.scheme === 'https' ? 443 : 80) : Number(authority.slice(colon + 1));
   }
   if (request.clientAddress !== undefined) attributes['client.address'] = request.clientAddress;
   const ua = request.headers['user-agent'];
@@ -230,16 +239,22 @@ function endServer(span: Span, method: string, info: ServerSpanEnd): void {
   span.end();
 }
 
-function tryTracer(tracer: Tracer, parent: Context, upstream: string, inject: (ctx: Context, carrier: Record<string, string | undefined>) => void): TryTracer {
+function tryTracer(
+  tracer: Tracer,
+  parent: Context,
+  upstream: string,
+  inject: (ctx: Context, carrier: Record<string, string | undefined>) => void,
+  serverOfEndpoint: (endpoint: Endpoint) => { address: string; port: number },
+): TryTracer {
   return {
     start(request, endpoint, attempt, role) {
       const method = httpMethod(request.method);
-      const { address, port } = serverOf(endpoint.url);
+      const { address, port } = serverOfEndpoint(endpoint);
       const attributes: Attributes = {
         'http.request.method': method,
         'server.address': address,
         'server.port': port,
-        'url.full': redactUrl(endpoint.url + request.path),
+        'url.full': endpoint.url + redactPath(request.path),
         'switchyard.upstream': upstream,
         'switchyard.endpoint': endpoint.id,
         'switchyard.try.role': role,
@@ -295,10 +310,11 @@ function redactQuery(query: string): string {
     .join('&');
 }
 
-/** `url.full` without credentials (`REDACTED:REDACTED@`) and with the named query values redacted. */
-function redactUrl(url: string): string {
-  let out = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, '$1REDACTED:REDACTED@');
-  const q = out.indexOf('?');
-  if (q >= 0) out = out.slice(0, q + 1) + redactQuery(out.slice(q + 1));
-  return out;
+/**
+ * A path with its query's named values redacted, for `url.full` (an endpoint's URL is a bare
+ * origin, `createEndpoint` refuses anything else: it never carries credentials to redact).
+ */
+function redactPath(path: string): string {
+  const q = path.indexOf('?');
+  return q < 0 ? path : path.slice(0, q + 1) + redactQuery(path.slice(q + 1));
 }
