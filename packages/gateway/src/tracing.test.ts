@@ -263,6 +263,29 @@ describe('tracing with the OpenTelemetry SDK', () => {
     ]);
   });
 
+  it('a propagator that throws costs no request its answer', async () => {
+    const o = sdk();
+    const broken = {
+      inject: () => {
+        throw new Error('inject');
+      },
+      extract: () => {
+        throw new Error('extract');
+      },
+      fields: () => [],
+    };
+    const t = setup(config(), { tracerProvider: o.provider, propagator: broken });
+    t.transport.respondWith(() => ({ status: 200 }));
+    expect((await t.send(req('/api/x'))).status).toBe(200);
+    const extractOnly = { ...o.propagator, inject: broken.inject, extract: o.propagator.extract.bind(o.propagator), fields: () => [] };
+    const t2 = setup(config(), { tracerProvider: o.provider, propagator: extractOnly });
+    t2.transport.respondWith(() => ({ status: 200 }));
+    expect((await t2.send(req('/api/x'))).status).toBe(200);
+    // The try went out with the headers it had; its span still ended.
+    expect(t2.transport.requests[0]?.request.headers['traceparent']).toBe(TRACEPARENT);
+    expect(clients(o.exporter.getFinishedSpans())).toHaveLength(1);
+  });
+
   it('sampled out: nothing is recorded, but the upstream still continues the caller trace (flags 00)', async () => {
     const o = sdk({ sampler: new AlwaysOffSampler() });
     const t = setup(config(), { tracerProvider: o.provider, propagator: o.propagator });

@@ -180,17 +180,32 @@ export function createTracing(options: TracingOptions): GatewayTracing | undefin
     startServer(request: SyRequest): ServerSpan | undefined {
       const tracer = liveTracer();
       if (tracer === undefined) return undefined;
-      const { parent, kind } = parentOf(request);
-      const method = httpMethod(request.method);
-      const span = tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind, attributes: serverAttributes(request, method) }, parent);
-      const ctx = trace.setSpan(parent, span);
-      return {
-        run: (fn) => contextApi.with(ctx, fn),
-        tries: (upstream) => tryTracer(tracer, ctx, upstream, inject, serverOfEndpoint),
-        end: (info) => endServer(span, method, info),
-      };
+      try {
+        return serverSpan(tracer, request);
+      } catch {
+        // A propagator or SDK that throws must not cost the request its answer (`handle` never rejects).
+        return undefined;
+      }
     },
   };
+
+  function serverSpan(tracer: Tracer, request: SyRequest): ServerSpan {
+    const { parent, kind } = parentOf(request);
+    const method = httpMethod(request.method);
+    const span = tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind, attributes: serverAttributes(request, method) }, parent);
+    const ctx = trace.setSpan(parent, span);
+    return {
+      run: (fn) => contextApi.with(ctx, fn),
+      tries: (upstream) => tryTracer(tracer, ctx, upstream, inject, serverOfEndpoint),
+      end: (info) => {
+        try {
+          endServer(span, method, info);
+        } catch {
+          // As above: telemetry never breaks the response.
+        }
+      },
+    };
+  }
 }
 
 /** Request attributes given at span creation (the ones samplers may look at). */
@@ -269,7 +284,11 @@ function tryTracer(
       const ctx = trace.setSpan(parent, span);
       // The try's own headers: `traceparent` names this try's span as the upstream's parent.
       const headers: Record<string, string | undefined> = { ...request.headers };
-      inject(ctx, headers);
+      try {
+        inject(ctx, headers);
+      } catch {
+        // A propagator that throws: the try goes out with the headers it had.
+      }
       let ended = false;
       return {
         request: { ...request, headers },
