@@ -55,6 +55,7 @@ import {
 import { discardBody, guardBody, type GuardedBody, type PreparedBody } from './body.js';
 import { withdrawRetry, type RetryBudgetState } from './retry-budget.js';
 import { backoffMs, isRetriable, tryResultOf, type RetryPolicy, type TryResult } from './retry-policy.js';
+import type { TrySpan, TryTracer } from './tracing.js';
 
 /** Hedging: a second try while the first is still running. */
 export interface HedgePolicy {
@@ -127,6 +128,8 @@ export interface ForwardContext {
    * has not ended when the deadline passes, the answer is 408 `SY_REQUEST_TIMEOUT`.
    */
   readonly requestBody?: GuardedBody | undefined;
+  /** A client span per try (tracing.ts); unset when nothing traces. */
+  readonly tracer?: TryTracer | undefined;
 }
 
 /** The one result of {@link forward}. */
@@ -150,6 +153,8 @@ interface Try {
   /** The per-try timeout fired. */
   timedOut: boolean;
   cancelTimers: Cancel[];
+  /** The try's client span, when traced: ended with its outcome. */
+  span: TrySpan | undefined;
 }
 
 /** A failed try kept as the answer in case nothing better comes. */
@@ -278,6 +283,7 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       for (const c of t.cancelTimers) c();
       inFlight.delete(t);
       if (slotTry === t) releaseSlot();
+      t.span?.end(outcome);
       ctx.observe?.(outcome);
     }
 
@@ -358,7 +364,7 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       tried.push(endpoint);
       tries++;
       const now = clock.now();
-      const t: Try = { endpoint, controller: createLightAbortController(), startedAt: now, hedge, observed: false, timedOut: false, cancelTimers: [] };
+      const t: Try = { endpoint, controller: createLightAbortController(), startedAt: now, hedge, observed: false, timedOut: false, cancelTimers: [], span: undefined };
       inFlight.add(t);
       if (slotHeld && slotTry === undefined && tries > 1) slotTry = t;
       ctx.onEvent?.({ kind: 'try', endpoint, attempt: tries, hedge });
@@ -383,7 +389,13 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
       try {
         let request = ctx.request(endpoint, body);
         if (policy.propagateDeadline === true) request = withDeadlineHeaders(request, expectedTimeoutMs(now));
-        sent = ctx.transport.send(request, endpoint, idleTimeoutMs > 0 ? { signal: t.controller.signal, idleTimeoutMs } : { signal: t.controller.signal });
+        const options = idleTimeoutMs > 0 ? { signal: t.controller.signal, idleTimeoutMs } : { signal: t.controller.signal };
+        if (ctx.tracer === undefined) sent = ctx.transport.send(request, endpoint, options);
+        else {
+          // The try's client span: `traceparent` names it as the upstream's parent.
+          const span = (t.span = ctx.tracer.start(request, endpoint, tries, hedge ? 'hedge' : tries > 1 ? 'retry' : 'original'));
+          sent = span.run(() => ctx.transport.send(span.request, endpoint, options));
+        }
       } catch (err) {
         // A transport that throws has a bug or refused the request locally: never the endpoint's fault.
         sent = Promise.resolve({ kind: 'error', error: 'local', message: 'the transport failed before sending', cause: err });

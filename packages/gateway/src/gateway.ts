@@ -56,9 +56,14 @@ import { errorBody, ERROR_MESSAGES, requestIdOf } from './error-body.js';
 import { formatErrorResponse, type ErrorContext, type ErrorFormatter } from './error-format.js';
 import { depositRequest } from './retry-budget.js';
 import { closePolicies, policyEnv, type PolicyHost, type RouteExplanation } from './pipeline.js';
+import { createTracing, type ServerSpan, type TracingOptions } from './tracing.js';
 
-/** What a gateway runs on: all injected, so tests drive it with a fake clock and transport. */
-export interface GatewayDeps {
+/**
+ * What a gateway runs on: all injected, so tests drive it with a fake clock and transport.
+ * Tracing (`tracing`, `tracerProvider`, `propagator`: docs/guides/tracing.md) goes through the
+ * global OpenTelemetry API by default and costs nothing until an SDK is registered.
+ */
+export interface GatewayDeps extends TracingOptions {
   readonly transport: Transport;
   readonly clock?: Clock;
   readonly rng?: Rng;
@@ -302,6 +307,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   if (deps.onEvent !== undefined) listeners.add(deps.onEvent);
   const exposeErrorDetails = deps.exposeErrorDetails === true;
   const formatError = deps.formatError;
+  const tracing = createTracing(deps);
   let started = false;
   const rolloutTimers = new Map<RoutePlan, Cancel>();
 
@@ -612,7 +618,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const message = decision.reason === 'missing-key' ? `rate limit ${decision.rule}: the request has no key (for client-ip: no client address) and onMissingKey is 'deny'` : `rate limit ${decision.rule} exceeded`;
       // The template values only when something formats errors (the plan in force: a reload in
       // between costs this request its `${detail.*}` values, nothing else).
-      const detail = plan.errors === undefined && formatError === undefined ? undefined : limitDetail(decision);
+      // Without a formatter only the rule (the request's span reports it): no template values.
+      const detail = plan.errors === undefined && formatError === undefined ? { rule: decision.rule } : limitDetail(decision);
       return { kind: 'respond', response: errorResponse('SY_RATE_LIMITED', message, decision.headers, undefined, { route: route.name, detail }), route };
     }
     // Used as it is: no stage mutates it (the experiment stage copies before adding its header).
@@ -660,7 +667,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     return { kind: 'continue', route, request, params: m.params, matchedPrefix: route.prefixes[m.matchIndex], backend, variant, headers };
   }
 
-  async function handle(req: SyRequest, options: HandleOptions = {}): Promise<SyResponse> {
+  function handle(req: SyRequest, options: HandleOptions = {}): Promise<SyResponse> {
+    // The request's span, when an OpenTelemetry SDK is there (tracing.ts): active while it runs.
+    const span = tracing?.startServer(req);
+    return span === undefined ? handleOn(req, options, undefined) : span.run(() => handleOn(req, options, span));
+  }
+
+  async function handleOn(req: SyRequest, options: HandleOptions, span: ServerSpan | undefined): Promise<SyResponse> {
     const p = plan; // in-flight requests finish on the plan they started with
     const started = clock.now();
     let routeName: string | undefined;
@@ -671,7 +684,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const prepared = pending instanceof Promise ? await pending : pending;
       routeName = prepared.route?.name;
       // `p.hasPolicies` first: a config without policies never reads `run` (a missing property).
-      result = p.hasPolicies && prepared.run !== undefined ? await withOutbound(prepared, prepared.run, p, options, req) : prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
+      result = p.hasPolicies && prepared.run !== undefined ? await withOutbound(prepared, prepared.run, p, options, req, span) : prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options, span);
     } catch (err) {
       // A bug, not an expected outcome: still exactly one response.
       result = { response: errorResponse('SY_INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, routeName === undefined ? undefined : { route: routeName }), tries: 0, code: 'internal' };
@@ -685,6 +698,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       .handle(req.scheme, req.method, status, status >= 500 ? responseCode(result.response) : undefined)
       .record(latencyMs);
     if (listeners.size > 0) emit({ kind: 'request', at: clock.now(), route: routeName, method: req.method, path: req.path, status, latencyMs, backend: result.backend, endpoint: result.endpoint, tries: result.tries, code: result.code });
+    if (span !== undefined) {
+      const context = status >= 400 ? (result.response as unknown as Record<symbol, ErrorContext | undefined>)[ERROR_CONTEXT] : undefined;
+      const rule = status === 429 ? context?.detail?.['rule'] : undefined;
+      span.end({ status, route: routeName, backend: result.backend, endpoint: result.endpoint, version: result.version, tries: result.tries, code: responseCode(result.response) ?? result.code, rule: typeof rule === 'string' ? rule : undefined, policy: context?.policy });
+    }
     return finalize(result.response, req.headers, p);
   }
 
@@ -693,10 +711,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
    * on every status (policies.md §7 #8; never throws), finalized with the request id the
    * policies saw (an already finalized response goes through `finalize` unchanged).
    */
-  async function withOutbound(prepared: Prepared, run: PipelineRun, p: GatewayPlan, options: HandleOptions, req: SyRequest): Promise<ProxyResult> {
+  async function withOutbound(prepared: Prepared, run: PipelineRun, p: GatewayPlan, options: HandleOptions, req: SyRequest, span: ServerSpan | undefined): Promise<ProxyResult> {
     let result: ProxyResult;
     try {
-      result = prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options);
+      result = prepared.kind === 'respond' ? { response: prepared.response, tries: 0 } : await proxy(prepared, p, options, span);
     } catch (err) {
       result = { response: errorResponse('SY_INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`), tries: 0, code: 'internal' };
     }
@@ -709,7 +727,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     prepared: Extract<Prepared, { kind: 'continue' }>,
     p: GatewayPlan,
     options: HandleOptions,
-  ): Promise<{ response: SyResponse; backend?: string | undefined; endpoint?: string | undefined; tries: number; code?: string | undefined }> {
+    span: ServerSpan | undefined,
+  ): Promise<ProxyResult> {
     const { route, request, backend, headers } = prepared;
     if (backend === undefined) return { response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500, { route: route.name }), tries: 0 };
     const up = backend.upstream;
@@ -810,6 +829,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
           },
           ...(mgroup !== undefined ? { begin: (e: Endpoint, t: number) => mup.balancer.begin(mgroup.state, e, t), observe: (o: Outcome) => mup.balancer.observe(mgroup.state, o) } : {}),
           onSkip: (reason) => listeners.size > 0 && emit({ kind: 'mirror-skipped', at: clock.now(), route: route.name, reason }),
+          tracer: span?.tries(mup.name),
         });
       }
 
@@ -825,6 +845,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         signal: options.signal,
         budget: route.budget,
         requestBody: prepBody.watch,
+        tracer: span?.tries(up.name),
         // Envoy's max_retries: one slot per retry outstanding, held from the retry decision until
         // that retry's outcome is known (retry_state_impl.cc), never one per retry until the end.
         // Only a route with a retry policy ever retries or hedges (forward's `retryPossible`).
@@ -883,7 +904,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         else responseHeaders[name] = headers[name] as string;
       }
       if (affinity !== undefined) appendSetCookie(responseHeaders, affinity.setCookie);
-      return { response: { status: result.response.status, headers: responseHeaders, body: result.response.body }, backend: backend.name, endpoint: result.endpoint.id, tries: result.tries };
+      return { response: { status: result.response.status, headers: responseHeaders, body: result.response.body }, backend: backend.name, endpoint: result.endpoint.id, version: result.endpoint.metadata['version'], tries: result.tries };
     } finally {
       if (admission !== undefined) settleRequest(up.overload, admission, forwarded, clock.now());
       releaseResource(up.limits.counters, 'requests');
@@ -891,7 +912,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     }
   }
 
-  type ProxyResult = { response: SyResponse; backend?: string | undefined; endpoint?: string | undefined; tries: number; code?: string | undefined };
+  type ProxyResult = { response: SyResponse; backend?: string | undefined; endpoint?: string | undefined; version?: string | undefined; tries: number; code?: string | undefined };
   type OverloadReason = Extract<GatewayEvent, { kind: 'overloaded' }>['reason'];
 
   /** Counts a request refused before any try (`switchyard.upstream.rejected`). */

@@ -38,6 +38,8 @@ export { LATENCY_BUCKETS_MS, MetricsRegistry, prometheusName } from './metrics.j
 // BalancerConfig.hashPolicies, MetricsRegistry.counter/histogram): exported so the API reference documents them.
 export type { CounterHandle, HistogramHandle, HistogramView } from './metrics.js';
 export type { AdminHandler, AdminOptions, BackendStats, DashboardSnapshot, RolloutSnapshot, RouteStats, TrafficStats, WindowCount } from './admin.js';
+export type { TracingOptions, TryRole, TrySpan, TryTracer } from './tracing.js';
+export { TRACER_NAME } from './tracing.js';
 export type { SessionPersistenceConfig } from './affinity.js';
 export type { FleetRolloutOptions, GatewayRollouts } from './rollout-fleet.js';
 export type { GatewayHashPolicy } from './config.js';

@@ -436,7 +436,7 @@ export class ClientRequestSeries {
 }
 
 /** `server.address` and `server.port` of an endpoint origin (`http://[::1]:8080` → `::1`, 8080; default ports filled in). */
-function serverOf(origin: string): { address: string; port: number } {
+export function serverOf(origin: string): { address: string; port: number } {
   const m = /^(https?):\/\/(\[[^\]]+\]|[^/:]+)(?::(\d+))?/.exec(origin);
   if (m === null) return { address: origin, port: 0 };
   const host = m[2] as string;

@@ -18,6 +18,7 @@ import {
   type UpstreamRequest,
 } from '@switchyard/core';
 import { discardBody, type PreparedBody } from './body.js';
+import type { TryTracer } from './tracing.js';
 
 export interface MirrorPolicy {
   /** Share of requests mirrored, 0–100 (default 100, as Envoy, Gateway API and Istio). */
@@ -56,6 +57,11 @@ export interface MirrorContext {
   observe?(outcome: Outcome): void;
   /** Called with why a mirror was skipped (no endpoint, body not replayable). */
   onSkip?(reason: 'no-endpoint' | 'body-not-replayable'): void;
+  /**
+   * The client span of the copy (`switchyard.try.role` `mirror`), a child of the request's span as
+   * Envoy's shadow request is (`router.cc`: `setParentSpan(activeSpan()).setChildSpanName("mirror")`).
+   */
+  readonly tracer?: TryTracer | undefined;
 }
 
 /**
@@ -74,7 +80,9 @@ export function sendMirror(ctx: MirrorContext): void {
   const body = ctx.body.kind === 'none' ? undefined : ctx.body.body;
   const original = ctx.request(endpoint, body);
   const host = original.headers['host'];
-  const request: UpstreamRequest = host === undefined ? original : { ...original, headers: { ...original.headers, host: shadowHost(host) } };
+  const shadow: UpstreamRequest = host === undefined ? original : { ...original, headers: { ...original.headers, host: shadowHost(host) } };
+  const span = ctx.tracer?.start(shadow, endpoint, 1, 'mirror');
+  const request = span === undefined ? shadow : span.request;
   const controller = createLightAbortController();
   const started = ctx.clock.now();
   let done = false;
@@ -83,12 +91,14 @@ export function sendMirror(ctx: MirrorContext): void {
     if (done) return;
     done = true;
     cancel();
+    span?.end(outcome);
     ctx.observe?.(outcome);
   };
   ctx.begin?.(endpoint, started);
   let sent: Promise<unknown>;
   try {
-    sent = ctx.transport.send(request, endpoint, { signal: controller.signal }).then((result) => {
+    const send = (): ReturnType<Transport['send']> => ctx.transport.send(request, endpoint, { signal: controller.signal });
+    sent = (span === undefined ? send() : span.run(send)).then((result) => {
       const now = ctx.clock.now();
       if (result.kind === 'response') {
         discardBody(result.response.body);
