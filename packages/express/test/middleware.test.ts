@@ -175,13 +175,16 @@ describe('express - proxy mode and body parsers', () => {
     }
   });
 
-  it('matches gateway routes on the full originalUrl when mounted under a path', async () => {
-    const { transport, gateway } = mocked(open);
+  it('matches gateway routes on the full originalUrl when mounted under a path, and sends the path below the mount (or all of it with mountPath: keep)', async () => {
+    const { transport, gateway } = mocked({ ...open, routes: [{ name: 'all', matches: [{ path: { type: 'PathPrefix', value: '/' } }], backends: [{ upstream: 'api' }] }] });
     const app = express();
     app.use('/api', switchyard({ gateway }));
+    app.use('/kept', switchyard({ gateway, mountPath: 'keep' }));
     const url = await start(app);
     expect((await fetch(`${url}/api/v1/x?y=2`)).status).toBe(200);
-    expect(transport.requests[0]?.request.path).toBe('/api/v1/x?y=2');
+    expect(transport.requests[0]?.request.path).toBe('/v1/x?y=2');
+    expect((await fetch(`${url}/kept/v1/x?y=2`)).status).toBe(200);
+    expect(transport.requests[1]?.request.path).toBe('/kept/v1/x?y=2');
   });
 });
 
