@@ -127,7 +127,8 @@ function rebuildBody(sy: SyRequest, req: ExpressRequestLike): Rebuilt {
  * When to use: proxy mode in front of upstreams (routing, limits, splits, balancing, retries,
  * deadlines, streaming both ways); decide mode to keep your own handlers and take the gateway's
  * limits, route attributes and canary/experiment assignment. Gotchas: routes match the full
- * `req.originalUrl`, whatever the mount path; mount it before body parsers on proxied paths (a
+ * `req.originalUrl`, whatever the mount path, while the upstream gets the path below the mount
+ * (`mountPath`, as `http-proxy-middleware` 3); mount it before body parsers on proxied paths (a
  * parsed JSON/urlencoded/raw/text body is re-serialised, anything else answers 500
  * `SY_BODY_CONSUMED`); the client address is `req.ip` unless told otherwise.
  *

@@ -281,7 +281,9 @@ function prefixTest(prefix: string): ((url: string) => boolean) | undefined {
  * don't serve; `{ gateway, mode: 'decide' }` to keep your handlers and take limits, route
  * attributes and canary/experiment assignment from the gateway. Gotchas: decide mode's hook
  * applies to the scope you register it in (and children), as any `fastify-plugin` hook;
- * proxy mode registers `'/*'` (change with `path`), so register it once per server.
+ * proxy mode registers `'/*'` (change with `path`), or `<prefix>` and `<prefix>/*` under a
+ * `prefix` (the upstream then sees the path below the prefix, `rewritePrefix` in front, as
+ * `@fastify/http-proxy`): without a prefix, register it once per server.
  *
  * @example
  * ```ts
