@@ -6,8 +6,7 @@
  * `common.urlJoin`. Its README: "`app.use('/api', proxy)` with `target: 'http://host/api'` keeps
  * the same base path".
  */
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createGateway, type Gateway, type GatewayConfig } from '@switchyard/gateway';
 import { createUndiciTransport } from '@switchyard/transport-undici';
 import express from 'express';

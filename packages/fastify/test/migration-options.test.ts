@@ -81,6 +81,29 @@ describe('fastify - prefix and encapsulation', () => {
   });
 });
 
+describe('fastify - httpMethods / routes and onExceeded', () => {
+  it("routes → the catch-all's `path`; httpMethods → the gateway route's method match (others go to Fastify's 404)", async () => {
+    const { transport, gateway } = mocked({ routes: [{ name: 'reads', matches: [{ method: 'GET', path: { type: 'PathPrefix', value: '/api' } }], backends: [{ upstream: 'api' }] }] });
+    const app = Fastify();
+    await app.register(switchyard, { gateway, path: '/api/*' });
+    app.get('/other', async () => 'own');
+    expect((await app.inject({ url: '/api/a' })).body).toBe('upstream saw /api/a x-tenant=-');
+    expect((await app.inject({ method: 'POST', url: '/api/a' })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/other' })).body).toBe('own');
+    expect(transport.requests).toHaveLength(1);
+  });
+
+  it('onExceeded → a limited event from gateway.subscribe', async () => {
+    const { gateway } = mocked({ limits: { one: { key: { header: 'x-user' }, policy: { maxTokens: 1, fillIntervalMs: 60_000 } } }, routes: [{ name: 'all', matches: [{ path: { type: 'PathPrefix', value: '/' } }], backends: [{ upstream: 'api' }], limits: ['one'] }] });
+    const limited: string[] = [];
+    gateway.subscribe((e) => void (e.kind === 'limited' && limited.push(`${e.route}/${e.rule}`)));
+    const app = Fastify();
+    await app.register(switchyard, { gateway, prefix: '/api' });
+    for (let i = 0; i < 3; i++) await app.inject({ url: '/api/a', headers: { 'x-user': 'u' } });
+    expect(limited).toEqual(['all/one', 'all/one']);
+  });
+});
+
 describe('fastify - hooks and header rewriting (@fastify/http-proxy preHandler, replyOptions)', () => {
   it('onRequest / preHandler / onResponse hooks run on the proxied route only', async () => {
     const { gateway } = mocked();
