@@ -244,10 +244,10 @@ export function switchyard(options: SwitchyardExpressOptions): (req: ExpressRequ
       }
       decision = gateway.decideNow(built.request);
     } catch (err) {
-      next(err);
+      failed(res, next, err);
       return;
     }
-    if (decision instanceof Promise) decision.then((d) => apply(req, res, next, d)).catch(next);
+    if (decision instanceof Promise) decision.then((d) => apply(req, res, next, d)).catch((err: unknown) => failed(res, next, err));
     else apply(req, res, next, decision);
   }
 

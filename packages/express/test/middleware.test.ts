@@ -82,11 +82,16 @@ describe('express - decide mode', () => {
     expect(await limited.json()).toMatchObject({ error: 'SY_RATE_LIMITED' });
   });
 
-  it("passes a throwing attributes function to Express's error handling (500), the handler never runs", async () => {
+  it("answers a throwing attributes function with the gateway's 500 (no message), or passes it to Express's error handling with errors: 'next'; the handler never runs", async () => {
     const { app } = decideApp({ attributes: () => { throw new Error('attributes failed'); } });
     const res = await fetch(`${await start(app)}/api/items`);
     expect(res.status).toBe(500);
-    expect(await res.text()).not.toContain('"route"');
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ error: 'SY_INTERNAL' });
+    expect(text).not.toContain('attributes failed');
+    const passed = decideApp({ attributes: () => { throw new Error('attributes failed'); }, errors: 'next' }).app;
+    passed.use((err: Error, _req: express.Request, r: express.Response, _next: express.NextFunction) => void r.status(500).send(`app: ${err.message}`));
+    expect(await (await fetch(`${await start(passed)}/api/items`)).text()).toBe('app: attributes failed');
   });
 
   it('falls through on unmatched paths by default, or answers 404 SY_NO_ROUTE when configured', async () => {
