@@ -236,7 +236,7 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
         });
       }
     },
-    prefix === '' ? {} : { prefix: options.prefix as string },
+    options.prefix === undefined ? {} : { prefix: options.prefix },
   );
 };
 
