@@ -5,7 +5,7 @@
  */
 import type { SwitchyardDecision } from './middleware.js';
 
-export type { ExpressRequestLike, ExpressResponseLike, NextFunction, SwitchyardDecision, SwitchyardExpressOptions } from './middleware.js';
+export type { ExpressRequestLike, ExpressResponseLike, NextFunction, SwitchyardDecision, SwitchyardExpressError, SwitchyardExpressOptions } from './middleware.js';
 export { isNoRoute, switchyard } from './middleware.js';
 export { attachUpgrade, type SwitchyardUpgradeOptions, type UpgradeDispatcher } from './upgrade.js';
 

@@ -82,11 +82,16 @@ describe('express - decide mode', () => {
     expect(await limited.json()).toMatchObject({ error: 'SY_RATE_LIMITED' });
   });
 
-  it("passes a throwing attributes function to Express's error handling (500), the handler never runs", async () => {
+  it("answers a throwing attributes function with the gateway's 500 (no message), or passes it to Express's error handling with errors: 'next'; the handler never runs", async () => {
     const { app } = decideApp({ attributes: () => { throw new Error('attributes failed'); } });
     const res = await fetch(`${await start(app)}/api/items`);
     expect(res.status).toBe(500);
-    expect(await res.text()).not.toContain('"route"');
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ error: 'SY_INTERNAL' });
+    expect(text).not.toContain('attributes failed');
+    const passed = decideApp({ attributes: () => { throw new Error('attributes failed'); }, errors: 'next' }).app;
+    passed.use((err: Error, _req: express.Request, r: express.Response, _next: express.NextFunction) => void r.status(500).send(`app: ${err.message}`));
+    expect(await (await fetch(`${await start(passed)}/api/items`)).text()).toBe('app: attributes failed');
   });
 
   it('falls through on unmatched paths by default, or answers 404 SY_NO_ROUTE when configured', async () => {
@@ -175,13 +180,16 @@ describe('express - proxy mode and body parsers', () => {
     }
   });
 
-  it('matches gateway routes on the full originalUrl when mounted under a path', async () => {
-    const { transport, gateway } = mocked(open);
+  it('matches gateway routes on the full originalUrl when mounted under a path, and sends the path below the mount (or all of it with mountPath: keep)', async () => {
+    const { transport, gateway } = mocked({ ...open, routes: [{ name: 'all', matches: [{ path: { type: 'PathPrefix', value: '/' } }], backends: [{ upstream: 'api' }] }] });
     const app = express();
     app.use('/api', switchyard({ gateway }));
+    app.use('/kept', switchyard({ gateway, mountPath: 'keep' }));
     const url = await start(app);
     expect((await fetch(`${url}/api/v1/x?y=2`)).status).toBe(200);
-    expect(transport.requests[0]?.request.path).toBe('/api/v1/x?y=2');
+    expect(transport.requests[0]?.request.path).toBe('/v1/x?y=2');
+    expect((await fetch(`${url}/kept/v1/x?y=2`)).status).toBe(200);
+    expect(transport.requests[1]?.request.path).toBe('/kept/v1/x?y=2');
   });
 });
 

@@ -6,9 +6,9 @@
  * hook, applied to the scope the plugin is registered in and its children only). No traffic
  * logic: the gateway decides and forwards; the Node bridge streams and writes.
  */
-import type { SyRequest, SyResponse } from '@switchyard/core';
-import { isNoRoute, clientAbortSignal, fromNodeRequest, nodeHeaders, nodePeerAddress, writeNodeResponse, type Decision, type Gateway } from '@switchyard/gateway';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestHeaders, ResponseHeaders, SyRequest, SyResponse } from '@switchyard/core';
+import { isNoRoute, clientAbortSignal, fromNodeRequest, nodeHeaders, nodePeerAddress, responseCode, writeNodeResponse, type Decision, type Gateway } from '@switchyard/gateway';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import fp from 'fastify-plugin';
 
 /** The decision of decide mode, as stored on `request.switchyard`. */
@@ -46,6 +46,45 @@ export interface SwitchyardFastifyOptions {
   readonly clientAddress?: 'fastify' | 'socket' | ((request: FastifyRequest) => string | undefined);
   /** Request attributes for routing, limits and splits. */
   readonly attributes?: (request: FastifyRequest) => Readonly<Record<string, unknown>>;
+  /**
+   * Fastify's own `register` option, honoured: proxy mode's catch-all answers `<prefix>` and
+   * `<prefix>/*` only (your routes beside it keep answering), decide mode's hook decides only
+   * paths under the prefix. The gateway still routes on the full path. Parameters in the
+   * prefix (`/api/:id`) are not supported (registration fails).
+   */
+  readonly prefix?: string;
+  /**
+   * Proxy mode, under a `prefix`: what replaces the prefix in the path the upstream sees, as
+   * `@fastify/http-proxy`'s option of that name. Default `''`: the prefix is stripped
+   * (`/api/users` → `/users`; the endpoint URL's own path, if any, still goes in front, as
+   * `@fastify/http-proxy` uses the upstream URL's path). `'/v2'`: `/api/users` → `/v2/users`; set
+   * it to the prefix to keep it. A route with its own `rewrite` of the path decides instead.
+   */
+  readonly rewritePrefix?: string;
+  /**
+   * Proxy mode: a relative `Location` of an upstream response that starts with `rewritePrefix`
+   * gets the `prefix` back (`/users/7` → `/api/users/7`), as `@fastify/http-proxy`'s
+   * `internalRewriteLocationHeader` (default `true`).
+   */
+  readonly internalRewriteLocationHeader?: boolean;
+  /**
+   * Proxy mode: rewrites an upstream response's headers before they are written, as
+   * `@fastify/http-proxy`'s `replyOptions.rewriteHeaders` (`@fastify/reply-from`). Not called for
+   * the gateway's own answers (429, 502, …). Return the headers to send.
+   */
+  readonly rewriteHeaders?: (headers: ResponseHeaders, request: FastifyRequest) => ResponseHeaders;
+  /**
+   * Proxy mode: rewrites the request headers before the gateway routes and forwards the
+   * request, as `replyOptions.rewriteRequestHeaders`. (Static changes belong in the route's
+   * `rewrite.requestHeaders`.)
+   */
+  readonly rewriteRequestHeaders?: (request: FastifyRequest, headers: RequestHeaders) => RequestHeaders;
+  /** Proxy mode: Fastify `onRequest` hook(s) of the catch-all route only (`@fastify/http-proxy` passes route hooks alike). */
+  readonly onRequest?: RouteShorthandOptions['onRequest'];
+  /** Proxy mode: Fastify `preHandler` hook(s) of the catch-all route only (`@fastify/http-proxy`'s `preHandler`). */
+  readonly preHandler?: RouteShorthandOptions['preHandler'];
+  /** Proxy mode: Fastify `onResponse` hook(s) of the catch-all route only; they run for streamed answers too. */
+  readonly onResponse?: RouteShorthandOptions['onResponse'];
 }
 
 /** The gateway's own "no route" answer (a typed brand, not a body check): re-exported for convenience. */
@@ -72,6 +111,19 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
   };
   if (!fastify.hasDecorator('switchyard')) fastify.decorate('switchyard', gateway);
   if (!fastify.hasRequestDecorator('switchyard')) fastify.decorateRequest('switchyard', null);
+
+  // `fastify-plugin` runs this function in the parent's context, where Fastify ignores the
+  // `prefix` register option (docs/Reference/Plugins.md): it is applied here, to the child
+  // context the routes live in, so `register(switchyard, { prefix: '/api' })` means `/api`.
+  if (options.prefix !== undefined && /[:*]/.test(options.prefix)) throw new Error(`@switchyard/fastify: prefix ${JSON.stringify(options.prefix)} has a parameter or wildcard; use a static prefix and route on parameters in the gateway config`);
+  let prefix = '';
+  await fastify.register(
+    async (child: FastifyInstance) => {
+      prefix = child.prefix;
+    },
+    options.prefix === undefined ? {} : { prefix: options.prefix },
+  );
+  const under = prefixTest(prefix);
 
   /** Answers with a gateway response: small bodies through `reply.send` (hooks see them), streams written raw. */
   async function answer(reply: FastifyReply, response: SyResponse): Promise<FastifyReply> {
@@ -100,6 +152,7 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
     // A callback hook: when the gateway decides synchronously (in-memory limits) the request
     // goes on to its handler with no promise, no microtask and no closure in between.
     fastify.addHook('onRequest', (request, reply, done) => {
+      if (under !== undefined && !under(request.url)) return done();
       const decision = gateway.decideNow(toRequest(request));
       if (decision instanceof Promise) decision.then((d) => apply(request, reply, done, d)).catch(done);
       else apply(request, reply, done, decision);
@@ -107,27 +160,119 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
     return;
   }
 
-  // Proxy: a catch-all in a child context whose only content-type parser leaves the body
-  // unread, so the gateway streams it; the parent's parsers and routes are untouched.
-  await fastify.register(async (child: FastifyInstance) => {
-    child.removeAllContentTypeParsers();
-    child.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-    child.route({
-      method: [...METHODS],
-      url: options.path ?? '/*',
-      // A callback-style handler (no async function, no promise handed back to Fastify): the
-      // reply is sent from the gateway's answer; nothing waits on a returned promise.
-      handler: (request, reply) => {
-        gateway
-          .handle(toRequest(request), { signal: clientAbortSignal(reply.raw) })
-          .then((response): unknown => (fallThrough && isNoRoute(response) ? reply.callNotFound() : answer(reply, response)))
-          .catch((err: unknown) => {
-            if (!reply.sent) reply.send(err);
-          });
-      },
-    });
-  });
+  // Proxy: a catch-all in a child context (under the prefix) whose only content-type parser
+  // leaves the body unread, so the gateway streams it; the parent's parsers and routes are
+  // untouched.
+  const rewritePrefix = trimSlash(options.rewritePrefix ?? '');
+  // @fastify/http-proxy (index.js `fromParametersWithRewritePrefix`): the upstream path is
+  // rewritePrefix + what follows the prefix; the gateway applies it to routes that leave the
+  // path alone. Gateway API ReplacePrefixMatch semantics (segment-wise, never empty).
+  // A path outside the prefix once normalized (`/api/../admin` reached the `/api/*` route) is
+  // refused with 400, as @fastify/http-proxy refuses paths escaping the rewritePrefix.
+  const mount = trimSlash(prefix);
+  const upstreamPath =
+    mount === '' && rewritePrefix === '' ? undefined : (path: string): string | undefined => (mount === '' || unprefixed(path, mount) !== undefined ? replacePrefix(path, mount, rewritePrefix) : undefined);
+  const rewriteLocation = (options.internalRewriteLocationHeader ?? true) && prefix !== '';
+  const rewriteHeaders = options.rewriteHeaders;
+  const rewriteRequestHeaders = options.rewriteRequestHeaders;
+
+  /** An upstream's answer with the prefix put back in its relative `Location`, then the user's `rewriteHeaders`. */
+  const upstreamAnswer = (request: FastifyRequest, response: SyResponse): SyResponse => {
+    if (responseCode(response) !== undefined || (!rewriteLocation && rewriteHeaders === undefined)) return response;
+    let headers = response.headers;
+    const location = headers['location'];
+    if (rewriteLocation && typeof location === 'string' && !/^[A-Za-z][A-Za-z\d+.-]*:|^\/\//.test(location)) {
+      const moved = unprefixed(location, rewritePrefix);
+      if (moved !== undefined) headers = { ...headers, location: prefix + moved };
+    }
+    if (rewriteHeaders !== undefined) headers = rewriteHeaders({ ...headers }, request);
+    return { ...response, headers };
+  };
+
+  /** The gateway's own 500 for an exception (a bug): no message, no stack, through its error formatter. */
+  const internalError = (request: FastifyRequest, reply: FastifyReply, err: unknown): void => {
+    request.log.error({ err }, 'switchyard: request failed');
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.destroy();
+      return;
+    }
+    answer(reply, gateway.errorResponse('SY_INTERNAL', undefined)).catch(() => reply.raw.destroy());
+  };
+
+  await fastify.register(
+    async (child: FastifyInstance) => {
+      child.removeAllContentTypeParsers();
+      child.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+      const hooks = {
+        ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
+        ...(options.preHandler !== undefined ? { preHandler: options.preHandler } : {}),
+        ...(options.onResponse !== undefined ? { onResponse: options.onResponse } : {}),
+      };
+      // Under a prefix, `'/'` answers `<prefix>` and `<prefix>/` (Fastify's prefixTrailingSlash),
+      // as @fastify/http-proxy's default routes `['/', '/*']`; without one, `'/*'` alone (it
+      // matches `/` too, and a `/` of your own stays yours).
+      const urls = options.path !== undefined ? [options.path] : prefix === '' ? ['/*'] : ['/', '/*'];
+      for (const url of urls) {
+        child.route({
+          method: [...METHODS],
+          url,
+          ...hooks,
+          // A callback-style handler (no async function, no promise handed back to Fastify): the
+          // reply is sent from the gateway's answer; nothing waits on a returned promise.
+          handler: (request, reply) => {
+            let sy: SyRequest;
+            try {
+              sy = toRequest(request);
+              if (rewriteRequestHeaders !== undefined) sy = { ...sy, headers: rewriteRequestHeaders(request, { ...sy.headers }) };
+            } catch (err) {
+              internalError(request, reply, err);
+              return;
+            }
+            gateway
+              .handle(sy, upstreamPath === undefined ? { signal: clientAbortSignal(reply.raw) } : { signal: clientAbortSignal(reply.raw), upstreamPath })
+              .then((response): unknown => (fallThrough && isNoRoute(response) ? reply.callNotFound() : answer(reply, upstreamAnswer(request, response))))
+              .catch((err: unknown) => internalError(request, reply, err));
+          },
+        });
+      }
+    },
+    options.prefix === undefined ? {} : { prefix: options.prefix },
+  );
 };
+
+/** `p` without trailing slashes (`'/'` → `''`), as @fastify/http-proxy trims `rewritePrefix`. */
+function trimSlash(p: string): string {
+  let end = p.length;
+  while (end > 0 && p.charCodeAt(end - 1) === 47) end--;
+  return p.slice(0, end);
+}
+
+/**
+ * Gateway API `ReplacePrefixMatch` (as `@switchyard/rewrite`'s `replacePrefixMatch`, which an
+ * adapter may not import): `p`'s path elements replaced by `r`, both without trailing slash;
+ * never empty (`/api` with `''` → `/`); a path `p` does not match segment-wise is unchanged.
+ */
+function replacePrefix(path: string, p: string, r: string): string {
+  const n = p.length;
+  if (n !== 0 && !(path.startsWith(p) && (path.length === n || path.charCodeAt(n) === 47))) return path;
+  if (path.length === n) return r === '' ? '/' : r;
+  return r + path.slice(n);
+}
+
+/** What follows `p` in `path` at a segment boundary (`''` matches everything), else undefined. */
+function unprefixed(path: string, p: string): string | undefined {
+  if (p === '') return path;
+  if (!path.startsWith(p)) return undefined;
+  const next = path.charCodeAt(p.length);
+  return Number.isNaN(next) || next === 47 || next === 63 ? path.slice(p.length) : undefined;
+}
+
+/** Whether a request target (`/api/x?y`) is under `prefix`, segment-wise; undefined: no prefix. */
+function prefixTest(prefix: string): ((url: string) => boolean) | undefined {
+  const p = trimSlash(prefix);
+  if (p === '') return undefined;
+  return (url) => unprefixed(url, p) !== undefined;
+}
 
 /**
  * The switchyard Fastify plugin.
@@ -136,7 +281,9 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
  * don't serve; `{ gateway, mode: 'decide' }` to keep your handlers and take limits, route
  * attributes and canary/experiment assignment from the gateway. Gotchas: decide mode's hook
  * applies to the scope you register it in (and children), as any `fastify-plugin` hook;
- * proxy mode registers `'/*'` (change with `path`), so register it once per server.
+ * proxy mode registers `'/*'` (change with `path`), or `<prefix>` and `<prefix>/*` under a
+ * `prefix` (the upstream then sees the path below the prefix, `rewritePrefix` in front, as
+ * `@fastify/http-proxy`): without a prefix, register it once per server.
  *
  * @example
  * ```ts

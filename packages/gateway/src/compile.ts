@@ -312,7 +312,7 @@ export function compileGateway(input: GatewayConfig, deps: CompileDeps, previous
         issues.push({ path: `${at}.limits[${j}]`, message: `limit ${JSON.stringify(limit)} is keyed on the caller's identity, but no policy that provides identity runs before it on this route (list an auth policy in policies.inbound or pipeline.inbound)` });
       }
     });
-    const plan = compileRoute(route, at, issues, warnings, config.upstreams, upstreams, broken, limitRules, deps, prevRoute, config.rateLimitHeaders ?? 'none', forwardedTrust, routePolicies.pipeline);
+    const plan = compileRoute(route, at, issues, warnings, config.upstreams, upstreams, broken, limitRules, deps, prevRoute, config.rateLimitHeaders ?? 'legacy', forwardedTrust, routePolicies.pipeline);
     if (plan === undefined) return;
     routes.push(plan);
     routerRoutes.push({

@@ -39,9 +39,11 @@ export interface GatewayConfig {
   /** Named limits that routes refer to. */
   readonly limits?: Readonly<Record<string, LimitConfig>>;
   /**
-   * Rate-limit response headers: `none` (default, as Envoy's `enable_x_ratelimit_headers`: the
-   * limits are not advertised to clients), `ietf` (`RateLimit-Policy` / `RateLimit`, which name
-   * the policy), `legacy` (`X-RateLimit-Limit|Remaining|Reset`) or `both`. `Retry-After` is
+   * Rate-limit response headers on the responses of a route with limits: `legacy` (default:
+   * `X-RateLimit-Limit|Remaining|Reset`, what `@fastify/rate-limit` and `express-rate-limit`
+   * send unless told otherwise; Reset in seconds from now, as `@fastify/rate-limit` and
+   * Envoy), `ietf` (`RateLimit-Policy` / `RateLimit`, which name the policy), `both`, or `none`
+   * (as Envoy's `enable_x_ratelimit_headers` off: limits are not advertised). `Retry-After` is
    * always sent on a 429.
    */
   readonly rateLimitHeaders?: 'both' | 'ietf' | 'legacy' | 'none';

@@ -175,7 +175,7 @@ describe('gateway: limits', () => {
     await expect(result).rejects.toThrow('attribute read failed');
   });
 
-  it('rateLimitHeaders picks the header set: none by default (as Envoy), both, ietf or legacy; 429 keeps Retry-After', async () => {
+  it('rateLimitHeaders picks the header set: legacy by default (as @fastify/rate-limit and express-rate-limit), both, ietf or none; 429 keeps Retry-After', async () => {
     const names = async (style?: GatewayConfig['rateLimitHeaders']) => {
       const t = setup(style === undefined ? limited : { ...limited, rateLimitHeaders: style });
       const ok = await t.send(req('/api/v2/orders/1', { headers: { 'x-api-key': 'k1' } }));
@@ -185,7 +185,7 @@ describe('gateway: limits', () => {
       expect(refused.headers['retry-after']).toMatch(/^\d+$/);
       return Object.keys(ok.headers).filter((h) => h.includes('ratelimit')).sort();
     };
-    expect(await names()).toEqual([]);
+    expect(await names()).toEqual(['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
     expect(await names('both')).toEqual(['ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
     expect(await names('ietf')).toEqual(['ratelimit', 'ratelimit-policy']);
     expect(await names('legacy')).toEqual(['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);

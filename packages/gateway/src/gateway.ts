@@ -37,7 +37,7 @@ import {
 import { computeEligible, releaseResource, tryAcquireResource, type BreakerDecision, type HealthEvent } from '@switchyard/health';
 import { createMemoryStore, type LimiterStore, type RequestDecision } from '@switchyard/limiter';
 import { match, type MatchResult } from '@switchyard/router';
-import { applyRewrite, rewriteResponseHeaders, type RewriteResult } from '@switchyard/rewrite';
+import { applyRewrite, rewriteResponseHeaders, rewritesPath, type RewriteResult } from '@switchyard/rewrite';
 import { assignVariant, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
 import { createAdmin, type AdminHandler, type AdminOptions } from './admin.js';
 import { BodyTimeoutError, guardBody, prepareBody, teeBody, type GuardedBody, type PreparedBody } from './body.js';
@@ -105,6 +105,16 @@ export interface GatewayDeps extends TracingOptions {
 export interface HandleOptions {
   /** The downstream connection's signal: aborting it cancels the upstream tries. */
   readonly signal?: AbortSignalLike | undefined;
+  /**
+   * The path the upstream sees, from the router-normalized request path (no query), for a
+   * route whose own `rewrite` leaves the path alone (no path rewrite, `url` or redirect: those
+   * win). Adapters pass their mount mapping here: `@fastify/http-proxy`'s prefix stripping and
+   * `rewritePrefix`, `http-proxy-middleware`'s mount-relative `req.url`. Routing, limits and
+   * splits still see the full path. `undefined` answers 400 `SY_BAD_REQUEST` (a path that
+   * dot segments moved out of the mount); the result goes through the rewrite's checks like
+   * any path (one that is not normalized answers 400).
+   */
+  readonly upstreamPath?: ((path: string) => string | undefined) | undefined;
 }
 
 /** The outcome of decide-only mode. */
@@ -731,6 +741,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   ): Promise<ProxyResult> {
     const { route, request, backend, headers } = prepared;
     if (backend === undefined) return { response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500, { route: route.name }), tries: 0 };
+    // An adapter's mount mapping, for a route that leaves the path to it (HandleOptions.upstreamPath).
+    let rewriteRequest = request;
+    if (options.upstreamPath !== undefined && !rewritesPath(route.rewrite)) {
+      const mapped = options.upstreamPath(request.path);
+      if (mapped === undefined) return { response: errorResponse('SY_BAD_REQUEST', 'the normalized path is outside the mount prefix', headers, 400, { route: route.name }), backend: backend.name, tries: 0 };
+      rewriteRequest = { ...request, path: mapped };
+    }
     const up = backend.upstream;
     const startedAt = clock.now();
 
@@ -785,7 +802,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       // Rewrite once up front: a rejection (400) or a wiring problem answers before any try.
       const rewriteFor = (endpoint: Endpoint): RewriteResult =>
         applyRewrite(route.rewrite, {
-          request,
+          request: rewriteRequest,
           params: prepared.params,
           matchedPrefix: prepared.matchedPrefix,
           upstream: endpoint.url,

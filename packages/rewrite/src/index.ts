@@ -15,7 +15,7 @@ export type {
   RedirectConfig,
 } from './config.js';
 export type { RewriteInput, RewriteResult, RewriteRejectReason, RewritePlan, UpstreamTarget, PathRewriter } from './rewrite.js';
-export { compileRewrite, applyRewrite, compilePathRewriter, rewriteResponseHeaders, requestFromForward, FORWARDING_HEADERS } from './rewrite.js';
+export { compileRewrite, applyRewrite, compilePathRewriter, rewritesPath, rewriteResponseHeaders, requestFromForward, FORWARDING_HEADERS } from './rewrite.js';
 export type { CompiledTemplate, TemplateContext, TemplateSource, TemplatePlaceholder, TemplateScope } from './template.js';
 export { compileTemplate, renderTemplate, parseQuery } from './template.js';
 export type { CompiledRegexRewrite } from './path-rewrite.js';

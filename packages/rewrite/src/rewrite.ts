@@ -750,6 +750,23 @@ function pathStillNormalized(kind: PathOp['kind'], fromUrl: boolean, path: strin
   return isNormalizedPath(path);
 }
 
+/**
+ * Whether a compiled rule decides the upstream path itself: a path rewrite, a `url`, or a
+ * redirect. A rule that does not forwards the request's path as it is (behind the upstream's
+ * base path), which is when an adapter's mount mapping (`HandleOptions.upstreamPath` of the
+ * gateway) applies.
+ *
+ * @example
+ * ```ts
+ * import { compileRewrite, rewritesPath } from '@switchyard/rewrite';
+ * rewritesPath(compileRewrite({})); // false
+ * rewritesPath(compileRewrite({ path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2' } })); // true
+ * ```
+ */
+export function rewritesPath(plan: RewritePlan): boolean {
+  return plan.path.kind !== 'none' || plan.url !== undefined || plan.redirect !== undefined;
+}
+
 /** A compiled path stage: the rewritten path, or `undefined` when the result would be unsafe. */
 export type PathRewriter = (path: string, params?: Readonly<Record<string, string | undefined>>, matchedPrefix?: string) => string | undefined;
 
