@@ -13,6 +13,7 @@ export default defineConfig({
       // Subpath entries first (`@switchyard/testing/vitest` → packages/testing/src/vitest.ts).
       { find: /^@switchyard\/testing\/vitest$/, replacement: `${root}packages/testing/src/vitest.ts` },
       { find: /^@switchyard\/gateway\/yaml$/, replacement: `${root}packages/gateway/src/yaml.ts` },
+      { find: /^@switchyard\/hono\/node$/, replacement: `${root}packages/hono/src/node.ts` },
       ...packages.map((name) => ({
         find: new RegExp(`^@switchyard/${name}$`),
         replacement: `${root}packages/${name}/src/index.ts`,
