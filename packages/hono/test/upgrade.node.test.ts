@@ -12,7 +12,7 @@ import { attachUpgrade } from '@switchyard/hono/node';
 import { createUndiciTransport } from '@switchyard/transport-undici';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 // The same `ws` upstreams, config and client helpers as the Express and Fastify upgrade suites.
 import { cleanups, configFor, deadUrl, echo, open, refusal, runCleanups, until, wsUpstream } from '../../express/test/ws-fixture.js';
 import { switchyard } from '../src/index.js';
