@@ -378,7 +378,7 @@ export function denoWebSocket(options: { readonly upgradeWebSocket?: DenoUpgrade
 }
 
 /** The part of Bun's `ServerWebSocket` used. */
-interface BunServerWebSocket extends RelayClientEnd {
+export interface BunServerWebSocket extends RelayClientEnd {
   readonly data: unknown;
 }
 
@@ -393,6 +393,16 @@ function bunRelayOf(ws: BunServerWebSocket): BunRelayData[typeof BUN_RELAY] | un
   return data !== null && typeof data === 'object' ? data[BUN_RELAY] : undefined;
 }
 
+/** What {@link bunWebSocket} returns: the upgrader for the middleware and the handlers for `Bun.serve`. */
+export interface BunWebSocket {
+  readonly upgrader: WebSocketUpgrader;
+  readonly websocket: {
+    open(ws: BunServerWebSocket): void;
+    message(ws: BunServerWebSocket, message: string | ArrayBuffer | ArrayBufferView): void;
+    close(ws: BunServerWebSocket, code: number, reason: string): void;
+  };
+}
+
 /**
  * Bun: `upgrader` goes in the middleware's `webSocket` option and `websocket` in `Bun.serve`
  * (`export default { fetch: app.fetch, websocket }`): Bun delivers a server socket's events to
@@ -401,14 +411,7 @@ function bunRelayOf(ws: BunServerWebSocket): BunRelayData[typeof BUN_RELAY] | un
  * Sockets upgraded by other code (no switchyard mark in `ws.data`) are ignored by these handlers.
  * NOT run on Bun in this repository's tests (no Bun here).
  */
-export function bunWebSocket(): {
-  upgrader: WebSocketUpgrader;
-  websocket: {
-    open(ws: BunServerWebSocket): void;
-    message(ws: BunServerWebSocket, message: string | ArrayBuffer | ArrayBufferView): void;
-    close(ws: BunServerWebSocket, code: number, reason: string): void;
-  };
-} {
+export function bunWebSocket(): BunWebSocket {
   return {
     upgrader: {
       async upgrade(c, target) {
