@@ -33,7 +33,7 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function eventually(predicate: () => boolean, turns = 200_000): Promise<void> {
+async function eventually(predicate: () => boolean, turns = 1_000_000): Promise<void> {
   for (let i = 0; i < turns && !predicate(); i++) await new Promise<void>((r) => setImmediate(r));
   expect(predicate()).toBe(true);
 }

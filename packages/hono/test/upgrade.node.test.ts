@@ -66,7 +66,7 @@ async function upstreamSocket(s: Awaited<ReturnType<typeof setup>>): Promise<Web
 }
 
 /** Waits without a wall clock: lets the event loop turn (I/O included) until `predicate` holds. */
-async function eventually(predicate: () => boolean, turns = 200_000): Promise<void> {
+async function eventually(predicate: () => boolean, turns = 1_000_000): Promise<void> {
   for (let i = 0; i < turns && !predicate(); i++) await new Promise<void>((r) => setImmediate(r));
   expect(predicate()).toBe(true);
 }
