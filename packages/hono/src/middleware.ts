@@ -125,7 +125,9 @@ export function switchyard(options: SwitchyardHonoOptions): MiddlewareHandler<{ 
             await next();
             return undefined;
           }
-          return toFetchResponse(result.response) as Response;
+          // A refused upgrade ends the connection, as the Node dispatcher does: the client asked
+          // to leave HTTP, and a kept-alive socket would only wait for a request it will not send.
+          return toFetchResponse({ ...result.response, headers: { ...result.response.headers, connection: 'close' } }) as Response;
         }
       }
       const response = await gateway.handle(toRequest(c), { signal: c.req.raw.signal });
