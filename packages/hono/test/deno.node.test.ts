@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,10 @@ import { cleanups, echo, open, refusal, runCleanups, wsUpstream } from '../../ex
 afterEach(runCleanups);
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const deno = join(here, '..', 'node_modules', '.bin', 'deno');
+// The executable itself, not the npm `bin` wrapper: the wrapper runs deno as a child with
+// spawnSync, so killing the wrapper would orphan the server. `runInstall` only resolves (or links)
+// the binary shipped in the platform package; nothing is downloaded.
+const deno = (createRequire(join(here, '..', 'package.json'))('deno/install_api.cjs') as { runInstall(): string }).runInstall();
 const root = join(here, '..', '..', '..');
 
 async function startDeno(upstream: string): Promise<string> {
