@@ -321,7 +321,7 @@ interface WorkersWebSocket extends WebSocketLike {
  * 'websocket' } })` (the Workers way; the rewritten headers go with it), the client gets the
  * first end of a `WebSocketPair` in a 101 response, and the pair's other end is relayed to the
  * upstream's. An upstream that answers without a WebSocket has its response relayed as is.
- * NOT run in this repository's tests (no workerd here); the relay it uses is.
+ * NOT run in this repository's tests (no workerd in the test setup); the relay it uses is.
  */
 export function cloudflareWebSocket(): WebSocketUpgrader {
   return {
@@ -356,8 +356,7 @@ export type DenoUpgradeWebSocket = (request: Request, options?: { protocol?: str
  * client is told), then `Deno.upgradeWebSocket` answers the client and the two are relayed.
  * The standard WebSocket constructor sends no custom headers: request-header rewrites do not
  * reach the upstream's handshake on Deno (path and query rewrites do). `upgradeWebSocket` and
- * `create` are injectable for tests. NOT run on Deno in this repository's tests (no Deno here);
- * the upstream connection and the relay are, on Node.
+ * `create` are injectable for tests. Run on a real Deno in test/deno.node.test.ts.
  */
 export function denoWebSocket(options: { readonly upgradeWebSocket?: DenoUpgradeWebSocket; readonly create?: (url: string, protocols: readonly string[]) => WebSocketLike } = {}): WebSocketUpgrader {
   return {
@@ -409,7 +408,8 @@ export interface BunWebSocket {
  * the handlers given to `Bun.serve`, not to the socket. The upstream is opened first with
  * `new WebSocket(url, { protocols, headers })` (Bun's client sends the rewritten headers).
  * Sockets upgraded by other code (no switchyard mark in `ws.data`) are ignored by these handlers.
- * NOT run on Bun in this repository's tests (no Bun here).
+ * NOT run on Bun in this repository's tests (the `bun` npm package needs an install script this
+ * workspace does not run).
  */
 export function bunWebSocket(): BunWebSocket {
   return {
