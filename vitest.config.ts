@@ -13,6 +13,7 @@ export default defineConfig({
       // Subpath entries first (`@switchyard/testing/vitest` → packages/testing/src/vitest.ts).
       { find: /^@switchyard\/testing\/vitest$/, replacement: `${root}packages/testing/src/vitest.ts` },
       { find: /^@switchyard\/gateway\/yaml$/, replacement: `${root}packages/gateway/src/yaml.ts` },
+      { find: /^@switchyard\/hono\/node$/, replacement: `${root}packages/hono/src/node.ts` },
       ...packages.map((name) => ({
         find: new RegExp(`^@switchyard/${name}$`),
         replacement: `${root}packages/${name}/src/index.ts`,
@@ -20,7 +21,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'examples/migrating/*/test/**/*.test.ts'],
     reporters: ['default', new PassFailReporter()],
     testTimeout: 30_000,
     hookTimeout: 30_000,

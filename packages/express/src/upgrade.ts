@@ -5,24 +5,16 @@
  * server, not a request), so this is wired on the server, not with `app.use()`.
  */
 import type { IncomingMessage } from 'node:http';
-import { fromNodeRequest, type Gateway } from '@switchyard/gateway';
+import { nodeUpgradeBinding, type NodeUpgradeOptions, type UpgradeGateway } from '@switchyard/gateway';
 import { attachUpgrade as attachUpgradeDispatcher, type UpgradeDispatcher, type UpgradeServerLike } from '@switchyard/transport-undici';
 
 export type { UpgradeDispatcher };
 
-/** Options of {@link attachUpgrade}. */
-export interface SwitchyardUpgradeOptions {
-  /** Request attributes for routing, limits and splits (the upgrade request has no Express `req`). */
-  readonly attributes?: ((req: IncomingMessage) => Readonly<Record<string, unknown>>) | undefined;
-  /** `'https'` when TLS terminates in front of Node (default: from the socket). */
-  readonly scheme?: 'http' | 'https' | undefined;
-  /** Told about failed upgrades (upstream refused, reset, timed out); the client has already been answered. */
-  readonly onError?: ((error: unknown, req: IncomingMessage) => void) | undefined;
-  /** The gateway's monotonic clock, if it is not the system clock (outcomes are timed with it). */
-  readonly now?: (() => number) | undefined;
-  /** How long an upstream has to answer the handshake before the client gets a 504. Default 10 000. */
-  readonly handshakeTimeoutMs?: number | undefined;
-}
+/**
+ * Options of {@link attachUpgrade}: `attributes(req)`, `scheme`, `onError`, `now`,
+ * `handshakeTimeoutMs`, the same for every adapter (`@switchyard/gateway`'s `NodeUpgradeOptions`).
+ */
+export type SwitchyardUpgradeOptions = NodeUpgradeOptions<IncomingMessage>;
 
 /**
  * Proxies WebSocket upgrades arriving on `server` through `gateway`: the route's limits, split
@@ -52,15 +44,8 @@ export interface SwitchyardUpgradeOptions {
  * attachUpgrade(server, gateway);
  * ```
  */
-export function attachUpgrade(server: UpgradeServerLike, gateway: Pick<Gateway, 'acquire'> & Partial<Pick<Gateway, 'errorResponse'>>, options: SwitchyardUpgradeOptions = {}): UpgradeDispatcher {
-  const { attributes, scheme } = options;
-  return attachUpgradeDispatcher(server, {
-    acquire: (request) => gateway.acquire(request),
-    toRequest: (req) => fromNodeRequest(req, { ...(attributes !== undefined ? { attributes: attributes(req) } : {}), ...(scheme !== undefined ? { scheme } : {}) }),
-    onError: options.onError,
-    // The dispatcher's own 400/500/502/504 go through the gateway's error formatter.
-    errorResponse: gateway.errorResponse?.bind(gateway),
-    now: options.now,
-    handshakeTimeoutMs: options.handshakeTimeoutMs,
-  });
+export function attachUpgrade(server: UpgradeServerLike, gateway: UpgradeGateway, options: SwitchyardUpgradeOptions = {}): UpgradeDispatcher {
+  // The shared binding: fromNodeRequest, gateway.acquire, and the dispatcher's own 400/500/502/504
+  // through the gateway's error formatter.
+  return attachUpgradeDispatcher(server, nodeUpgradeBinding(gateway, options));
 }

@@ -5,25 +5,17 @@
  * server, and detached by the instance's `onClose` hook.
  */
 import type { IncomingMessage } from 'node:http';
-import { fromNodeRequest, type Gateway } from '@switchyard/gateway';
+import { nodeUpgradeBinding, type NodeUpgradeOptions, type UpgradeGateway } from '@switchyard/gateway';
 import { attachUpgrade as attachUpgradeDispatcher, type UpgradeDispatcher, type UpgradeServerLike } from '@switchyard/transport-undici';
 import type { FastifyInstance } from 'fastify';
 
 export type { UpgradeDispatcher };
 
-/** Options of {@link attachUpgrade}. */
-export interface SwitchyardUpgradeOptions {
-  /** Request attributes for routing, limits and splits (the upgrade request has no Fastify request). */
-  readonly attributes?: ((req: IncomingMessage) => Readonly<Record<string, unknown>>) | undefined;
-  /** `'https'` when TLS terminates in front of Node (default: from the socket). */
-  readonly scheme?: 'http' | 'https' | undefined;
-  /** Told about failed upgrades (upstream refused, reset, timed out); the client has already been answered. */
-  readonly onError?: ((error: unknown, req: IncomingMessage) => void) | undefined;
-  /** The gateway's monotonic clock, if it is not the system clock (outcomes are timed with it). */
-  readonly now?: (() => number) | undefined;
-  /** How long an upstream has to answer the handshake before the client gets a 504. Default 10 000. */
-  readonly handshakeTimeoutMs?: number | undefined;
-}
+/**
+ * Options of {@link attachUpgrade}: `attributes(req)`, `scheme`, `onError`, `now`,
+ * `handshakeTimeoutMs`, the same for every adapter (`@switchyard/gateway`'s `NodeUpgradeOptions`).
+ */
+export type SwitchyardUpgradeOptions = NodeUpgradeOptions<IncomingMessage>;
 
 /**
  * Proxies WebSocket upgrades arriving on `fastify.server` through `gateway`: the route's limits,
@@ -55,17 +47,10 @@ export interface SwitchyardUpgradeOptions {
  * await app.listen({ port: 8080 });
  * ```
  */
-export function attachUpgrade(fastify: Pick<FastifyInstance, 'server' | 'addHook'>, gateway: Pick<Gateway, 'acquire'> & Partial<Pick<Gateway, 'errorResponse'>>, options: SwitchyardUpgradeOptions = {}): UpgradeDispatcher {
-  const { attributes, scheme } = options;
-  const dispatcher = attachUpgradeDispatcher(fastify.server as UpgradeServerLike, {
-    acquire: (request) => gateway.acquire(request),
-    toRequest: (req) => fromNodeRequest(req, { ...(attributes !== undefined ? { attributes: attributes(req) } : {}), ...(scheme !== undefined ? { scheme } : {}) }),
-    onError: options.onError,
-    // The dispatcher's own 400/500/502/504 go through the gateway's error formatter.
-    errorResponse: gateway.errorResponse?.bind(gateway),
-    now: options.now,
-    handshakeTimeoutMs: options.handshakeTimeoutMs,
-  });
+export function attachUpgrade(fastify: Pick<FastifyInstance, 'server' | 'addHook'>, gateway: UpgradeGateway, options: SwitchyardUpgradeOptions = {}): UpgradeDispatcher {
+  // The shared binding: fromNodeRequest, gateway.acquire, and the dispatcher's own 400/500/502/504
+  // through the gateway's error formatter.
+  const dispatcher = attachUpgradeDispatcher(fastify.server as UpgradeServerLike, nodeUpgradeBinding(gateway, options));
   fastify.addHook('onClose', async () => {
     dispatcher.detach();
   });

@@ -19,6 +19,8 @@ export type { MirrorBody, MirrorContext, MirrorPolicy } from './mirror.js';
 export { sendMirror, shadowHost, shouldMirror } from './mirror.js';
 export type { FromNodeOptions, NodeRequestLike, NodeResponseLike } from './bridge/node.js';
 export { clientAbortSignal, fromNodeRequest, nodeHeaders, nodePeerAddress, writeNodeResponse } from './bridge/node.js';
+export type { NodeUpgradeBinding, NodeUpgradeOptions, UpgradeGateway } from './bridge/upgrade.js';
+export { nodeUpgradeBinding } from './bridge/upgrade.js';
 export type { FetchRequestLike, FromFetchOptions } from './bridge/fetch.js';
 export { fromFetchRequest, toFetchResponse } from './bridge/fetch.js';
 export type { Acquired, Decision, Gateway, GatewayDeps, HandleOptions } from './gateway.js';

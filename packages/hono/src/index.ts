@@ -6,3 +6,5 @@
  */
 export type { SwitchyardDecision, SwitchyardHonoOptions, SwitchyardVariables } from './middleware.js';
 export { isNoRoute, switchyard } from './middleware.js';
+export type { BunServerWebSocket, BunWebSocket, DenoUpgradeWebSocket, Relay, RelayClientEnd, WebSocketLike, WebSocketOptions, WebSocketTarget, WebSocketUpgrader } from './websocket.js';
+export { HandshakeTimeout, bunWebSocket, cloudflareWebSocket, createRelay, denoWebSocket, detectWebSocketUpgrader, forwardClose, isWebSocketUpgrade, openUpstream, relayWebSockets, upgradeThroughGateway } from './websocket.js';

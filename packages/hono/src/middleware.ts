@@ -7,6 +7,7 @@
 import type { SyRequest } from '@switchyard/core';
 import { isNoRoute, fromFetchRequest, nodePeerAddress, toFetchResponse, type Decision, type Gateway } from '@switchyard/gateway';
 import type { Context, MiddlewareHandler } from 'hono';
+import { detectWebSocketUpgrader, isWebSocketUpgrade, upgradeThroughGateway, type WebSocketOptions, type WebSocketUpgrader } from './websocket.js';
 
 /** The decision of decide mode, as stored on the context (`c.get('switchyard')`). */
 export type SwitchyardDecision = Extract<Decision, { kind: 'continue' }>;
@@ -43,6 +44,17 @@ export interface SwitchyardHonoOptions {
   readonly clientAddress?: (c: Context) => string | undefined;
   /** Request attributes for routing, limits and splits (user id, tier, API-key metadata). */
   readonly attributes?: (c: Context) => Readonly<Record<string, unknown>>;
+  /**
+   * WebSocket upgrades in proxy mode (`GET` with `Upgrade: websocket`): routed, limited and
+   * rewritten by the gateway like any request, then relayed to the endpoint by the runtime's
+   * upgrade API. Default (`undefined` or `{}`): detected on Cloudflare Workers (`WebSocketPair`)
+   * and Deno (`Deno.upgradeWebSocket`); on Bun pass `bunWebSocket().upgrader` (and its
+   * `websocket` to `Bun.serve`); an upgrader object or `{ upgrader, clock, handshakeTimeoutMs }`
+   * to choose. `false`, or no upgrader found (Node: use `attachUpgrade` from
+   * `@switchyard/hono/node`, where upgrades never reach the middleware): an upgrade request is
+   * proxied as plain HTTP, as before (RFC 9110 §7.8 lets a server ignore `Upgrade`).
+   */
+  readonly webSocket?: WebSocketUpgrader | WebSocketOptions | false | undefined;
 }
 
 /** What `@hono/node-server` passes as `c.env`: the Node request (also under `server` when nested, as `getConnInfo` reads it). */
@@ -99,7 +111,25 @@ export function switchyard(options: SwitchyardHonoOptions): MiddlewareHandler<{ 
     });
 
   if (!decideOnly) {
+    const ws = options.webSocket;
+    const wsOptions: WebSocketOptions | undefined = ws === false ? undefined : ws === undefined ? {} : 'upgrade' in ws ? { upgrader: ws } : ws;
+    // Detected once, on the first upgrade (nothing happens at import or construction).
+    let upgrader: WebSocketUpgrader | undefined | null = wsOptions?.upgrader ?? null;
     return async (c, next) => {
+      if (wsOptions !== undefined && isWebSocketUpgrade(c.req.raw)) {
+        if (upgrader === null) upgrader = detectWebSocketUpgrader();
+        if (upgrader !== undefined) {
+          const result = await upgradeThroughGateway(c, gateway, toRequest(c), upgrader, wsOptions);
+          if (result.kind === 'upgraded') return result.response;
+          if (fallThrough && isNoRoute(result.response)) {
+            await next();
+            return undefined;
+          }
+          // A refused upgrade ends the connection, as the Node dispatcher does: the client asked
+          // to leave HTTP, and a kept-alive socket would only wait for a request it will not send.
+          return toFetchResponse({ ...result.response, headers: { ...result.response.headers, connection: 'close' } }) as Response;
+        }
+      }
       const response = await gateway.handle(toRequest(c), { signal: c.req.raw.signal });
       if (fallThrough && isNoRoute(response)) {
         await next();

@@ -92,8 +92,9 @@ const DROP_ON_RELAY = new Set(['connection', 'keep-alive', 'transfer-encoding', 
  *   `release()` is called exactly once, with an error outcome when the upstream failed.
  *
  * When to use: on Node `http`/`https` servers (Express's `app.listen()` return value,
- * `fastify.server`). The framework adapters wrap this (`@switchyard/express`,
- * `@switchyard/fastify` `attachUpgrade(server, gateway)`).
+ * `fastify.server`, `@hono/node-server`'s `serve()`). The framework adapters wrap this with
+ * `@switchyard/gateway`'s `nodeUpgradeBinding` (`@switchyard/express`, `@switchyard/fastify`,
+ * `@switchyard/hono/node` `attachUpgrade(server, gateway)`).
  *
  * Gotchas: the dispatcher owns the server's upgrade requests: do not also attach another
  * `'upgrade'` handler (e.g. a `ws` server on the same `server`), both would answer. Attaching
@@ -104,12 +105,13 @@ const DROP_ON_RELAY = new Set(['connection', 'keep-alive', 'transfer-encoding', 
  * @example
  * ```ts
  * import { createServer } from 'node:http';
- * import { createGateway, fromNodeRequest } from '@switchyard/gateway';
+ * import { createGateway, nodeUpgradeBinding } from '@switchyard/gateway';
  * import { attachUpgrade, createUndiciTransport } from '@switchyard/transport-undici';
  *
  * const gateway = createGateway(config, { transport: createUndiciTransport() });
  * const server = createServer(handler);
- * const ws = attachUpgrade(server, { acquire: gateway.acquire, toRequest: (req) => fromNodeRequest(req) });
+ * // nodeUpgradeBinding: the gateway side every adapter (Express, Fastify, Hono) passes here.
+ * const ws = attachUpgrade(server, nodeUpgradeBinding(gateway));
  * server.listen(8080);
  * // later: ws.detach();
  * ```

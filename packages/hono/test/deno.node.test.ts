@@ -1,0 +1,105 @@
+/**
+ * The middleware's WebSocket path on a real Deno (the `deno` npm package's binary): the app of
+ * test/deno/server.ts, bundled with esbuild, runs on `Deno.serve`; `Deno.upgradeWebSocket` is
+ * detected; the upstream is a `ws` server on Node; the client is `ws`. Real sockets on 127.0.0.1;
+ * the Deno process is killed in afterEach.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanups, echo, open, refusal, runCleanups, wsUpstream } from '../../express/test/ws-fixture.js';
+
+afterEach(runCleanups);
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+// The executable itself, not the npm `bin` wrapper: the wrapper runs deno as a child with
+// spawnSync, so killing the wrapper would orphan the server. `runInstall` only resolves (or links)
+// the binary shipped in the platform package; nothing is downloaded.
+const deno = (createRequire(join(here, '..', 'package.json'))('deno/install_api.cjs') as { runInstall(): string }).runInstall();
+const root = join(here, '..', '..', '..');
+
+async function startDeno(upstream: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-deno-'));
+  const outfile = join(dir, 'server.js');
+  await build({
+    entryPoints: [join(here, 'deno', 'server.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    mainFields: ['module', 'main'],
+    conditions: ['deno', 'worker', 'browser', 'import'],
+    tsconfig: join(root, 'tsconfig.json'),
+    outfile,
+    logLevel: 'warning',
+  });
+  const child: ChildProcess = spawn(deno, ['run', '--allow-net', '--no-prompt', outfile, upstream], {
+    env: { ...process.env, DENO_DIR: join(dir, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += String(chunk);
+      const m = /listening (\d+)/.exec(output);
+      if (m !== null) resolve(`127.0.0.1:${m[1]}`);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`deno exited with ${code}: ${output}`)));
+  });
+}
+
+describe('hono middleware webSocket on Deno (Deno.upgradeWebSocket, detected)', () => {
+  it('relays text and binary through the matched route with the path rewritten; close codes pass both ways', async () => {
+    const a = await wsUpstream('a');
+    const url = await startDeno(a.url);
+    const ws = await open(`ws://${url}/ws/room?x=1`);
+    expect(await echo(ws, 'hi')).toBe('a:hi');
+    expect(a.paths).toEqual(['/socket/room?x=1']);
+    const up = [...a.open][0]!;
+    const fromUpstream = once(ws, 'message') as Promise<[Buffer, boolean]>;
+    up.send(Buffer.from([1, 2, 3, 250]), { binary: true });
+    const [data, isBinary] = await fromUpstream;
+    expect(isBinary).toBe(true);
+    expect([...data]).toEqual([1, 2, 3, 250]);
+    const closed = once(ws, 'close') as Promise<[number, Buffer]>;
+    up.close(4002, 'server bye');
+    const [code, reason] = await closed;
+    expect(code).toBe(4002);
+    expect(String(reason)).toBe('server bye');
+
+    const ws2 = await open(`ws://${url}/ws`);
+    await echo(ws2, 'x');
+    const up2 = [...a.open][0]!;
+    const upClosed = once(up2, 'close') as Promise<[number, Buffer]>;
+    ws2.close(4001, 'client bye');
+    const [code2, reason2] = await upClosed;
+    expect(code2).toBe(4001);
+    expect(String(reason2)).toBe('client bye');
+  });
+
+  it('refusals are HTTP answers: 404, 429 with Retry-After, 403 by a policy', async () => {
+    const a = await wsUpstream('a');
+    const url = await startDeno(a.url);
+    expect(await refusal(`ws://${url}/nowhere`)).toMatchObject({ status: 404, body: { error: 'SY_NO_ROUTE' } });
+    await open(`ws://${url}/limited`);
+    const limited = await refusal(`ws://${url}/limited`);
+    expect(limited).toMatchObject({ status: 429, body: { error: 'SY_RATE_LIMITED' } });
+    expect(limited.headers['retry-after']).toBeDefined();
+    expect(await refusal(`ws://${url}/private`)).toMatchObject({ status: 403, body: { error: 'SY_FORBIDDEN' } });
+    expect(a.open.size).toBe(1);
+  });
+});
