@@ -34,7 +34,7 @@ export interface Trouble {
 /** What the demo set up, so the claims know what to expect. */
 export interface Scenario {
   readonly durationMs: number;
-  /** Leading time left out of the latency percentiles and of Peak EWMA's "before" share. */
+  /** The unmeasured warm-up run before the story's clock starts (for the report's wording). */
   readonly warmupMs: number;
   /** The rolled-out route and its backends. */
   readonly rollout: { readonly route: string; readonly canary: string; readonly baseline: string; readonly steps: readonly number[] };
@@ -44,7 +44,7 @@ export interface Scenario {
   readonly grayFailure: Trouble;
   /** `/healthz` fails while requests are served: the active health check's job. */
   readonly drain: Trouble;
-  /** 10× slower: Peak EWMA's job. */
+  /** Much slower (`factor`×): Peak EWMA's job. */
   readonly slow: Trouble & { readonly factor: number };
   /** The instances of the baseline version (the slow one's peers). */
   readonly baselineIds: readonly string[];
@@ -255,7 +255,7 @@ function peakEwmaClaim(rec: Recorded, sc: Scenario): Claim {
   let cDuring = 0;
   for (const e of rec.log) {
     if (e.kind !== 'try' || !peers.has(e.endpoint)) continue;
-    if (e.t >= sc.warmupMs && e.t < fromMs) {
+    if (e.t >= 0 && e.t < fromMs) {
       nBefore++;
       if (e.endpoint === id) cBefore++;
     } else if (e.t >= fromMs && e.t < toMs) {

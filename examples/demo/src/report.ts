@@ -40,9 +40,9 @@ export function printReport(input: ReportInput): void {
 
   console.log('\n══════════════════════════ switchyard demo report ══════════════════════════\n');
   console.log(`requests: ${samples.length} sent in ${(sc.durationMs / 1000).toFixed(0)} s; statuses: ${[...byStatus.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s === 0 ? 'client error' : s} × ${n}`).join(', ')}`);
-  const lat = samples.filter((s) => s.status === 200 && s.at >= sc.warmupMs).map((s) => s.latencyMs).sort((a, b) => a - b);
+  const lat = samples.filter((s) => s.status === 200).map((s) => s.latencyMs).sort((a, b) => a - b);
   console.log(
-    `latency of the ${lat.length} proxied 200 responses after a ${(sc.warmupMs / 1000).toFixed(0)} s warm-up (left out: connection setup, JIT): p50 ${ms(percentile(lat, 50))}, p99 ${ms(percentile(lat, 99))}, p99.9 ${ms(percentile(lat, 99.9))}\n`,
+    `latency of the ${lat.length} proxied 200 responses, as the client measured it (the ${(sc.warmupMs / 1000).toFixed(0)} s warm-up before is not included): p50 ${ms(percentile(lat, 50))}, p99 ${ms(percentile(lat, 99))}, p99.9 ${ms(percentile(lat, 99.9))}\n`,
   );
 
   console.log(`progressive rollout of catalog ${sc.rollout.canary}, step by step (the gateway's split decisions on route ${sc.rollout.route} only, each step over its own window):`);
@@ -57,7 +57,7 @@ export function printReport(input: ReportInput): void {
   const epRows: string[][] = [['endpoint', 'version', 'tries', '200s', '503s', 'p50', 'p99', 'scheduled trouble']];
   for (const spec of input.specs) {
     const mine = samples.filter((s) => s.servedBy === spec.id && s.status === 200);
-    const l = mine.filter((s) => s.at >= sc.warmupMs).map((s) => s.latencyMs).sort((a, b) => a - b);
+    const l = mine.map((s) => s.latencyMs).sort((a, b) => a - b);
     const up = input.upstreams.find((u) => u.id === spec.id);
     epRows.push([spec.id, spec.version, String(tries.get(spec.id) ?? 0), String(mine.length), String(up?.failed ?? 0), ms(percentile(l, 50)), ms(percentile(l, 99)), trouble(spec)]);
   }

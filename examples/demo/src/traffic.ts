@@ -26,7 +26,7 @@ export interface TrafficOptions {
   readonly maxInFlight: number;
   /** `performance.now()` of the demo's start: samples' `at` count from it (default: when the traffic starts). */
   readonly epoch?: number;
-  /** Called about every 250 ms with progress. */
+  /** Called about every 250 ms with progress (elapsed ms since the epoch, the samples so far). */
   readonly onTick?: ((elapsedMs: number, samples: readonly Sample[]) => void) | undefined;
 }
 
@@ -46,8 +46,8 @@ export const USERS = 2_000;
 /** One request of the mix: catalog reads by user, orders, a debug header route, some 404s. */
 function nextShape(i: number): Shape {
   const r = Math.random();
-  // A quarter of the traffic on two free keys: each offers ~24 req/s at 200 req/s, and still
-  // more than its 5/s when a starved machine sends a third of that.
+  // A quarter of the traffic on two free keys: each offers ~12 req/s at 100 req/s, still more
+  // than its 5/s when a starved machine sends half of that.
   const pro = Math.random() < 0.75;
   const key = pro ? PRO_KEYS[i % PRO_KEYS.length]! : FREE_KEYS[i % FREE_KEYS.length]!;
   const user = `user-${Math.floor(Math.random() * USERS)}`;
@@ -110,7 +110,7 @@ export async function drive(options: TrafficOptions): Promise<Sample[]> {
     const now = performance.now();
     if (now - lastTick >= 250) {
       lastTick = now;
-      options.onTick?.(now - started, samples);
+      options.onTick?.(now - epoch, samples);
     }
   }
   await Promise.all(pending);

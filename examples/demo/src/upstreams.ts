@@ -40,14 +40,15 @@ export interface RunningUpstream extends UpstreamSpec {
   failed: number;
 }
 
-export async function startUpstreams(specs: readonly UpstreamSpec[], startedAt: number): Promise<RunningUpstream[]> {
+/** `epoch()`: `performance.now()` of the demo's start, which phases count from (`Infinity` before it: no phase). */
+export async function startUpstreams(specs: readonly UpstreamSpec[], epoch: () => number): Promise<RunningUpstream[]> {
   return Promise.all(
     specs.map(
       (spec) =>
         new Promise<RunningUpstream>((resolve) => {
           const up: { served: number; failed: number } = { served: 0, failed: 0 };
           const server = createServer((req, res) => {
-            const t = performance.now() - startedAt;
+            const t = performance.now() - epoch();
             const phase = spec.phases?.find((p) => t >= p.fromMs && t < p.toMs);
             if (req.url === '/healthz') {
               res.writeHead(phase?.kind === 'drain' ? 503 : 200).end();

@@ -27,11 +27,11 @@ describe('pnpm demo', () => {
     expect(run.stdout).toMatch(/http_server_request_duration_seconds_count\{http_request_method="GET"/);
     const conclusions = run.stdout.split('\n').filter((l) => l.startsWith('  ✓ '));
     expect(conclusions).toEqual([
-      '  ✓ the canary analysis passed at every step: v2 went 5 → 25 → 50 → 100 % and the rollout succeeded',
+      '  ✓ the canary analysis passed at every step: v2 went 10 → 25 → 50 → 100 % and the rollout succeeded',
       "  ✓ each step sent its weight's share of the catalog route's requests to v2 (within 4 standard errors of its sample size)",
       '  ✓ outlier detection ejected catalog-v1-b while it answered 503 with a passing health check, routed no new request to it while ejected, and let it back once it recovered',
       '  ✓ the active health check took orders-2 out while its /healthz failed (its requests still succeeding), routed no new request to it meanwhile, and put it back when the check passed again',
-      "  ✓ Peak EWMA sent catalog-v1-c less than half its earlier share of v1's tries while it was 10× slower",
+      "  ✓ Peak EWMA sent catalog-v1-c less than half its earlier share of v1's tries while it was 50× slower",
       "  ✓ retries hid catalog-v1-b's 503s: no client received one",
       '  ✓ every free key was held to its token bucket (burst 10, 5/s) and no pro key was ever limited',
     ]);
@@ -43,7 +43,7 @@ describe('pnpm demo', () => {
     // check rolls it back. Other claims may fail too in 8 s; the rollout's must.
     const run = demo({ DEMO_SABOTAGE: 'canary', DEMO_DURATION_MS: '8000' });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/demo claim failed \[rollout\]: the canary analysis passed at every step[^\n]*\n\s+measured: the rollout rolled-back at 5%/);
+    expect(run.stderr).toMatch(/demo claim failed \[rollout\]: the canary analysis passed at every step[^\n]*\n\s+measured: the rollout rolled-back at 10%/);
     expect(run.stdout).not.toContain('✓ the canary analysis passed');
     expect(run.stdout).toMatch(/demo finished: FAILED \(\d+ of 7 claims do not hold: [^)]*rollout/);
   }, 60_000);
