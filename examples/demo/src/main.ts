@@ -5,7 +5,7 @@
  * The story: catalog v1 runs on four instances and v2 (two instances) is rolled out
  * progressively to a share of users (sticky by user id), judged by the canary analysis at each
  * step. Meanwhile one v1 instance answers 503 while its health check still passes (outlier
- * detection ejects it, retries hide its failures), another turns 50× slower (Peak EWMA routes
+ * detection ejects it, retries hide its failures), another turns 100× slower (Peak EWMA routes
  * around it), and an orders instance fails its health check while still serving (the active
  * check takes it out). Free API keys hit their rate limit; pro keys don't. Orders are reached through a
  * rewrite. The demo then checks its headline claims against what it recorded (`claims.ts`)
@@ -52,7 +52,7 @@ const WARMUP_MS = 2_000;
 // Requests in flight at most: on a starved machine the generator skips slots instead of piling
 // up requests whose queueing delay would be all that the latencies measure.
 const MAX_IN_FLIGHT = 32;
-const LIMITS = { free: { burst: 10, perSecond: 5 }, pro: { burst: 400, perSecond: 200 } } as const;
+const LIMITS = { free: { burst: 10, perSecond: 2 }, pro: { burst: 400, perSecond: 200 } } as const;
 const SCENARIO: Scenario = {
   durationMs: DURATION_MS,
   warmupMs: WARMUP_MS,
@@ -61,7 +61,7 @@ const SCENARIO: Scenario = {
   // Over before its first ejection (at least `baseEjectionTimeMs` = 4 s) can end: one ejection.
   grayFailure: { id: 'catalog-v1-b', fromMs: at(2), toMs: at(5) },
   // While v1 still takes most of the traffic (the rollout reaches 100 % at 12 s at the earliest).
-  slow: { id: 'catalog-v1-c', fromMs: at(6), toMs: at(11), factor: 50 },
+  slow: { id: 'catalog-v1-c', fromMs: at(6), toMs: at(11), factor: 100 },
   // On orders, which the rollout leaves alone: it has traffic before, during and after.
   drain: { id: 'orders-2', fromMs: at(10), toMs: at(14) },
   baselineIds: ['catalog-v1-a', 'catalog-v1-b', 'catalog-v1-c', 'catalog-v1-d'],
@@ -69,7 +69,8 @@ const SCENARIO: Scenario = {
 };
 
 const flaky = sabotage.has('canary') ? [{ fromMs: 0, toMs: Number.POSITIVE_INFINITY, kind: 'flaky' as const, failRatio: 0.5 }] : [];
-// Latencies of tens of ms; the slow instance's 1 s stands out of a loaded machine's queueing delay.
+// Latencies of tens of ms; the slow instance's 2 s stand out of a starved machine's queueing
+// delay (half a second and more at a load average of 30 on two cores).
 const SPECS: UpstreamSpec[] = [
   { id: 'catalog-v1-a', service: 'catalog', version: 'v1', latencyMs: 20 },
   { id: 'catalog-v1-b', service: 'catalog', version: 'v1', latencyMs: 20, phases: [{ ...SCENARIO.grayFailure, kind: 'fail' }] },

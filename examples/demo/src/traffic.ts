@@ -47,7 +47,7 @@ export const USERS = 2_000;
 function nextShape(i: number): Shape {
   const r = Math.random();
   // A quarter of the traffic on two free keys: each offers ~12 req/s at 100 req/s, still more
-  // than its 5/s when a starved machine sends half of that.
+  // than its 2/s when a starved machine sends a third of that.
   const pro = Math.random() < 0.75;
   const key = pro ? PRO_KEYS[i % PRO_KEYS.length]! : FREE_KEYS[i % FREE_KEYS.length]!;
   const user = `user-${Math.floor(Math.random() * USERS)}`;

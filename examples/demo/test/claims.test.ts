@@ -125,7 +125,7 @@ describe('demo claims', () => {
   it('retries and rate-limits - refused when a client sees the failing instance 503 or a free key gets past its bucket', () => {
     const { log, samples } = goodRun();
     expect(claims({ log, samples: [...samples, sample(3_000, 'b', 503)], failedByUpstream })['retries']!.ok).toBe(false);
-    // burst 10 + 5/s over 24 s (+2 s of slack) = 140
+    // the scenario of this file: burst 10 + 5/s over 24 s (+2 s of slack) = 140
     const greedy = Array.from({ length: 141 }, (_, i) => sample(i * 100, 'a', 200, 'free-1'));
     expect(claims({ log, samples: [...samples, ...greedy], failedByUpstream })['rate-limits']!.ok).toBe(false);
     expect(claims({ log, samples: [...samples, sample(1_000, undefined, 429, 'pro-2')], failedByUpstream })['rate-limits']!.ok).toBe(false);
