@@ -36,7 +36,7 @@ export type { MeterLike } from './metrics.js';
 export { LATENCY_BUCKETS_MS, MetricsRegistry, prometheusName } from './metrics.js';
 // Types public signatures reference (GatewayDeps.rollouts, Gateway.rollouts, RouteConfig.sessionPersistence,
 // BalancerConfig.hashPolicies, MetricsRegistry.counter/histogram): exported so the API reference documents them.
-export type { CounterHandle, HistogramHandle } from './metrics.js';
+export type { CounterHandle, HistogramHandle, Labels } from './metrics.js';
 export type { SessionPersistenceConfig } from './affinity.js';
 export type { FleetRolloutOptions, GatewayRollouts } from './rollout-fleet.js';
 export type { GatewayHashPolicy } from './config.js';
