@@ -196,7 +196,8 @@ const sec = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
 function describe(entry: LogEntry): string | undefined {
   if (entry.kind === 'rollout') {
     const e = entry.event;
-    return `rollout   ${e.type === 'held' || e.type === 'inconclusive' ? `${e.type} at ${e.fromPercent}%` : `${e.type} ${e.fromPercent}% → ${e.toPercent}%`}: ${e.reason}`;
+    // `held` and `inconclusive` reasons start with what happened ("held at 10%: …").
+    return `rollout   ${e.type === 'held' || e.type === 'inconclusive' ? e.reason : `${e.type} ${e.fromPercent}% → ${e.toPercent}%: ${e.reason}`}`;
   }
   if (entry.kind !== 'health') return undefined;
   const h = entry.event;
