@@ -13,7 +13,7 @@
  */
 import { SignJWT, exportJWK, generateKeyPair, jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
 import { systemClock, systemRng, type PolicyContext, type SyRequest, type Transport } from '@switchyard/core';
-import { createJwtPolicy, type JwtPolicyInput } from '@switchyard/jwt';
+import { createJwtPolicy, type JwtPolicyInput, type JwtProviderInput } from '@switchyard/jwt';
 import { countInstructions } from './probe-window.ts';
 
 const [kind, alg] = (process.argv[2] ?? 'policy-RS256').split('-') as ['policy' | 'jose' | 'cached', 'RS256' | 'ES256' | 'HS256'];
@@ -22,7 +22,7 @@ const ISSUER = 'https://issuer.bench/';
 
 let signKey: CryptoKey | Uint8Array;
 let verifyKey: CryptoKey;
-let provider: Record<string, unknown>;
+let provider: JwtProviderInput;
 let body = '{"keys":[]}';
 if (alg === 'HS256') {
   const secret = 'benchmark-shared-secret-32-bytes!';

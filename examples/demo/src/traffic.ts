@@ -5,8 +5,13 @@
 import { Pool } from 'undici';
 
 export interface Sample {
+  /** When the request was sent, ms since the epoch (the demo's start). */
   readonly at: number;
   readonly path: string;
+  /** The route this request is meant for (the mix knows: `catalog`, `catalog-pinned-v2`, `orders`, or none for a 404). */
+  readonly route: string | undefined;
+  /** The API key it sent. */
+  readonly key: string;
   readonly status: number;
   readonly latencyMs: number;
   readonly servedBy: string | undefined;
@@ -19,38 +24,46 @@ export interface TrafficOptions {
   readonly ratePerSecond: number;
   readonly durationMs: number;
   readonly maxInFlight: number;
-  /** Called about once a second with progress. */
-  readonly onTick?: (elapsedMs: number, samples: readonly Sample[]) => void;
+  /** `performance.now()` of the demo's start: samples' `at` count from it (default: when the traffic starts). */
+  readonly epoch?: number;
+  /** Called about every 250 ms with progress (elapsed ms since the epoch, the samples so far). */
+  readonly onTick?: ((elapsedMs: number, samples: readonly Sample[]) => void) | undefined;
 }
 
 interface Shape {
   readonly method: string;
   readonly path: string;
+  readonly route: string | undefined;
   readonly headers: Record<string, string>;
   readonly tier: string;
 }
 
-const FREE_KEYS = Array.from({ length: 6 }, (_, i) => `free-${i}`);
+const FREE_KEYS = Array.from({ length: 2 }, (_, i) => `free-${i}`);
 const PRO_KEYS = Array.from({ length: 4 }, (_, i) => `pro-${i}`);
+/** Distinct user ids (the split is sticky by user id): the report's share tolerances count them. */
+export const USERS = 2_000;
 
 /** One request of the mix: catalog reads by user, orders, a debug header route, some 404s. */
 function nextShape(i: number): Shape {
   const r = Math.random();
-  const pro = Math.random() < 0.5;
+  // A quarter of the traffic on two free keys: each offers ~12 req/s at 100 req/s, still more
+  // than its 2/s when a starved machine sends a third of that.
+  const pro = Math.random() < 0.75;
   const key = pro ? PRO_KEYS[i % PRO_KEYS.length]! : FREE_KEYS[i % FREE_KEYS.length]!;
-  const user = `user-${Math.floor(Math.random() * 500)}`;
+  const user = `user-${Math.floor(Math.random() * USERS)}`;
   const headers = { 'x-api-key': key, 'x-user-id': user };
   const tier = pro ? 'pro' : 'free';
-  if (r < 0.68) return { method: 'GET', path: `/api/catalog/items/${Math.floor(Math.random() * 1000)}`, headers, tier };
-  if (r < 0.9) return { method: 'GET', path: `/api/orders/${1000 + Math.floor(Math.random() * 9000)}`, headers, tier };
-  if (r < 0.96) return { method: 'GET', path: '/api/catalog/items/42', headers: { ...headers, 'x-debug-version': 'v2' }, tier };
-  return { method: 'GET', path: '/api/nowhere', headers, tier };
+  if (r < 0.68) return { method: 'GET', path: `/api/catalog/items/${Math.floor(Math.random() * 1000)}`, route: 'catalog', headers, tier };
+  if (r < 0.9) return { method: 'GET', path: `/api/orders/${1000 + Math.floor(Math.random() * 9000)}`, route: 'orders', headers, tier };
+  if (r < 0.96) return { method: 'GET', path: '/api/catalog/items/42', route: 'catalog-pinned-v2', headers: { ...headers, 'x-debug-version': 'v2' }, tier };
+  return { method: 'GET', path: '/api/nowhere', route: undefined, headers, tier };
 }
 
 export async function drive(options: TrafficOptions): Promise<Sample[]> {
   const pool = new Pool(options.origin, { connections: options.maxInFlight, pipelining: 1 });
   const samples: Sample[] = [];
   const started = performance.now();
+  const epoch = options.epoch ?? started;
   const interval = 1000 / options.ratePerSecond;
   let inFlight = 0;
   let sent = 0;
@@ -75,8 +88,10 @@ export async function drive(options: TrafficOptions): Promise<Sample[]> {
         const servedBy = res.headers['x-served-by'];
         const version = res.headers['x-version'];
         samples.push({
-          at: t0 - started,
+          at: t0 - epoch,
           path: shape.path,
+          route: shape.route,
+          key: shape.headers['x-api-key']!,
           status: res.statusCode,
           latencyMs: performance.now() - t0,
           servedBy: typeof servedBy === 'string' ? servedBy : undefined,
@@ -85,7 +100,7 @@ export async function drive(options: TrafficOptions): Promise<Sample[]> {
         });
       })
       .catch(() => {
-        samples.push({ at: t0 - started, path: shape.path, status: 0, latencyMs: performance.now() - t0, servedBy: undefined, version: undefined, tier: shape.tier });
+        samples.push({ at: t0 - epoch, path: shape.path, route: shape.route, key: shape.headers['x-api-key']!, status: 0, latencyMs: performance.now() - t0, servedBy: undefined, version: undefined, tier: shape.tier });
       })
       .finally(() => {
         inFlight--;
@@ -93,9 +108,9 @@ export async function drive(options: TrafficOptions): Promise<Sample[]> {
       });
     pending.add(p);
     const now = performance.now();
-    if (now - lastTick >= 1000) {
+    if (now - lastTick >= 250) {
       lastTick = now;
-      options.onTick?.(now - started, samples);
+      options.onTick?.(now - epoch, samples);
     }
   }
   await Promise.all(pending);

@@ -179,7 +179,8 @@ export function envoyRingOwner(ring: EnvoyRing, hi: number, lo: number): number 
 }
 
 /**
- * {@link envoyRingOwner} for a hash given as an unsigned 64-bit BigInt (what Envoy's tests and
+ * The ring's owner lookup (`envoyRingOwner`, internal: it takes the hash as two 32-bit halves)
+ * for a hash given as an unsigned 64-bit BigInt (what Envoy's tests and
  * `LoadBalancerContext::computeHashKey` hand the ring).
  *
  * @example

@@ -87,7 +87,7 @@ export interface BodyGuardOptions {
 export interface GuardedBody extends AsyncIterable<Uint8Array> {
   /** True once the source has ended (every byte read). */
   readonly ended: boolean;
-  /** Aborted when the body times out; its `reason` is the {@link BodyTimeoutError}. */
+  /** Aborted when the body times out; its `reason` is a `BodyTimeoutError` (`name: 'BodyTimeoutError'`). */
   readonly timedOut: AbortSignalLike;
 }
 

@@ -168,8 +168,11 @@ export interface RoutePlan {
 
 /** The compiled gateway. Frozen apart from the live runtimes it points to. */
 export interface GatewayPlan {
+  /** The compiled route table (its plans' shape is not API). @internal */
   readonly table: RouteTable<RoutePlan>;
+  /** The compiled routes, in config order (their shape is not API). @internal */
   readonly routes: readonly RoutePlan[];
+  /** The upstream groups' runtimes: balancer, health, limits state (not API). @internal */
   readonly upstreams: ReadonlyMap<string, UpstreamRuntime>;
   readonly replayBufferBytes: number;
   /**
@@ -178,7 +181,7 @@ export interface GatewayPlan {
    * unreachable routes. Emitted as `config-warning` events too.
    */
   readonly warnings: readonly ConfigIssue[];
-  /** The policy instances of this config (built once per config) and the gateway-wide lists. */
+  /** The policy instances of this config (built once per config) and the gateway-wide lists. @internal */
   readonly policies: PolicySet;
   /** Whether the config has any policy instance (the hot path skips every policy check otherwise). */
   readonly hasPolicies: boolean;

@@ -142,8 +142,11 @@ interface CompiledEntry {
 export interface ErrorLevel {
   readonly format: ErrorFormat | undefined;
   readonly typeBaseUri: string | undefined;
+  /** Compiled templates by error code (their shape is not API). @internal */
   readonly byCode: ReadonlyMap<string, CompiledEntry>;
+  /** Compiled templates by status. @internal */
   readonly byStatus: ReadonlyMap<number, CompiledEntry>;
+  /** The compiled `default` entry. @internal */
   readonly fallback: CompiledEntry | undefined;
 }
 

@@ -38,7 +38,7 @@ export type { MeterLike } from './metrics.js';
 export { LATENCY_BUCKETS_MS, MetricsRegistry, prometheusName } from './metrics.js';
 // Types public signatures reference (GatewayDeps.rollouts, Gateway.rollouts, RouteConfig.sessionPersistence,
 // BalancerConfig.hashPolicies, MetricsRegistry.counter/histogram): exported so the API reference documents them.
-export type { CounterHandle, HistogramHandle, HistogramView } from './metrics.js';
+export type { CounterHandle, HistogramHandle, HistogramView, Labels } from './metrics.js';
 export type { AdminHandler, AdminOptions, BackendStats, DashboardSnapshot, RolloutSnapshot, RouteStats, TrafficStats, WindowCount } from './admin.js';
 export type { TracingOptions, TryRole, TrySpan, TryTracer } from './tracing.js';
 export { TRACER_NAME } from './tracing.js';

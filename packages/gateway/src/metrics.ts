@@ -27,7 +27,7 @@ export interface MeterLike {
 }
 
 /** Attributes of one series, with OpenTelemetry names (`http.route`); numbers stay numbers (`server.port`). */
-type Labels = Readonly<Record<string, string | number>>;
+export type Labels = Readonly<Record<string, string | number>>;
 
 /** A counter series, held by the hot path so that an increment is one addition. */
 export interface CounterHandle {

@@ -40,7 +40,7 @@ export type ImportProblem = ImportMessage;
  * names them as unknown keys.
  */
 export type ImportedRoute = RouteConfig & {
-  /** Names of entries of {@link ImportedConfig.policies} run on the way in. */
+  /** Names of entries of the {@link ImportedConfig}'s `policies` run on the way in. */
   readonly policies?: { readonly inbound?: readonly string[] };
   /** Gateway API `sessionPersistence` (GEP-1619). */
   readonly sessionPersistence?: SessionPersistenceConfig;

@@ -10,6 +10,6 @@
 export { jwtPolicy, createJwtPolicy, parseJwtOptions, MAX_TOKEN_LENGTH } from './jwt-policy.js';
 export type { JwtRejectReason } from './jwt-policy.js';
 export { jwtOptionsSchema, JWS_ALGORITHMS } from './options.js';
-export type { JwtPolicyInput, JwtPolicyOptions, JwtProviderOptions, JwtTokenSource, JwsAlgorithm } from './options.js';
+export type { JwtPolicyInput, JwtPolicyOptions, JwtProviderInput, JwtProviderOptions, JwtTokenSource, JwtJwk, JwtJwks, JwsAlgorithm } from './options.js';
 export { createRemoteJwks, JwksUnavailableError, MAX_JWKS_BYTES } from './remote-jwks.js';
 export type { RemoteJwks, RemoteJwksOptions } from './remote-jwks.js';

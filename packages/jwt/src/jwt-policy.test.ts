@@ -96,7 +96,7 @@ describe('jwt policy - valid tokens', () => {
   it('jwtPolicy - is a Standard Schema policy definition whose validation fills the defaults', async () => {
     const result = await jwtPolicy.options?.['~standard'].validate({ providers: [{ issuer: 'i', jwks: { keys: [] }, algorithms: ['ES256'] }] });
     expect(result?.issues).toBeUndefined();
-    const value = (result as { value: Record<string, unknown> }).value;
+    const value = (result as { value: unknown } as { value: Record<string, unknown> }).value;
     expect(value).toMatchObject({ requireExp: true, clockSkewSeconds: 60, token: { from: 'bearer' }, forwardToken: false, allowAnonymous: false, verifiedCacheSize: 0 });
     expect((value['providers'] as Record<string, unknown>[])[0]).toMatchObject({ cacheMaxAgeMs: 600_000, cooldownMs: 30_000, subjectClaim: 'sub' });
     expect(jwtPolicy.type).toBe('jwt');

@@ -65,31 +65,18 @@ const jwk = v.looseObject(
 );
 
 const providerEntries = {
-  /** Exact match on the `iss` claim (also how the provider is chosen when there are several). */
   issuer: nonEmpty('issuer'),
-  /** The token's `aud` must contain at least one of these (Envoy, jose). Unset: not checked. */
   audiences: v.optional(v.pipe(v.array(nonEmpty('an audience'), 'audiences must be an array of strings'), v.minLength(1, 'audiences must not be empty (omit it to skip the check)'))),
-  /** An `https:` URL of a JSON Web Key Set (`http:` only for a loopback host). */
   jwksUri: v.optional(nonEmpty('jwksUri')),
-  /** An inline JSON Web Key Set (public keys). */
   jwks: v.optional(v.object({ keys: v.array(jwk, 'keys must be an array of JWKs') }, 'jwks must be a JSON Web Key Set ({ keys: [...] })')),
-  /** A shared HMAC secret (UTF-8), for the HS* algorithms only. */
   secret: v.optional(nonEmpty('secret')),
-  /** Required: the algorithms this provider's tokens may use (RFC 8725 §3.1). */
   algorithms: v.pipe(v.array(algorithm, 'algorithms must be an array of JWS algorithm names'), v.minLength(1, 'algorithms must name at least one algorithm (RFC 8725 §3.1)')),
-  /** Expected `typ` header (RFC 8725 §3.11), e.g. `at+jwt` (RFC 9068); compared as jose does (`application/` optional). */
   typ: v.optional(nonEmpty('typ')),
-  /** Claims that must be present (besides `exp`, `iss` and the subject claim, always required). */
   requiredClaims: v.optional(v.array(nonEmpty('a claim name'), 'requiredClaims must be an array of claim names'), []),
-  /** The claim that names the caller (`identity.sub`); default `sub`. */
   subjectClaim: v.optional(nonEmpty('subjectClaim'), 'sub'),
-  /** How long a fetched JWKS is used before it is fetched again (ms); default 600 000 (jose, Envoy). */
   cacheMaxAgeMs: v.optional(positiveMs('cacheMaxAgeMs'), 600_000),
-  /** Least time between a successful fetch and a refetch for an unknown `kid` (ms); default 30 000 (jose). */
   cooldownMs: v.optional(positiveMs('cooldownMs'), 30_000),
-  /** Least time between a failed fetch and the next try (ms); default 1 000 (Envoy `failed_refetch_duration`). */
   failedRefetchMs: v.optional(positiveMs('failedRefetchMs'), 1_000),
-  /** Longest a JWKS fetch may take, body included (ms); default 5 000 (jose). */
   timeoutMs: v.optional(v.pipe(positiveMs('timeoutMs'), v.minValue(1, 'timeoutMs must be >= 1')), 5_000),
 };
 
@@ -112,7 +99,6 @@ const provider = v.pipe(
   v.forward(v.check((p) => p.jwks === undefined || p.jwks.keys.every((k) => !('d' in k) && !('k' in k) && !('p' in k)), 'jwks must hold public keys only (no "d", "p" or "k" members): private and secret keys do not belong in config'), ['jwks']),
 );
 
-/** Where the token is read from. Default: `Authorization: Bearer <token>` (RFC 6750 §2.1). */
 const tokenSource = v.variant(
   'from',
   [
@@ -120,7 +106,6 @@ const tokenSource = v.variant(
     v.strictObject({
       from: v.literal('header'),
       name: v.pipe(nonEmpty('name'), v.regex(TOKEN, 'name must be a header name (an RFC 9110 token)')),
-      /** A prefix the value must start with (compared case-insensitively), removed with the spaces after it. */
       prefix: v.optional(v.string('prefix must be a string')),
     }, objectMessage('token')),
     v.strictObject({ from: v.literal('cookie'), name: v.pipe(nonEmpty('name'), v.regex(TOKEN, 'name must be a cookie name (an RFC 6265 token)')) }, objectMessage('token')),
@@ -135,46 +120,182 @@ const headerName = v.pipe(
   v.check((n) => !FORBIDDEN_CLAIM_HEADERS.has(n.toLowerCase()), 'cannot carry a claim (framing, hop-by-hop or credential header)'),
 );
 
-/** The valibot schema of the `jwt` policy's options (a Standard Schema). */
-export const jwtOptionsSchema = v.strictObject(
+// The options are documented on the interfaces below; `options.test.ts` checks that they are
+// the schema's inferred input and output types.
+const schema = v.strictObject(
   {
-    /** One or more token issuers; the unverified `iss` picks one, whose keys then verify the token. */
     providers: v.pipe(
       v.array(provider, 'providers must be an array'),
       v.minLength(1, 'providers must name at least one issuer'),
       v.check((ps) => new Set(ps.map((p) => p.issuer)).size === ps.length, 'two providers have the same issuer: the issuer picks the provider, so it must be unique'),
     ),
-    /** Refuse tokens without `exp` (default true; jose alone accepts them, Envoy's `require_expiration` refuses). */
     requireExp: v.optional(v.boolean('requireExp must be a boolean'), true),
-    /** Leeway for `exp`, `nbf` and `iat`, in seconds; default 60 (Envoy's `clock_skew_seconds`). */
     clockSkewSeconds: v.optional(v.pipe(v.number('clockSkewSeconds must be a number'), v.integer('clockSkewSeconds must be an integer'), v.minValue(0, 'clockSkewSeconds must be >= 0'), v.maxValue(600, 'clockSkewSeconds must be <= 600')), 60),
     token: v.optional(tokenSource, { from: 'bearer' }),
-    /** Forward the token to the upstream (default false: removed, as Envoy's `forward: false`). */
     forwardToken: v.optional(v.boolean('forwardToken must be a boolean'), false),
-    /** `{ claim: attributeName }`: claim values (any JSON) as request attributes. Dotted names reach nested claims. */
     claimsToAttributes: v.optional(v.record(nonEmpty('a claim name'), nonEmpty('an attribute name'), 'claimsToAttributes must map claim names to attribute names'), {}),
-    /** `{ claim: headerName }`: string, number and boolean claims as upstream request headers. */
     claimsToHeaders: v.optional(v.record(nonEmpty('a claim name'), headerName, 'claimsToHeaders must map claim names to header names'), {}),
-    /** Scopes the token must grant (all of them), from `scope` (space-separated) or `scp` (array or string): else 403. */
     requiredScopes: v.optional(v.array(v.pipe(v.string(), v.regex(SCOPE_TOKEN, 'a scope is an RFC 6749 §3.3 scope-token (no space, quote or backslash)')), 'requiredScopes must be an array of scopes'), []),
-    /** Let requests without a token through without an identity (a present but invalid token is still refused). */
     allowAnonymous: v.optional(v.boolean('allowAnonymous must be a boolean'), false),
-    /** The `realm` of `WWW-Authenticate` (RFC 6750 §3); default `api`. */
     realm: v.optional(v.pipe(v.string('realm must be a string'), v.regex(QUOTABLE, 'realm must not contain a double quote, a backslash or a control character')), 'api'),
-    /** Verified tokens remembered (LRU), 0 = off (default). See the README for when it is safe. */
     verifiedCacheSize: v.optional(v.pipe(v.number('verifiedCacheSize must be a number'), v.integer('verifiedCacheSize must be an integer'), v.minValue(0, 'verifiedCacheSize must be >= 0'), v.maxValue(1_000_000, 'verifiedCacheSize must be <= 1000000')), 0),
   },
   objectMessage('the jwt options'),
 );
 
-/** The options as written in config (defaults not yet applied). */
-export type JwtPolicyInput = v.InferInput<typeof jwtOptionsSchema>;
+/**
+ * The valibot schema of the `jwt` policy's options (a Standard Schema): validates a
+ * {@link JwtPolicyInput}, fills the defaults and returns {@link JwtPolicyOptions}.
+ */
+export const jwtOptionsSchema: v.GenericSchema<JwtPolicyInput, JwtPolicyOptions> = schema;
+
+/** A public JSON Web Key of an inline key set (RFC 7517 §4); members beyond these are kept. */
+export interface JwtJwk {
+  /** Key type (`EC`, `RSA`, `OKP`). */
+  kty: string;
+  /** Key id, matched against the token's `kid` header. */
+  kid?: string | undefined;
+  /** The algorithm this key is for. */
+  alg?: string | undefined;
+  /** `sig` for a signing key. */
+  use?: string | undefined;
+  /** Any other member of the key (`crv`, `x`, `y`, `n`, `e`...; never `d`, `p` or `k`: public keys only). */
+  [member: string]: unknown;
+}
+
+/** An inline JSON Web Key Set (RFC 7517 §5). */
+export interface JwtJwks {
+  /** The public keys. */
+  keys: JwtJwk[];
+}
+
+/**
+ * One token issuer, as written in config: exactly one of `jwksUri`, `jwks` and `secret`; a
+ * secret for the HS* algorithms only, at least as long as the hash output (RFC 7518 §3.2).
+ */
+export interface JwtProviderInput {
+  /** Exact match on the `iss` claim (also how the provider is chosen when there are several). */
+  issuer: string;
+  /** The token's `aud` must contain at least one of these (Envoy, jose). Unset: not checked. */
+  audiences?: string[] | undefined;
+  /** An `https:` URL of a JSON Web Key Set (`http:` only for a loopback host). */
+  jwksUri?: string | undefined;
+  /** An inline JSON Web Key Set (public keys only). */
+  jwks?: JwtJwks | undefined;
+  /** A shared HMAC secret (UTF-8), for the HS* algorithms only. */
+  secret?: string | undefined;
+  /** Required: the algorithms this provider's tokens may use (RFC 8725 §3.1). */
+  algorithms: JwsAlgorithm[];
+  /** Expected `typ` header (RFC 8725 §3.11), e.g. `at+jwt` (RFC 9068); compared as jose does (`application/` optional). */
+  typ?: string | undefined;
+  /** Claims that must be present (besides `exp`, `iss` and the subject claim, always required); default none. */
+  requiredClaims?: string[] | undefined;
+  /** The claim that names the caller (`identity.sub`); default `sub`. */
+  subjectClaim?: string | undefined;
+  /** How long a fetched JWKS is used before it is fetched again (ms); default 600 000 (jose, Envoy). */
+  cacheMaxAgeMs?: number | undefined;
+  /** Least time between a successful fetch and a refetch for an unknown `kid` (ms); default 30 000 (jose). */
+  cooldownMs?: number | undefined;
+  /** Least time between a failed fetch and the next try (ms); default 1 000 (Envoy `failed_refetch_duration`). */
+  failedRefetchMs?: number | undefined;
+  /** Longest a JWKS fetch may take, body included (ms); default 5 000 (jose). */
+  timeoutMs?: number | undefined;
+}
+
+/** One provider, validated: a {@link JwtProviderInput} with every default filled in. */
+export interface JwtProviderOptions {
+  /** Exact match on the `iss` claim. */
+  issuer: string;
+  /** The token's `aud` must contain at least one of these; unset: not checked. */
+  audiences?: string[] | undefined;
+  /** The URL of the JSON Web Key Set. */
+  jwksUri?: string | undefined;
+  /** The inline JSON Web Key Set. */
+  jwks?: JwtJwks | undefined;
+  /** The shared HMAC secret. */
+  secret?: string | undefined;
+  /** The algorithms this provider's tokens may use. */
+  algorithms: JwsAlgorithm[];
+  /** Expected `typ` header. */
+  typ?: string | undefined;
+  /** Claims that must be present (besides `exp`, `iss` and the subject claim). */
+  requiredClaims: string[];
+  /** The claim that names the caller (`identity.sub`). */
+  subjectClaim: string;
+  /** How long a fetched JWKS is used before it is fetched again (ms). */
+  cacheMaxAgeMs: number;
+  /** Least time between a successful fetch and a refetch for an unknown `kid` (ms). */
+  cooldownMs: number;
+  /** Least time between a failed fetch and the next try (ms). */
+  failedRefetchMs: number;
+  /** Longest a JWKS fetch may take, body included (ms). */
+  timeoutMs: number;
+}
+
+/**
+ * Where the token is read from. Default: `Authorization: Bearer <token>` (RFC 6750 §2.1); else
+ * a header (with an optional `prefix`, compared case-insensitively and removed with the spaces
+ * after it), a cookie or a query parameter.
+ */
+export type JwtTokenSource = { from: 'bearer' } | { from: 'header'; name: string; prefix?: string | undefined } | { from: 'cookie'; name: string } | { from: 'query'; name: string };
+
+/** The `jwt` policy's options as written in config (defaults not yet applied). */
+export interface JwtPolicyInput {
+  /** One or more token issuers (each `issuer` once); the unverified `iss` picks one, whose keys then verify the token. */
+  providers: JwtProviderInput[];
+  /** Refuse tokens without `exp` (default true; jose alone accepts them, Envoy's `require_expiration` refuses). */
+  requireExp?: boolean | undefined;
+  /** Leeway for `exp`, `nbf` and `iat`, in seconds, 0 to 600; default 60 (Envoy's `clock_skew_seconds`). */
+  clockSkewSeconds?: number | undefined;
+  /** Where the token is read from; default `{ from: 'bearer' }`. */
+  token?: JwtTokenSource | undefined;
+  /** Forward the token to the upstream (default false: removed, as Envoy's `forward: false`). */
+  forwardToken?: boolean | undefined;
+  /** `{ claim: attributeName }`: claim values (any JSON) as request attributes. Dotted names reach nested claims. */
+  claimsToAttributes?: { [claim: string]: string } | undefined;
+  /** `{ claim: headerName }`: string, number and boolean claims as upstream request headers (never framing, hop-by-hop or credential headers). */
+  claimsToHeaders?: { [claim: string]: string } | undefined;
+  /** Scopes the token must grant (all of them), from `scope` (space-separated) or `scp` (array or string): else 403. */
+  requiredScopes?: string[] | undefined;
+  /** Let requests without a token through without an identity (a present but invalid token is still refused). */
+  allowAnonymous?: boolean | undefined;
+  /** The `realm` of `WWW-Authenticate` (RFC 6750 §3); default `api`. */
+  realm?: string | undefined;
+  /** Verified tokens remembered (LRU), 0 = off (default), at most 1 000 000. See the README for when it is safe. */
+  verifiedCacheSize?: number | undefined;
+}
+
 /** The options after validation, every default filled in: what `create` receives. */
-export type JwtPolicyOptions = v.InferOutput<typeof jwtOptionsSchema>;
-/** One provider, validated. */
-export type JwtProviderOptions = JwtPolicyOptions['providers'][number];
-/** Where the token comes from, validated. */
-export type JwtTokenSource = JwtPolicyOptions['token'];
+export interface JwtPolicyOptions {
+  /** The token issuers, validated. */
+  providers: JwtProviderOptions[];
+  /** Refuse tokens without `exp`. */
+  requireExp: boolean;
+  /** Leeway for `exp`, `nbf` and `iat`, in seconds. */
+  clockSkewSeconds: number;
+  /** Where the token is read from. */
+  token: JwtTokenSource;
+  /** Forward the token to the upstream. */
+  forwardToken: boolean;
+  /** `{ claim: attributeName }`. */
+  claimsToAttributes: { [claim: string]: string };
+  /** `{ claim: headerName }`. */
+  claimsToHeaders: { [claim: string]: string };
+  /** Scopes the token must grant (all of them). */
+  requiredScopes: string[];
+  /** Let requests without a token through without an identity. */
+  allowAnonymous: boolean;
+  /** The `realm` of `WWW-Authenticate`. */
+  realm: string;
+  /** Verified tokens remembered (LRU), 0 = off. */
+  verifiedCacheSize: number;
+}
+
+/**
+ * The schema's own inferred types, for the type test that they are the interfaces above.
+ * @internal
+ */
+export type InferredJwtOptions = { readonly input: v.InferInput<typeof schema>; readonly output: v.InferOutput<typeof schema> };
 
 function utf8Length(s: string): number {
   let n = 0;

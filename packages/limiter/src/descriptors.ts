@@ -19,7 +19,7 @@ export type MissingKeyAction = 'deny' | 'allow' | 'shared';
 
 /**
  * A request → key function. `onMissingKey`, when set, is the default of the rules that use it
- * ({@link keys.clientIp} sets `'deny'`: a client-IP limit fails closed); without it `'allow'`.
+ * (`keys.clientIp` of {@link keys} sets `'deny'`: a client-IP limit fails closed); without it `'allow'`.
  */
 export type KeySource = ((req: SyRequest) => string | undefined) & { readonly onMissingKey?: MissingKeyAction };
 

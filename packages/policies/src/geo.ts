@@ -42,7 +42,7 @@ export interface GeoBackendRule {
 export interface GeoOptions {
   /**
    * Where the location comes from: `'cloudflare' | 'cloudfront' | 'vercel'`, header names of
-   * your own (`{ headers: { country: 'x-geo-country' } }`), a {@link GeoSource} object in code
+   * your own (`{ headers: { country: 'x-geo-country' } }`), a {@link @switchyard/core!GeoSource} object in code
    * (`@switchyard/geoip`), or a list tried in order. Default: the gateway's source (`ctx.geo()`).
    */
   readonly source?: GeoSourceSpec | readonly GeoSourceSpec[] | undefined;
@@ -100,7 +100,7 @@ export function fullRegionCode(geo: GeoInfo | undefined): string | undefined {
 
 /**
  * `geo`: sets `attributes.geo`, `country`, `region` (`US-CA`) and `continent` from a
- * {@link GeoSource}, and optionally picks a backend by location.
+ * {@link @switchyard/core!GeoSource}, and optionally picks a backend by location.
  *
  * @example
  * ```ts
