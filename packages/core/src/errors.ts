@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'SY_UNAUTHORIZED',
   'SY_FORBIDDEN',
   'SY_RATE_LIMITED',
+  'SY_NO_BACKEND',
   'SY_NO_ENDPOINT',
   'SY_CIRCUIT_OPEN',
   'SY_OVERLOADED',
@@ -38,6 +39,8 @@ export const ERROR_STATUS: Readonly<Record<SwitchyardErrorCode, number>> = Objec
   SY_UNAUTHORIZED: 401,
   SY_FORBIDDEN: 403,
   SY_RATE_LIMITED: 429,
+  // Gateway API: a rule with no usable backendRef (none, or all weight 0) answers 500.
+  SY_NO_BACKEND: 500,
   SY_NO_ENDPOINT: 503,
   SY_CIRCUIT_OPEN: 503,
   SY_OVERLOADED: 503,

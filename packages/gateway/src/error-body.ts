@@ -19,6 +19,7 @@ export const ERROR_MESSAGES: Readonly<Record<SwitchyardErrorCode, string>> = Obj
   SY_UNAUTHORIZED: 'Authentication is required to access this resource.',
   SY_FORBIDDEN: 'Access to this resource is not allowed.',
   SY_RATE_LIMITED: 'Too many requests: rate limit exceeded.',
+  SY_NO_BACKEND: 'The route has no backend to send the request to.',
   SY_NO_ENDPOINT: 'No healthy upstream is available.',
   SY_CIRCUIT_OPEN: 'The upstream is temporarily unavailable.',
   SY_OVERLOADED: 'The upstream is overloaded.',

@@ -669,7 +669,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const sp = decideWithSession(route, route.split, request, rng, clock);
       const s = sp.decision;
       if (sp.header !== undefined) headers = { ...headers, [sp.header[0]]: sp.header[1] };
-      if (s.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'every backend of this route has weight 0', headers, 500, { route: route.name }), route };
+      if (s.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_BACKEND', 'every backend of this route has weight 0', headers, undefined, { route: route.name }), route };
       backend = route.backends.get(s.backend);
       attributes['backend'] = s.backend;
       if (listeners.size > 0) emit({ kind: 'split', at: now, route: route.name, backend: s.backend, by: s.by });
@@ -740,7 +740,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     span: ServerSpan | undefined,
   ): Promise<ProxyResult> {
     const { route, request, backend, headers } = prepared;
-    if (backend === undefined) return { response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500, { route: route.name }), tries: 0 };
+    if (backend === undefined) return { response: errorResponse('SY_NO_BACKEND', 'route has no backend', headers, undefined, { route: route.name }), tries: 0 };
     // An adapter's mount mapping, for a route that leaves the path to it (HandleOptions.upstreamPath).
     let rewriteRequest = request;
     if (options.upstreamPath !== undefined && !rewritesPath(route.rewrite)) {
@@ -1144,7 +1144,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   async function acquireEndpoint(prepared: Prepared): Promise<Acquired> {
     if (prepared.kind === 'respond') return { kind: 'respond', response: prepared.response };
     const { route, request, backend, headers } = prepared;
-    if (backend === undefined) return { kind: 'respond', response: errorResponse('SY_NO_ENDPOINT', 'route has no backend', headers, 500, { route: route.name }) };
+    if (backend === undefined) return { kind: 'respond', response: errorResponse('SY_NO_BACKEND', 'route has no backend', headers, undefined, { route: route.name }) };
     const up = backend.upstream;
     const now = clock.now();
     const eligible = eligibleFor(backend, now);
