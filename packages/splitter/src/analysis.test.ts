@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEndpoint } from '@switchyard/core';
-import { analyseWindow, binomialExcessTest, createSideWindow, mannWhitneyU, observeSide, percentile, twoProportionZTest } from './analysis.js';
+import { analyseWindow, binomialExcessTest, createSideWindow, mannWhitneyU, observeSide, percentile, quantile, twoProportionZTest } from './analysis.js';
 import { latencyBucket, recordLatency } from './latency-histogram.js';
 
 describe('statistics', () => {
@@ -35,9 +35,10 @@ describe('statistics', () => {
     expect(mannWhitneyU([1, 2, 3], [2, 3, 4]).u).toBe(2);
   });
 
-  it('percentile is nearest-rank', () => {
+  it('quantile is nearest-rank; percentile is its deprecated alias', () => {
+    expect(percentile).toBe(quantile);
     const xs = Array.from({ length: 100 }, (_, i) => 100 - i);
-    expect(percentile(xs, 0.99)).toBe(99);
+    expect(quantile(xs, 0.99)).toBe(99);
     expect(percentile(xs, 0.5)).toBe(50);
     expect(percentile([], 0.99)).toBeNaN();
   });

@@ -228,20 +228,28 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): { u: n
 }
 
 /**
- * Nearest-rank percentile (`q` in (0, 1]) of unsorted values; NaN when empty. Copies and sorts.
+ * Nearest-rank quantile (`q` in (0, 1]) of unsorted values; NaN when empty. Copies and sorts.
+ * (A quantile, not a percentile: `@switchyard/testing`'s `percentile` takes `p` in [0, 100] over
+ * sorted data.)
  *
  * @example
  * ```ts
- * import { percentile } from '@switchyard/splitter';
- * percentile([5, 1, 4, 2, 3], 0.99); // 5
+ * import { quantile } from '@switchyard/splitter';
+ * quantile([5, 1, 4, 2, 3], 0.99); // 5
  * ```
  */
-export function percentile(values: readonly number[], q: number): number {
+export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((x, y) => x - y);
   const rank = Math.max(1, Math.ceil(q * sorted.length));
   return sorted[rank - 1] as number;
 }
+
+/**
+ * @deprecated Renamed {@link quantile} (`q` is in (0, 1]; `@switchyard/testing`'s `percentile`
+ * takes `p` in [0, 100]: the same name for both was silently wrong when mixed).
+ */
+export const percentile: (values: readonly number[], q: number) => number = quantile;
 
 /**
  * One-sided Mann–Whitney U test of H1 "values of `a` tend to be larger than those of `b`" on

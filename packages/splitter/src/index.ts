@@ -16,7 +16,7 @@ export { compileExperiment, assignVariant, assignVariantByKey } from './experime
 export type { BlueGreenState, BlueGreen } from './blue-green.js';
 export { createBlueGreenState, switchBlueGreen, replaceStandby, createBlueGreen } from './blue-green.js';
 export type { SideWindow, AnalysisThresholds, WindowAnalysis, SideSummary, CheckVerdict, CheckResult } from './analysis.js';
-export { createSideWindow, observeSide, mergeSideWindow, twoProportionZTest, binomialExcessTest, mannWhitneyU, mannWhitneyHistograms, percentile, analyseWindow, latencyCheckSettings } from './analysis.js';
+export { createSideWindow, observeSide, mergeSideWindow, twoProportionZTest, binomialExcessTest, mannWhitneyU, mannWhitneyHistograms, percentile, quantile, analyseWindow, latencyCheckSettings } from './analysis.js';
 export type { LatencyHistogram } from './latency-histogram.js';
 export {
   LATENCY_RELATIVE_ACCURACY,
