@@ -178,7 +178,7 @@ const plugin: FastifyPluginAsync<SwitchyardFastifyOptions> = async (fastify, opt
 
   /** An upstream's answer with the prefix put back in its relative `Location`, then the user's `rewriteHeaders`. */
   const upstreamAnswer = (request: FastifyRequest, response: SyResponse): SyResponse => {
-    if (responseCode(response) !== undefined || (!rewriteLocation && rewriteHeaders === undefined)) return response;
+    if ((!rewriteLocation && rewriteHeaders === undefined) || responseCode(response) !== undefined) return response;
     let headers = response.headers;
     const location = headers['location'];
     if (rewriteLocation && typeof location === 'string' && !/^[A-Za-z][A-Za-z\d+.-]*:|^\/\//.test(location)) {
