@@ -17,6 +17,8 @@ const transport: Transport = {
 const gateway = createGateway(
   {
     clientIdentity: { trustedProxies: [] },
+    // Pinned: the default became 'legacy' (X-RateLimit-*); figures stay comparable with earlier runs.
+    rateLimitHeaders: 'none',
     limits: { ip: { key: 'client-ip', policy: { maxTokens: 1e9, tokensPerFill: 1e9, fillIntervalMs: 1000 } } },
     routes: [{ name: 'r', matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backends: [{ upstream: 'u' }], ...(process.env['NOLIMIT'] ? {} : { limits: ['ip'] }) }],
     upstreams: { u: { endpoints: [{ url: 'http://127.0.0.1:1' }, { url: 'http://127.0.0.1:2' }], balancer: { policy: 'least-request' } } },

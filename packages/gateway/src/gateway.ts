@@ -1037,7 +1037,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
    */
   function toDecision(prepared: Prepared, req: SyRequest): Decision | Promise<Decision> {
     const run = prepared.run;
-    if (run !== undefined) return policyDecision(prepared, run, req);
+    return run !== undefined ? policyDecision(prepared, run, req) : plainDecision(prepared, req);
+  }
+
+  /**
+   * The decision of a request no policy ran on. Called directly when the plan has no policies:
+   * it never reads `prepared.run`, a property those `Prepared` objects do not have (a missing-
+   * property load on several object shapes, measurable on decideNow's ~3 400 instructions).
+   */
+  function plainDecision(prepared: Prepared, req: SyRequest): Decision {
     if (prepared.kind === 'respond') return { kind: 'respond', response: finalize(prepared.response, req.headers) };
     return {
       kind: 'continue',
@@ -1094,7 +1102,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     if (!p.hasPolicies) {
       try {
         const pending = prepare(req, p);
-        return pending instanceof Promise ? pending.then((x) => toDecision(x, req)) : toDecision(pending, req);
+        return pending instanceof Promise ? pending.then((x) => plainDecision(x, req)) : plainDecision(pending, req);
       } catch (err) {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
