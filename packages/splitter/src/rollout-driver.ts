@@ -227,7 +227,10 @@ export function createRolloutDriver(options: RolloutDriverOptions): RolloutDrive
   async function evaluate(t: number): Promise<void> {
     if (state === undefined || token === undefined) return;
     const due = nextAnalysisAt(config, state);
-    if (due === undefined || t < due) return;
+    // The interval's last buckets are judged once every replica had `settle` to flush them: an
+    // analysis at `due` itself would read a window cut `settle` short (with an interval of at
+    // most `settle`, an empty one: a failed check for no data, and a rollback for nothing).
+    if (due === undefined || t < due + settle) return;
     const from = Math.ceil(state.windowStartedAt / bucketMs) * bucketMs;
     const cut = Math.max(from, bucketStart(t - settle, bucketMs));
     const next: RolloutState = JSON.parse(JSON.stringify(state)) as RolloutState;

@@ -137,4 +137,26 @@ describe('rollout driver on the memory store', () => {
     expect(f.drivers.map((d) => d.status().storeAvailable)).toEqual([true, true]);
     for (const d of f.drivers) await d.stop();
   });
+
+  it('regression - an analysis interval no longer than the settle time judges the interval, not an empty window (no rollback for "no data")', async () => {
+    // pollIntervalMs 1 000 → settle 2 000 ms, analysis every 1 000 ms: the leader used to read
+    // [windowStart, t - settle) = nothing at each due time and fail every check for no data.
+    const short: RolloutConfig = { name: 'short', steps: [10, 50, 100], analysisIntervalMs: 1000, minRequests: 20, minLatencySamples: 20 };
+    const store = createMemoryRolloutStore();
+    const clock = createTestClock({ wallNow: 1_700_000_000_000 });
+    const events: RolloutEvent[] = [];
+    const d = createRolloutDriver({ store, clock, config: short, owner: 'r0', pollIntervalMs: 1000, onEvent: (e) => events.push(e) });
+    d.start();
+    for (let s = 0; s < 40; s++) {
+      for (let k = 0; k < 100; k++) {
+        const side = k % 100 < d.weightPercent() ? 'canary' : 'baseline';
+        d.observe(side, { kind: 'response', endpoint: ep, status: 200, latencyMs: 20 + (k % 5), at: clock.now() });
+      }
+      await clock.advanceAsync(250);
+      await d.idle();
+    }
+    expect(events.map((e) => e.type)).not.toContain('rolled-back');
+    expect(events.filter((e) => e.type !== 'held').map((e) => [e.type, e.toPercent])).toEqual([['started', 10], ['promoted', 50], ['succeeded', 100]]);
+    await d.stop();
+  });
 });
