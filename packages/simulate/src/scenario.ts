@@ -66,7 +66,8 @@ export interface FleetInput {
 /** How an endpoint fails: `errors` (answers `errorStatus` with probability `errorRate`), or an outage: `connect` (down: refused), `reset` (accepts then drops), `status` (answers `status` at once), `blackhole` (never answers; only a timeout helps). */
 export type FailureMode = 'errors' | 'connect' | 'reset' | 'status' | 'blackhole';
 
-interface Timed {
+/** When a scheduled event ({@link ScenarioEvent}) is in force. */
+export interface Timed {
   /** When it starts, seconds since the start of the run. */
   readonly atSeconds: number;
   /** When it ends, seconds; default: the end of the run. */
