@@ -792,8 +792,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const pick = (tried: readonly Endpoint[]): PickResult => {
         let pool = eligible;
         if (tried.length > 0) {
-          // Envoy's previous_hosts predicate: prefer an endpoint not tried yet.
-          const fresh = eligible.filter((e) => !tried.includes(e));
+          // A retry or hedge picks from the hosts eligible now, as Envoy's load balancer does on
+          // every attempt: an endpoint ejected or failed by health checks since the request
+          // started is not retried into. Envoy's previous_hosts predicate: prefer one not tried yet.
+          pool = eligibleFor(backend, clock.now());
+          const fresh = pool.filter((e) => !tried.includes(e));
           if (fresh.length > 0) pool = fresh;
         }
         if (pool.length === 0) return { kind: 'empty', reason: group.endpoints.length === 0 ? 'no-endpoints' : 'no-eligible-endpoints' };
