@@ -5,15 +5,20 @@
  * that cannot be read or parsed, an invalid config, a server that cannot start), 2 a usage error
  * (unknown verb or flag, missing argument, malformed value).
  */
+import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { stringify } from 'yaml';
 import { createUndiciTransport } from '@switchyard/transport-undici';
-import { checkConfig, type Checked } from './check.js';
+import { compareReports, runScenario, type ComparisonReport, type SimulationReport } from '@switchyard/simulate';
+import { checkConfig, issuesOf, type Checked } from './check.js';
 import { explain, inline, requestOf, type Explanation } from './explain.js';
 import { loadInputs, type Importer, type LoadResult } from './load.js';
 import { styleFor, type CommandIo, type Style } from './output.js';
 import { formatProblem, type Problem } from './problems.js';
 import { serve } from './serve.js';
+import { renderHtmlReport } from './html-report.js';
+import { loadScenario, renderComparison, renderReport } from './simulate.js';
 import pkg from '../package.json' with { type: 'json' };
 
 /** Exit code: success. */
@@ -31,7 +36,7 @@ export interface RunOptions {
 
 class UsageError extends Error {}
 
-const VERBS = ['validate', 'explain', 'import', 'serve'] as const;
+const VERBS = ['validate', 'explain', 'import', 'serve', 'simulate'] as const;
 type Verb = (typeof VERBS)[number];
 
 const MAIN_HELP = `Usage: switchyard <command> [options]
@@ -44,6 +49,7 @@ Commands:
   explain <files...> <METHOD> <URL>        show which route a request takes and what is sent upstream
   import <files...>                        print the switchyard config built from the files
   serve <files...>                         run a gateway in front of the configured upstreams
+  simulate --config <f> --scenario <f>     run a what-if scenario through the config on a fake clock
 
 Run 'switchyard <command> --help' for a command's options; 'switchyard --version' prints the version.
 
@@ -141,6 +147,32 @@ while draining exits at once with code 1.
 ${LOADING_HELP}
 Exit codes: 0 stopped after draining, 1 invalid config or cannot listen, 2 usage error.
 `,
+  simulate: `Usage: switchyard simulate --config <files...> --scenario <file> [--compare <files...>]
+                          [--json <file>] [--html <file>] [--seed <n>]
+
+Runs a what-if scenario (a simulated fleet, scheduled failures and traffic: see
+docs/guides/what-if.md) through the real gateway code on a fake clock, and prints latency
+percentiles and success rate per route, version and endpoint, 429s per rule, retries,
+ejections and the rollout steps with their reasons. Deterministic: the same seed gives the same
+report, byte for byte.
+
+Options:
+  --config <file>      the gateway config (repeatable: files are merged as 'serve' merges them;
+                       switchyard config, Gateway API, Istio and OpenAPI documents)
+  --scenario <file>    the scenario (YAML or JSON); samples files of 'empirical' latencies are
+                       read relative to it
+  --compare <file>     a second config (repeatable) run on the same seeded scenario: both
+                       summaries, then the figures that differ
+  --json <file>        write the JSON report (or the comparison) to <file>; '-' for stdout
+                       (the text summary is then not printed)
+  --html <file>        write the report as one self-contained HTML page
+  --seed <n>           override the scenario's seed (an integer 0-4294967295)
+  --env                substitute \${NAME} from the environment in the config files (see Loading)
+  -h, --help           show this help
+
+${LOADING_HELP}
+Exit codes: 0 simulated, 1 a problem in a config or the scenario, 2 usage error.
+`,
 };
 
 const BACKEND = { type: 'string', multiple: true } as const;
@@ -162,6 +194,17 @@ const OPTIONS = {
     'admin-host': { type: 'string' },
     watch: { type: 'boolean' },
     'drain-timeout': { type: 'string' },
+    env: { type: 'boolean' },
+    backend: BACKEND,
+    help: { type: 'boolean', short: 'h' },
+  },
+  simulate: {
+    config: { type: 'string', multiple: true },
+    scenario: { type: 'string' },
+    compare: { type: 'string', multiple: true },
+    json: { type: 'string' },
+    html: { type: 'string' },
+    seed: { type: 'string' },
     env: { type: 'boolean' },
     backend: BACKEND,
     help: { type: 'boolean', short: 'h' },
@@ -221,6 +264,8 @@ export async function run(argv: readonly string[], io: CommandIo, options: RunOp
         return await importVerb(positionals, values, io, flags);
       case 'serve':
         return await serveVerb(positionals, values, io, flags);
+      case 'simulate':
+        return await simulateVerb(positionals, values, io, flags);
     }
   } catch (e) {
     if (e instanceof UsageError) {
@@ -445,4 +490,73 @@ async function serveVerb(files: readonly string[], values: Values, io: CommandIo
     backends: flags.backends,
     io,
   });
+}
+
+/** A label for a set of config files in a report: their base names. */
+function labelOf(files: readonly string[]): string {
+  return files.map((f) => basename(f)).join('+');
+}
+
+async function simulateVerb(positionals: readonly string[], values: Values, io: CommandIo, flags: LoadFlags): Promise<number> {
+  if (positionals.length > 0) throw new UsageError(`simulate takes no positional arguments (give --config and --scenario), got ${JSON.stringify(positionals[0])}`);
+  const configFiles = (values['config'] as string[] | undefined) ?? [];
+  const compareFiles = (values['compare'] as string[] | undefined) ?? [];
+  const scenarioFile = values['scenario'] as string | undefined;
+  if (configFiles.length === 0) throw new UsageError('--config <file> is required');
+  if (scenarioFile === undefined) throw new UsageError('--scenario <file> is required');
+  let seed: number | undefined;
+  if (values['seed'] !== undefined) {
+    const text = values['seed'] as string;
+    if (!/^\d+$/.test(text) || Number(text) > 2 ** 32 - 1) throw new UsageError(`--seed must be an integer 0-4294967295, not ${JSON.stringify(text)}`);
+    seed = Number(text);
+  }
+  const jsonTarget = values['json'] as string | undefined;
+  const htmlTarget = values['html'] as string | undefined;
+  const render = renderHtmlReport;
+  if (htmlTarget !== undefined && render === undefined) throw new UsageError('--html is not available in this build yet (the HTML report is being added); use --json');
+
+  const a = await loadAndCheck(configFiles, flags);
+  const b = compareFiles.length > 0 ? await loadAndCheck(compareFiles, flags) : undefined;
+  const loaded = await loadScenario(scenarioFile);
+  const problems = [...a.checked.problems, ...(b?.checked.problems ?? []), ...(loaded.kind === 'invalid' ? loaded.problems : [])];
+  if (problems.length > 0 || a.checked.config === undefined || (b !== undefined && b.checked.config === undefined) || loaded.kind === 'invalid') {
+    printProblems(io, problems, []);
+    return EXIT_PROBLEM;
+  }
+  const options = seed === undefined ? {} : { seed };
+  const run1 = async (config: NonNullable<Checked['config']>, label: string): Promise<SimulationReport | number> => {
+    try {
+      return await runScenario(config, loaded.scenario, { label, ...options });
+    } catch (err) {
+      const issues = issuesOf(err);
+      if (issues === undefined) throw err;
+      // The scenario names something the config does not have (an upstream, an endpoint, a zone).
+      printProblems(io, issues.map((i) => ({ file: scenarioFile, path: i.path, message: `${i.message} (config ${label})`, ...loaded.locate(i.path) })), []);
+      return EXIT_PROBLEM;
+    }
+  };
+  const labelA = labelOf(configFiles);
+  const labelB = labelOf(compareFiles);
+  const ra = await run1(a.checked.config, labelB === labelA ? `A: ${labelA}` : labelA);
+  if (typeof ra === 'number') return ra;
+  let result: SimulationReport | ComparisonReport = ra;
+  if (b?.checked.config !== undefined) {
+    const rb = await run1(b.checked.config, labelB === labelA ? `B: ${labelB}` : labelB);
+    if (typeof rb === 'number') return rb;
+    result = compareReports(ra, rb);
+  }
+  const s = styleFor(io.stdout, io.env);
+  if (jsonTarget === '-') io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    io.stdout.write(result.format === 'switchyard.simulation-comparison/v1' ? renderComparison(result, s) : renderReport(result, s));
+    if (jsonTarget !== undefined) {
+      await writeFile(jsonTarget, `${JSON.stringify(result, null, 2)}\n`);
+      io.stdout.write(s.dim(`\nJSON report written to ${jsonTarget}\n`));
+    }
+  }
+  if (htmlTarget !== undefined && render !== undefined) {
+    await writeFile(htmlTarget, render(result));
+    if (jsonTarget !== '-') io.stdout.write(s.dim(`HTML report written to ${htmlTarget}\n`));
+  }
+  return EXIT_OK;
 }

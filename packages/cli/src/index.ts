@@ -1,6 +1,6 @@
 /**
- * `@switchyard/cli`: the `switchyard` command (validate, explain, import and serve gateway
- * configs), and the pieces it is made of for programs that want them: {@link loadInputs} (files →
+ * `@switchyard/cli`: the `switchyard` command (validate, explain, import, serve and simulate
+ * gateway configs), and the pieces it is made of for programs that want them: {@link loadInputs} (files →
  * one config, problems by file and path), {@link checkConfig}, {@link explain} and {@link run}.
  *
  * @packageDocumentation
@@ -21,3 +21,5 @@ export type { ImportDocumentsLike } from './importers.js';
 export { importerFrom } from './importers.js';
 export type { ServeOptions } from './serve.js';
 export { serve } from './serve.js';
+export type { LoadedScenario } from './simulate.js';
+export { loadScenario, renderComparison, renderReport } from './simulate.js';

@@ -113,8 +113,30 @@ describe('--help', { timeout: SLOW_MS }, () => {
     for (const verb of ['validate', 'explain', 'import', 'serve']) expect(main.stdout).toContain(`  ${verb} <files...>`);
     const topic = await children.run(['help', 'serve']);
     expect(topic.stdout).toContain('--drain-timeout');
+    const simulate = await children.run(['simulate', '--help']);
+    expect(simulate.code).toBe(0);
+    expect(simulate.stdout).toMatch(/^Usage: switchyard simulate --config <files\.\.\.> --scenario <file>/);
+    expect((await children.run(['simulate', '-h'])).stdout).toBe(simulate.stdout);
+    expect(main.stdout).toContain('  simulate --config <f> --scenario <f>');
     const version = await children.run(['--version']);
     expect(version).toMatchObject({ code: 0, stdout: `switchyard ${(JSON.parse(await readFile('packages/cli/package.json', 'utf8')) as { version: string }).version}\n` });
+  });
+});
+
+describe('simulate', { timeout: SLOW_MS }, () => {
+  test('runs a scenario through the built executable (exit 0); a bad scenario exits 1, a missing flag 2', async () => {
+    const scenario = await file('scenario.yaml', 'name: exe\ndurationSeconds: 2\nfleet: { defaults: { latency: 5 } }\ntraffic: { ratePerSecond: 20, requests: [{ path: /catalog/items }] }\n');
+    const ok = await children.run(['simulate', '--config', SAMPLE, '--scenario', scenario, '--json', '-']);
+    expect(ok.code).toBe(0);
+    const report = JSON.parse(ok.stdout) as { format: string; total: { requests: number } };
+    expect(report.format).toBe('switchyard.simulation/v1');
+    expect(report.total.requests).toBeGreaterThan(20);
+    const bad = await file('bad-scenario.yaml', 'name: exe\ndurationSeconds: 2\ntraffic: { ratePerSecond: 0 }\n');
+    const r = await children.run(['simulate', '--config', SAMPLE, '--scenario', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: ${bad}:3:`);
+    expect(r.stderr).toContain(': traffic.ratePerSecond: must be > 0');
+    expect((await children.run(['simulate', '--config', SAMPLE])).code).toBe(2);
   });
 });
 

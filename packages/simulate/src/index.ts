@@ -1,5 +1,36 @@
 /**
- * `@switchyard/simulate`: what-if simulation of a gateway config (scaffold; see issue #22).
+ * `@switchyard/simulate`: what-if simulation of a gateway config: a scenario (fleet, latencies,
+ * failures, traffic) run on a fake clock through the real gateway, with a JSON report and a
+ * side-by-side comparison.
  * @packageDocumentation
  */
-export {};
+export type {
+  AppliedEvent,
+  CdfSeries,
+  ComparisonReport,
+  Difference,
+  EjectionInterval,
+  EndpointSeries,
+  EndpointSummary,
+  LatencyStats,
+  LimitSeries,
+  LimitSummary,
+  RequestSummary,
+  RetrySummary,
+  RolloutSeries,
+  RolloutStep,
+  RolloutSummary,
+  RouteSeries,
+  RouteSummary,
+  ScenarioInfo,
+  SimulationReport,
+  SimulationSeries,
+  VersionSeries,
+  VersionSummary,
+} from './report.js';
+export { COMPARISON_REPORT_FORMAT, SIMULATION_REPORT_FORMAT } from './report.js';
+export type { ClientClass, EndpointBehaviour, FailureMode, FleetInput, LatencyInput, RatePoint, RequestTemplate, Scenario, ScenarioEvent, ScenarioValidation, TrafficInput, UpstreamFleet } from './scenario.js';
+export { SCENARIO_KEYS, parseSamples, samplesFiles, validateScenario, withSamples } from './scenario.js';
+export type { RunScenarioOptions } from './run.js';
+export { NO_ROUTE, compareScenario, runScenario } from './run.js';
+export { compareReports } from './compare.js';

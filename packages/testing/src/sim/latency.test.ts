@@ -49,6 +49,21 @@ describe('latency distributions', () => {
     expect(percentile(xs, 99)).toBe(500);
   });
 
+  it('empirical draws only its samples, each about equally often', () => {
+    const xs = draw({ kind: 'empirical', samplesMs: [3, 7, 50] }, 30_000);
+    const counts = new Map<number, number>();
+    for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
+    expect([...counts.keys()].sort((a, b) => a - b)).toEqual([3, 7, 50]);
+    for (const c of counts.values()) expect(Math.abs(c / xs.length - 1 / 3)).toBeLessThan(0.02);
+  });
+
+  it('validateLatency - reports an empty or invalid empirical sample set by path', () => {
+    const issues: Array<{ path: string; message: string }> = [];
+    validateLatency({ kind: 'empirical', samplesMs: [] }, 'a', issues);
+    validateLatency({ kind: 'empirical', samplesMs: [1, -2] }, 'b', issues);
+    expect(issues.map((i) => i.path)).toEqual(['a.samplesMs', 'b.samplesMs[1]']);
+  });
+
   it('never draws a negative latency, whatever the spec', () => {
     const spec: fc.Arbitrary<LatencySpec> = fc.letrec<{ s: LatencySpec }>((tie) => ({
       s: fc.oneof(

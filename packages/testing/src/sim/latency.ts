@@ -16,6 +16,8 @@ import type { Rng } from '@switchyard/core';
  * - `lognormal`: median `medianMs`, shape `sigma` (the standard deviation of `ln(latency)`:
  *   0.25 is tight, 1 is heavy-tailed; p99 ≈ median·e^(2.326·sigma)).
  * - `bimodal`: `slow` with probability `slowFraction`, else `fast`.
+ * - `empirical`: one of `samplesMs` drawn uniformly (the empirical distribution of measured
+ *   latencies, e.g. from an access log: a bootstrap resample).
  *
  * @example
  * ```ts
@@ -28,7 +30,8 @@ export type LatencySpec =
   | { readonly kind: 'constant'; readonly ms: number }
   | { readonly kind: 'normal'; readonly meanMs: number; readonly stdDevMs: number; readonly minMs?: number }
   | { readonly kind: 'lognormal'; readonly medianMs: number; readonly sigma: number }
-  | { readonly kind: 'bimodal'; readonly fast: LatencySpec; readonly slow: LatencySpec; readonly slowFraction: number };
+  | { readonly kind: 'bimodal'; readonly fast: LatencySpec; readonly slow: LatencySpec; readonly slowFraction: number }
+  | { readonly kind: 'empirical'; readonly samplesMs: readonly number[] };
 
 /**
  * A standard normal deviate (mean 0, sd 1) by Box–Muller, consuming two draws of `rng`.
@@ -66,6 +69,8 @@ export function sampleLatency(spec: LatencySpec, rng: Rng): number {
       return spec.medianMs * Math.exp(spec.sigma * standardNormal(rng));
     case 'bimodal':
       return sampleLatency(rng.next() < spec.slowFraction ? spec.slow : spec.fast, rng);
+    case 'empirical':
+      return Math.max(0, spec.samplesMs[Math.floor(rng.next() * spec.samplesMs.length)] ?? 0);
   }
 }
 
@@ -77,7 +82,7 @@ export function validateLatency(spec: unknown, path: string, out: Array<{ path: 
     return;
   }
   if (typeof spec !== 'object' || spec === null) {
-    out.push({ path, message: 'must be a number or { kind: constant | normal | lognormal | bimodal, … }' });
+    out.push({ path, message: 'must be a number or { kind: constant | normal | lognormal | bimodal | empirical, … }' });
     return;
   }
   const s = spec as Record<string, unknown>;
@@ -101,7 +106,16 @@ export function validateLatency(spec: unknown, path: string, out: Array<{ path: 
       validateLatency(s['slow'], `${path}.slow`, out);
       return;
     }
+    case 'empirical': {
+      const xs = s['samplesMs'];
+      if (!Array.isArray(xs) || xs.length === 0) out.push({ path: `${path}.samplesMs`, message: 'must be a non-empty array of numbers >= 0' });
+      else {
+        const bad = xs.findIndex((x) => !nonNeg(x));
+        if (bad >= 0) out.push({ path: `${path}.samplesMs[${bad}]`, message: 'must be a finite number >= 0' });
+      }
+      return;
+    }
     default:
-      out.push({ path: `${path}.kind`, message: `must be constant, normal, lognormal or bimodal, got ${JSON.stringify(s['kind'])}` });
+      out.push({ path: `${path}.kind`, message: `must be constant, normal, lognormal, bimodal or empirical, got ${JSON.stringify(s['kind'])}` });
   }
 }

@@ -204,4 +204,25 @@ describe('percentile', () => {
     expect(s).toEqual({ min: 1, mean: 500.5, p50: 500, p90: 900, p99: 990, p999: 999, max: 1000 });
     expect(summarizeLatencies([]).p50).toBeNaN();
   });
+
+  it('arrivalGapMs - drives an open loop with a custom arrival process (a rate that changes over time)', async () => {
+    const clock = createTestClock();
+    const rng = seededRng(3);
+    const sentAt: number[] = [];
+    const report = await runLoad({
+      clock,
+      rng,
+      durationMs: 2_000,
+      // 10/s for the first second, then 50/s.
+      arrivalGapMs: (elapsedMs) => (elapsedMs < 1_000 ? 100 : 20),
+      handler: async () => {
+        sentAt.push(clock.now());
+        return { status: 200 };
+      },
+    });
+    expect(report.sent).toBe(sentAt.length);
+    expect(sentAt.filter((t) => t < 1_000).length).toBe(9); // 100, 200, … 900
+    expect(sentAt.filter((t) => t >= 1_000).length).toBe(50);
+    await expect(runLoad({ clock, rng, durationMs: 1, rate: 1, arrivalGapMs: () => 1, handler: async () => ({ status: 200 }) })).rejects.toThrow(/exactly one/);
+  });
 });

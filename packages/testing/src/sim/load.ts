@@ -95,6 +95,13 @@ export interface LoadOptions<Req = SyRequest> {
   readonly rate?: number;
   /** Open loop arrivals: `poisson` (exponential gaps, default) or `constant` (every 1000/rate ms, first at once). */
   readonly arrivals?: 'poisson' | 'constant';
+  /**
+   * Open loop with your own arrival process instead of `rate` (a rate that changes over time):
+   * returns the gap in ms from now to the next arrival, given the time since the start; a gap
+   * of `Infinity` (or one that reaches `durationMs`) stops sending. Called once before the first
+   * arrival and once after each.
+   */
+  readonly arrivalGapMs?: (elapsedMs: number, rng: Rng) => number;
   /** Closed loop: this many clients, each sending its next request when the previous one ends. */
   readonly clients?: number;
   /** Closed loop: pause between a response and the client's next request (default 0). */
@@ -276,9 +283,9 @@ function immediateScheduler(): ((fn: () => void) => void) | undefined {
 export async function runLoad<Req = SyRequest>(options: LoadOptions<Req>): Promise<LoadReport> {
   const { clock, rng, handler } = options;
   const problems: string[] = [];
-  const open = options.rate !== undefined;
-  if (open === (options.clients !== undefined)) problems.push('give exactly one of rate (open loop) or clients (closed loop)');
-  if (open && !(Number.isFinite(options.rate) && (options.rate as number) > 0)) problems.push('rate must be a finite number > 0');
+  const open = options.rate !== undefined || options.arrivalGapMs !== undefined;
+  if (open === (options.clients !== undefined) || (options.rate !== undefined && options.arrivalGapMs !== undefined)) problems.push('give exactly one of rate or arrivalGapMs (open loop) or clients (closed loop)');
+  if (options.rate !== undefined && !(Number.isFinite(options.rate) && (options.rate as number) > 0)) problems.push('rate must be a finite number > 0');
   if (options.clients !== undefined && !(Number.isInteger(options.clients) && options.clients >= 1)) problems.push('clients must be an integer >= 1');
   if (options.durationMs === undefined && options.requests === undefined) problems.push('give durationMs and/or requests');
   if (options.durationMs !== undefined && !(options.durationMs >= 0 && Number.isFinite(options.durationMs))) problems.push('durationMs must be a finite number >= 0');
@@ -356,14 +363,16 @@ export async function runLoad<Req = SyRequest>(options: LoadOptions<Req>): Promi
 
   if (open) {
     const rate = options.rate as number;
-    const gap = (): number => (options.arrivals === 'constant' ? 1000 / rate : (-Math.log(1 - rng.next()) * 1000) / rate);
+    const custom = options.arrivalGapMs;
+    const gap = (): number =>
+      custom !== undefined ? custom(clock.now() - startedAt, rng) : options.arrivals === 'constant' ? 1000 / rate : (-Math.log(1 - rng.next()) * 1000) / rate;
     const arrive = (): void => {
       send(undefined, () => {});
       scheduleNext();
     };
     // Stop as soon as the next arrival would fall outside the run, so the run ends with its last request.
     const scheduleNext = (first = false): void => {
-      const g = first && options.arrivals === 'constant' ? 0 : gap();
+      const g = first && options.arrivals === 'constant' && custom === undefined ? 0 : gap();
       if (sent >= maxRequests || clock.now() + g >= endAt) stopSending();
       else if (g === 0) arrive();
       else clock.setTimer(g, arrive);
