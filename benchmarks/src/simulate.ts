@@ -4,7 +4,8 @@
  * `_sim-scenario.ts`: 10 minutes of simulated time at 1 000 requests per second, through
  * routing, a per-user limiter, a split driven by a progressive rollout, least-request
  * balancing, outlier detection, timeouts and retries, with an endpoint failing and another
- * slowing down on the way.
+ * slowing down on the way. Then the same scenario through `@switchyard/simulate`'s
+ * `runScenario` (`_sim-runscenario.ts`), which also builds the full what-if report.
  *
  * Reported: wall and CPU seconds, simulated requests per wall-clock second (`rps`), the share
  * of wall time spent in garbage collection, peak heap and RSS, and the machine's load average
@@ -15,10 +16,10 @@ import { loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { round, writeResults, type CaseResult } from './harness.ts';
 import { runSimScenario } from './_sim-scenario.ts';
+import { runBenchScenario } from './_sim-runscenario.ts';
 
-export default async function simulate(): Promise<void> {
-  const seconds = Number(process.env['SIM_SECONDS'] ?? 600);
-  const rate = Number(process.env['SIM_RATE'] ?? 1_000);
+/** Wall and CPU time of `fn`, GC pauses while it ran, and the peak heap seen by a 50 ms sampler. */
+async function measured<T extends { wallMs: number; cpuMs: number }>(fn: () => Promise<T>): Promise<{ run: T; gcMs: number; peakHeap: number; load1: number }> {
   let gcMs = 0;
   const gc = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gcMs += e.duration;
@@ -30,27 +31,59 @@ export default async function simulate(): Promise<void> {
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   }, 50);
   const loadBefore = loadavg()[0] as number;
-  const run = await runSimScenario({ durationMs: seconds * 1000, rate });
-  clearInterval(sampler);
-  gc.disconnect();
-  const r = run.report;
-  const row = {
-    case: `${seconds} s at ${rate} req/s (${run.requests} requests) through the full gateway`,
+  try {
+    const run = await fn();
+    return { run, gcMs, peakHeap, load1: round((loadBefore + (loadavg()[0] as number)) / 2) };
+  } finally {
+    clearInterval(sampler);
+    gc.disconnect();
+  }
+}
+
+export default async function simulate(): Promise<void> {
+  const seconds = Number(process.env['SIM_SECONDS'] ?? 600);
+  const rate = Number(process.env['SIM_RATE'] ?? 1_000);
+  const name = `${seconds} s at ${rate} req/s through the full gateway`;
+  const cases: CaseResult[] = [];
+  const notes: string[] = [
+    'rps = simulated requests per wall-clock second; cpuS is the process CPU time (less sensitive to other processes on a shared machine); gcSharePercent = GC pauses / wall time; load1 = mean 1-minute load average during the run (2 cores).',
+  ];
+
+  const a = await measured(() => runSimScenario({ durationMs: seconds * 1000, rate }));
+  const r = a.run.report;
+  cases.push({
+    case: name,
     impl: 'switchyard runLoad + createFleet',
-    rps: Math.round(run.requests / (run.wallMs / 1000)),
-    wallS: round(run.wallMs / 1000),
-    cpuS: round(run.cpuMs / 1000),
-    gcSharePercent: round((gcMs / run.wallMs) * 100),
-    peakHeapMB: round(peakHeap / 2 ** 20),
-    peakRssMB: round(process.resourceUsage().maxRSS / 1024),
-    load1: round((loadBefore + (loadavg()[0] as number)) / 2),
+    requests: a.run.requests,
+    rps: Math.round(a.run.requests / (a.run.wallMs / 1000)),
+    wallS: round(a.run.wallMs / 1000),
+    cpuS: round(a.run.cpuMs / 1000),
+    gcSharePercent: round((a.gcMs / a.run.wallMs) * 100),
+    peakHeapMB: round(a.peakHeap / 2 ** 20),
+    load1: a.load1,
     p99Ms: round(r.latencyMs.p99),
     errorRate: round(r.errorRate),
-  };
-  const cases: CaseResult[] = [row];
-  writeResults('simulate', cases, [
-    'rps = simulated requests per wall-clock second; cpuS is the process CPU time (less sensitive to other processes on a shared machine); load1 = mean 1-minute load average during the run (2 cores).',
-    `outcome: ${JSON.stringify(r.statusCounts)} statuses, rollout ${run.rolloutPhase}, p50 ${round(r.latencyMs.p50)} ms, p99 ${round(r.latencyMs.p99)} ms`,
-  ]);
-  console.log(`  ${row.wallS} s wall, ${row.cpuS} s CPU, ${row.rps} req/s, GC ${row.gcSharePercent} % of wall, peak heap ${row.peakHeapMB} MB, load ${row.load1}`);
+  });
+  notes.push(`runLoad outcome: ${JSON.stringify(r.statusCounts)} statuses, rollout ${a.run.rolloutPhase}, p50 ${round(r.latencyMs.p50)} ms, p99 ${round(r.latencyMs.p99)} ms`);
+
+  // The same scenario through @switchyard/simulate's runScenario (what `switchyard simulate` runs):
+  // it records every request and try for its report (per-window series, CDFs, per-version stats).
+  const b = await measured(() => runBenchScenario({ durationMs: seconds * 1000, rate }));
+  cases.push({
+    case: name,
+    impl: 'switchyard runScenario (full report)',
+    requests: b.run.requests,
+    rps: Math.round(b.run.requests / (b.run.wallMs / 1000)),
+    wallS: round(b.run.wallMs / 1000),
+    cpuS: round(b.run.cpuMs / 1000),
+    gcSharePercent: round((b.gcMs / b.run.wallMs) * 100),
+    peakHeapMB: round(b.peakHeap / 2 ** 20),
+    load1: b.load1,
+    p99Ms: b.run.p99Ms,
+    successRate: b.run.successRate,
+  });
+  notes.push(`peak RSS of the process (both runs): ${round(process.resourceUsage().maxRSS / 1024)} MB`);
+
+  writeResults('simulate', cases, notes);
+  for (const c of cases) console.log(`  ${String(c.impl).padEnd(38)} ${String(c['wallS'])} s wall, ${String(c['cpuS'])} s CPU, ${String(c['rps'])} req/s, GC ${String(c['gcSharePercent'])} % of wall, peak heap ${String(c['peakHeapMB'])} MB, load ${String(c['load1'])}`);
 }

@@ -186,6 +186,22 @@ describe('createTestClock', () => {
     expect(createTestClock().wallNow()).toBe(Date.UTC(2026, 0, 1));
   });
 
+  it('with many timers cancelled (heap compaction), the rest fire in (due time, insertion) order and pending() counts them', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ delay: fc.integer({ min: 0, max: 50 }), cancel: fc.boolean() }), { minLength: 1, maxLength: 400 }), (specs) => {
+        const clock = createTestClock();
+        const fired: number[] = [];
+        const cancels = specs.map((s, i) => clock.setTimer(s.delay, () => fired.push(i)));
+        specs.forEach((s, i) => s.cancel && cancels[i]?.());
+        const live = specs.map((s, i) => ({ ...s, i })).filter((s) => !s.cancel);
+        expect(clock.pending()).toBe(live.length);
+        clock.advance(100);
+        expect(fired).toEqual([...live].sort((a, b) => a.delay - b.delay || a.i - b.i).map((s) => s.i));
+        expect(clock.pending()).toBe(0);
+      }),
+    );
+  });
+
   it('refuses to move backwards or by a non-finite amount', () => {
     const clock = createTestClock();
     for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
