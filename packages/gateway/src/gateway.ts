@@ -38,7 +38,7 @@ import { computeEligible, releaseResource, tryAcquireResource, type BreakerDecis
 import { createMemoryStore, type LimiterStore, type RequestDecision } from '@switchyard/limiter';
 import { match, type MatchResult } from '@switchyard/router';
 import { applyRewrite, rewriteResponseHeaders, rewritesPath, type RewriteResult } from '@switchyard/rewrite';
-import { assignVariant, evaluateRollout, nextAnalysisAt, observeRollout } from '@switchyard/splitter';
+import { assignVariant, decideSplit, evaluateRollout, nextAnalysisAt, observeRollout, type SplitDecision } from '@switchyard/splitter';
 import { createAdmin, type AdminHandler, type AdminOptions } from './admin.js';
 import { BodyTimeoutError, guardBody, prepareBody, teeBody, type GuardedBody, type PreparedBody } from './body.js';
 import { createRolloutOps, type FleetRolloutOptions, type GatewayRollouts } from './rollout-fleet.js';
@@ -666,9 +666,14 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       attributes['backend'] = picked;
     } else if (route.split !== undefined) {
       if (route.rollout !== undefined) evaluateRolloutNow(route);
-      const sp = decideWithSession(route, route.split, request, rng, clock);
-      const s = sp.decision;
-      if (sp.header !== undefined) headers = { ...headers, [sp.header[0]]: sp.header[1] };
+      let s: SplitDecision;
+      if (route.session === undefined) s = decideSplit(route.split, request, rng);
+      else {
+        // Gateway API session persistence (affinity.ts): only routes that configure it pay for it.
+        const sp = decideWithSession(route, route.split, request, rng, clock);
+        s = sp.decision;
+        if (sp.header !== undefined) headers = { ...headers, [sp.header[0]]: sp.header[1] };
+      }
       if (s.kind === 'empty') return { kind: 'respond', response: errorResponse('SY_NO_BACKEND', 'every backend of this route has weight 0', headers, undefined, { route: route.name }), route };
       backend = route.backends.get(s.backend);
       attributes['backend'] = s.backend;
