@@ -227,6 +227,30 @@ const CLOSING = 2;
  */
 export function forwardClose(ws: RelayClientEnd, code: number | undefined, reason: string | undefined): void {
   if (ws.readyState >= CLOSING) return;
+  sendClose(ws, code, reason);
+}
+
+const CLOSED = 3;
+
+/**
+ * Answers the Close frame `ws` just received (its `close` event), echoing the code as RFC 6455
+ * §5.5.1 says an endpoint typically does. Where the runtime follows the WebSocket spec it has
+ * already answered (readyState is CLOSED when the event fires) and this does nothing. Cloudflare
+ * Workers with a compatibility date before 2026-04-07 (no `web_socket_auto_reply_to_close` flag)
+ * leave the answer to the script: without it the peer that closed never gets its Close frame
+ * back, and workerd cancels the request as hung, so the peer sees 1006 instead of its own code
+ * (run in test/workerd.node.test.ts).
+ */
+export function answerClose(ws: RelayClientEnd, code: number | undefined, reason: string | undefined): void {
+  if (ws.readyState >= CLOSED) return;
+  try {
+    sendClose(ws, code, reason);
+  } catch {
+    // Already closed by the runtime in the meantime: nothing to answer.
+  }
+}
+
+function sendClose(ws: RelayClientEnd, code: number | undefined, reason: string | undefined): void {
   if (code === undefined || code === 1005 || code === 1006 || code === 1015) {
     ws.close();
     return;
@@ -274,6 +298,7 @@ export function createRelay(client: RelayClientEnd, upstream: WebSocketLike, end
   upstream.addEventListener('close', (event) => {
     if (pending !== undefined && client.readyState === OPEN) for (const data of pending.splice(0)) client.send(data);
     forwardClose(client, event.code, event.reason);
+    answerClose(upstream, event.code, event.reason);
     finish();
   });
   upstream.addEventListener('error', () => {
@@ -307,7 +332,10 @@ export function relayWebSockets(client: WebSocketLike, upstream: WebSocketLike, 
   if (client.readyState === OPEN) relay.clientOpened();
   else client.addEventListener('open', () => relay.clientOpened());
   client.addEventListener('message', (event) => relay.clientMessage(event.data as string | ArrayBuffer | ArrayBufferView));
-  client.addEventListener('close', (event) => relay.clientClosed(event.code, event.reason));
+  client.addEventListener('close', (event) => {
+    relay.clientClosed(event.code, event.reason);
+    answerClose(client, event.code, event.reason);
+  });
   client.addEventListener('error', () => relay.clientFailed());
 }
 
@@ -336,6 +364,10 @@ export function cloudflareWebSocket(): WebSocketUpgrader {
         return res;
       }
       target.opened();
+      // With the `websocket_standard_binary_type` compatibility flag binary messages arrive as
+      // `Blob` by default (the WHATWG default), and `send(blob)` does not relay them as binary:
+      // ask for ArrayBuffers, as for every other socket of the relay (run in test/workerd.node.test.ts).
+      upstream.binaryType = 'arraybuffer';
       upstream.accept();
       const Pair = (globalThis as unknown as { WebSocketPair: new () => Record<0 | 1, WorkersWebSocket> }).WebSocketPair;
       const pair = new Pair();
