@@ -81,12 +81,14 @@ async function refusal(url: string): Promise<{ status: number; body: { error?: s
 }
 
 describe('hono middleware webSocket on Cloudflare Workers (workerd via Miniflare, WebSocketPair detected)', () => {
-  it.each([BEFORE_AUTO_CLOSE_REPLY, AFTER_AUTO_CLOSE_REPLY])('compatibility date %s: relays text and binary both ways through the matched route with the path rewritten; close codes pass both ways and each closing handshake completes', async (date) => {
+  it.each([BEFORE_AUTO_CLOSE_REPLY, AFTER_AUTO_CLOSE_REPLY])('compatibility date %s: relays text and binary both ways through the matched route with the path and a request header rewritten; close codes pass both ways and each closing handshake completes', async (date) => {
     const a = await wsUpstream('a');
     const url = await startWorker(a.url, date);
     const ws = await open(`ws://${url}/ws/room?x=1`);
     expect(await echo(ws, 'hi')).toBe('a:hi');
     expect(a.paths).toEqual(['/socket/room?x=1']);
+    // The route's request-header rewrite reaches the upstream's handshake (this runtime's client sends headers).
+    expect(a.headers[0]?.['x-via']).toBe('switchyard');
     const up = [...a.open][0]!;
     const fromUpstream = once(ws, 'message') as Promise<[Buffer, boolean]>;
     up.send(Buffer.from([1, 2, 3, 250]), { binary: true });

@@ -22,7 +22,7 @@ function appFor(upstream: string): Hono<{ Bindings: Env }> {
       clientIdentity: { trustedProxies: [] },
       policies: { 'no-loopback': { type: 'ip-restriction', options: { deny: ['127.0.0.1', '::1'] } } },
       routes: [
-        { name: 'ws', matches: [{ path: { type: 'PathPrefix', value: '/ws' } }], backends: [{ upstream: 'chat' }], rewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/socket' } } },
+        { name: 'ws', matches: [{ path: { type: 'PathPrefix', value: '/ws' } }], backends: [{ upstream: 'chat' }], rewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/socket' }, requestHeaders: { set: { 'x-via': 'switchyard' } } } },
         { name: 'limited', matches: [{ path: { type: 'PathPrefix', value: '/limited' } }], backends: [{ upstream: 'chat' }], limits: ['one-per-client'] },
         { name: 'private', matches: [{ path: { type: 'PathPrefix', value: '/private' } }], backends: [{ upstream: 'chat' }], policies: { inbound: ['no-loopback'] } },
       ],
