@@ -349,7 +349,9 @@ interface WorkersWebSocket extends WebSocketLike {
  * 'websocket' } })` (the Workers way; the rewritten headers go with it), the client gets the
  * first end of a `WebSocketPair` in a 101 response, and the pair's other end is relayed to the
  * upstream's. An upstream that answers without a WebSocket has its response relayed as is.
- * NOT run in this repository's tests (no workerd in the test setup); the relay it uses is.
+ * Both compatibility-date behaviours of Close frames are handled ({@link answerClose}). Run on a
+ * real workerd (Miniflare) in test/workerd.node.test.ts, at compatibility dates before and
+ * after 2026-04-07.
  */
 export function cloudflareWebSocket(): WebSocketUpgrader {
   return {
@@ -440,8 +442,7 @@ export interface BunWebSocket {
  * the handlers given to `Bun.serve`, not to the socket. The upstream is opened first with
  * `new WebSocket(url, { protocols, headers })` (Bun's client sends the rewritten headers).
  * Sockets upgraded by other code (no switchyard mark in `ws.data`) are ignored by these handlers.
- * NOT run on Bun in this repository's tests (the `bun` npm package needs an install script this
- * workspace does not run).
+ * Run on a real Bun in test/bun.node.test.ts.
  */
 export function bunWebSocket(): BunWebSocket {
   return {
