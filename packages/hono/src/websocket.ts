@@ -397,9 +397,10 @@ export function denoWebSocket(options: { readonly upgradeWebSocket?: DenoUpgrade
     async upgrade(c, target) {
       const upgrade = options.upgradeWebSocket ?? (globalThis as unknown as { Deno: { upgradeWebSocket: DenoUpgradeWebSocket } }).Deno.upgradeWebSocket;
       const upstream = await openUpstream(target, options.create);
+      const protocol = upstream.protocol !== undefined && upstream.protocol !== '' ? upstream.protocol : undefined;
       let answered: { socket: WebSocketLike; response: Response };
       try {
-        answered = upgrade(c.req.raw, upstream.protocol !== undefined && upstream.protocol !== '' ? { protocol: upstream.protocol } : {});
+        answered = upgradeWithProtocol(upgrade, c.req.raw, protocol);
       } catch (err) {
         upstream.close();
         throw err;
@@ -408,6 +409,26 @@ export function denoWebSocket(options: { readonly upgradeWebSocket?: DenoUpgrade
       return answered.response;
     },
   };
+}
+
+/**
+ * `Deno.upgradeWebSocket(request, { protocol })`, except that Deno (2.9) splits the client's
+ * `Sec-WebSocket-Protocol` on ", " only, so an offer written `a,b` (RFC 9110 §5.6.1 lists; what
+ * `ws` on Node sends) makes it throw "not in the request's protocol list". The protocol is the
+ * upstream's choice among the client's offer, so it is valid: on that refusal the upgrade is made
+ * without the option and the header is set on the 101 response instead (run in
+ * test/deno.node.test.ts).
+ */
+function upgradeWithProtocol(upgrade: DenoUpgradeWebSocket, request: Request, protocol: string | undefined): { socket: WebSocketLike; response: Response } {
+  if (protocol === undefined) return upgrade(request, {});
+  try {
+    return upgrade(request, { protocol });
+  } catch (err) {
+    if (!(err instanceof TypeError) || !/protocol list/.test(err.message)) throw err;
+    const answered = upgrade(request, {});
+    answered.response.headers.set('sec-websocket-protocol', protocol);
+    return answered;
+  }
 }
 
 /** The part of Bun's `ServerWebSocket` used. */

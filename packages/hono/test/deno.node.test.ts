@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { cleanups, echo, open, refusal, runCleanups, wsUpstream } from '../../express/test/ws-fixture.js';
 
 afterEach(runCleanups);
@@ -89,6 +90,21 @@ describe('hono middleware webSocket on Deno (Deno.upgradeWebSocket, detected)', 
     const [code2, reason2] = await upClosed;
     expect(code2).toBe(4001);
     expect(String(reason2)).toBe('client bye');
+  });
+
+  it("the upstream's subprotocol choice is the one the client gets", async () => {
+    const a = await wsUpstream('a');
+    const url = await startDeno(a.url);
+    const ws = new WebSocket(`ws://${url}/ws`, ['chat.v2', 'chat.v1']);
+    cleanups.push(() => {
+      ws.on('error', () => {});
+      if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+    });
+    await once(ws, 'open');
+    // `ws` servers pick the first protocol offered.
+    expect(ws.protocol).toBe('chat.v2');
+    expect(a.headers[0]?.['sec-websocket-protocol']).toBe('chat.v2, chat.v1');
+    expect(await echo(ws, 'p')).toBe('a:p');
   });
 
   it('refusals are HTTP answers: 404, 429 with Retry-After, 403 by a policy', async () => {

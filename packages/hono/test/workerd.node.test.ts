@@ -121,6 +121,21 @@ describe('hono middleware webSocket on Cloudflare Workers (workerd via Miniflare
     expect((await clientDone)[0]).toBe(4001);
   });
 
+  it("the upstream's subprotocol choice is the one the client gets", async () => {
+    const a = await wsUpstream('a');
+    const url = await startWorker(a.url);
+    const ws = new WebSocket(`ws://${url}/ws`, ['chat.v2', 'chat.v1']);
+    cleanups.push(() => {
+      ws.on('error', () => {});
+      if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+    });
+    await once(ws, 'open');
+    // `ws` servers pick the first protocol offered.
+    expect(ws.protocol).toBe('chat.v2');
+    expect(a.headers[0]?.['sec-websocket-protocol']).toBe('chat.v2, chat.v1');
+    expect(await echo(ws, 'p')).toBe('a:p');
+  });
+
   it('refusals are HTTP answers: 404, 429 with Retry-After, 403 by a policy', async () => {
     const a = await wsUpstream('a');
     const url = await startWorker(a.url);
