@@ -29,15 +29,17 @@ export async function closeServer(server: Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-/** A `ws` echo upstream that tags replies with its id and counts its open sockets. */
-export async function wsUpstream(id: string): Promise<{ url: string; open: Set<WebSocket>; paths: string[] }> {
+/** A `ws` echo upstream that tags replies with its id and counts its open sockets; `paths` and `headers` of each handshake it accepted. */
+export async function wsUpstream(id: string): Promise<{ url: string; open: Set<WebSocket>; paths: string[]; headers: IncomingMessage['headers'][] }> {
   const server = createServer((_req, res) => res.end(`http from ${id}`));
   const wss = new WebSocketServer({ server });
   const open = new Set<WebSocket>();
   const paths: string[] = [];
+  const headers: IncomingMessage['headers'][] = [];
   wss.on('connection', (ws, req) => {
     open.add(ws);
     paths.push(req.url ?? '');
+    headers.push(req.headers);
     ws.on('close', () => open.delete(ws));
     ws.on('message', (data) => ws.send(`${id}:${String(data)}`));
   });
@@ -47,7 +49,7 @@ export async function wsUpstream(id: string): Promise<{ url: string; open: Set<W
     wss.close();
     await closeServer(server);
   });
-  return { url: `http://127.0.0.1:${port}`, open, paths };
+  return { url: `http://127.0.0.1:${port}`, open, paths, headers };
 }
 
 export async function deadUrl(): Promise<string> {

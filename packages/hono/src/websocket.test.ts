@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forwardClose, isWebSocketUpgrade, type RelayClientEnd } from './websocket.js';
+import { answerClose, forwardClose, isWebSocketUpgrade, type RelayClientEnd } from './websocket.js';
 
 /** A socket that refuses close codes as the WHATWG `close()` does (only 1000 and 3000-4999). */
 function whatwgSocket(readyState = 1): RelayClientEnd & { calls: unknown[][] } {
@@ -46,5 +46,24 @@ describe('isWebSocketUpgrade - RFC 6455 §4.1 opening handshake', () => {
     expect(isWebSocketUpgrade(new Request('http://x/', { method: 'POST', headers: { upgrade: 'websocket' } }))).toBe(false);
     expect(isWebSocketUpgrade(new Request('http://x/', { headers: { upgrade: 'h2c' } }))).toBe(false);
     expect(isWebSocketUpgrade(new Request('http://x/'))).toBe(false);
+  });
+});
+
+describe('answerClose - the Close frame a socket received is answered where the runtime did not', () => {
+  it('echoes the code while the socket is not yet CLOSED (Workers before web_socket_auto_reply_to_close)', () => {
+    for (const state of [1, 2]) {
+      const ws = whatwgSocket(state);
+      answerClose(ws, 4002, 'bye');
+      expect(ws.calls).toEqual([[4002, 'bye']]);
+    }
+    const noCode = whatwgSocket(2);
+    answerClose(noCode, 1005, '');
+    expect(noCode.calls).toEqual([[]]);
+  });
+
+  it('does nothing once the runtime answered (readyState CLOSED, the spec behaviour)', () => {
+    const ws = whatwgSocket(3);
+    answerClose(ws, 4002, 'bye');
+    expect(ws.calls).toEqual([]);
   });
 });

@@ -227,6 +227,30 @@ const CLOSING = 2;
  */
 export function forwardClose(ws: RelayClientEnd, code: number | undefined, reason: string | undefined): void {
   if (ws.readyState >= CLOSING) return;
+  sendClose(ws, code, reason);
+}
+
+const CLOSED = 3;
+
+/**
+ * Answers the Close frame `ws` just received (its `close` event), echoing the code as RFC 6455
+ * §5.5.1 says an endpoint typically does. Where the runtime follows the WebSocket spec it has
+ * already answered (readyState is CLOSED when the event fires) and this does nothing. Cloudflare
+ * Workers with a compatibility date before 2026-04-07 (no `web_socket_auto_reply_to_close` flag)
+ * leave the answer to the script: without it the peer that closed never gets its Close frame
+ * back, and workerd cancels the request as hung, so the peer sees 1006 instead of its own code
+ * (run in test/workerd.node.test.ts).
+ */
+export function answerClose(ws: RelayClientEnd, code: number | undefined, reason: string | undefined): void {
+  if (ws.readyState >= CLOSED) return;
+  try {
+    sendClose(ws, code, reason);
+  } catch {
+    // Already closed by the runtime in the meantime: nothing to answer.
+  }
+}
+
+function sendClose(ws: RelayClientEnd, code: number | undefined, reason: string | undefined): void {
   if (code === undefined || code === 1005 || code === 1006 || code === 1015) {
     ws.close();
     return;
@@ -274,6 +298,7 @@ export function createRelay(client: RelayClientEnd, upstream: WebSocketLike, end
   upstream.addEventListener('close', (event) => {
     if (pending !== undefined && client.readyState === OPEN) for (const data of pending.splice(0)) client.send(data);
     forwardClose(client, event.code, event.reason);
+    answerClose(upstream, event.code, event.reason);
     finish();
   });
   upstream.addEventListener('error', () => {
@@ -307,7 +332,10 @@ export function relayWebSockets(client: WebSocketLike, upstream: WebSocketLike, 
   if (client.readyState === OPEN) relay.clientOpened();
   else client.addEventListener('open', () => relay.clientOpened());
   client.addEventListener('message', (event) => relay.clientMessage(event.data as string | ArrayBuffer | ArrayBufferView));
-  client.addEventListener('close', (event) => relay.clientClosed(event.code, event.reason));
+  client.addEventListener('close', (event) => {
+    relay.clientClosed(event.code, event.reason);
+    answerClose(client, event.code, event.reason);
+  });
   client.addEventListener('error', () => relay.clientFailed());
 }
 
@@ -321,7 +349,9 @@ interface WorkersWebSocket extends WebSocketLike {
  * 'websocket' } })` (the Workers way; the rewritten headers go with it), the client gets the
  * first end of a `WebSocketPair` in a 101 response, and the pair's other end is relayed to the
  * upstream's. An upstream that answers without a WebSocket has its response relayed as is.
- * NOT run in this repository's tests (no workerd in the test setup); the relay it uses is.
+ * Both compatibility-date behaviours of Close frames are handled ({@link answerClose}). Run on a
+ * real workerd (Miniflare) in test/workerd.node.test.ts, at compatibility dates before and
+ * after 2026-04-07.
  */
 export function cloudflareWebSocket(): WebSocketUpgrader {
   return {
@@ -336,6 +366,10 @@ export function cloudflareWebSocket(): WebSocketUpgrader {
         return res;
       }
       target.opened();
+      // With the `websocket_standard_binary_type` compatibility flag binary messages arrive as
+      // `Blob` by default (the WHATWG default), and `send(blob)` does not relay them as binary:
+      // ask for ArrayBuffers, as for every other socket of the relay (run in test/workerd.node.test.ts).
+      upstream.binaryType = 'arraybuffer';
       upstream.accept();
       const Pair = (globalThis as unknown as { WebSocketPair: new () => Record<0 | 1, WorkersWebSocket> }).WebSocketPair;
       const pair = new Pair();
@@ -363,9 +397,10 @@ export function denoWebSocket(options: { readonly upgradeWebSocket?: DenoUpgrade
     async upgrade(c, target) {
       const upgrade = options.upgradeWebSocket ?? (globalThis as unknown as { Deno: { upgradeWebSocket: DenoUpgradeWebSocket } }).Deno.upgradeWebSocket;
       const upstream = await openUpstream(target, options.create);
+      const protocol = upstream.protocol !== undefined && upstream.protocol !== '' ? upstream.protocol : undefined;
       let answered: { socket: WebSocketLike; response: Response };
       try {
-        answered = upgrade(c.req.raw, upstream.protocol !== undefined && upstream.protocol !== '' ? { protocol: upstream.protocol } : {});
+        answered = upgradeWithProtocol(upgrade, c.req.raw, protocol);
       } catch (err) {
         upstream.close();
         throw err;
@@ -374,6 +409,26 @@ export function denoWebSocket(options: { readonly upgradeWebSocket?: DenoUpgrade
       return answered.response;
     },
   };
+}
+
+/**
+ * `Deno.upgradeWebSocket(request, { protocol })`, except that Deno (2.9) splits the client's
+ * `Sec-WebSocket-Protocol` on ", " only, so an offer written `a,b` (RFC 9110 §5.6.1 lists; what
+ * `ws` on Node sends) makes it throw "not in the request's protocol list". The protocol is the
+ * upstream's choice among the client's offer, so it is valid: on that refusal the upgrade is made
+ * without the option and the header is set on the 101 response instead (run in
+ * test/deno.node.test.ts).
+ */
+function upgradeWithProtocol(upgrade: DenoUpgradeWebSocket, request: Request, protocol: string | undefined): { socket: WebSocketLike; response: Response } {
+  if (protocol === undefined) return upgrade(request, {});
+  try {
+    return upgrade(request, { protocol });
+  } catch (err) {
+    if (!(err instanceof TypeError) || !/protocol list/.test(err.message)) throw err;
+    const answered = upgrade(request, {});
+    answered.response.headers.set('sec-websocket-protocol', protocol);
+    return answered;
+  }
 }
 
 /** The part of Bun's `ServerWebSocket` used. */
@@ -408,8 +463,7 @@ export interface BunWebSocket {
  * the handlers given to `Bun.serve`, not to the socket. The upstream is opened first with
  * `new WebSocket(url, { protocols, headers })` (Bun's client sends the rewritten headers).
  * Sockets upgraded by other code (no switchyard mark in `ws.data`) are ignored by these handlers.
- * NOT run on Bun in this repository's tests (the `bun` npm package needs an install script this
- * workspace does not run).
+ * Run on a real Bun in test/bun.node.test.ts.
  */
 export function bunWebSocket(): BunWebSocket {
   return {

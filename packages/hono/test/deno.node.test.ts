@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { cleanups, echo, open, refusal, runCleanups, wsUpstream } from '../../express/test/ws-fixture.js';
 
 afterEach(runCleanups);
@@ -63,7 +64,7 @@ async function startDeno(upstream: string): Promise<string> {
 }
 
 describe('hono middleware webSocket on Deno (Deno.upgradeWebSocket, detected)', () => {
-  it('relays text and binary through the matched route with the path rewritten; close codes pass both ways', async () => {
+  it('relays text and binary both ways through the matched route with the path rewritten; close codes pass both ways and each closing handshake completes', async () => {
     const a = await wsUpstream('a');
     const url = await startDeno(a.url);
     const ws = await open(`ws://${url}/ws/room?x=1`);
@@ -75,20 +76,45 @@ describe('hono middleware webSocket on Deno (Deno.upgradeWebSocket, detected)', 
     const [data, isBinary] = await fromUpstream;
     expect(isBinary).toBe(true);
     expect([...data]).toEqual([1, 2, 3, 250]);
+    const upReceived = once(up, 'message') as Promise<[Buffer, boolean]>;
+    ws.send(Buffer.from([9, 0, 255]), { binary: true });
+    const [upData, upBinary] = await upReceived;
+    expect(upBinary).toBe(true);
+    expect([...upData]).toEqual([9, 0, 255]);
     const closed = once(ws, 'close') as Promise<[number, Buffer]>;
+    const upDone = once(up, 'close') as Promise<[number, Buffer]>;
     up.close(4002, 'server bye');
     const [code, reason] = await closed;
     expect(code).toBe(4002);
     expect(String(reason)).toBe('server bye');
+    // The upstream's Close frame is answered (echoed): a dropped connection would be 1006.
+    expect((await upDone)[0]).toBe(4002);
 
     const ws2 = await open(`ws://${url}/ws`);
     await echo(ws2, 'x');
     const up2 = [...a.open][0]!;
     const upClosed = once(up2, 'close') as Promise<[number, Buffer]>;
+    const clientDone = once(ws2, 'close') as Promise<[number, Buffer]>;
     ws2.close(4001, 'client bye');
     const [code2, reason2] = await upClosed;
     expect(code2).toBe(4001);
     expect(String(reason2)).toBe('client bye');
+    expect((await clientDone)[0]).toBe(4001);
+  });
+
+  it("the upstream's subprotocol choice is the one the client gets", async () => {
+    const a = await wsUpstream('a');
+    const url = await startDeno(a.url);
+    const ws = new WebSocket(`ws://${url}/ws`, ['chat.v2', 'chat.v1']);
+    cleanups.push(() => {
+      ws.on('error', () => {});
+      if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+    });
+    await once(ws, 'open');
+    // `ws` servers pick the first protocol offered.
+    expect(ws.protocol).toBe('chat.v2');
+    expect(a.headers[0]?.['sec-websocket-protocol']).toBe('chat.v2, chat.v1');
+    expect(await echo(ws, 'p')).toBe('a:p');
   });
 
   it('refusals are HTTP answers: 404, 429 with Retry-After, 403 by a policy', async () => {
