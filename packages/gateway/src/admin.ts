@@ -25,7 +25,7 @@
  * cheat sheet, "custom request headers"). Answers 401 `SY_UNAUTHORIZED` without a valid token,
  * 403 `SY_FORBIDDEN` when operations are off, as RFC 9457 problem details.
  */
-import { SwitchyardError, type Clock, type ResponseHeaders, type SyRequest, type SyResponse } from '@switchyard/core';
+import { encodeUtf8, SwitchyardError, type Clock, type ResponseHeaders, type SyRequest, type SyResponse } from '@switchyard/core';
 import type { GatewayPlan, RoutePlan } from './compile.js';
 import { dashboardPage } from './dashboard-page.js';
 import { reasonPhrase } from './error-format.js';
@@ -180,7 +180,7 @@ export function createAdmin(source: AdminSource, options: AdminOptions = {}): Ad
   const maxEvents = Math.floor(positive(options.maxEvents, 10, 'maxEvents'));
   const token = options.operationsToken;
   if (token !== undefined && token.length === 0) throw new SwitchyardError('SY_INVALID_ARGUMENT', 'admin: operationsToken must not be empty (leave it out to keep the dashboard read-only)');
-  const tokenBytes = token === undefined ? undefined : utf8(token);
+  const tokenBytes = token === undefined ? undefined : encodeUtf8(token);
   const page = dashboardPage({ title: options.title ?? 'switchyard', refreshMs });
 
   // The first sample is taken now, so the first snapshot already has a window behind it.
@@ -327,7 +327,7 @@ export function createAdmin(source: AdminSource, options: AdminOptions = {}): Ad
   async function operate(request: SyRequest, routeName: string, op: Operation): Promise<SyResponse> {
     if (tokenBytes === undefined) return problem('SY_FORBIDDEN', 'rollout operations are not enabled on this dashboard (operationsToken)');
     const given = bearer(request.headers['authorization']);
-    if (given === undefined || !constantTimeEqual(utf8(given), tokenBytes)) {
+    if (given === undefined || !constantTimeEqual(encodeUtf8(given), tokenBytes)) {
       return problem('SY_UNAUTHORIZED', 'a valid operations token is required (Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer realm="switchyard-admin"' });
     }
     const params = new Map<string, string>();
@@ -412,17 +412,6 @@ export function constantTimeEqual(given: Uint8Array, expected: Uint8Array): bool
   return diff === 0;
 }
 
-function utf8(s: string): Uint8Array {
-  const out: number[] = [];
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
-  }
-  return Uint8Array.from(out);
-}
 
 function decodePath(s: string): string | undefined {
   try {

@@ -11,6 +11,7 @@
  * 503 no healthy endpoint or breaker open, 504 deadline, 502 upstream failure).
  */
 import {
+  encodeUtf8,
   ERROR_STATUS,
   PipelineRun,
   formatRetryAfter,
@@ -1282,14 +1283,3 @@ function toIterable(body: NonNullable<SyRequest['body']>): AsyncIterable<Uint8Ar
   return body;
 }
 
-function encodeUtf8(s: string): Uint8Array {
-  const out: number[] = [];
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
-  }
-  return Uint8Array.from(out);
-}

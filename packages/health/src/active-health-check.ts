@@ -15,6 +15,7 @@
  * for the whole group, not one per endpoint) and sends them over the injected `Transport`.
  */
 import {
+  encodeUtf8,
   IssueCollector,
   createAbortController,
   randomInt,
@@ -149,7 +150,7 @@ export function compileHealthCheck(config: HealthCheckConfig = {}, path = 'healt
     noTrafficHealthyIntervalMs: ms('noTrafficHealthyIntervalMs', config.noTrafficHealthyIntervalMs, noTrafficIntervalMs),
     expectedStatuses: ranges('expectedStatuses', config.expectedStatuses, Object.freeze([Object.freeze({ start: 200, end: 201 })])),
     retriableStatuses: ranges('retriableStatuses', config.retriableStatuses, Object.freeze([])),
-    expectedBody: config.expectedBodyContains === undefined ? null : utf8(config.expectedBodyContains),
+    expectedBody: config.expectedBodyContains === undefined ? null : encodeUtf8(config.expectedBodyContains),
     responseBufferSizeBytes: num(issues, `${path}.responseBufferSizeBytes`, config.responseBufferSizeBytes, 1024, { min: 1, integer: true }),
   };
   issues.throwIfAny();
@@ -461,7 +462,7 @@ async function readBody(body: Body | null, plan: HealthCheckPlan, controller: Ab
   const expected = plan.expectedBody;
   if (body === null) return expected === null || expected.length === 0;
   if (typeof body === 'string' || body instanceof Uint8Array) {
-    return expected === null || contains(typeof body === 'string' ? utf8(body) : body, expected, plan.responseBufferSizeBytes);
+    return expected === null || contains(typeof body === 'string' ? encodeUtf8(body) : body, expected, plan.responseBufferSizeBytes);
   }
   const limit = plan.responseBufferSizeBytes;
   const buf = new Uint8Array(limit);
@@ -490,14 +491,3 @@ function contains(haystack: Uint8Array, needle: Uint8Array, limit: number): bool
   return false;
 }
 
-function utf8(s: string): Uint8Array {
-  const out: number[] = [];
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
-  }
-  return Uint8Array.from(out);
-}

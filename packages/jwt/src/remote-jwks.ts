@@ -25,7 +25,7 @@
  * @module
  */
 import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
-import { createEndpoint, createLightAbortController, type Body, type Clock, type Endpoint, type Transport } from '@switchyard/core';
+import { createEndpoint, createLightAbortController, encodeUtf8, type Body, type Clock, type Endpoint, type Transport } from '@switchyard/core';
 
 /** Largest JWKS body read (bytes): real sets are a few kilobytes. */
 export const MAX_JWKS_BYTES = 1024 * 1024;
@@ -250,7 +250,3 @@ async function readBody(body: Body | null, signal: { readonly aborted: boolean; 
   return out;
 }
 
-function encodeUtf8(s: string): Uint8Array {
-  const Encoder = (globalThis as unknown as { TextEncoder: new () => { encode(s: string): Uint8Array } }).TextEncoder;
-  return new Encoder().encode(s);
-}

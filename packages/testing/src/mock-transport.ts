@@ -1,4 +1,5 @@
 import {
+  encodeUtf8,
   onAbort,
   type Clock,
   type Endpoint,
@@ -142,20 +143,9 @@ function makeBody(
       for (const chunk of chunks) {
         if (gap > 0) await new Promise<void>((r) => clock.setTimer(gap, r));
         if (signal.aborted) throw new Error('body aborted');
-        yield typeof chunk === 'string' ? utf8(chunk) : chunk;
+        yield typeof chunk === 'string' ? encodeUtf8(chunk) : chunk;
       }
     },
   };
 }
 
-function utf8(s: string): Uint8Array {
-  const out: number[] = [];
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
-  }
-  return Uint8Array.from(out);
-}
