@@ -349,7 +349,7 @@ interface WorkersWebSocket extends WebSocketLike {
  * 'websocket' } })` (the Workers way; the rewritten headers go with it), the client gets the
  * first end of a `WebSocketPair` in a 101 response, and the pair's other end is relayed to the
  * upstream's. An upstream that answers without a WebSocket has its response relayed as is.
- * Both compatibility-date behaviours of Close frames are handled ({@link answerClose}). Run on a
+ * Both compatibility-date behaviours of Close frames are handled (`answerClose` in this module). Run on a
  * real workerd (Miniflare) in test/workerd.node.test.ts, at compatibility dates before and
  * after 2026-04-07.
  */
