@@ -51,12 +51,11 @@ export interface NodeUpgradeBinding<Req extends NodeRequestLike = NodeRequestLik
  *
  * @example
  * ```ts
- * import { createServer } from 'node:http';
  * import { createGateway, nodeUpgradeBinding } from '@switchyard/gateway';
  * import { attachUpgrade, createUndiciTransport } from '@switchyard/transport-undici';
  *
  * const gateway = createGateway(config, { transport: createUndiciTransport() });
- * const server = createServer(handler);
+ * // `server`: the framework's Node HTTP server (Express's `app.listen()`, `fastify.server`, …).
  * attachUpgrade(server, nodeUpgradeBinding(gateway, { handshakeTimeoutMs: 5_000 }));
  * ```
  */
