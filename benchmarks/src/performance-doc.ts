@@ -50,6 +50,23 @@ const LABELS: Readonly<Record<string, string>> = {
   errors: 'errors',
   handles: 'handles',
   runs: 'runs',
+  requests: 'requests',
+  wallS: 'wall s',
+  cpuS: 'CPU s',
+  gcSharePercent: 'GC % of wall',
+  peakHeapMB: 'peak heap MB',
+  load1: 'load (1 min)',
+  errorRate: 'error rate',
+  successRate: 'success rate',
+  achievedRps: 'achieved req/s',
+  okPercent: '200s %',
+  timeouts: 'timeouts',
+  heapGrowthMb: 'heap growth MB',
+  handleGrowth: 'handle growth',
+  maxHandles: 'max handles',
+  passed: 'passed',
+  part: 'part',
+  batch: 'batch',
 };
 
 const RATIO =
