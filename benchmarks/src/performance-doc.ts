@@ -184,7 +184,11 @@ function table(rows: readonly Row[]): string[] {
         const x = ratio(row, group);
         cells.push(x === undefined ? '' : `${x.toFixed(2)}×`);
       }
-      for (const c of columns) cells.push(isScalar(row[c]) ? (figure(row[c]) ?? '') : '');
+      for (const c of columns) {
+        const v = row[c];
+        // Margins (`cpuRme`, …) read like the ± % column.
+        cells.push(typeof v === 'number' && c.endsWith('Rme') ? `±${v.toFixed(1)}` : isScalar(v) ? (figure(v) ?? '') : '');
+      }
       if (hasOther) cells.push(other(row));
       out.push(`| ${cells.join(' | ')} |`);
     });
