@@ -3,6 +3,7 @@
  * side, results written to benchmarks/results/<suite>.json in the CONVENTIONS format.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { arch, cpus, platform, totalmem } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Bench } from 'tinybench';
@@ -22,8 +23,25 @@ export interface SuiteResult {
   readonly suite: string;
   readonly node: string;
   readonly date: string;
+  /** The machine the suite ran on (docs/guides/performance.md shows it beside the run's date). */
+  readonly machine?: Machine;
   readonly cases: CaseResult[];
   readonly notes?: string[];
+}
+
+/** What a results file records about the machine. */
+export interface Machine {
+  readonly platform: string;
+  readonly arch: string;
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryGb: number;
+}
+
+/** The machine this process runs on. */
+export function machine(): Machine {
+  const list = cpus();
+  return { platform: platform(), arch: arch(), cpus: list.length, cpuModel: list[0]?.model.trim() ?? 'unknown', memoryGb: round(totalmem() / 2 ** 30, 1) };
 }
 
 /** One comparable task: `impl` doing `case`. `fn` must return its result so the JIT keeps it. */
@@ -58,7 +76,7 @@ export async function runTasks(tasks: readonly Task[], options: { time?: number;
 
 /** Writes benchmarks/results/<suite>.json and prints a table with ratios against `baseline`. */
 export function writeResults(suite: string, cases: CaseResult[], notes: string[] = []): SuiteResult {
-  const result: SuiteResult = { suite, node: process.version, date: new Date().toISOString(), cases, ...(notes.length ? { notes } : {}) };
+  const result: SuiteResult = { suite, node: process.version, date: new Date().toISOString(), machine: machine(), cases, ...(notes.length ? { notes } : {}) };
   const dir = new URL('../results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
   writeFileSync(new URL(`${suite}.json`, dir), JSON.stringify(result, null, 2) + '\n');

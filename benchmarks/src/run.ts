@@ -1,13 +1,16 @@
 /**
  * `pnpm bench <suite>`: checks its arguments (usage without a suite), builds the packages
  * (suites compare the built output users get), then runs benchmarks/src/<suite>.ts, whose
- * default export is `() => Promise<void>` and which writes benchmarks/results/<suite>.json.
+ * default export is `() => Promise<void>` and which writes benchmarks/results/<suite>.json;
+ * then regenerates docs/guides/performance.md from the results (performance-doc.ts), so the
+ * page never drifts from them.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { PERFORMANCE_DOC, writePerformanceDoc } from './performance-doc.ts';
 
 const suites = readdirSync(new URL('.', import.meta.url))
-  .filter((f) => f.endsWith('.ts') && !['run.ts', 'harness.ts'].includes(f) && !f.startsWith('_'))
+  .filter((f) => f.endsWith('.ts') && !['run.ts', 'harness.ts', 'performance-doc.ts'].includes(f) && !f.startsWith('_'))
   .map((f) => f.slice(0, -3))
   .sort();
 
@@ -28,3 +31,4 @@ for (const name of wanted) {
   const mod = (await import(`./${name}.ts`)) as { default: () => Promise<void> };
   await mod.default();
 }
+console.log(`\n${PERFORMANCE_DOC} ${writePerformanceDoc() ? 'regenerated from' : 'already matches'} benchmarks/results/`);
