@@ -57,7 +57,7 @@ export interface Unsendable {
 }
 
 // One precompiled RegExp per rule: V8's irregexp compiles each to native code, which scans a
-// long header value about twice as fast as a charCodeAt loop (measured: docs/guides/security.md);
+// long header value faster than a charCodeAt loop (measured: docs/guides/security.md);
 // short strings take the loops below (`SHORT`). None has the `g` or `y` flag, so `test` keeps no
 // state between calls.
 /** RFC 9110 §5.6.2 `1*tchar` (undici's `tokenRegExp` / `validTokenChars`). */
@@ -71,13 +71,11 @@ const UNDICI_PATH_BAD = /[^\u0021-\u00ff]/;
 /** What fetch's URL parser would refuse or rewrite in a path: anything but visible ASCII, `#` and `\`. */
 const FETCH_PATH_BAD = /[^\x21-\x7e]|[#\\]/;
 
-// A RegExp call costs about 200 instructions before it reads a character (measured with
-// callgrind in _gateway-hotpath: five calls on a one-header request, ~1 100 instructions); a
-// char-code loop costs about ten per character. Strings of up to 16 characters (methods, most
-// header names, short values, client addresses) take the loop, longer ones the RegExp: the same
-// rule either way. 16, not 32: _sendable-probe `check` (14 browser headers) 16 443 at 32, 15 519
-// at 16 (RegExp only: 15 188); `check-small` 3 775 / 3 768 (3 997); `rewrite` 18 618 / 17 697
-// (19 442). Not the target (see `pathProblem`).
+// A RegExp call has a fixed cost of a few hundred instructions before it reads a character; a
+// char-code loop costs a few per character. Strings of up to 16 characters (methods, most header
+// names, short values, client addresses) take the loop, longer ones the RegExp: the same rule
+// either way. 16 rather than 32 or RegExp only: `_sendable-probe` `check`, `check-small` and
+// `rewrite` under callgrind (benchmarks/HISTORY.md, 2026-12-07). Not the target (see `pathProblem`).
 const SHORT = 16;
 /** RFC 9110 tchar, by char code. */
 const TCHAR = new Uint8Array(128);
@@ -130,7 +128,7 @@ function valueProblem(v: string, fetch: boolean): 0 | 1 | 2 {
 function pathProblem(p: string, fetch: boolean): Unsendable | undefined {
   if (p.charCodeAt(0) !== 0x2f) return PATH_NOT_ORIGIN_FORM;
   // A target is usually built by concatenation (a cons string), where the RegExp, which flattens
-  // it once, beats charCodeAt at every length (measured: a 12-character loop cost 389 instructions).
+  // it once, beats charCodeAt at every length (measured with `_sendable-probe` under callgrind, benchmarks/HISTORY.md).
   if (!(fetch ? FETCH_PATH_BAD : UNDICI_PATH_BAD).test(p)) return undefined;
   // Refused: find out why (the rare path).
   for (let i = 0; i < p.length; i++) {

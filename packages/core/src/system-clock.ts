@@ -12,7 +12,7 @@ interface TimerGlobals {
 const globals = globalThis as unknown as TimerGlobals;
 /**
  * Resolved once: on Node `globalThis.performance` is an accessor, and going through it on every
- * reading costs about twice the reading itself (the gateway reads the clock several times a request).
+ * reading costs more than the reading itself (the gateway reads the clock several times a request).
  */
 const perf = globals.performance;
 const monotonicNow: () => number = perf !== undefined && typeof perf.now === 'function' ? () => perf.now() : () => Date.now();

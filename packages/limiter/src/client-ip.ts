@@ -127,7 +127,7 @@ export function createClientIdentity(options: ClientIdentityOptions): ClientIden
   };
 }
 
-/** Peer addresses remembered per resolver (about 100 bytes each). */
+/** Peer addresses remembered per resolver. */
 const PEER_CACHE_SIZE = 4096;
 
 interface PeerEntry {

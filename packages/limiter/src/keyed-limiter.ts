@@ -17,8 +17,8 @@
  *
  * Key size: a key longer than 64 characters, or one that starts with `#`, is stored as its
  * 28-character SHA-256 digest (the rule of `storageKey`), which fits inline in its row; so a
- * stored key is never more than 64 characters whatever the client sends (100 000 keys of 8 KB
- * held 829 MB before this rule, 7 MB with it: `docs/guides/rate-limiting.md`).
+ * stored key is never more than 64 characters whatever the client sends (what the rule saves is
+ * measured in `docs/guides/rate-limiting.md`).
  *
  * Crafted collisions: no key is ever placed more than {@link MAX_PROBE} rows from its home
  * row; a key that would be is kept in a small overflow `Map` (V8's seeded hash) instead, so a
@@ -80,8 +80,9 @@ const HEAD = 1 + KEY_WORDS + ((1 + KEY_WORDS) & 1);
  *
  * When to use: per-client limits in one process (or as the `local` fallback of a Redis
  * store). Gotcha: the state is per process / per isolate; on edge runtimes every isolate has
- * its own, so use a shared store for a fleet-wide limit. Memory: about 65 bytes per key for a
- * token bucket at 1 000 000 keys (about 53 for GCRA), key strings not included.
+ * its own, so use a shared store for a fleet-wide limit. Memory: one fixed-size table row per
+ * key, no object per key (heap bytes per key at 1 000 000 keys: `pnpm bench limiter`,
+ * docs/guides/performance.md), key strings not included.
  *
  * @example
  * ```ts
@@ -119,7 +120,7 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
   // set, lives at state offset `lastOffset`. Rows only move on removal, growth and clear, which
   // unset it. The string is kept only once a key comes twice in a row (same offset): storing
   // every decision's freshly built key into this long-lived closure would cost a write barrier
-  // (a remembered-set insertion, about 150 instructions) on every call.
+  // (a remembered-set insertion) on every call.
   let lastKey: string | undefined;
   let lastOffset = -1;
   // Calls to wait before restarting a finished sweep, so small maps don't rescan every call.

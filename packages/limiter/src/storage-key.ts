@@ -1,7 +1,8 @@
 /**
  * The size rule for limiter keys: what a key is stored under, in the keyed limiter's table and
  * in Redis. A key comes from the client (a header, an API key, an attribute), so without a rule
- * its size is the client's choice: 100 000 keys of 8 KB held 770 MB. With it, a stored key is
+ * its size is the client's choice, and so is the memory the keys hold (measured in
+ * docs/guides/rate-limiting.md). With it, a stored key is
  * at most {@link MAX_KEY_LENGTH} UTF-16 code units (192 UTF-8 bytes) or a 28-character digest.
  */
 import { sha256, wtf8 } from './internal/sha256.js';
