@@ -360,11 +360,10 @@ class Breaker implements CircuitBreaker {
   toJSON(): CircuitBreakerState {
     return this.state;
   }
+
+  /** @deprecated Use `observe` (the same function, set on the prototype below). */
+  declare record: CircuitBreaker['record'];
 }
 
-interface Breaker {
-  /** @deprecated Use `observe` (the same function). */
-  record: CircuitBreaker['record'];
-}
 // The deprecated `record` is `observe` itself, on the prototype: no second method to drift.
 Breaker.prototype.record = Breaker.prototype.observe;
