@@ -14,7 +14,7 @@
  */
 import type { SyRequest } from '@switchyard/core';
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
-import { createFleet, createTestClock, runLoad, seededRng, type LoadReport } from '@switchyard/testing';
+import { createFleet, createTestClock, runLoad, seededRng, type LoadRunReport } from '@switchyard/testing';
 
 /** What one run measured. */
 export interface SimRun {
@@ -22,7 +22,7 @@ export interface SimRun {
   readonly simulatedSeconds: number;
   readonly wallMs: number;
   readonly cpuMs: number;
-  readonly report: LoadReport;
+  readonly report: LoadRunReport;
   readonly rolloutPhase: string | undefined;
 }
 

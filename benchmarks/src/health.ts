@@ -101,7 +101,7 @@ export default async function run(): Promise<void> {
   let bt = 0;
   const breakerCall = (): string => {
     const p = breaker.tryAcquire((bt += 0.01));
-    if (p.kind === 'admitted') breaker.record(p, false, bt);
+    if (p.kind === 'admitted') breaker.observe(p, false, bt);
     return p.kind;
   };
   // Verify before timing.
@@ -126,10 +126,10 @@ export default async function run(): Promise<void> {
     if (p.kind === 'rejected') throw new Error('open');
     try {
       const v = await action();
-      sy.record(p, false, now);
+      sy.observe(p, false, now);
       return v;
     } catch (e) {
-      sy.record(p, true, now);
+      sy.observe(p, true, now);
       throw e;
     }
   };

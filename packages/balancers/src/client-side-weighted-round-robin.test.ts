@@ -1,7 +1,7 @@
 import { createEndpoint } from '@switchyard/core';
 import { seededRng } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
-import { clientSideWeightedRoundRobin, loadWeight, reportLoad } from './index.js';
+import { clientSideWeightedRoundRobin, loadWeight, observeLoadReport } from './index.js';
 
 const a = createEndpoint({ id: 'a', url: 'http://a:80' });
 const b = createEndpoint({ id: 'b', url: 'http://b:80' });
@@ -26,8 +26,8 @@ describe('clientSideWeightedRoundRobin', () => {
     const lb = clientSideWeightedRoundRobin({ loadSource: 'reports', blackoutPeriodMs: 10_000, weightExpirationPeriodMs: 60_000 });
     const state = lb.create([a, b], 0);
     for (let t = 0; t <= 12_000; t += 1_000) {
-      reportLoad(state, a, { qps: 300, utilization: 0.5 }, t);
-      reportLoad(state, b, { qps: 100, utilization: 0.5 }, t);
+      observeLoadReport(state, a, { qps: 300, utilization: 0.5 }, t);
+      observeLoadReport(state, b, { qps: 100, utilization: 0.5 }, t);
     }
     expect(shareOfA(lb, state, 5_000)).toBeCloseTo(0.5, 1); // blackout: equal weights
     expect(shareOfA(lb, state, 15_000)).toBeCloseTo(0.75, 1); // 600 vs 200

@@ -7,8 +7,8 @@
  *     utilization += (eps / qps) × errorUtilizationPenalty     (when utilization > 0 and qps > 0)
  *     weight = utilization == 0 ? (report ignored) : qps / utilization
  *
- * Load comes either from reports (`loadSource: 'reports'`: call {@link reportLoad} with the
- * ORCA-style figures an endpoint sends back), or, by default, from the outcomes the balancer
+ * Load comes either from reports (`loadSource: 'reports'`: call {@link observeLoadReport} with
+ * the ORCA-style figures an endpoint sends back), or, by default, from the outcomes the balancer
  * observes (`loadSource: 'latency'`): over each `weightUpdatePeriodMs` window, qps and eps
  * are counted and utilization is the endpoint's mean concurrency by Little's law
  * (qps × mean latency), so the weight is ≈ 1 / (mean latency × (1 + penalty × error rate)).
@@ -27,7 +27,7 @@ import { baseSlot, createView, rekey, resolve, type EligibleView, type Slot } fr
 
 /** Options of {@link clientSideWeightedRoundRobin}, named as gRPC A58 / Envoy. */
 export interface ClientSideWeightedRoundRobinOptions {
-  /** Where load figures come from: observed outcomes (default) or {@link reportLoad}. */
+  /** Where load figures come from: observed outcomes (default) or {@link observeLoadReport}. */
   readonly loadSource?: 'latency' | 'reports';
   /** Default 10 000 ms. */
   readonly blackoutPeriodMs?: number;
@@ -77,17 +77,17 @@ function makeSlot(e: Endpoint): WeightedSlot {
 }
 
 /**
- * Records a load report for `endpoint` at `now` (A58: zero utilization or qps ⇒ ignored).
+ * Observes a load report for `endpoint` at `now` (A58: zero utilization or qps ⇒ ignored).
  * Use with `loadSource: 'reports'`, from ORCA trailers or an `endpoint-load-metrics` header.
  *
  * @example
  * ```ts
- * import { clientSideWeightedRoundRobin, reportLoad } from '@switchyard/balancers';
+ * import { clientSideWeightedRoundRobin, observeLoadReport } from '@switchyard/balancers';
  * // qps 100, eps 10, utilization 0.5, penalty 1 → utilization 0.6 → weight ≈ 166.7
- * reportLoad(state, endpoint, { qps: 100, eps: 10, utilization: 0.5 }, now);
+ * observeLoadReport(state, endpoint, { qps: 100, eps: 10, utilization: 0.5 }, now);
  * ```
  */
-export function reportLoad(state: ClientSideWeightedRoundRobinState, endpoint: Endpoint, report: LoadReport, now: number): void {
+export function observeLoadReport(state: ClientSideWeightedRoundRobinState, endpoint: Endpoint, report: LoadReport, now: number): void {
   const s = state.table.get(endpoint.id);
   if (s === undefined) return;
   const w = loadWeight(report, state.errorUtilizationPenalty);
@@ -96,6 +96,12 @@ export function reportLoad(state: ClientSideWeightedRoundRobinState, endpoint: E
   s.lastUpdated = now;
   s.weight = w;
 }
+
+/**
+ * @deprecated Use {@link observeLoadReport} (the same function): feedback is `observe*` across
+ * switchyard.
+ */
+export const reportLoad: typeof observeLoadReport = observeLoadReport;
 
 /** A58's weight for one report: `qps / (utilization + eps/qps × penalty)`, 0 if unusable. */
 export function loadWeight(report: LoadReport, errorUtilizationPenalty = 1): number {
@@ -161,7 +167,7 @@ export function clientSideWeightedRoundRobin(options: ClientSideWeightedRoundRob
         if (s.windowCount > 0) {
           const qps = s.windowCount / seconds;
           const meanLatencyS = s.windowLatencyMs / s.windowCount / 1000;
-          reportLoad(state, s.endpoint, { qps, eps: s.windowErrors / seconds, utilization: qps * meanLatencyS }, now);
+          observeLoadReport(state, s.endpoint, { qps, eps: s.windowErrors / seconds, utilization: qps * meanLatencyS }, now);
         }
         s.windowCount = 0;
         s.windowErrors = 0;

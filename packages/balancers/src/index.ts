@@ -16,7 +16,7 @@ export { leastRequest } from './least-request.js';
 export type { PeakEwmaOptions, PeakEwmaSlot, PeakEwmaState } from './peak-ewma.js';
 export { peakEwma } from './peak-ewma.js';
 export type { ClientSideWeightedRoundRobinOptions, ClientSideWeightedRoundRobinState, LoadReport, WeightedSlot } from './client-side-weighted-round-robin.js';
-export { clientSideWeightedRoundRobin, reportLoad, loadWeight } from './client-side-weighted-round-robin.js';
+export { clientSideWeightedRoundRobin, observeLoadReport, reportLoad, loadWeight } from './client-side-weighted-round-robin.js';
 export type { HashPolicy } from './hash-policy.js';
 export { computeRequestHash, computeEnvoyRequestHash, hashPolicyValue, hashByHeader, hashByCookie, hashByQueryParameter, hashBySourceIp, hashByAttribute } from './hash-policy.js';
 export type { BoundedLoadOptions, RingHashOptions, RingHashState, Ring, EnvoyRing } from './ring-hash.js';

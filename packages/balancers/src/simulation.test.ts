@@ -5,13 +5,13 @@
  * one in docs/guides/load-balancing.md.
  */
 import { murmur3, type LoadBalancer, type SyRequest } from '@switchyard/core';
-import { createBalancerHandler, createFleet, createTestClock, runLoad, seededRng, type LoadReport } from '@switchyard/testing';
+import { createBalancerHandler, createFleet, createTestClock, runLoad, seededRng, type LoadRunReport } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
 import { clientSideWeightedRoundRobin, leastRequest, maglev, peakEwma, random, roundRobin } from './index.js';
 
 const SLOW = 'e3';
 
-async function simulate<S>(balancer: LoadBalancer<S>): Promise<LoadReport> {
+async function simulate<S>(balancer: LoadBalancer<S>): Promise<LoadRunReport> {
   const clock = createTestClock();
   const rng = seededRng(2024);
   const fleet = createFleet({

@@ -4,7 +4,7 @@
  */
 import { ConfigError, isSwitchyardError, type ConfigIssue, type Transport } from '@switchyard/core';
 import { createGateway, type Gateway, type GatewayConfig } from '@switchyard/gateway';
-import type { LoadResult } from './load.js';
+import type { LoadInputsResult } from './load.js';
 import type { Problem } from './problems.js';
 
 /** The outcome of {@link checkConfig}. */
@@ -24,7 +24,7 @@ export function issuesOf(err: unknown): readonly ConfigIssue[] | undefined {
 }
 
 /** Maps config issues (paths of the merged config) to problems naming file, document, path and line. */
-export function toProblems(issues: readonly ConfigIssue[], loaded: LoadResult): Problem[] {
+export function toProblems(issues: readonly ConfigIssue[], loaded: LoadInputsResult): Problem[] {
   return issues.map((i) => ({ ...loaded.locate(i.path), message: i.message }));
 }
 
@@ -32,7 +32,7 @@ export function toProblems(issues: readonly ConfigIssue[], loaded: LoadResult): 
  * Compiles the loaded config with `transport` (the one `serve` would use, so that what it
  * refuses, validate refuses too), without starting anything, and reports every problem.
  */
-export async function checkConfig(loaded: LoadResult, transport: Transport): Promise<Checked> {
+export async function checkConfig(loaded: LoadInputsResult, transport: Transport): Promise<Checked> {
   if (loaded.config === undefined || loaded.problems.length > 0) return { problems: loaded.problems, warnings: loaded.warnings, config: undefined };
   let gateway: Gateway;
   try {

@@ -9,7 +9,7 @@ export type { CommandIo, OutStream, Style } from './output.js';
 export { styleFor } from './output.js';
 export type { Problem } from './problems.js';
 export { formatProblem } from './problems.js';
-export type { ForeignDocument, ImportIssue, ImportOutcome, Importer, ImporterContext, LoadOptions, LoadResult, Location } from './load.js';
+export type { ForeignDocument, ImportIssue, ImportOutcome, Importer, ImporterContext, LoadInputsOptions, LoadInputsResult, LoadOptions, LoadResult, Location } from './load.js';
 export { expandInputs, loadInputs } from './load.js';
 export type { Checked } from './check.js';
 export { checkConfig } from './check.js';

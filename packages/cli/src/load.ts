@@ -80,7 +80,7 @@ export interface ImportOutcome {
 export type Importer = (documents: readonly ForeignDocument[], context: ImporterContext) => ImportOutcome | Promise<ImportOutcome>;
 
 /** Options of {@link loadInputs}. */
-export interface LoadOptions {
+export interface LoadInputsOptions {
   /** Imports foreign documents (Gateway API, Istio, OpenAPI). */
   readonly importer?: Importer | undefined;
   /** Handed to the importer (`--backend`). Default: none. */
@@ -101,7 +101,7 @@ export interface Location {
 }
 
 /** The result of {@link loadInputs}. */
-export interface LoadResult {
+export interface LoadInputsResult {
   /** The merged config, or undefined when a problem left nothing usable. Not yet validated. */
   readonly config: GatewayConfig | undefined;
   readonly problems: readonly Problem[];
@@ -111,6 +111,18 @@ export interface LoadResult {
   /** How many native and foreign documents were read. */
   readonly documents: { readonly native: number; readonly foreign: number };
 }
+
+/**
+ * @deprecated Use {@link LoadInputsOptions}: `@switchyard/testing` exports a different
+ * `LoadOptions` (the load driver's), and one name for both was easy to mix up.
+ */
+export type LoadOptions = LoadInputsOptions;
+
+/**
+ * @deprecated Use {@link LoadInputsResult}: `@switchyard/testing` exports a different
+ * `LoadResult` (one request's result in the load driver).
+ */
+export type LoadResult = LoadInputsResult;
 
 /** One parsed document and what is needed to find a line in it. */
 interface Source {
@@ -142,7 +154,7 @@ const MERGED_KEYS = new Set(['routes', 'upstreams', 'limits']);
  * for (const p of loaded.problems) console.error(formatProblem(p));
  * ```
  */
-export async function loadInputs(files: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadInputs(files: readonly string[], options: LoadInputsOptions = {}): Promise<LoadInputsResult> {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
   const read = options.readText ?? ((f: string) => readFile(f, 'utf8'));

@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { clientAbortSignal, createGateway, fromNodeRequest, writeNodeResponse, type Gateway } from '@switchyard/gateway';
 import { createUndiciTransport } from '@switchyard/transport-undici';
 import { issuesOf, toProblems } from './check.js';
-import { expandInputs, loadInputs, type Importer, type LoadResult } from './load.js';
+import { expandInputs, loadInputs, type Importer, type LoadInputsResult } from './load.js';
 import { styleFor, type CommandIo } from './output.js';
 import { formatProblem, type Problem } from './problems.js';
 
@@ -63,7 +63,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     const lines = [...warnings.map((w) => `${err.yellow('warning')}: ${formatProblem(w)}\n`), ...problems.map((p) => `${err.red('error')}: ${formatProblem(p)}\n`)];
     if (heading !== '' || lines.length > 0) io.stderr.write(heading + lines.join(''));
   };
-  const load = (): Promise<LoadResult> => loadInputs(options.files, { env: options.env, importer: options.importer, backends: options.backends });
+  const load = (): Promise<LoadInputsResult> => loadInputs(options.files, { env: options.env, importer: options.importer, backends: options.backends });
 
   const first = await load();
   if (first.config === undefined || first.problems.length > 0) {

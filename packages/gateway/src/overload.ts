@@ -282,6 +282,6 @@ export function settleRequest(o: UpstreamOverload, admission: OverloadAdmission,
   const t = o.throttle;
   // An outcome that says nothing about load counts as an accept: only evidence of overload
   // may raise the rejection probability.
-  if (t !== undefined) t.state.record(now, verdict(result, t.rejectStatuses) !== 'dropped');
+  if (t !== undefined) t.state.observe(now, verdict(result, t.rejectStatuses) !== 'dropped');
   if (admission.kind === 'admitted' && admission.permit !== undefined) admission.permit.release(now, verdict(result, (o.concurrency as NonNullable<UpstreamOverload['concurrency']>).dropStatuses));
 }

@@ -6,7 +6,7 @@ import {
   createActiveHealthState,
   createHealthCheckRunner,
   nextHealthCheckDelayMs,
-  recordHealthCheckResult,
+  observeHealthCheckResult,
   type HealthCheckConfig,
 } from './active-health-check.js';
 import { computeEligible } from './eligible.js';
@@ -60,12 +60,12 @@ describe('active health check state machine', () => {
 
   it('the first ever pass marks a new endpoint healthy; later ones need the threshold', () => {
     const s = createActiveHealthState();
-    expect(recordHealthCheckResult(plan, s, 'e0', { kind: 'pass' }, 0)).toBe('changed');
+    expect(observeHealthCheckResult(plan, s, 'e0', { kind: 'pass' }, 0)).toBe('changed');
     expect(s.status).toBe('healthy');
-    recordHealthCheckResult(plan, s, 'e0', { kind: 'fail', reason: 'status', counted: false }, 1);
+    observeHealthCheckResult(plan, s, 'e0', { kind: 'fail', reason: 'status', counted: false }, 1);
     expect(s.status).toBe('unhealthy');
-    expect(recordHealthCheckResult(plan, s, 'e0', { kind: 'pass' }, 2)).toBe('pending');
-    expect(recordHealthCheckResult(plan, s, 'e0', { kind: 'pass' }, 3)).toBe('changed');
+    expect(observeHealthCheckResult(plan, s, 'e0', { kind: 'pass' }, 2)).toBe('pending');
+    expect(observeHealthCheckResult(plan, s, 'e0', { kind: 'pass' }, 3)).toBe('changed');
   });
 
   it('next delay - edge intervals while pending, no-traffic interval before any traffic, jitter bounded', () => {

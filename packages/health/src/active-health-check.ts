@@ -10,7 +10,7 @@
  *   failure that left it unhealthy), the edge intervals while a transition is pending, and
  *   `noTrafficInterval` (60 s) until the group has carried traffic; plus jitter.
  *
- * The pure part ({@link recordHealthCheckResult}, {@link nextHealthCheckDelayMs}) is plain
+ * The pure part ({@link observeHealthCheckResult}, {@link nextHealthCheckDelayMs}) is plain
  * data. {@link createHealthCheckRunner} schedules checks through `Clock.setTimer` (one timer
  * for the whole group, not one per endpoint) and sends them over the injected `Transport`.
  */
@@ -196,10 +196,10 @@ export function classifyHealthCheck(plan: HealthCheckPlan, result: TransportResu
 }
 
 /**
- * Applies one check result to `state` (Envoy `handleSuccess` / `setUnhealthy`) and reports a
- * `healthy` / `unhealthy` event on a transition.
+ * Observes one check result: applies it to `state` (Envoy `handleSuccess` / `setUnhealthy`)
+ * and reports a `healthy` / `unhealthy` event on a transition.
  */
-export function recordHealthCheckResult(
+export function observeHealthCheckResult(
   plan: HealthCheckPlan,
   state: ActiveHealthState,
   endpointId: string,
@@ -236,6 +236,12 @@ export function recordHealthCheckResult(
   }
   return 'pending';
 }
+
+/**
+ * @deprecated Use {@link observeHealthCheckResult} (the same function): feedback is `observe*`
+ * across switchyard.
+ */
+export const recordHealthCheckResult: typeof observeHealthCheckResult = observeHealthCheckResult;
 
 /**
  * The wait before the next check of an endpoint (Envoy `interval()` + `intervalWithJitter()`):
@@ -354,7 +360,7 @@ export function createHealthCheckRunner(options: {
   const finish = (slot: Slot, result: HealthCheckResult, now: number): void => {
     slot.inFlight = null;
     slot.generation++;
-    const transition = recordHealthCheckResult(plan, slot.state, slot.endpoint.id, result, now, sink);
+    const transition = observeHealthCheckResult(plan, slot.state, slot.endpoint.id, result, now, sink);
     sink?.({ kind: 'health-check', endpointId: slot.endpoint.id, at: now, passed: result.kind === 'pass', status: slot.state.status });
     slot.nextAt = now + nextHealthCheckDelayMs(plan, { passed: result.kind === 'pass', transition, healthy: slot.state.status === 'healthy', hadTraffic }, rng);
   };

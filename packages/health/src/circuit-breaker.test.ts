@@ -16,7 +16,7 @@ function setup(config: CircuitBreakerConfig, state?: CircuitBreakerState) {
   const breaker = createCircuitBreaker({ config: { jitterRatio: 0, ...config }, rng: seededRng(3), sink: (e) => events.push(e), ...(state ? { state } : {}) });
   const call = (now: number, failed: boolean): BreakerDecision => {
     const p = breaker.tryAcquire(now);
-    if (p.kind === 'admitted') breaker.record(p, failed, now);
+    if (p.kind === 'admitted') breaker.observe(p, failed, now);
     return p;
   };
   return { breaker, events, call };
@@ -85,27 +85,27 @@ describe('circuit breaker transitions', () => {
 
   it('half-open admits at most halfOpenMaxProbes at once and needs the success threshold to close', () => {
     const { breaker, events } = setup({ policy: { kind: 'consecutive', maxFailures: 1 }, halfOpenMaxProbes: 2, halfOpenSuccessThreshold: 3 });
-    breaker.record(breaker.tryAcquire(0), true, 0);
+    breaker.observe(breaker.tryAcquire(0), true, 0);
     const a = breaker.tryAcquire(1_000);
     const b = breaker.tryAcquire(1_000);
     expect([a.kind, b.kind, breaker.tryAcquire(1_000).kind]).toEqual(['admitted', 'admitted', 'rejected']);
-    breaker.record(a, false, 1_001);
+    breaker.observe(a, false, 1_001);
     breaker.release(b); // canceled: no verdict, slot freed
     const c = breaker.tryAcquire(1_002);
-    breaker.record(c, false, 1_003);
+    breaker.observe(c, false, 1_003);
     expect(breaker.status(1_003)).toBe('half-open');
     const d = breaker.tryAcquire(1_004);
-    breaker.record(d, false, 1_005);
+    breaker.observe(d, false, 1_005);
     expect(events.at(-1)).toEqual({ kind: 'breaker-closed', breaker: 'breaker', at: 1_005 });
   });
 
   it('results of requests admitted before the breaker opened are ignored', () => {
     const { breaker } = setup({ policy: { kind: 'consecutive', maxFailures: 2 } });
     const slow = breaker.tryAcquire(0);
-    breaker.record(breaker.tryAcquire(1), true, 1);
-    breaker.record(breaker.tryAcquire(2), true, 2);
+    breaker.observe(breaker.tryAcquire(1), true, 1);
+    breaker.observe(breaker.tryAcquire(2), true, 2);
     expect(breaker.status(3)).toBe('open');
-    breaker.record(slow, false, 1_500); // admitted while closed: no effect on the probe state
+    breaker.observe(slow, false, 1_500); // admitted while closed: no effect on the probe state
     expect(breaker.state).toMatchObject({ status: 'open', probesInFlight: 0 });
   });
 
@@ -134,8 +134,8 @@ describe('circuit breaker transitions', () => {
 
   it('state round-trips through JSON', () => {
     const { breaker } = setup({ policy: { kind: 'sampling', minimumThroughput: 2 } });
-    breaker.record(breaker.tryAcquire(0), true, 0);
-    breaker.record(breaker.tryAcquire(5), true, 5);
+    breaker.observe(breaker.tryAcquire(0), true, 0);
+    breaker.observe(breaker.tryAcquire(5), true, 5);
     const copy = JSON.parse(JSON.stringify(breaker)) as CircuitBreakerState;
     expect(copy).toEqual(breaker.state);
     const revived = setup({ policy: { kind: 'sampling', minimumThroughput: 2 } }, copy).breaker;
@@ -165,7 +165,7 @@ describe('circuit breaker properties', () => {
             if (p.kind === 'admitted') outstanding.push(p);
           } else if (outstanding.length > 0) {
             const [p] = outstanding.splice(op.index % outstanding.length, 1) as [BreakerDecision];
-            if (op.kind === 'finish') breaker.record(p, op.failed, now);
+            if (op.kind === 'finish') breaker.observe(p, op.failed, now);
             else breaker.release(p);
           }
           const s = breaker.state;
@@ -188,7 +188,7 @@ describe('circuit breaker properties', () => {
         let now = 0;
         for (let i = 0; i < fails; i++) {
           const p = b.tryAcquire(now);
-          if (p.kind === 'admitted') b.record(p, true, now);
+          if (p.kind === 'admitted') b.observe(p, true, now);
           now = b.state.openUntil;
         }
         for (const e of events) if (e.kind === 'breaker-opened') expect(e.openForMs).toBeLessThanOrEqual((min + extra) * (1 + jitter));

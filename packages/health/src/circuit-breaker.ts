@@ -84,7 +84,7 @@ export interface CircuitBreakerState {
   probeSuccesses: number;
 }
 
-/** What {@link tryAcquireBreaker} answers. Pass an admitted permit back to {@link recordBreakerResult}. */
+/** What {@link tryAcquireBreaker} answers. Pass an admitted permit back to {@link observeBreakerResult}. */
 export type BreakerDecision =
   | { readonly kind: 'admitted'; readonly probe: boolean; readonly epoch: number }
   | { readonly kind: 'rejected'; readonly retryAfterMs: number };
@@ -184,7 +184,7 @@ function open(plan: CircuitBreakerPlan, state: CircuitBreakerState, now: number,
  * Half-open (the open period ran out): admitted as a probe while fewer than
  * `halfOpenMaxProbes` probes are in flight, otherwise rejected.
  *
- * Every admitted permit must come back through {@link recordBreakerResult} (or
+ * Every admitted permit must come back through {@link observeBreakerResult} (or
  * {@link releaseBreakerPermit} when the try was canceled), or half-open stays saturated.
  */
 export function tryAcquireBreaker(plan: CircuitBreakerPlan, state: CircuitBreakerState, now: number, sink?: HealthEventSink): BreakerDecision {
@@ -208,11 +208,12 @@ export function releaseBreakerPermit(state: CircuitBreakerState, permit: Breaker
 }
 
 /**
- * Records the result of an admitted try. `result` is an outcome (classified with
- * `plan.isFailure`) or a plain boolean `failed`. Results of permits granted in an earlier
- * state (a request admitted while closed that ends after the breaker opened) are ignored.
+ * Observes the result of an admitted try (feedback is `observe*` across switchyard). `result`
+ * is an outcome (classified with `plan.isFailure`) or a plain boolean `failed`. Results of
+ * permits granted in an earlier state (a request admitted while closed that ends after the
+ * breaker opened) are ignored.
  */
-export function recordBreakerResult(
+export function observeBreakerResult(
   plan: CircuitBreakerPlan,
   state: CircuitBreakerState,
   permit: BreakerDecision,
@@ -276,11 +277,20 @@ export function recordBreakerResult(
   if (total >= policy.minimumThroughput && failures / total > policy.failureRatioThreshold) open(plan, state, now, rng, 'failure-ratio', sink);
 }
 
+/**
+ * @deprecated Use {@link observeBreakerResult} (the same function): feedback is `observe*`
+ * across switchyard.
+ */
+export const recordBreakerResult: typeof observeBreakerResult = observeBreakerResult;
+
 /** The stateful wrapper of {@link createCircuitBreaker}. */
 export interface CircuitBreaker {
   readonly plan: CircuitBreakerPlan;
   readonly state: CircuitBreakerState;
   tryAcquire(now: number): BreakerDecision;
+  /** Feeds back the result of an admitted try ({@link observeBreakerResult}). */
+  observe(permit: BreakerDecision, result: Outcome | boolean, now: number): void;
+  /** @deprecated Use {@link CircuitBreaker.observe} (the same function). */
   record(permit: BreakerDecision, result: Outcome | boolean, now: number): void;
   release(permit: BreakerDecision): void;
   status(now: number): CircuitBreakerState['status'];
@@ -301,7 +311,7 @@ export interface CircuitBreaker {
  * const permit = breaker.tryAcquire(systemClock.now());
  * if (permit.kind === 'rejected') throw new Error(`circuit open, retry in ${permit.retryAfterMs} ms`);
  * const status = 503; // … send the request …
- * breaker.record(permit, status >= 500, systemClock.now());
+ * breaker.observe(permit, status >= 500, systemClock.now());
  * ```
  */
 export function createCircuitBreaker(options: {
@@ -335,8 +345,8 @@ class Breaker implements CircuitBreaker {
     return tryAcquireBreaker(this.plan, this.state, now, this.#sink);
   }
 
-  record(permit: BreakerDecision, result: Outcome | boolean, now: number): void {
-    recordBreakerResult(this.plan, this.state, permit, result, now, this.#rng, this.#sink);
+  observe(permit: BreakerDecision, result: Outcome | boolean, now: number): void {
+    observeBreakerResult(this.plan, this.state, permit, result, now, this.#rng, this.#sink);
   }
 
   release(permit: BreakerDecision): void {
@@ -350,4 +360,10 @@ class Breaker implements CircuitBreaker {
   toJSON(): CircuitBreakerState {
     return this.state;
   }
+
+  /** @deprecated Use `observe` (the same function, set on the prototype below). */
+  declare record: CircuitBreaker['record'];
 }
+
+// The deprecated `record` is `observe` itself, on the prototype: no second method to drift.
+Breaker.prototype.record = Breaker.prototype.observe;

@@ -29,6 +29,7 @@ export {
   breakerStatus,
   tryAcquireBreaker,
   releaseBreakerPermit,
+  observeBreakerResult,
   recordBreakerResult,
   createCircuitBreaker,
 } from './circuit-breaker.js';
@@ -40,6 +41,7 @@ export {
   createActiveHealthState,
   statusInRanges,
   classifyHealthCheck,
+  observeHealthCheckResult,
   recordHealthCheckResult,
   nextHealthCheckDelayMs,
   createHealthCheckRunner,

@@ -27,7 +27,9 @@ export type ThrottleDecision = { readonly kind: 'send'; readonly probability: nu
 export interface AdaptiveThrottle {
   /** Counts a request and decides locally whether to send it. */
   admit(now: number, rng: Rng): ThrottleDecision;
-  /** Records the backend's answer for a sent request: `accepted` = not an overload rejection. */
+  /** Observes the backend's answer for a sent request: `accepted` = not an overload rejection. */
+  observe(now: number, accepted: boolean): void;
+  /** @deprecated Use {@link AdaptiveThrottle.observe} (the same function): feedback is `observe` across switchyard. */
   record(now: number, accepted: boolean): void;
   /** The current local rejection probability. */
   probability(now: number): number;
@@ -44,7 +46,7 @@ export interface AdaptiveThrottle {
  * const d = throttle.admit(systemClock.now(), systemRng);
  * if (d.kind === 'send') {
  *   const res = await fetch(url);
- *   throttle.record(systemClock.now(), res.status !== 429 && res.status !== 503);
+ *   throttle.observe(systemClock.now(), res.status !== 429 && res.status !== 503);
  * }
  * ```
  */
@@ -79,6 +81,13 @@ export function createAdaptiveThrottle(options: AdaptiveThrottleOptions = {}): A
     return Math.max(0, (totalRequests - k * totalAccepts) / (totalRequests + 1));
   }
 
+  function observe(now: number, accepted: boolean): void {
+    rotate(now);
+    if (!accepted) return;
+    accepts[slotIndex] = (accepts[slotIndex] as number) + 1;
+    totalAccepts++;
+  }
+
   return {
     admit(now, rng) {
       const p = probability(now);
@@ -86,12 +95,8 @@ export function createAdaptiveThrottle(options: AdaptiveThrottleOptions = {}): A
       totalRequests++;
       return rng.next() < p ? { kind: 'throttled', probability: p } : { kind: 'send', probability: p };
     },
-    record(now, accepted) {
-      rotate(now);
-      if (!accepted) return;
-      accepts[slotIndex] = (accepts[slotIndex] as number) + 1;
-      totalAccepts++;
-    },
+    observe,
+    record: observe,
     probability,
   };
 }

@@ -10,7 +10,7 @@ describe('createAdaptiveThrottle', () => {
     const rng = seededRng(1);
     for (let i = 0; i < 1000; i++) {
       expect(t.admit(i, rng).kind).toBe('send');
-      t.record(i, true);
+      t.observe(i, true);
     }
     expect(t.probability(1000)).toBe(0);
   });
@@ -21,7 +21,7 @@ describe('createAdaptiveThrottle', () => {
     // 10 accepted, then 90 refused by the backend: (100 − 20)/(101).
     for (let i = 0; i < 100; i++) {
       t.admit(0, { next: () => 0.999999 });
-      t.record(0, i < 10);
+      t.observe(0, i < 10);
     }
     expect(t.probability(0)).toBeCloseTo(80 / 101, 12);
     let throttled = 0;
@@ -33,7 +33,7 @@ describe('createAdaptiveThrottle', () => {
     const t = createAdaptiveThrottle({ k: 1.5, windowMs: 10_000, bucketCount: 10 });
     for (let i = 0; i < 50; i++) {
       t.admit(0, seededRng(i));
-      t.record(0, false);
+      t.observe(0, false);
     }
     expect(t.probability(5_000)).toBeGreaterThan(0.9);
     expect(t.probability(10_001)).toBe(0);
@@ -50,7 +50,7 @@ describe('createAdaptiveThrottle', () => {
           now += gap;
           t.admit(now, { next: () => 0.5 });
           req++;
-          t.record(now, ok);
+          t.observe(now, ok);
           if (ok) acc++;
           const p = t.probability(now);
           if (!(p >= 0 && p < 1)) return false;

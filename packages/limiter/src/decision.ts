@@ -35,4 +35,10 @@ export interface Limited {
  * One rate decision: `{ kind: 'allowed', remaining, resetAfterMs }` or
  * `{ kind: 'limited', retryAfterMs, … }`.
  */
-export type Decision = Allowed | Limited;
+export type LimitDecision = Allowed | Limited;
+
+/**
+ * @deprecated Use {@link LimitDecision}: `Decision` is also `@switchyard/gateway`'s name for a
+ * decide-mode answer, and two public types of one name were easy to mix up.
+ */
+export type Decision = LimitDecision;

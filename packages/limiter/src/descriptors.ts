@@ -21,7 +21,13 @@ export type MissingKeyAction = 'deny' | 'allow' | 'shared';
  * A request → key function. `onMissingKey`, when set, is the default of the rules that use it
  * (`keys.clientIp` of {@link keys} sets `'deny'`: a client-IP limit fails closed); without it `'allow'`.
  */
-export type KeySource = ((req: SyRequest) => string | undefined) & { readonly onMissingKey?: MissingKeyAction };
+export type LimitKeySource = ((req: SyRequest) => string | undefined) & { readonly onMissingKey?: MissingKeyAction };
+
+/**
+ * @deprecated Use {@link LimitKeySource}: `@switchyard/splitter` exports a different
+ * `KeySource` (a `{ header }`/`{ cookie }`/… record), and one name for both was easy to mix up.
+ */
+export type KeySource = LimitKeySource;
 
 /**
  * Built-in descriptors.
@@ -41,16 +47,16 @@ export const keys = Object.freeze({
    * (`onMissingKey: 'deny'`): a per-IP limit that let such requests through would not limit
    * anything once the address goes missing.
    */
-  clientIp(identity: ClientIdentityResolver): KeySource {
+  clientIp(identity: ClientIdentityResolver): LimitKeySource {
     return Object.assign((req: SyRequest) => identity(req)?.key, { onMissingKey: 'deny' as const });
   },
   /** A request header's value (lower-case name). */
-  header(name: string): KeySource {
+  header(name: string): LimitKeySource {
     const n = name.toLowerCase();
     return (req) => req.headers[n];
   },
   /** An API key from a header (default `x-api-key`) or `Authorization: Bearer …`. */
-  apiKey(header = 'x-api-key'): KeySource {
+  apiKey(header = 'x-api-key'): LimitKeySource {
     const n = header.toLowerCase();
     return (req) => {
       const v = req.headers[n];
@@ -63,25 +69,25 @@ export const keys = Object.freeze({
    * An attribute an adapter or auth policy set (user id, tenant, …): strings as they are, finite
    * numbers, booleans and bigints as text (core's `attributeText`, the rule every key reader shares).
    */
-  attribute(name: string): KeySource {
+  attribute(name: string): LimitKeySource {
     return (req) => attributeText(req, name);
   },
   /** The matched route's name (attribute `route`, set by the router), else method + path. */
-  route(): KeySource {
+  route(): LimitKeySource {
     return (req) => {
       const r = req.attributes['route'];
       return typeof r === 'string' ? r : `${req.method} ${req.path}`;
     };
   },
   /** One key for everyone (a global limit). */
-  global(value = '*'): KeySource {
+  global(value = '*'): LimitKeySource {
     return () => value;
   },
   /**
    * Several descriptors at once (all must be present), joined unambiguously. Its default
    * `onMissingKey` is `'deny'` when any part's is (a key that includes the client IP).
    */
-  all(...sources: KeySource[]): KeySource {
+  all(...sources: LimitKeySource[]): LimitKeySource {
     const all = (req: SyRequest): string | undefined => {
       let out = '';
       for (const s of sources) {

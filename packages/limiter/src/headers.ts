@@ -6,7 +6,7 @@
  * @fastify/rate-limit #301).
  */
 import { formatRetryAfter } from '@switchyard/core';
-import type { Decision } from './decision.js';
+import type { LimitDecision } from './decision.js';
 import type { RatePolicy } from './policy.js';
 
 /** Which header families to emit. */
@@ -32,7 +32,7 @@ export interface RateLimitHeaderOptions {
  * //   'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '99', 'x-ratelimit-reset': '1' }
  * ```
  */
-export function rateLimitHeaders(decision: Decision, policy: RatePolicy, options: RateLimitHeaderOptions = {}): Record<string, string> {
+export function rateLimitHeaders(decision: LimitDecision, policy: RatePolicy, options: RateLimitHeaderOptions = {}): Record<string, string> {
   const style = options.style ?? 'both';
   const out: Record<string, string> = {};
   const reset = seconds(decision.resetAfterMs, policy.windowMs);

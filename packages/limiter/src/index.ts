@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export type { Allowed, Limited, Decision, StoreFailure } from './decision.js';
+export type { Allowed, Limited, LimitDecision, Decision, StoreFailure } from './decision.js';
 export type { RateAlgorithm, RatePolicy, TokenBucketOptions, SlidingWindowOptions } from './policy.js';
 export { tokenBucket, gcra, slidingWindow } from './policy.js';
 export type { TokenBucketState, GcraState, SlidingWindowState, RateState, TakeResult } from './take.js';
@@ -19,7 +19,7 @@ export { storageKey, MAX_KEY_LENGTH } from './storage-key.js';
 export { sha256Hex } from './digest.js';
 export type { TrustedProxies, ClientIdentityOptions, ClientIdentity, ClientIdentityResolver } from './client-ip.js';
 export { createClientIdentity, forwardedFor } from './client-ip.js';
-export type { KeySource, MissingKeyAction } from './descriptors.js';
+export type { LimitKeySource, KeySource, MissingKeyAction } from './descriptors.js';
 export { keys } from './descriptors.js';
 export type { PolicyResolver, TierMatch, TierOptions } from './tiers.js';
 export { tiers } from './tiers.js';

@@ -31,7 +31,7 @@
  * the one closest to full is evicted (its next request starts from a full bucket: that is the
  * bounded-memory trade-off, counted in `evictions`).
  */
-import type { Decision } from './decision.js';
+import type { LimitDecision } from './decision.js';
 import { homeRow, KEY_WORDS, packKey } from './internal/hash.js';
 import { initSlots, isIdle, msUntilIdle, stepFor, widthOf } from './internal/steps.js';
 import type { RatePolicy } from './policy.js';
@@ -53,7 +53,7 @@ export interface KeyedLimiter {
    * Takes `cost` (default 1) tokens for `key` at `now` (monotonic ms). A key longer than 64
    * characters (or starting with `#`) is counted under its digest (`storageKey`).
    */
-  take(key: string, now: number, cost?: number): Decision;
+  take(key: string, now: number, cost?: number): LimitDecision;
   /** Forgets `key` (its next request sees a full bucket). */
   delete(key: string): boolean;
   /** Keys currently held. */
@@ -321,7 +321,7 @@ export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
 
   return {
     policy,
-    take(given: string, now: number, cost = 1): Decision {
+    take(given: string, now: number, cost = 1): LimitDecision {
       let o = lastOffset;
       let key = given;
       if (key !== lastKey) {

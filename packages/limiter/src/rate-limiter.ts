@@ -5,8 +5,8 @@
  * refund** of tokens already taken. Shadow limits report without rejecting.
  */
 import { ConfigError, systemClock, type Clock, type SyRequest } from '@switchyard/core';
-import type { Decision } from './decision.js';
-import type { KeySource, MissingKeyAction } from './descriptors.js';
+import type { LimitDecision } from './decision.js';
+import type { LimitKeySource, MissingKeyAction } from './descriptors.js';
 import { rateLimitHeaders, retryAfterValue, type HeaderStyle } from './headers.js';
 import type { RatePolicy } from './policy.js';
 import { createMemoryStore, type LimiterStore } from './store.js';
@@ -17,7 +17,7 @@ export interface LimitRule {
   /** Name in results and in the IETF headers (unique within a limiter). */
   readonly name: string;
   /** What the limit is counted per; what `undefined` from it does is {@link LimitRule.onMissingKey}. */
-  readonly key: KeySource;
+  readonly key: LimitKeySource;
   /**
    * A request the key source gives no key for: `'allow'` (the rule does not apply), `'deny'`
    * (refused: {@link RequestLimited} with `reason: 'missing-key'`) or `'shared'` (one bucket for
@@ -59,7 +59,7 @@ export interface RuleDecision {
   readonly key: string;
   readonly policy: RatePolicy;
   readonly mode: 'enforce' | 'shadow';
-  readonly decision: Decision;
+  readonly decision: LimitDecision;
 }
 
 /** The request may proceed (possibly with shadow rules that would have limited it). */
@@ -212,7 +212,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   /** Records one rule's decision; returns the limited result if it rejects the request. */
-  function record(p: Progress, r: Resolved, decision: Decision): RequestLimited | undefined {
+  function record(p: Progress, r: Resolved, decision: LimitDecision): RequestLimited | undefined {
     const d: RuleDecision = { rule: r.rule, key: r.key, policy: r.policy, mode: r.mode, decision };
     if (p.decisions === undefined) p.decisions = [d];
     else p.decisions.push(d);
@@ -290,7 +290,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 }
 
 /** The decision of a rule that denies a request without a key: an empty bucket, retry after one window. */
-function missingKey(policy: RatePolicy): Decision {
+function missingKey(policy: RatePolicy): LimitDecision {
   return { kind: 'limited', limit: policy.maxTokens, remaining: 0, resetAfterMs: policy.windowMs, retryAfterMs: policy.windowMs };
 }
 

@@ -3,7 +3,7 @@
  * so one store can serve many limiters and tiers (per-tier windows need no new store API) and
  * two limiters never share counters by accident.
  */
-import type { Decision } from './decision.js';
+import type { LimitDecision } from './decision.js';
 import { createKeyedLimiter, type KeyedLimiter } from './keyed-limiter.js';
 import type { RatePolicy } from './policy.js';
 
@@ -22,12 +22,12 @@ export interface StoreTake {
 /**
  * Where buckets live. Implementations: {@link createMemoryStore} (per process) and
  * `createRedisStore` in `@switchyard/redis` (shared by a fleet). A store must never reject for
- * a failure of its own: it resolves a {@link Decision} carrying `storeError` instead.
+ * a failure of its own: it resolves a {@link LimitDecision} carrying `storeError` instead.
  */
 export interface LimiterStore {
   /** `local` (per process or isolate) or `shared` (the whole fleet sees one count). */
   readonly scope: 'local' | 'shared';
-  take(request: StoreTake): Promise<Decision>;
+  take(request: StoreTake): Promise<LimitDecision>;
   /**
    * Optional synchronous fast path: the same decision as {@link LimiterStore.take}, without a
    * promise, when the store can decide without I/O; `undefined` means "call `take`". Callers
@@ -35,7 +35,7 @@ export interface LimiterStore {
    * in-memory store costs no promise per decision. Never call both for one decision: each
    * consumes tokens.
    */
-  takeSync?(request: StoreTake): Decision | undefined;
+  takeSync?(request: StoreTake): LimitDecision | undefined;
 }
 
 /** Options of {@link createMemoryStore}. */
@@ -48,7 +48,7 @@ export interface MemoryStoreOptions {
 export interface MemoryStore extends LimiterStore {
   readonly scope: 'local';
   /** The decision, synchronously (never `undefined`); `take` is this wrapped in a promise. */
-  takeSync(request: StoreTake): Decision;
+  takeSync(request: StoreTake): LimitDecision;
   /** Keys held across all namespaces and policies. */
   readonly size: number;
 }
@@ -89,14 +89,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     last = l;
     return l;
   }
-  function takeSync(r: StoreTake): Decision {
+  function takeSync(r: StoreTake): LimitDecision {
     const l = r.policy === lastPolicy && r.namespace === lastNamespace ? (last as KeyedLimiter) : limiterFor(r.namespace, r.policy);
     return l.take(r.key, r.now, r.cost);
   }
   return {
     scope: 'local',
     takeSync,
-    take(r: StoreTake): Promise<Decision> {
+    take(r: StoreTake): Promise<LimitDecision> {
       return Promise.resolve(takeSync(r));
     },
     get size() {

@@ -8,7 +8,7 @@
  * Sliding window: Cloudflare's sliding-window counter ("How we built rate limiting capable of
  * scaling to millions of domains", 2017).
  */
-import type { Decision } from './decision.js';
+import type { LimitDecision } from './decision.js';
 import { initSlots, stepSlots } from './internal/steps.js';
 import type { RatePolicy } from './policy.js';
 
@@ -38,7 +38,7 @@ export interface SlidingWindowState {
 export type RateState = TokenBucketState | GcraState | SlidingWindowState;
 
 /** A decision plus the state to keep for the next call. */
-export type TakeResult = Decision & { readonly state: RateState };
+export type TakeResult = LimitDecision & { readonly state: RateState };
 
 /**
  * Takes `cost` tokens at `now` (monotonic ms) from `state` (`undefined` = a fresh, full bucket).

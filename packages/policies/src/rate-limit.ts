@@ -28,7 +28,7 @@ import {
   retryAfterValue,
   slidingWindow,
   tokenBucket,
-  type Decision,
+  type LimitDecision,
   type HeaderStyle,
   type LimiterStore,
   type MissingKeyAction,
@@ -280,7 +280,7 @@ function createRateLimit(type: string, o: RateLimitOptions, name: string, defaul
     return { kind: 'reject', code: 'SY_STORE_UNAVAILABLE', message: 'The rate limiter is unavailable.', headers: { 'retry-after': retryAfterValue(retryAfterMs, policy) } };
   }
 
-  function decided(d: Decision, policy: RatePolicy): InboundResult {
+  function decided(d: LimitDecision, policy: RatePolicy): InboundResult {
     if (d.kind === 'limited') {
       if (d.storeError?.fallback === 'deny') return storeUnavailable(d.retryAfterMs, policy);
       const retryAfter = retryAfterValue(d.retryAfterMs, policy);

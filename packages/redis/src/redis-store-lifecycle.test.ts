@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import type { SyRequest } from '@switchyard/core';
 import { createGateway } from '@switchyard/gateway';
-import { storageKey, tokenBucket, type Decision } from '@switchyard/limiter';
+import { storageKey, tokenBucket, type LimitDecision } from '@switchyard/limiter';
 import { createMockTransport, createTestClock, seededRng } from '@switchyard/testing';
 import { createRedisStore, fromIoredis, fromNodeRedis } from './index.js';
 import { describeWithRedis, freePort, serverPool, type RedisServer } from '../test/redis-server.js';
@@ -40,7 +40,7 @@ describeWithRedis('Redis store lifecycle on a real redis-server', () => {
     return c;
   }
 
-  const take = (store: ReturnType<typeof createRedisStore>, key: string, policy = tokenBucket({ id: 'p', maxTokens: 5, fillIntervalMs: 60_000 })): Promise<Decision> =>
+  const take = (store: ReturnType<typeof createRedisStore>, key: string, policy = tokenBucket({ id: 'p', maxTokens: 5, fillIntervalMs: 60_000 })): Promise<LimitDecision> =>
     store.take({ namespace: 'life', policy, key, cost: 1, now: 0 });
 
   it("regression - decisions made before the first connection is ready wait for it: 'deny' does not refuse at start", async () => {

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { systemClock } from '@switchyard/core';
-import { createKeyedLimiter, createRateLimiter, gcra, keys, slidingWindow, tokenBucket, type Decision } from '@switchyard/limiter';
+import { createKeyedLimiter, createRateLimiter, gcra, keys, slidingWindow, tokenBucket, type LimitDecision } from '@switchyard/limiter';
 import { createTestClock } from '@switchyard/testing';
 import { createRedisStore, fromIoredis, fromNodeRedis, type RedisLike } from './index.js';
 import { describeWithRedis, serverPool, type RedisServer } from '../test/redis-server.js';
@@ -194,7 +194,7 @@ describeWithRedis('Redis store on a real redis-server', () => {
       const hammer = (s: (typeof stores)[number]) =>
         Promise.all(
           Array.from({ length: 5 }, async () => {
-            const mine: Decision[] = [];
+            const mine: LimitDecision[] = [];
             for (let i = 0; i < 30; i++) mine.push(await s.take({ namespace: 'hammer', policy, key, cost: 1, now: 0 }));
             return mine;
           }),
@@ -228,7 +228,7 @@ describeWithRedis('Redis store on a real redis-server', () => {
       const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
       await mine.stop();
       await closed;
-      const during: Decision[] = [];
+      const during: LimitDecision[] = [];
       const started = performance.now();
       for (let i = 0; i < 50; i++) during.push(...(await limiter.check(req())).decisions.map((d) => d.decision));
       const elapsed = performance.now() - started;

@@ -8,7 +8,7 @@
  * key) is not what Redis stores.
  */
 import { SwitchyardError, systemClock, type Clock } from '@switchyard/core';
-import { createMemoryStore, storageKey, type Decision, type RatePolicy, type LimiterStore, type MemoryStore, type StoreFailure, type StoreTake } from '@switchyard/limiter';
+import { createMemoryStore, storageKey, type LimitDecision, type RatePolicy, type LimiterStore, type MemoryStore, type StoreFailure, type StoreTake } from '@switchyard/limiter';
 import type { RedisLike } from './client.js';
 import { TOKEN_BUCKET_LUA, TOKEN_BUCKET_SHA1 } from './script.js';
 
@@ -157,7 +157,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     return c;
   }
 
-  function fallback(r: StoreTake, reason: StoreFailure['reason'], message: string): Decision {
+  function fallback(r: StoreTake, reason: StoreFailure['reason'], message: string): LimitDecision {
     const storeError: StoreFailure = { reason, message, fallback: onError };
     const p = r.policy;
     if (onError === 'local') return { ...local.takeSync(r), storeError };
@@ -168,7 +168,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return {
     scope: 'shared',
     stats,
-    take(r: StoreTake): Promise<Decision> {
+    take(r: StoreTake): Promise<LimitDecision> {
       const p = r.policy;
       if (p.algorithm === 'sliding-window') return Promise.reject(new SwitchyardError('SY_INVALID_ARGUMENT', `the Redis store supports token-bucket and gcra policies, not ${p.algorithm} (policy ${p.id})`));
       const started = clock.now();
@@ -186,9 +186,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       }
       // One promise per decision: the client's reply, the timeout (see `expire`) and a failure
       // all settle it directly; whichever comes first wins (`settle` is cleared).
-      return new Promise<Decision>((resolve) => {
+      return new Promise<LimitDecision>((resolve) => {
         const entry: Pending = { deadline: started + timeoutMs, settle: null };
-        const finish = (d: Decision): void => {
+        const finish = (d: LimitDecision): void => {
           if (isProbe) probing = false;
           resolve(d);
         };
@@ -212,7 +212,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         const onReply = (reply: unknown): void => {
           if (entry.settle === null) return;
           entry.settle = null;
-          let d: Decision;
+          let d: LimitDecision;
           try {
             d = decode(reply, r.cost, p.maxTokens, p.tokensPerFill, c.fiUs);
           } catch (e) {
@@ -249,7 +249,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
  * The script's reply: an integer level (admitted, integral), or `a<level>` / `l<level>` (admitted /
  * limited) with the exact level as text.
  */
-function decode(reply: unknown, cost: number, maxTokens: number, tpf: number, fiUs: number): Decision {
+function decode(reply: unknown, cost: number, maxTokens: number, tpf: number, fiUs: number): LimitDecision {
   let allowed = true;
   let level = NaN;
   if (typeof reply === 'number') level = reply;

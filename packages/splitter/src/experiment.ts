@@ -12,7 +12,7 @@
  */
 import { IssueCollector, murmur3, type SyRequest } from '@switchyard/core';
 import { bucketOf, pickByHash } from './assign.js';
-import { checkKeySources, readKey, type KeySource } from './key.js';
+import { checkKeySources, readKey, type SplitKeySource } from './key.js';
 import { MAX_WEIGHT } from './split.js';
 
 /** An experiment's config. */
@@ -24,7 +24,7 @@ export interface ExperimentConfig {
   /** Variants with integer weights (default 1 each). */
   readonly variants: readonly { readonly name: string; readonly weight?: number }[];
   /** The sticky key (user id, …). Requests without one are excluded, never randomised. */
-  readonly key: KeySource | readonly KeySource[];
+  readonly key: SplitKeySource | readonly SplitKeySource[];
   /** Percent of keys enrolled, 0–100 in steps of 0.01 (default 100). */
   readonly coveragePercent?: number;
   /** Header that carries the assignment (default `x-experiment`). */
@@ -51,7 +51,7 @@ export interface ExperimentPlan {
   /** @internal */ readonly seed: number;
   /** @internal */ readonly seeds: readonly number[];
   /** @internal */ readonly weights: readonly number[];
-  /** @internal */ readonly keySources: readonly KeySource[];
+  /** @internal */ readonly keySources: readonly SplitKeySource[];
   /** @internal */ readonly decisions: readonly ExperimentDecision[];
   /** @internal */ readonly noKey: ExperimentDecision;
   /** @internal */ readonly notCovered: ExperimentDecision;
@@ -88,7 +88,7 @@ export function compileExperiment(config: ExperimentConfig): ExperimentPlan {
     else total += w;
   });
   if (issues.ok && total === 0) add('variants', 'all weights are 0');
-  const keySources = Array.isArray(config.key) ? (config.key as readonly KeySource[]) : config.key === undefined ? [] : [config.key as KeySource];
+  const keySources = Array.isArray(config.key) ? (config.key as readonly SplitKeySource[]) : config.key === undefined ? [] : [config.key as SplitKeySource];
   if (keySources.length === 0) add('key', 'an experiment needs a sticky key');
   checkKeySources(keySources, 'key', add);
   const coverage = config.coveragePercent ?? 100;

@@ -6,7 +6,7 @@
  */
 export { SPLIT_ALGORITHM, BUCKETS, saltSeed, keyHash, bucketOf, backendSeed, assignWeighted, pickByHash, pickByUnit } from './assign.js';
 export type { WeightedChoice } from './assign.js';
-export type { KeySource } from './key.js';
+export type { SplitKeySource, KeySource } from './key.js';
 export { readKey } from './key.js';
 export type { CanarySelector, CanaryRule } from './selectors.js';
 export type { SplitBackend, SplitConfig, SplitDecision, SplitPlan, Splitter } from './split.js';

@@ -9,16 +9,22 @@ import { readRequestKey, type SyRequest } from '@switchyard/core';
  *
  * @example
  * ```ts
- * import type { KeySource } from '@switchyard/splitter';
- * const key: KeySource[] = [{ attribute: 'userId' }, { cookie: 'sid' }, { header: 'x-api-key' }];
+ * import type { SplitKeySource } from '@switchyard/splitter';
+ * const key: SplitKeySource[] = [{ attribute: 'userId' }, { cookie: 'sid' }, { header: 'x-api-key' }];
  * ```
  */
-export type KeySource =
+export type SplitKeySource =
   | { readonly header: string }
   | { readonly cookie: string }
   | { readonly query: string }
   | { readonly attribute: string }
   | { readonly fn: (req: SyRequest) => string | undefined };
+
+/**
+ * @deprecated Use {@link SplitKeySource}: `@switchyard/limiter` exports a different `KeySource`
+ * (a request → key function), and one name for both was easy to mix up.
+ */
+export type KeySource = SplitKeySource;
 
 /**
  * The first non-empty key the sources yield, in order; undefined when none does.
@@ -30,7 +36,7 @@ export type KeySource =
  *   headers: { 'x-user': 'u1' }, attributes: {} }); // 'u1'
  * ```
  */
-export function readKey(sources: readonly KeySource[], req: SyRequest): string | undefined {
+export function readKey(sources: readonly SplitKeySource[], req: SyRequest): string | undefined {
   for (const s of sources) {
     // Raw values, read as the router and the hash policies read them (core's request-key rule).
     const v = 'fn' in s ? s.fn(req) : readRequestKey(req, s);
@@ -40,7 +46,7 @@ export function readKey(sources: readonly KeySource[], req: SyRequest): string |
 }
 
 /** @internal Reports problems with key sources through `add` (used by the config validators). */
-export function checkKeySources(sources: readonly KeySource[], path: string, add: (path: string, message: string) => void): void {
+export function checkKeySources(sources: readonly SplitKeySource[], path: string, add: (path: string, message: string) => void): void {
   sources.forEach((s, i) => {
     const p = `${path}[${i}]`;
     if (typeof s !== 'object' || s === null) return add(p, 'must be an object');

@@ -1,6 +1,6 @@
 import type { SyRequest } from '@switchyard/core';
 import { attributeText, queryValue } from '@switchyard/core';
-import { readKey, type KeySource } from './key.js';
+import { readKey, type SplitKeySource } from './key.js';
 
 /**
  * A canary selector: who is sent to a backend before any percentage applies.
@@ -13,7 +13,7 @@ import { readKey, type KeySource } from './key.js';
 export type CanarySelector =
   | { readonly header: string; readonly value?: string }
   | { readonly query: string; readonly value?: string }
-  | { readonly keyIn: readonly string[]; readonly key?: KeySource | readonly KeySource[] }
+  | { readonly keyIn: readonly string[]; readonly key?: SplitKeySource | readonly SplitKeySource[] }
   | { readonly attribute: string; readonly equals?: string | number | boolean; readonly in?: readonly (string | number | boolean)[] }
   | { readonly test: (req: SyRequest) => boolean };
 
@@ -54,7 +54,7 @@ export function compileSelector(sel: CanarySelector): CompiledSelector {
   }
   if ('keyIn' in sel) {
     const set = new Set(sel.keyIn);
-    const own = sel.key === undefined ? undefined : Array.isArray(sel.key) ? (sel.key as readonly KeySource[]) : [sel.key as KeySource];
+    const own = sel.key === undefined ? undefined : Array.isArray(sel.key) ? (sel.key as readonly SplitKeySource[]) : [sel.key as SplitKeySource];
     return (req, splitKey) => {
       const k = own === undefined ? splitKey() : readKey(own, req);
       return k !== undefined && set.has(k);

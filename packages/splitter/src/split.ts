@@ -18,7 +18,7 @@
  */
 import { IssueCollector, murmur3, type Rng, type SyRequest } from '@switchyard/core';
 import { pickByHash, pickByUnit } from './assign.js';
-import { checkKeySources, readKey, type KeySource } from './key.js';
+import { checkKeySources, readKey, type SplitKeySource } from './key.js';
 import { checkSelector, compileSelector, type CanaryRule, type CompiledSelector } from './selectors.js';
 
 /** Largest weight accepted (Gateway API's range is 0 … 1 000 000). */
@@ -42,7 +42,7 @@ export interface SplitConfig {
   readonly salt?: string;
   readonly backends: readonly SplitBackend[];
   /** Where the sticky key comes from; the first source that yields a non-empty value wins. */
-  readonly key?: KeySource | readonly KeySource[];
+  readonly key?: SplitKeySource | readonly SplitKeySource[];
   /** Canary rules evaluated before the weights, first match wins. */
   readonly canary?: readonly CanaryRule[];
   /** Accept all-zero weights and decide `empty` (default false: a config error, as Envoy). */
@@ -69,7 +69,7 @@ export interface SplitPlan {
   /** @internal */ readonly seed: number;
   /** @internal */ readonly seeds: readonly number[];
   /** @internal */ readonly weights: readonly number[];
-  /** @internal */ readonly keySources: readonly KeySource[];
+  /** @internal */ readonly keySources: readonly SplitKeySource[];
   /** @internal */ readonly rules: readonly { readonly test: CompiledSelector; readonly decision: SplitDecision }[];
   /** @internal */ readonly byHash: readonly SplitDecision[];
   /** @internal */ readonly byRandom: readonly SplitDecision[];
@@ -120,7 +120,7 @@ export function compileSplit(config: SplitConfig): SplitPlan {
   if (issues.ok && total === 0 && config.allowAllZero !== true) {
     add('backends', 'all weights are 0: nothing can receive traffic (Envoy rejects this too); set allowAllZero to answer empty instead');
   }
-  const keySources = config.key === undefined ? [] : Array.isArray(config.key) ? (config.key as readonly KeySource[]) : [config.key as KeySource];
+  const keySources = config.key === undefined ? [] : Array.isArray(config.key) ? (config.key as readonly SplitKeySource[]) : [config.key as SplitKeySource];
   checkKeySources(keySources, 'key', add);
   (config.canary ?? []).forEach((r, i) => {
     if (!names.has(r.backend)) add(`canary[${i}].backend`, `unknown backend ${JSON.stringify(r.backend)}`);

@@ -18,7 +18,7 @@ export type { LatencySpec } from './sim/latency.js';
 export { sampleLatency, standardNormal } from './sim/latency.js';
 export type { Fleet, FleetEvent, FleetOptions, OutageMode, SimEndpointCondition, SimEndpointSpec, SimEndpointStats } from './sim/fleet.js';
 export { createFleet } from './sim/fleet.js';
-export type { LatencySummary, LoadContext, LoadHandler, LoadOptions, LoadReport, LoadResult, LoadStats } from './sim/load.js';
+export type { LatencySummary, LoadContext, LoadHandler, LoadOptions, LoadRunReport, LoadReport, LoadResult, LoadStats } from './sim/load.js';
 export { percentile, runLoad, summarizeLatencies } from './sim/load.js';
 export type { BalancerHandler, BalancerHandlerOptions } from './sim/balancer-handler.js';
 export { createBalancerHandler } from './sim/balancer-handler.js';

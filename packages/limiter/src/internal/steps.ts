@@ -11,7 +11,7 @@
  *                 maxTokens × fillIntervalMs and the increment c × fillIntervalMs.
  *   sliding:      s[o] = window start (ms), s[o+1] = current count, s[o+2] = previous count.
  */
-import type { Decision } from '../decision.js';
+import type { LimitDecision } from '../decision.js';
 import type { RatePolicy } from '../policy.js';
 
 /** Most slots any algorithm uses. */
@@ -40,7 +40,7 @@ export function initSlots(s: Float64Array, o: number, now: number, p: RatePolicy
   }
 }
 
-export function stepSlots(s: Float64Array, o: number, cost: number, now: number, p: RatePolicy): Decision {
+export function stepSlots(s: Float64Array, o: number, cost: number, now: number, p: RatePolicy): LimitDecision {
   switch (p.algorithm) {
     case 'token-bucket':
       return bucketStep(s, o, cost, now, p);
@@ -52,7 +52,7 @@ export function stepSlots(s: Float64Array, o: number, cost: number, now: number,
 }
 
 /** The step of `p`'s algorithm, chosen once (hot loops then skip the dispatch). */
-export function stepFor(p: RatePolicy): (s: Float64Array, o: number, cost: number, now: number, p: RatePolicy) => Decision {
+export function stepFor(p: RatePolicy): (s: Float64Array, o: number, cost: number, now: number, p: RatePolicy) => LimitDecision {
   switch (p.algorithm) {
     case 'token-bucket':
       return bucketStep;
@@ -88,7 +88,7 @@ export function msUntilIdle(s: Float64Array, o: number, now: number, p: RatePoli
   }
 }
 
-function bucketStep(s: Float64Array, o: number, cost: number, now: number, p: RatePolicy): Decision {
+function bucketStep(s: Float64Array, o: number, cost: number, now: number, p: RatePolicy): LimitDecision {
   const fi = p.fillIntervalMs;
   const tpf = p.tokensPerFill;
   const max = p.maxTokens * fi;
@@ -115,7 +115,7 @@ function bucketStep(s: Float64Array, o: number, cost: number, now: number, p: Ra
   };
 }
 
-function gcraStep(s: Float64Array, o: number, cost: number, now: number, p: RatePolicy): Decision {
+function gcraStep(s: Float64Array, o: number, cost: number, now: number, p: RatePolicy): LimitDecision {
   const fi = p.fillIntervalMs;
   const tpf = p.tokensPerFill;
   const tolerance = p.maxTokens * fi;
@@ -137,7 +137,7 @@ function gcraStep(s: Float64Array, o: number, cost: number, now: number, p: Rate
   };
 }
 
-function windowStep(s: Float64Array, o: number, cost: number, now: number, p: RatePolicy): Decision {
+function windowStep(s: Float64Array, o: number, cost: number, now: number, p: RatePolicy): LimitDecision {
   const w = p.windowMs;
   const limit = p.maxTokens;
   const start = Math.floor(now / w) * w;

@@ -70,7 +70,7 @@ export interface LoadStats {
 }
 
 /** What {@link runLoad} returns. */
-export interface LoadReport extends LoadStats {
+export interface LoadRunReport extends LoadStats {
   /** Clock time of the first send opportunity and of the end of the run. */
   readonly startedAt: number;
   readonly endedAt: number;
@@ -83,6 +83,12 @@ export interface LoadReport extends LoadStats {
   /** The same statistics per `LoadResult.endpointId` (requests without one appear only overall). */
   readonly byEndpoint: Readonly<Record<string, LoadStats>>;
 }
+
+/**
+ * @deprecated Use {@link LoadRunReport}: `@switchyard/balancers` exports `LoadReport` for an ORCA
+ * backend load report, a different thing.
+ */
+export type LoadReport = LoadRunReport;
 
 /** Options of {@link runLoad}. Give `rate` (open loop) or `clients` (closed loop), and `durationMs` and/or `requests`. */
 export interface LoadOptions<Req = SyRequest> {
@@ -280,7 +286,7 @@ function immediateScheduler(): ((fn: () => void) => void) | undefined {
  * report.latencyMs.p99; report.byEndpoint['a']?.count;
  * ```
  */
-export async function runLoad<Req = SyRequest>(options: LoadOptions<Req>): Promise<LoadReport> {
+export async function runLoad<Req = SyRequest>(options: LoadOptions<Req>): Promise<LoadRunReport> {
   const { clock, rng, handler } = options;
   const problems: string[] = [];
   const open = options.rate !== undefined || options.arrivalGapMs !== undefined;
