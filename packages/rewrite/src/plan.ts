@@ -3,7 +3,7 @@
  * internals behind a module-private symbol, as `@switchyard/router`'s `RouteTable` keeps its
  * engine. The published declarations show `idempotent` and an `unknown` under a symbol nobody
  * outside this package can name; the files of this package read the internals with
- * {@link planInternals}, once per call (one property load, no copy).
+ * `planInternals`, once per call (one property load, no copy).
  */
 import type { Cidr } from '@switchyard/core';
 import type { HeaderModifier } from './header-modifier.js';

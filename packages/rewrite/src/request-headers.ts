@@ -60,6 +60,25 @@ function headerName(p: PlanInternals, name: string): HeaderName | null {
   return memoName(p.headerNames, p, name, classifyRequestName);
 }
 
+/** {@link nominatedNames}' answer for a `Connection` option that is not a token when the rule refuses those. */
+const INVALID_CONNECTION: readonly string[] = Object.freeze([]);
+
+/**
+ * The names a request's `Connection` value nominates that the copy must drop besides the
+ * hop-by-hop ones (dropped anyway; `te` is the exception), or `null` when there are none. An
+ * option that is not a token: {@link INVALID_CONNECTION} when `strict`, else ignored.
+ */
+function nominatedNames(conn: string, strict: boolean): readonly string[] | null {
+  let nominated = connectionOptions(conn);
+  if (nominated === null) {
+    if (strict) return INVALID_CONNECTION;
+    nominated = conn.split(',').map((s) => s.trim().toLowerCase()).filter((s) => TOKEN.test(s));
+  }
+  // Hop-by-hop names are dropped anyway: only the others (`Connection: x-foo`) need a look.
+  nominated = nominated.filter((n) => !isHopByHop(n) || n === 'te');
+  return nominated.length === 0 ? null : nominated;
+}
+
 /**
  * Copies the request's headers into `headers` (lower-case names, a plain object: V8 keeps it
  * fast; `__proto__` is treated as an invalid name), checking and stripping as it goes. Every
@@ -67,18 +86,9 @@ function headerName(p: PlanInternals, name: string): HeaderName | null {
  * `rejected` result, or `undefined` when the copy is complete.
  */
 export function copyRequestHeaders(p: PlanInternals, inHeaders: RequestHeaders, headers: Record<string, string>): RewriteResult | undefined {
-  let nominated: string[] | null = null;
   const conn = inHeaders['connection'];
-  if (conn !== undefined) {
-    nominated = connectionOptions(conn);
-    if (nominated === null) {
-      if (p.strictConnection) return reject('invalid-connection-header', 'Connection header option is not a token');
-      nominated = conn.split(',').map((s) => s.trim().toLowerCase()).filter((s) => TOKEN.test(s));
-    }
-  }
-  // Hop-by-hop names are dropped anyway: only the others (`Connection: x-foo`) need a look.
-  if (nominated !== null) nominated = nominated.filter((n) => !isHopByHop(n) || n === 'te');
-  if (nominated !== null && nominated.length === 0) nominated = null;
+  const nominated = conn === undefined ? null : nominatedNames(conn, p.strictConnection);
+  if (nominated === INVALID_CONNECTION) return reject('invalid-connection-header', 'Connection header option is not a token');
   for (const name in inHeaders) {
     let value = inHeaders[name];
     if (typeof value !== 'string') continue;

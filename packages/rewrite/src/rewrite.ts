@@ -35,7 +35,7 @@ import type { HeaderName } from './request-headers.js';
 import { reject, unsendable } from './result.js';
 import type { RewriteResult } from './result.js';
 import { NO_SCOPE, compileTemplate, renderTemplate } from './template.js';
-import type { CompiledTemplate, TemplateScope } from './template.js';
+import type { CompiledTemplate } from './template.js';
 import { compileUrl } from './url.js';
 import { compileHost, compileUpstreams, configuredHostHeader, parsedUpstream } from './upstream.js';
 
