@@ -8,10 +8,55 @@
  * function and go polymorphic, while a peer's single call does not. Here each process sees one
  * scenario, and the two candidates alternate 5 times (the compiled path stage + query, as the
  * suite's "compiled path" row; http-proxy-middleware's `pathRewrite` on the whole URL).
+ *
+ * Instructions (load-independent), from the repo root after `pnpm build`:
+ *
+ *   N=20000 bash benchmarks/src/callgrind-probe.sh benchmarks/src/_rewrite-isolated.ts path0 apply0 full0
+ *
+ * Variants `<kind><scenario index>`: `path` the compiled path stage + query (the row above),
+ * `apply` `applyRewrite` with no headers and forwarding off, `full` `applyRewrite` with six
+ * headers and `X-Forwarded-*` appended (the suite's three switchyard rows). Counted per rewrite.
  */
-import { compilePathRewriter } from '@switchyard/rewrite';
+import type { SyRequest } from '@switchyard/core';
+import { applyRewrite, compilePathRewriter, compileRewrite } from '@switchyard/rewrite';
 import { createPathRewriter } from 'http-proxy-middleware/dist/path-rewriter.js';
+import { countInstructions } from './probe-window.ts';
 import { scenarios } from './rewrite.ts';
+
+if (process.env['CALLGRIND'] !== undefined) {
+  const m = /^(path|apply|full)(\d)$/.exec(process.argv[2] ?? '');
+  const sc = m === null ? undefined : scenarios[Number(m[2])];
+  if (m === null || sc === undefined) throw new Error('usage (CALLGRIND): _rewrite-isolated.ts <path|apply|full><0..2> <requests>');
+  const n = Number(process.argv[3] ?? 4000);
+  const full = m[1] === 'full';
+  const plan = compileRewrite({ forwarded: { mode: full ? 'append' : 'off' }, ...sc.config });
+  const rewriter = compilePathRewriter(sc.pathStage.path);
+  const headers = { accept: 'application/json', 'user-agent': 'bench/1.0', 'accept-encoding': 'gzip, br', connection: 'keep-alive', 'x-request-id': 'abc123', 'x-forwarded-for': '198.51.100.1' };
+  const inputs = Array.from({ length: 64 }, (_, i) => {
+    const v = sc.variant(i + 1);
+    const request: SyRequest = { method: 'GET', scheme: 'https', authority: 'api.example.com', path: v.path, query: v.query, headers: full ? headers : {}, attributes: {}, clientAddress: '203.0.113.7' };
+    return { v, input: { request, params: v.params, upstream: 'https://orders.internal', ...(sc.matchedPrefix ? { matchedPrefix: sc.matchedPrefix } : {}) } };
+  });
+  let out: unknown;
+  const one =
+    m[1] === 'path'
+      ? (i: number) => {
+          const { v } = inputs[i & 63]!;
+          const p = rewriter(v.path, v.params, sc.matchedPrefix);
+          const q = sc.pathStage.query(v.query, v.params);
+          out = q === '' ? p : `${p}?${q}`;
+        }
+      : (i: number) => {
+          out = applyRewrite(plan, inputs[i & 63]!.input);
+        };
+  const warm = Number(process.env['WARMUP'] ?? 10_000);
+  for (let i = 0; i < warm; i++) one(i);
+  countInstructions(true);
+  for (let i = 0; i < n; i++) one(i);
+  countInstructions(false);
+  void out;
+  process.exit(0);
+}
 
 const s = scenarios[Number(process.argv[2] ?? 0)];
 if (s === undefined) throw new Error('usage: _rewrite-isolated.ts <scenario index 0..2>');

@@ -14,11 +14,17 @@ export type {
   ForwardedConfig,
   RedirectConfig,
 } from './config.js';
-export type { RewriteInput, RewriteResult, RewriteRejectReason, RewritePlan, UpstreamTarget, PathRewriter } from './rewrite.js';
-export { compileRewrite, applyRewrite, compilePathRewriter, rewritesPath, rewriteResponseHeaders, requestFromForward, FORWARDING_HEADERS } from './rewrite.js';
+export type { RewriteInput } from './rewrite.js';
+export type { RewriteResult, RewriteRejectReason, UpstreamTarget } from './result.js';
+export type { RewritePlan } from './plan.js';
+export type { PathRewriter } from './path-rewriter.js';
+export { compileRewrite, applyRewrite, rewritesPath, requestFromForward } from './rewrite.js';
+export { compilePathRewriter } from './path-rewriter.js';
+export { rewriteResponseHeaders } from './response.js';
+export { FORWARDING_HEADERS } from './forwarded.js';
 export type { CompiledTemplate, TemplateContext, TemplateSource, TemplatePlaceholder, TemplateScope } from './template.js';
 export { compileTemplate, renderTemplate, parseQuery } from './template.js';
 export type { CompiledRegexRewrite } from './path-rewrite.js';
 export { replacePrefixMatch, replaceFullPath, prefixRewrite, compileRegexRewrite, regexRewrite } from './path-rewrite.js';
 export { HOP_BY_HOP_HEADERS, isHopByHop, connectionOptions } from './headers.js';
-export { normalizePath, isNormalizedPath } from './internal/path-check.js';
+export { pathNormalForm, normalizePath, isNormalizedPath } from './internal/path-check.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizePath } from './internal/path-check.js';
-import { compilePathRewriter } from './rewrite.js';
+import { pathNormalForm } from './internal/path-check.js';
+import { compilePathRewriter } from './path-rewriter.js';
 
 describe('compilePathRewriter', () => {
   it('renders templates with encoded params', () => {
@@ -38,7 +38,7 @@ describe('compilePathRewriter', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: rewriters.length - 1 }), path, val, val, (k, p, x, y) => {
         const out = rewriters[k]!(p, { x, y });
-        if (out !== undefined) expect(normalizePath(out)).toBe(out);
+        if (out !== undefined) expect(pathNormalForm(out)).toBe(out);
       }),
       { numRuns: 2000 },
     );

@@ -1,7 +1,8 @@
 import { ConfigError, isSwitchyardError } from '@switchyard/core';
 import type { SyRequest } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { applyRewrite, compileRewrite, rewriteResponseHeaders } from './rewrite.js';
+import { rewriteResponseHeaders } from './response.js';
+import { applyRewrite, compileRewrite } from './rewrite.js';
 import type { RewriteInput, RewriteResult } from './rewrite.js';
 import type { RewriteConfig } from './config.js';
 

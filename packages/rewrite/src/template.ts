@@ -41,6 +41,9 @@ export interface TemplateScope {
   readonly upstream: string | undefined;
 }
 
+/** Stands in for the scope of a rule without placeholders: nothing reads it. */
+export const NO_SCOPE: TemplateScope = Object.freeze({}) as TemplateScope;
+
 const SOURCES: readonly TemplateSource[] = ['params', 'query', 'headers', 'attributes', 'upstream'];
 const NAME = /^[A-Za-z0-9_\-.~:]+$/;
 

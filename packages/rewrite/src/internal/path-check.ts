@@ -14,11 +14,23 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
 const PCHAR_OR_SLASH = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
 
 /**
- * A small, complete normalizer: decode escaped unreserved characters, upper-case the other
- * escapes, merge repeated slashes and remove dot segments. Returns `null` for input that is
- * not an origin-form path at all (no leading `/`, characters outside `pchar`, bad escapes).
+ * The normal form of an origin-form path: RFC 3986 §6.2.2 syntax-based normalization (escaped
+ * unreserved characters decoded, the other escapes in upper case, dot segments removed as
+ * §5.2.4 does) plus repeated slashes merged (Envoy's `merge_slashes`). A small, complete
+ * normalizer, the yardstick of {@link isNormalizedPath}. Returns `null` for input that is not
+ * an origin-form path at all (no leading `/`, characters outside `pchar`, bad escapes).
+ *
+ * Not `@switchyard/router`'s `normalizePath` (the router's configurable request-path
+ * normalizer, which returns a result object): this one has no options and answers one question.
+ *
+ * @example
+ * ```ts
+ * import { pathNormalForm } from '@switchyard/rewrite';
+ * pathNormalForm('/a//b/./c/../%7euser/%2f'); // '/a/b/~user/%2F'
+ * pathNormalForm('a/b');                      // null
+ * ```
  */
-export function normalizePath(path: string): string | null {
+export function pathNormalForm(path: string): string | null {
   if (path.length === 0 || path.charCodeAt(0) !== 47 /* / */) return null;
   if (!PCHAR_OR_SLASH.test(path)) return null;
   let decoded = '';
@@ -53,6 +65,12 @@ export function normalizePath(path: string): string | null {
   return dirForm && joined !== '/' ? `${joined}/` : joined;
 }
 
+/**
+ * @deprecated Use {@link pathNormalForm} (renamed: `@switchyard/router` exports a different
+ * `normalizePath`).
+ */
+export const normalizePath: (path: string) => string | null = pathNormalForm;
+
 /** RFC 3986 `pchar` / `/` (with `%` allowed; escapes are checked by the normalizer). */
 export function isPathChar(c: number): boolean {
   // 36..59 is `$%&'()*+,-./0-9:;`, all allowed.
@@ -74,5 +92,5 @@ export function isNormalizedPath(path: string): boolean {
     if (c === 37 || (prev === 47 && (c === 47 || c === 46))) slow = true;
     prev = c;
   }
-  return slow ? normalizePath(path) === path : true;
+  return slow ? pathNormalForm(path) === path : true;
 }
