@@ -20,6 +20,7 @@
 import type { BackendConfig, RouteConfig } from '@switchyard/gateway';
 import type { ImportContext, SourcedDocument } from './internal/context.js';
 import { k8sRef, uniqueRouteName } from './internal/context.js';
+import { attachCorsPolicy, setCorsOptions } from './internal/cors.js';
 import { destination, destinationRule, serviceOf, type Ctx } from './internal/istio/destination-rule.js';
 import { httpMatch, type ParsedMatch } from './internal/istio/match.js';
 import { corsPolicy, faultPolicy, headerOperations, meshDefaultRetry, retryPolicy } from './internal/istio/route-policies.js';
@@ -85,13 +86,8 @@ function virtualService(c: Ctx, src: SourcedDocument, defaultNs: string): Import
       delete (d as { authority?: string }).authority;
       if (own !== undefined) d.hostnames = [own];
       else if (!anyHost && hostnames.length > 0) d.hostnames = hostnames;
-      const cors = (d as { corsOptions?: Record<string, unknown> }).corsOptions;
-      if (cors !== undefined) {
-        delete (d as { corsOptions?: unknown }).corsOptions;
-        const policyName = `cors:${d.name}`;
-        c.ctx.policies[policyName] = { type: 'cors', options: cors };
-        d.policies = { inbound: [policyName] };
-      }
+      // The cors policy is named after the route: fill in its reference now that the name is known.
+      attachCorsPolicy(c.ctx, d);
       routes.push(d);
     });
   });
@@ -269,7 +265,7 @@ function httpRoute(c: Ctx, sink: Sink, h: Obj, hp: string, ns: string): Draft[] 
   const cors = obj(sink, h, 'corsPolicy', hp);
   if (cors !== undefined) {
     const opts = corsPolicy(sink, cors, at(hp, 'corsPolicy'));
-    if (opts !== undefined) (base as { corsOptions?: Record<string, unknown> }).corsOptions = opts;
+    if (opts !== undefined) setCorsOptions(base, opts);
   }
 
   // One switchyard route per Istio route, unless its match blocks need different rewrites

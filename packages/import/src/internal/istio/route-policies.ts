@@ -3,6 +3,7 @@
  * injection, header operations and the CORS policy, each written onto the draft route.
  */
 import type { RetryConfig, RouteConfig } from '@switchyard/gateway';
+import { corsOptions } from '../cors.js';
 import { arr, at, get, has, int, isObj, obj, str, unmapped, type Obj, type Sink } from '../util.js';
 import { stringMatch } from './match.js';
 import { durationField, HEADER_NAME_RE, type Draft, type Mutable } from './values.js';
@@ -190,12 +191,5 @@ export function corsPolicy(sink: Sink, cp: Obj, p: string): Record<string, unkno
   if (rawCred !== undefined && typeof rawCred !== 'boolean') sink.problem(at(p, 'allowCredentials'), 'must be true or false');
   const credentials = typeof rawCred === 'boolean' ? rawCred : undefined;
   if (has(cp, 'unmatchedPreflights')) sink.warn(at(p, 'unmatchedPreflights'), 'has no counterpart in the cors policy: ignored');
-  return {
-    origins,
-    ...(methods.length > 0 ? { methods } : {}),
-    ...(allowHeaders.length > 0 ? { allowHeaders } : {}),
-    ...(exposeHeaders.length > 0 ? { exposeHeaders } : {}),
-    ...(credentials !== undefined ? { credentials } : {}),
-    ...(maxAge !== undefined ? { maxAgeSeconds: Math.floor(maxAge / 1000) } : {}),
-  };
+  return corsOptions({ origins, methods, allowHeaders, exposeHeaders, credentials, maxAgeSeconds: maxAge !== undefined ? Math.floor(maxAge / 1000) : undefined });
 }
