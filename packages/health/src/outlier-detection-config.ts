@@ -83,6 +83,7 @@ export type OutlierDetectionPlan = { readonly [K in keyof OutlierDetectionConfig
  * for the default base (300 s); with a larger base it becomes the base.
  */
 export const OUTLIER_DETECTION_DEFAULTS: OutlierDetectionPlan = Object.freeze({
+  // Deliberately alike: gateway/src/internal/sample-configs.ts — that sample config sets every key (to these values); it is test data, not a second source of the defaults.
   consecutive5xx: 5,
   consecutiveGatewayFailure: 5,
   consecutiveLocalOriginFailure: 5,

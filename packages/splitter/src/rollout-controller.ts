@@ -5,19 +5,7 @@
  * rollout uses `rollout-driver.ts` instead.
  */
 import type { Cancel, Clock, Outcome } from '@switchyard/core';
-import {
-  abortRollout,
-  evaluateRollout,
-  nextAnalysisAt,
-  observeRollout,
-  promoteRollout,
-  retryRollout,
-  startRollout,
-  validateRolloutConfig,
-  type RolloutConfig,
-  type RolloutEvent,
-  type RolloutState,
-} from './rollout.js';
+import { abortRollout, evaluateRollout, nextAnalysisAt, observeRollout, promoteRollout, retryRollout, startRollout, validateRolloutConfig, type RolloutConfig, type RolloutEvent, type RolloutState } from './rollout.js';
 
 /** The stateful driver: timers on the injected clock, callbacks on every event and weight change. */
 export interface RolloutController {
