@@ -1,5 +1,6 @@
 /**
- * The `switchyard` command: verbs, flags (`node:util` `parseArgs`), help and exit codes.
+ * The `switchyard` command: verbs, flags (`node:util` `parseArgs`) and exit codes; the help
+ * texts are in `help.ts`, the explanation's text in `explain-render.ts`.
  *
  * Exit codes (CONVENTIONS.md § Command line): 0 success, 1 a problem found in the input (a file
  * that cannot be read or parsed, an invalid config, a server that cannot start), 2 a usage error
@@ -12,9 +13,11 @@ import { stringify } from 'yaml';
 import { createUndiciTransport } from '@switchyard/transport-undici';
 import { compareReports, renderHtmlReport, runScenario, type ComparisonReport, type SimulationReport } from '@switchyard/simulate';
 import { checkConfig, issuesOf, type Checked } from './check.js';
-import { explain, inline, requestOf, type Explanation } from './explain.js';
+import { explain, requestOf } from './explain.js';
+import { renderExplanation } from './explain-render.js';
+import { HELP, MAIN_HELP, VERBS, type Verb } from './help.js';
 import { loadInputs, type Importer, type LoadResult } from './load.js';
-import { styleFor, type CommandIo, type Style } from './output.js';
+import { styleFor, type CommandIo } from './output.js';
 import { formatProblem, type Problem } from './problems.js';
 import { serve } from './serve.js';
 import { loadScenario, renderComparison, renderReport } from './simulate.js';
@@ -34,152 +37,6 @@ export interface RunOptions {
 }
 
 class UsageError extends Error {}
-
-const VERBS = ['validate', 'explain', 'import', 'serve', 'simulate'] as const;
-type Verb = (typeof VERBS)[number];
-
-const MAIN_HELP = `Usage: switchyard <command> [options]
-
-Load, check and run switchyard gateway configs (YAML or JSON; Gateway API, Istio and OpenAPI
-documents through an importer).
-
-Commands:
-  validate <files...>                      check configs, report every problem by file and path
-  explain <files...> <METHOD> <URL>        show which route a request takes and what is sent upstream
-  import <files...>                        print the switchyard config built from the files
-  serve <files...>                         run a gateway in front of the configured upstreams
-  simulate --config <f> --scenario <f>     run a what-if scenario through the config on a fake clock
-
-Run 'switchyard <command> --help' for a command's options; 'switchyard --version' prints the version.
-
-Exit codes: 0 ok, 1 a problem in the input, 2 a usage error.
-`;
-
-const LOADING_HELP = `Loading:
-  Files are JSON (.json) or YAML streams of one or more documents; a directory stands for its
-  .yaml, .yml and .json files in name order. Documents with 'kind' or 'openapi' are imported;
-  others are switchyard config. Routes keep the order of the files on the command line, then of
-  the documents, then of the list; imported routes come last. Upstreams and limits are merged
-  by name (a name defined twice is a problem).
-  --env        substitute \${NAME} (and \${NAME:-default}) in string values from the environment;
-               off unless given; names are upper-case ($\${ is a literal \${)
-  --backend name=url[,url...]
-               endpoints of a service that imported manifests name (reviews.default=http://127.0.0.1:9080);
-               repeatable
-`;
-
-const HELP: Record<Verb, string> = {
-  validate: `Usage: switchyard validate <files...> [--json] [--strict] [--env]
-
-Loads the files as one config and validates it with the gateway's own compiler. Every problem is
-printed on stderr as 'file:line:column (document n): path: message'.
-
-Options:
-  --json       print a machine-readable report on stdout (for CI):
-               { ok, files, documents, routes, upstreams, problems: [...], warnings: [...] }
-  --strict     treat warnings as problems (exit 1)
-  --env        substitute \${NAME} from the environment (see Loading)
-  -h, --help   show this help
-
-${LOADING_HELP}
-Exit codes: 0 valid, 1 problems found, 2 usage error.
-`,
-  explain: `Usage: switchyard explain <files...> <METHOD> <URL> [-H 'name: value']... [--json]
-
-Shows what the gateway would do with one request, without sending it: the route that matches
-and the conditions that made it match (or why each route did not), the route the other
-precedence mode (gateway / first-match) would pick, the stages that apply (fault, limits,
-redirect, experiment, split, rewrite, mirror, forward policy), the backend the split picks and
-the upstream request that would be sent (method, URL, headers after rewriting), or the answer
-the gateway gives itself (redirect, 404, 429).
-
-URL is absolute (http://shop.example.com/a?b=1) or a path (/a?b=1; the host is then the Host
-header, or localhost). Splits, fractions and fault percentages use a fixed random seed, so the
-same command explains the same way every time.
-
-Options:
-  -H, --header 'name: value'   a request header (repeatable)
-  --client-address <ip>        the client's address (client-ip limits, clientCidrs); default 127.0.0.1
-  --json                       print the explanation as JSON
-  --env                        substitute \${NAME} from the environment (see Loading)
-  -h, --help                   show this help
-
-${LOADING_HELP}
-Exit codes: 0 explained (also when no route matches), 1 invalid config, 2 usage error.
-`,
-  import: `Usage: switchyard import <files...> [--format yaml|json] [--env]
-
-Builds the switchyard config from the files (Gateway API, Istio and OpenAPI documents through
-the importer; switchyard documents as they are, merged) and prints it on stdout. Warnings (what
-has no switchyard counterpart) and problems go to stderr with their file and path.
-
-Options:
-  --format yaml|json   output format (default yaml)
-  --env                substitute \${NAME} from the environment (see Loading)
-  -h, --help           show this help
-
-${LOADING_HELP}
-Exit codes: 0 imported, 1 problems found (the config, if one was built, is still printed), 2 usage error.
-`,
-  serve: `Usage: switchyard serve <files...> [--port 8080] [--host 127.0.0.1] [--admin-port 9901] [--watch] [--admin-token-env NAME]
-
-Runs a gateway (undici transport) in front of the configured upstreams.
-
-Options:
-  --port <n>             traffic port (default 8080; 0 picks a free port)
-  --host <addr>          traffic address (default 127.0.0.1)
-  --admin-port <n>       admin port (default 9901; 0 picks a free port): GET /metrics
-                         (Prometheus text), /healthz (liveness), /ready (503 while starting or
-                         draining). Never served on the traffic port.
-  --admin-host <addr>    admin address (default 127.0.0.1, whatever --host is)
-                         The admin port also serves the live dashboard at /dashboard/ (/
-                         redirects there): routes, success rates, latency, splits, rollouts,
-                         ejections, rate limits. Read-only unless --admin-token-env is given.
-  --admin-token-env <NAME>
-                         enables the dashboard's rollout operations (promote, abort, retry) for
-                         requests with "Authorization: Bearer <token>", the token being the
-                         value of the environment variable NAME (never a flag: argv is public)
-  --watch                reload when a file changes (polled every 200 ms); an invalid edit keeps
-                         the running config and prints why
-  --drain-timeout <t>    on SIGTERM / SIGINT, how long in-flight requests may take to finish
-                         (default 30s; units ms, s, m; a bare number is seconds)
-  --env                  substitute \${NAME} from the environment (see Loading)
-  -h, --help             show this help
-
-Signals: SIGHUP reloads the files. SIGTERM / SIGINT drain: stop accepting connections, mark
-/ready 503, wait for in-flight requests (up to --drain-timeout), then exit 0. A second signal
-while draining exits at once with code 1.
-
-${LOADING_HELP}
-Exit codes: 0 stopped after draining, 1 invalid config or cannot listen, 2 usage error.
-`,
-  simulate: `Usage: switchyard simulate --config <files...> --scenario <file> [--compare <files...>]
-                          [--json <file>] [--html <file>] [--seed <n>]
-
-Runs a what-if scenario (a simulated fleet, scheduled failures and traffic: see
-docs/guides/what-if.md) through the real gateway code on a fake clock, and prints latency
-percentiles and success rate per route, version and endpoint, 429s per rule, retries,
-ejections and the rollout steps with their reasons. Deterministic: the same seed gives the same
-report, byte for byte.
-
-Options:
-  --config <file>      the gateway config (repeatable: files are merged as 'serve' merges them;
-                       switchyard config, Gateway API, Istio and OpenAPI documents)
-  --scenario <file>    the scenario (YAML or JSON); samples files of 'empirical' latencies are
-                       read relative to it
-  --compare <file>     a second config (repeatable) run on the same seeded scenario: both
-                       summaries, then the figures that differ
-  --json <file>        write the JSON report (or the comparison) to <file>; '-' for stdout
-                       (the text summary is then not printed)
-  --html <file>        write the report as one self-contained HTML page
-  --seed <n>           override the scenario's seed (an integer 0-4294967295)
-  --env                substitute \${NAME} from the environment in the config files (see Loading)
-  -h, --help           show this help
-
-${LOADING_HELP}
-Exit codes: 0 simulated, 1 a problem in a config or the scenario, 2 usage error.
-`,
-};
 
 const BACKEND = { type: 'string', multiple: true } as const;
 const OPTIONS = {
@@ -392,67 +249,6 @@ async function explainVerb(positionals: readonly string[], values: Values, io: C
   return EXIT_OK;
 }
 
-/** The human-readable explanation. */
-export function renderExplanation(e: Explanation, s: Style): string {
-  const lines: string[] = [];
-  const label = (l: string): string => s.bold(l.padEnd(10));
-  const r = e.request;
-  lines.push(`${s.bold(`${r.method} ${r.scheme}://${r.authority}${r.path}${r.query === '' ? '' : `?${r.query}`}`)}`);
-  if (e.badRequest !== undefined) {
-    lines.push(`${label('route')} ${s.red('refused before routing')}: ${e.badRequest}`);
-  } else if (e.route === undefined) {
-    lines.push(`${label('route')} ${s.red('no route matches')} (selection: ${e.selection})`);
-    for (const m of e.nearMisses) {
-      const where = m.match === undefined ? '' : ` matches[${m.match}]`;
-      const why = m.failed === undefined ? 'every condition holds alone (a runtime fraction or the combination excluded it)' : `${m.failed.kind} ${m.failed.condition} ≠ ${m.failed.actual === undefined ? '(absent)' : JSON.stringify(m.failed.actual)}`;
-      lines.push(`${' '.repeat(11)}${m.route}${where}: ${why}`);
-    }
-  } else {
-    const rt = e.route;
-    const src = `${rt.source.file}${rt.source.line !== undefined ? `:${rt.source.line}` : ''}`;
-    lines.push(`${label('route')} ${s.green(rt.name)} ${s.dim(`(routes[${rt.index}], ${src}; selection: ${e.selection})`)}`);
-    lines.push(`${label('matched')} ${rt.match === undefined ? 'no matches configured: every request' : `matches[${rt.match}]`}`);
-    for (const c of rt.conditions) {
-      const mark = c.holds === false ? s.red('✗') : c.holds === undefined ? s.yellow('?') : s.green('✓');
-      lines.push(`${' '.repeat(11)}${mark} ${c.kind} ${c.condition}${c.actual !== undefined ? s.dim(`  (request: ${JSON.stringify(c.actual)})`) : c.kind === 'header' || c.kind === 'query' ? s.dim('  (request: absent)') : ''}`);
-    }
-    if (Object.keys(rt.params).length > 0) lines.push(`${label('params')} ${Object.entries(rt.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  }
-  const o = e.otherSelection;
-  lines.push(`${label('otherwise')} with selection ${o.selection}: ${o.route ?? 'no route'}${o.differs ? s.yellow(' (differs)') : s.dim(' (same)')}`);
-  if (e.stages.length > 0) lines.push(`${label('stages')} ${e.stages.map((x) => x.stage).join(' → ')}`);
-  let limit = 0;
-  for (const x of e.stages) {
-    if (x.stage === 'limit') {
-      const l = e.limits[limit++];
-      lines.push(`${label('limit')} ${x.detail}${l?.limited === true ? s.red(' → limited (429)') : ''}`);
-    } else if (x.stage === 'split' && e.split !== undefined) {
-      const sp = e.split;
-      const chosen = sp.chosen === undefined ? '' : ` → ${s.green(sp.chosen)} (${sp.by ?? 'random'})`;
-      const parts = sp.backends.length === 1 ? `${(sp.backends[0] as { name: string }).name} (the only backend)` : sp.backends.map((b) => `${b.name} ${b.percent}%`).join(', ');
-      lines.push(`${label('split')} ${parts}${sp.backends.length === 1 ? '' : chosen}${sp.key !== undefined ? s.dim(`  key ${inline(sp.key)}`) : ''}`);
-    } else lines.push(`${label(x.stage)} ${x.detail}`);
-  }
-  if (e.pipeline !== undefined && (e.pipeline.inbound.some((x) => x.kind === 'policy') || e.pipeline.outbound.length > 0)) {
-    // The route's compiled pipeline (`gateway.explain(route)`): inbound in the order it runs,
-    // outbound in the order it unwinds, and the finalizers that run on every response.
-    const p = e.pipeline;
-    const step = (x: (typeof p.inbound)[number]): string =>
-      x.kind === 'stage' ? s.dim(x.name) : `${x.name}${s.dim(` (${x.type}${x.scope === 'gateway' ? ', gateway-wide' : ''}${x.when !== undefined ? `, ${inline(x.when)}` : ''})`)}`;
-    lines.push(`${label('inbound')} ${p.inbound.map(step).join(' → ')}`);
-    lines.push(`${label('outbound')} ${p.outbound.length === 0 ? s.dim('(none)') : p.outbound.map((x) => `${x.name}${x.as === 'response-only' ? s.dim(' (response only)') : ''}`).join(' → ')}`);
-    lines.push(`${label('finalizers')} ${p.finalizers.length === 0 ? s.dim('(none)') : p.finalizers.join(', ')}`);
-  }
-  if (e.upstream !== undefined) {
-    lines.push(`${label('upstream')} ${s.bold(`${e.upstream.method} ${e.upstream.url}`)} ${s.dim(`(endpoint ${e.upstream.endpoint})`)}`);
-    for (const [k, v] of Object.entries(e.upstream.headers)) lines.push(`${' '.repeat(11)}${k}: ${v}`);
-  }
-  if (e.response !== undefined) {
-    const loc = e.response.headers['location'];
-    lines.push(`${label('response')} ${s.bold(String(e.response.status))}${loc !== undefined ? ` location: ${loc}` : ''}${e.response.body !== undefined && loc === undefined ? ` ${e.response.body}` : ''}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 async function importVerb(files: readonly string[], values: Values, io: CommandIo, flags: LoadFlags): Promise<number> {
   needFiles(files);

@@ -22,6 +22,11 @@
  *
  * What passes runs in time linear in the input (times the pattern size) on V8's backtracker,
  * for a full match (the router's `^(?:…)$`) and, with `search`, for a search.
+ *
+ * Why one file of about 550 lines: it is one algorithm. The parser builds the small node tree
+ * only this analysis reads, and the properties (`nullable`, `firstOf`, `variable`, …) mean
+ * something only to the checks of rules 1–5 above; read together, a reviewer can check each
+ * rule against the paper in one place. Split, each part would export internals nothing else uses.
  */
 
 /** A set of characters: one flag per ASCII code, plus one for "any non-ASCII character". */
@@ -330,6 +335,8 @@ function nullable(n: Node): boolean {
 }
 
 /** Every character `n` can consume. */
+// Deliberately alike: firstOf below — the same walk over the node kinds, but a sequence gives all
+// its items' characters here and only those up to its first non-nullable item there.
 function charsOf(n: Node): CharSet {
   switch (n.t) {
     case 'chars':
@@ -346,6 +353,8 @@ function charsOf(n: Node): CharSet {
 }
 
 /** Characters a non-empty match of `n` can start with. */
+// Deliberately alike: charsOf above — the same walk over the node kinds; a sequence stops at its
+// first item that cannot match the empty string.
 function firstOf(n: Node): CharSet {
   switch (n.t) {
     case 'chars':

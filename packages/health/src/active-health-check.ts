@@ -65,6 +65,7 @@ export interface HealthCheckConfig {
   readonly unhealthyEdgeIntervalMs?: number;
   /** Wait after a success that has not yet made an unhealthy endpoint healthy. Default `intervalMs`. */
   readonly healthyEdgeIntervalMs?: number;
+  // Deliberately alike: router/src/types.ts RouteConfig — only the shape of documented optional fields is shared, no logic.
   /** Wait while the group has carried no traffic. Envoy default 60 s. */
   readonly noTrafficIntervalMs?: number;
   /** Same, for healthy endpoints. Default `noTrafficIntervalMs`. */
@@ -89,6 +90,7 @@ export interface HealthCheckPlan {
   readonly initialJitterMs: number;
   readonly intervalJitterMs: number;
   readonly intervalJitterPercent: number;
+  // Deliberately alike: gateway/src/admin.ts — only the shape of documented readonly fields is shared, no logic.
   readonly unhealthyThreshold: number;
   readonly healthyThreshold: number;
   readonly unhealthyIntervalMs: number;

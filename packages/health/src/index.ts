@@ -5,10 +5,10 @@
  * @packageDocumentation
  */
 export type { HealthEvent, HealthEventSink, OutlierDetectorKind, HealthCheckFailureKind } from './events.js';
-export type { OutlierDetectionConfig, OutlierDetectionPlan, OutlierHostState, OutlierState, OutlierDetector } from './outlier-detection.js';
+export type { OutlierDetectionConfig, OutlierDetectionPlan } from './outlier-detection-config.js';
+export { OUTLIER_DETECTION_DEFAULTS, compileOutlierDetection } from './outlier-detection-config.js';
+export type { OutlierHostState, OutlierState, OutlierDetector } from './outlier-detection.js';
 export {
-  OUTLIER_DETECTION_DEFAULTS,
-  compileOutlierDetection,
   createOutlierState,
   updateOutlierEndpoints,
   observeOutcome,

@@ -3,13 +3,8 @@ import { seededRng } from '@switchyard/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HealthEvent } from './events.js';
-import {
-  OUTLIER_DETECTION_DEFAULTS,
-  compileOutlierDetection,
-  createOutlierDetector,
-  successRateEjectionThreshold,
-  type OutlierDetectionConfig,
-} from './outlier-detection.js';
+import { OUTLIER_DETECTION_DEFAULTS, compileOutlierDetection, type OutlierDetectionConfig } from './outlier-detection-config.js';
+import { createOutlierDetector, successRateEjectionThreshold } from './outlier-detection.js';
 
 const hosts = (n: number): Endpoint[] => Array.from({ length: n }, (_, i) => createEndpoint({ id: `e${i}`, url: `http://10.0.0.${i + 1}:80` }));
 const resp = (endpoint: Endpoint, status: number, at: number): Outcome => ({ kind: 'response', endpoint, status, latencyMs: 1, at });

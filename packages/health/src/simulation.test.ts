@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { createHealthCheckRunner, type HealthCheckConfig } from './active-health-check.js';
 import { computeEligible } from './eligible.js';
 import type { HealthEvent } from './events.js';
-import { createOutlierDetector, type OutlierDetectionConfig } from './outlier-detection.js';
+import type { OutlierDetectionConfig } from './outlier-detection-config.js';
+import { createOutlierDetector } from './outlier-detection.js';
 
 interface SimOptions {
   readonly outlier?: OutlierDetectionConfig;

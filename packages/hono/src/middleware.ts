@@ -7,7 +7,8 @@
 import type { SyRequest } from '@switchyard/core';
 import { isNoRoute, fromFetchRequest, nodePeerAddress, toFetchResponse, type Decision, type Gateway } from '@switchyard/gateway';
 import type { Context, MiddlewareHandler } from 'hono';
-import { detectWebSocketUpgrader, isWebSocketUpgrade, upgradeThroughGateway, type WebSocketOptions, type WebSocketUpgrader } from './websocket.js';
+import { isWebSocketUpgrade, upgradeThroughGateway, type WebSocketOptions, type WebSocketUpgrader } from './websocket.js';
+import { detectWebSocketUpgrader } from './websocket-runtimes.js';
 
 /** The decision of decide mode, as stored on the context (`c.get('switchyard')`). */
 export type SwitchyardDecision = Extract<Decision, { kind: 'continue' }>;

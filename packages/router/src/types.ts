@@ -102,6 +102,7 @@ export interface MatchConfig {
 
 /** A route: hostnames, matches, and the opaque payload the caller attaches (backends, policies). */
 export interface RouteConfig<T = unknown> {
+  // Deliberately alike: health/src/active-health-check.ts HealthCheckConfig — only the shape of documented optional fields is shared, no logic.
   /** Unique id; default `route-<index>`. */
   readonly id?: string;
   /** What {@link match} hands back with the route: backends, filters, anything. */

@@ -30,7 +30,8 @@ export type {
 } from './report.js';
 export { COMPARISON_REPORT_FORMAT, SIMULATION_REPORT_FORMAT } from './report.js';
 export type { ClientClass, EndpointBehaviour, FailureMode, FleetInput, LatencyInput, RatePoint, RequestTemplate, Scenario, ScenarioEvent, ScenarioValidation, Timed, TrafficInput, UpstreamFleet } from './scenario.js';
-export { SCENARIO_KEYS, parseSamples, samplesFiles, validateScenario, withSamples } from './scenario.js';
+export { SCENARIO_KEYS, validateScenario } from './scenario.js';
+export { parseSamples, samplesFiles, withSamples } from './samples.js';
 export type { RunScenarioOptions } from './run.js';
 export { NO_ROUTE, compareScenario, runScenario } from './run.js';
 export { compareReports } from './compare.js';

@@ -108,6 +108,7 @@ export interface VersionSummary {
 
 /** 429s of one limit rule on one route, and per tier for tiered limits. */
 export interface LimitSummary {
+  // Deliberately alike: testing/src/sim/load.ts LoadStats — only the shape of documented readonly fields is shared, no logic.
   /** Route name. */
   readonly route: string;
   /** Limit name (the key of the config's `limits`). */

@@ -1,7 +1,8 @@
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import schema from '../scenario.schema.json' with { type: 'json' };
-import { parseSamples, samplesFiles, validateScenario, withSamples, type Scenario } from './scenario.js';
+import { parseSamples, samplesFiles, withSamples } from './samples.js';
+import { validateScenario, type Scenario } from './scenario.js';
 
 // The shipped example scenarios are checked against both in examples/scenarios/test/schema.test.ts.
 const validateWithSchema = new Ajv({ allErrors: true, strict: false }).compile(schema);

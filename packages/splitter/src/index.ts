@@ -29,7 +29,8 @@ export {
   latencyQuantile,
   countAbove,
 } from './latency-histogram.js';
-export type { RolloutConfig, RolloutEvent, RolloutState, RolloutPhase, RolloutController } from './rollout.js';
+export type { RolloutConfig, RolloutEvent, RolloutState, RolloutPhase } from './rollout.js';
+export type { RolloutController } from './rollout-controller.js';
 export {
   startRollout,
   observeRollout,
@@ -44,8 +45,8 @@ export {
   failRolloutCheck,
   rollBackRollout,
   describeRollout,
-  createRolloutController,
 } from './rollout.js';
+export { createRolloutController } from './rollout-controller.js';
 export type { MetricsBucket, StoredRollout, LeaseResult, Writer, WriteResult, RolloutStore, MemoryRolloutStore, MemoryRolloutStoreOptions } from './rollout-store.js';
 export { createMemoryRolloutStore, storableState, bucketStart } from './rollout-store.js';
 export type { RolloutDriver, RolloutDriverOptions, RolloutStatus, OperationResult } from './rollout-driver.js';

@@ -56,6 +56,7 @@ export interface RolloutDriverOptions {
   readonly settleMs?: number;
   /** Buckets a replica keeps while the store is unreachable (oldest dropped first; default 600). */
   readonly maxBufferedBuckets?: number;
+  // Deliberately alike: testing/src/sim/load.ts LoadOptions — only the shape of documented optional fields is shared, no logic.
   /** Called with each new state applied (from any writer): wire the weights here. */
   readonly onState?: (state: RolloutState, revision: number) => void;
   /** Called with each new transition, on every replica (read from the shared state). */

@@ -6,7 +6,8 @@
 import type { Outcome, SyRequest } from '@switchyard/core';
 import { createFleet, createTestClock, runLoad, seededRng } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
-import { createRolloutController, describeRollout, type RolloutEvent } from './rollout.js';
+import { describeRollout, type RolloutEvent } from './rollout.js';
+import { createRolloutController } from './rollout-controller.js';
 import { createSplitter } from './split.js';
 
 const MIN = 60_000;

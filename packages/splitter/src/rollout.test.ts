@@ -1,7 +1,8 @@
 import { createEndpoint, type Outcome } from '@switchyard/core';
 import { createTestClock, seededRng, type SeededRng, type TestClock } from '@switchyard/testing';
 import { describe, expect, it } from 'vitest';
-import { abortRollout, createRolloutController, describeRollout, evaluateRollout, nextAnalysisAt, observeRollout, promoteRollout, retryRollout, startRollout, type RolloutConfig, type RolloutController, type RolloutEvent } from './rollout.js';
+import { abortRollout, describeRollout, evaluateRollout, nextAnalysisAt, observeRollout, promoteRollout, retryRollout, startRollout, type RolloutConfig, type RolloutEvent } from './rollout.js';
+import { createRolloutController, type RolloutController } from './rollout-controller.js';
 
 const MIN = 60_000;
 const stable = createEndpoint({ id: 'v1', url: 'http://10.0.0.1:80' });

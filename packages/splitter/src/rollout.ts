@@ -28,9 +28,12 @@
  * a fencing token, so one evaluator at a time advances a rollout while the other instances
  * read `weightPercent`.
  *
+ * This file is the state machine; `rollout-controller.ts` drives it on a clock in one process,
+ * `rollout-driver.ts` across replicas over a `RolloutStore`.
+ *
  * @packageDocumentation
  */
-import { IssueCollector, type Cancel, type Clock, type Outcome } from '@switchyard/core';
+import { IssueCollector, type Outcome } from '@switchyard/core';
 import { analyseWindow, createSideWindow, observeSide, type AnalysisThresholds, type SideWindow, type WindowAnalysis } from './analysis.js';
 import { webhookIssues, type RolloutWebhook } from './rollout-webhooks.js';
 
@@ -486,118 +489,4 @@ function clock(msValue: number): string {
 function fmtMs(raw: number): string {
   const msValue = Math.round(raw);
   return msValue % 60_000 === 0 ? `${msValue / 60_000}m` : msValue % 1000 === 0 ? `${msValue / 1000}s` : `${msValue}ms`;
-}
-
-/** The stateful driver: timers on the injected clock, callbacks on every event and weight change. */
-export interface RolloutController {
-  /** Starts (or resumes from `options.state`) and schedules the analyses. */
-  start(): void;
-  /** Cancels the timer; the state stays as it is (resume later with it). */
-  stop(): void;
-  observe(side: 'canary' | 'baseline', outcome: Outcome): void;
-  /** The canary's current share, percent. */
-  weightPercent(): number;
-  abort(reason: string): void;
-  /** Next step now (or 100 % with `full`), from progressing or paused. */
-  promote(options?: { readonly full?: boolean; readonly reason?: string }): void;
-  /** From aborted, rolled back or paused: back to the first step. */
-  retry(reason?: string): void;
-  state(): RolloutState;
-}
-
-/**
- * Drives a rollout over a {@link Clock}: analyses every `analysisIntervalMs` through
- * `clock.setTimer`, calls `onEvent` for each transition and `onWeight` when the canary share
- * changes (wire it to `Splitter.setWeights`).
- *
- * @example
- * ```ts
- * import { createRolloutController, createSplitter } from '@switchyard/splitter';
- * import { systemClock } from '@switchyard/core';
- * const split = createSplitter({ name: 'api', backends: [{ name: 'v1', weight: 100 }, { name: 'v2', weight: 0 }], key: { header: 'x-user' } });
- * const rollout = createRolloutController({
- *   clock: systemClock,
- *   config: { name: 'api-v2', steps: [5, 25, 50, 100], bakeTimeMs: 300_000, analysisIntervalMs: 60_000 },
- *   onWeight: (p) => split.setWeights({ v1: 100 - p, v2: p }),
- *   onEvent: (e) => console.log(e.type, e.reason),
- * });
- * rollout.start();
- * // for each outcome: rollout.observe(decision.backend === 'v2' ? 'canary' : 'baseline', outcome)
- * ```
- */
-export function createRolloutController(options: {
-  readonly clock: Clock;
-  readonly config: RolloutConfig;
-  readonly state?: RolloutState;
-  readonly onEvent?: (event: RolloutEvent) => void;
-  readonly onWeight?: (percent: number) => void;
-}): RolloutController {
-  const { clock, config } = options;
-  resolve(config);
-  let state: RolloutState | undefined = options.state;
-  let cancel: Cancel | undefined;
-  const emit = (events: readonly RolloutEvent[], before: number): void => {
-    for (const e of events) options.onEvent?.(e);
-    if (state !== undefined && state.weightPercent !== before) options.onWeight?.(state.weightPercent);
-  };
-  const arm = (): void => {
-    cancel?.();
-    cancel = undefined;
-    if (state === undefined) return;
-    const at = nextAnalysisAt(config, state);
-    if (at === undefined) return;
-    cancel = clock.setTimer(Math.max(0, at - clock.now()), tick);
-  };
-  const tick = (): void => {
-    cancel = undefined;
-    if (state === undefined) return;
-    const before = state.weightPercent;
-    emit(evaluateRollout(config, state, clock.now()), before);
-    arm();
-  };
-  const current = (): RolloutState => {
-    if (state === undefined) throw new TypeError('rollout: call start() first');
-    return state;
-  };
-  return {
-    start() {
-      if (state === undefined) {
-        state = startRollout(config, clock.now());
-        emit(state.events, 0);
-      } else {
-        options.onWeight?.(state.weightPercent);
-      }
-      arm();
-    },
-    stop() {
-      cancel?.();
-      cancel = undefined;
-    },
-    observe(side, outcome) {
-      if (state !== undefined) observeRollout(config, state, side, outcome);
-    },
-    weightPercent: () => state?.weightPercent ?? 0,
-    abort(reason) {
-      const s = current();
-      const before = s.weightPercent;
-      const e = abortRollout(config, s, clock.now(), reason);
-      if (e !== undefined) emit([e], before);
-      arm();
-    },
-    promote(opts) {
-      const s = current();
-      const before = s.weightPercent;
-      const e = promoteRollout(config, s, clock.now(), opts);
-      if (e !== undefined) emit([e], before);
-      arm();
-    },
-    retry(reason) {
-      const s = current();
-      const before = s.weightPercent;
-      const e = retryRollout(config, s, clock.now(), reason);
-      if (e !== undefined) emit([e], before);
-      arm();
-    },
-    state: current,
-  };
 }

@@ -218,6 +218,7 @@ export const RICH_CONFIG: GatewayConfig = {
         expectedBodyContains: 'ok',
         responseBufferSizeBytes: 1024,
       },
+      // Deliberately alike: health/src/outlier-detection-config.ts OUTLIER_DETECTION_DEFAULTS — every key set, to Envoy's defaults; sample data, not the source of the defaults.
       outlierDetection: {
         consecutive5xx: 5,
         consecutiveGatewayFailure: 5,

@@ -56,6 +56,7 @@ export interface LatencySummary {
 
 /** Counts and latencies of a set of completed requests. */
 export interface LoadStats {
+  // Deliberately alike: simulate/src/report.ts LimitSummary — only the shape of documented readonly fields is shared, no logic.
   /** Completed requests (errors and driver timeouts included). */
   readonly count: number;
   readonly errors: number;
@@ -108,6 +109,7 @@ export interface LoadOptions<Req = SyRequest> {
    * arrival and once after each.
    */
   readonly arrivalGapMs?: (elapsedMs: number, rng: Rng) => number;
+  // Deliberately alike: splitter/src/rollout-driver.ts — only the shape of documented optional fields is shared, no logic.
   /** Closed loop: this many clients, each sending its next request when the previous one ends. */
   readonly clients?: number;
   /** Closed loop: pause between a response and the client's next request (default 0). */
