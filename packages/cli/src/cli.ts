@@ -174,7 +174,7 @@ function printProblems(io: CommandIo, problems: readonly Problem[], warnings: re
   for (const p of problems) io.stderr.write(`${s.red('error')}: ${formatProblem(p)}\n`);
 }
 
-async function loadAndCheck(files: readonly string[], flags: LoadFlags): Promise<{ loaded: LoadResult; checked: Checked }> {
+async function loadAndCheck(files: readonly string[], flags: LoadFlags): Promise<{ loaded: LoadInputsResult; checked: Checked }> {
   const loaded = await loadInputs(files, { env: flags.env, importer: flags.importer, backends: flags.backends });
   const checked = await checkConfig(loaded, createUndiciTransport());
   return { loaded, checked };
