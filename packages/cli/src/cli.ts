@@ -16,7 +16,7 @@ import { checkConfig, issuesOf, type Checked } from './check.js';
 import { explain, requestOf } from './explain.js';
 import { renderExplanation } from './explain-render.js';
 import { HELP, MAIN_HELP, VERBS, type Verb } from './help.js';
-import { loadInputs, type Importer, type LoadResult } from './load.js';
+import { loadInputs, type Importer, type LoadInputsResult } from './load.js';
 import { styleFor, type CommandIo } from './output.js';
 import { formatProblem, type Problem } from './problems.js';
 import { serve } from './serve.js';
