@@ -191,6 +191,8 @@ export interface BackendConfig {
   readonly weight?: number;
 }
 
+// Deliberately alike: testing/src/pipeline-harness.ts (PipelineHarnessOptions) — both are lists of optional readonly
+// fields; only the declaration shape is shared.
 /** Retries, in Envoy's terms. */
 export interface RetryConfig {
   /** Retries, not tries (default 1). */

@@ -93,6 +93,7 @@ export interface OutlierDetectionConfig {
 /** A validated, frozen {@link OutlierDetectionConfig} with every default filled in. */
 export type OutlierDetectionPlan = { readonly [K in keyof OutlierDetectionConfig]-?: Exclude<OutlierDetectionConfig[K], undefined> };
 
+// Deliberately alike: gateway/src/internal/sample-configs.ts — the gateway's schema seed spells these keys out as config.
 /**
  * Envoy's defaults (`outlier_detection.proto`), as data. `maxEjectionTimeMs` here is the value
  * for the default base (300 s); with a larger base it becomes the base.
@@ -377,6 +378,7 @@ function onConsecutiveError(
   ejectHost(plan, state, host, detector, now, rng, sink);
 }
 
+// Deliberately alike: gateway/src/error-format/templates.ts (valueOf) — a switch of one field per case; only the shape is shared.
 function enforcingPercent(plan: OutlierDetectionPlan, detector: OutlierDetectorKind): number {
   switch (detector) {
     case 'consecutive-5xx':

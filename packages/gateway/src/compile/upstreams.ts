@@ -6,19 +6,7 @@
  */
 import { compileCookieAffinity } from '../affinity.js';
 import { ConfigError, createEndpoint, type ConfigIssue, type Endpoint, type LoadBalancer } from '@switchyard/core';
-import {
-  clientSideWeightedRoundRobin,
-  leastRequest,
-  maglev,
-  peakEwma,
-  random,
-  ringHash,
-  roundRobin,
-  weightedRandom,
-  weightedRoundRobin,
-  withLocality,
-  withPriority,
-} from '@switchyard/balancers';
+import { clientSideWeightedRoundRobin, leastRequest, maglev, peakEwma, random, ringHash, roundRobin, weightedRandom, weightedRoundRobin, withLocality, withPriority } from '@switchyard/balancers';
 import { compileResourceLimits, createCircuitBreaker, createHealthCheckRunner, createOutlierDetector, createResourceCounters, type HealthEvent } from '@switchyard/health';
 import type { BackendConfig, UpstreamConfig } from '../config.js';
 import { compileOverload, pruneInflight } from '../overload.js';
@@ -150,6 +138,12 @@ function updateUpstreamEndpoints(runtime: UpstreamRuntime, endpoints: readonly E
 /** Balancers that never read `endpoint.weight`. */
 const WEIGHT_BLIND: ReadonlySet<string> = new Set(['round-robin', 'random', 'peak-ewma', 'client-side-weighted-round-robin']);
 
+/** The balancer of each `balancer.policy`, given its options (the ones without options take none). */
+const BALANCER_FACTORIES: Readonly<Record<string, (options: never) => unknown>> = {
+  'round-robin': roundRobin, 'weighted-round-robin': weightedRoundRobin, random, 'weighted-random': weightedRandom, 'least-request': leastRequest,
+  'peak-ewma': peakEwma, 'client-side-weighted-round-robin': clientSideWeightedRoundRobin, 'ring-hash': ringHash, maglev,
+};
+
 function makeBalancer(up: UpstreamConfig, usesPriority: boolean): LoadBalancer<unknown> {
   const b = (up.balancer ?? { policy: 'round-robin' }) as { policy: string } & Record<string, unknown>;
   // `hashPolicies` (config name) is the balancers' `hashPolicy`: they compile it once and hash
@@ -157,38 +151,9 @@ function makeBalancer(up: UpstreamConfig, usesPriority: boolean): LoadBalancer<u
   const { policy, hashPolicies, ...rest } = b;
   // `compatibility` exists only on ring-hash and maglev: the strict schema refuses it elsewhere.
   const options = hashPolicies === undefined ? rest : { ...rest, hashPolicy: hashPolicies };
-  let inner: LoadBalancer<unknown>;
-  switch (policy) {
-    case 'round-robin':
-      inner = roundRobin() as LoadBalancer<unknown>;
-      break;
-    case 'weighted-round-robin':
-      inner = weightedRoundRobin(options as never) as LoadBalancer<unknown>;
-      break;
-    case 'random':
-      inner = random() as LoadBalancer<unknown>;
-      break;
-    case 'weighted-random':
-      inner = weightedRandom() as LoadBalancer<unknown>;
-      break;
-    case 'least-request':
-      inner = leastRequest(options as never) as LoadBalancer<unknown>;
-      break;
-    case 'peak-ewma':
-      inner = peakEwma(options as never) as LoadBalancer<unknown>;
-      break;
-    case 'client-side-weighted-round-robin':
-      inner = clientSideWeightedRoundRobin(options as never) as LoadBalancer<unknown>;
-      break;
-    case 'ring-hash':
-      inner = ringHash(options as never) as LoadBalancer<unknown>;
-      break;
-    case 'maglev':
-      inner = maglev(options as never) as LoadBalancer<unknown>;
-      break;
-    default:
-      throw new ConfigError([{ path: 'policy', message: `unknown balancer ${JSON.stringify(policy)}` }]);
-  }
+  const make = Object.prototype.hasOwnProperty.call(BALANCER_FACTORIES, policy) ? BALANCER_FACTORIES[policy] : undefined;
+  if (make === undefined) throw new ConfigError([{ path: 'policy', message: `unknown balancer ${JSON.stringify(policy)}` }]);
+  let inner = make(options as never) as LoadBalancer<unknown>;
   if (up.locality !== undefined) inner = withLocality(inner, up.locality) as LoadBalancer<unknown>;
   if (usesPriority) inner = withPriority(inner, { ...up.priority, healthyPanicThresholdPercent: up.panicThresholdPercent ?? 50 }) as LoadBalancer<unknown>;
   return inner;

@@ -79,6 +79,7 @@ const canarySelectorSchema = keyed({
   attribute: { attribute: nonEmpty, equals: opt(scalar), in: opt(list(scalar)) },
 });
 const splitSchema = strict({ key: opt(keySources), salt: opt(str), canary: opt(list(strict({ backend: nonEmpty, when: canarySelectorSchema, name: opt(str) }))) });
+// Deliberately alike: schema-upstreams.ts (outlierDetectionSchema) — one line per option with its own check; only the shape repeats.
 const rolloutSchema = strict({
   name: nonEmpty,
   canary: nonEmpty,

@@ -76,6 +76,8 @@ const healthCheckSchema = strict({
   expectedBodyContains: opt(str),
   responseBufferSizeBytes: opt(int(0, 16 * 1024 * 1024)),
 });
+// Deliberately alike: schema-routes.ts (rolloutSchema) — a field list, one line per Envoy (here) or Flagger (there)
+// option with its own check; the lines share their shape, not their meaning.
 const outlierDetectionSchema = strict({
   consecutive5xx: opt(int(0)),
   consecutiveGatewayFailure: opt(int(0)),

@@ -218,6 +218,9 @@ export const RICH_CONFIG: GatewayConfig = {
         expectedBodyContains: 'ok',
         responseBufferSizeBytes: 1024,
       },
+      // Deliberately alike: health/src/outlier-detection.ts (OUTLIER_DETECTION_DEFAULTS) — the sample spells out every
+      // key as a user writes it (Envoy's defaults as values); spreading the health package's object would tie the
+      // fuzz seed to that object and stop it from listing the keys the schema must accept.
       outlierDetection: {
         consecutive5xx: 5,
         consecutiveGatewayFailure: 5,
