@@ -80,6 +80,7 @@ export function createResourceCounters(): ResourceCounters {
   return { connections: 0, pendingRequests: 0, requests: 0, retries: 0 };
 }
 
+// Deliberately alike: gateway/src/error-format/templates.ts (valueOf) — a switch of one field per case; only the shape is shared.
 /** The current limit for `kind` (the retry limit depends on the load when a budget is set). */
 export function resourceLimit(plan: ResourceLimitsPlan, counters: ResourceCounters, kind: ResourceKind): number {
   switch (kind) {

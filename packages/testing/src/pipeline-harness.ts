@@ -40,6 +40,7 @@ export type HarnessPolicy =
       readonly when?: (request: SyRequest) => boolean;
     };
 
+// Deliberately alike: gateway/src/config.ts (RetryConfig) — two option lists; only the declaration shape is shared.
 /** Options of {@link createPipelineHarness}. */
 export interface PipelineHarnessOptions {
   /** The inbound list, in order. */
