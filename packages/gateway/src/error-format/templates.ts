@@ -167,7 +167,7 @@ export function requestIdOfValues(v: Values): string {
   return (v.id ??= requestIdOf(v.requestHeaders, v.rng as Rng));
 }
 
-// Deliberately alike: health/src/outlier-detection.ts (enforcingPercent), health/src/resource-limits.ts (resourceLimit) — each a switch
+// Deliberately alike: health/src/resource-limits.ts (resourceLimit) — each a switch
 // returning one field per case of its own union; they share the shape only, no logic.
 function valueOf(slot: Slot, v: Values): unknown {
   switch (slot.name) {
