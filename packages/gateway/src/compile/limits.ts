@@ -4,7 +4,7 @@
  * attribute, the caller's identity).
  */
 import type { ConfigIssue } from '@switchyard/core';
-import { gcra, keys, slidingWindow, tiers, tokenBucket, type createClientIdentity, type KeySource, type LimitRule, type RatePolicy } from '@switchyard/limiter';
+import { gcra, keys, slidingWindow, tiers, tokenBucket, type createClientIdentity, type LimitKeySource, type LimitRule, type RatePolicy } from '@switchyard/limiter';
 import type { LimitConfig, LimitKey, RatePolicyConfig } from '../config.js';
 import { identityKey } from '../pipeline.js';
 import { keyPath, within } from './issue-paths.js';
@@ -20,7 +20,7 @@ function ratePolicy(p: RatePolicyConfig, id: string): RatePolicy {
   return p.algorithm === 'gcra' ? gcra(options) : tokenBucket(options);
 }
 
-function limitKey(k: LimitKey, identity: ReturnType<typeof createClientIdentity> | undefined, at: string, issues: ConfigIssue[]): KeySource | undefined {
+function limitKey(k: LimitKey, identity: ReturnType<typeof createClientIdentity> | undefined, at: string, issues: ConfigIssue[]): LimitKeySource | undefined {
   if (k === 'route') return keys.route();
   if (k === 'global') return keys.global();
   if (k === 'client-ip') {
@@ -46,7 +46,7 @@ function limitKey(k: LimitKey, identity: ReturnType<typeof createClientIdentity>
 export function compileLimit(name: string, limit: LimitConfig, at: string, issues: ConfigIssue[], identity: ReturnType<typeof createClientIdentity> | undefined): LimitRule | undefined {
   const before = issues.length;
   const list = limitKeys(limit);
-  const sources = list.map((k, i) => limitKey(k, identity, Array.isArray(limit.key) ? `${at}.key[${i}]` : `${at}.key`, issues)).filter((s): s is KeySource => s !== undefined);
+  const sources = list.map((k, i) => limitKey(k, identity, Array.isArray(limit.key) ? `${at}.key[${i}]` : `${at}.key`, issues)).filter((s): s is LimitKeySource => s !== undefined);
   if ((limit.policy === undefined) === (limit.tiers === undefined)) issues.push({ path: at, message: 'give exactly one of policy and tiers' });
   let policy: LimitRule['policy'] | undefined;
   if (limit.policy !== undefined) policy = within(issues, `${at}.policy`, () => ratePolicy(limit.policy as RatePolicyConfig, name));
@@ -87,7 +87,7 @@ export function compileLimit(name: string, limit: LimitConfig, at: string, issue
   if (issues.length > before || policy === undefined) return undefined;
   return {
     name,
-    key: sources.length === 1 ? (sources[0] as KeySource) : keys.all(...sources),
+    key: sources.length === 1 ? (sources[0] as LimitKeySource) : keys.all(...sources),
     policy,
     ...(limit.cost !== undefined ? { cost: limit.cost } : {}),
     ...(limit.mode !== undefined ? { mode: limit.mode } : {}),

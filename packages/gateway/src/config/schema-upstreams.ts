@@ -40,7 +40,7 @@ const balancerSchema = tagged(
     strictEntries({ policy: v.literal('peak-ewma'), decayTimeMs: opt(ms()), defaultRttMs: opt(ms()), choiceCount: opt(int(2, 1000)), sampling, failurePenaltyMs: opt(ms()) }),
     strictEntries({
       policy: v.literal('client-side-weighted-round-robin'),
-      // 'reports' needs reportLoad() on the balancer state, which the gateway does not expose.
+      // 'reports' needs observeLoadReport() on the balancer state, which the gateway does not expose.
       loadSource: opt(v.picklist(['latency'], "must be 'latency': the gateway has no way to feed load reports to the balancer")),
       blackoutPeriodMs: opt(ms()),
       weightExpirationPeriodMs: opt(ms()),
