@@ -30,7 +30,7 @@ export type { RegexSafety, RegexSafetyOptions } from './regex-safety.js';
 export { checkRegexSafety } from './regex-safety.js';
 export type { ConfigIssue } from './config.js';
 export { ConfigError, IssueCollector, formatPath } from './config.js';
-export { murmur3, murmur3Bytes, hashToUnit, HASH_VERSION } from './hash.js';
+export { murmur3, murmur3Bytes, fmix32, hashToUnit, HASH_VERSION } from './hash.js';
 export { encodeUtf8 } from './utf8.js';
 export type { EwmaState } from './ewma.js';
 export { createEwma, observeEwma, decayedEwma } from './ewma.js';
