@@ -9,7 +9,7 @@
  * (after `pnpm build`), or `node --import tsx benchmarks/src/_hash-probe.ts <variant> [n]` for ns.
  */
 import { createEndpoint, murmur3 } from '@switchyard/core';
-import { ringHash } from '@switchyard/balancers';
+import { leastRequest, ringHash } from '@switchyard/balancers';
 import { createKeyedLimiter, tokenBucket } from '@switchyard/limiter';
 import { pickByHash } from '@switchyard/splitter';
 import { countInstructions } from './probe-window.ts';
@@ -26,6 +26,10 @@ const ringState = ring.create(endpoints, NOW);
 // Endpoint 0 full: the keys it owns (about 1 in 8) probe past it with the finalizer.
 for (let i = 0; i < 100; i++) ring.begin(ringState, endpoints[0]!, NOW);
 const rng = { next: () => 0.5 };
+let r = 1;
+const lcg = { next: () => ((r = (Math.imul(r, 1103515245) + 12345) >>> 0) / 4294967296) };
+const lr = leastRequest();
+const lrState = lr.create(endpoints, NOW);
 const limiter = createKeyedLimiter({ policy: tokenBucket({ maxTokens: 1e9, tokensPerFill: 1e9, fillIntervalMs: 1000 }), maxKeys: 4096 });
 const seeds = [murmur3('a', 7), murmur3('b', 7), murmur3('c', 7), murmur3('d', 7)];
 const weights = [40, 30, 20, 10];
@@ -38,6 +42,14 @@ const ops: Record<string, (i: number) => number> = {
   bounded: (i) => {
     const r = ring.pick(ringState, { eligible: endpoints, now: NOW, rng, hash: murmur3(KEYS[i & 1023]!) });
     return r.kind === 'picked' ? 1 : 0;
+  },
+  // Not a hash: a least-request pick with its begin and observe (the balancers' shared in-flight bookkeeping).
+  balancer: () => {
+    const p = lr.pick(lrState, { eligible: endpoints, now: NOW, rng: lcg });
+    if (p.kind !== 'picked') return 0;
+    lr.begin(lrState, p.endpoint, NOW);
+    lr.observe(lrState, { kind: 'response', endpoint: p.endpoint, status: 200, latencyMs: 1, at: NOW });
+    return 1;
   },
 };
 const op = ops[variant];
