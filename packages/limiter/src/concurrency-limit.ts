@@ -45,6 +45,7 @@ export interface AimdOptions {
 
 /** Additive increase, multiplicative decrease. @example `aimdLimit({ initialLimit: 20, maxLimit: 200 })` */
 export function aimdLimit(o: AimdOptions = {}): LimitAlgorithm {
+  // Deliberately alike: gradientLimit above — two Netflix concurrency-limits algorithms (Vegas, Gradient2) with their own defaults and state; only the options' shape and the clamp setup are alike, and clamp is shared
   const min = o.minLimit ?? 1;
   const max = o.maxLimit ?? 200;
   const ratio = Math.min(0.99, Math.max(0.5, o.backoffRatio ?? 0.9));
@@ -79,6 +80,7 @@ export interface GradientOptions {
 
 /** A gradient limit: shrinks as latency rises above its long-term average. */
 export function gradientLimit(o: GradientOptions = {}): LimitAlgorithm {
+  // Deliberately alike: vegasLimit below — two Netflix concurrency-limits algorithms (Gradient2, Vegas) with their own defaults and state; only the options' shape and the clamp setup are alike, and clamp is shared
   const min = o.minLimit ?? 20;
   const max = o.maxLimit ?? 200;
   const queue = o.queueSize ?? 4;
