@@ -41,6 +41,7 @@ import { bucketStart, type MetricsBucket, type RolloutStore, type StoredRollout 
 
 /** Options of {@link createRolloutDriver}. */
 export interface RolloutDriverOptions {
+  // Deliberately alike: testing/src/sim/load.ts (LoadOptions) — a data type's list of readonly fields: alike in shape only, different fields and meanings (a rollout driver's options vs a load driver's)
   readonly store: RolloutStore;
   readonly clock: Clock;
   readonly config: RolloutConfig;

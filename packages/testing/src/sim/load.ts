@@ -56,6 +56,7 @@ export interface LatencySummary {
 
 /** Counts and latencies of a set of completed requests. */
 export interface LoadStats {
+  // Deliberately alike: simulate/src/report.ts (LimitSummary) — a data type's list of readonly fields: alike in shape only, different fields and meanings (a load driver's counts vs a report row of 429s)
   /** Completed requests (errors and driver timeouts included). */
   readonly count: number;
   readonly errors: number;
@@ -86,6 +87,7 @@ export interface LoadReport extends LoadStats {
 
 /** Options of {@link runLoad}. Give `rate` (open loop) or `clients` (closed loop), and `durationMs` and/or `requests`. */
 export interface LoadOptions<Req = SyRequest> {
+  // Deliberately alike: splitter/src/rollout-driver.ts (RolloutDriverOptions) — a data type's list of readonly fields: alike in shape only, different fields and meanings (a load driver's options vs a rollout driver's)
   /** A test clock: the driver moves it one timer at a time. */
   readonly clock: TestClock;
   /** Draws arrival gaps and is passed to `makeRequest`. */
