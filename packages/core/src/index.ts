@@ -32,6 +32,7 @@ export type { ConfigIssue } from './config.js';
 export { ConfigError, IssueCollector, formatPath } from './config.js';
 export { murmur3, murmur3Bytes, fmix32, hashToUnit, HASH_VERSION } from './hash.js';
 export { encodeUtf8 } from './utf8.js';
+export { concatBytes } from './bytes.js';
 export type { EwmaState } from './ewma.js';
 export { createEwma, observeEwma, decayedEwma } from './ewma.js';
 export { parseRetryAfter, formatRetryAfter, formatHttpDate, parseHttpDate } from './retry-after.js';
