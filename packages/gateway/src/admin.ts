@@ -114,6 +114,7 @@ export interface RolloutSnapshot {
 
 /** The JSON the page polls. */
 export interface DashboardSnapshot {
+  // Deliberately alike: health/src/active-health-check.ts (HealthCheckPlan) — a data type's list of readonly fields: alike in shape only, different fields and meanings
   readonly format: 'switchyard.dashboard/v1';
   /** Wall-clock time of the snapshot, Unix ms. */
   readonly at: number;

@@ -71,25 +71,20 @@ export function str(sink: Sink, o: unknown, key: string, path: string): string |
 
 /** An integer field within [min, max]. */
 export function int(sink: Sink, o: unknown, key: string, path: string, min: number, max: number): number | undefined {
-  const v = get(o, key);
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) {
-    sink.problem(at(path, key), 'must be an integer');
-    return undefined;
-  }
-  if (v < min || v > max) {
-    sink.problem(at(path, key), `must be between ${min} and ${max}`);
-    return undefined;
-  }
-  return v;
+  return ranged(sink, o, key, path, min, max, Number.isInteger, 'must be an integer');
 }
 
 /** A number field within [min, max]. */
 export function num(sink: Sink, o: unknown, key: string, path: string, min: number, max: number): number | undefined {
+  return ranged(sink, o, key, path, min, max, Number.isFinite, 'must be a number');
+}
+
+/** A number field that passes `ok` (else `problem`) and lies within [min, max]. */
+function ranged(sink: Sink, o: unknown, key: string, path: string, min: number, max: number, ok: (v: number) => boolean, problem: string): number | undefined {
   const v = get(o, key);
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    sink.problem(at(path, key), 'must be a number');
+  if (typeof v !== 'number' || !ok(v)) {
+    sink.problem(at(path, key), problem);
     return undefined;
   }
   if (v < min || v > max) {
