@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { cleanups, echo, open, refusal, runCleanups, wsUpstream } from '../../express/test/ws-fixture.js';
-import { startRuntimeServer } from './runtime-harness.js';
+import { startRuntimeServer } from './runtime-harness.node.js';
 
 afterEach(runCleanups);
 

@@ -7,18 +7,15 @@
  */
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { cleanups, echo, open, runCleanups, wsUpstream } from '../../express/test/ws-fixture.js';
-import { runtimeBuildOptions } from './runtime-harness.js';
+import { runtimeBuildOptions } from './runtime-harness.node.js';
 
 afterEach(runCleanups);
 
-const here = fileURLToPath(new URL('.', import.meta.url));
 
 let bundled: Promise<string> | undefined;
 

@@ -284,7 +284,6 @@ export function mannWhitneyHistograms(a: Readonly<LatencyHistogram>, b: Readonly
   for (const k in a.buckets) keys.add(Number(k));
   for (const k in b.buckets) keys.add(Number(k));
   const sorted = [...keys].sort((x, y) => x - y);
-  const n = n1 + n2;
   let below = 0;
   let rankSumA = 0;
   let tieTerm = 0;
