@@ -45,7 +45,6 @@ export interface AimdOptions {
 
 /** Additive increase, multiplicative decrease. @example `aimdLimit({ initialLimit: 20, maxLimit: 200 })` */
 export function aimdLimit(o: AimdOptions = {}): LimitAlgorithm {
-  // Deliberately alike: gradientLimit above — two Netflix concurrency-limits algorithms (Vegas, Gradient2) with their own defaults and state; only the options' shape and the clamp setup are alike, and clamp is shared
   const min = o.minLimit ?? 1;
   const max = o.maxLimit ?? 200;
   const ratio = Math.min(0.99, Math.max(0.5, o.backoffRatio ?? 0.9));
@@ -122,6 +121,7 @@ export interface VegasOptions {
 
 /** A Vegas-style limit: the no-load RTT is the minimum seen; queueing above it shrinks the limit. */
 export function vegasLimit(o: VegasOptions = {}): LimitAlgorithm {
+  // Deliberately alike: gradientLimit above — two Netflix concurrency-limits algorithms (Vegas, Gradient2) with their own defaults and state; only the options' shape and the clamp setup are alike, and clamp is shared
   const min = o.minLimit ?? 1;
   const max = o.maxLimit ?? 1000;
   const smoothing = o.smoothing ?? 1;
