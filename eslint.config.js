@@ -89,8 +89,8 @@ export default tseslint.config(
   ...perPackage,
   {
     // @switchyard/hono's `./node` entry (WebSocket upgrades on @hono/node-server) is Node-only by
-    // design: its tests (`*.node.test.ts`) drive real Node sockets. Layer rules still apply.
-    files: ['packages/hono/test/**/*.node.test.ts'],
+    // design: its tests (`*.node.test.ts`, with their helpers `*.node.ts`) drive real Node sockets. Layer rules still apply.
+    files: ['packages/hono/test/**/*.node.test.ts', 'packages/hono/test/**/*.node.ts'],
     rules: { 'no-restricted-imports': ['error', importRules('hono', { test: true, node: true })], 'no-restricted-globals': 'off' },
   },
   {

@@ -51,6 +51,7 @@ export interface LoadReport {
 
 /** Per-endpoint state of {@link clientSideWeightedRoundRobin}. */
 export interface WeightedSlot extends Slot {
+  // Deliberately alike: peak-ewma.ts (PeakEwmaSlot, PeakEwmaState) — per-policy slot and state types: alike in shape (a Slot with fields, a table and an eligible view), different fields
   weight: number;
   lastUpdated: number;
   nonEmptySince: number;

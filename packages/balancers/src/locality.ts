@@ -107,6 +107,7 @@ export function withLocality<S>(inner: LoadBalancer<S>, options: LocalityOptions
   };
   return {
     name: `locality(${inner.name})`,
+    // Deliberately alike: priority.ts (create/update/pick) — the same LoadBalancer-over-groups skeleton with different state types and group keys; what they share (regroup, splitEligible) is one function in internal/groups.ts
     create(endpoints, now) {
       return build(regroup(inner, undefined, endpoints, keyOf, now), endpoints.length);
     },

@@ -60,6 +60,7 @@ export function isPrime(n: number): boolean {
  * ```
  */
 export function buildMaglevTable(keys: readonly string[], weights: readonly number[], tableSize = 65_537): Int32Array {
+  // Deliberately alike: buildEnvoyMaglevTable below — two table fills with different outputs: ours (murmur3 offsets and skips, raw weights, the caller's key order) and Envoy's exact one (XXH64, sorted keys, normalized weights), each pinned by its own vectors
   const n = keys.length;
   const M = tableSize;
   const table = new Int32Array(M).fill(-1);
@@ -115,6 +116,7 @@ export function buildMaglevTable(keys: readonly string[], weights: readonly numb
  * ```
  */
 export function buildEnvoyMaglevTable(keys: readonly string[], weights: readonly number[], tableSize = 65_537): Int32Array {
+  // Deliberately alike: buildMaglevTable above — Envoy's exact maglev_lb.cc fill (XXH64, sorted keys, normalized weights) beside ours (murmur3, raw weights, given order): same loop shape, different outputs by design
   const n = keys.length;
   const M = tableSize;
   const table = new Int32Array(M).fill(-1);
@@ -214,6 +216,7 @@ export function maglev(options: MaglevOptions = {}): LoadBalancer<MaglevState> {
   // Maglev's own pick (not the generic one ring hash uses): its table load and hash call
   // sites see Maglev only. Unbounded, a pick is: identity check of the eligible array, the
   // request hash, `table[hash mod M]`, and the endpoint's preallocated result.
+  // Deliberately alike: internal/hashing.ts (hashingBalancer's pick) — Maglev's own pick keeps its table load and hash call sites monomorphic (see above): sharing the generic pick costs them
   const pick = (state: MaglevState, input: PickInput): PickResult => {
     const eligible = input.eligible;
     if (eligible !== state.ready) {

@@ -44,6 +44,7 @@ export interface PeakEwmaOptions {
 
 /** Per-endpoint Peak-EWMA state. */
 export interface PeakEwmaSlot extends Slot {
+  // Deliberately alike: client-side-weighted-round-robin.ts (WeightedSlot, its state) — per-policy slot and state types: alike in shape (a Slot with fields, a table and an eligible view), different fields
   /** Estimate in ms as of `stamp`. */
   rtt: number;
   stamp: number;
@@ -152,6 +153,7 @@ export function peakEwma(options: PeakEwmaOptions = {}): LoadBalancer<PeakEwmaSt
         state.keys = keys;
       }
       const keys = state.keys;
+      // Deliberately alike: least-request.ts (pick) — the two-choice draw is written out in each hot pick: a shared helper would return two indices (an allocation or a closure per pick) and compares different costs (Peak-EWMA keys vs in-flight counts); the general case is bestOf in internal/choices.ts
       if (choiceCount === 2 && n > 1) {
         // The common case, inlined: two draws and one comparison (ties keep the first draw).
         const rng = input.rng;

@@ -149,6 +149,7 @@ export function withPriority<S>(inner: LoadBalancer<S>, options: PriorityOptions
   };
   return {
     name: `priority(${inner.name})`,
+    // Deliberately alike: locality.ts (create/update/pick) — the same LoadBalancer-over-groups skeleton with different state types and group keys; what they share (regroup, splitEligible) is one function in internal/groups.ts
     create(endpoints, now) {
       return build(regroup(inner, undefined, endpoints, levelKey, now), endpoints.length);
     },

@@ -44,6 +44,18 @@ export interface Ring {
 export type RingHashState = HashingState<Ring | EnvoyRing>;
 
 /**
+ * Envoy's ring size (`RingHashLoadBalancer::Ring::Ring`): scaled so that the lightest endpoint
+ * (normalized weight `minNorm`) gets at least `minimumRingSize × minNorm` entries, capped at
+ * `maximumRingSize`. Shared by both ring builds. (Weights are non-negative, so every `w / sum` is
+ * at most 1: starting `minNorm` at 1, as Envoy does, gives the same scale as starting at ∞.)
+ */
+function ringScale(weights: readonly number[], sum: number, minimumRingSize: number, maximumRingSize: number): number {
+  let minNorm = 1;
+  for (const w of weights) minNorm = Math.min(minNorm, w / sum);
+  return Math.min(Math.ceil(minNorm * minimumRingSize) / minNorm, maximumRingSize);
+}
+
+/**
  * Builds a Ketama ring for `keys` with `weights` (Envoy's sizing; see the file comment).
  *
  * @example
@@ -57,9 +69,8 @@ export function buildRing(keys: readonly string[], weights: readonly number[], m
   const n = keys.length;
   let sum = 0;
   for (const w of weights) sum += w;
-  let minNorm = Infinity;
-  for (const w of weights) minNorm = Math.min(minNorm, w / sum);
-  const scale = Math.min(Math.ceil(minNorm * minimumRingSize) / minNorm, maximumRingSize);
+  const scale = ringScale(weights, sum, minimumRingSize, maximumRingSize);
+  // Deliberately alike: buildEnvoyRing below — the same placement loop (Envoy's ring sizing is one function, ringScale) filling different entries: a packed murmur3 hash and owner here, XXH64's two 32-bit halves and an owner array there; one function would take a callback per ring entry
   const packed: number[] = [];
   let target = 0;
   let count = 0;
@@ -127,9 +138,8 @@ export function buildEnvoyRing(keys: readonly string[], weights: readonly number
   if (n === 0) return { hi: new Uint32Array(0), lo: new Uint32Array(0), owners: new Int32Array(0) };
   let sum = 0;
   for (const w of weights) sum += w;
-  let minNorm = 1;
-  for (const w of weights) minNorm = Math.min(minNorm, w / sum);
-  const scale = Math.min(Math.ceil(minNorm * minimumRingSize) / minNorm, maximumRingSize);
+  const scale = ringScale(weights, sum, minimumRingSize, maximumRingSize);
+  // Deliberately alike: buildRing above — the same placement loop (ringScale is shared) filling different entries: XXH64's two halves and an owner array here, a packed murmur3 hash there; one function would take a callback per ring entry
   const his: number[] = [];
   const los: number[] = [];
   const owners: number[] = [];

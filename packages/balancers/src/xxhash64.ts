@@ -11,6 +11,7 @@
  * check, "", "a", "abc") and a BigInt re-implementation pin it in `xxhash64.test.ts`.
  */
 
+// Deliberately alike: redis/src/sha1.ts, limiter/src/internal/sha256.ts — XXH64's primes as int32 halves; the SHA initial values and rounds there belong to other algorithms
 // The five primes of XXH64, as [high, low] 32-bit halves.
 const P1H = 0x9e3779b1;
 const P1L = 0x85ebca87;
@@ -212,6 +213,7 @@ function encode(s: string, latin1: boolean): number {
   if (scratch.length < 3 * n) scratch = new Uint8Array(Math.max(3 * n, 2 * scratch.length));
   const b = scratch;
   let i = 0;
+  // Deliberately alike: limiter/src/internal/sha256.ts (wtf8) — this is UTF-8 with U+FFFD for lone surrogates (TextEncoder, the bytes Envoy hashes), written into a reused scratch buffer on the hash path; wtf8 keeps lone surrogates distinct for digests: two encodings
   const max = latin1 ? 0xff : 0x7f;
   for (; i < n; i++) {
     const c = s.charCodeAt(i);

@@ -34,15 +34,28 @@ export function toProblems(issues: readonly ConfigIssue[], loaded: LoadInputsRes
  */
 export async function checkConfig(loaded: LoadInputsResult, transport: Transport): Promise<Checked> {
   if (loaded.config === undefined || loaded.problems.length > 0) return { problems: loaded.problems, warnings: loaded.warnings, config: undefined };
+  const compiled = compileLoaded(loaded.config, loaded, transport);
+  if (compiled.kind === 'invalid') return { problems: compiled.problems, warnings: loaded.warnings, config: undefined };
+  await compiled.gateway.stop();
+  return { problems: [], warnings: compiled.warnings, config: loaded.config };
+}
+
+/** The outcome of {@link compileLoaded}: a gateway and every warning, or the config's problems. */
+export type Compiled = { readonly kind: 'compiled'; readonly gateway: Gateway; readonly warnings: readonly Problem[] } | { readonly kind: 'invalid'; readonly problems: readonly Problem[] };
+
+/**
+ * Creates the gateway of a loaded, valid `config` (`loaded.config`) with `transport`: the step
+ * `validate` and `serve` share. Config errors become problems by file and path; warnings are
+ * the loader's and the compiler's. Any other exception propagates.
+ */
+export function compileLoaded(config: GatewayConfig, loaded: LoadResult, transport: Transport): Compiled {
   let gateway: Gateway;
   try {
-    gateway = createGateway(loaded.config, { transport });
+    gateway = createGateway(config, { transport });
   } catch (err) {
     const issues = issuesOf(err);
     if (issues === undefined) throw err;
-    return { problems: toProblems(issues, loaded), warnings: loaded.warnings, config: undefined };
+    return { kind: 'invalid', problems: toProblems(issues, loaded) };
   }
-  const warnings = [...loaded.warnings, ...toProblems(gateway.plan().warnings, loaded)];
-  await gateway.stop();
-  return { problems: [], warnings, config: loaded.config };
+  return { kind: 'compiled', gateway, warnings: [...loaded.warnings, ...toProblems(gateway.plan().warnings, loaded)] };
 }

@@ -19,9 +19,9 @@
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { clientAbortSignal, createGateway, fromNodeRequest, writeNodeResponse, type Gateway } from '@switchyard/gateway';
+import { clientAbortSignal, fromNodeRequest, writeNodeResponse } from '@switchyard/gateway';
 import { createUndiciTransport } from '@switchyard/transport-undici';
-import { issuesOf, toProblems } from './check.js';
+import { compileLoaded, issuesOf, toProblems } from './check.js';
 import { expandInputs, loadInputs, type Importer, type LoadInputsResult } from './load.js';
 import { styleFor, type CommandIo } from './output.js';
 import { formatProblem, type Problem } from './problems.js';
@@ -71,17 +71,14 @@ export async function serve(options: ServeOptions): Promise<number> {
     return 1;
   }
   const transport = createUndiciTransport();
-  let gateway: Gateway;
-  try {
-    gateway = createGateway(first.config, { transport });
-  } catch (e) {
-    const issues = issuesOf(e);
-    if (issues === undefined) throw e;
-    printProblems(toProblems(issues, first), first.warnings);
+  const compiled = compileLoaded(first.config, first, transport);
+  if (compiled.kind === 'invalid') {
+    printProblems(compiled.problems, first.warnings);
     await transport.close();
     return 1;
   }
-  printProblems([], [...first.warnings, ...toProblems(gateway.plan().warnings, first)]);
+  const gateway = compiled.gateway;
+  printProblems([], compiled.warnings);
   const dashboard = gateway.admin(options.adminToken !== undefined ? { operationsToken: options.adminToken } : {});
 
   let draining = false;

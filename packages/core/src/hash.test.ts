@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { murmur3, murmur3Bytes, hashToUnit } from './hash.js';
+import { fmix32, murmur3, murmur3Bytes, hashToUnit } from './hash.js';
 
 // Reference vectors of MurmurHash3_x86_32: SMHasher's verification values and the widely
 // published test table (e.g. the Wikipedia / StackOverflow "MurmurHash3 test vectors").
@@ -68,5 +68,39 @@ describe('murmur3', () => {
         expect(u >= 0 && u < 1).toBe(true);
       }),
     );
+  });
+});
+
+describe('fmix32', () => {
+  // Appleby's fmix32 on unsigned 32-bit integers, in BigInt: the reference the int32 version must match.
+  const M = (1n << 32n) - 1n;
+  const reference = (x: number): number => {
+    let h = BigInt(x >>> 0);
+    h ^= h >> 16n;
+    h = (h * 0x85ebca6bn) & M;
+    h ^= h >> 13n;
+    h = (h * 0xc2b2ae35n) & M;
+    h ^= h >> 16n;
+    return Number(h);
+  };
+
+  it('matches the unsigned reference for any 32-bit input, as a signed int32', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -0x80000000, max: 0xffffffff }), (x) => {
+        const h = fmix32(x);
+        expect(h).toBe(h | 0);
+        expect(h >>> 0).toBe(reference(x));
+      }),
+    );
+  });
+
+  it('is the finalizer of murmur3: the hash of the empty key is fmix32 of the seed', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (seed) => {
+        expect(murmur3('', seed)).toBe(fmix32(seed) >>> 0);
+      }),
+    );
+    expect(fmix32(0)).toBe(0);
+    expect(fmix32(1) >>> 0).toBe(0x514e28b7);
   });
 });

@@ -131,13 +131,32 @@ function finish(h: number, k: number, shift: number, length: number): number {
     k = Math.imul(k, C2);
     h ^= k;
   }
-  h ^= length;
+  return fmix32(h ^ length) >>> 0;
+}
+
+/**
+ * MurmurHash3's 32-bit finalizer `fmix32` (Austin Appleby, SMHasher `MurmurHash3.cpp`, public
+ * domain): two multiply-xorshift rounds after which every output bit depends on every input bit
+ * (the avalanche step that ends {@link murmur3}). Use it to spread an integer that is already a
+ * hash or a counter (a probe sequence, packed key words, a seed) over all 32 bits without
+ * hashing bytes again.
+ *
+ * Returns the 32 bits as a **signed** int32, which V8 keeps as a small integer: `>>> 0` gives the
+ * reference's unsigned value. It is a bijection on 32-bit integers, so 0 maps to 0. Kept this
+ * small so that V8 inlines it into the hash loops that call it.
+ *
+ * @example
+ * ```ts
+ * import { fmix32 } from '@switchyard/core';
+ * fmix32(1) >>> 0; // 1364076727 (0x514e28b7)
+ * ```
+ */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return h ^ (h >>> 16);
 }
 
 /** Maps a 32-bit hash to a uniform float in [0, 1). */

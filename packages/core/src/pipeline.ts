@@ -64,6 +64,7 @@ export interface OutboundEntry {
 
 /** A compiled pipeline: the inbound list and the outbound order. Shared by every request of a route. */
 export interface CompiledPipeline {
+  // Deliberately alike: simulate/src/report.ts (CdfSeries) — a data type's list of readonly fields: alike in shape only, different fields and meanings
   readonly inbound: readonly PipelineStep[];
   readonly outbound: readonly OutboundEntry[];
 }

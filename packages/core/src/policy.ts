@@ -38,6 +38,7 @@ export interface Identity {
  * a source reports them as `country: undefined` with `anonymous: 'tor'` where it knows.
  */
 export interface GeoInfo {
+  // Deliberately alike: policies/src/geo-sources.ts (GeoHeaderNames) — the values of a location beside the names of the headers that carry them (all strings); a data type's list of optional readonly fields: alike in shape only
   readonly country?: string | undefined;
   /** ISO 3166-2 subdivision code without the country prefix (`CA` for California), upper case. */
   readonly region?: string | undefined;

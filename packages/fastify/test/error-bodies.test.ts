@@ -5,70 +5,24 @@
  * with `exposeErrorDetails` (the debug option) show the address in `detail`. The timeout runs
  * on the test clock: the upstream holds the request and the test moves time past the deadline.
  */
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGateway, type Gateway } from '@switchyard/gateway';
 import { createTestClock } from '@switchyard/testing';
 import { createUndiciTransport } from '@switchyard/transport-undici';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { closeServers, failing, type Failure, type Kind } from '../../express/test/failing-upstreams.js';
 import { switchyard } from '../src/index.js';
 
-const servers: Server[] = [];
 const apps: FastifyInstance[] = [];
 const gateways: Gateway[] = [];
 afterEach(async () => {
   for (const a of apps.splice(0)) await a.close();
   for (const g of gateways.splice(0)) await g.stop();
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
+  await closeServers();
 });
 
-async function serve(handler: Parameters<typeof createServer>[1]): Promise<number> {
-  const s = createServer(handler);
-  servers.push(s);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return (s.address() as AddressInfo).port;
-}
 
-type Kind = 'connect refused' | 'connection reset' | 'per-try timeout' | 'route timeout' | 'DNS failure';
-
-interface Failure {
-  readonly url: string;
-  /** Strings that identify the upstream: none may appear in a default body. */
-  readonly secrets: readonly string[];
-  /** Resolves when the upstream holds the request (timeouts only). */
-  readonly held?: Promise<void>;
-  /** The route's per-try timeout, for `per-try timeout`. */
-  readonly perTryTimeoutMs?: number;
-}
-
-async function failing(kind: Kind): Promise<Failure> {
-  switch (kind) {
-    case 'connect refused': {
-      const s = createServer();
-      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-      const port = (s.address() as AddressInfo).port;
-      await new Promise((r) => s.close(r));
-      return { url: `http://127.0.0.1:${port}`, secrets: ['127.0.0.1', `:${port}`] };
-    }
-    case 'connection reset': {
-      const port = await serve((req) => req.socket.destroy());
-      return { url: `http://127.0.0.1:${port}`, secrets: ['127.0.0.1', `:${port}`] };
-    }
-    case 'per-try timeout':
-    case 'route timeout': {
-      let arrived!: () => void;
-      const held = new Promise<void>((r) => (arrived = r));
-      const port = await serve(() => arrived());
-      return { url: `http://127.0.0.1:${port}`, secrets: ['127.0.0.1', `:${port}`], held, ...(kind === 'per-try timeout' ? { perTryTimeoutMs: 2_000 } : {}) };
-    }
-    case 'DNS failure':
-      return { url: 'http://orders-db.internal.invalid:8443', secrets: ['orders-db', 'internal.invalid', ':8443'] };
-  }
-}
 
 async function proxyTo(f: Failure, exposeErrorDetails: boolean): Promise<{ status: number; text: string }> {
   const clock = createTestClock();

@@ -1,4 +1,4 @@
-import { createLightAbortController, type AbortSignalLike, type Body, type Cancel, type Clock } from '@switchyard/core';
+import { concatBytes, createLightAbortController, type AbortSignalLike, type Body, type Cancel, type Clock } from '@switchyard/core';
 
 /**
  * A request body prepared for several sends (retries, hedges, a mirror): buffered up to a byte
@@ -25,7 +25,7 @@ export async function prepareBody(body: Body | undefined, capBytes: number): Pro
     total += next.value.byteLength;
     if (total > capBytes) return { kind: 'once', body: resume(chunks, iterator) };
   }
-  return { kind: 'replayable', body: concat(chunks, total), bytes: total };
+  return { kind: 'replayable', body: concatBytes(chunks, total), bytes: total };
 }
 
 /** The buffered prefix, then whatever the source still has. */
@@ -36,17 +36,6 @@ async function* resume(prefix: Uint8Array[], rest: AsyncIterator<Uint8Array>): A
     if (next.done === true) return;
     yield next.value;
   }
-}
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 /** Drains and discards a response body we will not forward (a retried or losing try). */
@@ -180,6 +169,7 @@ export function guardBody(source: AsyncIterable<Uint8Array>, options: BodyGuardO
         );
       });
     },
+    // Deliberately alike: policies/src/request-size-limit.ts (the limited body's return) — each wrapped body closes its source on return unless it failed (here: a timeout; there: the size limit tripped), with its own state flags; the iterator protocol gives them one shape
     async return(value?: unknown): Promise<IteratorResult<Uint8Array>> {
       disarm();
       const closeSource = failure === undefined && !ended && !closed;

@@ -16,6 +16,7 @@ export const RETRY_ON: readonly RetryOn[] = ['5xx', 'gateway-error', 'reset', 'c
 
 /** A route's retry policy, in Envoy's terms. */
 export interface RetryPolicy {
+  // Deliberately alike: splitter/src/analysis.ts (WindowAnalysis) — a data type's list of readonly fields: alike in shape only, different fields and meanings
   /** Retries, not tries (Envoy `num_retries`, Gateway API / Istio `attempts`). Default 1. */
   readonly numRetries: number;
   readonly retryOn: readonly RetryOn[];

@@ -82,6 +82,7 @@ export interface HealthCheckConfig {
 
 /** A compiled {@link HealthCheckConfig}. */
 export interface HealthCheckPlan {
+  // Deliberately alike: gateway/src/admin.ts (DashboardSnapshot) — a data type's list of readonly fields: alike in shape only, different fields and meanings
   readonly path: string;
   readonly method: string;
   readonly headers: RequestHeaders;

@@ -5,17 +5,14 @@
  * a `ws` server on Node; the client is `ws`. Real sockets on 127.0.0.1; the Bun process is killed
  * in afterEach.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { cleanups, echo, open, refusal, runCleanups, wsUpstream } from '../../express/test/ws-fixture.js';
+import { startRuntimeServer } from './runtime-harness.node.js';
 
 afterEach(runCleanups);
 
@@ -26,44 +23,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const platformPackage = `@oven/bun-${process.platform}-${process.arch === 'arm64' ? 'aarch64' : process.arch}`;
 const bunPackage = createRequire(join(here, '..', 'package.json')).resolve('bun/package.json');
 const bun = join(dirname(createRequire(bunPackage).resolve(`${platformPackage}/package.json`)), 'bin', 'bun');
-const root = join(here, '..', '..', '..');
-
-async function startBun(upstream: string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-bun-'));
-  const outfile = join(dir, 'server.js');
-  await build({
-    entryPoints: [join(here, 'bun', 'server.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    mainFields: ['module', 'main'],
-    conditions: ['bun', 'worker', 'browser', 'import'],
-    tsconfig: join(root, 'tsconfig.json'),
-    outfile,
-    logLevel: 'warning',
-  });
-  const child: ChildProcess = spawn(bun, ['run', '--no-install', outfile, upstream], {
-    env: { ...process.env, BUN_INSTALL_CACHE_DIR: join(dir, 'bun-cache'), DO_NOT_TRACK: '1', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output += String(chunk);
-      const m = /listening (\d+)/.exec(output);
-      if (m !== null) resolve(`127.0.0.1:${m[1]}`);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`bun exited with ${code}: ${output}`)));
-  });
+function startBun(upstream: string): Promise<string> {
+  return startRuntimeServer({ runtime: 'bun', executable: bun, args: (outfile) => ['run', '--no-install', outfile], env: (dir) => ({ BUN_INSTALL_CACHE_DIR: join(dir, 'bun-cache'), DO_NOT_TRACK: '1', NO_COLOR: '1' }) }, upstream);
 }
 
 describe('hono middleware webSocket on Bun (Bun.serve + bunWebSocket())', () => {

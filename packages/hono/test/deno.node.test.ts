@@ -4,17 +4,14 @@
  * detected; the upstream is a `ws` server on Node; the client is `ws`. Real sockets on 127.0.0.1;
  * the Deno process is killed in afterEach.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { cleanups, echo, open, refusal, runCleanups, wsUpstream } from '../../express/test/ws-fixture.js';
+import { startRuntimeServer } from './runtime-harness.node.js';
 
 afterEach(runCleanups);
 
@@ -23,44 +20,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 // spawnSync, so killing the wrapper would orphan the server. `runInstall` only resolves (or links)
 // the binary shipped in the platform package; nothing is downloaded.
 const deno = (createRequire(join(here, '..', 'package.json'))('deno/install_api.cjs') as { runInstall(): string }).runInstall();
-const root = join(here, '..', '..', '..');
-
-async function startDeno(upstream: string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-deno-'));
-  const outfile = join(dir, 'server.js');
-  await build({
-    entryPoints: [join(here, 'deno', 'server.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    mainFields: ['module', 'main'],
-    conditions: ['deno', 'worker', 'browser', 'import'],
-    tsconfig: join(root, 'tsconfig.json'),
-    outfile,
-    logLevel: 'warning',
-  });
-  const child: ChildProcess = spawn(deno, ['run', '--allow-net', '--no-prompt', outfile, upstream], {
-    env: { ...process.env, DENO_DIR: join(dir, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output += String(chunk);
-      const m = /listening (\d+)/.exec(output);
-      if (m !== null) resolve(`127.0.0.1:${m[1]}`);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`deno exited with ${code}: ${output}`)));
-  });
+function startDeno(upstream: string): Promise<string> {
+  return startRuntimeServer({ runtime: 'deno', executable: deno, args: (outfile) => ['run', '--allow-net', '--no-prompt', outfile], env: (dir) => ({ DENO_DIR: join(dir, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' }) }, upstream);
 }
 
 describe('hono middleware webSocket on Deno (Deno.upgradeWebSocket, detected)', () => {

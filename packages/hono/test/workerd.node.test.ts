@@ -7,35 +7,21 @@
  */
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { cleanups, echo, open, runCleanups, wsUpstream } from '../../express/test/ws-fixture.js';
+import { runtimeBuildOptions } from './runtime-harness.node.js';
 
 afterEach(runCleanups);
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const root = join(here, '..', '..', '..');
 
 let bundled: Promise<string> | undefined;
 
 /** The Worker bundle, built once per file. */
 function bundle(): Promise<string> {
-  bundled ??= build({
-    entryPoints: [join(here, 'workerd', 'worker.ts')],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    mainFields: ['module', 'main'],
-    conditions: ['workerd', 'worker', 'browser', 'import'],
-    tsconfig: join(root, 'tsconfig.json'),
-    logLevel: 'warning',
-  }).then((r) => r.outputFiles[0]!.text);
+  bundled ??= build({ ...runtimeBuildOptions('workerd', 'worker.ts'), write: false }).then((r) => r.outputFiles[0]!.text);
   return bundled;
 }
 

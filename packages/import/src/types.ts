@@ -69,6 +69,7 @@ export type ImportedConfig = Omit<GatewayConfig, 'routes'> & {
 
 /** Where a route or upstream of the result came from. */
 export interface ImportOrigin {
+  // Deliberately alike: splitter/src/analysis.ts (CheckResult, WindowAnalysis) — a data type's list of readonly fields: alike in shape only, different fields and meanings
   readonly document: DocumentRef;
   /** Field path (or JSON pointer) in that document: the rule, http route, operation or backend reference. */
   readonly path: string;

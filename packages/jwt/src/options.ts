@@ -203,21 +203,7 @@ export interface JwtProviderInput {
 }
 
 /** One provider, validated: a {@link JwtProviderInput} with every default filled in. */
-export interface JwtProviderOptions {
-  /** Exact match on the `iss` claim. */
-  issuer: string;
-  /** The token's `aud` must contain at least one of these; unset: not checked. */
-  audiences?: string[] | undefined;
-  /** The URL of the JSON Web Key Set. */
-  jwksUri?: string | undefined;
-  /** The inline JSON Web Key Set. */
-  jwks?: JwtJwks | undefined;
-  /** The shared HMAC secret. */
-  secret?: string | undefined;
-  /** The algorithms this provider's tokens may use. */
-  algorithms: JwsAlgorithm[];
-  /** Expected `typ` header. */
-  typ?: string | undefined;
+export interface JwtProviderOptions extends Omit<JwtProviderInput, 'requiredClaims' | 'subjectClaim' | 'cacheMaxAgeMs' | 'cooldownMs' | 'failedRefetchMs' | 'timeoutMs'> {
   /** Claims that must be present (besides `exp`, `iss` and the subject claim). */
   requiredClaims: string[];
   /** The claim that names the caller (`identity.sub`). */

@@ -25,7 +25,7 @@
  * @module
  */
 import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
-import { createEndpoint, createLightAbortController, encodeUtf8, type Body, type Clock, type Endpoint, type Transport } from '@switchyard/core';
+import { concatBytes, createEndpoint, createLightAbortController, encodeUtf8, type Body, type Clock, type Endpoint, type Transport } from '@switchyard/core';
 
 /** Largest JWKS body read (bytes): real sets are a few kilobytes. */
 export const MAX_JWKS_BYTES = 1024 * 1024;
@@ -241,12 +241,6 @@ async function readBody(body: Body | null, signal: { readonly aborted: boolean; 
     throw error;
   }
   if (signal.aborted) throw signal.reason;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }
 

@@ -37,6 +37,7 @@ async function worker(impl, ops) {
     const r = new RateLimiterMemory({ points: HUGE, duration: 3600 });
     fn = () => r.consume(key());
   }
+  // Deliberately alike: callgrind.mjs — each script runs standalone under valgrind by its path (itself re-spawned as the worker); the warm-up/measure loop is 8 lines and the two measure different things (LL misses vs instructions) over different implementation sets
   const run = async (n) => {
     for (let j = 0; j < n; j++) {
       const r = fn();

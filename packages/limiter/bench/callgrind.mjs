@@ -43,6 +43,7 @@ async function worker(impl, nKeys, ops) {
     const cb = () => {};
     fn = () => s.incr(next(), cb, 60_000, HUGE);
   }
+  // Deliberately alike: cachegrind.mjs — each script runs standalone under valgrind by its path (itself re-spawned as the worker); the warm-up/measure loop is 8 lines and the two measure different things (instructions vs LL misses) over different implementation sets
   const run = async (n) => {
     for (let j = 0; j < n; j++) {
       const r = fn();

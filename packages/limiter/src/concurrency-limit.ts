@@ -79,6 +79,7 @@ export interface GradientOptions {
 
 /** A gradient limit: shrinks as latency rises above its long-term average. */
 export function gradientLimit(o: GradientOptions = {}): LimitAlgorithm {
+  // Deliberately alike: vegasLimit below — two Netflix concurrency-limits algorithms (Gradient2, Vegas) with their own defaults and state; only the options' shape and the clamp setup are alike, and clamp is shared
   const min = o.minLimit ?? 20;
   const max = o.maxLimit ?? 200;
   const queue = o.queueSize ?? 4;
@@ -120,6 +121,7 @@ export interface VegasOptions {
 
 /** A Vegas-style limit: the no-load RTT is the minimum seen; queueing above it shrinks the limit. */
 export function vegasLimit(o: VegasOptions = {}): LimitAlgorithm {
+  // Deliberately alike: gradientLimit above — two Netflix concurrency-limits algorithms (Vegas, Gradient2) with their own defaults and state; only the options' shape and the clamp setup are alike, and clamp is shared
   const min = o.minLimit ?? 1;
   const max = o.maxLimit ?? 1000;
   const smoothing = o.smoothing ?? 1;

@@ -133,6 +133,7 @@ export const geoFilterPolicy = definePolicy<GeoFilterOptions>({
   summary: 'Allows or denies callers by country, region and ASN (403 SY_FORBIDDEN); anonymisers denied by default.',
   options: geoFilterOptionsSchema,
   create(options) {
+    // Deliberately alike: policies/src/geo.ts (geoPolicy) — two policies defined the same way (definePolicy with type, summary, schema, create); what they share, the geo lookup, is one function (geoLookupFor)
     const { lookup, name } = geoLookupFor(options.source);
     const allows = compileGeoFilter(options);
     const lists = (l: GeoFilterList | undefined): string => [...(l?.countries ?? []), ...(l?.regions ?? []), ...(l?.asns ?? []).map((a) => `AS${a}`)].join(',');

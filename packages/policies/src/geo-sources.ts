@@ -35,6 +35,7 @@ import type { GeoInfo, GeoSource, SyRequest } from '@switchyard/core';
 
 /** Which request header carries each field, for {@link headerGeoSource}. Names are lower-cased. */
 export interface GeoHeaderNames {
+  // Deliberately alike: core/src/policy.ts (GeoInfo), policies/src/rate-limit.ts (RateLimitOptions) — the header that carries each GeoInfo field (names, all strings) beside the values themselves (numbers for latitude, longitude, asn); a data type's list of optional readonly fields: alike in shape only
   /** ISO 3166-1 alpha-2 country code. */
   readonly country?: string | undefined;
   /** The subdivision part of the ISO 3166-2 code (`CA` for California), up to three characters. */

@@ -115,6 +115,7 @@ export const geoPolicy = definePolicy<GeoOptions>({
   summary: "Looks the caller's location up (CDN headers, MaxMind, …) and sets attributes geo, country, region, continent; optionally picks a backend by location.",
   options: geoOptionsSchema,
   create(options) {
+    // Deliberately alike: policies/src/geo-filter.ts (geoFilterPolicy) — two policies defined the same way (definePolicy with type, summary, schema, create); what they share, the geo lookup, is one function (geoLookupFor)
     const { lookup, name } = geoLookupFor(options.source);
     const rules: readonly CompiledRule[] = (options.backends ?? []).map((r) => ({
       backend: r.backend,

@@ -59,6 +59,7 @@ export interface RateLimitTier {
 
 /** Options of the `rate-limit` policy. */
 export interface RateLimitOptions {
+  // Deliberately alike: policies/src/geo-sources.ts (GeoHeaderNames) — an options type's list of optional readonly fields: alike in shape only
   /** What to count per (default `ip`). */
   readonly by?: RateLimitBy | undefined;
   /** Requests allowed per window (the default tier). */

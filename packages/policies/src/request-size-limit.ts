@@ -89,6 +89,7 @@ export function limitBody(source: AsyncIterable<Uint8Array>, maxBytes: number): 
       }
       return r;
     },
+    // Deliberately alike: gateway/src/body.ts (the timed body's return) — each wrapped body closes its source on return unless it failed (here: the size limit tripped; there: a timeout), with its own state flags; the iterator protocol gives them one shape
     async return(value?: unknown): Promise<IteratorResult<Uint8Array>> {
       const closeSource = failure === undefined && !done;
       done = true;

@@ -10,6 +10,7 @@ export function sha1Hex(text: string): string {
   for (let i = 0; i < len; i++) words[i >> 2] = (words[i >> 2] as number) | ((bytes[i] as number) << (24 - (i % 4) * 8));
   words[len >> 2] = (words[len >> 2] as number) | (0x80 << (24 - (len % 4) * 8));
   words[words.length - 1] = len * 8; // < 2^32 bits: scripts are small
+  // Deliberately alike: limiter/src/internal/sha256.ts, balancers/src/xxhash64.ts — SHA-1 (FIPS 180-4 §6.1) beside SHA-256 (§6.2) and XXH64: the same Merkle-Damgård shape (padding, working variables, rounds), different functions, constants and word counts
   let h0 = 0x67452301;
   let h1 = 0xefcdab89;
   let h2 = 0x98badcfe;

@@ -305,6 +305,7 @@ export interface RolloutSeries {
 
 /** Every time series of a run, in fixed windows. */
 export interface SimulationSeries {
+  // Deliberately alike: simulate/src/html/model.ts (HtmlRun) — the JSON report's series beside the HTML page's model: a data type's list of readonly fields: alike in shape only, different fields and meanings
   /** Window length, ms. */
   readonly windowMs: number;
   /** Start of each window, seconds since the start of the run. */
@@ -325,6 +326,7 @@ export interface SimulationSeries {
 
 /** Points of an empirical latency CDF (cumulative distribution function). */
 export interface CdfSeries {
+  // Deliberately alike: core/src/pipeline.ts (CompiledPipeline), SimulationReport below — a data type's list of readonly fields: alike in shape only, different fields and meanings
   /** Route name. */
   readonly route: string;
   /** Backend name; `null` for the whole route. */
@@ -357,6 +359,7 @@ export interface ScenarioInfo {
 
 /** The report of one simulation run: see the module documentation for the conventions. */
 export interface SimulationReport {
+  // Deliberately alike: CdfSeries above — a data type's list of readonly fields: alike in shape only, different fields and meanings
   /** Always {@link SIMULATION_REPORT_FORMAT}. */
   readonly format: typeof SIMULATION_REPORT_FORMAT;
   /** A label for the config (its file name, or `A`/`B` in a comparison). */

@@ -93,6 +93,7 @@ export type CheckVerdict = 'pass' | 'fail' | 'inconclusive' | 'accumulating';
 
 /** One check of a window. */
 export interface CheckResult {
+  // Deliberately alike: import/src/types.ts (ImportOrigin, ImportResult) — a data type's list of readonly fields: alike in shape only, different fields and meanings
   readonly name: 'no-data' | 'request-success-rate' | 'latency-shift' | 'latency-quantile' | 'latency-ceiling';
   readonly verdict: CheckVerdict;
   readonly reason: string;
@@ -100,6 +101,7 @@ export interface CheckResult {
 
 /** The figures and verdict of one window. */
 export interface WindowAnalysis {
+  // Deliberately alike: gateway/src/retry-policy.ts (RetryPolicy), import/src/types.ts (ImportResult) — a data type's list of readonly fields: alike in shape only, different fields and meanings
   /**
    * `fail` when a check failed, or when a side has no data at all (Flagger: no values found is
    * a failed check); `inconclusive` when a difference beyond its margin is not significant
@@ -219,6 +221,16 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): { u: n
     tieTerm += t * t * t - t;
     i = j;
   }
+  return mannWhitneyTail(rankSumA, tieTerm, n1, n2);
+}
+
+/**
+ * U, z and the one-sided p-value of a Mann–Whitney test from side A's rank sum and the tie term
+ * Σ(t³ − t) over tie groups: the normal approximation with tie and continuity corrections that
+ * {@link mannWhitneyU} and {@link mannWhitneyHistograms} share.
+ */
+function mannWhitneyTail(rankSumA: number, tieTerm: number, n1: number, n2: number): { u: number; z: number; pValue: number } {
+  const n = n1 + n2;
   const u = rankSumA - (n1 * (n1 + 1)) / 2;
   const mean = (n1 * n2) / 2;
   const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
@@ -272,7 +284,6 @@ export function mannWhitneyHistograms(a: Readonly<LatencyHistogram>, b: Readonly
   for (const k in a.buckets) keys.add(Number(k));
   for (const k in b.buckets) keys.add(Number(k));
   const sorted = [...keys].sort((x, y) => x - y);
-  const n = n1 + n2;
   let below = 0;
   let rankSumA = 0;
   let tieTerm = 0;
@@ -285,12 +296,7 @@ export function mannWhitneyHistograms(a: Readonly<LatencyHistogram>, b: Readonly
     tieTerm += t * t * t - t;
     below += t;
   }
-  const u = rankSumA - (n1 * (n1 + 1)) / 2;
-  const mean = (n1 * n2) / 2;
-  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
-  if (!(variance > 0)) return { u, z: 0, pValue: 1 };
-  const z = (u - mean - 0.5) / Math.sqrt(variance);
-  return { u, z, pValue: normalUpperTail(z) };
+  return mannWhitneyTail(rankSumA, tieTerm, n1, n2);
 }
 
 function summarise(w: SideWindow, q: number): SideSummary {

@@ -13,7 +13,7 @@
 import { IssueCollector, murmur3, type SyRequest } from '@switchyard/core';
 import { bucketOf, pickByHash } from './assign.js';
 import { checkKeySources, readKey, type SplitKeySource } from './key.js';
-import { MAX_WEIGHT } from './split.js';
+import { checkWeightedEntries } from './split.js';
 
 /** An experiment's config. */
 export interface ExperimentConfig {
@@ -77,16 +77,7 @@ export function compileExperiment(config: ExperimentConfig): ExperimentPlan {
   if (typeof config.name !== 'string' || config.name === '') add('name', 'must be a non-empty string');
   const variants = Array.isArray(config.variants) ? config.variants : [];
   if (variants.length === 0) add('variants', 'must list at least one variant');
-  const names = new Set<string>();
-  let total = 0;
-  variants.forEach((v, i) => {
-    if (typeof v.name !== 'string' || v.name === '') add(`variants[${i}].name`, 'must be a non-empty string');
-    else if (names.has(v.name)) add(`variants[${i}].name`, `duplicate variant ${JSON.stringify(v.name)}`);
-    else names.add(v.name);
-    const w = v.weight ?? 1;
-    if (!Number.isInteger(w) || w < 0 || w > MAX_WEIGHT) add(`variants[${i}].weight`, `must be an integer in 0 … ${MAX_WEIGHT}`);
-    else total += w;
-  });
+  const { total } = checkWeightedEntries(variants, 'variants', 'variant', add);
   if (issues.ok && total === 0) add('variants', 'all weights are 0');
   const keySources = Array.isArray(config.key) ? (config.key as readonly SplitKeySource[]) : config.key === undefined ? [] : [config.key as SplitKeySource];
   if (keySources.length === 0) add('key', 'an experiment needs a sticky key');

@@ -41,6 +41,7 @@ import { bucketStart, type MetricsBucket, type RolloutStore, type StoredRollout 
 
 /** Options of {@link createRolloutDriver}. */
 export interface RolloutDriverOptions {
+  // Deliberately alike: testing/src/sim/load.ts (LoadOptions) — a data type's list of readonly fields: alike in shape only, different fields and meanings (a rollout driver's options vs a load driver's)
   readonly store: RolloutStore;
   readonly clock: Clock;
   readonly config: RolloutConfig;
@@ -56,7 +57,6 @@ export interface RolloutDriverOptions {
   readonly settleMs?: number;
   /** Buckets a replica keeps while the store is unreachable (oldest dropped first; default 600). */
   readonly maxBufferedBuckets?: number;
-  // Deliberately alike: testing/src/sim/load.ts LoadOptions — only the shape of documented optional fields is shared, no logic.
   /** Called with each new state applied (from any writer): wire the weights here. */
   readonly onState?: (state: RolloutState, revision: number) => void;
   /** Called with each new transition, on every replica (read from the shared state). */

@@ -24,6 +24,26 @@ import { checkSelector, compileSelector, type CanaryRule, type CompiledSelector 
 /** Largest weight accepted (Gateway API's range is 0 … 1 000 000). */
 export const MAX_WEIGHT = 1_000_000;
 
+/**
+ * Validates a config's list of named, weighted entries (a split's backends, an experiment's
+ * variants): each name a non-empty string used once, each weight (default 1) an integer in
+ * 0 … {@link MAX_WEIGHT}. Problems go to `add` by path (`backends[2].weight`); returns the sum of
+ * the valid weights and the set of valid names. Internal to the package (not exported from its entry).
+ */
+export function checkWeightedEntries(entries: readonly { readonly name: string; readonly weight?: number | undefined }[], field: string, noun: string, add: (path: string, message: string) => void): { readonly total: number; readonly names: ReadonlySet<string> } {
+  const names = new Set<string>();
+  let total = 0;
+  entries.forEach((e, i) => {
+    if (typeof e.name !== 'string' || e.name === '') add(`${field}[${i}].name`, 'must be a non-empty string');
+    else if (names.has(e.name)) add(`${field}[${i}].name`, `duplicate ${noun} ${JSON.stringify(e.name)}`);
+    else names.add(e.name);
+    const w = e.weight ?? 1;
+    if (!Number.isInteger(w) || w < 0 || w > MAX_WEIGHT) add(`${field}[${i}].weight`, `must be an integer in 0 … ${MAX_WEIGHT}, got ${String(w)}`);
+    else total += w;
+  });
+  return { total, names };
+}
+
 /** One backend (a cluster, a service, or a subset such as `version: v2`) of a split. */
 export interface SplitBackend {
   readonly name: string;
@@ -107,16 +127,7 @@ export function compileSplit(config: SplitConfig): SplitPlan {
   if (config.salt !== undefined && typeof config.salt !== 'string') add('salt', 'must be a string');
   const backends = Array.isArray(config.backends) ? config.backends : [];
   if (!Array.isArray(config.backends) || backends.length === 0) add('backends', 'must list at least one backend');
-  const names = new Set<string>();
-  let total = 0;
-  backends.forEach((b, i) => {
-    if (typeof b.name !== 'string' || b.name === '') add(`backends[${i}].name`, 'must be a non-empty string');
-    else if (names.has(b.name)) add(`backends[${i}].name`, `duplicate backend ${JSON.stringify(b.name)}`);
-    else names.add(b.name);
-    const w = b.weight ?? 1;
-    if (!Number.isInteger(w) || w < 0 || w > MAX_WEIGHT) add(`backends[${i}].weight`, `must be an integer in 0 … ${MAX_WEIGHT}, got ${String(w)}`);
-    else total += w;
-  });
+  const { total, names } = checkWeightedEntries(backends, 'backends', 'backend', add);
   if (issues.ok && total === 0 && config.allowAllZero !== true) {
     add('backends', 'all weights are 0: nothing can receive traffic (Envoy rejects this too); set allowAllZero to answer empty instead');
   }

@@ -1,3 +1,4 @@
+// Deliberately alike: transport-fetch/src/fetch-transport.ts (imports) — two Transport implementations import the same contract types from core; an import list is not logic
 import {
   encodeUtf8,
   onAbort,

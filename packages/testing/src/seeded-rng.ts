@@ -1,4 +1,4 @@
-import type { Rng } from '@switchyard/core';
+import { fmix32, type Rng } from '@switchyard/core';
 
 /** A reproducible {@link Rng}; `fork()` derives an independent stream (for a second actor). */
 export interface SeededRng extends Rng {
@@ -22,10 +22,7 @@ export function seededRng(seed: number | string = 1): SeededRng {
   let s = typeof seed === 'number' ? seed | 0 : stringSeed(seed);
   const split = (): number => {
     s = (s + 0x9e3779b9) | 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 0;
+    return fmix32(s) >>> 0;
   };
   return fromState(split(), split(), split(), split());
 }

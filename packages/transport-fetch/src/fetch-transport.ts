@@ -3,6 +3,7 @@
  * Workers, Deno, Bun, Vercel/Netlify edge functions and Node when undici is not wanted. Same
  * model as hono's `proxy()` with `customFetch`: the runtime owns connections and pooling.
  */
+// Deliberately alike: testing/src/mock-transport.ts (imports) — two Transport implementations import the same contract types from core; an import list is not logic
 import {
   SwitchyardError,
   checkSendable,

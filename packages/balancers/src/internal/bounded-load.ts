@@ -1,14 +1,9 @@
+import { fmix32 } from '@switchyard/core';
 import type { Slot } from './slots.js';
 
-/** murmur3's 32-bit finalizer: the next probe of a random jump, derived from the key's hash. */
+/** The next probe of a random jump, derived from the key's hash: murmur3's 32-bit finalizer of the hash plus a golden-ratio step. */
 export function nextProbe(h: number, attempt: number): number {
-  h = (h + Math.imul(attempt + 1, 0x9e3779b9)) | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32((h + Math.imul(attempt + 1, 0x9e3779b9)) | 0) >>> 0;
 }
 
 /**

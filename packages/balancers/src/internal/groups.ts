@@ -9,13 +9,7 @@ export interface Group<S> {
 
 /** Groups `endpoints` by `keyOf`, creating or updating each group's inner state (kept by key). */
 export function regroup<S>(inner: LoadBalancer<S>, previous: ReadonlyMap<string, Group<S>> | undefined, endpoints: readonly Endpoint[], keyOf: (e: Endpoint) => string, now: number): Map<string, Group<S>> {
-  const lists = new Map<string, Endpoint[]>();
-  for (const e of endpoints) {
-    const k = keyOf(e);
-    const list = lists.get(k);
-    if (list === undefined) lists.set(k, [e]);
-    else list.push(e);
-  }
+  const lists = splitEligible(endpoints, keyOf);
   const groups = new Map<string, Group<S>>();
   for (const [key, list] of lists) {
     const old = previous?.get(key);

@@ -174,6 +174,7 @@ export function hashingBalancer<T>(algorithm: HashingAlgorithm<T>, options: Boun
     create: parts.create,
     update: parts.update,
     pick(state: HashingState<T>, input: PickInput): PickResult {
+      // Deliberately alike: maglev.ts (pick) and envoyHashingBalancer below — each hashing pick is written out so that its request-hash and lookup call sites stay monomorphic (one algorithm each); the envoy pick reads a 64-bit hash
       const eligible = input.eligible;
       if (eligible !== state.ready) {
         if (eligible.length === 0) return emptyFor(state.table.size);
@@ -221,6 +222,7 @@ export function envoyHashingBalancer<T>(algorithm: EnvoyHashingAlgorithm<T>, opt
     create: parts.create,
     update: parts.update,
     pick(state: HashingState<T>, input: PickInput): PickResult {
+      // Deliberately alike: hashingBalancer above — the same pick head over a 64-bit hash (hi, lo) and Envoy's bounded load; one function would make the hash and lookup call sites polymorphic
       const eligible = input.eligible;
       if (eligible !== state.ready) {
         if (eligible.length === 0) return emptyFor(state.table.size);

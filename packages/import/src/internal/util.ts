@@ -58,40 +58,36 @@ export function arr(sink: Sink, o: unknown, key: string, path: string): readonly
   return v;
 }
 
-/** A string field: undefined when absent; a problem when of another type. */
-export function str(sink: Sink, o: unknown, key: string, path: string): string | undefined {
+/** A field of the type `is` accepts: undefined when absent; a problem (`message`) when of another type. */
+function typed<T>(sink: Sink, o: unknown, key: string, path: string, is: (v: unknown) => v is T, message: string): T | undefined {
   const v = get(o, key);
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') {
-    sink.problem(at(path, key), 'must be a string');
+  if (!is(v)) {
+    sink.problem(at(path, key), message);
     return undefined;
   }
   return v;
+}
+
+/** A string field: undefined when absent; a problem when of another type. */
+export function str(sink: Sink, o: unknown, key: string, path: string): string | undefined {
+  return typed(sink, o, key, path, (v): v is string => typeof v === 'string', 'must be a string');
 }
 
 /** An integer field within [min, max]. */
 export function int(sink: Sink, o: unknown, key: string, path: string, min: number, max: number): number | undefined {
-  const v = get(o, key);
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) {
-    sink.problem(at(path, key), 'must be an integer');
-    return undefined;
-  }
-  if (v < min || v > max) {
-    sink.problem(at(path, key), `must be between ${min} and ${max}`);
-    return undefined;
-  }
-  return v;
+  return ranged(sink, o, key, path, min, max, Number.isInteger, 'must be an integer');
 }
 
 /** A number field within [min, max]. */
 export function num(sink: Sink, o: unknown, key: string, path: string, min: number, max: number): number | undefined {
-  const v = get(o, key);
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    sink.problem(at(path, key), 'must be a number');
-    return undefined;
-  }
+  return ranged(sink, o, key, path, min, max, Number.isFinite, 'must be a number');
+}
+
+/** A number field that passes `ok` (else `problem`) and lies within [min, max]. */
+function ranged(sink: Sink, o: unknown, key: string, path: string, min: number, max: number, ok: (v: number) => boolean, problem: string): number | undefined {
+  const v = typed(sink, o, key, path, (x): x is number => typeof x === 'number' && ok(x), problem);
+  if (v === undefined) return undefined;
   if (v < min || v > max) {
     sink.problem(at(path, key), `must be between ${min} and ${max}`);
     return undefined;
@@ -101,24 +97,12 @@ export function num(sink: Sink, o: unknown, key: string, path: string, min: numb
 
 /** A boolean field: undefined when absent; a problem when of another type. */
 export function bool(sink: Sink, o: unknown, key: string, path: string): boolean | undefined {
-  const v = get(o, key);
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') {
-    sink.problem(at(path, key), 'must be true or false');
-    return undefined;
-  }
-  return v;
+  return typed(sink, o, key, path, (v): v is boolean => typeof v === 'boolean', 'must be true or false');
 }
 
 /** An object field: undefined when absent; a problem when of another type. */
 export function obj(sink: Sink, o: unknown, key: string, path: string): Obj | undefined {
-  const v = get(o, key);
-  if (v === undefined || v === null) return undefined;
-  if (!isObj(v)) {
-    sink.problem(at(path, key), 'must be an object');
-    return undefined;
-  }
-  return v;
+  return typed(sink, o, key, path, isObj, 'must be an object');
 }
 
 /** Reports every key of `o` not in `known` as a warning (a field this importer does not map). */

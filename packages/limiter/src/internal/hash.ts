@@ -10,13 +10,15 @@
  *
  * Hashes: inline keys use MurmurHash3 x86_32's block mixing over the packed words (Appleby);
  * long keys FNV-1a over UTF-16 code units (Fowler, Noll, Vo); both end with Murmur3's `fmix32`
- * so every bit of the table index depends on every character. Not seeded: the table bounds
+ * (core's) so every bit of the table index depends on every character. Not seeded: the table bounds
  * every probe sequence instead (see `keyed-limiter.ts`), so crafted colliding keys cost a
  * bounded scan, never a quadratic one.
  *
  * Hashes are NON-ZERO int32s (0 marks an empty row; a hash of 0 becomes 1): small integers in
  * V8, so passing and returning them never allocates a heap number.
  */
+
+import { fmix32 } from '@switchyard/core';
 
 /** Words of packed key per row. */
 export const KEY_WORDS = 7;
@@ -60,7 +62,7 @@ export function packKey(key: string, words: Int32Array): number {
     h = mix(h, w);
   }
   for (; k < 7; k++) words[k] = 0;
-  return fmix(h ^ n);
+  return fmix32(h ^ n) || 1;
 }
 
 /** MurmurHash3 x86_32's step for one 32-bit block. */
@@ -76,16 +78,7 @@ function longHash(key: string, words: Int32Array): number {
   for (let i = 0; i < KEY_WORDS; i++) words[i] = 0;
   let h = 0x811c9dc5 | 0;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return fmix(h);
-}
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h === 0 ? 1 : h;
+  return fmix32(h) || 1;
 }
 
 /** The table hash of `key` (what {@link packKey} returns). */

@@ -18,6 +18,7 @@ const K = new Int32Array([
 
 /** The WTF-8 bytes of `s`. */
 export function wtf8(s: string): Uint8Array {
+  // Deliberately alike: balancers/src/xxhash64.ts (encode), redis/src/sha1.ts — WTF-8 keeps lone surrogates as their own bytes so two keys never share a digest; xxhash64's encoder must give TextEncoder's U+FFFD (Envoy's bytes) into a scratch buffer, so they are two encodings; SHA-256's rounds beside SHA-1's are two FIPS 180-4 algorithms
   const out = new Uint8Array(s.length * 3);
   let n = 0;
   for (let i = 0; i < s.length; i++) {
@@ -90,6 +91,7 @@ export function sha256(bytes: Uint8Array): Int32Array {
       const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
       w[t] = ((w[t - 16] as number) + s0 + (w[t - 7] as number) + s1) | 0;
     }
+    // Deliberately alike: redis/src/sha1.ts — SHA-256's eight working variables and 64 rounds beside SHA-1's five and 80: same FIPS 180-4 shape, different algorithm
     let a = h0;
     let b = h1;
     let c = h2;

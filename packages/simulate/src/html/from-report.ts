@@ -135,6 +135,7 @@ function runTables(r: SimulationReport, run: number): HtmlTable[] {
       ]),
     },
   ];
+  // Deliberately alike: the rollout and ejection tables below — each table literal names its own title, columns and row mapping; a helper would only rename those fields
   if (r.limits.length > 0) {
     tables.push({
       title: 'Rate limits (429s)',
@@ -150,6 +151,7 @@ function runTables(r: SimulationReport, run: number): HtmlTable[] {
       ]),
     });
   }
+  // Deliberately alike: the rate-limit table above — each table literal names its own title, columns and row mapping; a helper would only rename those fields
   for (const ro of r.rollouts) {
     tables.push({
       title: `Rollout ${ro.name} (route ${ro.route}, ${ro.canary} over ${ro.baseline}): ${ro.finalPhase} at ${ro.finalWeightPercent} %`,

@@ -62,6 +62,7 @@ export interface HtmlEvent {
 
 /** Everything drawn for one run (one config): a simulation has one, a comparison two. */
 export interface HtmlRun {
+  // Deliberately alike: simulate/src/report.ts (SimulationSeries) — the HTML page's model of a run beside the JSON report's series: a data type's list of readonly fields: alike in shape only, different fields and meanings
   /** The config's label (its file name in a comparison). */
   readonly label: string;
   /** Simulated duration in seconds (the x axis ends here). */

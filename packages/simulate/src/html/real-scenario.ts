@@ -9,6 +9,7 @@ import type { Scenario } from '../scenario.js';
 
 /** Gateway config: one route split stable/canary with a rollout, a tiered limit, outlier detection. */
 export const REAL_CONFIG: GatewayConfig = {
+  // Deliberately alike: testing/src/adapter-fixture/adapter-fixture.ts (decideModeConfig) — two gateway config literals for different purposes (the real-scenario page vs the adapters' decide-mode fixture); alike because configs share their keys
   limits: {
     perKey: {
       key: { apiKey: 'x-api-key' },

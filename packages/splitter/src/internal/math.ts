@@ -6,6 +6,8 @@
  * runtime, so the score below uses only `+ - * /` (correctly rounded everywhere) and integer ops.
  */
 
+import { fmix32 } from '@switchyard/core';
+
 const LN2 = 0.6931471805599453;
 const SQRT2 = 1.4142135623730951;
 const TWO_POW_32_LN = 32 * LN2;
@@ -55,13 +57,7 @@ export function murmur3Int(value: number, seed: number): number {
   let h = (seed | 0) ^ k;
   h = (h << 13) | (h >>> 19);
   h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  h ^= 4;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h ^ 4) >>> 0;
 }
 
 /** Standard normal upper tail P(Z > z) (erfc of Numerical Recipes, |error| < 1.2e-7). */

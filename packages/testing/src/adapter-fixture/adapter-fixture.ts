@@ -76,6 +76,7 @@ export interface AdapterFixtureOptions {
  * `object` so the testing kit needs no gateway types: cast it to `GatewayConfig`.
  */
 export function decideModeConfig(limit: 'per-client' | 'per-user', options: { clientIdentity?: boolean } = {}): object {
+  // Deliberately alike: simulate/src/html/real-scenario.ts (REAL_CONFIG) — two gateway config literals for different purposes (the adapters' decide-mode fixture vs the real-scenario page); alike because configs share their keys
   const key = limit === 'per-client' ? 'client-ip' : { header: 'x-user-id' };
   return {
     ...(limit === 'per-client' || options.clientIdentity === true ? { clientIdentity: { trustedProxies: [] } } : {}),

@@ -93,6 +93,7 @@ export type LoadReport = LoadRunReport;
 
 /** Options of {@link runLoad}. Give `rate` (open loop) or `clients` (closed loop), and `durationMs` and/or `requests`. */
 export interface LoadOptions<Req = SyRequest> {
+  // Deliberately alike: splitter/src/rollout-driver.ts (RolloutDriverOptions) — a data type's list of readonly fields: alike in shape only, different fields and meanings (a load driver's options vs a rollout driver's)
   /** A test clock: the driver moves it one timer at a time. */
   readonly clock: TestClock;
   /** Draws arrival gaps and is passed to `makeRequest`. */
@@ -109,7 +110,6 @@ export interface LoadOptions<Req = SyRequest> {
    * arrival and once after each.
    */
   readonly arrivalGapMs?: (elapsedMs: number, rng: Rng) => number;
-  // Deliberately alike: splitter/src/rollout-driver.ts — only the shape of documented optional fields is shared, no logic.
   /** Closed loop: this many clients, each sending its next request when the previous one ends. */
   readonly clients?: number;
   /** Closed loop: pause between a response and the client's next request (default 0). */
