@@ -48,7 +48,7 @@ export type Compiled = { readonly kind: 'compiled'; readonly gateway: Gateway; r
  * `validate` and `serve` share. Config errors become problems by file and path; warnings are
  * the loader's and the compiler's. Any other exception propagates.
  */
-export function compileLoaded(config: GatewayConfig, loaded: LoadResult, transport: Transport): Compiled {
+export function compileLoaded(config: GatewayConfig, loaded: LoadInputsResult, transport: Transport): Compiled {
   let gateway: Gateway;
   try {
     gateway = createGateway(config, { transport });
