@@ -13,6 +13,20 @@ import type { Finalize } from './responses.js';
 /** The response decide mode runs finalizers over: they add headers to `Decision.headers`. */
 const DECIDE_PLACEHOLDER: SyResponse = Object.freeze({ status: 200, headers: Object.freeze({}), body: null });
 
+/** A `continue` decision: what prepare.ts chose, with the headers for the app's response. */
+function continued(prepared: Extract<Prepared, { kind: 'continue' }>, headers: Readonly<Record<string, string>>): Decision {
+  return {
+    kind: 'continue',
+    route: prepared.route.name,
+    params: prepared.params,
+    path: prepared.request.path,
+    backend: prepared.backend?.name,
+    variant: prepared.variant,
+    headers,
+    request: prepared.request,
+  };
+}
+
 /** The gateway's `decide` and `decideNow`. */
 export function createDecider(parts: {
   readonly plans: Plans;
@@ -40,16 +54,7 @@ export function createDecider(parts: {
    */
   function plainDecision(prepared: Prepared, req: SyRequest): Decision {
     if (prepared.kind === 'respond') return { kind: 'respond', response: finalize(prepared.response, req.headers) };
-    return {
-      kind: 'continue',
-      route: prepared.route.name,
-      params: prepared.params,
-      path: prepared.request.path,
-      backend: prepared.backend?.name,
-      variant: prepared.variant,
-      headers: prepared.headers,
-      request: prepared.request,
-    };
+    return continued(prepared, prepared.headers);
   }
 
   function policyDecision(prepared: Prepared, run: PipelineRun, req: SyRequest): Decision | Promise<Decision> {
@@ -69,16 +74,7 @@ export function createDecider(parts: {
       else if (Array.isArray(value)) added[name] = (value as readonly string[]).join(', ');
       headers = added;
     }
-    return {
-      kind: 'continue',
-      route: prepared.route.name,
-      params: prepared.params,
-      path: prepared.request.path,
-      backend: prepared.backend?.name,
-      variant: prepared.variant,
-      headers,
-      request: prepared.request,
-    };
+    return continued(prepared, headers);
   }
 
   function decide(req: SyRequest): Promise<Decision> {

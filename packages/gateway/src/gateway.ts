@@ -42,7 +42,7 @@ import type { ErrorContext, ErrorFormatter } from './error-format.js';
 import { createEmitter, type GatewayEvent } from './events.js';
 import { createHandler } from './handle.js';
 import { MetricsRegistry, type MeterLike } from './metrics.js';
-import type { RouteExplanation } from './pipeline.js';
+import type { RouteExplanation } from './explain.js';
 import { createPlans } from './plans.js';
 import { createPreparer } from './prepare.js';
 import { createProxy } from './proxy.js';
