@@ -6,7 +6,9 @@
  *
  * (after `pnpm build`). Variants: `plain` (a route without policies), `policies` (api-key cache
  * hit + rate-limit by consumer + a custom policy), `base` (the plain route on the gateway before
- * the pipeline, cac7926, built in /tmp/sy-base: see benchmarks/src/policies/pipeline.ts).
+ * the pipeline, cac7926, built in /tmp/sy-base: see benchmarks/src/policies/pipeline.ts), `noop`
+ * (the plain route with one custom policy that only continues: what running a step through the
+ * policy pipeline costs, the figure behind the built-in steps staying direct calls, prepare.ts).
  */
 import { CONTINUE, definePolicy, type SyRequest, type Transport } from '@switchyard/core';
 import { createGateway, type GatewayConfig } from '@switchyard/gateway';
@@ -32,7 +34,12 @@ async function gatewayFor(v: string): Promise<{ handle(r: SyRequest): Promise<{ 
     const mod = (await import(`${process.env['SY_BASE_DIR'] ?? '/tmp/sy-base'}/packages/gateway/dist/index.js`)) as { createGateway: typeof createGateway };
     return mod.createGateway(plainConfig(), { transport });
   }
-  if (v !== 'policies') throw new Error(`unknown variant ${v}: plain, policies, base`);
+  if (v === 'noop') {
+    const pass = definePolicy<Record<string, never>>({ type: 'pass', create: () => ({ type: 'pass', inbound: () => CONTINUE }) });
+    const base = plainConfig();
+    return createGateway({ ...base, policies: { pass: { type: 'pass' } }, routes: base.routes.map((r) => ({ ...r, policies: { inbound: ['pass'] } })) }, { transport, policies: [pass] });
+  }
+  if (v !== 'policies') throw new Error(`unknown variant ${v}: plain, policies, base, noop`);
   const base = plainConfig();
   return createGateway(
     {

@@ -17,6 +17,9 @@
 # --hash-seed and --random-seed fix V8's per-process random seeds: with a random hash seed, Map
 # and string-table probe lengths and the heap layout differ per run, and the same bundle gave
 # 20 692 and 22 250 instructions per request in two runs; seeded, 20 575 and 20 578.
+# --min/--max-semi-space-size=16 pin the young generation: V8 grows it with the allocation
+# rate, so the number of scavenges (each scanning the GC roots) inside the counted window, and
+# with it the count, otherwise varies with how much the code allocated before the window.
 set -euo pipefail
 probe=$1
 shift
@@ -24,7 +27,7 @@ source "$(dirname "$0")/probe-bundle.sh"
 out=$(bundle_probe "$probe")
 for variant in "$@"; do
   ir=$(CALLGRIND=1 WARMUP=${WARMUP:-10000} valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/dev/null \
-    node --single-threaded --no-flush-bytecode --no-memory-reducer --hash-seed=1 --random-seed=1 "$out" "$variant" "${N:-4000}" 2>&1 |
+    node --single-threaded --no-flush-bytecode --no-memory-reducer --hash-seed=1 --random-seed=1 --min-semi-space-size=16 --max-semi-space-size=16 "$out" "$variant" "${N:-4000}" 2>&1 |
     grep -oE 'refs: +[0-9,]+' | tr -d ', refs:')
   echo "$variant: $(( ir / ${N:-4000} )) instructions per request"
 done

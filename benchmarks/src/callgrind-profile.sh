@@ -15,7 +15,7 @@ source "$(dirname "$0")/probe-bundle.sh"
 out=$(bundle_probe "$probe")
 cg=$(mktemp)
 CALLGRIND=1 WARMUP=${WARMUP:-10000} valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$cg" \
-  node --perf-basic-prof --single-threaded --no-flush-bytecode --no-memory-reducer --hash-seed=1 --random-seed=1 "$out" "$variant" "${N:-4000}" >/dev/null 2>&1
+  node --perf-basic-prof --single-threaded --no-flush-bytecode --no-memory-reducer --hash-seed=1 --random-seed=1 --min-semi-space-size=16 --max-semi-space-size=16 "$out" "$variant" "${N:-4000}" >/dev/null 2>&1
 pid=$(grep -m1 '^pid:' "$cg" | cut -d' ' -f2)
 node benchmarks/src/callgrind-functions.mjs "$cg" "/tmp/perf-$pid.map" "${N:-4000}" "$rows"
 rm -f "$cg" "/tmp/perf-$pid.map"

@@ -20,6 +20,7 @@ export { createEndpoint } from './endpoint.js';
 export type { Outcome, OutcomeErrorKind } from './outcome.js';
 export { isFailure, isLocalOrigin } from './outcome.js';
 export type { EndpointPoolOptions, EndpointPoolResult, Transport, TransportResult, TransportSendOptions } from './transport.js';
+export type { Acquired } from './acquired.js';
 export type { Handler, Layer } from './layer.js';
 export { compose } from './layer.js';
 export type { SwitchyardErrorCode } from './errors.js';

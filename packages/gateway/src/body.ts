@@ -1,4 +1,4 @@
-import { concatBytes, createLightAbortController, type AbortSignalLike, type Body, type Cancel, type Clock } from '@switchyard/core';
+import { concatBytes, createLightAbortController, onAbort, type AbortControllerLike, type AbortSignalLike, type Body, type Cancel, type Clock } from '@switchyard/core';
 
 /**
  * A request body prepared for several sends (retries, hedges, a mirror): buffered up to a byte
@@ -273,4 +273,45 @@ export function teeBody(source: AsyncIterable<Uint8Array>, capBytes: number): { 
     },
   };
   return { primary, shadow };
+}
+
+/**
+ * Wraps a streaming body so that aborting `signal` aborts `controller` (the try's), until the
+ * body is fully read, closed or fails. Whole bodies need no wrapping.
+ */
+export function tieBody(source: AsyncIterable<Uint8Array>, signal: AbortSignalLike, controller: AbortControllerLike): Body {
+  // Armed now, not when reading starts: the client can leave before the first read.
+  const remove = onAbort(signal, () => controller.abort());
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+      const it = source[Symbol.asyncIterator]();
+      return {
+        async next() {
+          try {
+            const r = await it.next();
+            if (r.done === true) remove();
+            return r;
+          } catch (err) {
+            remove();
+            throw err;
+          }
+        },
+        async return(value?: unknown) {
+          remove();
+          return (await it.return?.(value)) ?? { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
+
+/** A body that is also a Node-style stream (structural: the gateway imports no Node types). */
+export interface EventedStream {
+  once(event: 'end' | 'error' | 'close', listener: () => void): unknown;
+  pipe(destination: unknown): unknown;
+}
+
+/** True for a body that is also a Node-style stream (it has `pipe` and `once`). */
+export function isEventedStream(body: object): body is EventedStream & Body {
+  return typeof (body as Partial<EventedStream>).pipe === 'function' && typeof (body as Partial<EventedStream>).once === 'function';
 }

@@ -48,3 +48,20 @@ export type GatewayEvent =
    * reloaded. The same list stays in `gateway.plan().warnings`.
    */
   | { readonly kind: 'config-warning'; readonly at: number; readonly path: string; readonly message: string };
+
+/**
+ * Sends each event to every listener of `listeners` (the set stays live: `subscribe` adds to it).
+ * A listener's throw is swallowed: a listener's bug must not break traffic. Callers check
+ * `listeners.size > 0` before building an event, so an unobserved gateway builds none.
+ */
+export function createEmitter(listeners: ReadonlySet<(event: GatewayEvent) => void>): (event: GatewayEvent) => void {
+  return (event) => {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch {
+        // A listener's bug must not break traffic.
+      }
+    }
+  };
+}

@@ -52,10 +52,13 @@ import {
   type TransportResult,
   type UpstreamRequest,
 } from '@switchyard/core';
-import { discardBody, guardBody, type GuardedBody, type PreparedBody } from './body.js';
+import { discardBody, guardBody, isEventedStream, tieBody, type GuardedBody, type PreparedBody } from './body.js';
+import { withDeadlineHeaders } from './deadline-headers.js';
 import { withdrawRetry, type RetryBudgetState } from './retry-budget.js';
 import { backoffMs, isRetriable, tryResultOf, type RetryPolicy, type TryResult } from './retry-policy.js';
 import type { TrySpan, TryTracer } from './tracing.js';
+
+export { formatGrpcTimeout } from './deadline-headers.js';
 
 /** Hedging: a second try while the first is still running. */
 export interface HedgePolicy {
@@ -497,88 +500,6 @@ export function forward(ctx: ForwardContext): Promise<ForwardResult> {
 
     launch(false);
   });
-}
-
-/** Largest value of a `grpc-timeout` header: at most 8 digits (gRPC over HTTP/2 spec). */
-const GRPC_TIMEOUT_MAX = 99_999_999;
-
-/**
- * `x-envoy-expected-rq-timeout-ms`, and `grpc-timeout` for a gRPC request (never raising one the
- * client sent). Nothing when there is no timeout (0 means none, as in Envoy).
- */
-function withDeadlineHeaders(request: UpstreamRequest, expectedMs: number): UpstreamRequest {
-  if (!(expectedMs > 0) || !Number.isFinite(expectedMs)) return request;
-  // 1 ms is the smallest promise (Envoy: "we are out of time, but 1 is the smallest value").
-  const ms = Math.max(1, Math.floor(expectedMs));
-  const headers: Record<string, string | undefined> = { ...request.headers, 'x-envoy-expected-rq-timeout-ms': String(ms) };
-  const contentType = request.headers['content-type'];
-  if (contentType !== undefined && /^application\/grpc(?:[+;]|$)/i.test(contentType)) {
-    const given = parseGrpcTimeoutMs(request.headers['grpc-timeout']);
-    if (given === undefined || given > ms) headers['grpc-timeout'] = formatGrpcTimeout(ms);
-  }
-  return { ...request, headers };
-}
-
-/** Envoy `Grpc::Common::toGrpcTimeout`: milliseconds, then coarser units while over 8 digits. */
-export function formatGrpcTimeout(ms: number): string {
-  let value = Math.floor(ms);
-  if (value <= GRPC_TIMEOUT_MAX) return `${value}m`;
-  value = Math.floor(value / 1000);
-  if (value <= GRPC_TIMEOUT_MAX) return `${value}S`;
-  value = Math.floor(value / 60);
-  if (value <= GRPC_TIMEOUT_MAX) return `${value}M`;
-  value = Math.floor(value / 60);
-  return `${Math.min(value, GRPC_TIMEOUT_MAX)}H`;
-}
-
-const GRPC_UNIT_MS: Readonly<Record<string, number>> = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 0.001, n: 0.000001 };
-
-/** A `grpc-timeout` value in ms, or `undefined` if absent or malformed. */
-function parseGrpcTimeoutMs(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const m = /^(\d{1,8})([HMSmun])$/.exec(value.trim());
-  if (m === null) return undefined;
-  return Number(m[1]) * (GRPC_UNIT_MS[m[2] as string] as number);
-}
-
-/**
- * Wraps a streaming body so that aborting `signal` aborts `controller` (the try's), until the
- * body is fully read, closed or fails. Whole bodies need no wrapping.
- */
-function tieBody(source: AsyncIterable<Uint8Array>, signal: AbortSignalLike, controller: AbortControllerLike): Body {
-  // Armed now, not when reading starts: the client can leave before the first read.
-  const remove = onAbort(signal, () => controller.abort());
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-      const it = source[Symbol.asyncIterator]();
-      return {
-        async next() {
-          try {
-            const r = await it.next();
-            if (r.done === true) remove();
-            return r;
-          } catch (err) {
-            remove();
-            throw err;
-          }
-        },
-        async return(value?: unknown) {
-          remove();
-          return (await it.return?.(value)) ?? { done: true, value: undefined };
-        },
-      };
-    },
-  };
-}
-
-/** A body that is also a Node-style stream (structural: the gateway imports no Node types). */
-interface EventedStream {
-  once(event: 'end' | 'error' | 'close', listener: () => void): unknown;
-  pipe(destination: unknown): unknown;
-}
-
-function isEventedStream(body: object): body is EventedStream & Body {
-  return typeof (body as Partial<EventedStream>).pipe === 'function' && typeof (body as Partial<EventedStream>).once === 'function';
 }
 
 function describe(r: TryResult): string {

@@ -26,7 +26,7 @@ export { fromFetchRequest, toFetchResponse } from './bridge/fetch.js';
 export type { Acquired, Decision, Gateway, GatewayDeps, HandleOptions } from './gateway.js';
 export { createGateway, isNoRoute, responseCode } from './gateway.js';
 export type { AnyOfSchema, BackendConfig, BalancerConfig, CanaryRuleConfig, GatewayConfig, LimitConfig, LimitKey, PolicyInstanceConfig, PolicyWhen, RatePolicyConfig, RetryConfig, RouteConfig, RoutePoliciesConfig, SplitKey, UpstreamConfig } from './config.js';
-export type { ExplainedStep, RouteExplanation } from './pipeline.js';
+export type { ExplainedStep, RouteExplanation } from './explain.js';
 export { compileWhen } from './pipeline.js';
 export type { ErrorContext, ErrorFormat, ErrorFormatCode, ErrorFormatInput, ErrorFormatter, ErrorLevel, ErrorResponseConfig, ErrorsConfig, ErrorFormatArgs, ErrorFormatPlan } from './error-format.js';
 export { ERROR_TEMPLATE_VARIABLES, PROTECTED_ERROR_HEADERS, compileErrors, formatErrorResponse, reasonPhrase } from './error-format.js';

@@ -12,23 +12,15 @@
 import { STATUS_CODES, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { Endpoint, Outcome, OutcomeErrorKind, SwitchyardErrorCode, SyRequest, SyResponse, UpstreamRequest } from '@switchyard/core';
+import type { Acquired, Outcome, OutcomeErrorKind, SwitchyardErrorCode, SyRequest, SyResponse } from '@switchyard/core';
 
 /**
- * What {@link AttachUpgradeOptions.acquire} returns: the same shape as `@switchyard/gateway`'s
- * `Acquired`, so `gateway.acquire` plugs in directly.
+ * What {@link AttachUpgradeOptions.acquire} returns: `@switchyard/core`'s `Acquired`, the shape
+ * `gateway.acquire` returns, so it plugs in directly.
+ *
+ * @deprecated Use `Acquired` from `@switchyard/core`.
  */
-export type AcquireLike =
-  | {
-      readonly kind: 'endpoint';
-      readonly route: string;
-      readonly endpoint: Endpoint;
-      /** The rewritten request to send to `endpoint` (path includes the query). */
-      readonly request: UpstreamRequest;
-      /** Called exactly once when the connection ends; an error outcome if the upstream failed. */
-      release(outcome?: Outcome): void;
-    }
-  | { readonly kind: 'respond'; readonly response: SyResponse };
+export type AcquireLike = Acquired;
 
 /** The part of `http.Server` (or `https.Server`, `fastify.server`) the dispatcher uses. */
 export interface UpgradeServerLike {
@@ -39,7 +31,7 @@ export interface UpgradeServerLike {
 /** Options of {@link attachUpgrade}. */
 export interface AttachUpgradeOptions {
   /** Routes, limits and balances one upgrade request: pass `gateway.acquire`. */
-  readonly acquire: (request: SyRequest) => Promise<AcquireLike>;
+  readonly acquire: (request: SyRequest) => Promise<Acquired>;
   /**
    * Builds the {@link SyRequest} from the Node request. The adapters pass the gateway's
    * `fromNodeRequest`; the default is an equivalent minimal conversion (no body: an upgrade
@@ -159,7 +151,7 @@ export function attachUpgrade(server: UpgradeServerLike, options: AttachUpgradeO
       writeRawResponse(socket, fail(400, 'SY_BAD_REQUEST', 'malformed upgrade request', undefined));
       return;
     }
-    let acquired: AcquireLike;
+    let acquired: Acquired;
     try {
       acquired = await acquire(syReq);
     } catch (err) {
@@ -174,7 +166,7 @@ export function attachUpgrade(server: UpgradeServerLike, options: AttachUpgradeO
     proxy(req, socket, head, acquired, swallow, syReq);
   }
 
-  function proxy(req: IncomingMessage, socket: Duplex, head: Buffer, acquired: Extract<AcquireLike, { kind: 'endpoint' }>, swallow: () => void, syReq: SyRequest): void {
+  function proxy(req: IncomingMessage, socket: Duplex, head: Buffer, acquired: Extract<Acquired, { kind: 'endpoint' }>, swallow: () => void, syReq: SyRequest): void {
     const { endpoint, request } = acquired;
     const started = now();
     let released = false;
