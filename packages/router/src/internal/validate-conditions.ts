@@ -37,6 +37,14 @@ export function matchType<K extends string>(obj: Record<string, unknown>, p: Con
   return undefined;
 }
 
+/** An optional array field: empty when absent; reported (`must be <what>`) and empty when not an array. */
+export function optionalArray(raw: unknown, p: ConfigPath, what: string, issues: IssueCollector): readonly unknown[] {
+  if (raw === undefined) return [];
+  if (Array.isArray(raw)) return raw;
+  issues.add(formatPath(p), `must be ${what}`);
+  return [];
+}
+
 /**
  * An optional array of condition objects (`headers`, `queryParams`, `attributes`): each element
  * must be an object with known keys, then `read` turns it into a condition (undefined: reported
@@ -49,13 +57,8 @@ function validateList<C>(
   issues: IssueCollector,
   read: (obj: Record<string, unknown>, op: ConfigPath) => C | undefined,
 ): C[] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) {
-    issues.add(formatPath(p), 'must be an array');
-    return [];
-  }
   const out: C[] = [];
-  raw.forEach((o: unknown, i) => {
+  optionalArray(raw, p, 'an array', issues).forEach((o: unknown, i) => {
     const op = [...p, i];
     if (!isObject(o)) {
       issues.add(formatPath(op), 'must be an object');

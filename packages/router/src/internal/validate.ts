@@ -10,7 +10,7 @@ import type { Cidr } from '@switchyard/core';
 import { asciiLower, normalizePath } from '../normalize.js';
 import type { NormalizeOptions } from '../normalize.js';
 import type { AttrCond, HeaderCond, QueryCond } from './conditions.js';
-import { compileRegex, isObject, matchType, unknownKeys, validateAttributes, validateCidrs, validateHeaders, validateQuery } from './validate-conditions.js';
+import { compileRegex, isObject, matchType, optionalArray, unknownKeys, validateAttributes, validateCidrs, validateHeaders, validateQuery } from './validate-conditions.js';
 import type { ConfigPath } from './validate-conditions.js';
 import type { CompileOptions, CompileWarning, CompiledRoute, PathMatchType, RouteTableConfig, SelectionModel } from '../types.js';
 
@@ -189,13 +189,8 @@ function validateTemplate(value: string, ic: boolean, vp: string, issues: IssueC
 }
 
 function validateHostnames(raw: unknown, p: ConfigPath, issues: IssueCollector): string[] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) {
-    issues.add(formatPath(p), 'must be an array of hostnames');
-    return [];
-  }
   const out: string[] = [];
-  raw.forEach((h: unknown, i) => {
+  optionalArray(raw, p, 'an array of hostnames', issues).forEach((h: unknown, i) => {
     if (typeof h !== 'string' || !HOST_RE.test(h) || h.length > 253) {
       issues.add(formatPath([...p, i]), 'must be a lower-case hostname, optionally with a leading "*." wildcard label');
     } else if (!out.includes(h)) out.push(h);
