@@ -135,7 +135,6 @@ function finish<T>(ctx: Ctx, path: string, groups: RegExpExecArray | undefined):
   return templateMatched(route, best.matchIndex, path, best);
 }
 
-
 /** `isTrivial` and free of `?`: the raw path is its own normalized form and has no query. */
 function isPlain(path: string): boolean {
   return isTrivial(path) && !path.includes('?');
