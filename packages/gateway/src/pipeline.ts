@@ -43,7 +43,7 @@ import {
   type Transport,
 } from '@switchyard/core';
 import { BUILTIN_POLICIES } from '@switchyard/policies';
-import type { KeySource } from '@switchyard/limiter';
+import type { LimitKeySource } from '@switchyard/limiter';
 import type { GatewayPlan, RoutePlan } from './compile.js';
 import { requestIdOf } from './error-body.js';
 import type { GatewayConfig, PolicyInstanceConfig, PolicyWhen, RouteConfig } from './config.js';
@@ -424,7 +424,7 @@ export async function closePolicies(set: PolicySet | undefined): Promise<void> {
  * A limiter key source reading the caller's identity from `attributes.identity`: `sub`, or
  * `data.<field>` (dotted path into `data`). Strings and finite numbers only.
  */
-export function identityKey(path: string): KeySource | string {
+export function identityKey(path: string): LimitKeySource | string {
   const parts = path.split('.');
   if (path === 'sub') {
     return (req) => {

@@ -204,7 +204,7 @@ export function createProxy(
         // unsendable (400) or too large (413: its body failed for its size) or the gateway's own
         // fault (500) give the permit back without a verdict.
         if (result.kind === 'error' && (result.code === 'SY_CANCELED' || result.code === 'SY_BAD_REQUEST' || result.code === 'SY_BODY_TOO_LARGE' || result.code === 'SY_INTERNAL')) up.breaker?.release(permit);
-        else up.breaker?.record(permit, result.kind === 'error' ? true : result.response.status >= 500, clock.now());
+        else up.breaker?.observe(permit, result.kind === 'error' ? true : result.response.status >= 500, clock.now());
       }
       permit = undefined;
       if (result.kind === 'error') {

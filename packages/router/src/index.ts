@@ -23,8 +23,10 @@ export type {
   MatchRequest,
   MatchResult,
 } from './types.js';
-export type { RouteTable, MatchOptions } from './route-table.js';
-export { compileRoutes, match } from './route-table.js';
+export type { RouteTable } from './route-table.js';
+export { compileRoutes } from './route-table.js';
+export type { MatchOptions } from './match.js';
+export { match } from './match.js';
 export type { NormalizeOptions, NormalizeResult, EscapedSlashesAction } from './normalize.js';
 export { normalizePath } from './normalize.js';
 // The screen lives in core (the rewriter screens its regexes with it too); re-exported here unchanged.

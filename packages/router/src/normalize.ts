@@ -45,6 +45,14 @@ function isUnreserved(c: number): boolean {
 }
 
 /**
+ * @internal ASCII lower case (only `A`-`Z` change): how case-insensitive path values, and the paths
+ * compared with them, are folded. Returns `s` itself when it has no upper-case letter.
+ */
+export function asciiLower(s: string): string {
+  return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
+}
+
+/**
  * @internal True when `path` needs no work: no `%`, no `\`, no `#`, no control characters or spaces,
  * no `//`, and no segment starting with `.`. This is the common case and costs one scan, no allocation.
  */

@@ -1,5 +1,6 @@
 import type { Rng } from '@switchyard/core';
-import { compileRoutes, match } from './route-table.js';
+import { match } from './match.js';
+import { compileRoutes } from './route-table.js';
 import type { RouteTable } from './route-table.js';
 import type { CompileOptions, MatchRequest, MatchResult, RouteTableConfig } from './types.js';
 

@@ -12,7 +12,7 @@
  * engine scans the whole path in native code, so for a handful of routes one `exec` costs less
  * than the walk.
  */
-import type { Entry } from './engine.js';
+import type { Entry } from './trie.js';
 
 /** At most this many routes per matcher: the marker array and the alternatives grow with it. */
 export const FAST_RE_MAX = 16;
@@ -84,7 +84,7 @@ export function prefixSource(value: string): string | undefined {
  * matcher's answer when its own conditions (headers, query, attributes) hold; when they do not,
  * the caller walks the trie as usual.
  */
-export function buildFastRe(list: readonly Entry[], isStatic: (e: Entry) => boolean): FastRe | undefined {
+export function compileFastRe(list: readonly Entry[], isStatic: (e: Entry) => boolean): FastRe | undefined {
   const candidates: { e: Entry; src: string }[] = [];
   let others = Number.POSITIVE_INFINITY;
   for (const e of list) {

@@ -4,7 +4,7 @@
  * `params` never pays for them.
  */
 import type { CompiledRoute, MatchResult } from '../types.js';
-import type { Entry } from './engine.js';
+import type { Entry } from './trie.js';
 
 const EMPTY_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 

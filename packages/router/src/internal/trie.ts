@@ -1,23 +1,23 @@
 /**
- * The matching engine: a segment trie (per-segment static children, one parameter child,
- * catch-all, exact, segment-prefix and byte-prefix candidate lists per node) in the style of
- * httprouter / find-my-way, plus a whole-path static map in front of it (as rou3 and Hono's
- * RegExpRouter do). Every candidate carries a precomputed global rank (its place in the
+ * The compiled candidate ({@link Entry}), the scratch of one match ({@link Ctx}) and the segment
+ * trie they are walked in: per-segment static children, one parameter child, catch-all, exact,
+ * segment-prefix and byte-prefix candidate lists per node, in the style of httprouter /
+ * find-my-way (the whole-path static map in front of it, as rou3 and Hono's RegExpRouter have,
+ * is in `matcher.ts`). Every candidate carries a precomputed global rank (its place in the
  * selection model's total order), so matching is "the lowest-ranked candidate whose path
  * matches and whose other conditions hold"; subtrees whose best rank cannot win are pruned.
  */
 import { chance } from '@switchyard/core';
-import type { Cidr, Rng } from '@switchyard/core';
+import type { Rng } from '@switchyard/core';
 import type { CompiledRoute, MatchRequest, MatchResult, PathMatchType } from '../types.js';
 import { hostMatches } from './conditions.js';
-import type { AttrCond, Check, HeaderCond, HostSet, QueryCond } from './conditions.js';
+import type { Check, HostSet } from './conditions.js';
 
 /** One (route, match) pair, compiled. */
 export interface Entry {
-  rank: number;
+  readonly rank: number;
   readonly route: CompiledRoute<unknown>;
   readonly matchIndex: number;
-  readonly configPath: string;
   readonly pathType: PathMatchType;
   /** The path value as configured (for prefixes: without the trailing `/` for segment prefixes). */
   readonly pathValue: string;
@@ -38,10 +38,6 @@ export interface Entry {
   staticKey: string | undefined;
   readonly method: string | undefined;
   readonly hosts: HostSet | undefined;
-  readonly headers: readonly HeaderCond[];
-  readonly query: readonly QueryCond[];
-  readonly attrs: readonly AttrCond[];
-  readonly cidrs: readonly Cidr[] | undefined;
   readonly percent: number;
   /** Only method (and host) to check. */
   readonly simple: boolean;
@@ -49,9 +45,6 @@ export interface Entry {
   readonly check: Check | undefined;
   /** For entries in the static map: the frozen result every match of this entry returns. */
   staticResult: MatchResult<unknown> | undefined;
-  /** Gateway precedence facts. */
-  readonly specificity: number;
-  readonly pathClass: number;
 }
 
 interface BytePrefix {
@@ -372,30 +365,23 @@ export function cleanWin(ctx: Ctx): boolean {
 
 /** Regex candidates (sorted by rank). Named groups become params. */
 export function considerRegexes(list: readonly Entry[], path: string, ctx: Ctx): RegExpExecArray | undefined {
-  let groups: RegExpExecArray | undefined;
   for (const e of list) {
     if (e.rank >= ctx.bestRank) break;
     const re = e.re as RegExp;
-    const subject = path;
+    // Only a regex with named groups needs its match array (for params); the others just test.
+    let groups: RegExpExecArray | undefined;
     if (e.reHasGroups) {
-      const m = re.exec(subject);
+      const m = re.exec(path);
       if (m === null) continue;
-      if (passes(e, ctx)) {
-        ctx.best = e;
-        ctx.bestRank = e.rank;
-        ctx.bestDirty = 0;
-        ctx.bestTail = 0;
-        groups = m;
-        break;
-      }
-    } else if (re.test(subject) && passes(e, ctx)) {
+      groups = m;
+    } else if (!re.test(path)) continue;
+    if (passes(e, ctx)) {
       ctx.best = e;
       ctx.bestRank = e.rank;
       ctx.bestDirty = 0;
       ctx.bestTail = 0;
-      groups = undefined;
-      break;
+      return groups;
     }
   }
-  return groups;
+  return undefined;
 }
