@@ -68,6 +68,7 @@ export interface HedgePolicy {
   readonly delayMs?: number | undefined;
 }
 
+// Deliberately alike: bridge/node.ts NodeResponseLike — only the shape of documented readonly fields is shared, no logic.
 /** Timeouts, retries and hedging for one route. */
 export interface ForwardPolicy {
   /** Whole-request deadline in ms, all tries and back-off included (Envoy route `timeout`, default 15 s); 0 disables. */

@@ -54,6 +54,8 @@ export interface HistogramView {
 type OtelCounter = { add?(v: number, a?: Record<string, string | number>): void } | undefined;
 type OtelHistogram = { record?(v: number, a?: Record<string, string | number>): void } | undefined;
 
+// Deliberately alike: HistogramSeries below — both keep labels and an optional OpenTelemetry
+// instrument, but each is a different instrument with its own hot update method.
 class CounterSeries implements CounterHandle {
   value = 0;
   readonly labels: Labels;
@@ -68,6 +70,7 @@ class CounterSeries implements CounterHandle {
   }
 }
 
+// Deliberately alike: CounterSeries above — same constructor shape, a different instrument.
 class HistogramSeries implements HistogramHandle {
   /** Observations per bucket (not cumulative; the last slot is above every bound). */
   readonly counts: number[] = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);

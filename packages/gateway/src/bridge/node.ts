@@ -23,6 +23,7 @@ export interface NodeRequestLike extends AsyncIterable<Uint8Array> {
   readonly readableEnded?: boolean | undefined;
 }
 
+// Deliberately alike: forward.ts ForwardPolicy — only the shape of documented readonly fields is shared, no logic.
 /** The part of `http.ServerResponse` the bridge writes. */
 export interface NodeResponseLike {
   readonly headersSent: boolean;
