@@ -18,7 +18,7 @@
  */
 export function murmur3(key: string, seed = 0): number {
   // Fast path for ASCII keys (user ids, session ids, addresses): four UTF-16 code units per block,
-  // ≈ 20 % fewer instructions than encoding code points one by one. The first non-ASCII code unit
+  // fewer instructions than encoding code points one by one (benchmarks/HISTORY.md). The first non-ASCII code unit
   // hands the whole key to the UTF-8 encoder below; the output is identical either way.
   const n = key.length;
   const blocks = n & ~3;

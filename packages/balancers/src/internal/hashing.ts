@@ -31,11 +31,11 @@ export interface BoundedLoadOptions {
    * How many recent hash-policy values to remember the hash of, per generation (default 0: off).
    * Hashing a value is murmur3 over its characters; a remembered value costs one `Map` probe
    * instead. Worth it only when the SAME string objects come back (keys read from a long-lived
-   * session table or attribute), whose V8 hash is cached: then a pick costs ≈ 30 % fewer
+   * session table or attribute), whose V8 hash is cached: then a pick costs fewer
    * instructions. A header value parsed from each request is a new string, and for those the
    * probe (V8 first hashes the new string, then compares it with the stored key) costs more
-   * than murmur3: +1 % to +12 % time per lookup in `pnpm bench balancers` (fresh strings, hot
-   * and cold keys, 10–32 characters), hence off by default. At most 2 × this many values of ≤ 128 characters are kept; when values
+   * than murmur3 (the `hashCacheSize` rows of `pnpm bench balancers`, docs/guides/performance.md:
+   * fresh strings, hot and cold keys, 10–32 characters), hence off by default. At most 2 × this many values of ≤ 128 characters are kept; when values
    * rarely repeat (below a 75 % hit rate) the memo drops them and steps aside for a while.
    * Picks are identical either way.
    */

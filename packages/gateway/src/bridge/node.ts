@@ -40,7 +40,7 @@ export interface NodeResponseLike {
 
 /**
  * The TCP peer of a Node socket, read from Node once per connection: `socket.remoteAddress` is a
- * getter that costs a few hundred instructions a call (a native peer-name read the first time,
+ * getter that is costly to call (a native peer-name read the first time,
  * then loads that go megamorphic across a server's sockets), and a connection's peer never
  * changes. What {@link fromNodeRequest} uses when it is not given a client address.
  */

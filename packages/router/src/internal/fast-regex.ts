@@ -8,7 +8,7 @@
  * goes to the segment trie as before.
  *
  * Why: the trie walk reads the path one `charCodeAt` at a time, and V8 re-dispatches on the
- * string's representation for every read (about 15-30 instructions per character); the RegExp
+ * string's representation for every read (several instructions per character); the RegExp
  * engine scans the whole path in native code, so for a handful of routes one `exec` costs less
  * than the walk.
  */

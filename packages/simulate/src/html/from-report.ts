@@ -239,7 +239,7 @@ export function toHtmlModel(input: HtmlReportInput, options: HtmlReportOptions =
  * chart, and the summary tables. A comparison (or several runs of one scenario, e.g. one per
  * balancer) gets the runs side by side plus charts that overlay them.
  *
- * The file needs no network access to open: uPlot (MIT, about 51 KB minified), the styles, the
+ * The file needs no network access to open: uPlot (MIT, minified), the styles, the
  * page script and the data are inlined, and a Content-Security-Policy meta tag forbids loading
  * anything. Report data is embedded as escaped JSON and never becomes markup. Deterministic: the
  * same report gives the same bytes.
