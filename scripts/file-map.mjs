@@ -46,7 +46,7 @@ export function fileJob(text) {
     for (; i < lines.length && lines[i].trimStart().startsWith('//'); i++) body.push(lines[i].replace(/^\s*\/\/+\s?/, ''));
   } else return undefined;
   const next = lines[i] ?? '';
-  if (!(next.trim() === '' || next.startsWith('import ') || next.startsWith("import'") || next.startsWith('export {') || next.startsWith('export *') || next.startsWith('export type {'))) return undefined;
+  if (!(next.trim() === '' || next.startsWith('//') || next.startsWith('import ') || next.startsWith("import'") || next.startsWith('export {') || next.startsWith('export *') || next.startsWith('export type {'))) return undefined;
   const prose = body
     .join(' ')
     .replace(/@(packageDocumentation|module)\b/g, '')
@@ -87,7 +87,7 @@ function firstSentence(prose) {
 /** A sentence cut to a table cell: at its first top-level colon, semicolon or dash, else at a word. */
 function fit(sentence, soft) {
   if (sentence.length <= 200) return sentence;
-  if (soft > 0 && soft <= 200) return sentence.slice(0, soft).trimEnd();
+  if (soft >= 60 && soft <= 200) return sentence.slice(0, soft).trimEnd();
   return `${sentence.slice(0, sentence.lastIndexOf(' ', 200))} …`;
 }
 

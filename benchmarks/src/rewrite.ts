@@ -149,7 +149,7 @@ export default async function run(): Promise<void> {
     'switchyard compiled path: compilePathRewriter + query assembly, string in / string out like pathRewrite.',
     'switchyard (applyRewrite): whole rule, no headers, forwarding off; params supplied by the router (not timed).',
     'switchyard full: 6 request headers, hop-by-hop + Connection stripping, CR/LF checks, X-Forwarded-* appended.',
-    'Wall-clock on a shared 2-core machine is noisy; packages/rewrite/README.md also quotes instruction counts (valgrind callgrind), the stable ratios.',
+    'Wall-clock on a shared 2-core machine is noisy; instruction counts (valgrind callgrind, `benchmarks/src/_rewrite-isolated.ts`) give the stable ratios.',
   ];
   writeResults('rewrite', cases, notes);
   for (const s of scenarios) {

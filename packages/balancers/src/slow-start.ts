@@ -1,3 +1,8 @@
+/**
+ * Slow start (Envoy `SlowStartConfig`): the weight ramp of an endpoint that joined or became
+ * eligible again.
+ */
+
 import { invalid } from './internal/common.js';
 
 /**

@@ -1,4 +1,9 @@
 /**
+ * Cancellation without DOM or Node types: the `AbortSignal` subset switchyard relies on, a light
+ * controller and `onAbort`.
+ */
+
+/**
  * The part of the Web `AbortSignal` that switchyard relies on. Every runtime's real
  * `AbortSignal` satisfies it; declaring it here keeps core free of DOM and Node types.
  */

@@ -1,3 +1,8 @@
+/**
+ * `Acquired`: what `gateway.acquire` hands a WebSocket or tunnel dispatcher (an endpoint and the
+ * rewritten request, or a response), shared by the gateway and the transports.
+ */
+
 import type { Endpoint } from './endpoint.js';
 import type { SyResponse, UpstreamRequest } from './http.js';
 import type { Outcome } from './outcome.js';

@@ -1,3 +1,8 @@
+/**
+ * The load-balancer contract every policy in `@switchyard/balancers` implements: `create`,
+ * `update`, `pick`, `observe`.
+ */
+
 import type { Endpoint } from './endpoint.js';
 import type { SyRequest } from './http.js';
 import type { Outcome } from './outcome.js';

@@ -1,3 +1,5 @@
+/** The `Clock` contract: the only source of time (monotonic `now()`, `wallNow()`, timers). */
+
 /** Cancels a timer scheduled with {@link Clock.setTimer}. Calling it twice is harmless. */
 export type Cancel = () => void;
 

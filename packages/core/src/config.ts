@@ -1,3 +1,8 @@
+/**
+ * Config problems by path: `ConfigIssue`, `ConfigError` and the collector that validators report
+ * into.
+ */
+
 import { SwitchyardError } from './errors.js';
 
 /** One problem in a config, located by its path: `routes[2].backends[0].weight: must be >= 0`. */

@@ -1,3 +1,7 @@
+/**
+ * Endpoints: an upstream address with weight, locality, priority and metadata, and its validation.
+ */
+
 import { ConfigError, type ConfigIssue } from './config.js';
 
 /** Where an endpoint runs, as Envoy's `Locality`. */

@@ -1,4 +1,9 @@
 /**
+ * The error table: every `SwitchyardErrorCode`, its HTTP status (`ERROR_STATUS`) and
+ * `SwitchyardError`.
+ */
+
+/**
  * Every error code switchyard produces. Stable strings: match on `code`, never on messages.
  * docs/errors.md describes each one.
  */

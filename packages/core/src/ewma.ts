@@ -1,4 +1,8 @@
 /**
+ * The time-weighted exponentially weighted moving average (Finagle and Linkerd `PeakEwma` style).
+ */
+
+/**
  * An exponentially weighted moving average whose weight depends on elapsed time, not on
  * the number of samples (Finagle / Linkerd `PeakEwma` style):
  *

@@ -1,3 +1,5 @@
+/** The sticky hash: MurmurHash3 x86_32 over UTF-8 bytes, computed without allocating. */
+
 /**
  * MurmurHash3 x86_32 (Austin Appleby, SMHasher `MurmurHash3_x86_32`) over the **UTF-8 bytes**
  * of a string, computed without allocating: code points are encoded on the fly, lone

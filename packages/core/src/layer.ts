@@ -1,3 +1,8 @@
+/**
+ * `Handler` and `Layer`: the request → response function and the middleware that wraps it, and
+ * their composition.
+ */
+
 /** Something that turns a request into a response, asynchronously. */
 export type Handler<Req, Res> = (request: Req) => Promise<Res>;
 

@@ -1,3 +1,8 @@
+/**
+ * `Outcome`: how one try went (a response or an error kind with its latency), the feedback every
+ * `observe` takes.
+ */
+
 import type { Endpoint } from './endpoint.js';
 
 /**

@@ -1,4 +1,8 @@
 /**
+ * The `Rng` contract: the only source of randomness, with `randomInt` and `chance` drawn from it.
+ */
+
+/**
  * The only source of randomness in switchyard: `next()` returns a float in [0, 1).
  *
  * Production code uses {@link systemRng}; tests use `seededRng(seed)` from

@@ -1,3 +1,8 @@
+/**
+ * The real clock: `performance.now()` for intervals, `Date.now()` for wall time, the runtime's
+ * timers.
+ */
+
 import type { Cancel, Clock } from './clock.js';
 
 interface TimerHandle {

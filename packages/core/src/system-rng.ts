@@ -1,3 +1,5 @@
+/** The real random source: `Math.random()` behind the `Rng` interface. */
+
 import type { Rng } from './rng.js';
 
 /** `Math.random()` behind the {@link Rng} interface. Not for cryptographic use. */

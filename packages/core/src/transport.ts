@@ -1,3 +1,8 @@
+/**
+ * The `Transport` contract: send one upstream request to one endpoint and report a response or an
+ * error kind.
+ */
+
 import type { AbortSignalLike } from './abort.js';
 import type { Endpoint } from './endpoint.js';
 import type { SyResponse, UpstreamRequest } from './http.js';

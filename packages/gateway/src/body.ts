@@ -1,3 +1,8 @@
+/**
+ * Request bodies for several sends (retries, hedges, mirrors): buffered up to a byte cap, else
+ * streamed once.
+ */
+
 import { concatBytes, createLightAbortController, onAbort, type AbortControllerLike, type AbortSignalLike, type Body, type Cancel, type Clock } from '@switchyard/core';
 
 /**

@@ -1,3 +1,8 @@
+/**
+ * `GatewayEvent`: what the gateway reports to `onEvent` listeners (health, forwarding, rollouts,
+ * reloads).
+ */
+
 import type { HealthEvent } from '@switchyard/health';
 import type { RolloutEvent } from '@switchyard/splitter';
 import type { ForwardEvent } from './forward.js';

@@ -30,6 +30,10 @@
  *   `FilterUtility::setTimeoutHeaders` does.
  * Every try that was begun is observed exactly once (losers as `canceled`), so balancer
  * in-flight counts and detectors stay exact.
+ *
+ * Why one file of about 500 lines: it is one state machine (tries, hedges, back-off, the
+ * deadline and the retry slots share the request's state and its single result); split, the
+ * invariants above would be spread over files that each see half of it.
  */
 import {
   createLightAbortController,

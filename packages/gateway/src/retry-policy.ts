@@ -1,3 +1,5 @@
+/** Envoy's retry conditions (`retry_on`), retriable status codes and the backoff between tries. */
+
 import { isLocalOrigin, parseRetryAfter, type OutcomeErrorKind, type ResponseHeaders, type Rng, type TransportResult } from '@switchyard/core';
 
 /**

@@ -13,6 +13,9 @@
  * The pure part ({@link observeHealthCheckResult}, {@link nextHealthCheckDelayMs}) is plain
  * data. {@link createHealthCheckRunner} schedules checks through `Clock.setTimer` (one timer
  * for the whole group, not one per endpoint) and sends them over the injected `Transport`.
+ *
+ * Why one file of about 500 lines: the pure transition rules and the runner that schedules them
+ * are Envoy's one health checker; the runner is the rules' only caller.
  */
 import {
   encodeUtf8,

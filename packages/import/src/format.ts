@@ -1,3 +1,5 @@
+/** Import messages as one line each: document, file, field path and text. */
+
 import { describeDocument } from './internal/util.js';
 import type { ImportMessage } from './types.js';
 

@@ -1,3 +1,5 @@
+/** The token-bucket Lua script the Redis store runs, one round trip per decision. */
+
 /**
  * The server-side script: one round trip per decision. Token bucket in the same scaled units
  * as `@switchyard/limiter` (tokens × fill interval), with time in microseconds:

@@ -1,3 +1,5 @@
+/** SHA-1 (FIPS 180-4) of a script, for `EVALSHA`, without `node:crypto`. */
+
 /**
  * SHA-1 of a string's UTF-8 bytes, hex (FIPS 180-4 §6.1): the script digest `EVALSHA` needs,
  * computed without `node:crypto` so the store also runs on edge runtimes (with an HTTP Redis

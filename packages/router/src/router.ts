@@ -1,3 +1,5 @@
+/** `Router`: the stateful wrapper over a compiled route table, for callers that want one object. */
+
 import type { Rng } from '@switchyard/core';
 import { match } from './match.js';
 import { compileRoutes } from './route-table.js';

@@ -1,3 +1,5 @@
+/** The router's config and result types: routes, matches, conditions and the match outcome. */
+
 import type { Attributes, RequestHeaders } from '@switchyard/core';
 import type { NormalizeOptions } from './normalize.js';
 

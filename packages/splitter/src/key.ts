@@ -1,3 +1,8 @@
+/**
+ * Where a split's sticky key comes from (header, cookie, query, attribute or function), read
+ * through core's request keys.
+ */
+
 import { readRequestKey, type SyRequest } from '@switchyard/core';
 
 /**

@@ -1,3 +1,8 @@
+/**
+ * Canary selectors: the header, cookie, query and attribute conditions that send a request to the
+ * canary whatever the weights.
+ */
+
 import type { SyRequest } from '@switchyard/core';
 import { attributeText, queryValue } from '@switchyard/core';
 import { readKey, type SplitKeySource } from './key.js';

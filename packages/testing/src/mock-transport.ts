@@ -1,3 +1,8 @@
+/**
+ * A scripted `Transport` for tests: queued replies and errors, recorded requests, on the test
+ * clock.
+ */
+
 // Deliberately alike: transport-fetch/src/fetch-transport.ts (imports) — two Transport implementations import the same contract types from core; an import list is not logic
 import {
   encodeUtf8,

@@ -1,3 +1,7 @@
+/**
+ * A seeded, forkable `Rng` (a reproducible generator), so every test run makes the same choices.
+ */
+
 import { fmix32, type Rng } from '@switchyard/core';
 
 /** A reproducible {@link Rng}; `fork()` derives an independent stream (for a second actor). */

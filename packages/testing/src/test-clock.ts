@@ -1,3 +1,5 @@
+/** The fake clock: time moves only when a test advances it, and timers fire in order. */
+
 import { SwitchyardError, type Cancel, type Clock } from '@switchyard/core';
 
 /** Options of {@link createTestClock}. */

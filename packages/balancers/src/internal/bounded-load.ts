@@ -1,3 +1,8 @@
+/**
+ * Consistent hashing with bounded loads (Mirrokni, Thorup and Zadimoghaddam, 2018; Envoy
+ * `hash_balance_factor`): the probe sequence and the load bound shared by ring hash and Maglev.
+ */
+
 import { fmix32 } from '@switchyard/core';
 import type { Slot } from './slots.js';
 

@@ -1,3 +1,8 @@
+/**
+ * Drawing the candidates of a power-of-d-choices pick (least request, Peak EWMA), with or without
+ * replacement, from the injected rng.
+ */
+
 import { randomInt, type Rng } from '@switchyard/core';
 
 /** How a power-of-d-choices balancer draws its candidates. */

@@ -1,3 +1,5 @@
+/** The frozen `empty` pick results and the config-error helper every balancer shares. */
+
 import { ConfigError, type EmptyReason, type OutcomeErrorKind, type PickResult } from '@switchyard/core';
 
 const EMPTY_NO_ENDPOINTS: PickResult = Object.freeze({ kind: 'empty', reason: 'no-endpoints' });

@@ -1,3 +1,5 @@
+/** Earliest-deadline-first scheduling (Envoy `EdfScheduler`) for the weighted policies. */
+
 /**
  * Earliest-deadline-first scheduler (Envoy `EdfScheduler`): each entry is due every
  * `1 / weight`; the entry with the earliest deadline is picked, ties go to the lower

@@ -1,3 +1,8 @@
+/**
+ * Groups of endpoints (priority levels, localities), each with its inner policy's state, rebuilt
+ * only when membership changes.
+ */
+
 import type { Endpoint, LoadBalancer } from '@switchyard/core';
 
 /** One group of endpoints (a priority level, a locality) with its inner policy's state. */

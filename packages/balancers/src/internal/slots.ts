@@ -1,3 +1,8 @@
+/**
+ * Per-endpoint slots keyed by endpoint id, so in-flight counts and preallocated pick results
+ * survive `update()`.
+ */
+
 import type { Endpoint, PickResult } from '@switchyard/core';
 
 /**

@@ -1,3 +1,5 @@
+/** Small validators the health configs share, each reporting problems by path. */
+
 import type { IssueCollector } from '@switchyard/core';
 
 /** Reads an optional number field, reporting an issue unless it is finite and within [min, max]. */

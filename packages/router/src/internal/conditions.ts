@@ -1,3 +1,8 @@
+/**
+ * Compiled header, query, cookie, client-IP and attribute conditions, and how each matches a
+ * request.
+ */
+
 import { cidrContains, parseIp, queryValue } from '@switchyard/core';
 import type { Attributes, Cidr, RequestHeaders } from '@switchyard/core';
 import type { AttributeScalar, HeaderMatchType, MatchRequest, QueryMatchType } from '../types.js';

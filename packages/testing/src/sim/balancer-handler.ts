@@ -1,3 +1,5 @@
+/** A load handler that drives one balancer against the simulated fleet, without a gateway. */
+
 import type { AbortSignalLike, Clock, Endpoint, LoadBalancer, Outcome, Rng, SyRequest, Transport, TransportResult } from '@switchyard/core';
 import type { LoadHandler, LoadResult } from './load.js';
 

@@ -1,3 +1,8 @@
+/**
+ * Header hygiene at the transport: what is never handed to undici, and undici's header lists to
+ * records.
+ */
+
 import { util } from 'undici';
 import { removeConnectionOptions, type RequestHeaders, type ResponseHeaders } from '@switchyard/core';
 

@@ -1,0 +1,58 @@
+/**
+ * One house (#24): the "Package files" map in docs/architecture.md is generated from each source
+ * file's header comment (scripts/file-map.mjs), so every source file says its one job, the
+ * committed map is the one the sources give today, and a file over 500 lines says at the top
+ * why it stays whole.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs script without type declarations
+import { BEGIN, END, fileJob, fileMap, render } from '../../../scripts/file-map.mjs';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const map = fileMap() as { text: string; missing: string[] };
+
+describe('docs/architecture.md: package files', () => {
+  it('every source file has a header comment saying its job', () => {
+    expect(map.missing).toEqual([]);
+  });
+
+  it('the committed map is current (regenerate with `node scripts/file-map.mjs`)', () => {
+    const doc = readFileSync(join(root, 'docs/architecture.md'), 'utf8');
+    expect(doc).toContain(BEGIN);
+    expect(doc).toContain(END);
+    expect((render as (d: string, t: string) => string)(doc, map.text)).toBe(doc);
+  });
+
+  it('a source file over 500 lines says near its top why it stays whole', () => {
+    const long: string[] = [];
+    for (const pkg of readdirSync(join(root, 'packages'))) {
+      const src = join(root, 'packages', pkg, 'src');
+      let files: string[];
+      try {
+        files = readdirSync(src, { recursive: true }).map(String);
+      } catch {
+        continue;
+      }
+      for (const f of files) {
+        if (!f.endsWith('.ts') || f.endsWith('.test.ts') || f.endsWith('.generated.ts')) continue;
+        const text = readFileSync(join(src, f), 'utf8');
+        const lines = text.trimEnd().split('\n');
+        if (lines.length > 500 && !lines.slice(0, 60).some((l) => l.includes('Why one file'))) long.push(`packages/${pkg}/src/${f} (${lines.length} lines)`);
+      }
+    }
+    expect(long).toEqual([]);
+  });
+
+  it("reads a header as the leading comment's first sentence, never an export's TSDoc", () => {
+    const job = fileJob as (text: string) => string | undefined;
+    expect(job('/**\n * Round robin. Details here.\n */\nimport x from "y";\n')).toBe('Round robin');
+    expect(job('// One job: a thing.\n\nexport const a = 1;\n')).toBe('One job: a thing');
+    expect(job('/** The export. */\nexport const a = 1;\n')).toBeUndefined();
+    expect(job('export const a = 1;\n')).toBeUndefined();
+    expect(job('/**\n * Maglev (see "Maglev: A Fast LB", e.g. §3.4). More.\n */\n\nexport {};\n')).toBe('Maglev (see "Maglev: A Fast LB", e.g. §3.4)');
+    expect(job('/** `{@link createGateway}` builds it. */\n\nexport {};\n')).toBe('``createGateway`` builds it');
+  });
+});
