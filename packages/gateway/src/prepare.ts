@@ -151,7 +151,17 @@ export function createPreparer(
     if (inbound.kind === 'respond') return { kind: 'respond', response: inbound.response, route, run };
     if (run.backend !== undefined) pickedBackends.set(run.request, run.backend);
     const next = faultStep(route, m, run.request, now);
-    return next instanceof Promise ? next.then((d) => ({ ...d, run })) : { ...next, run };
+    return next instanceof Promise ? next.then((d) => withRun(d, run)) : withRun(next, run);
+  }
+
+  // The result with the route's policy run, as one literal of a fixed shape. A spread
+  // (`{ ...d, run }`) gave every request's result a map of its own: the loads of `kind`, `route`,
+  // `run`, `request`… in handle.ts and proxy.ts then missed their inline caches on every request
+  // (`--log-ic`), which cost a route with one do-nothing policy as much again as the whole
+  // no-policy path.
+  function withRun(d: Prepared, run: PipelineRun): Prepared {
+    if (d.kind === 'respond') return { kind: 'respond', response: d.response, route: d.route, run };
+    return { kind: 'continue', route: d.route, request: d.request, params: d.params, matchedPrefix: d.matchedPrefix, backend: d.backend, variant: d.variant, headers: d.headers, run };
   }
 
   // 3. fault. The steps after routing take their inputs as arguments: no per-request object to carry them.
