@@ -18,8 +18,8 @@
  * policy steps, every request of every route would pay the pipeline's machinery (a
  * `PipelineRun` and its environment, a call per step, the outbound side, in-flight counting per
  * plan): measured with callgrind (`_pipeline-probe.ts plain noop`), one policy that only
- * continues nearly doubles a route's instructions per `handle` (figures in benchmarks/HISTORY.md,
- * 2026-12-08), where the budget of
+ * continues adds about a tenth to a route's instructions per `handle` (figures in
+ * benchmarks/HISTORY.md, 2026-12-08), where the budget of
  * a route without policies is the ±0.5 % noise of the path before the pipeline (issue #19).
  * The chain is synchronous unless a step has to wait (a fault delay, a limiter store without
  * `takeSync`): then it continues in a promise of the same result.
