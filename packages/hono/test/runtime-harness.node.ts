@@ -1,11 +1,11 @@
 /**
  * What the runtime tests (Bun, Deno, workerd) share: the esbuild options that bundle a test app
  * for a runtime, and starting a runtime's server process (bundled into a fresh temp directory,
- * killed by the fixture's cleanups) until it prints `listening <port>`.
+ * killed, and the directory removed, by the fixture's cleanups) until it prints `listening <port>`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +44,7 @@ export interface RuntimeCommand {
 /**
  * Bundles test/<runtime>/server.ts into a fresh temp directory and runs it with `upstream` as
  * its last argument; resolves with `127.0.0.1:<port>` once it prints `listening <port>`, rejects
- * if it exits first. The process is killed (SIGKILL) by the fixture's cleanups.
+ * if it exits first. The process is killed (SIGKILL) and the directory removed by the fixture's cleanups.
  */
 export async function startRuntimeServer(command: RuntimeCommand, upstream: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), `sy-${command.runtime}-`));
@@ -59,6 +59,7 @@ export async function startRuntimeServer(command: RuntimeCommand, upstream: stri
       child.kill('SIGKILL');
       await once(child, 'exit');
     }
+    rmSync(dir, { recursive: true, force: true });
   });
   let output = '';
   return new Promise((resolve, reject) => {
