@@ -94,6 +94,8 @@ function fit(sentence, soft) {
 export function fileMap() {
   const pkgsDir = join(root, 'packages');
   const missing = [];
+  /** Every source file, with its line count (the 500-line rule reads it). */
+  const sources = [];
   const out = [];
   for (const pkg of readdirSync(pkgsDir).sort()) {
     const srcDir = join(pkgsDir, pkg, 'src');
@@ -106,13 +108,16 @@ export function fileMap() {
     const name = JSON.parse(readFileSync(join(pkgsDir, pkg, 'package.json'), 'utf8')).name;
     out.push(`### \`${name}\``, '', '| file | its job |', '|---|---|');
     for (const f of files) {
-      const job = fileJob(readFileSync(join(srcDir, f), 'utf8'));
-      if (job === undefined) missing.push(relative(root, join(srcDir, f)));
+      const text = readFileSync(join(srcDir, f), 'utf8');
+      const path = relative(root, join(srcDir, f));
+      const job = fileJob(text);
+      if (job === undefined) missing.push(path);
+      sources.push({ path, text });
       out.push(`| \`${f}\` | ${job ?? '**no header comment**'} |`);
     }
     out.push('');
   }
-  return { text: out.join('\n'), missing };
+  return { text: out.join('\n'), missing, files: sources };
 }
 
 function render(doc, text) {

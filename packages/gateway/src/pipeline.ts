@@ -14,10 +14,9 @@
  * A route with no policies (and no gateway-wide ones) compiles to `pipeline: undefined`: the
  * request path is exactly the one without policies (one `undefined` check).
  */
-import type { ErrorContext, ErrorsConfig } from './error-format.js';
+import type { ErrorsConfig } from './error-format.js';
 import {
   ConfigError,
-  ERROR_STATUS,
   IDENTITY_ATTRIBUTE,
   cidrContains,
   compileLayers,
@@ -28,25 +27,17 @@ import {
   type Clock,
   type CompiledPipeline,
   type ConfigIssue,
-  type GeoSource,
   type Identity,
-  type PipelineEnv,
   type Policy,
-  type PolicyReject,
-  type PolicyRoute,
   type PolicyCapability,
   type PolicyDefinition,
   type PipelineStep,
   type Rng,
-  type SwitchyardErrorCode,
   type SyRequest,
-  type SyResponse,
   type Transport,
 } from '@switchyard/core';
 import { BUILTIN_POLICIES } from '@switchyard/policies';
 import type { LimitKeySource } from '@switchyard/limiter';
-import type { GatewayPlan, RoutePlan } from './compile.js';
-import { requestIdOf } from './error-body.js';
 import type { GatewayConfig, PolicyInstanceConfig, PolicyWhen, RouteConfig } from './config.js';
 import { suggestKey } from './internal/did-you-mean.js';
 import { lowerCased } from './request-shape.js';
@@ -465,77 +456,3 @@ export function trustedPeerOf(clientIdentity: GatewayConfig['clientIdentity']): 
 }
 
 export { explainRoute, type ExplainedStep, type RouteExplanation } from './explain.js';
-
-/** What the gateway lends every policy run (built once per gateway). */
-export interface PolicyHost {
-  readonly clock: Clock;
-  readonly rng: Rng;
-  readonly geoSource: GeoSource | undefined;
-  /** The gateway's error response (the formatter), with who answered as its context. */
-  errorResponse(code: SwitchyardErrorCode, message: string, headers: Readonly<Record<string, string>>, status: number, context: ErrorContext): SyResponse;
-  /** A policy answered (metrics, events). */
-  onShortCircuit(route: string | undefined, policy: string, result: 'reject' | 'respond' | 'error', status: number): void;
-}
-
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-/** What policies on a request with no route (400 before routing, 404) see as `ctx.route`. */
-const NO_POLICY_ROUTE = Object.freeze({ name: '', metadata: Object.freeze({}) });
-
-/**
- * One request's {@link PipelineEnv}: the request id rule, client identity, formatter and events of
- * the gateway. One object per request with its methods on the prototype, not an object literal of
- * six closures (seven allocations per request on every route with policies).
- */
-class GatewayPolicyEnv implements PipelineEnv {
-  readonly clock: Clock;
-  readonly rng: Rng;
-  readonly geoSource: GeoSource | undefined;
-  readonly route: PolicyRoute;
-  readonly now: number;
-  readonly #host: PolicyHost;
-  readonly #plan: GatewayPlan;
-  readonly #req: SyRequest;
-  readonly #routeName: string | undefined;
-
-  constructor(host: PolicyHost, plan: GatewayPlan, route: RoutePlan | undefined, req: SyRequest, now: number) {
-    this.clock = host.clock;
-    this.rng = host.rng;
-    this.geoSource = host.geoSource;
-    this.route = route?.policyRoute ?? NO_POLICY_ROUTE;
-    this.now = now;
-    this.#host = host;
-    this.#plan = plan;
-    this.#req = req;
-    this.#routeName = route?.name;
-  }
-
-  requestId(): string {
-    return requestIdOf(this.#req.headers, this.rng);
-  }
-
-  clientIp(): string | undefined {
-    return this.#plan.client.ip(this.#req);
-  }
-
-  trustedPeer(): boolean {
-    return this.#plan.client.trusted(this.#req);
-  }
-
-  reject(r: PolicyReject, policy: string): SyResponse {
-    return this.#host.errorResponse(r.code, `policy ${policy}: ${r.message}`, r.headers ?? NO_HEADERS, r.status ?? ERROR_STATUS[r.code], { route: this.#routeName, policy, detail: r.detail, message: r.message });
-  }
-
-  // No message in the body: errorResponse keeps it internal unless exposeErrorDetails.
-  failed(err: unknown, policy: string, phase: 'inbound' | 'outbound'): SyResponse {
-    return this.#host.errorResponse('SY_INTERNAL', `policy ${policy} failed in ${phase}: ${err instanceof Error ? err.message : String(err)}`, NO_HEADERS, 500, { route: this.#routeName, policy });
-  }
-
-  onShortCircuit(policy: string, kind: 'reject' | 'respond' | 'error', status: number): void {
-    this.#host.onShortCircuit(this.#routeName, policy, kind, status);
-  }
-}
-
-/** One request's {@link PipelineEnv} (see {@link GatewayPolicyEnv}). */
-export function policyEnv(host: PolicyHost, plan: GatewayPlan, route: RoutePlan | undefined, req: SyRequest, now: number): PipelineEnv {
-  return new GatewayPolicyEnv(host, plan, route, req, now);
-}

@@ -34,7 +34,7 @@ import type { BackendPlan, GatewayPlan, RoutePlan } from './compile.js';
 import type { GatewayContext } from './context.js';
 import { decideFault } from './fault.js';
 import { INSTRUMENTS } from './metrics.js';
-import { policyEnv, type PolicyHost } from './pipeline.js';
+import { policyEnv, type PolicyHost } from './policy-env.js';
 import { NO_ATTRIBUTES } from './request-shape.js';
 import { errorResponse, faultAbortResponse, NO_HEADERS } from './responses.js';
 
@@ -90,7 +90,7 @@ export function createPreparer(
   const { evaluateRolloutNow } = options;
   const matchOptions = { rng }; // one options object for every match, not one per request
 
-  // What policy runs need from the gateway (pipeline.ts `policyEnv`), built once.
+  // What policy runs need from the gateway (policy-env.ts `policyEnv`), built once.
   const policyHost: PolicyHost = {
     clock,
     rng,
