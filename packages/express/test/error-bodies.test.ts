@@ -5,12 +5,10 @@
  * with `exposeErrorDetails` (the debug option) show the address in `detail`. The timeout runs
  * on the test clock: the upstream holds the request and the test moves time past the deadline.
  */
-import { createGateway, type Gateway } from '@switchyard/gateway';
-import { createTestClock } from '@switchyard/testing';
-import { createUndiciTransport } from '@switchyard/transport-undici';
+import type { Gateway } from '@switchyard/gateway';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeServers, failing, serve, type Failure, type Kind } from './failing-upstreams.js';
+import { closeServers, expectDetail, expectNoAddress, failing, fetchThrough, gatewayFor, serve, type Failure, type Kind } from './failing-upstreams.js';
 import { switchyard, type SwitchyardExpressError } from '../src/index.js';
 
 const gateways: Gateway[] = [];
@@ -22,14 +20,7 @@ afterEach(async () => {
 
 
 async function proxyTo(f: Failure, exposeErrorDetails: boolean, errors: 'respond' | 'next' = 'respond', onError: (seen: () => SwitchyardExpressError | undefined) => void = () => {}): Promise<{ status: number; text: string }> {
-  const clock = createTestClock();
-  const gateway = createGateway(
-    {
-      routes: [{ name: 'orders', matches: [{ path: { type: 'PathPrefix', value: '/' } }], backends: [{ upstream: 'orders' }], timeoutMs: 5_000, ...(f.perTryTimeoutMs !== undefined ? { perTryTimeoutMs: f.perTryTimeoutMs } : {}), retry: { numRetries: 0 } }],
-      upstreams: { orders: { endpoints: [{ url: f.url }] } },
-    },
-    { transport: createUndiciTransport({ clock }), clock, exposeErrorDetails },
-  );
+  const { gateway, clock } = gatewayFor(f, exposeErrorDetails);
   gateways.push(gateway);
   const app = express();
   app.use('/api', switchyard({ gateway, ...(errors === 'next' ? { errors } : {}) }));
@@ -41,16 +32,7 @@ async function proxyTo(f: Failure, exposeErrorDetails: boolean, errors: 'respond
   });
   const port = await serve(app);
   onError(() => seen);
-  const pending = fetch(`http://127.0.0.1:${port}/api/orders/7`);
-  if (f.held !== undefined) {
-    await f.held;
-    await clock.advanceAsync(5_000);
-  }
-  const res = await pending;
-  // Headers and body together: an address must not hide in either.
-  let text = '';
-  res.headers.forEach((v, k) => (text += `${k}: ${v}\n`));
-  return { status: res.status, text: text + (await res.text()) };
+  return fetchThrough(`http://127.0.0.1:${port}/api/orders/7`, f, clock);
 }
 
 describe('express - error bodies keep upstream addresses private', () => {
@@ -59,19 +41,13 @@ describe('express - error bodies keep upstream addresses private', () => {
   it.each(KINDS)('%s: the default body names the error, not the upstream', async (kind) => {
     const f = await failing(kind);
     const { status, text } = await proxyTo(f, false);
-    expect([502, 503, 504]).toContain(status);
-    expect(text).toMatch(/"error":"SY_(UPSTREAM_[A-Z_]+|DEADLINE_EXCEEDED)"/);
-    for (const secret of f.secrets) expect(text).not.toContain(secret);
-    expect(text).not.toMatch(/https?:\/\//);
+    expectNoAddress(f, status, text);
   });
 
   it.each(KINDS)('%s: exposeErrorDetails (debug) shows the internal message in detail', async (kind) => {
     const f = await failing(kind);
     const { text } = await proxyTo(f, true);
-    expect(text).toMatch(/"detail":"/);
-    // A timeout's internal message names the timeout, not the upstream; every other one names the upstream.
-    if (kind.endsWith('timeout')) expect(text).toMatch(/timeout of (2000|5000) ms exceeded/);
-    else expect(f.secrets.some((s) => text.includes(s))).toBe(true);
+    expectDetail(kind, f, text);
   });
 
   it.each(KINDS)("%s: errors: 'next' hands a SwitchyardError to the app's error middleware, without the address", async (kind) => {
